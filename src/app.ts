@@ -1,0 +1,66 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import cors from '@fastify/cors'
+import rateLimit from '@fastify/rate-limit'
+import { randomUUID } from 'node:crypto'
+import type { Config } from './config.js'
+import type { Database } from './db/drivers.js'
+import configPlugin from './plugins/config.js'
+import errorsPlugin from './plugins/errors.js'
+import docsPlugin from './plugins/docs.js'
+import dbPlugin from './plugins/db.js'
+import authPlugin from './plugins/auth.js'
+import realtimePlugin from './plugins/realtime.js'
+import healthRoutes from './modules/health/routes.js'
+import authRoutes from './modules/auth/routes.js'
+import usersRoutes from './modules/users/routes.js'
+import friendsRoutes from './modules/friends/routes.js'
+import conversationsRoutes from './modules/conversations/routes.js'
+import { originAllowed } from './lib/origins.js'
+
+export type App = FastifyInstance
+
+export interface BuildOptions {
+  logger?: FastifyServerOptions['logger']
+  /** An already open database that the app uses but does not close. */
+  database?: Database
+}
+
+/** Builds the whole server: plugins first, then feature modules under /api. Tests build it too. */
+export async function buildApp (config: Config, opts: BuildOptions = {}): Promise<App> {
+  const app = Fastify({
+    logger: opts.logger ?? {
+      level: config.LOG_LEVEL,
+      redact: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.refreshToken', '*.accessToken', '*.token']
+    },
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    ajv: { customOptions: { removeAdditional: false } },
+    forceCloseConnections: true
+  }).withTypeProvider<TypeBoxTypeProvider>()
+  app.setValidatorCompiler(TypeBoxValidatorCompiler)
+
+  await app.register(configPlugin, { config })
+  await app.register(errorsPlugin)
+  await app.register(cors, {
+    origin: (origin, cb) => { cb(null, origin === undefined || originAllowed(origin, config.allowedOrigins)) },
+    credentials: false
+  })
+  await app.register(rateLimit, { global: false })
+  await app.register(docsPlugin)
+  await app.register(dbPlugin, { database: opts.database })
+  await app.register(authPlugin)
+  await app.register(realtimePlugin)
+
+  await app.register(healthRoutes)
+  await app.register(async (api) => {
+    await api.register(authRoutes, { prefix: '/auth' })
+    await api.register(usersRoutes)
+    await api.register(friendsRoutes)
+    await api.register(conversationsRoutes)
+  }, { prefix: '/api' })
+
+  return app
+}

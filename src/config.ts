@@ -1,0 +1,116 @@
+import { Type, type Static } from 'typebox'
+import { Value } from 'typebox/value'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { join, resolve } from 'node:path'
+
+const Int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  Type.Integer({ default: def, minimum: min, maximum: max })
+
+/** Every setting the server reads, from the environment, with its default. */
+export const ConfigSchema = Type.Object({
+  NODE_ENV: Type.String({ default: 'development' }),
+  PORT: Int(3000, 0, 65535),
+  /** `localhost` listens on both 127.0.0.1 and ::1; containers set 0.0.0.0. */
+  HOST: Type.String({ default: 'localhost' }),
+  DATA_DIR: Type.String({ default: './data', minLength: 1 }),
+  /** postgresql://… switches from embedded PGlite to PostgreSQL. */
+  /** Where PGlite keeps its files (default DATA_DIR/pglite); `memory://` for a throwaway store. */
+  PGLITE_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DB_POOL_MAX: Int(10, 1, 200),
+  /** redis://… enables the Socket.IO Redis adapter and shared presence. */
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  ACCESS_TOKEN_TTL_S: Int(900, 10),
+  REFRESH_TOKEN_TTL_S: Int(30 * 24 * 3600, 60),
+  /** Comma-separated origins allowed for CORS and the WebSocket handshake; `*` for any. Same-origin and origin-less clients are always allowed. */
+  ALLOWED_ORIGINS: Type.String({ default: '' }),
+  LOG_LEVEL: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info' }),
+  TRUST_PROXY: Type.Boolean({ default: false }),
+  BODY_LIMIT_BYTES: Int(256 * 1024, 1024),
+  SOCKET_MAX_PAYLOAD_BYTES: Int(64 * 1024, 1024),
+  TEXT_MAX_CHARS: Int(4000, 1),
+  CUSTOM_MAX_BYTES: Int(16 * 1024, 16),
+  GROUP_MAX_MEMBERS: Int(200, 2),
+  RECALL_WINDOW_S: Int(120, 0),
+  /** Socket events allowed per socket per second (token bucket, burst = 2x). */
+  SOCKET_EVENTS_PER_S: Int(50, 1),
+  MAX_CONNECTIONS_PER_IP: Int(1000, 1),
+  AUTH_RATE_LIMIT_MAX: Int(30, 1),
+  AUTH_RATE_LIMIT_WINDOW_MS: Int(60_000, 1000),
+  /** scrypt cost (N = 2^SCRYPT_LOG_N); tests lower it. */
+  SCRYPT_LOG_N: Int(15, 10, 20),
+  UPLOAD_MAX_BYTES: Int(10 * 1024 * 1024, 1),
+  UPLOAD_MIME_ALLOWLIST: Type.String({ default: 'image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,application/zip' }),
+  UPLOAD_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  SHUTDOWN_TIMEOUT_MS: Int(10_000, 100)
+})
+
+export type RawConfig = Static<typeof ConfigSchema>
+export interface Config extends RawConfig {
+  JWT_SECRET: string
+  DATA_DIR: string
+  UPLOAD_DIR: string
+  isProduction: boolean
+  allowedOrigins: string[]
+  uploadMimeAllowlist: string[]
+  /** Set when no JWT_SECRET was given and one was generated or read from DATA_DIR. */
+  generatedSecret: boolean
+}
+
+export class ConfigError extends Error {}
+
+const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean)
+
+/**
+ * Reads, converts and validates the config. Unknown variables are ignored; a bad value
+ * stops the start with a message naming it.
+ */
+export function loadConfig (env: Record<string, string | undefined> = process.env, overrides: Partial<RawConfig> = {}): Config {
+  const picked: Record<string, unknown> = {}
+  for (const key of Object.keys(ConfigSchema.properties)) {
+    const v = env[key]
+    if (v !== undefined && v !== '') picked[key] = v
+  }
+  Object.assign(picked, overrides)
+  const withDefaults = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, picked))
+  if (!Value.Check(ConfigSchema, withDefaults)) {
+    const problems = [...Value.Errors(ConfigSchema, withDefaults)]
+      .map((e) => `${e.instancePath.slice(1) || '(root)'}: ${e.message}`)
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`)
+  }
+  const raw = withDefaults as RawConfig
+  const isProduction = raw.NODE_ENV === 'production'
+  const dataDir = resolve(raw.DATA_DIR)
+
+  let secret = raw.JWT_SECRET
+  let generatedSecret = false
+  if (secret === undefined) {
+    if (isProduction) {
+      throw new ConfigError('JWT_SECRET is required when NODE_ENV=production (at least 32 characters)')
+    }
+    secret = readOrCreateSecret(dataDir)
+    generatedSecret = true
+  }
+
+  return {
+    ...raw,
+    DATA_DIR: dataDir,
+    UPLOAD_DIR: resolve(raw.UPLOAD_DIR ?? join(dataDir, 'uploads')),
+    JWT_SECRET: secret,
+    isProduction,
+    allowedOrigins: list(raw.ALLOWED_ORIGINS),
+    uploadMimeAllowlist: list(raw.UPLOAD_MIME_ALLOWLIST),
+    generatedSecret
+  }
+}
+
+function readOrCreateSecret (dataDir: string): string {
+  const file = join(dataDir, 'jwt-secret')
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim()
+  mkdirSync(dataDir, { recursive: true })
+  const secret = randomBytes(48).toString('base64url')
+  writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' })
+  return secret
+}

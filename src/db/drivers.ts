@@ -1,0 +1,81 @@
+import { PGlite } from '@electric-sql/pglite'
+import { PrismaPGlite } from 'pglite-prisma-adapter'
+import { PrismaPg } from '@prisma/adapter-pg'
+import pg from 'pg'
+import { mkdirSync } from 'node:fs'
+import { PrismaClient } from '../generated/prisma/client.js'
+import { migrate, type MigrateResult, type SqlRunner } from './migrator.js'
+
+export type DbKind = 'pglite' | 'postgres'
+
+export interface Database {
+  kind: DbKind
+  prisma: PrismaClient
+  migrations: MigrateResult
+  close: () => Promise<void>
+}
+
+export interface DbOptions {
+  databaseUrl?: string
+  /** Directory for PGlite files, or `memory://` */
+  pgliteDir: string
+  poolMax: number
+}
+
+/**
+ * Opens the configured store, migrates it, and returns a Prisma client on the matching
+ * driver adapter. The only place in the code base that constructs Prisma.
+ */
+export async function openDatabase (opts: DbOptions): Promise<Database> {
+  return opts.databaseUrl !== undefined ? await openPostgres(opts.databaseUrl, opts.poolMax) : await openPglite(opts.pgliteDir)
+}
+
+async function openPglite (dir: string): Promise<Database> {
+  if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true })
+  const client = await PGlite.create(dir)
+  const runner: SqlRunner = {
+    exec: async (sql) => { await client.exec(sql) },
+    query: async (sql, params) => (await client.query<any>(sql, params)).rows
+  }
+  try {
+    const migrations = await migrate(runner)
+    const prisma = new PrismaClient({ adapter: new PrismaPGlite(client) })
+    return {
+      kind: 'pglite',
+      prisma,
+      migrations,
+      close: async () => { await prisma.$disconnect(); await client.close() }
+    }
+  } catch (err) {
+    await client.close()
+    throw err
+  }
+}
+
+async function openPostgres (url: string, max: number): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000 })
+  // An idle client losing its server (restart, failover) must not crash the process.
+  pool.on('error', () => {})
+  try {
+    const conn = await pool.connect()
+    try {
+      const runner: SqlRunner = {
+        exec: async (sql) => { await conn.query(sql) },
+        query: async (sql, params) => (await conn.query(sql, params as unknown[])).rows
+      }
+      const migrations = await migrate(runner, undefined, { lock: true })
+      const prisma = new PrismaClient({ adapter: new PrismaPg(pool) })
+      return {
+        kind: 'postgres',
+        prisma,
+        migrations,
+        close: async () => { await prisma.$disconnect(); await pool.end() }
+      }
+    } finally {
+      conn.release()
+    }
+  } catch (err) {
+    await pool.end()
+    throw err
+  }
+}

@@ -1,0 +1,23 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+
+/** Liveness answers while the process runs; readiness also needs the database (and Redis when configured). */
+const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  let closing = false
+  app.addHook('preClose', async () => { closing = true })
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }))
+
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    const checks: Record<string, boolean> = { db: false }
+    if (!closing) {
+      try {
+        await app.prisma.$queryRaw`SELECT 1`
+        checks.db = true
+      } catch {}
+      if (app.realtime.redisPing !== undefined) checks.redis = await app.realtime.redisPing()
+    }
+    const ready = !closing && Object.values(checks).every(Boolean)
+    return await reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : (closing ? 'closing' : 'unavailable'), checks })
+  })
+}
+export default healthRoutes

@@ -1,0 +1,27 @@
+import fp from 'fastify-plugin'
+import { join } from 'node:path'
+import { openDatabase, type Database, type DbKind } from '../db/drivers.js'
+import type { PrismaClient } from '../generated/prisma/client.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    prisma: PrismaClient
+    dbKind: DbKind
+  }
+}
+
+/** Prisma on PGlite (default, under DATA_DIR) or PostgreSQL (DATABASE_URL), migrated at start. */
+export default fp<{ database?: Database }>(async (app, opts) => {
+  const { config } = app
+  // A database handed in (tests share one PGlite per process) is the caller's to close.
+  const shared = opts.database
+  const db = shared ?? await openDatabase({
+    databaseUrl: config.DATABASE_URL,
+    pgliteDir: config.PGLITE_DIR ?? join(config.DATA_DIR, 'pglite'),
+    poolMax: config.DB_POOL_MAX
+  })
+  if (db.migrations.applied.length > 0) app.log.info({ applied: db.migrations.applied }, 'database migrated')
+  app.decorate('prisma', db.prisma)
+  app.decorate('dbKind', db.kind)
+  if (shared === undefined) app.addHook('onClose', async () => { await db.close() })
+}, { name: 'db', dependencies: ['config'] })

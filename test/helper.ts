@@ -1,0 +1,131 @@
+import type { Test } from 'tap'
+import pg from 'pg'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { randomUUID } from 'node:crypto'
+import tap from 'tap'
+import { buildApp, type App } from '../src/app.js'
+import { openDatabase, type Database } from '../src/db/drivers.js'
+import { loadConfig, type RawConfig } from '../src/config.js'
+
+/**
+ * Default suite: every app gets a fresh in-memory PGlite and a temp DATA_DIR.
+ * `npm run test:services` (TEST_SERVICES=1): a fresh database on the real PostgreSQL and the
+ * real Redis instead. A service that is down fails the test; nothing is skipped.
+ */
+export const servicesMode = process.env.TEST_SERVICES === '1'
+export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+
+/** Creates an empty PostgreSQL database for this test and drops it in teardown. */
+export async function createTestDatabase (t: Test): Promise<string> {
+  const name = `relay_test_${randomUUID().replaceAll('-', '')}`
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL })
+  await admin.connect()
+  try {
+    await admin.query(`CREATE DATABASE ${name}`)
+  } finally {
+    await admin.end()
+  }
+  t.teardown(async () => {
+    const c = new pg.Client({ connectionString: PG_ADMIN_URL })
+    await c.connect()
+    try {
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    } finally {
+      await c.end()
+    }
+  })
+  const url = new URL(PG_ADMIN_URL)
+  url.pathname = `/${name}`
+  return url.toString()
+}
+
+let pglite: Promise<Database> | undefined
+/**
+ * One migrated in-memory PGlite per test process (it takes seconds to start). Tests in a
+ * file share it, so each test makes its own users and never assumes an empty database.
+ */
+export async function sharedPglite (): Promise<Database> {
+  if (pglite === undefined) {
+    pglite = openDatabase({ pgliteDir: 'memory://', poolMax: 1 })
+    tap.teardown(async () => { await (await pglite)?.close() })
+  }
+  return await pglite
+}
+
+export function tempDir (t: Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'relay-test-'))
+  t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
+  return dir
+}
+
+export interface BuildOptions {
+  /** Reuse this database (two nodes on one PostgreSQL). Services mode only. */
+  databaseUrl?: string
+}
+
+/** Test defaults: quiet logs, cheap scrypt, auth limits out of the way unless a test sets them. */
+export async function build (t: Test, overrides: Partial<RawConfig> = {}, opts: BuildOptions = {}): Promise<App> {
+  const base: Partial<RawConfig> = {
+    NODE_ENV: 'test',
+    DATA_DIR: tempDir(t),
+    JWT_SECRET: 'test-secret-that-is-at-least-32-characters-long',
+    LOG_LEVEL: 'silent',
+    SCRYPT_LOG_N: 10,
+    AUTH_RATE_LIMIT_MAX: 100_000,
+    SOCKET_EVENTS_PER_S: 10_000,
+    PORT: 0,
+    HOST: '127.0.0.1'
+  }
+  if (servicesMode) {
+    base.DATABASE_URL = opts.databaseUrl ?? await createTestDatabase(t)
+    base.REDIS_URL = REDIS_URL
+  }
+  const config = loadConfig({}, { ...base, ...overrides })
+  const app = await buildApp(config, { database: servicesMode ? undefined : await sharedPglite() })
+  t.teardown(async () => { await app.close() })
+  await app.ready()
+  return app
+}
+
+/** Builds and listens on a random loopback port; returns the base URL. */
+export async function listen (t: Test, overrides: Partial<RawConfig> = {}, opts: BuildOptions = {}): Promise<{ app: App, url: string }> {
+  const app = await build(t, overrides, opts)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = app.server.address()
+  if (address === null || typeof address === 'string') throw new Error('no address')
+  return { app, url: `http://127.0.0.1:${address.port}` }
+}
+
+export interface TestUser {
+  id: string
+  username: string
+  accessToken: string
+  refreshToken: string
+  auth: { authorization: string }
+}
+
+let counter = 0
+/** Registers a user through the real route. */
+export async function registerUser (app: App, username = `user${process.pid}_${++counter}_${Math.floor(Math.random() * 1e6)}`, password = 'correct horse battery'): Promise<TestUser> {
+  const res = await app.inject({ method: 'POST', url: '/api/auth/register', payload: { username, password } })
+  if (res.statusCode !== 201) throw new Error(`register failed: ${res.statusCode} ${res.body}`)
+  const body = res.json()
+  return {
+    id: body.user.id,
+    username: body.user.username,
+    accessToken: body.accessToken,
+    refreshToken: body.refreshToken,
+    auth: { authorization: `Bearer ${body.accessToken as string}` }
+  }
+}
+
+/** Makes two users friends through the real routes. */
+export async function befriend (app: App, a: TestUser, b: TestUser): Promise<void> {
+  const sent = await app.inject({ method: 'POST', url: '/api/friends/requests', headers: a.auth, payload: { toUserId: b.id } })
+  if (sent.statusCode !== 201) throw new Error(`friend request failed: ${sent.statusCode} ${sent.body}`)
+  const accepted = await app.inject({ method: 'POST', url: `/api/friends/requests/${sent.json().id as string}/accept`, headers: b.auth })
+  if (accepted.statusCode !== 200) throw new Error(`accept failed: ${accepted.statusCode} ${accepted.body}`)
+}
