@@ -1,0 +1,250 @@
+import { randomUUID } from 'node:crypto'
+import { Prisma } from '../../generated/prisma/client.js'
+import { Errors, validation } from '../../lib/errors.js'
+import { createFriendsService } from '../friends/service.js'
+import type { ConversationsDeps } from './deps.js'
+import { isUniqueViolation, toMessage, type ConversationView, type MemberView, type MessageRow } from './rows.js'
+
+export const directKey = (a: string, b: string): string => a < b ? `${a}:${b}` : `${b}:${a}`
+
+interface ConversationRow {
+  id: string
+  type: 'direct' | 'group'
+  name: string | null
+  owner_id: string | null
+  last_seq: number
+  created_at: Date
+  activity_at: Date
+  /** null when read without a viewer (shared view) */
+  read_seq: number | null
+  delivered_seq: number | null
+  unread: number | null
+}
+type LastMessageRow = { [K in keyof MessageRow as `lm_${K}`]: MessageRow[K] | null }
+type Row = ConversationRow & LastMessageRow
+
+interface MemberRow {
+  conversation_id: string
+  id: string
+  username: string
+  display_name: string
+  avatar_url: string | null
+  role: 'owner' | 'admin' | 'member'
+  joined_at: Date
+}
+
+/** Keyset position in the list: activity time and id of the last conversation on the page. */
+function encodeCursor (row: { activity_at: Date, id: string }): string {
+  return Buffer.from(`${row.activity_at.toISOString()}|${row.id}`).toString('base64url')
+}
+
+function decodeCursor (cursor: string): { at: Date, id: string } {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|')
+  const date = new Date(at ?? '')
+  if (id === undefined || Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/i.test(id)) throw validation('cursor: invalid cursor')
+  return { at: date, id }
+}
+
+const LIST_COLUMNS = Prisma.sql`c.id, c.type::text AS type, c.name, c.owner_id, c.last_seq, c.created_at,
+  coalesce(c.last_message_at, c.created_at) AS activity_at,
+  lm.id AS lm_id, lm.conversation_id AS lm_conversation_id, lm.seq AS lm_seq, lm.sender_id AS lm_sender_id,
+  lm.client_msg_id AS lm_client_msg_id, lm.type::text AS lm_type, lm.content AS lm_content, lm.created_at AS lm_created_at,
+  lm.recalled_at AS lm_recalled_at, lu.username AS lm_username, lu.display_name AS lm_display_name, lu.avatar_url AS lm_avatar_url`
+const LAST_MESSAGE_JOIN = Prisma.sql`LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq
+  LEFT JOIN users lu ON lu.id = lm.sender_id`
+
+/** Conversations, direct get-or-create and group membership. */
+export function createConversationService (deps: ConversationsDeps) {
+  const { prisma, limits, publish, presence } = deps
+  const friends = createFriendsService(prisma)
+
+  /** Rows seen by `viewerId` (their cursors and unread count), newest activity first. */
+  async function viewerRows (viewerId: string, filter: Prisma.Sql, limit: number): Promise<Row[]> {
+    // Unread: others' messages after my read cursor that are still shown (recalled ones are not counted).
+    return await prisma.$queryRaw<Row[]>`
+      SELECT ${LIST_COLUMNS}, m.read_seq, m.delivered_seq,
+        (SELECT count(*)::int FROM messages x WHERE x.conversation_id = c.id AND x.seq > m.read_seq
+          AND x.sender_id <> m.user_id AND x.recalled_at IS NULL) AS unread
+      FROM conversation_members m
+      JOIN conversations c ON c.id = m.conversation_id
+      ${LAST_MESSAGE_JOIN}
+      WHERE m.user_id = ${viewerId}::uuid ${filter}
+      ORDER BY activity_at DESC, c.id DESC
+      LIMIT ${limit}`
+  }
+
+  async function sharedRow (conversationId: string): Promise<Row | undefined> {
+    const rows = await prisma.$queryRaw<Row[]>`
+      SELECT ${LIST_COLUMNS}, NULL::int AS read_seq, NULL::int AS delivered_seq, NULL::int AS unread
+      FROM conversations c ${LAST_MESSAGE_JOIN}
+      WHERE c.id = ${conversationId}::uuid`
+    return rows[0]
+  }
+
+  async function membersOf (conversationIds: string[]): Promise<Map<string, MemberView[]>> {
+    const byConversation = new Map<string, MemberView[]>()
+    if (conversationIds.length === 0) return byConversation
+    const rows = await prisma.$queryRaw<MemberRow[]>`
+      SELECT m.conversation_id, u.id, u.username, u.display_name, u.avatar_url, m.role::text AS role, m.joined_at
+      FROM conversation_members m JOIN users u ON u.id = m.user_id
+      WHERE m.conversation_id = ANY(${conversationIds}::uuid[])
+      ORDER BY m.joined_at, u.id`
+    for (const r of rows) {
+      const list = byConversation.get(r.conversation_id) ?? []
+      list.push({ id: r.id, username: r.username, displayName: r.display_name, avatarUrl: r.avatar_url, role: r.role, joinedAt: r.joined_at.toISOString() })
+      byConversation.set(r.conversation_id, list)
+    }
+    return byConversation
+  }
+
+  /** Turns rows into views: members for every conversation, the peer with presence for direct ones. */
+  async function toViews (rows: Row[], viewerId: string | null): Promise<ConversationView[]> {
+    const members = await membersOf(rows.map((r) => r.id))
+    const peers = new Map<string, MemberView>()
+    if (viewerId !== null) {
+      for (const r of rows) {
+        const peer = r.type === 'direct' ? members.get(r.id)?.find((m) => m.id !== viewerId) : undefined
+        if (peer !== undefined) peers.set(r.id, peer)
+      }
+    }
+    const status = peers.size > 0 ? await presence([...new Set([...peers.values()].map((p) => p.id))]) : new Map()
+    return rows.map((r) => {
+      const peer = peers.get(r.id)
+      const view: ConversationView = {
+        id: r.id,
+        type: r.type,
+        ...(r.type === 'group' ? { name: r.name ?? '', ownerId: r.owner_id } : {}),
+        members: members.get(r.id) ?? [],
+        ...(peer !== undefined
+          ? {
+              peer: {
+                id: peer.id,
+                username: peer.username,
+                displayName: peer.displayName,
+                avatarUrl: peer.avatarUrl,
+                presence: status.get(peer.id) ?? { online: false, lastSeenAt: null }
+              }
+            }
+          : {}),
+        lastMessage: r.lm_id === null ? null : toMessage(lastMessageRow(r)),
+        lastSeq: r.last_seq,
+        ...(r.read_seq !== null ? { readSeq: r.read_seq, deliveredSeq: r.delivered_seq ?? 0, unread: r.unread ?? 0 } : {}),
+        createdAt: r.created_at.toISOString(),
+        lastActivityAt: r.activity_at.toISOString()
+      }
+      return view
+    })
+  }
+
+  async function view (conversationId: string, viewerId: string): Promise<ConversationView> {
+    const rows = await viewerRows(viewerId, Prisma.sql`AND c.id = ${conversationId}::uuid`, 1)
+    const [v] = await toViews(rows, viewerId)
+    if (v === undefined) throw Errors.conversationNotFound()
+    return v
+  }
+
+  /** The view every member shares (no per-member cursors); what `conversation:updated` carries. */
+  async function sharedView (conversationId: string): Promise<ConversationView | undefined> {
+    const row = await sharedRow(conversationId)
+    return row === undefined ? undefined : (await toViews([row], null))[0]
+  }
+
+  async function announce (conversationId: string, userIds: Iterable<string>): Promise<void> {
+    const shared = await sharedView(conversationId)
+    if (shared !== undefined) publish([...new Set(userIds)], 'conversation:updated', shared)
+  }
+
+  const directIds = new Map<string, string>()
+
+  /** Finds or creates the 1:1 conversation; needs friendship and no block either way. */
+  async function ensureDirect (userId: string, otherId: string): Promise<string> {
+    if (userId === otherId) throw validation('Cannot open a direct conversation with yourself')
+    const relation = await friends.relation(userId, otherId)
+    if (relation.blocked || relation.blockedBy) throw Errors.blocked()
+    if (!relation.isFriend) {
+      const exists = await prisma.user.findUnique({ where: { id: otherId }, select: { id: true } })
+      throw exists === null ? Errors.userNotFound() : Errors.notFriends()
+    }
+    const key = directKey(userId, otherId)
+    const found = await prisma.conversation.findUnique({ where: { directKey: key }, select: { id: true } })
+    if (found !== null) return found.id
+    try {
+      const created = await prisma.conversation.create({
+        data: { id: randomUUID(), type: 'direct', directKey: key, members: { create: [{ userId }, { userId: otherId }] } },
+        select: { id: true }
+      })
+      return created.id
+    } catch (err) {
+      // Both users opened it at the same moment: the other insert won, use its row.
+      if (!isUniqueViolation(err)) throw err
+      const winner = await prisma.conversation.findUnique({ where: { directKey: key }, select: { id: true } })
+      if (winner === null) throw err
+      return winner.id
+    }
+  }
+
+  return {
+    view,
+    sharedView,
+    announce,
+    ensureDirect,
+
+    /**
+     * Id of the direct conversation for a send by `toUserId`. An existing one is returned
+     * without checks (the send statement itself enforces friendship and blocks).
+     */
+    async directIdForSend (userId: string, toUserId: string): Promise<string> {
+      if (userId === toUserId) throw validation('Cannot send a message to yourself')
+      const key = directKey(userId, toUserId)
+      const cached = directIds.get(key)
+      if (cached !== undefined) return cached
+      const found = await prisma.conversation.findUnique({ where: { directKey: key }, select: { id: true } })
+      const id = found?.id ?? await ensureDirect(userId, toUserId)
+      if (directIds.size > 10_000) directIds.clear()
+      directIds.set(key, id)
+      return id
+    },
+
+    async openDirect (userId: string, otherId: string): Promise<ConversationView> {
+      return await view(await ensureDirect(userId, otherId), userId)
+    },
+
+    /** One page of the caller's conversations and the cursor of the next page, if any. */
+    async list (userId: string, opts: { limit?: number, cursor?: string }): Promise<{ conversations: ConversationView[], nextCursor?: string }> {
+      const limit = opts.limit ?? 20
+      let filter = Prisma.empty
+      if (opts.cursor !== undefined) {
+        const after = decodeCursor(opts.cursor)
+        filter = Prisma.sql`AND (coalesce(c.last_message_at, c.created_at), c.id) < (${after.at}::timestamptz, ${after.id}::uuid)`
+      }
+      const rows = await viewerRows(userId, filter, limit + 1)
+      const page = rows.slice(0, limit)
+      const last = page[page.length - 1]
+      return {
+        conversations: await toViews(page, userId),
+        ...(rows.length > limit && last !== undefined ? { nextCursor: encodeCursor(last) } : {})
+      }
+    },
+
+    limits
+  }
+}
+
+function lastMessageRow (r: LastMessageRow): MessageRow {
+  return {
+    id: r.lm_id ?? '',
+    conversation_id: r.lm_conversation_id ?? '',
+    seq: r.lm_seq ?? 0,
+    sender_id: r.lm_sender_id ?? '',
+    client_msg_id: r.lm_client_msg_id ?? '',
+    type: r.lm_type ?? 'text',
+    content: r.lm_content,
+    created_at: r.lm_created_at ?? new Date(0),
+    recalled_at: r.lm_recalled_at,
+    username: r.lm_username ?? '',
+    display_name: r.lm_display_name ?? '',
+    avatar_url: r.lm_avatar_url
+  }
+}
+
+export type ConversationService = ReturnType<typeof createConversationService>

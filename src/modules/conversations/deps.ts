@@ -1,0 +1,18 @@
+import type { PrismaClient } from '../../generated/prisma/client.js'
+import type { PresenceStatus } from '../presence/plugin.js'
+
+export interface ConversationLimits {
+  textMaxChars: number
+  customMaxBytes: number
+  groupMaxMembers: number
+  recallWindowS: number
+}
+
+/** What the conversations services need from the outside; plain functions, no Fastify or socket types. */
+export interface ConversationsDeps {
+  prisma: PrismaClient
+  limits: ConversationLimits
+  /** Live delivery to every device of each user (any node). */
+  publish: (userIds: readonly string[], event: string, payload: unknown) => void
+  presence: (userIds: readonly string[]) => Promise<Map<string, PresenceStatus>>
+}

@@ -1,0 +1,28 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { AddMembersBody, Conversation, CreateGroupBody, IdParams, MemberParams } from './schemas.js'
+import type { ConversationsService } from './service.js'
+
+const security = [{ bearer: [] }]
+const tags = ['groups']
+
+const groupRoutes: FastifyPluginAsyncTypebox<{ service: ConversationsService }> = async (app, { service }) => {
+  const { groups } = service
+
+  app.post('/groups', {
+    onRequest: [app.authenticate],
+    schema: { tags, security, summary: 'Create a group; the caller becomes its owner', body: CreateGroupBody, response: { 201: Conversation } }
+  }, async (request, reply) => {
+    return await reply.status(201).send(await groups.create(request.userId, request.body))
+  })
+
+  app.post('/groups/:id/members', {
+    onRequest: [app.authenticate],
+    schema: { tags, security, summary: 'Add members (owner or admin)', params: IdParams, body: AddMembersBody, response: { 200: Conversation } }
+  }, async (request) => await groups.addMembers(request.userId, request.params.id, request.body.userIds))
+
+  app.delete('/groups/:id/members/:userId', {
+    onRequest: [app.authenticate],
+    schema: { tags, security, summary: 'Remove a member (owner or admin), or leave (your own id)', params: MemberParams, response: { 200: Conversation } }
+  }, async (request) => await groups.removeMember(request.userId, request.params.id, request.params.userId))
+}
+export default groupRoutes

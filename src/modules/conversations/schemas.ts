@@ -1,0 +1,136 @@
+import { Type, type Static, type TSchema } from 'typebox'
+
+const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+
+export const Uuid = Type.String({ format: 'uuid' })
+/** Sequence numbers and cursors are PostgreSQL `integer`s. */
+export const Seq = Type.Integer({ minimum: 0, maximum: 2_147_483_647 })
+export const ClientMsgId = Type.String({ minLength: 1, maxLength: 64 })
+export const MessageType = Type.Enum(['text', 'image', 'file', 'custom'])
+export type MessageType = Static<typeof MessageType>
+
+/** image/file content; checked in the service once `type` is known. */
+export const AttachmentContent = Type.Object({
+  url: Type.String({ minLength: 1, maxLength: 2048, pattern: '^(https?://|/)' }),
+  name: Type.String({ minLength: 1, maxLength: 255 }),
+  size: Type.Integer({ minimum: 0 }),
+  mime: Type.String({ minLength: 1, maxLength: 255 }),
+  width: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+  height: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 }))
+}, { additionalProperties: false })
+
+// ---- requests --------------------------------------------------------------------------
+
+/** `senderId` is accepted and ignored: the sender is always the authenticated user. */
+const sendFields = {
+  clientMsgId: ClientMsgId,
+  type: MessageType,
+  content: Type.Unknown(),
+  senderId: Type.Optional(Type.Unknown())
+}
+
+export const SendMessageBody = Type.Object(sendFields, { additionalProperties: false })
+export type SendMessageBody = Static<typeof SendMessageBody>
+
+/** Exactly one of conversationId / toUserId; checked in the handler for a clear message. */
+export const SendMessageEvent = Type.Object({
+  conversationId: Type.Optional(Uuid),
+  toUserId: Type.Optional(Uuid),
+  ...sendFields
+}, { additionalProperties: false })
+export type SendMessageEvent = Static<typeof SendMessageEvent>
+
+export const CursorEvent = Type.Object({ conversationId: Uuid, seq: Seq }, { additionalProperties: false })
+export const ReadBody = Type.Object({ seq: Seq }, { additionalProperties: false })
+export const RecallEvent = Type.Object({ messageId: Uuid }, { additionalProperties: false })
+
+export const SYNC_MAX_CURSORS = 100
+export const SyncEvent = Type.Object({
+  cursors: Type.Record(Type.String({ pattern: UUID_PATTERN }), Seq, { maxProperties: SYNC_MAX_CURSORS, additionalProperties: false }),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 }))
+}, { additionalProperties: false })
+export type SyncEvent = Static<typeof SyncEvent>
+
+export const DirectBody = Type.Object({ userId: Uuid }, { additionalProperties: false })
+
+export const GroupName = Type.String({ minLength: 1, maxLength: 64, pattern: '\\S' })
+export const CreateGroupBody = Type.Object({
+  name: GroupName,
+  memberIds: Type.Array(Uuid, { uniqueItems: true, maxItems: 1000 })
+}, { additionalProperties: false })
+export const AddMembersBody = Type.Object({
+  userIds: Type.Array(Uuid, { uniqueItems: true, minItems: 1, maxItems: 1000 })
+}, { additionalProperties: false })
+
+export const IdParams = Type.Object({ id: Uuid })
+export const MemberParams = Type.Object({ id: Uuid, userId: Uuid })
+export const MessageParams = Type.Object({ id: Uuid, messageId: Uuid })
+
+export const ListQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 }))
+})
+export const HistoryQuery = Type.Object({
+  before: Type.Optional(Seq),
+  after: Type.Optional(Seq),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 }))
+})
+
+// ---- responses -------------------------------------------------------------------------
+
+export const PublicUser = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  displayName: Type.String(),
+  avatarUrl: Nullable(Type.String())
+})
+
+export const Message = Type.Object({
+  id: Type.String(),
+  conversationId: Type.String(),
+  seq: Type.Integer(),
+  senderId: Type.String(),
+  sender: PublicUser,
+  clientMsgId: Type.String(),
+  type: MessageType,
+  /** null once recalled */
+  content: Type.Unknown(),
+  createdAt: Type.String(),
+  recalled: Type.Boolean(),
+  recalledAt: Nullable(Type.String())
+})
+
+export const Member = Type.Object({
+  ...PublicUser.properties,
+  role: Type.Enum(['owner', 'admin', 'member']),
+  joinedAt: Type.String()
+})
+
+export const Peer = Type.Object({
+  ...PublicUser.properties,
+  presence: Type.Object({ online: Type.Boolean(), lastSeenAt: Nullable(Type.String()) })
+})
+
+export const Conversation = Type.Object({
+  id: Type.String(),
+  type: Type.Enum(['direct', 'group']),
+  /** groups only */
+  name: Type.Optional(Type.String()),
+  ownerId: Type.Optional(Nullable(Type.String())),
+  members: Type.Array(Member),
+  /** direct only: the other user with presence */
+  peer: Type.Optional(Peer),
+  lastMessage: Nullable(Message),
+  lastSeq: Type.Integer(),
+  /** The caller's own cursors and unread count; absent in `conversation:updated` (shared by all members). */
+  readSeq: Type.Optional(Type.Integer()),
+  deliveredSeq: Type.Optional(Type.Integer()),
+  unread: Type.Optional(Type.Integer()),
+  createdAt: Type.String(),
+  lastActivityAt: Type.String()
+})
+
+export const MessagePage = Type.Object({ messages: Type.Array(Message), hasMore: Type.Boolean() })
+export const ReadResult = Type.Object({ readSeq: Type.Integer() })

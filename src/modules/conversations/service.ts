@@ -1,0 +1,18 @@
+import { createConversationService } from './conversation-service.js'
+import type { ConversationsDeps } from './deps.js'
+import { createGroupService } from './group-service.js'
+import { createMessageService } from './message-service.js'
+
+export type { ConversationsDeps, ConversationLimits } from './deps.js'
+
+/** The conversations module's logic: conversations, groups and messages on one set of deps. */
+export function createConversationsService (deps: ConversationsDeps) {
+  const conversations = createConversationService(deps)
+  return {
+    conversations,
+    groups: createGroupService(deps, conversations),
+    messages: createMessageService(deps)
+  }
+}
+
+export type ConversationsService = ReturnType<typeof createConversationsService>
