@@ -1,4 +1,51 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { Errors } from '../../lib/errors.js'
+import { createUsersService } from './service.js'
+import { ErrorSchema, SearchQuery, UpdateMeBody, UserIdParams, UserSchema, UserWithPresenceSchema } from './schemas.js'
 
-const routes: FastifyPluginAsyncTypebox = async () => {}
+const security = [{ bearer: [] }]
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const users = createUsersService(app.prisma)
+  app.addHook('onRequest', app.authenticate)
+
+  app.get('/users/me', {
+    schema: { tags: ['users'], security, response: { 200: UserSchema, 401: ErrorSchema } }
+  }, async (request) => {
+    // A valid token for a deleted account is as good as no token.
+    const me = await users.findById(request.userId)
+    if (me === null) throw Errors.invalidToken()
+    return me
+  })
+
+  app.patch('/users/me', {
+    schema: { tags: ['users'], security, body: UpdateMeBody, response: { 200: UserSchema, 400: ErrorSchema, 401: ErrorSchema } }
+  }, async (request) => {
+    const me = await users.updateProfile(request.userId, request.body)
+    if (me === null) throw Errors.invalidToken()
+    return me
+  })
+
+  app.get('/users', {
+    schema: {
+      tags: ['users'],
+      security,
+      description: 'Case-insensitive username prefix search; public fields only.',
+      querystring: SearchQuery,
+      response: { 200: Type.Array(UserSchema), 400: ErrorSchema, 401: ErrorSchema }
+    }
+  }, async (request) => {
+    return await users.search(request.query.q, request.query.limit ?? 20)
+  })
+
+  app.get('/users/:id', {
+    schema: { tags: ['users'], security, params: UserIdParams, response: { 200: UserWithPresenceSchema, 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema } }
+  }, async (request) => {
+    const user = await users.findById(request.params.id)
+    if (user === null) throw Errors.userNotFound()
+    const presence = (await app.presence.status([user.id])).get(user.id) ?? { online: false, lastSeenAt: null }
+    return { ...user, presence }
+  })
+}
 export default routes

@@ -1,0 +1,47 @@
+import { Type, type Static } from 'typebox'
+
+/** Lower-case after normalisation; input may carry upper case and surrounding blanks. */
+export const USERNAME_RE = /^[a-z0-9_.-]{3,32}$/
+
+export const Username = Type.String({ pattern: '^\\s*[A-Za-z0-9_.-]{3,32}\\s*$', description: '3-32 chars of [a-z0-9_.-]; trimmed and stored lower-case' })
+export const Password = Type.String({ minLength: 8, maxLength: 128 })
+/** At least one non-blank character; stored trimmed. */
+export const DisplayName = Type.String({ minLength: 1, maxLength: 64, pattern: '\\S' })
+export const AvatarUrl = Type.String({ maxLength: 2048, format: 'uri', pattern: '^https?://[^\\s/?#]+' })
+
+export const UserId = Type.String({ format: 'uuid' })
+export const UserIdParams = Type.Object({ id: UserId })
+
+/** The public face of a user: everything another user may see. */
+export const UserSchema = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  displayName: Type.String(),
+  avatarUrl: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String({ format: 'date-time' })
+})
+export type PublicUser = Static<typeof UserSchema>
+
+export const PresenceSchema = Type.Object({
+  online: Type.Boolean(),
+  lastSeenAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()])
+})
+
+export const UserWithPresenceSchema = Type.Object({
+  ...UserSchema.properties,
+  presence: PresenceSchema
+})
+
+export const UpdateMeBody = Type.Object({
+  displayName: Type.Optional(DisplayName),
+  avatarUrl: Type.Optional(Type.Union([AvatarUrl, Type.Null()]))
+}, { additionalProperties: false })
+export type UpdateMe = Static<typeof UpdateMeBody>
+
+export const SearchQuery = Type.Object({
+  q: Type.String({ minLength: 1, maxLength: 32, pattern: '\\S' }),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 20 }))
+})
+
+/** The REST error body, for response schemas (docs). */
+export const ErrorSchema = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) })

@@ -1,0 +1,53 @@
+import type { PrismaClient, User } from '../../generated/prisma/client.js'
+import type { PublicUser, UpdateMe } from './schemas.js'
+
+type UserRow = Pick<User, 'id' | 'username' | 'displayName' | 'avatarUrl' | 'createdAt'>
+
+/** Only the public fields, whatever the row carries (never the password hash). */
+export function toPublicUser (row: UserRow): PublicUser {
+  return {
+    id: row.id,
+    username: row.username,
+    displayName: row.displayName,
+    avatarUrl: row.avatarUrl,
+    createdAt: row.createdAt.toISOString()
+  }
+}
+
+/** Prisma `select` for exactly the public fields. */
+export const publicUserSelect = { id: true, username: true, displayName: true, avatarUrl: true, createdAt: true } as const
+
+export function createUsersService (prisma: PrismaClient) {
+  return {
+    async findById (id: string): Promise<PublicUser | null> {
+      const row = await prisma.user.findUnique({ where: { id }, select: publicUserSelect })
+      return row === null ? null : toPublicUser(row)
+    },
+
+    /** Prefix match on the (lower-case) username, alphabetical. */
+    async search (q: string, limit: number): Promise<PublicUser[]> {
+      // Prisma passes startsWith to LIKE unescaped: `_` and `%` would be wildcards.
+      const prefix = q.trim().toLowerCase().replace(/[\\%_]/g, '\\$&')
+      const rows = await prisma.user.findMany({
+        where: { username: { startsWith: prefix } },
+        select: publicUserSelect,
+        orderBy: { username: 'asc' },
+        take: limit
+      })
+      return rows.map(toPublicUser)
+    },
+
+    /** Returns null when the user no longer exists. `avatarUrl: null` clears it. */
+    async updateProfile (id: string, patch: UpdateMe): Promise<PublicUser | null> {
+      const data: { displayName?: string, avatarUrl?: string | null } = {}
+      if (patch.displayName !== undefined) data.displayName = patch.displayName.trim()
+      if (patch.avatarUrl !== undefined) data.avatarUrl = patch.avatarUrl
+      if (Object.keys(data).length === 0) return await this.findById(id)
+      const { count } = await prisma.user.updateMany({ where: { id }, data })
+      if (count === 0) return null
+      return await this.findById(id)
+    }
+  }
+}
+
+export type UsersService = ReturnType<typeof createUsersService>
