@@ -1,0 +1,131 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { Prisma, type PrismaClient } from '../../generated/prisma/client.js'
+import { Errors, forbidden } from '../../lib/errors.js'
+import { hashPassword, verifyPassword } from '../../lib/password.js'
+import { USERNAME_RE } from '../users/schemas.js'
+import { publicUserSelect, toPublicUser } from '../users/service.js'
+import type { Login, Register, Session, Tokens } from './schemas.js'
+
+export interface AuthServiceOptions {
+  scryptLogN: number
+  refreshTokenTtlS: number
+  signAccessToken: (userId: string) => string
+}
+
+const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex')
+
+export const normalizeUsername = (name: string): string => name.trim().toLowerCase()
+
+function isUniqueViolation (err: unknown): boolean {
+  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002'
+}
+
+/**
+ * Accounts and sessions. Access tokens are short-lived JWTs; refresh tokens are opaque
+ * random strings stored only as SHA-256, rotated on every use. Each login starts a family;
+ * presenting an already rotated token means it leaked, so the whole family is revoked.
+ */
+export function createAuthService (prisma: PrismaClient, opts: AuthServiceOptions) {
+  // Compared against when the username is unknown, so that answer costs one scrypt too.
+  const dummyHash = ['scrypt', opts.scryptLogN, 8, 1, randomBytes(16).toString('base64'), randomBytes(32).toString('base64')].join('$')
+
+  const newRefreshToken = (userId: string, familyId: string) => {
+    const token = randomBytes(32).toString('base64url')
+    const row = { id: randomUUID(), userId, familyId, tokenHash: sha256(token), expiresAt: new Date(Date.now() + opts.refreshTokenTtlS * 1000) }
+    return { token, row }
+  }
+
+  const revokeFamily = async (familyId: string): Promise<void> => {
+    await prisma.refreshToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: new Date() } })
+  }
+
+  return {
+    async register (input: Register): Promise<Session> {
+      const id = randomUUID()
+      const username = normalizeUsername(input.username)
+      const passwordHash = await hashPassword(input.password, opts.scryptLogN)
+      const { token, row } = newRefreshToken(id, randomUUID())
+      const { userId: _userId, ...tokenRow } = row
+      try {
+        // One nested write: the user and its first refresh token land together or not at all.
+        const user = await prisma.user.create({
+          data: {
+            id,
+            username,
+            displayName: input.displayName?.trim() ?? username,
+            avatarUrl: input.avatarUrl ?? null,
+            passwordHash,
+            refreshTokens: { create: tokenRow }
+          },
+          select: publicUserSelect
+        })
+        return { user: toPublicUser(user), accessToken: opts.signAccessToken(id), refreshToken: token }
+      } catch (err) {
+        if (isUniqueViolation(err)) throw Errors.usernameTaken()
+        throw err
+      }
+    },
+
+    /** The same answer, after the same work, for an unknown user and a wrong password. */
+    async login (input: Login): Promise<Session> {
+      const username = normalizeUsername(input.username)
+      const user = USERNAME_RE.test(username) ? await prisma.user.findUnique({ where: { username } }) : null
+      const ok = await verifyPassword(input.password, user?.passwordHash ?? dummyHash)
+      if (user === null || !ok) throw Errors.invalidCredentials()
+      const { token, row } = newRefreshToken(user.id, randomUUID())
+      await prisma.$transaction([
+        prisma.refreshToken.deleteMany({ where: { userId: user.id, expiresAt: { lt: new Date() } } }),
+        prisma.refreshToken.create({ data: row })
+      ])
+      return { user: toPublicUser(user), accessToken: opts.signAccessToken(user.id), refreshToken: token }
+    },
+
+    async refresh (refreshToken: string): Promise<Tokens> {
+      const current = await prisma.refreshToken.findUnique({ where: { tokenHash: sha256(refreshToken) } })
+      if (current === null || (current.rotatedAt === null && current.expiresAt.getTime() <= Date.now())) throw Errors.invalidRefreshToken()
+
+      const next = newRefreshToken(current.userId, current.familyId)
+      // The conditional update is the lock: of two concurrent uses only one sees count 1. A token
+      // already rotated (reuse: it leaked) or revoked never matches, and its family is revoked.
+      const rotated = await prisma.$transaction(async (tx) => {
+        const { count } = await tx.refreshToken.updateMany({
+          where: { id: current.id, rotatedAt: null, revokedAt: null },
+          data: { rotatedAt: new Date() }
+        })
+        if (count !== 1) return false
+        await tx.refreshToken.create({ data: next.row })
+        return true
+      })
+      if (!rotated) {
+        await revokeFamily(current.familyId)
+        throw Errors.invalidRefreshToken()
+      }
+      return { accessToken: opts.signAccessToken(current.userId), refreshToken: next.token }
+    },
+
+    /** Ends the session the token belongs to; an unknown token is quietly ignored. */
+    async logout (refreshToken: string): Promise<void> {
+      const current = await prisma.refreshToken.findUnique({ where: { tokenHash: sha256(refreshToken) }, select: { familyId: true } })
+      if (current !== null) await revokeFamily(current.familyId)
+    },
+
+    /** Changes the password and ends every session of the user. */
+    async changePassword (userId: string, currentPassword: string, newPassword: string): Promise<void> {
+      const user = await prisma.user.findUnique({ where: { id: userId }, select: { passwordHash: true } })
+      if (user === null) throw Errors.invalidToken()
+      if (!await verifyPassword(currentPassword, user.passwordHash)) throw forbidden('Current password is incorrect')
+      const passwordHash = await hashPassword(newPassword, opts.scryptLogN)
+      const now = new Date()
+      const changed = await prisma.$transaction(async (tx) => {
+        // Conditional on the hash just checked, so a concurrent change is not silently overwritten.
+        const { count } = await tx.user.updateMany({ where: { id: userId, passwordHash: user.passwordHash }, data: { passwordHash } })
+        if (count !== 1) return false
+        await tx.refreshToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: now } })
+        return true
+      })
+      if (!changed) throw forbidden('Current password is incorrect')
+    }
+  }
+}
+
+export type AuthService = ReturnType<typeof createAuthService>
