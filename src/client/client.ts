@@ -1,0 +1,454 @@
+import { io, type Socket } from 'socket.io-client'
+import { Cursors } from './cursors.js'
+import { ClientError, errorFromAck, isTransient } from './errors.js'
+import { RestClient, type RestOptions } from './rest.js'
+import { Outbox } from './outbox.js'
+import { Typing } from './typing.js'
+import { backoffDelay, deferred, sleep, type BackoffOptions, type Deferred } from './util.js'
+import type {
+  Ack, AuthRefreshAck, ConnectionStatus, DeliveredAck, Message, ReadAck, SendAck, SendInput, ServerEvents, SyncResult
+} from './types.js'
+
+export interface ClientOptions extends RestOptions {
+  /** Per-attempt wait for a socket acknowledgement (default 10 s). */
+  ackTimeoutMs?: number
+  /** Overall limit for `send`, retries included (default 30 s); then it rejects with TIMEOUT. */
+  sendTimeoutMs?: number
+  /** Reconnect backoff: exponential from baseMs up to maxMs, with jitter (default 500 ms .. 10 s). */
+  reconnect?: Partial<BackoffOptions>
+  /** Engine.IO transports (default websocket first, then polling). */
+  transports?: Array<'websocket' | 'polling' | 'webtransport'>
+  /** Page size of catch-up `sync` requests (default: the server's). */
+  syncLimit?: number
+}
+
+const SERVER_EVENTS: ReadonlyArray<keyof ServerEvents> = [
+  'message:new', 'message:read', 'message:delivered', 'message:recalled', 'typing', 'presence',
+  'friend:request', 'friend:accepted', 'friend:removed', 'conversation:updated', 'signal', 'auth:expired'
+]
+
+/** Consecutive handshake refusals after a fresh token before the SDK gives up. */
+const MAX_AUTH_FAILURES = 3
+
+/**
+ * The realtime client: one socket.io connection with status events, token refresh,
+ * an ordered outbox for messages and catch-up of what was missed while offline.
+ */
+export class Client extends RestClient {
+  /** The underlying socket.io-client socket (created once, reconnected as needed). */
+  readonly socket: Socket
+  private _status: ConnectionStatus = 'offline'
+  /** The app wants to be connected (connect() called, no disconnect(), no kick). */
+  private wanted = false
+  private everOnline = false
+  private connectWaiter: Deferred<void> | undefined
+  private onlineWaiters: Array<() => void> = []
+  /** The token the last handshake carried: tells a stale token from a refused fresh one. */
+  private handshakeToken: string | undefined
+  private authFailures = 0
+  /** Set between auth:expired and the next successful connect: a server cut is expected. */
+  private expiring = false
+  private retryTimer: ReturnType<typeof setTimeout> | undefined
+  private readonly cursors = new Cursors()
+  /** Live message:new held back while a catch-up runs, released in seq order after it. */
+  private held: Message[] | undefined
+  private syncRun = 0
+  private readonly outbox: Outbox
+  private readonly typingState: Typing
+  readonly ackTimeoutMs: number
+  readonly sendTimeoutMs: number
+  readonly backoff: BackoffOptions
+  private readonly syncLimit: number | undefined
+
+  constructor (opts: ClientOptions) {
+    super(opts)
+    this.ackTimeoutMs = opts.ackTimeoutMs ?? 10_000
+    this.sendTimeoutMs = opts.sendTimeoutMs ?? 30_000
+    this.backoff = { baseMs: opts.reconnect?.baseMs ?? 500, maxMs: opts.reconnect?.maxMs ?? 10_000 }
+    this.syncLimit = opts.syncLimit
+    this.socket = io(this.url === '' ? undefined as unknown as string : this.url, {
+      path: '/socket.io',
+      autoConnect: false,
+      forceNew: true,
+      transports: opts.transports ?? ['websocket', 'polling'],
+      reconnection: true,
+      reconnectionDelay: this.backoff.baseMs,
+      reconnectionDelayMax: this.backoff.maxMs,
+      randomizationFactor: 0.5,
+      // A function, so every (re)connection carries the newest token.
+      auth: (cb) => {
+        this.handshakeToken = this.accessToken
+        cb({ token: this.accessToken ?? '' })
+      }
+    })
+    this.outbox = new Outbox({
+      sendTimeoutMs: this.sendTimeoutMs,
+      backoff: { baseMs: Math.min(200, this.backoff.baseMs), maxMs: this.backoff.maxMs },
+      isOnline: () => this.socket.connected,
+      whenOnline: () => this.whenOnline(),
+      emit: (payload) => this.emitAck<SendAck>('message:send', payload),
+      beforeSend: (conversationId) => { this.typingState.stop(conversationId) }
+    })
+    this.typingState = new Typing((conversationId, typing) => {
+      if (this.socket.connected) void this.emitAck('typing', { conversationId, typing }).catch(() => {})
+    })
+    this.wire()
+  }
+
+  /** 'offline' | 'connecting' | 'online' | 'reconnecting' */
+  get status (): ConnectionStatus { return this._status }
+
+  /** Messages accepted by send() and not yet acknowledged. */
+  get pending (): number { return this.outbox.size }
+
+  private setStatus (status: ConnectionStatus): void {
+    if (status === this._status) return
+    this._status = status
+    if (status === 'online') {
+      const waiters = this.onlineWaiters
+      this.onlineWaiters = []
+      for (const w of waiters) w()
+    }
+    this.emit('status', status)
+  }
+
+  private whenOnline (): Promise<void> {
+    if (this.socket.connected && this._status === 'online') return Promise.resolve()
+    return new Promise((resolve) => { this.onlineWaiters.push(resolve) })
+  }
+
+  // ------------------------------------------------------------ connection lifecycle
+
+  /**
+   * Connects (signing in or refreshing first when needed). Resolves once online; rejects
+   * when the session cannot be established (UNAUTHORIZED) or disconnect() is called first.
+   * While the server is unreachable it keeps trying (see `status`).
+   */
+  connect (): Promise<void> {
+    if (this.socket.connected && this.wanted) return Promise.resolve()
+    this.wanted = true
+    this.authFailures = 0
+    if (this.connectWaiter === undefined) {
+      this.connectWaiter = deferred<void>()
+      // Marked handled: an app may rely on `status` and never await connect().
+      this.connectWaiter.promise.catch(() => {})
+    }
+    const waiter = this.connectWaiter
+    this.setStatus(this.everOnline ? 'reconnecting' : 'connecting')
+    void this.open()
+    return waiter.promise
+  }
+
+  private async open (): Promise<void> {
+    try {
+      if (this.accessToken === undefined) await this.renewTokens()
+      if (this.wanted && !this.socket.connected) this.socket.connect()
+    } catch (err) {
+      if (isTransient(err)) this.retryLater(() => this.open())
+      else this.giveUp(err)
+    }
+  }
+
+  /** Closes the connection for good: no reconnect until connect() is called again. */
+  disconnect (): void {
+    this.wanted = false
+    this.expiring = false
+    clearTimeout(this.retryTimer)
+    this.typingState.clear()
+    this.socket.disconnect()
+    this.setStatus('offline')
+    this.connectWaiter?.reject(new ClientError('CLOSED', 'disconnect() was called'))
+    this.connectWaiter = undefined
+  }
+
+  /** disconnect() and reject every message still waiting in the outbox (code CLOSED). */
+  close (): void {
+    this.disconnect()
+    this.outbox.close(new ClientError('CLOSED', 'The client was closed'))
+  }
+
+  /** Signs out on the server and disconnects. */
+  override async logout (): Promise<void> {
+    this.disconnect()
+    await super.logout()
+  }
+
+  private giveUp (err: unknown): void {
+    const error = err instanceof Error ? err : new ClientError('INTERNAL', String(err))
+    this.wanted = false
+    clearTimeout(this.retryTimer)
+    this.socket.disconnect()
+    this.setStatus('offline')
+    this.connectWaiter?.reject(error)
+    this.connectWaiter = undefined
+    this.emit('error', error)
+  }
+
+  private retryAttempt = 0
+  private retryLater (fn: () => Promise<void> | void): void {
+    clearTimeout(this.retryTimer)
+    this.retryTimer = setTimeout(() => { if (this.wanted) void fn() }, backoffDelay(++this.retryAttempt, this.backoff))
+  }
+
+  private wire (): void {
+    const s = this.socket
+    s.on('connect', () => {
+      const reconnected = this.everOnline
+      this.everOnline = true
+      this.expiring = false
+      this.authFailures = 0
+      this.retryAttempt = 0
+      this.setStatus('online')
+      this.connectWaiter?.resolve()
+      this.connectWaiter = undefined
+      if (reconnected || this.cursors.size > 0) void this.catchUp()
+    })
+
+    s.on('disconnect', (reason) => {
+      this.typingState.clear()
+      if (reason === 'io client disconnect') {
+        // Ours: disconnect() (status already offline) or a deliberate reconnect after a refresh.
+        if (this.wanted) this.setStatus('reconnecting')
+        this.emit('disconnect', { reason, reconnecting: this.wanted })
+        return
+      }
+      if (reason === 'io server disconnect' && !this.expiring) {
+        // A kick (logout everywhere, deleted account): coming back would be wrong.
+        this.wanted = false
+        this.setStatus('offline')
+        this.emit('disconnect', { reason, reconnecting: false })
+        return
+      }
+      this.setStatus('reconnecting')
+      this.emit('disconnect', { reason, reconnecting: true })
+      // After a server cut socket.io does not come back by itself; a refresh in flight will.
+      if (!s.active && !this.expiring && this.wanted) s.connect()
+    })
+
+    s.on('connect_error', (err) => {
+      if (s.active) return // a transport failure: socket.io's own backoff retries
+      if (err.message === 'UNAUTHORIZED') {
+        void this.recoverAuth(this.handshakeToken)
+        return
+      }
+      // Another refusal by a middleware: retry with our backoff.
+      this.retryLater(() => { if (!s.connected) s.connect() })
+    })
+
+    s.io.on('reconnect_attempt', () => {
+      if (this.wanted) this.setStatus('reconnecting')
+    })
+
+    s.on('auth:expired', () => { void this.onExpired() })
+
+    for (const event of SERVER_EVENTS) {
+      if (event === 'message:new' || event === 'auth:expired') continue
+      s.on(event, (payload: any) => { this.emit(event, payload) })
+    }
+    s.on('message:new', (m: Message) => { this.onMessage(m) })
+  }
+
+  /** The handshake was refused: refresh (unless a newer token already exists) and retry. */
+  private async recoverAuth (used: string | undefined): Promise<void> {
+    if (!this.wanted) return
+    if (++this.authFailures > MAX_AUTH_FAILURES || !this.canRenew()) {
+      this.giveUp(new ClientError('UNAUTHORIZED', 'The server refused the access token', 401))
+      return
+    }
+    this.setStatus(this.everOnline ? 'reconnecting' : 'connecting')
+    try {
+      if (used === this.accessToken) await this.renewTokens()
+      if (this.wanted && !this.socket.connected) this.socket.connect()
+    } catch (err) {
+      if (isTransient(err)) {
+        this.authFailures--
+        this.retryLater(() => this.recoverAuth(used))
+      } else {
+        this.giveUp(err)
+      }
+    }
+  }
+
+  /**
+   * The server says the access token expired and will cut the socket: refresh, hand the new
+   * token to the live socket (`auth:refresh`), or reconnect with it if that is not possible.
+   */
+  private async onExpired (): Promise<void> {
+    this.expiring = true
+    const used = this.handshakeToken
+    try {
+      if (used === this.accessToken) await this.renewTokens()
+    } catch (err) {
+      this.expiring = false
+      if (isTransient(err)) this.retryLater(() => this.recoverAuth(used))
+      else this.giveUp(err)
+      return
+    }
+    if (!this.wanted) return
+    if (this.socket.connected) {
+      try {
+        await this.emitAck<AuthRefreshAck>('auth:refresh', { token: this.accessToken })
+        this.handshakeToken = this.accessToken
+        this.expiring = false
+        return
+      } catch {}
+      if (!this.wanted) return
+      if (this.socket.connected) this.socket.disconnect()
+    }
+    // Reconnect with the new token (socket.io may already be on it after a transport close).
+    if (!this.socket.active) this.socket.connect()
+  }
+
+  // ------------------------------------------------------------ requests
+
+  /**
+   * Emits a client -> server event and waits for its ack (ackTimeoutMs). Rejects with the
+   * ack's error code, TIMEOUT, or NETWORK when the socket is not connected or drops first.
+   */
+  emitAck<T> (event: string, payload: unknown, timeoutMs = this.ackTimeoutMs): Promise<T> {
+    return new Promise((resolve, reject) => {
+      if (!this.socket.connected) {
+        reject(new ClientError('NETWORK', 'Not connected'))
+        return
+      }
+      this.socket.timeout(timeoutMs).emit(event, payload, (err: Error | null, ack: Ack<T> | undefined) => {
+        if (err !== null && err !== undefined) {
+          reject(err.message === 'operation has timed out'
+            ? new ClientError('TIMEOUT', `${event}: no acknowledgement within ${timeoutMs} ms`)
+            : new ClientError('NETWORK', `${event}: ${err.message}`))
+        } else if (ack?.ok === true) {
+          resolve(ack.data)
+        } else {
+          reject(errorFromAck(ack?.ok === false ? ack.error : undefined))
+        }
+      })
+    })
+  }
+
+  /** Waits (up to ackTimeoutMs) for the connection, then emitAck. */
+  private async call<T> (event: string, payload: unknown): Promise<T> {
+    if (!this.socket.connected) {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const timeout = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => { reject(new ClientError('TIMEOUT', `${event}: not connected within ${this.ackTimeoutMs} ms`)) }, this.ackTimeoutMs)
+      })
+      try {
+        await Promise.race([this.whenOnline(), timeout])
+      } finally {
+        clearTimeout(timer)
+      }
+    }
+    return await this.emitAck<T>(event, payload)
+  }
+
+  /**
+   * Sends a message. Queued while offline and sent in order per conversation; retried with
+   * the same clientMsgId (the server deduplicates) until acknowledged or sendTimeoutMs.
+   */
+  send (input: SendInput): Promise<SendAck> {
+    return this.outbox.push(input)
+  }
+
+  /** Marks everything up to seq as read (socket when online, REST otherwise). */
+  async markRead (conversationId: string, seq: number): Promise<ReadAck> {
+    if (!this.socket.connected) return await this.markReadRest(conversationId, seq)
+    return await this.emitAck<ReadAck>('message:read', { conversationId, seq })
+  }
+
+  /** Marks everything up to seq as delivered to this user. */
+  async markDelivered (conversationId: string, seq: number): Promise<DeliveredAck> {
+    return await this.call<DeliveredAck>('message:delivered', { conversationId, seq })
+  }
+
+  async recall (messageId: string): Promise<void> {
+    await this.call('message:recall', { messageId })
+  }
+
+  /** Relays an app-defined signal (e.g. call setup) to the user's devices; nothing is stored. */
+  async signal (toUserId: string, name: string, payload: unknown): Promise<void> {
+    await this.call('signal', { toUserId, name, payload })
+  }
+
+  /**
+   * Call on each keystroke: emits typing:true at most every 2 s, and typing:false after 3 s
+   * without a call, on stopTyping() or when a message is sent to the conversation.
+   */
+  typing (conversationId: string): void {
+    this.typingState.touch(conversationId)
+  }
+
+  stopTyping (conversationId: string): void {
+    this.typingState.stop(conversationId)
+  }
+
+  // ------------------------------------------------------------ cursors and catch-up
+
+  /** Seeds a conversation's position (from storage): catch-up asks for what came after seq. */
+  setCursor (conversationId: string, seq: number): void {
+    this.cursors.set(conversationId, seq)
+  }
+
+  /** Every conversation's position (all seqs up to it were delivered): persist these. */
+  getCursors (): Record<string, number> {
+    return this.cursors.snapshot()
+  }
+
+  private onMessage (m: Message): void {
+    if (this.held !== undefined) {
+      this.held.push(m)
+      return
+    }
+    if (this.cursors.accept(m)) this.emit('message:new', m)
+  }
+
+  /** After (re)connecting: page through `sync`, deliver what was missed, then what was held. */
+  private async catchUp (): Promise<void> {
+    const run = ++this.syncRun
+    this.held ??= []
+    let delivered = 0
+    let complete = false
+    try {
+      for (let attempt = 1; this.socket.connected && run === this.syncRun;) {
+        let page: SyncResult
+        const before = JSON.stringify(this.cursors.snapshot())
+        try {
+          const request: { cursors: Record<string, number>, limit?: number } = { cursors: this.cursors.snapshot() }
+          if (this.syncLimit !== undefined) request.limit = this.syncLimit
+          page = await this.emitAck<SyncResult>('sync', request)
+        } catch (err) {
+          if (!isTransient(err) || attempt++ >= 5) throw err
+          await sleep(backoffDelay(attempt, this.backoff))
+          continue
+        }
+        if (run !== this.syncRun) return
+        for (const m of sortBySeq(page.messages)) {
+          if (this.cursors.acceptSynced(m)) {
+            delivered++
+            this.emit('message:new', m)
+          }
+        }
+        // A page that moved no cursor would be asked for again forever.
+        if (!page.hasMore || JSON.stringify(this.cursors.snapshot()) === before) {
+          complete = true
+          break
+        }
+      }
+    } catch (err) {
+      this.emit('error', err instanceof Error ? err : new Error(String(err)))
+    } finally {
+      if (run === this.syncRun) {
+        const held = this.held ?? []
+        this.held = undefined
+        for (const m of sortBySeq(held)) this.onMessage(m)
+        if (complete) this.emit('synced', { messages: delivered })
+      }
+    }
+  }
+}
+
+/** Seq order within each conversation; conversations keep the order they first appear in. */
+function sortBySeq (messages: Message[]): Message[] {
+  const rank = new Map<string, number>()
+  for (const m of messages) if (!rank.has(m.conversationId)) rank.set(m.conversationId, rank.size)
+  return [...messages].sort((a, b) => (rank.get(a.conversationId)! - rank.get(b.conversationId)!) || a.seq - b.seq)
+}

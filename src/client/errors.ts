@@ -1,0 +1,58 @@
+import type { ClientErrorCode, ErrorCode } from './types.js'
+
+const STATUS: Record<ErrorCode, number> = {
+  VALIDATION: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
+  INTERNAL: 500
+}
+
+/**
+ * Every failure the SDK reports: a contract error code (from a REST body or a socket ack)
+ * or one of its own (TIMEOUT, NETWORK, CLOSED). `status` is the HTTP status for REST
+ * errors, the code's usual status for socket acks, and 0 for the SDK's own codes.
+ */
+export class ClientError extends Error {
+  readonly code: ClientErrorCode
+  readonly status: number
+  /** The message's clientMsgId when a send failed, to retry it later without doubling. */
+  readonly clientMsgId?: string
+
+  constructor (code: ClientErrorCode, message: string, status?: number, clientMsgId?: string) {
+    super(message)
+    this.name = 'ClientError'
+    this.code = code
+    this.status = status ?? (code in STATUS ? STATUS[code as ErrorCode] : 0)
+    if (clientMsgId !== undefined) this.clientMsgId = clientMsgId
+  }
+}
+
+const CODES = new Set<string>(Object.keys(STATUS))
+const byStatus = (status: number): ErrorCode =>
+  (Object.entries(STATUS).find(([, s]) => s === status)?.[0] as ErrorCode | undefined) ?? (status >= 500 ? 'INTERNAL' : 'VALIDATION')
+
+/** Builds the error of a failed HTTP response from its `{error:{code,message}}` body. */
+export function errorFromResponse (status: number, body: unknown): ClientError {
+  const err = (body as { error?: { code?: unknown, message?: unknown } } | null)?.error
+  const code = typeof err?.code === 'string' && CODES.has(err.code) ? err.code as ErrorCode : byStatus(status)
+  const message = typeof err?.message === 'string' ? err.message : `HTTP ${status}`
+  return new ClientError(code, message, status)
+}
+
+/** Builds the error of a failed socket ack. */
+export function errorFromAck (error: { code?: unknown, message?: unknown } | undefined, clientMsgId?: string): ClientError {
+  const code = typeof error?.code === 'string' && CODES.has(error.code) ? error.code as ErrorCode : 'INTERNAL'
+  return new ClientError(code, typeof error?.message === 'string' ? error.message : 'Request failed', undefined, clientMsgId)
+}
+
+/**
+ * Failures worth retrying: the server said "later", not "no". A socket ack carries no HTTP
+ * status, so INTERNAL (which the server also uses for "database unavailable, try again",
+ * 503) counts as transient; retries are safe because sends are deduplicated.
+ */
+export const isTransient = (err: unknown): boolean =>
+  err instanceof ClientError && (err.code === 'NETWORK' || err.code === 'TIMEOUT' || err.code === 'RATE_LIMITED' || err.code === 'INTERNAL')

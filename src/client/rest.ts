@@ -1,0 +1,294 @@
+import { Emitter } from './emitter.js'
+import { ClientError, errorFromResponse } from './errors.js'
+import type {
+  BlockedUser, ClientEvents, Conversation, Credentials, Friend, FriendRequest, HistoryOptions, HistoryPage,
+  ListOptions, Message, MessageContent, MessageType, ProfileUpdate, ReadAck, RegisterInput, Relation, Session, Tokens, User,
+  UserWithPresence
+} from './types.js'
+
+export interface RestOptions {
+  /** Server base URL, e.g. https://chat.example.com; '' for the page's own origin. */
+  url: string
+  token?: string
+  refreshToken?: string
+  /** Used to sign in when there is no token, or when the refresh token is no longer valid. */
+  credentials?: Credentials
+  /** Per-request limit for REST calls (default 15 s). */
+  requestTimeoutMs?: number
+  fetch?: typeof fetch
+}
+
+interface RequestOptions {
+  body?: unknown
+  query?: Record<string, string | number | undefined>
+  /** Sends the access token (and refreshes it once on 401). Default true. */
+  auth?: boolean
+}
+
+const enc = encodeURIComponent
+
+/**
+ * The REST half of the SDK: the session (tokens, refresh, login) and one method per route
+ * an app needs. Errors are `ClientError`s built from the `{error:{code,message}}` body.
+ */
+export class RestClient extends Emitter<ClientEvents> {
+  readonly url: string
+  protected accessToken: string | undefined
+  protected refreshToken: string | undefined
+  protected credentials: Credentials | undefined
+  /** The signed-in user, once known (login, register, me). */
+  user: User | undefined
+  private readonly requestTimeoutMs: number
+  private readonly fetchFn: typeof fetch
+  private renewing: Promise<Tokens> | undefined
+
+  constructor (opts: RestOptions) {
+    super()
+    this.url = opts.url.replace(/\/+$/, '')
+    this.accessToken = opts.token
+    this.refreshToken = opts.refreshToken
+    this.credentials = opts.credentials
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 15_000
+    this.fetchFn = opts.fetch ?? ((...args) => globalThis.fetch(...args))
+  }
+
+  /** The current tokens (after any refresh), for an app that persists them. */
+  get tokens (): Partial<Tokens> {
+    return { accessToken: this.accessToken, refreshToken: this.refreshToken }
+  }
+
+  /** Replaces the tokens (an app restoring a stored session). */
+  setTokens (tokens: Partial<Tokens>): void {
+    if (tokens.accessToken !== undefined) this.accessToken = tokens.accessToken
+    if (tokens.refreshToken !== undefined) this.refreshToken = tokens.refreshToken
+  }
+
+  protected storeTokens (tokens: Tokens): void {
+    this.accessToken = tokens.accessToken
+    this.refreshToken = tokens.refreshToken
+    this.emit('tokens', { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken })
+  }
+
+  /** One HTTP call: JSON in, JSON out, ClientError on failure. */
+  async request<T> (method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const auth = opts.auth ?? true
+    if (auth && this.accessToken === undefined) await this.renewTokens()
+    const used = this.accessToken
+    const res = await this.fetchJson(method, path, opts, auth ? used : undefined)
+    if (res.status === 401 && auth && this.canRenew()) {
+      // Another call may have refreshed meanwhile; refresh only if our token is still current.
+      if (used === this.accessToken) await this.renewTokens()
+      return this.finish<T>(await this.fetchJson(method, path, opts, this.accessToken))
+    }
+    return this.finish<T>(res)
+  }
+
+  private async fetchJson (method: string, path: string, opts: RequestOptions, token: string | undefined): Promise<{ status: number, body: unknown }> {
+    let url = `${this.url}/api${path}`
+    if (opts.query !== undefined) {
+      const q = Object.entries(opts.query).filter((e): e is [string, string | number] => e[1] !== undefined)
+      if (q.length > 0) url += '?' + q.map(([k, v]) => `${enc(k)}=${enc(String(v))}`).join('&')
+    }
+    const headers: Record<string, string> = { accept: 'application/json' }
+    if (opts.body !== undefined) headers['content-type'] = 'application/json'
+    if (token !== undefined) headers.authorization = `Bearer ${token}`
+    const controller = new AbortController()
+    const timer = setTimeout(() => { controller.abort() }, this.requestTimeoutMs)
+    try {
+      const res = await this.fetchFn(url, {
+        method,
+        headers,
+        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        signal: controller.signal
+      })
+      const text = await res.text()
+      let body: unknown
+      try {
+        body = text === '' ? undefined : JSON.parse(text)
+      } catch {
+        body = undefined
+      }
+      return { status: res.status, body }
+    } catch (err) {
+      if (controller.signal.aborted) throw new ClientError('TIMEOUT', `${method} ${path} timed out`)
+      throw new ClientError('NETWORK', `${method} ${path} failed: ${(err as Error).message}`)
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  private finish<T> (res: { status: number, body: unknown }): T {
+    if (res.status >= 400) throw errorFromResponse(res.status, res.body)
+    return res.body as T
+  }
+
+  protected canRenew (): boolean {
+    return this.refreshToken !== undefined || this.credentials !== undefined
+  }
+
+  /**
+   * Gets a fresh access token: the refresh token first, the credentials when that fails.
+   * Single flight: a rotated refresh token used twice would revoke the whole session.
+   */
+  protected renewTokens (): Promise<Tokens> {
+    this.renewing ??= (async () => {
+      try {
+        if (this.refreshToken !== undefined) {
+          try {
+            return await this.refresh()
+          } catch (err) {
+            if (!(err instanceof ClientError) || err.code !== 'UNAUTHORIZED' || this.credentials === undefined) throw err
+          }
+        }
+        if (this.credentials !== undefined) return await this.login(this.credentials)
+        throw new ClientError('UNAUTHORIZED', 'No access token, refresh token or credentials', 401)
+      } finally {
+        this.renewing = undefined
+      }
+    })()
+    return this.renewing
+  }
+
+  // ------------------------------------------------------------ auth
+
+  async register (input: RegisterInput): Promise<Session> {
+    const session = await this.request<Session>('POST', '/auth/register', { body: input, auth: false })
+    this.user = session.user
+    this.storeTokens(session)
+    return session
+  }
+
+  /** Signs in (with the credentials given to createClient when omitted). */
+  async login (credentials: Credentials | undefined = this.credentials): Promise<Session> {
+    if (credentials === undefined) throw new ClientError('UNAUTHORIZED', 'No credentials', 401)
+    const session = await this.request<Session>('POST', '/auth/login', { body: { username: credentials.username, password: credentials.password }, auth: false })
+    this.credentials = credentials
+    this.user = session.user
+    this.storeTokens(session)
+    return session
+  }
+
+  /** Rotates the refresh token and gets a new access token; emits `tokens`. */
+  async refresh (): Promise<Tokens> {
+    if (this.refreshToken === undefined) throw new ClientError('UNAUTHORIZED', 'No refresh token', 401)
+    const tokens = await this.request<Tokens>('POST', '/auth/refresh', { body: { refreshToken: this.refreshToken }, auth: false })
+    this.storeTokens(tokens)
+    return tokens
+  }
+
+  /** Ends the session on the server and forgets the tokens and credentials. */
+  async logout (): Promise<void> {
+    const refreshToken = this.refreshToken
+    this.accessToken = undefined
+    this.refreshToken = undefined
+    this.credentials = undefined
+    this.user = undefined
+    if (refreshToken !== undefined) await this.request<void>('POST', '/auth/logout', { body: { refreshToken }, auth: false })
+  }
+
+  // ------------------------------------------------------------ users
+
+  async me (): Promise<User> {
+    this.user = await this.request<User>('GET', '/users/me')
+    return this.user
+  }
+
+  async updateMe (patch: ProfileUpdate): Promise<User> {
+    this.user = await this.request<User>('PATCH', '/users/me', { body: patch })
+    return this.user
+  }
+
+  /** Username prefix search. */
+  async searchUsers (q: string, limit?: number): Promise<User[]> {
+    return await this.request('GET', '/users', { query: { q, limit } })
+  }
+
+  async getUser (userId: string): Promise<UserWithPresence> {
+    return await this.request('GET', `/users/${enc(userId)}`)
+  }
+
+  // ------------------------------------------------------------ friends and blocks
+
+  async sendFriendRequest (toUserId: string, message?: string): Promise<FriendRequest> {
+    return await this.request('POST', '/friends/requests', { body: message === undefined ? { toUserId } : { toUserId, message } })
+  }
+
+  async friendRequests (direction: 'incoming' | 'outgoing' = 'incoming'): Promise<FriendRequest[]> {
+    return await this.request('GET', '/friends/requests', { query: { direction } })
+  }
+
+  async acceptFriendRequest (requestId: string): Promise<FriendRequest> {
+    return await this.request('POST', `/friends/requests/${enc(requestId)}/accept`)
+  }
+
+  async declineFriendRequest (requestId: string): Promise<FriendRequest> {
+    return await this.request('POST', `/friends/requests/${enc(requestId)}/decline`)
+  }
+
+  async cancelFriendRequest (requestId: string): Promise<void> {
+    await this.request('DELETE', `/friends/requests/${enc(requestId)}`)
+  }
+
+  async friends (): Promise<Friend[]> {
+    return await this.request('GET', '/friends')
+  }
+
+  async relation (userId: string): Promise<Relation> {
+    return await this.request('GET', `/friends/${enc(userId)}`)
+  }
+
+  async removeFriend (userId: string): Promise<void> {
+    await this.request('DELETE', `/friends/${enc(userId)}`)
+  }
+
+  async block (userId: string): Promise<unknown> {
+    return await this.request('POST', `/blocks/${enc(userId)}`)
+  }
+
+  async unblock (userId: string): Promise<void> {
+    await this.request('DELETE', `/blocks/${enc(userId)}`)
+  }
+
+  async blocks (): Promise<BlockedUser[]> {
+    return await this.request('GET', '/blocks')
+  }
+
+  // ------------------------------------------------------------ conversations
+
+  /** Newest activity first. */
+  async conversations (opts: ListOptions = {}): Promise<Conversation[]> {
+    return await this.request('GET', '/conversations', { query: { limit: opts.limit, cursor: opts.cursor } })
+  }
+
+  /** The 1:1 conversation with a friend (created on first use). */
+  async directConversation (userId: string): Promise<Conversation> {
+    return await this.request('POST', '/conversations/direct', { body: { userId } })
+  }
+
+  async createGroup (name: string, memberIds: string[]): Promise<Conversation> {
+    return await this.request('POST', '/groups', { body: { name, memberIds } })
+  }
+
+  async addGroupMembers (groupId: string, userIds: string[]): Promise<Conversation> {
+    return await this.request('POST', `/groups/${enc(groupId)}/members`, { body: { userIds } })
+  }
+
+  async removeGroupMember (groupId: string, userId: string): Promise<Conversation> {
+    return await this.request('DELETE', `/groups/${enc(groupId)}/members/${enc(userId)}`)
+  }
+
+  /** A page of messages: `before` (newest first), `after` (oldest first) or the latest. */
+  async history (conversationId: string, opts: HistoryOptions = {}): Promise<HistoryPage> {
+    return await this.request('GET', `/conversations/${enc(conversationId)}/messages`, { query: { before: opts.before, after: opts.after, limit: opts.limit } })
+  }
+
+  /** Sends over HTTP (no socket needed); a repeat of a clientMsgId returns the original. */
+  async postMessage (conversationId: string, message: { clientMsgId: string, type: MessageType, content: MessageContent }): Promise<Message> {
+    return await this.request('POST', `/conversations/${enc(conversationId)}/messages`, { body: message })
+  }
+
+  /** Moves the read position over REST (the socket `markRead` prefers the live connection). */
+  async markReadRest (conversationId: string, seq: number): Promise<ReadAck> {
+    return await this.request('POST', `/conversations/${enc(conversationId)}/read`, { body: { seq } })
+  }
+}
