@@ -27,6 +27,9 @@ const SERVER_EVENTS: ReadonlyArray<keyof ServerEvents> = [
   'friend:request', 'friend:accepted', 'friend:removed', 'conversation:updated', 'signal', 'auth:expired'
 ]
 
+/** The server reads at most this many conversations per `sync`. */
+const SYNC_MAX_CURSORS = 100
+
 /** Consecutive handshake refusals after a fresh token before the SDK gives up. */
 const MAX_AUTH_FAILURES = 3
 
@@ -401,38 +404,24 @@ export class Client extends RestClient {
     if (this.cursors.accept(m)) this.emit('message:new', m)
   }
 
-  /** After (re)connecting: page through `sync`, deliver what was missed, then what was held. */
+  /**
+   * After (re)connecting: page through `sync` (at most SYNC_MAX_CURSORS conversations per
+   * request, as the server allows), deliver what was missed, then what arrived meanwhile.
+   */
   private async catchUp (): Promise<void> {
     const run = ++this.syncRun
     this.held ??= []
     let delivered = 0
     let complete = false
     try {
-      for (let attempt = 1; this.socket.connected && run === this.syncRun;) {
-        let page: SyncResult
-        const before = JSON.stringify(this.cursors.snapshot())
-        try {
-          const request: { cursors: Record<string, number>, limit?: number } = { cursors: this.cursors.snapshot() }
-          if (this.syncLimit !== undefined) request.limit = this.syncLimit
-          page = await this.emitAck<SyncResult>('sync', request)
-        } catch (err) {
-          if (!isTransient(err) || attempt++ >= 5) throw err
-          await sleep(backoffDelay(attempt, this.backoff))
-          continue
-        }
-        if (run !== this.syncRun) return
-        for (const m of sortBySeq(page.messages)) {
-          if (this.cursors.acceptSynced(m)) {
-            delivered++
-            this.emit('message:new', m)
-          }
-        }
-        // A page that moved no cursor would be asked for again forever.
-        if (!page.hasMore || JSON.stringify(this.cursors.snapshot()) === before) {
-          complete = true
-          break
-        }
+      const ids = Object.keys(this.cursors.snapshot())
+      for (let i = 0; i < ids.length && run === this.syncRun; i += SYNC_MAX_CURSORS) {
+        const chunk = ids.slice(i, i + SYNC_MAX_CURSORS)
+        const n = await this.syncChunk(chunk, run)
+        if (n === undefined) return
+        delivered += n
       }
+      complete = run === this.syncRun
     } catch (err) {
       this.emit('error', err instanceof Error ? err : new Error(String(err)))
     } finally {
@@ -442,6 +431,36 @@ export class Client extends RestClient {
         for (const m of sortBySeq(held)) this.onMessage(m)
         if (complete) this.emit('synced', { messages: delivered })
       }
+    }
+  }
+
+  /** Pages one set of conversations until hasMore is false; undefined when cut short. */
+  private async syncChunk (ids: string[], run: number): Promise<number | undefined> {
+    let delivered = 0
+    for (let attempt = 1; ;) {
+      if (!this.socket.connected || run !== this.syncRun) return undefined
+      const all = this.cursors.snapshot()
+      const cursors: Record<string, number> = {}
+      for (const id of ids) cursors[id] = all[id] ?? 0
+      let page: SyncResult
+      try {
+        page = await this.emitAck<SyncResult>('sync', this.syncLimit === undefined ? { cursors } : { cursors, limit: this.syncLimit })
+      } catch (err) {
+        if (!isTransient(err) || attempt++ >= 5) throw err
+        await sleep(backoffDelay(attempt, this.backoff))
+        continue
+      }
+      if (run !== this.syncRun) return undefined
+      let moved = false
+      for (const m of sortBySeq(page.messages)) {
+        if (m.seq > (cursors[m.conversationId] ?? 0)) moved = true
+        if (this.cursors.acceptSynced(m)) {
+          delivered++
+          this.emit('message:new', m)
+        }
+      }
+      // A page that moved no cursor would be asked for again forever.
+      if (!page.hasMore || !moved) return delivered
     }
   }
 }

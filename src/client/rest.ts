@@ -1,7 +1,7 @@
 import { Emitter } from './emitter.js'
 import { ClientError, errorFromResponse } from './errors.js'
 import type {
-  BlockedUser, ClientEvents, Conversation, Credentials, Friend, FriendRequest, HistoryOptions, HistoryPage,
+  Block, BlockedUser, ClientEvents, Conversation, Credentials, Friend, FriendRequest, HistoryOptions, HistoryPage,
   ListOptions, Message, MessageContent, MessageType, ProfileUpdate, ReadAck, RegisterInput, Relation, Session, Tokens, User,
   UserWithPresence
 } from './types.js'
@@ -241,7 +241,7 @@ export class RestClient extends Emitter<ClientEvents> {
     await this.request('DELETE', `/friends/${enc(userId)}`)
   }
 
-  async block (userId: string): Promise<unknown> {
+  async block (userId: string): Promise<Block> {
     return await this.request('POST', `/blocks/${enc(userId)}`)
   }
 

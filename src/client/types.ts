@@ -57,16 +57,18 @@ export interface FriendRequest {
   message: string | null
   status: FriendRequestStatus
   createdAt: string
-  respondedAt?: string | null
-  from?: User
-  to?: User
+  respondedAt: string | null
+  from: User
+  to: User
 }
 
 export interface Friend { user: User, since: string, presence: PresenceState }
 
 export interface Relation { isFriend: boolean, since?: string, blocked: boolean, blockedBy: boolean }
 
-export interface BlockedUser { user: User, since?: string, createdAt?: string }
+export interface Block { userId: string, createdAt: string }
+
+export interface BlockedUser { user: User, createdAt: string }
 
 // ---------------------------------------------------------------- conversations and messages
 
@@ -102,28 +104,33 @@ export interface Message {
   type: MessageType
   content: MessageContent
   createdAt: string
+  /** History and sync only (message:new is always a fresh message). */
+  recalled?: boolean
   recalledAt?: string | null
 }
 
-export interface ConversationMember {
-  id?: string
-  userId?: string
-  user?: User
-  role?: 'owner' | 'admin' | 'member'
-  [key: string]: unknown
+export interface ConversationMember extends Sender {
+  role: 'owner' | 'admin' | 'member'
+  joinedAt: string
 }
 
 export interface Conversation {
   id: string
   type: 'direct' | 'group'
-  name?: string | null
-  members?: ConversationMember[]
-  peer?: User | null
+  /** Groups only. */
+  name?: string
+  ownerId?: string | null
+  members: ConversationMember[]
+  /** Direct only: the other user, with presence. */
+  peer?: Sender & { presence: PresenceState }
   lastMessage: Message | null
   lastSeq: number
-  readSeq: number
-  unread: number
-  [key: string]: unknown
+  /** The caller's own positions; absent in `conversation:updated` (shared by all members). */
+  readSeq?: number
+  deliveredSeq?: number
+  unread?: number
+  createdAt: string
+  lastActivityAt: string
 }
 
 export interface HistoryPage { messages: Message[], hasMore: boolean }
@@ -179,7 +186,7 @@ export interface ServerEvents {
   'conversation:updated': Conversation
   signal: SignalEvent
   /** Sent before the server cuts a socket whose access token expired; the SDK refreshes. */
-  'auth:expired': Record<string, unknown>
+  'auth:expired': { expiresAt: string }
 }
 
 // ---------------------------------------------------------------- the SDK's own events

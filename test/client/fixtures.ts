@@ -1,0 +1,76 @@
+import type { Test } from 'tap'
+import { listen, registerUser, type TestUser } from '../helper.js'
+import type { App } from '../../src/app.js'
+import type { RawConfig } from '../../src/config.js'
+import { createClient, type Client, type ClientEvents, type ClientOptions } from '../../src/client/index.js'
+
+export interface Server { app: App, url: string }
+
+export async function server (t: Test, overrides: Partial<RawConfig> = {}): Promise<Server> {
+  return await listen(t, overrides)
+}
+
+/** A client signed in as `user`, with fast reconnects; closed in teardown. */
+export function clientFor (t: Test, srv: Server, user: TestUser, opts: Partial<ClientOptions> = {}): Client {
+  const client = createClient({
+    url: srv.url,
+    token: user.accessToken,
+    refreshToken: user.refreshToken,
+    reconnect: { baseMs: 50, maxMs: 400 },
+    ...opts
+  })
+  t.teardown(() => { client.close() })
+  return client
+}
+
+/** Resolves with the next `event` that passes `filter`; rejects after timeoutMs. */
+export function next<E extends keyof ClientEvents> (client: Client, event: E, filter: (p: ClientEvents[E]) => boolean = () => true, timeoutMs = 5000): Promise<ClientEvents[E]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { off(); reject(new Error(`no ${String(event)} within ${timeoutMs} ms`)) }, timeoutMs)
+    const off = client.on(event, (p) => {
+      if (!filter(p)) return
+      clearTimeout(timer)
+      off()
+      resolve(p)
+    })
+  })
+}
+
+/** Polls until `cond` holds; rejects after timeoutMs. */
+export async function until (cond: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`${what} not met within ${timeoutMs} ms`)
+    await delay(10)
+  }
+}
+
+export const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** A group of `owner` and `members` through the real route; returns its id. */
+export async function group (app: App, owner: TestUser, members: TestUser[]): Promise<string> {
+  const res = await app.inject({ method: 'POST', url: '/api/groups', headers: owner.auth, payload: { name: 'g', memberIds: members.map((m) => m.id) } })
+  if (res.statusCode !== 201) throw new Error(`group failed: ${res.statusCode} ${res.body}`)
+  return res.json().id
+}
+
+/** Every message of a conversation, oldest first, read through REST as `user`. */
+export async function allMessages (app: App, user: TestUser, conversationId: string): Promise<Array<{ seq: number, clientMsgId: string, content: unknown, senderId: string }>> {
+  const out: Array<{ seq: number, clientMsgId: string, content: unknown, senderId: string }> = []
+  let after = 0
+  for (;;) {
+    const res = await app.inject({ method: 'GET', url: `/api/conversations/${conversationId}/messages?after=${after}&limit=100`, headers: user.auth })
+    if (res.statusCode !== 200) throw new Error(`history failed: ${res.statusCode} ${res.body}`)
+    const page = res.json()
+    out.push(...page.messages)
+    if (!page.hasMore || page.messages.length === 0) return out
+    after = page.messages[page.messages.length - 1].seq
+  }
+}
+
+/** An access token for `user` that expired a minute ago. */
+export function expiredToken (app: App, userId: string): string {
+  return app.jwt.sign({ sub: userId, typ: 'access' }, { expiresIn: -60 } as any)
+}
+
+export { registerUser }
