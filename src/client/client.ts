@@ -242,7 +242,10 @@ export class Client extends RestClient {
       if (this.wanted) this.setStatus('reconnecting')
     })
 
-    s.on('auth:expired', () => { void this.onExpired() })
+    s.on('auth:expired', (payload: ServerEvents['auth:expired']) => {
+      this.emit('auth:expired', payload)
+      void this.onExpired()
+    })
 
     for (const event of SERVER_EVENTS) {
       if (event === 'message:new' || event === 'auth:expired') continue
