@@ -51,11 +51,17 @@ t.test('a mutual request is announced as an acceptance, not as a new request', a
 t.test('declining and cancelling are silent', async (t) => {
   const { app, url } = await listen(t)
   const [a, b] = await users(app, 2) as [TestUser, TestUser]
-  const sa = await connect(t, url, a)
+  const [sa, sb] = [await connect(t, url, a), await connect(t, url, b)]
   const sent = (await sendRequest(app, a, b)).json()
   t.equal((await call(app, b, 'POST', `/api/friends/requests/${sent.id as string}/decline`)).statusCode, 200)
   await settle()
   t.same(friendEvents(sa.events), [], 'the sender is not told about the decline')
+
+  const again = (await sendRequest(app, a, b)).json()
+  await sb.waitFor('friend:request', 2)
+  t.equal((await call(app, a, 'DELETE', `/api/friends/requests/${again.id as string}`)).statusCode, 204)
+  await settle()
+  t.same(friendEvents(sb.events).map((e) => e.event), ['friend:request', 'friend:request'], 'the recipient gets nothing on cancel')
 })
 
 t.test('friend:removed goes to both sides on removal', async (t) => {
