@@ -2,7 +2,7 @@ import t from 'tap'
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { ConfigError, loadConfig } from '../src/config.js'
+import { ConfigError, ConfigSchema, loadConfig } from '../src/config.js'
 import { tempDir } from './helper.js'
 
 const SECRET = 'a-production-secret-of-at-least-32-chars'
@@ -105,4 +105,12 @@ t.test('the server process exits 1 with the reason when production has no JWT_SE
   t.equal(code, 1, 'exit code 1')
   t.match(stderr, /JWT_SECRET is required when NODE_ENV=production/)
   t.notOk(existsSync(dataDir), 'it wrote nothing')
+})
+
+t.test('README documents every configuration variable, and only those', async (t) => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+  const section = readme.split(/^## /m).find((s) => s.startsWith('Configuration\n'))
+  t.ok(section, 'README has a Configuration section')
+  const documented = [...(section ?? '').matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((m) => m[1])
+  t.same(documented.slice().sort(), Object.keys(ConfigSchema.properties).sort())
 })
