@@ -4,10 +4,30 @@ import { createAdapter } from '@socket.io/redis-adapter'
 import { Redis } from 'ioredis'
 import type { IncomingMessage } from 'node:http'
 import { Compile } from 'typebox/compile'
-import type { TSchema, Static } from 'typebox'
-import { AppError, Errors, rateLimited, toErrorBody, validation } from '../lib/errors.js'
+import { Type, type TSchema, type Static } from 'typebox'
+import { AppError, Errors, rateLimited, toErrorBody, unauthorized, validation } from '../lib/errors.js'
 import { originAllowed } from '../lib/origins.js'
 import { TokenBucket } from '../lib/token-bucket.js'
+
+/*
+ * Session lifetime events (they extend the wire contract in PROTOCOL.md):
+ *
+ *   server -> client  `auth:expired` {expiresAt}
+ *     The access token the socket authenticated with has expired. Unless the client sends
+ *     `auth:refresh` within AUTH_EXPIRY_GRACE_MS, the server then disconnects the socket
+ *     (reason "io server disconnect"); the client reconnects with a fresh token.
+ *
+ *   client -> server  `auth:refresh` {token} -> ack {expiresAt}
+ *     Hands a new access token of the same user to the live socket (typically after
+ *     POST /api/auth/refresh). It may be sent at any time, before or after `auth:expired`;
+ *     the socket then lives until the new token's expiry (ISO time in the ack). A bad,
+ *     expired or other user's token acks UNAUTHORIZED and leaves the old expiry in place.
+ */
+
+/** Time a client has, after `auth:expired`, to send `auth:refresh` before the cut. */
+export const AUTH_EXPIRY_GRACE_MS = 3000
+/** setTimeout fires at once beyond this; longer waits are re-armed in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 /** What a socket event handler knows about the caller. */
 export interface SocketContext {
@@ -36,7 +56,10 @@ export interface Realtime {
   toUsers: (userIds: readonly string[], event: string, payload: unknown) => void
   /** Registers client -> server events; payloads are validated before the handler runs. */
   handle: (events: Record<string, EventDefinition<any>>) => void
-  /** Called after a socket joined its user room / after it left. */
+  /**
+   * Called after a socket joined its user room / after it left. A socket's disconnect hooks
+   * start only once its connect hooks have finished, and shutdown waits for both.
+   */
   onConnect: (fn: (ctx: SocketContext) => Promise<void> | void) => void
   onDisconnect: (fn: (ctx: SocketContext) => Promise<void> | void) => void
   /** Disconnects every socket of a user (logout everywhere, deleted account). */
@@ -55,37 +78,70 @@ declare module 'fastify' {
 
 export const userRoom = (userId: string): string => `user:${userId}`
 
-function sameOrigin (req: IncomingMessage, origin: string): boolean {
+const AuthRefreshEvent = Type.Object({ token: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false })
+
+const firstHeader = (value: string | string[] | undefined): string | undefined =>
+  (Array.isArray(value) ? value[0] : value)?.split(',')[0]?.trim() || undefined
+
+/** The client's address; behind a trusted proxy, the left-most X-Forwarded-For entry (as Fastify's request.ip). */
+function clientIp (req: IncomingMessage, trustProxy: boolean): string {
+  const forwarded = trustProxy ? firstHeader(req.headers['x-forwarded-for']) : undefined
+  return forwarded ?? req.socket.remoteAddress ?? 'unknown'
+}
+
+function sameOrigin (req: IncomingMessage, origin: string, trustProxy: boolean): boolean {
+  const host = (trustProxy ? firstHeader(req.headers['x-forwarded-host']) : undefined) ?? req.headers.host
+  if (host === undefined) return false
   try {
-    return new URL(origin).host === req.headers.host
+    return new URL(origin).host === host.toLowerCase()
   } catch {
     return false
   }
 }
 
+interface Session {
+  socket: Socket
+  /** Epoch ms at which the socket's access token expires. */
+  expiresAt: number
+  timer?: NodeJS.Timeout
+}
+
 export default fp(async (app) => {
   const { config } = app
+  const trustProxy = config.TRUST_PROXY
   const connectionsPerIp = new Map<string, number>()
 
   const io = new Server(app.server, {
     path: '/socket.io',
     maxHttpBufferSize: config.SOCKET_MAX_PAYLOAD_BYTES,
     serveClient: false,
+    // A connection that never completes the Socket.IO handshake holds a slot of its IP.
+    connectTimeout: 10_000,
     cors: { origin: (origin, cb) => { cb(null, origin === undefined || originAllowed(origin, config.allowedOrigins)) } },
     // Cross-site WebSocket hijacking: a browser always sends Origin; only same-origin or allowlisted pass.
     allowRequest: (req, cb) => {
       const origin = req.headers.origin
-      if (origin !== undefined && !sameOrigin(req, origin) && !originAllowed(origin, config.allowedOrigins)) {
+      if (origin !== undefined && !sameOrigin(req, origin, trustProxy) && !originAllowed(origin, config.allowedOrigins)) {
         cb('Origin not allowed', false)
         return
       }
-      const ip = req.socket.remoteAddress ?? 'unknown'
-      if ((connectionsPerIp.get(ip) ?? 0) >= config.MAX_CONNECTIONS_PER_IP) {
+      if ((connectionsPerIp.get(clientIp(req, trustProxy)) ?? 0) >= config.MAX_CONNECTIONS_PER_IP) {
         cb('Too many connections', false)
         return
       }
       cb(null, true)
     }
+  })
+
+  // Counted per Engine.IO connection (authenticated or not), released when it closes.
+  io.engine.on('connection', (conn: { request: IncomingMessage, once: (event: 'close', fn: () => void) => void }) => {
+    const ip = clientIp(conn.request, trustProxy)
+    connectionsPerIp.set(ip, (connectionsPerIp.get(ip) ?? 0) + 1)
+    conn.once('close', () => {
+      const n = (connectionsPerIp.get(ip) ?? 1) - 1
+      if (n <= 0) connectionsPerIp.delete(ip)
+      else connectionsPerIp.set(ip, n)
+    })
   })
 
   let pub: Redis | undefined
@@ -103,12 +159,43 @@ export default fp(async (app) => {
   const connectHooks: Array<(ctx: SocketContext) => Promise<void> | void> = []
   const disconnectHooks: Array<(ctx: SocketContext) => Promise<void> | void> = []
   const stats = { unknownEvents: 0, rateLimited: 0, handlerErrors: 0 }
+  const sessions = new Map<string, Session>()
+  /** Hook runs in flight; shutdown waits for them (presence writes lastSeenAt in one). */
+  const pending = new Set<Promise<void>>()
+
+  const track = (p: Promise<void>): Promise<void> => {
+    pending.add(p)
+    void p.finally(() => { pending.delete(p) })
+    return p
+  }
+
+  /** When the token expires: auth:expired, then the cut after the grace period unless refreshed. */
+  const tokenExpiry = (token: string): number => {
+    const exp = app.jwt.decode<{ exp?: unknown }>(token)?.exp
+    return typeof exp === 'number' ? exp * 1000 : Date.now() + config.ACCESS_TOKEN_TTL_S * 1000
+  }
+
+  const armExpiry = (session: Session, expiresAt: number): void => {
+    clearTimeout(session.timer)
+    session.expiresAt = expiresAt
+    const check = (): void => {
+      const left = session.expiresAt - Date.now()
+      if (left > 0) {
+        session.timer = setTimeout(check, Math.min(left, MAX_TIMER_MS)).unref()
+        return
+      }
+      session.socket.emit('auth:expired', { expiresAt: new Date(session.expiresAt).toISOString() })
+      session.timer = setTimeout(() => { session.socket.disconnect(true) }, AUTH_EXPIRY_GRACE_MS).unref()
+    }
+    check()
+  }
 
   io.use((socket, next) => {
     const token: unknown = socket.handshake.auth?.token
     try {
       if (typeof token !== 'string' || token === '') throw Errors.invalidToken()
       socket.data.userId = app.verifyAccessToken(token)
+      socket.data.expiresAt = tokenExpiry(token)
       next()
     } catch {
       next(new Error('UNAUTHORIZED'))
@@ -125,13 +212,32 @@ export default fp(async (app) => {
     }
   }
 
+  const handle: Realtime['handle'] = (events) => {
+    for (const [name, def] of Object.entries(events)) {
+      if (handlers.has(name)) throw new Error(`Socket event ${name} registered twice`)
+      handlers.set(name, { check: Compile(def.schema), def })
+    }
+  }
+
+  handle({
+    'auth:refresh': defineEvent(AuthRefreshEvent, async (ctx, p) => {
+      const userId = app.verifyAccessToken(p.token)
+      if (userId !== ctx.userId) throw unauthorized('The token belongs to another user')
+      const session = sessions.get(ctx.socketId)
+      if (session === undefined) throw Errors.invalidToken()
+      armExpiry(session, tokenExpiry(p.token))
+      return { expiresAt: new Date(session.expiresAt).toISOString() }
+    })
+  })
+
   io.on('connection', (socket: Socket) => {
     const userId = socket.data.userId as string
-    const ip = socket.request.socket.remoteAddress ?? 'unknown'
-    connectionsPerIp.set(ip, (connectionsPerIp.get(ip) ?? 0) + 1)
     const ctx: SocketContext = { userId, socketId: socket.id, emit: (event, payload) => socket.emit(event, payload) }
     const bucket = new TokenBucket(config.SOCKET_EVENTS_PER_S * 2, config.SOCKET_EVENTS_PER_S)
     void socket.join(userRoom(userId))
+    const session: Session = { socket, expiresAt: socket.data.expiresAt as number }
+    sessions.set(socket.id, session)
+    armExpiry(session, session.expiresAt)
 
     socket.onAny((event: unknown, ...args: unknown[]) => {
       const last = args[args.length - 1]
@@ -140,15 +246,16 @@ export default fp(async (app) => {
       const reply = (r: Ack): void => { if (ack !== undefined) ack(r) }
       const fail = (err: AppError): void => { reply({ ok: false, error: err.toJSON() }) }
 
+      // Every event costs a token, unknown ones too: a flood is cut before any other work.
+      if (!bucket.take()) {
+        stats.rateLimited++
+        fail(rateLimited('Too many events, slow down'))
+        return
+      }
       const entry = typeof event === 'string' ? handlers.get(event) : undefined
       if (entry === undefined) {
         stats.unknownEvents++
         fail(validation(`Unknown event ${typeof event === 'string' ? event.slice(0, 64) : ''}`))
-        return
-      }
-      if (!bucket.take()) {
-        stats.rateLimited++
-        fail(rateLimited('Too many events, slow down'))
         return
       }
       if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
@@ -160,7 +267,8 @@ export default fp(async (app) => {
         fail(validation(`${first?.instancePath !== undefined && first.instancePath !== '' ? first.instancePath.slice(1) + ': ' : ''}${first?.message ?? 'invalid payload'}`))
         return
       }
-      entry.def.handler(ctx, payload).then(
+      // Through a promise, so a handler that throws synchronously is answered like one that rejects.
+      Promise.resolve().then(async () => await entry.def.handler(ctx, payload)).then(
         (data) => { reply({ ok: true, data: data ?? {} }) },
         (err: unknown) => {
           if (!(err instanceof AppError)) {
@@ -172,13 +280,12 @@ export default fp(async (app) => {
       )
     })
 
+    const connected = track(runHooks(connectHooks, ctx))
     socket.on('disconnect', () => {
-      const n = (connectionsPerIp.get(ip) ?? 1) - 1
-      if (n <= 0) connectionsPerIp.delete(ip)
-      else connectionsPerIp.set(ip, n)
-      void runHooks(disconnectHooks, ctx)
+      clearTimeout(session.timer)
+      sessions.delete(socket.id)
+      track(connected.then(async () => { await runHooks(disconnectHooks, ctx) }))
     })
-    void runHooks(connectHooks, ctx)
   })
 
   const realtime: Realtime = {
@@ -186,12 +293,7 @@ export default fp(async (app) => {
     toUsers: (userIds, event, payload) => {
       if (userIds.length > 0) io.to(userIds.map(userRoom)).emit(event, payload)
     },
-    handle: (events) => {
-      for (const [name, def] of Object.entries(events)) {
-        if (handlers.has(name)) throw new Error(`Socket event ${name} registered twice`)
-        handlers.set(name, { check: Compile(def.schema), def })
-      }
-    },
+    handle,
     onConnect: (fn) => { connectHooks.push(fn) },
     onDisconnect: (fn) => { disconnectHooks.push(fn) },
     disconnectUser: (userId) => { io.in(userRoom(userId)).disconnectSockets(true) },
@@ -210,12 +312,14 @@ export default fp(async (app) => {
   }
   app.decorate('realtime', realtime)
 
-  // Sockets are told to go (clients reconnect elsewhere) before the HTTP server closes.
+  // Sockets are told to go (clients reconnect elsewhere) before the HTTP server closes, and
+  // their disconnect hooks finish while the database and Redis are still open.
   app.addHook('preClose', async () => {
     io.local.disconnectSockets(true)
+    while (pending.size > 0) await Promise.allSettled([...pending])
   })
   app.addHook('onClose', async () => {
-    await new Promise<void>((resolve) => { void io.close(() => { resolve() }) })
+    await io.close()
     await Promise.allSettled([pub?.quit(), sub?.quit()])
   })
 }, { name: 'realtime', dependencies: ['config', 'auth'] })
