@@ -1,22 +1,102 @@
 import fp from 'fastify-plugin'
+import { randomUUID } from 'node:crypto'
+import { registerTypingEvents } from './events.js'
+import { createPresenceService } from './service.js'
+import { createLocalTracker, createRedisTracker, HEARTBEAT_MS, type ConnectionTracker } from './tracker.js'
 
 export interface PresenceStatus { online: boolean, lastSeenAt: string | null }
 
 export interface Presence {
-  /** Presence of each user: online on any node, else the stored lastSeenAt. */
+  /** Presence of each user: online on any node, else the stored lastSeenAt. Unknown ids are left out. */
   status: (userIds: readonly string[]) => Promise<Map<string, PresenceStatus>>
+  /**
+   * Announces the users of nodes that stopped heartbeating as offline; returns how many.
+   * Runs on a timer with Redis; exposed for tests and operations.
+   */
+  sweep: () => Promise<number>
 }
 
 declare module 'fastify' {
   interface FastifyInstance { presence: Presence }
 }
 
-// Placeholder until the realtime work lands: everybody offline, lastSeenAt from the users table.
+/**
+ * Online/offline per user across devices and nodes. A user comes online with their first
+ * socket anywhere and goes offline with their last; on each change their friends receive
+ * `presence` {userId, online, lastSeenAt}. Going offline stores users.last_seen_at; while
+ * online, lastSeenAt is the end of the previous session (null if none). Also the `typing` event.
+ */
 export default fp(async (app) => {
+  const service = createPresenceService(app.prisma)
+  const redis = app.realtime.redis
+  const tracker: ConnectionTracker = redis === undefined
+    ? createLocalTracker()
+    : createRedisTracker(redis, {
+      nodeId: randomUUID(),
+      onError: (err, what) => { app.log.warn({ err }, `${what} failed`) }
+    })
+
+  // One user's announcements leave this node in the order their transitions happened.
+  const queues = new Map<string, Promise<void>>()
+  const announce = async (userId: string, online: boolean, at?: Date): Promise<void> => {
+    const run = async (): Promise<void> => {
+      let lastSeenAt: string | null
+      if (online) {
+        lastSeenAt = (await service.lastSeen([userId])).get(userId) ?? null
+      } else {
+        const when = at ?? new Date()
+        await service.markSeen(userId, when)
+        lastSeenAt = when.toISOString()
+      }
+      app.realtime.toUsers(await service.friendIds(userId), 'presence', { userId, online, lastSeenAt })
+    }
+    const next = (queues.get(userId) ?? Promise.resolve()).then(run).catch((err: unknown) => {
+      app.log.error({ err, userId }, 'presence announcement failed')
+    })
+    queues.set(userId, next)
+    await next
+    if (queues.get(userId) === next) queues.delete(userId)
+  }
+
+  app.realtime.onConnect(async (ctx) => {
+    if (await tracker.connected(ctx.userId)) await announce(ctx.userId, true)
+  })
+  app.realtime.onDisconnect(async (ctx) => {
+    if (await tracker.disconnected(ctx.userId)) await announce(ctx.userId, false)
+  })
+  registerTypingEvents(app.realtime, service)
+
+  const sweep = async (): Promise<number> => {
+    const gone = await tracker.sweep()
+    await Promise.all(gone.map(async ({ userId, lastSeenAt }) => { await announce(userId, false, lastSeenAt) }))
+    return gone.length
+  }
+
   app.decorate('presence', {
     status: async (userIds) => {
-      const rows = await app.prisma.user.findMany({ where: { id: { in: [...userIds] } }, select: { id: true, lastSeenAt: true } })
-      return new Map(rows.map((r) => [r.id, { online: false, lastSeenAt: r.lastSeenAt?.toISOString() ?? null }]))
-    }
+      const [online, lastSeen] = await Promise.all([tracker.online(userIds), service.lastSeen(userIds)])
+      return new Map([...lastSeen].map(([id, lastSeenAt]) => [id, { online: online.has(id), lastSeenAt }]))
+    },
+    sweep
   } satisfies Presence)
+
+  if (redis !== undefined) {
+    const tick = async (): Promise<void> => {
+      try {
+        await tracker.heartbeat()
+        await sweep()
+      } catch (err) {
+        app.log.warn({ err }, 'presence heartbeat failed')
+      }
+    }
+    // Live before the first socket arrives, so other nodes count this node's users.
+    await tick()
+    const timer = setInterval(() => { void tick() }, HEARTBEAT_MS).unref()
+    // Runs after realtime's preClose, which waited for this node's disconnect hooks.
+    app.addHook('onClose', async () => {
+      clearInterval(timer)
+      await Promise.allSettled(queues.values())
+      await tracker.stop().catch((err: unknown) => { app.log.warn({ err }, 'presence stop failed') })
+    })
+  }
 }, { name: 'presence', dependencies: ['db', 'realtime'] })

@@ -1,0 +1,35 @@
+import type { PrismaClient } from '../../generated/prisma/client.js'
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** Presence and typing data in the database; the live connection state is the tracker's. */
+export function createPresenceService (prisma: PrismaClient) {
+  return {
+    /** Users `userId` is friends with (friendships are stored both ways). */
+    async friendIds (userId: string): Promise<string[]> {
+      const rows = await prisma.friendship.findMany({ where: { userId }, select: { friendId: true } })
+      return rows.map((r) => r.friendId)
+    },
+
+    /** Stored lastSeenAt of each existing user; other ids (not even UUIDs) are left out. */
+    async lastSeen (userIds: readonly string[]): Promise<Map<string, string | null>> {
+      const ids = userIds.filter((id) => UUID.test(id))
+      if (ids.length === 0) return new Map()
+      const rows = await prisma.user.findMany({ where: { id: { in: ids } }, select: { id: true, lastSeenAt: true } })
+      return new Map(rows.map((r) => [r.id, r.lastSeenAt?.toISOString() ?? null]))
+    },
+
+    /** Stores when the user went offline; a deleted account is no error. */
+    async markSeen (userId: string, at: Date): Promise<void> {
+      await prisma.user.updateMany({ where: { id: userId }, data: { lastSeenAt: at } })
+    },
+
+    /** Members of a conversation (empty when it does not exist). */
+    async memberIds (conversationId: string): Promise<string[]> {
+      const rows = await prisma.conversationMember.findMany({ where: { conversationId }, select: { userId: true } })
+      return rows.map((r) => r.userId)
+    }
+  }
+}
+
+export type PresenceService = ReturnType<typeof createPresenceService>
