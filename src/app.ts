@@ -12,6 +12,7 @@ import dbPlugin from './plugins/db.js'
 import authPlugin from './plugins/auth.js'
 import realtimePlugin from './plugins/realtime.js'
 import presencePlugin from './modules/presence/plugin.js'
+import signalPlugin from './modules/signal/plugin.js'
 import healthRoutes from './modules/health/routes.js'
 import authRoutes from './modules/auth/routes.js'
 import usersRoutes from './modules/users/routes.js'
@@ -55,6 +56,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(authPlugin)
   await app.register(realtimePlugin)
   await app.register(presencePlugin)
+  await app.register(signalPlugin)
 
   await app.register(healthRoutes)
   await app.register(async (api) => {

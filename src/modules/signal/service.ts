@@ -1,0 +1,28 @@
+import type { PrismaClient } from '../../generated/prisma/client.js'
+import { Errors, forbidden, validation } from '../../lib/errors.js'
+
+/** Who may signal whom: users who share a conversation, with no block either way. */
+export function createSignalService (prisma: PrismaClient) {
+  return {
+    /** Throws VALIDATION (self), NOT_FOUND (no such user) or FORBIDDEN (blocked, no shared conversation). */
+    async authorise (fromUserId: string, toUserId: string): Promise<void> {
+      if (fromUserId === toUserId) throw validation('Cannot signal yourself')
+      const [target, shared, block] = await Promise.all([
+        prisma.user.findUnique({ where: { id: toUserId }, select: { id: true } }),
+        prisma.conversationMember.findFirst({
+          where: { userId: fromUserId, conversation: { members: { some: { userId: toUserId } } } },
+          select: { conversationId: true }
+        }),
+        prisma.block.findFirst({
+          where: { OR: [{ blockerId: fromUserId, blockedId: toUserId }, { blockerId: toUserId, blockedId: fromUserId }] },
+          select: { blockerId: true }
+        })
+      ])
+      if (target === null) throw Errors.userNotFound()
+      if (block !== null) throw Errors.blocked()
+      if (shared === null) throw forbidden('Signals need a shared conversation')
+    }
+  }
+}
+
+export type SignalService = ReturnType<typeof createSignalService>
