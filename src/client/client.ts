@@ -44,6 +44,8 @@ export class Client extends RestClient {
   /** The app wants to be connected (connect() called, no disconnect(), no kick). */
   private wanted = false
   private everOnline = false
+  private closed = false
+  private retryAttempt = 0
   private connectWaiter: Deferred<void> | undefined
   private onlineWaiters: Array<() => void> = []
   /** The token the last handshake carried: tells a stale token from a refused fresh one. */
@@ -128,6 +130,7 @@ export class Client extends RestClient {
    * While the server is unreachable it keeps trying (see `status`).
    */
   connect (): Promise<void> {
+    if (this.closed) return Promise.reject(new ClientError('CLOSED', 'The client was closed'))
     if (this.socket.connected && this.wanted) return Promise.resolve()
     this.wanted = true
     this.authFailures = 0
@@ -164,8 +167,9 @@ export class Client extends RestClient {
     this.connectWaiter = undefined
   }
 
-  /** disconnect() and reject every message still waiting in the outbox (code CLOSED). */
+  /** For good: disconnect() and reject every message still in the outbox (code CLOSED). */
   close (): void {
+    this.closed = true
     this.disconnect()
     this.outbox.close(new ClientError('CLOSED', 'The client was closed'))
   }
@@ -187,7 +191,6 @@ export class Client extends RestClient {
     this.emit('error', error)
   }
 
-  private retryAttempt = 0
   private retryLater (fn: () => Promise<void> | void): void {
     clearTimeout(this.retryTimer)
     this.retryTimer = setTimeout(() => { if (this.wanted) void fn() }, backoffDelay(++this.retryAttempt, this.backoff))
@@ -352,6 +355,7 @@ export class Client extends RestClient {
    * the same clientMsgId (the server deduplicates) until acknowledged or sendTimeoutMs.
    */
   send (input: SendInput): Promise<SendAck> {
+    if (this.closed) return Promise.reject(new ClientError('CLOSED', 'The client was closed', undefined, input.clientMsgId))
     return this.outbox.push(input)
   }
 

@@ -199,3 +199,54 @@ t.test('typing: throttled true, false after idle or on send', async (t) => {
   t.same(typingPackets, [true, false])
   t.match(await stopped, { conversationId, userId: a.id, typing: false })
 })
+
+t.test('receipts, recall and signals: one call each, the peer hears about it', async (t) => {
+  const srv = await server(t)
+  const [a, b] = [await registerUser(srv.app), await registerUser(srv.app)]
+  const conversationId = await group(srv.app, a, [b])
+  const ca = clientFor(t, srv, a)
+  const cb = clientFor(t, srv, b)
+  await Promise.all([ca.connect(), cb.connect()])
+  const first = await ca.send({ conversationId, type: 'text', content: 'one' })
+  const second = await ca.send({ conversationId, type: 'text', content: 'two' })
+
+  const delivered = next(ca, 'message:delivered')
+  t.same(await cb.markDelivered(conversationId, second.seq), { deliveredSeq: 2 })
+  t.same(await delivered, { conversationId, userId: b.id, seq: 2 })
+
+  const read = next(ca, 'message:read', (e) => e.userId === b.id)
+  t.same(await cb.markRead(conversationId, first.seq), { readSeq: 1 })
+  t.same(await read, { conversationId, userId: b.id, seq: 1 })
+
+  // Offline, markRead goes over REST.
+  cb.disconnect()
+  const readOffline = next(ca, 'message:read', (e) => e.userId === b.id)
+  t.same(await cb.markRead(conversationId, second.seq), { readSeq: 2 })
+  t.same(await readOffline, { conversationId, userId: b.id, seq: 2 })
+  await cb.connect()
+
+  const bad = await cb.markRead(conversationId, 99).catch((e: unknown) => e)
+  t.equal((bad as ClientError).code, 'VALIDATION', 'beyond the last message')
+
+  const recalled = next(cb, 'message:recalled')
+  await ca.recall(second.id)
+  t.same(await recalled, { conversationId, messageId: second.id, seq: 2 })
+
+  const signal = next(cb, 'signal')
+  await ca.signal(b.id, 'call:offer', { sdp: 'x' })
+  t.same(await signal, { fromUserId: a.id, name: 'call:offer', payload: { sdp: 'x' } })
+})
+
+t.test('close() is final: pending sends reject with CLOSED, later calls too', async (t) => {
+  const srv = await server(t)
+  const [a, b] = [await registerUser(srv.app), await registerUser(srv.app)]
+  const conversationId = await group(srv.app, a, [b])
+  const ca = clientFor(t, srv, a)
+  const queued = ca.send({ conversationId, type: 'text', content: 'never' })
+  ca.close()
+  t.equal(((await queued.catch((e: unknown) => e)) as ClientError).code, 'CLOSED')
+  t.equal(((await ca.send({ conversationId, type: 'text', content: 'x' }).catch((e: unknown) => e)) as ClientError).code, 'CLOSED')
+  t.equal(((await ca.connect().catch((e: unknown) => e)) as ClientError).code, 'CLOSED')
+  t.equal(ca.pending, 0)
+  t.same(await allMessages(srv.app, a, conversationId), [])
+})
