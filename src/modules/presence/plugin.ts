@@ -10,8 +10,9 @@ export interface Presence {
   /** Presence of each user: online on any node, else the stored lastSeenAt. Unknown ids are left out. */
   status: (userIds: readonly string[]) => Promise<Map<string, PresenceStatus>>
   /**
-   * Announces the users of nodes that stopped heartbeating as offline; returns how many.
-   * Runs on a timer with Redis; exposed for tests and operations.
+   * With Redis: heartbeats this node (rewriting its counts), then announces the users of nodes
+   * that stopped heartbeating as offline; returns how many. Runs on a timer; exposed for
+   * tests and operations.
    */
   sweep: () => Promise<number>
 }
@@ -66,7 +67,9 @@ export default fp(async (app) => {
   })
   registerTypingEvents(app.realtime, service)
 
+  // Heartbeat first: this node is fresh, so it can never sweep itself (after a long stall).
   const sweep = async (): Promise<number> => {
+    await tracker.heartbeat()
     const gone = await tracker.sweep()
     await Promise.all(gone.map(async ({ userId, lastSeenAt }) => { await announce(userId, false, lastSeenAt) }))
     return gone.length
@@ -83,7 +86,6 @@ export default fp(async (app) => {
   if (redis !== undefined) {
     const tick = async (): Promise<void> => {
       try {
-        await tracker.heartbeat()
         await sweep()
       } catch (err) {
         app.log.warn({ err }, 'presence heartbeat failed')
