@@ -15,6 +15,19 @@ function charCount (s: string): number {
 
 /** Checks `content` against its message type; throws VALIDATION with the reason. */
 export function checkContent (type: MessageType, content: unknown, limits: ContentLimits): void {
+  checkShape(type, content, limits)
+  // PostgreSQL's jsonb cannot store the NUL character
+  if (hasNul(content)) throw validation('content: must not contain NUL characters')
+}
+
+function hasNul (value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\0')
+  if (typeof value !== 'object' || value === null) return false
+  if (Array.isArray(value)) return value.some(hasNul)
+  return Object.entries(value).some(([k, v]) => k.includes('\0') || hasNul(v))
+}
+
+function checkShape (type: MessageType, content: unknown, limits: ContentLimits): void {
   switch (type) {
     case 'text':
       if (typeof content !== 'string' || content.length === 0) throw validation('content: text must be a non-empty string')

@@ -1,24 +1,14 @@
-import { randomUUID } from 'node:crypto'
 import { Prisma } from '../../generated/prisma/client.js'
 import { AppError, conflict, Errors, forbidden, notFound, validation } from '../../lib/errors.js'
 import { createFriendsService } from '../friends/service.js'
 import { checkContent } from './content.js'
 import type { ConversationsDeps } from './deps.js'
-import { isUniqueViolation, messageColumns, toMessage, toNewMessageEvent, type MessageRow, type MessageView } from './rows.js'
+import { createMessageSender } from './message-sender.js'
+import { messageColumns, toMessage, toNewMessageEvent, type MessageRow, type MessageView } from './rows.js'
 import type { MessageType } from './schemas.js'
 
 export interface SendInput { clientMsgId: string, type: MessageType, content: unknown }
 export interface SendResult { message: MessageView, created: boolean }
-
-interface SentRow {
-  id: string
-  seq: number
-  created_at: Date
-  username: string
-  display_name: string
-  avatar_url: string | null
-  member_ids: string[]
-}
 
 interface CursorRow {
   last_seq: number
@@ -45,6 +35,7 @@ const messageNotFound = () => notFound('Message not found')
 export function createMessageService (deps: ConversationsDeps) {
   const { prisma, limits, publish } = deps
   const friends = createFriendsService(prisma)
+  const sender = createMessageSender(prisma)
 
   async function findByClientMsgId (senderId: string, clientMsgId: string): Promise<MessageView | undefined> {
     const rows = await prisma.$queryRaw<MessageRow[]>`
@@ -78,74 +69,29 @@ export function createMessageService (deps: ConversationsDeps) {
     if (member === null) throw Errors.notMember()
   }
 
-  /**
-   * One statement, one round trip: authorise (member; for direct conversations the peer is
-   * still a friend and not blocked either way), take the next seq under the conversation's
-   * row lock, insert, move the sender's own cursors, and return the sender and the member
-   * list for the fan-out. A duplicate (sender, clientMsgId) aborts the whole statement, so
-   * no seq is consumed.
-   */
-  async function insert (senderId: string, conversationId: string, input: SendInput, id: string): Promise<SentRow | undefined> {
-    const rows = await prisma.$queryRaw<SentRow[]>`
-      WITH c AS (
-        UPDATE conversations cv SET last_seq = cv.last_seq + 1, last_message_at = now(), updated_at = now()
-        WHERE cv.id = ${conversationId}::uuid
-          AND EXISTS (SELECT 1 FROM conversation_members s WHERE s.conversation_id = cv.id AND s.user_id = ${senderId}::uuid)
-          AND (cv.type = 'group' OR NOT EXISTS (
-            SELECT 1 FROM conversation_members p
-            WHERE p.conversation_id = cv.id AND p.user_id <> ${senderId}::uuid
-              AND (NOT EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = ${senderId}::uuid AND f.friend_id = p.user_id)
-                OR EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = ${senderId}::uuid AND b.blocked_id = p.user_id)
-                  OR (b.blocker_id = p.user_id AND b.blocked_id = ${senderId}::uuid)))))
-        RETURNING cv.last_seq
-      ), ins AS (
-        INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, type, content)
-        SELECT ${id}::uuid, ${conversationId}::uuid, c.last_seq, ${senderId}::uuid, ${input.clientMsgId},
-          ${input.type}::message_type, ${JSON.stringify(input.content)}::jsonb
-        FROM c
-        RETURNING id, seq, created_at
-      ), own AS (
-        UPDATE conversation_members m SET read_seq = GREATEST(m.read_seq, c.last_seq), delivered_seq = GREATEST(m.delivered_seq, c.last_seq)
-        FROM c WHERE m.conversation_id = ${conversationId}::uuid AND m.user_id = ${senderId}::uuid
-      )
-      SELECT ins.id, ins.seq, ins.created_at, u.username, u.display_name, u.avatar_url,
-        ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = ${conversationId}::uuid) AS member_ids
-      FROM ins JOIN users u ON u.id = ${senderId}::uuid`
-    return rows[0]
-  }
-
   async function send (senderId: string, conversationId: string, input: SendInput): Promise<SendResult> {
     checkContent(input.type, input.content, limits)
-    const id = randomUUID()
-    let row: SentRow | undefined
-    try {
-      row = await insert(senderId, conversationId, input, id)
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err
-      const original = await findByClientMsgId(senderId, input.clientMsgId)
-      if (original === undefined) throw err
-      return { message: original, created: false }
-    }
-    if (row === undefined) {
-      // A retry after the sender lost access still gets its original ack.
+    const stored = await sender.send(conversationId, { senderId, clientMsgId: input.clientMsgId, type: input.type, content: input.content })
+    if (stored === undefined) {
+      // A repeat (also one sent before the sender lost access) gets its original back.
       const original = await findByClientMsgId(senderId, input.clientMsgId)
       if (original !== undefined) return { message: original, created: false }
       throw await refusal(senderId, conversationId)
     }
     const message: MessageView = {
-      id: row.id,
+      id: stored.id,
       conversationId,
-      seq: row.seq,
+      seq: stored.seq,
       senderId,
-      sender: { id: senderId, username: row.username, displayName: row.display_name, avatarUrl: row.avatar_url },
+      sender: { id: senderId, ...stored.sender },
       clientMsgId: input.clientMsgId,
       type: input.type,
       content: input.content,
-      createdAt: row.created_at.toISOString(),
+      createdAt: stored.createdAt.toISOString(),
       recalled: false,
       recalledAt: null
     }
-    publish(row.member_ids, 'message:new', toNewMessageEvent(message))
+    publish(stored.memberIds, 'message:new', toNewMessageEvent(message))
     return { message, created: true }
   }
 

@@ -7,7 +7,8 @@ const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null
 export const Uuid = Type.String({ format: 'uuid' })
 /** Sequence numbers and cursors are PostgreSQL `integer`s. */
 export const Seq = Type.Integer({ minimum: 0, maximum: 2_147_483_647 })
-export const ClientMsgId = Type.String({ minLength: 1, maxLength: 64 })
+/** PostgreSQL text cannot hold NUL characters. */
+export const ClientMsgId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\u0000]+$' })
 export const MessageType = Type.Enum(['text', 'image', 'file', 'custom'])
 export type MessageType = Static<typeof MessageType>
 
@@ -55,7 +56,7 @@ export type SyncEvent = Static<typeof SyncEvent>
 
 export const DirectBody = Type.Object({ userId: Uuid }, { additionalProperties: false })
 
-export const GroupName = Type.String({ minLength: 1, maxLength: 64, pattern: '\\S' })
+export const GroupName = Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$' })
 export const CreateGroupBody = Type.Object({
   name: GroupName,
   memberIds: Type.Array(Uuid, { uniqueItems: true, maxItems: 1000 })

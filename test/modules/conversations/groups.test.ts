@@ -33,6 +33,7 @@ t.test('bad group bodies are refused and create nothing', async (t) => {
     [{ name: '', memberIds: [] }, 'VALIDATION'],
     [{ name: '   ', memberIds: [] }, 'VALIDATION'],
     [{ name: 'x'.repeat(65), memberIds: [] }, 'VALIDATION'],
+    [{ name: 'nul\u0000', memberIds: [] }, 'VALIDATION'],
     [{ name: 'ok' }, 'VALIDATION'],
     [{ name: 'ok', memberIds: ['nope'] }, 'VALIDATION'],
     [{ name: 'ok', memberIds: [a!.id, a!.id] }, 'VALIDATION'],

@@ -128,6 +128,9 @@ t.test('content is validated per type', async (t) => {
     ['custom', [1, 2]],
     ['custom', 'str'],
     ['custom', { big: 'x'.repeat(100) }],
+    ['text', 'a\u0000b'],
+    ['custom', { 'k\u0000': 1 }],
+    ['file', { ...file, name: 'a\u0000.png' }],
     ['video', 'x']
   ]
   for (const [type, content] of bad) {
@@ -158,6 +161,7 @@ t.test('malformed message:send payloads are refused with VALIDATION and write no
     { conversationId, clientMsgId: '', type: 'text', content: 'x' },
     { conversationId, clientMsgId: 'x'.repeat(65), type: 'text', content: 'x' },
     { conversationId, clientMsgId: 7, type: 'text', content: 'x' },
+    { conversationId, clientMsgId: 'a\u0000b', type: 'text', content: 'x' },
     { conversationId, clientMsgId: 'a', type: 'text' },
     { conversationId: 'not-a-uuid', clientMsgId: 'a', type: 'text', content: 'x' },
     { conversationId, toUserId: b.id, clientMsgId: 'a', type: 'text', content: 'x' },
@@ -283,4 +287,50 @@ t.test('a user outside both ends cannot be the target of toUserId for others (se
   const ack = await sm.call('message:send', { toUserId: b!.id, senderId: a!.id, ...text('pretending') })
   t.equal(ack.error.code, 'FORBIDDEN')
   t.equal(await app.prisma.message.count({ where: { senderId: { in: [a!.id, mallory.id] } } }), 0)
+})
+
+t.test('concurrent sends from allowed and refused senders: refused ones take no seq', async (t) => {
+  const { app, url } = await listen(t)
+  const [owner, bob, outsider] = await makeUsers(app, 3)
+  const groupId = await makeGroup(app, owner!, [bob!])
+  const so = await connect(t, url, owner!)
+  const sb = await connect(t, url, bob!)
+  const sx = await connect(t, url, outsider!)
+  const acks = await Promise.all(Array.from({ length: 30 }, (_, i) => [
+    so.call('message:send', { conversationId: groupId, ...text(`o${i}`) }),
+    sx.call('message:send', { conversationId: groupId, ...text(`x${i}`) }),
+    sb.call('message:send', { conversationId: groupId, ...text(`b${i}`, `bob-${i % 10}`) })
+  ]).flat())
+  t.equal(acks.filter((a) => a.ok === false && a.error.code === 'NOT_FOUND').length, 30, 'every outsider send refused')
+  t.equal(acks.filter((a) => a.ok === true).length, 60)
+  const bobAcks = acks.filter((_, i) => i % 3 === 2)
+  for (let k = 0; k < 10; k++) {
+    t.equal(new Set(bobAcks.filter((_, i) => i % 10 === k).map((a) => a.data.id)).size, 1, 'repeats inside one burst share the original')
+  }
+  const rows = await app.prisma.message.findMany({ where: { conversationId: groupId }, select: { seq: true, senderId: true }, orderBy: { seq: 'asc' } })
+  t.same(rows.map((r) => r.seq), Array.from({ length: 40 }, (_, i) => i + 1))
+  t.notOk(rows.some((r) => r.senderId === outsider!.id))
+  await sb.waitFor('message:new', 40)
+  await settle()
+  t.equal(sb.of('message:new').length, 40, 'each stored message delivered once')
+  t.equal(sx.of('message:new').length, 0)
+})
+
+t.test('text content survives the trip byte for byte', async (t) => {
+  const { app, url } = await listen(t)
+  const { a, b, conversationId } = await directPair(app)
+  const sa = await connect(t, url, a)
+  const sb = await connect(t, url, b)
+  const tricky = ['back\\slash "quotes" {braces} [brackets], commas', 'null', 'NULL', '\\u0000 is not a NUL', '😀 emoji 中文 ü', '  padded  ', '\n\ttabs\n']
+  const acks = await Promise.all(tricky.map((s) => sa.call('message:send', { conversationId, ...text(s) })))
+  t.same(acks.filter((x) => !x.ok), [])
+  await sb.waitFor('message:new', tricky.length)
+  const bySeq = [...sb.of('message:new')].sort((x, y) => x.seq - y.seq)
+  t.same(new Set(bySeq.map((m) => m.content)), new Set(tricky))
+  const history = (await app.inject({ method: 'GET', url: `/api/conversations/${conversationId}/messages?after=0`, headers: b.auth })).json()
+  t.same(new Set(history.messages.map((m: any) => m.content)), new Set(tricky))
+  const custom = { nested: { list: [1, 'two', null, true], quote: '"', slash: '\\' } }
+  const ack = await sa.call('message:send', { conversationId, clientMsgId: randomUUID(), type: 'custom', content: custom })
+  const stored = await app.prisma.message.findUniqueOrThrow({ where: { id: ack.data.id } })
+  t.same(stored.content, custom)
 })
