@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
 import { randomUUID } from 'node:crypto'
+import { createFriendsService } from '../friends/service.js'
 import { registerTypingEvents } from './events.js'
 import { createPresenceService } from './service.js'
 import { createLocalTracker, createRedisTracker, HEARTBEAT_MS, type ConnectionTracker } from './tracker.js'
@@ -29,6 +30,7 @@ declare module 'fastify' {
  */
 export default fp(async (app) => {
   const service = createPresenceService(app.prisma)
+  const friends = createFriendsService(app.prisma)
   const redis = app.realtime.redis
   const tracker: ConnectionTracker = redis === undefined
     ? createLocalTracker()
@@ -49,7 +51,7 @@ export default fp(async (app) => {
         await service.markSeen(userId, when)
         lastSeenAt = when.toISOString()
       }
-      app.realtime.toUsers(await service.friendIds(userId), 'presence', { userId, online, lastSeenAt })
+      app.realtime.toUsers(await friends.friendIds(userId), 'presence', { userId, online, lastSeenAt })
     }
     const next = (queues.get(userId) ?? Promise.resolve()).then(run).catch((err: unknown) => {
       app.log.error({ err, userId }, 'presence announcement failed')

@@ -2,15 +2,9 @@ import type { PrismaClient } from '../../generated/prisma/client.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-/** Presence and typing data in the database; the live connection state is the tracker's. */
+/** Presence and typing data in the database; the live connection state is the tracker's, friends are the friends module's. */
 export function createPresenceService (prisma: PrismaClient) {
   return {
-    /** Users `userId` is friends with (friendships are stored both ways). */
-    async friendIds (userId: string): Promise<string[]> {
-      const rows = await prisma.friendship.findMany({ where: { userId }, select: { friendId: true } })
-      return rows.map((r) => r.friendId)
-    },
-
     /** Stored lastSeenAt of each existing user; other ids (not even UUIDs) are left out. */
     async lastSeen (userIds: readonly string[]): Promise<Map<string, string | null>> {
       const ids = userIds.filter((id) => UUID.test(id))

@@ -2,13 +2,13 @@ import type { Test } from 'tap'
 import { randomUUID } from 'node:crypto'
 import { io, type Socket, type ManagerOptions, type SocketOptions } from 'socket.io-client'
 import type { App } from '../../../src/app.js'
-import { registerUser, type TestUser } from '../../helper.js'
+import { befriend, registerUser, type TestUser } from '../../helper.js'
 
 /**
- * Fixtures for the realtime, presence, typing and signal tests. Users come from the real
- * register route; friendships, blocks and conversations are written straight into their
- * tables (the rows the friends and conversations modules write), so these tests do not
- * depend on those modules' policies.
+ * Fixtures for the realtime, presence, typing and signal tests. Users, friendships and blocks
+ * come from the real routes; conversations are written straight into their tables (the rows
+ * the conversations module writes), so these tests do not depend on its policies (who may
+ * start a group or a direct conversation).
  */
 export type User = TestUser
 
@@ -18,12 +18,11 @@ export async function makeUsers (app: App, n: number): Promise<User[]> {
   return users
 }
 
-export async function makeFriends (app: App, a: User, b: User): Promise<void> {
-  await app.prisma.friendship.createMany({ data: [{ userId: a.id, friendId: b.id }, { userId: b.id, friendId: a.id }] })
-}
+export const makeFriends = befriend
 
 export async function block (app: App, blocker: User, blocked: User): Promise<void> {
-  await app.prisma.block.create({ data: { blockerId: blocker.id, blockedId: blocked.id } })
+  const res = await app.inject({ method: 'POST', url: `/api/blocks/${blocked.id}`, headers: blocker.auth })
+  if (res.statusCode >= 300) throw new Error(`block failed: ${res.statusCode} ${res.body}`)
 }
 
 /** A group conversation of exactly these users; returns its id. */
