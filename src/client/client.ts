@@ -260,13 +260,14 @@ export class Client extends RestClient {
   /** The handshake was refused: refresh (unless a newer token already exists) and retry. */
   private async recoverAuth (used: string | undefined): Promise<void> {
     if (!this.wanted) return
-    if (++this.authFailures > MAX_AUTH_FAILURES || !this.canRenew()) {
+    const fresher = used !== this.accessToken // e.g. setTokens() or a REST refresh meanwhile
+    if (++this.authFailures > MAX_AUTH_FAILURES || (!fresher && !this.canRenew())) {
       this.giveUp(new ClientError('UNAUTHORIZED', 'The server refused the access token', 401))
       return
     }
     this.setStatus(this.everOnline ? 'reconnecting' : 'connecting')
     try {
-      if (used === this.accessToken) await this.renewTokens()
+      if (!fresher) await this.renewTokens()
       if (this.wanted && !this.socket.connected) this.socket.connect()
     } catch (err) {
       if (isTransient(err)) {

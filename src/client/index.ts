@@ -29,7 +29,8 @@
  *   pair is announced with `tokens`.
  * - `send` queues while offline and sends in order per conversation, one clientMsgId per
  *   message through every retry; it rejects with TIMEOUT after `sendTimeoutMs` (30 s) or
- *   with the server's code (no retry, except RATE_LIMITED / INTERNAL).
+ *   with the server's code (no retry, except RATE_LIMITED / INTERNAL). Order is kept per
+ *   target as given: use either `conversationId` or `toUserId` for one conversation, not both.
  * - After each reconnect the client runs `sync` from its per-conversation cursors and emits
  *   what was missed as `message:new`. Persist `getCursors()` and seed them with `setCursor`
  *   to catch up across restarts; a conversation is tracked from the first message seen.
