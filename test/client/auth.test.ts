@@ -38,20 +38,20 @@ t.test('auth:expired on a live socket: refreshed in place, no disconnect, sends 
   const srv = await server(t)
   const [a, b] = [await registerUser(srv.app), await registerUser(srv.app)]
   const conversationId = await group(srv.app, a, [b])
-  const shortLived = srv.app.jwt.sign({ sub: a.id, typ: 'access' }, { expiresIn: 1 } as any)
+  const shortLived = srv.app.jwt.sign({ sub: a.id, typ: 'access' }, { expiresIn: 3 } as any)
   const client = clientFor(t, srv, a, { token: shortLived })
   await client.connect()
   const seen: ConnectionStatus[] = []
   client.on('status', (s) => seen.push(s))
   let disconnects = 0
   client.on('disconnect', () => { disconnects++ })
-  const expired = next(client, 'auth:expired', () => true, 5000)
-  const tokens = next(client, 'tokens', () => true, 6000)
+  const expired = next(client, 'auth:expired', () => true, 8000)
+  const tokens = next(client, 'tokens', () => true, 9000)
 
   const sent: Promise<unknown>[] = []
   for (let i = 0; i < 20; i++) {
     sent.push(client.send({ conversationId, type: 'text', content: `e${i}` }))
-    await delay(100)
+    await delay(200)
   }
   t.match(await expired, { expiresAt: String })
   t.not((await tokens).accessToken, shortLived)
@@ -68,7 +68,7 @@ t.test('a refresh slower than the grace period: the server cuts, the client come
   const srv = await server(t)
   const [a, b] = [await registerUser(srv.app), await registerUser(srv.app)]
   const conversationId = await group(srv.app, a, [b])
-  const shortLived = srv.app.jwt.sign({ sub: a.id, typ: 'access' }, { expiresIn: 1 } as any)
+  const shortLived = srv.app.jwt.sign({ sub: a.id, typ: 'access' }, { expiresIn: 3 } as any)
   // A slow network for the refresh call only.
   const slowFetch: typeof fetch = async (input, init) => {
     if (String(input).endsWith('/api/auth/refresh')) await delay(AUTH_EXPIRY_GRACE_MS + 700)
@@ -78,7 +78,7 @@ t.test('a refresh slower than the grace period: the server cuts, the client come
   await client.connect()
   const seen: ConnectionStatus[] = []
   client.on('status', (s) => seen.push(s))
-  const cut = next(client, 'disconnect', () => true, AUTH_EXPIRY_GRACE_MS + 3000)
+  const cut = next(client, 'disconnect', () => true, 3000 + AUTH_EXPIRY_GRACE_MS + 3000)
   t.same(await cut, { reason: 'io server disconnect', reconnecting: true }, 'not taken for a kick')
   const queued = [client.send({ conversationId, type: 'text', content: 'q1' }), client.send({ conversationId, type: 'text', content: 'q2' })]
   await until(() => client.status === 'online', 5000, 'back online')
