@@ -1,0 +1,137 @@
+import { parseArgs } from 'node:util'
+import type { DbKind } from './database.js'
+
+export const SCENARIOS = ['one-to-one', 'group', 'connections', 'reconnect-storm', 'history'] as const
+export type Scenario = typeof SCENARIOS[number]
+
+export interface Args {
+  scenario: Scenario
+  db: DbKind
+  /** Messages (or requests) per second, over all workers. */
+  rate: number
+  durationS: number
+  users: number
+  json: boolean
+  baseline: boolean
+  findMax: boolean
+  workers: number
+  runs: number
+  groupSize: number
+  warmupS: number
+  drainS: number
+  build: boolean
+  keepDb: boolean
+  messages: number
+  limit: number
+  outageMsgs: number
+  restart: 'term' | 'kill'
+  concurrency: number
+  maxP99Ms: number
+  step: number
+  cpuProf: boolean
+  env: Record<string, string>
+}
+
+const DEFAULTS: Record<Scenario, { rate: number, durationS: number, users: number }> = {
+  'one-to-one': { rate: 1000, durationS: 20, users: 1000 },
+  group: { rate: 50, durationS: 20, users: 1000 },
+  connections: { rate: 0, durationS: 10, users: 10_000 },
+  'reconnect-storm': { rate: 0, durationS: 0, users: 5000 },
+  history: { rate: 100, durationS: 20, users: 2 }
+}
+
+export const USAGE = `usage: npm run bench -- <${SCENARIOS.join('|')}> [options]
+  --rate N          messages/s over all senders (history: requests/s)
+  --duration S      measured seconds per run (one-to-one/group/history); connections: idle seconds
+  --users N         users online (connections: sockets; reconnect-storm: clients)
+  --db pglite|postgres    store (default postgres)
+  --json            print one JSON object on stdout
+  --baseline        also run the bare Socket.IO relay (bench/relay.ts) with the same load; report ratios
+  --find-max        one-to-one/group: raise --rate by --step until p99 delivery > --max-p99 or any loss
+  --runs N          repeat the scenario N times (fresh database and server each), report medians
+  --workers N       load-generator processes (default 2)
+  --group-size N    group members (default 50)
+  --warmup S, --drain S, --concurrency N (connects in flight per worker), --step F, --max-p99 MS
+  --messages N      history: messages seeded (default 1,000,000)   --limit N  history page size (50)
+  --outage-msgs N   reconnect-storm: messages each client sends while the server is down (1)
+  --restart term|kill     reconnect-storm: graceful SIGTERM (default) or SIGKILL
+  --cpu-prof        run the server with node --cpu-prof (profile written to the run directory)
+  --env K=V         extra server environment (repeatable), e.g. --env DB_POOL_MAX=20
+  --no-build        do not rebuild a stale dist   --keep-db   keep the database`
+
+export function parse (argv: string[]): Args {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      rate: { type: 'string' },
+      duration: { type: 'string' },
+      users: { type: 'string' },
+      connections: { type: 'string' },
+      db: { type: 'string', default: 'postgres' },
+      json: { type: 'boolean', default: false },
+      baseline: { type: 'boolean', default: false },
+      'find-max': { type: 'boolean', default: false },
+      workers: { type: 'string', default: '2' },
+      runs: { type: 'string', default: '1' },
+      'group-size': { type: 'string', default: '50' },
+      warmup: { type: 'string', default: '3' },
+      drain: { type: 'string', default: '10' },
+      'no-build': { type: 'boolean', default: false },
+      'keep-db': { type: 'boolean', default: false },
+      messages: { type: 'string', default: '1000000' },
+      limit: { type: 'string', default: '50' },
+      'outage-msgs': { type: 'string', default: '1' },
+      restart: { type: 'string', default: 'term' },
+      concurrency: { type: 'string', default: '200' },
+      'max-p99': { type: 'string', default: '100' },
+      step: { type: 'string', default: '1.25' },
+      'cpu-prof': { type: 'boolean', default: false },
+      env: { type: 'string', multiple: true, default: [] },
+      help: { type: 'boolean', default: false }
+    }
+  })
+  const scenario = positionals[0] as Scenario
+  if (values.help || !SCENARIOS.includes(scenario)) throw new Error(USAGE)
+  const num = (v: string | undefined, name: string, fallback: number): number => {
+    if (v === undefined) return fallback
+    const n = Number(v)
+    if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a number ≥ 0\n${USAGE}`)
+    return n
+  }
+  const d = DEFAULTS[scenario]
+  if (values.db !== 'postgres' && values.db !== 'pglite') throw new Error(`--db must be pglite or postgres\n${USAGE}`)
+  if (values.restart !== 'term' && values.restart !== 'kill') throw new Error(`--restart must be term or kill\n${USAGE}`)
+  const env: Record<string, string> = {}
+  for (const kv of values.env) {
+    const at = kv.indexOf('=')
+    if (at < 1) throw new Error(`--env wants KEY=VALUE, got ${kv}`)
+    env[kv.slice(0, at)] = kv.slice(at + 1)
+  }
+  return {
+    scenario,
+    db: values.db,
+    rate: num(values.rate, 'rate', d.rate),
+    durationS: num(values.duration, 'duration', d.durationS),
+    users: Math.floor(num(values.users ?? values.connections, 'users', d.users)),
+    json: values.json,
+    baseline: values.baseline,
+    findMax: values['find-max'],
+    workers: Math.max(1, Math.floor(num(values.workers, 'workers', 2))),
+    runs: Math.max(1, Math.floor(num(values.runs, 'runs', 1))),
+    groupSize: Math.max(2, Math.floor(num(values['group-size'], 'group-size', 50))),
+    warmupS: num(values.warmup, 'warmup', 3),
+    drainS: num(values.drain, 'drain', 10),
+    build: !values['no-build'],
+    keepDb: values['keep-db'],
+    messages: Math.floor(num(values.messages, 'messages', 1_000_000)),
+    limit: Math.max(1, Math.floor(num(values.limit, 'limit', 50))),
+    outageMsgs: Math.floor(num(values['outage-msgs'], 'outage-msgs', 1)),
+    restart: values.restart,
+    concurrency: Math.max(1, Math.floor(num(values.concurrency, 'concurrency', 200))),
+    maxP99Ms: num(values['max-p99'], 'max-p99', 100),
+    step: Math.max(1.01, num(values.step, 'step', 1.25)),
+    cpuProf: values['cpu-prof'],
+    env
+  }
+}

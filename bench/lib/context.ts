@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Args } from './args.js'
+import { createDatabase, type BenchDb } from './database.js'
+import { signAccessToken } from './ids.js'
+import { log } from './log.js'
+import { ensureBuild, freePort, serverEnv, start, stop, type Running } from './server.js'
+import { WorkerPool } from './workers.js'
+
+/** Long enough for any run; the server cuts sockets at token expiry. */
+const TOKEN_TTL_S = 6 * 3600
+
+/** Everything one run owns: its database, server (or relay), workers and log directory. */
+export class Context {
+  server: Running | undefined
+  workers: WorkerPool | undefined
+  private readonly env: Record<string, string>
+  private port = 0
+
+  private constructor (readonly args: Args, readonly dir: string, readonly db: BenchDb, readonly secret: string) {
+    this.env = serverEnv({ JWT_SECRET: secret, DATA_DIR: join(dir, 'data'), ...db.serverEnv, ...args.env })
+  }
+
+  /** Builds if needed, creates and seeds a fresh database. The server is not started yet. */
+  static async create (args: Args, seed: (db: BenchDb) => Promise<void>): Promise<Context> {
+    ensureBuild(!args.build)
+    const runId = `${Date.now().toString(36)}_${process.pid}`
+    const dir = mkdtempSync(join(tmpdir(), `bench-${args.scenario}-`))
+    log(`run ${runId}: ${args.db} database, logs in ${dir}`)
+    const db = await createDatabase(args.db, runId)
+    const t = performance.now()
+    await seed(db)
+    log(`seeded in ${((performance.now() - t) / 1000).toFixed(1)} s`)
+    // PGlite is single-process: the server opens the directory once the harness let go.
+    if (db.kind === 'pglite') await db.release()
+    return new Context(args, dir, db, randomBytes(36).toString('base64url'))
+  }
+
+  token (userId: string): string { return signAccessToken(this.secret, userId, TOKEN_TTL_S) }
+
+  async startServer (): Promise<Running> {
+    if (this.port === 0) this.port = await freePort()
+    const nodeArgs = this.args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${this.dir}`] : []
+    this.server = await start('server', this.port, this.env, join(this.dir, 'server.log'), nodeArgs)
+    log(`server pid ${this.server.pid} ready on ${this.server.url} in ${this.server.readyMs.toFixed(0)} ms`)
+    return this.server
+  }
+
+  async startRelay (): Promise<Running> {
+    this.server = await start('relay', await freePort(), { HOST: '127.0.0.1' }, join(this.dir, 'relay.log'))
+    log(`relay pid ${this.server.pid} ready on ${this.server.url}`)
+    return this.server
+  }
+
+  async stopServer (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (this.server !== undefined) await stop(this.server, signal)
+  }
+
+  startWorkers (): WorkerPool {
+    this.workers ??= WorkerPool.start(this.args.workers)
+    return this.workers
+  }
+
+  async close (): Promise<void> {
+    await this.workers?.close().catch(() => {})
+    this.workers = undefined
+    await this.stopServer().catch(() => {})
+    if (this.args.cpuProf) log(`CPU profile(s) in ${this.dir}`)
+    if (this.args.keepDb) log(`database kept: ${JSON.stringify(this.db.serverEnv)}`)
+    else await this.db.drop().catch((err: unknown) => { log(`could not drop the database: ${String(err)}`) })
+  }
+}
+
+export const loadAverage = (): number[] => loadavg().map((v) => Math.round(v * 100) / 100)

@@ -1,0 +1,148 @@
+import pg from 'pg'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { migrate, type SqlRunner } from '../../src/db/migrator.js'
+import { hashPassword } from '../../src/lib/password.js'
+
+export type DbKind = 'pglite' | 'postgres'
+
+/** The PostgreSQL server the bench creates its throwaway databases on. */
+export const PG_BASE_URL = process.env.BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432'
+export const BENCH_PASSWORD = 'bench-password'
+
+/**
+ * A fresh, migrated database for one run. PostgreSQL: a new database on the local server,
+ * dropped at the end. PGlite: a new directory, which the server opens after `release()`
+ * (PGlite is single-process, so the harness seeds first and lets go).
+ */
+export interface BenchDb {
+  kind: DbKind
+  /** Environment for the server: DATABASE_URL or PGLITE_DIR. */
+  serverEnv: Record<string, string>
+  query: <T = Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<T[]>
+  /** Several statements, no parameters. */
+  exec: (sql: string) => Promise<void>
+  /** Lets go of the connection (required before a PGlite server opens the directory). */
+  release: () => Promise<void>
+  /** Opens it again (PGlite: only while the server is stopped). */
+  reopen: () => Promise<void>
+  drop: () => Promise<void>
+}
+
+async function adminQuery (sql: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: `${PG_BASE_URL}/postgres` })
+  await admin.connect()
+  try {
+    await admin.query(sql)
+  } finally {
+    await admin.end()
+  }
+}
+
+export async function createDatabase (kind: DbKind, runId: string): Promise<BenchDb> {
+  if (kind === 'postgres') {
+    const name = `bench_${runId}`
+    await adminQuery(`CREATE DATABASE ${name}`)
+    const url = `${PG_BASE_URL}/${name}`
+    let client: pg.Client | undefined
+    const open = async (): Promise<void> => {
+      client = new pg.Client({ connectionString: url })
+      client.on('error', () => {})
+      await client.connect()
+    }
+    await open()
+    const db: BenchDb = {
+      kind,
+      serverEnv: { DATABASE_URL: url },
+      query: async (sql, params) => (await client!.query(sql, params)).rows,
+      exec: async (sql) => { await client!.query(sql) },
+      release: async () => { await client?.end(); client = undefined },
+      reopen: open,
+      drop: async () => {
+        await db.release()
+        await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      }
+    }
+    await migrateDb(db)
+    return db
+  }
+
+  const { PGlite } = await import('@electric-sql/pglite')
+  const dir = mkdtempSync(join(tmpdir(), `bench-pglite-${runId}-`))
+  let client: InstanceType<typeof PGlite> | undefined
+  const open = async (): Promise<void> => { client = await PGlite.create(dir) }
+  await open()
+  const db: BenchDb = {
+    kind,
+    serverEnv: { PGLITE_DIR: dir },
+    query: async (sql, params) => (await client!.query<any>(sql, params)).rows,
+    exec: async (sql) => { await client!.exec(sql) },
+    release: async () => { await client?.close(); client = undefined },
+    reopen: open,
+    drop: async () => {
+      await db.release()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+  await migrateDb(db)
+  return db
+}
+
+/** The project's own migrator, so the server finds every migration applied and starts as usual. */
+async function migrateDb (db: BenchDb): Promise<void> {
+  const runner: SqlRunner = {
+    exec: async (sql) => { await db.exec(sql) },
+    query: async <T>(sql: string, params?: unknown[]) => await db.query<T>(sql, params)
+  }
+  await migrate(runner)
+}
+
+/** Users bench_0 .. bench_{n-1}, ids md5('u'||i), all with the password BENCH_PASSWORD. */
+export async function seedUsers (db: BenchDb, n: number): Promise<void> {
+  // One real scrypt hash (cheapest cost the server accepts), shared: login works, seeding stays fast.
+  const hash = await hashPassword(BENCH_PASSWORD, 10)
+  await db.query(`INSERT INTO users (id, username, display_name, password_hash)
+    SELECT md5('u' || i)::uuid, 'bench_' || i, 'Bench ' || i, $1 FROM generate_series(0, $2::int - 1) i`, [hash, n])
+}
+
+/** Pairs (2k, 2k+1): friends both ways, an accepted request, and their direct conversation md5('c'||k). */
+export async function seedPairs (db: BenchDb, pairs: number): Promise<void> {
+  await db.query(`INSERT INTO friendships (user_id, friend_id)
+    SELECT md5('u' || (2 * k + d))::uuid, md5('u' || (2 * k + 1 - d))::uuid
+    FROM generate_series(0, $1::int - 1) k, generate_series(0, 1) d`, [pairs])
+  await db.query(`INSERT INTO friend_requests (id, from_user_id, to_user_id, status, responded_at)
+    SELECT md5('r' || k)::uuid, md5('u' || (2 * k))::uuid, md5('u' || (2 * k + 1))::uuid, 'accepted', now()
+    FROM generate_series(0, $1::int - 1) k`, [pairs])
+  await db.query(`INSERT INTO conversations (id, type, direct_key)
+    SELECT md5('c' || k)::uuid, 'direct',
+      CASE WHEN a COLLATE "C" < b COLLATE "C" THEN a || ':' || b ELSE b || ':' || a END
+    FROM (SELECT k, md5('u' || (2 * k))::uuid::text AS a, md5('u' || (2 * k + 1))::uuid::text AS b
+          FROM generate_series(0, $1::int - 1) k) p`, [pairs])
+  await db.query(`INSERT INTO conversation_members (conversation_id, user_id)
+    SELECT md5('c' || k)::uuid, md5('u' || (2 * k + d))::uuid
+    FROM generate_series(0, $1::int - 1) k, generate_series(0, 1) d`, [pairs])
+}
+
+/** Groups md5('g'||g) of users g*size .. g*size+size-1, the first one owning it. */
+export async function seedGroups (db: BenchDb, groups: number, size: number): Promise<void> {
+  await db.query(`INSERT INTO conversations (id, type, name, owner_id)
+    SELECT md5('g' || g)::uuid, 'group', 'Bench group ' || g, md5('u' || (g * $2::int))::uuid
+    FROM generate_series(0, $1::int - 1) g`, [groups, size])
+  await db.query(`INSERT INTO conversation_members (conversation_id, user_id, role)
+    SELECT md5('g' || g)::uuid, md5('u' || (g * $2::int + j))::uuid, CASE WHEN j = 0 THEN 'owner' ELSE 'member' END::member_role
+    FROM generate_series(0, $1::int - 1) g, generate_series(0, $2::int - 1) j`, [groups, size])
+}
+
+/**
+ * `count` text messages in the direct conversation of pair 0, alternating senders, one
+ * second apart, as the send path would have stored them (seq 1..count, last_seq = count).
+ */
+export async function seedHistory (db: BenchDb, count: number): Promise<void> {
+  await db.query(`INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, type, content, created_at)
+    SELECT md5('m' || s)::uuid, md5('c0')::uuid, s, md5('u' || (s % 2))::uuid, md5('cm' || s), 'text',
+      to_jsonb('history message number ' || s), now() - ($1::int - s) * interval '1 second'
+    FROM generate_series(1, $1::int) s`, [count])
+  await db.query(`UPDATE conversations SET last_seq = $1::int, last_message_at = now() WHERE id = md5('c0')::uuid`, [count])
+  await db.query('ANALYZE')
+}

@@ -1,0 +1,48 @@
+/**
+ * npm run bench -- <scenario> [options]   (see lib/args.ts or --help)
+ * Starts the production build against a fresh database, drives it from separate generator
+ * processes, stops it, and prints a summary (or one JSON object with --json).
+ */
+import { parse, type Args } from './lib/args.js'
+import { log } from './lib/log.js'
+import { medianOf, type BenchResult } from './lib/result.js'
+import { connections } from './scenarios/connections.js'
+import { history } from './scenarios/history.js'
+import { messaging } from './scenarios/messaging.js'
+import { reconnectStorm } from './scenarios/reconnect-storm.js'
+
+const scenarios: Record<Args['scenario'], (args: Args) => Promise<BenchResult>> = {
+  'one-to-one': messaging,
+  group: messaging,
+  connections,
+  'reconnect-storm': reconnectStorm,
+  history
+}
+
+async function main (): Promise<void> {
+  let args: Args
+  try {
+    args = parse(process.argv.slice(2))
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`)
+    process.exitCode = 2
+    return
+  }
+  const runs: BenchResult[] = []
+  for (let i = 0; i < args.runs; i++) {
+    if (args.runs > 1) log(`run ${i + 1} of ${args.runs}`)
+    runs.push(await scenarios[args.scenario](args))
+  }
+  const result = runs.length === 1 ? runs[0]! : { ...medianOf(runs), runs: runs.length, perRun: runs }
+  if (args.json) {
+    process.stdout.write(JSON.stringify(result) + '\n')
+    return
+  }
+  const { perRun: _perRun, ...shown } = result as Record<string, unknown>
+  for (const [k, v] of Object.entries(shown)) process.stdout.write(`${k.padEnd(22)} ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}\n`)
+}
+
+main().then(() => { process.exit() }, (err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,203 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Args } from '../lib/args.js'
+import { Context, loadAverage } from '../lib/context.js'
+import { seedGroups, seedPairs, seedUsers } from '../lib/database.js'
+import { Histogram, round2 } from '../lib/histogram.js'
+import { directId, groupId, userId } from '../lib/ids.js'
+import { log } from '../lib/log.js'
+import { Sampler } from '../lib/proc.js'
+import type { BenchResult } from '../lib/result.js'
+import type { ConnectResult, ConvSpec, LoadResult, UserSpec } from '../worker.js'
+
+/** About what a chat line weighs; the same for server and relay. */
+const CONTENT = 'bench message: the quick brown fox jumps over the lazy dog 0123456789'
+
+interface Plan { convs: ConvSpec[], users: UserSpec[] }
+
+/**
+ * one-to-one: pairs (2k, 2k+1) in their direct conversations. group: groups of groupSize.
+ * Each conversation lives wholly in one worker (round-robin), so the sender and every
+ * recipient of a message share a clock.
+ */
+function plan (ctx: Context, group: boolean, size: number, convCount: number): Plan[] {
+  const plans: Plan[] = Array.from({ length: ctx.args.workers }, () => ({ convs: [], users: [] }))
+  for (let k = 0; k < convCount; k++) {
+    const p = plans[k % plans.length]!
+    const id = group ? groupId(k) : directId(k)
+    const members: number[] = []
+    for (let j = 0; j < size; j++) {
+      const uid = userId(k * size + j)
+      members.push(p.users.push({ id: uid, token: ctx.token(uid), rooms: [id] }) - 1)
+    }
+    p.convs.push({ id, members })
+  }
+  return plans
+}
+
+interface Measured extends BenchResult { rate: number, lost: number, pass: boolean }
+
+/** Acked in every phase of a run (warm-up included), to compare with the rows stored. */
+let ackedInRun = 0
+
+async function measure (ctx: Context, plans: Plan[], rate: number, durationS: number, label: string): Promise<Measured> {
+  const workers = ctx.workers!
+  const server = ctx.server!
+  const serverUsage = new Sampler(() => [server.pid])
+  const genUsage = new Sampler(() => workers.pids())
+  const startAt = Date.now() + 500
+  serverUsage.start()
+  genUsage.start()
+  const parts = await workers.all<LoadResult>((i) => ({
+    cmd: 'load',
+    convs: plans[i]!.convs,
+    rate: rate / workers.size,
+    durationMs: durationS * 1000,
+    startAt,
+    drainMs: ctx.args.drainS * 1000,
+    content: CONTENT
+  }))
+  const srv = serverUsage.stop()
+  const gen = genUsage.stop()
+  const ack = new Histogram()
+  const delivery = new Histogram()
+  const lag = new Histogram()
+  const errors: Record<string, number> = {}
+  let sent = 0
+  let acked = 0
+  let expected = 0
+  let delivered = 0
+  let duplicates = 0
+  let stray = 0
+  for (const r of parts) {
+    sent += r.sent
+    acked += r.acked
+    expected += r.expected
+    delivered += r.delivered
+    duplicates += r.duplicates
+    stray += r.stray
+    ack.merge(r.ack)
+    delivery.merge(r.delivery)
+    lag.merge(r.lag)
+    for (const [k, v] of Object.entries(r.ackErrors)) errors[k] = (errors[k] ?? 0) + v
+  }
+  const lost = expected - delivered
+  ackedInRun += acked
+  const deliveryP99 = delivery.quantile(0.99)
+  const pass = lost === 0 && duplicates === 0 && acked === sent && deliveryP99 !== undefined && deliveryP99 <= ctx.args.maxP99Ms
+  const result: Measured = {
+    scenario: ctx.args.scenario,
+    db: ctx.args.db,
+    target: server.kind,
+    rate,
+    durationS,
+    users: plans.reduce((n, p) => n + p.users.length, 0),
+    sent,
+    acked,
+    delivered,
+    lost,
+    duplicates,
+    throughput: round2(delivered / durationS),
+    ackP50Ms: round2(ack.quantile(0.5)),
+    ackP99Ms: round2(ack.quantile(0.99)),
+    deliveryP50Ms: round2(delivery.quantile(0.5)),
+    deliveryP99Ms: round2(deliveryP99),
+    deliveryMaxMs: round2(delivery.max),
+    serverCpuPct: round2(srv.cpuPct),
+    serverRssMb: round2(srv.rssMaxMb),
+    generatorCpuPct: round2(gen.cpuPct),
+    expectedDeliveries: expected,
+    ackErrors: errors,
+    sendLagP99Ms: round2(lag.quantile(0.99)),
+    strayDeliveries: stray,
+    loadAvg: loadAverage(),
+    pass
+  }
+  log(`${label} ${server.kind} rate ${rate}/s: sent ${sent} acked ${acked} delivered ${delivered}/${expected} lost ${lost} dup ${duplicates}` +
+    ` ack p50/p99 ${result.ackP50Ms}/${result.ackP99Ms} ms delivery p50/p99 ${result.deliveryP50Ms}/${result.deliveryP99Ms} ms` +
+    ` server cpu ${result.serverCpuPct}% rss ${result.serverRssMb} MB gen cpu ${result.generatorCpuPct}% lag p99 ${result.sendLagP99Ms} ms` +
+    `${Object.keys(errors).length > 0 ? ' errors ' + JSON.stringify(errors) : ''} load ${result.loadAvg.join(' ')} ${pass ? 'PASS' : 'FAIL'}`)
+  return result
+}
+
+/** Steps the rate up by `step` until a run fails, then bisects once between the last pass and the failure. */
+async function findMax (ctx: Context, plans: Plan[]): Promise<BenchResult> {
+  const { args } = ctx
+  const steps: Array<{ rate: number, pass: boolean, deliveryP99Ms: number | null, lost: number, serverCpuPct: number | null }> = []
+  let best: Measured | undefined
+  let failedAt: number | undefined
+  const tryRate = async (rate: number): Promise<boolean> => {
+    const r = await measure(ctx, plans, rate, args.durationS, 'find-max')
+    steps.push({ rate, pass: r.pass, deliveryP99Ms: r.deliveryP99Ms, lost: r.lost, serverCpuPct: r.serverCpuPct })
+    if (r.pass) best = r
+    else failedAt = rate
+    // Let a backlog left by a failed step drain before the next one.
+    await sleep(2000)
+    return r.pass
+  }
+  for (let rate = args.rate; rate <= 200_000; rate = Math.round(rate * args.step)) {
+    if (!await tryRate(rate)) break
+  }
+  if (best !== undefined && failedAt !== undefined) {
+    const mid = Math.round((best.rate + failedAt) / 2)
+    if (mid > best.rate && mid < failedAt) await tryRate(mid)
+  }
+  const base = best ?? { ...(await measure(ctx, plans, args.rate, args.durationS, 'find-max (nothing passed; at start rate)')) }
+  return { ...base, maxRate: best?.rate ?? 0, findMaxSteps: steps }
+}
+
+async function runAgainst (ctx: Context, plans: Plan[], relay: boolean): Promise<BenchResult> {
+  const { args } = ctx
+  const workers = ctx.startWorkers()
+  const server = ctx.server!
+  const conn = await workers.all<ConnectResult>((i) => ({ cmd: 'connect', url: server.url, users: plans[i]!.users, relay, concurrency: args.concurrency }))
+  const failed = conn.reduce((n, c) => n + c.failed, 0)
+  if (failed > 0) throw new Error(`${failed} sockets failed to connect: ${JSON.stringify(conn.map((c) => c.errors))}`)
+  log(`${conn.reduce((n, c) => n + c.connected, 0)} sockets connected to the ${server.kind}`)
+  if (args.warmupS > 0) await measure(ctx, plans, Math.min(args.rate, 500), args.warmupS, 'warm-up')
+  const result = args.findMax ? await findMax(ctx, plans) : await measure(ctx, plans, args.rate, args.durationS, 'measured')
+  await workers.all(() => ({ cmd: 'disconnect' }))
+  return result
+}
+
+export async function messaging (args: Args): Promise<BenchResult> {
+  const group = args.scenario === 'group'
+  const size = group ? args.groupSize : 2
+  const convCount = Math.floor(args.users / size)
+  if (convCount < args.workers) throw new Error(`--users ${args.users} gives ${convCount} conversations, fewer than --workers ${args.workers}`)
+  const ctx = await Context.create(args, async (db) => {
+    await seedUsers(db, convCount * size)
+    if (group) await seedGroups(db, convCount, size)
+    else await seedPairs(db, convCount)
+  })
+  try {
+    const plans = plan(ctx, group, size, convCount)
+    await ctx.startServer()
+    ackedInRun = 0
+    const ours = await runAgainst(ctx, plans, false)
+    await ctx.stopServer()
+    // Every acked message must be stored (the count includes warm-up and find-max steps).
+    if (ctx.db.kind === 'pglite') await ctx.db.reopen()
+    const rows = await ctx.db.query<{ n: string | number }>('SELECT count(*) AS n FROM messages')
+    ours.persisted = Number(rows[0]?.n ?? 0)
+    ours.ackedInRun = ackedInRun
+    if (!args.baseline) return ours
+    await ctx.startRelay()
+    const base = await runAgainst(ctx, plans, true)
+    const ratio = (a: number | null | undefined, b: number | null | undefined): number | null =>
+      typeof a === 'number' && typeof b === 'number' && b > 0 ? round2(a / b) : null
+    return {
+      ...ours,
+      baseline: base,
+      ratio: {
+        throughput: ratio(ours.throughput, base.throughput),
+        ackP50: ratio(ours.ackP50Ms, base.ackP50Ms),
+        ackP99: ratio(ours.ackP99Ms, base.ackP99Ms),
+        deliveryP50: ratio(ours.deliveryP50Ms, base.deliveryP50Ms),
+        deliveryP99: ratio(ours.deliveryP99Ms, base.deliveryP99Ms),
+        ...(args.findMax ? { maxRate: ratio(ours.maxRate as number, base.maxRate as number) } : {})
+      }
+    }
+  } finally {
+    await ctx.close()
+  }
+}
