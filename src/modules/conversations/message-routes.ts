@@ -2,8 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { HistoryQuery, IdParams, Message, MessagePage, MessageParams, ReadBody, ReadResult, SendMessageBody } from './schemas.js'
 import type { ConversationsService } from './service.js'
+import { ErrorSchema } from '../users/schemas.js'
 
 const security = [{ bearer: [] }]
+const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema }
 const tags = ['messages']
 
 const messageRoutes: FastifyPluginAsyncTypebox<{ service: ConversationsService }> = async (app, { service }) => {
@@ -17,7 +19,7 @@ const messageRoutes: FastifyPluginAsyncTypebox<{ service: ConversationsService }
       summary: '?before=seq (newest first) or ?after=seq (oldest first); neither: the latest, newest first',
       params: IdParams,
       querystring: HistoryQuery,
-      response: { 200: MessagePage }
+      response: { 200: MessagePage, ...errors }
     }
   }, async (request) => await messages.history(request.userId, request.params.id, request.query))
 
@@ -29,7 +31,7 @@ const messageRoutes: FastifyPluginAsyncTypebox<{ service: ConversationsService }
       summary: 'Send (same as the message:send event). 201 new; 200 with the original for a repeated clientMsgId.',
       params: IdParams,
       body: SendMessageBody,
-      response: { 200: Message, 201: Message }
+      response: { 200: Message, 201: Message, ...errors }
     }
   }, async (request, reply) => {
     const { clientMsgId, type, content } = request.body
@@ -39,12 +41,12 @@ const messageRoutes: FastifyPluginAsyncTypebox<{ service: ConversationsService }
 
   app.post('/conversations/:id/read', {
     onRequest: [app.authenticate],
-    schema: { tags, security, params: IdParams, body: ReadBody, response: { 200: ReadResult } }
+    schema: { tags, security, params: IdParams, body: ReadBody, response: { 200: ReadResult, ...errors } }
   }, async (request) => await messages.markRead(request.userId, request.params.id, request.body.seq))
 
   app.delete('/conversations/:id/messages/:messageId', {
     onRequest: [app.authenticate],
-    schema: { tags, security, summary: 'Recall (same as the message:recall event)', params: MessageParams, response: { 204: Type.Null() } }
+    schema: { tags, security, summary: 'Recall (same as the message:recall event)', params: MessageParams, response: { 204: Type.Null(), ...errors } }
   }, async (request, reply) => {
     await messages.recall(request.userId, request.params.messageId, request.params.id)
     return await reply.status(204).send(null)
