@@ -312,10 +312,14 @@ export default fp(async (app) => {
   }
   app.decorate('realtime', realtime)
 
-  // Sockets are told to go (clients reconnect elsewhere) before the HTTP server closes, and
-  // their disconnect hooks finish while the database and Redis are still open.
+  // On shutdown the transports are closed without a Socket.IO DISCONNECT packet: clients see
+  // "transport close" and reconnect (to another node), whereas disconnectSockets() would look
+  // like a kick, after which clients must not reconnect. Disconnect hooks finish while the
+  // database and Redis are still open.
   app.addHook('preClose', async () => {
-    io.local.disconnectSockets(true)
+    for (const socket of io.sockets.sockets.values()) socket.conn.close()
+    const deadline = Date.now() + 2000
+    while (io.sockets.sockets.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
     while (pending.size > 0) await Promise.allSettled([...pending])
   })
   app.addHook('onClose', async () => {
