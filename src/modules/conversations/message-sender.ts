@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { PrismaClient } from '../../generated/prisma/client.js'
+import { Prisma, type PrismaClient } from '../../generated/prisma/client.js'
 import type { MessageType } from './schemas.js'
 import { isUniqueViolation } from './rows.js'
 
@@ -45,14 +45,52 @@ export function createMessageSender (prisma: PrismaClient) {
   const lanes = new Map<string, Pending[]>()
 
   /**
-   * One statement: authorise each sender (member; for a direct conversation the peer is
-   * still a friend and not blocked either way), skip (sender, clientMsgId) pairs already
-   * stored, take `count` seqs under the conversation's row lock, insert, move each sender's
-   * own cursors to their last message, and return senders and the member list for fan-out.
-   * A duplicate racing in from another node aborts the whole statement, so no seq is consumed.
+   * `sender` may post in conversation `cv`: a member, and in a direct conversation the peer
+   * is still a friend and neither blocks the other.
+   */
+  const mayPost = (sender: Prisma.Sql): Prisma.Sql => Prisma.sql`
+    EXISTS (SELECT 1 FROM conversation_members s WHERE s.conversation_id = cv.id AND s.user_id = ${sender})
+    AND (cv.type = 'group' OR NOT EXISTS (
+      SELECT 1 FROM conversation_members p
+      WHERE p.conversation_id = cv.id AND p.user_id <> ${sender}
+        AND (NOT EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = ${sender} AND f.friend_id = p.user_id)
+          OR EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = ${sender} AND b.blocked_id = p.user_id)
+            OR (b.blocker_id = p.user_id AND b.blocked_id = ${sender})))))`
+
+  /**
+   * One statement for one message (the common case; cheaper to plan than the batch form):
+   * authorise, skip a stored repeat, take the next seq under the conversation's row lock,
+   * insert, move the sender's own cursors, return the sender and the member list.
+   */
+  async function insertOne (conversationId: string, item: Outgoing): Promise<Row[]> {
+    const sender = Prisma.sql`${item.senderId}::uuid`
+    return await prisma.$queryRaw<Row[]>`
+      WITH c AS (
+        UPDATE conversations cv SET last_seq = cv.last_seq + 1, last_message_at = now(), updated_at = now()
+        WHERE cv.id = ${conversationId}::uuid AND ${mayPost(sender)}
+          AND NOT EXISTS (SELECT 1 FROM messages d WHERE d.sender_id = ${sender} AND d.client_msg_id = ${item.clientMsgId})
+        RETURNING cv.last_seq
+      ), ins AS (
+        INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, type, content)
+        SELECT ${randomUUID()}::uuid, ${conversationId}::uuid, c.last_seq, ${sender}, ${item.clientMsgId},
+          ${item.type}::message_type, ${JSON.stringify(item.content)}::jsonb
+        FROM c
+        RETURNING id, seq, created_at
+      ), own AS (
+        UPDATE conversation_members m SET read_seq = GREATEST(m.read_seq, c.last_seq), delivered_seq = GREATEST(m.delivered_seq, c.last_seq)
+        FROM c WHERE m.conversation_id = ${conversationId}::uuid AND m.user_id = ${sender}
+      )
+      SELECT 1 AS n, ins.id, ins.seq, ins.created_at, u.username, u.display_name, u.avatar_url,
+        ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = ${conversationId}::uuid) AS member_ids
+      FROM ins JOIN users u ON u.id = ${sender}`
+  }
+
+  /**
+   * The same for a batch: authorise each sender, skip stored repeats, take `count` seqs
+   * under the row lock at once, insert, move each sender's cursors to their last message.
    * (Types travel as text[]: the PGlite adapter cannot bind enum arrays.)
    */
-  async function insert (conversationId: string, items: Outgoing[]): Promise<Row[]> {
+  async function insertMany (conversationId: string, items: Outgoing[]): Promise<Row[]> {
     return await prisma.$queryRaw<Row[]>`
       WITH input AS (
         SELECT * FROM unnest(${items.map(() => randomUUID())}::uuid[], ${items.map((i) => i.senderId)}::uuid[],
@@ -62,13 +100,7 @@ export function createMessageSender (prisma: PrismaClient) {
       ), ok AS (
         SELECT i.*, row_number() OVER (ORDER BY i.n) AS k
         FROM input i JOIN conversations cv ON cv.id = ${conversationId}::uuid
-        WHERE EXISTS (SELECT 1 FROM conversation_members s WHERE s.conversation_id = cv.id AND s.user_id = i.sender_id)
-          AND (cv.type = 'group' OR NOT EXISTS (
-            SELECT 1 FROM conversation_members p
-            WHERE p.conversation_id = cv.id AND p.user_id <> i.sender_id
-              AND (NOT EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = i.sender_id AND f.friend_id = p.user_id)
-                OR EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = i.sender_id AND b.blocked_id = p.user_id)
-                  OR (b.blocker_id = p.user_id AND b.blocked_id = i.sender_id)))))
+        WHERE ${mayPost(Prisma.raw('i.sender_id'))}
           AND NOT EXISTS (SELECT 1 FROM messages d WHERE d.sender_id = i.sender_id AND d.client_msg_id = i.client_msg_id)
       ), c AS (
         UPDATE conversations cv SET last_seq = cv.last_seq + (SELECT count(*) FROM ok), last_message_at = now(), updated_at = now()
@@ -101,7 +133,7 @@ export function createMessageSender (prisma: PrismaClient) {
   /** Outcomes in input order. */
   async function store (conversationId: string, items: Outgoing[], attempt = 1): Promise<Outcome[]> {
     try {
-      const rows = await insert(conversationId, items)
+      const rows = items.length === 1 ? await insertOne(conversationId, items[0]!) : await insertMany(conversationId, items)
       const byN = new Map(rows.map((r) => [r.n, r]))
       return items.map((_, i) => { const r = byN.get(i + 1); return r === undefined ? undefined : toStored(r) })
     } catch (err) {
