@@ -3,6 +3,7 @@
  * Starts the production build against a fresh database, drives it from separate generator
  * processes, stops it, and prints a summary (or one JSON object with --json).
  */
+import { availableParallelism } from 'node:os'
 import { parse, type Args } from './lib/args.js'
 import { log } from './lib/log.js'
 import { medianOf, type BenchResult } from './lib/result.js'
@@ -31,7 +32,9 @@ async function main (): Promise<void> {
   const runs: BenchResult[] = []
   for (let i = 0; i < args.runs; i++) {
     if (args.runs > 1) log(`run ${i + 1} of ${args.runs}`)
-    runs.push(await scenarios[args.scenario](args))
+    const r = await scenarios[args.scenario](args)
+    r.settings = { workers: args.workers, nice: args.nice, serverEnv: args.env, nproc: availableParallelism() }
+    runs.push(r)
   }
   const result = runs.length === 1 ? runs[0]! : { ...medianOf(runs), runs: runs.length, perRun: runs }
   if (args.json) {

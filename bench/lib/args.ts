@@ -29,6 +29,8 @@ export interface Args {
   maxP99Ms: number
   step: number
   cpuProf: boolean
+  /** Scheduling priority (nice) of the server, relay and generators; 0 = unchanged. */
+  nice: number
   env: Record<string, string>
 }
 
@@ -56,6 +58,7 @@ export const USAGE = `usage: npm run bench -- <${SCENARIOS.join('|')}> [options]
   --outage-msgs N   reconnect-storm: messages each client sends while the server is down (1)
   --restart term|kill     reconnect-storm: graceful SIGTERM (default) or SIGKILL
   --cpu-prof        run the server with node --cpu-prof (profile written to the run directory)
+  --nice N          run server, relay and generators under nice -n N (e.g. -5 on a shared machine)
   --env K=V         extra server environment (repeatable), e.g. --env DB_POOL_MAX=20
   --no-build        do not rebuild a stale dist   --keep-db   keep the database`
 
@@ -87,6 +90,7 @@ export function parse (argv: string[]): Args {
       'max-p99': { type: 'string', default: '100' },
       step: { type: 'string', default: '1.25' },
       'cpu-prof': { type: 'boolean', default: false },
+      nice: { type: 'string', default: '0' },
       env: { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', default: false }
     }
@@ -132,6 +136,7 @@ export function parse (argv: string[]): Args {
     maxP99Ms: num(values['max-p99'], 'max-p99', 100),
     step: Math.max(1.01, num(values.step, 'step', 1.25)),
     cpuProf: values['cpu-prof'],
+    nice: Math.trunc(Number(values.nice)) || 0,
     env
   }
 }

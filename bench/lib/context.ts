@@ -43,13 +43,13 @@ export class Context {
   async startServer (): Promise<Running> {
     if (this.port === 0) this.port = await freePort()
     const nodeArgs = this.args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${this.dir}`] : []
-    this.server = await start('server', this.port, this.env, join(this.dir, 'server.log'), nodeArgs)
+    this.server = await start('server', this.port, this.env, join(this.dir, 'server.log'), nodeArgs, this.args.nice)
     log(`server pid ${this.server.pid} ready on ${this.server.url} in ${this.server.readyMs.toFixed(0)} ms`)
     return this.server
   }
 
   async startRelay (): Promise<Running> {
-    this.server = await start('relay', await freePort(), { HOST: '127.0.0.1' }, join(this.dir, 'relay.log'))
+    this.server = await start('relay', await freePort(), { HOST: '127.0.0.1' }, join(this.dir, 'relay.log'), [], this.args.nice)
     log(`relay pid ${this.server.pid} ready on ${this.server.url}`)
     return this.server
   }
@@ -59,7 +59,7 @@ export class Context {
   }
 
   startWorkers (): WorkerPool {
-    this.workers ??= WorkerPool.start(this.args.workers)
+    this.workers ??= WorkerPool.start(this.args.workers, this.args.nice)
     return this.workers
   }
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
 
 /** Kernel clock ticks per second, the unit of utime/stime in /proc/<pid>/stat. */
@@ -10,7 +10,20 @@ const CLK_TCK = (() => {
   }
 })()
 
-export interface ProcSample { cpuS: number, rssKb: number }
+export interface ProcSample { cpuS: number, rssKb: number, runqWaitS: number }
+
+/** Seconds the process's threads spent runnable but waiting for a CPU (/proc/<pid>/task/<tid>/schedstat). */
+function runqWait (pid: number): number {
+  let ns = 0
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1] ?? 0)
+      } catch {}
+    }
+  } catch {}
+  return ns / 1e9
+}
 
 /** CPU seconds used so far (user + system) and resident memory of one process. */
 export function readProc (pid: number): ProcSample | undefined {
@@ -21,7 +34,7 @@ export function readProc (pid: number): ProcSample | undefined {
     const ticks = Number(fields[11]) + Number(fields[12]) // utime, stime (fields 14 and 15)
     const status = readFileSync(`/proc/${pid}/status`, 'utf8')
     const rss = /VmRSS:\s+(\d+) kB/.exec(status)
-    return { cpuS: ticks / CLK_TCK, rssKb: rss === null ? 0 : Number(rss[1]) }
+    return { cpuS: ticks / CLK_TCK, rssKb: rss === null ? 0 : Number(rss[1]), runqWaitS: runqWait(pid) }
   } catch {
     return undefined
   }
@@ -33,6 +46,11 @@ export interface Usage {
   /** Highest summed RSS seen during the window. */
   rssMaxMb: number
   rssLastMb: number
+  /**
+   * Time runnable but waiting for a CPU, in % of the window: on a machine shared with other
+   * work this shows how much of the latency is the scheduler rather than the process.
+   */
+  runqWaitPct: number
 }
 
 /**
@@ -75,10 +93,13 @@ export class Sampler {
     const elapsedS = (performance.now() - this.startedAt) / 1000
     let cpu = 0
     let rss = 0
+    let wait = 0
     for (const [pid, end] of this.last) {
       cpu += end.cpuS - (this.first.get(pid)?.cpuS ?? end.cpuS)
+      wait += end.runqWaitS - (this.first.get(pid)?.runqWaitS ?? end.runqWaitS)
       rss += end.rssKb
     }
-    return { cpuPct: elapsedS > 0 ? (cpu / elapsedS) * 100 : 0, rssMaxMb: this.rssMaxKb / 1024, rssLastMb: rss / 1024 }
+    const pct = (s: number): number => elapsedS > 0 ? (s / elapsedS) * 100 : 0
+    return { cpuPct: pct(cpu), rssMaxMb: this.rssMaxKb / 1024, rssLastMb: rss / 1024, runqWaitPct: pct(wait) }
   }
 }

@@ -56,6 +56,9 @@ export async function freePort (): Promise<number> {
   })
 }
 
+/** `nice -n N` (which execs in place, like prlimit) when N is not 0. */
+export const niced = (n: number): string[] => n === 0 ? [] : ['nice', '-n', String(n)]
+
 export interface Running {
   kind: 'server' | 'relay'
   port: number
@@ -86,10 +89,11 @@ export function serverEnv (extra: Record<string, string>): Record<string, string
  * Starts the production build (or the bare relay) under `prlimit`, which execs it in place so
  * the pid is the server's own, and waits until it answers.
  */
-export async function start (kind: 'server' | 'relay', port: number, env: Record<string, string>, logFile: string, nodeArgs: string[] = []): Promise<Running> {
+export async function start (kind: 'server' | 'relay', port: number, env: Record<string, string>, logFile: string, nodeArgs: string[] = [], nice = 0): Promise<Running> {
   const entry = kind === 'server' ? [SERVER_ENTRY] : ['--import', 'tsx', RELAY_ENTRY]
   const startedAt = performance.now()
-  const proc = spawn('prlimit', [`--nofile=${NOFILE}:${NOFILE}`, '--', process.execPath, ...nodeArgs, ...entry], {
+  const [cmd, ...args] = [...niced(nice), 'prlimit', `--nofile=${NOFILE}:${NOFILE}`, '--', process.execPath, ...nodeArgs, ...entry]
+  const proc = spawn(cmd!, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe']

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
-import { NOFILE, ROOT } from './server.js'
+import { niced, NOFILE, ROOT } from './server.js'
 import type { Command, Reply } from '../worker.js'
 
 interface Waiting { resolve: (v: any) => void, reject: (e: Error) => void }
@@ -31,12 +31,12 @@ export class WorkerPool {
     }
   }
 
-  static start (n: number): WorkerPool {
-    const procs = Array.from({ length: n }, () => spawn('prlimit', [`--nofile=${NOFILE}:${NOFILE}`, '--', process.execPath,
-      '--max-old-space-size=4096', '--import', 'tsx', join(ROOT, 'bench', 'worker.ts')], {
-      cwd: ROOT,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc']
-    }))
+  static start (n: number, nice = 0): WorkerPool {
+    const procs = Array.from({ length: n }, () => {
+      const [cmd, ...args] = [...niced(nice), 'prlimit', `--nofile=${NOFILE}:${NOFILE}`, '--', process.execPath,
+        '--max-old-space-size=4096', '--import', 'tsx', join(ROOT, 'bench', 'worker.ts')]
+      return spawn(cmd!, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    })
     return new WorkerPool(procs)
   }
 

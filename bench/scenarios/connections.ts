@@ -68,6 +68,8 @@ async function measure (ctx: Context, users: UserSpec[][], relay: boolean): Prom
     serverCpuPct: round2(srv.cpuPct),
     serverRssMb: round2(after / 1024),
     generatorCpuPct: round2(gen.cpuPct),
+    serverRunqWaitPct: round2(srv.runqWaitPct),
+    generatorRunqWaitPct: round2(gen.runqWaitPct),
     loadAvg: loadAverage(),
     connected,
     failed: users.reduce((n, u) => n + u.length, 0) - connected,

@@ -73,6 +73,8 @@ export async function history (args: Args): Promise<BenchResult> {
       serverCpuPct: round2(srv.cpuPct),
       serverRssMb: round2(srv.rssMaxMb),
       generatorCpuPct: round2(gen.cpuPct),
+    serverRunqWaitPct: round2(srv.runqWaitPct),
+    generatorRunqWaitPct: round2(gen.runqWaitPct),
       loadAvg: loadAverage(),
       messages: args.messages,
       pageSize: args.limit,

@@ -105,6 +105,8 @@ async function measure (ctx: Context, plans: Plan[], rate: number, durationS: nu
     serverCpuPct: round2(srv.cpuPct),
     serverRssMb: round2(srv.rssMaxMb),
     generatorCpuPct: round2(gen.cpuPct),
+    serverRunqWaitPct: round2(srv.runqWaitPct),
+    generatorRunqWaitPct: round2(gen.runqWaitPct),
     expectedDeliveries: expected,
     ackErrors: errors,
     sendLagP99Ms: round2(lag.quantile(0.99)),
@@ -114,7 +116,7 @@ async function measure (ctx: Context, plans: Plan[], rate: number, durationS: nu
   }
   log(`${label} ${server.kind} rate ${rate}/s: sent ${sent} acked ${acked} delivered ${delivered}/${expected} lost ${lost} dup ${duplicates}` +
     ` ack p50/p99 ${result.ackP50Ms}/${result.ackP99Ms} ms delivery p50/p99 ${result.deliveryP50Ms}/${result.deliveryP99Ms} ms` +
-    ` server cpu ${result.serverCpuPct}% rss ${result.serverRssMb} MB gen cpu ${result.generatorCpuPct}% lag p99 ${result.sendLagP99Ms} ms` +
+    ` server cpu ${result.serverCpuPct}% rss ${result.serverRssMb} MB gen cpu ${result.generatorCpuPct}% run-queue wait server/gen ${result.serverRunqWaitPct}/${result.generatorRunqWaitPct}% lag p99 ${result.sendLagP99Ms} ms` +
     `${Object.keys(errors).length > 0 ? ' errors ' + JSON.stringify(errors) : ''} load ${result.loadAvg.join(' ')} ${pass ? 'PASS' : 'FAIL'}`)
   return result
 }

@@ -116,6 +116,8 @@ export async function reconnectStorm (args: Args): Promise<BenchResult> {
       serverCpuPct: round2(srv.cpuPct),
       serverRssMb: round2((readProc(server.pid)?.rssKb ?? 0) / 1024),
       generatorCpuPct: round2(gen.cpuPct),
+    serverRunqWaitPct: round2(srv.runqWaitPct),
+    generatorRunqWaitPct: round2(gen.runqWaitPct),
       loadAvg: loadAverage(),
       restart: signal,
       allRecovered: done,
