@@ -1,0 +1,92 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import multipart from '@fastify/multipart'
+import { createReadStream } from 'node:fs'
+import { Type } from 'typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { notFound, payloadTooLarge, validation } from '../../lib/errors.js'
+import { ErrorSchema } from '../users/schemas.js'
+import { DownloadQuery, UploadIdParams, UploadSchema } from './schemas.js'
+import { createUploadsService } from './service.js'
+
+const security = [{ bearer: [] }]
+/** Room for the multipart boundaries and part headers around the file itself. */
+const ENVELOPE_BYTES = 64 * 1024
+
+/**
+ * Attachments: `POST /uploads` (multipart, one file) stores a file and returns the content
+ * for an image/file message; `GET /uploads/:id` serves it to whoever may see it.
+ */
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const { config } = app
+  const uploads = createUploadsService(app.prisma, {
+    dir: config.UPLOAD_DIR,
+    maxBytes: config.UPLOAD_MAX_BYTES,
+    mimeAllowlist: config.uploadMimeAllowlist
+  })
+  // Encapsulated: only these routes parse multipart bodies.
+  await app.register(multipart, { throwFileSizeLimit: false })
+
+  app.post('/uploads', {
+    onRequest: [app.authenticate, async (request) => {
+      // Refuse what is too big before reading it, when the client says so up front.
+      const length = Number(request.headers['content-length'])
+      if (length > config.UPLOAD_MAX_BYTES + ENVELOPE_BYTES) throw payloadTooLarge(`file larger than ${config.UPLOAD_MAX_BYTES} bytes`)
+    }],
+    schema: {
+      tags: ['uploads'],
+      security,
+      consumes: ['multipart/form-data'],
+      summary: 'Upload one file (multipart/form-data, any field name). The declared type must be allowed (UPLOAD_MIME_ALLOWLIST) and match the first bytes; at most UPLOAD_MAX_BYTES.',
+      response: { 201: UploadSchema, 400: ErrorSchema, 401: ErrorSchema, 413: ErrorSchema }
+    }
+  }, async (request, reply) => {
+    if (!request.isMultipart()) throw validation('expected a multipart/form-data body with one file')
+    const part = await request.file({
+      throwFileSizeLimit: false,
+      limits: { fileSize: config.UPLOAD_MAX_BYTES, files: 1, fields: 10, parts: 20 }
+    })
+    if (part === undefined) throw validation('no file in the request')
+    const saved = await uploads.save(request.userId, {
+      name: part.filename,
+      mime: part.mimetype,
+      stream: part.file,
+      truncated: () => part.file.truncated
+    })
+    return await reply.status(201).send(saved)
+  })
+
+  app.get('/uploads/:id', {
+    onRequest: [authenticateHeaderOrQuery],
+    schema: {
+      tags: ['uploads'],
+      security,
+      summary: 'The file, for its uploader and members of conversations where the uploader sent it. `?token=<access token>` works instead of the Authorization header (for <img src>).',
+      params: UploadIdParams,
+      querystring: DownloadQuery,
+      response: { 200: Type.Unknown({ description: 'The file, with its stored type' }), 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema }
+    }
+  }, async (request, reply) => {
+    const file = await uploads.find(request.userId, request.params.id)
+    if (file === null) throw notFound('Upload not found')
+    const inline = file.mime.startsWith('image/') || file.mime === 'application/pdf'
+    return await reply
+      .type(file.mime)
+      .header('content-length', file.size)
+      .header('content-disposition', `${inline ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(file.name)}`)
+      .header('x-content-type-options', 'nosniff')
+      .header('content-security-policy', "default-src 'none'; sandbox")
+      .header('cache-control', 'private, max-age=3600')
+      .send(createReadStream(file.path))
+  })
+
+  /** Bearer header as everywhere, or `?token=` for elements that cannot send headers. */
+  async function authenticateHeaderOrQuery (request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const token = (request.query as { token?: unknown }).token
+    if (request.headers.authorization !== undefined || typeof token !== 'string') {
+      await app.authenticate(request, reply)
+      return
+    }
+    request.userId = app.verifyAccessToken(token)
+  }
+}
+export default routes

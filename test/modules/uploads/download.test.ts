@@ -1,0 +1,102 @@
+import t from 'tap'
+import { randomUUID } from 'node:crypto'
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
+import type { App } from '../../../src/app.js'
+import { befriend, build, registerUser, type TestUser } from '../../helper.js'
+import { multipart, SAMPLES } from './helpers.js'
+
+async function upload (app: App, user: TestUser, data = SAMPLES.png, type = 'image/png', filename = 'pic.png'): Promise<{ url: string, name: string, size: number, mime: string }> {
+  const { payload, headers } = multipart([{ filename, type, data }])
+  const res = await app.inject({ method: 'POST', url: '/api/uploads', headers: { ...headers, ...user.auth }, payload })
+  if (res.statusCode !== 201) throw new Error(`upload failed: ${res.statusCode} ${res.body}`)
+  return res.json()
+}
+
+async function direct (app: App, a: TestUser, b: TestUser): Promise<string> {
+  await befriend(app, a, b)
+  const res = await app.inject({ method: 'POST', url: '/api/conversations/direct', headers: a.auth, payload: { userId: b.id } })
+  return res.json().id
+}
+
+async function send (app: App, from: TestUser, conversationId: string, type: string, content: unknown): Promise<void> {
+  const res = await app.inject({ method: 'POST', url: `/api/conversations/${conversationId}/messages`, headers: from.auth, payload: { clientMsgId: randomUUID(), type, content } })
+  if (res.statusCode !== 201) throw new Error(`send failed: ${res.statusCode} ${res.body}`)
+}
+
+const get = async (app: App, url: string, headers: Record<string, string> = {}) => await app.inject({ method: 'GET', url, headers })
+
+t.test('the uploader gets the file back with its type and safe headers', async (t) => {
+  const app = await build(t)
+  const a = await registerUser(app)
+  const file = await upload(app, a)
+  const res = await get(app, file.url, a.auth)
+  t.equal(res.statusCode, 200)
+  t.same(res.rawPayload, SAMPLES.png)
+  t.equal(res.headers['content-type'], 'image/png')
+  t.equal(res.headers['content-length'], String(SAMPLES.png.length))
+  t.equal(res.headers['x-content-type-options'], 'nosniff')
+  t.match(res.headers['content-disposition'], /^inline; filename\*=UTF-8''pic\.png$/)
+  t.match(res.headers['content-security-policy'], /sandbox/)
+
+  const zip = await upload(app, a, SAMPLES.zip, 'application/zip', 'archive one.zip')
+  const dl = await get(app, zip.url, a.auth)
+  t.equal(dl.statusCode, 200)
+  t.equal(dl.headers['content-disposition'], "attachment; filename*=UTF-8''archive%20one.zip", 'non-media files download')
+})
+
+t.test('members of a conversation where the uploader sent the file may read it; nobody else, and unknown ids are 404', async (t) => {
+  const app = await build(t)
+  const a = await registerUser(app)
+  const b = await registerUser(app)
+  const c = await registerUser(app)
+  const file = await upload(app, a)
+  const conversationId = await direct(app, a, b)
+
+  const notYet = await get(app, file.url, b.auth)
+  t.equal(notYet.statusCode, 404, 'not shared yet')
+  t.equal(notYet.json().error.code, 'NOT_FOUND')
+
+  await send(app, a, conversationId, 'image', file)
+  t.equal((await get(app, file.url, b.auth)).statusCode, 200, 'shared with b')
+  const stranger = await get(app, file.url, c.auth)
+  t.equal(stranger.statusCode, 404, 'c is in no conversation with it')
+  t.equal(stranger.json().error.code, 'NOT_FOUND')
+
+  // b re-posting a's url to c does not open a's file to c: only the uploader's sends count
+  const bc = await direct(app, b, c)
+  await send(app, b, bc, 'file', file)
+  t.equal((await get(app, file.url, c.auth)).statusCode, 404)
+
+  t.equal((await get(app, `/api/uploads/${randomUUID()}`, a.auth)).statusCode, 404)
+  const bad = await get(app, '/api/uploads/not-a-uuid', a.auth)
+  t.equal(bad.statusCode, 400)
+  t.equal(bad.json().error.code, 'VALIDATION')
+})
+
+t.test('?token= authenticates like the header (for <img src>); a missing or bad token is 401', async (t) => {
+  const app = await build(t)
+  const a = await registerUser(app)
+  const b = await registerUser(app)
+  const file = await upload(app, a)
+  await send(app, a, await direct(app, a, b), 'image', file)
+
+  t.equal((await get(app, `${file.url}?token=${b.accessToken}`)).statusCode, 200)
+  t.equal((await get(app, `${file.url}?token=${a.accessToken}`)).statusCode, 200)
+  for (const url of [file.url, `${file.url}?token=nope`, `${file.url}?token=${a.refreshToken}`]) {
+    const res = await get(app, url)
+    t.equal(res.statusCode, 401, url)
+    t.equal(res.json().error.code, 'UNAUTHORIZED')
+  }
+  t.equal((await get(app, file.url, { authorization: 'Bearer nope' })).statusCode, 401)
+})
+
+t.test('a file gone from disk is 404, not a crash', async (t) => {
+  const app = await build(t)
+  const a = await registerUser(app)
+  const file = await upload(app, a)
+  const id = file.url.split('/').pop() ?? ''
+  const row = await app.prisma.upload.findUniqueOrThrow({ where: { id } })
+  rmSync(join(app.config.UPLOAD_DIR, row.storageKey))
+  t.equal((await get(app, file.url, a.auth)).statusCode, 404)
+})
