@@ -2,7 +2,11 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import cors from '@fastify/cors'
 import rateLimit from '@fastify/rate-limit'
+import staticFiles from '@fastify/static'
 import { randomUUID } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { Config } from './config.js'
 import type { Database } from './db/drivers.js'
 import configPlugin from './plugins/config.js'
@@ -18,9 +22,20 @@ import authRoutes from './modules/auth/routes.js'
 import usersRoutes from './modules/users/routes.js'
 import friendsRoutes from './modules/friends/routes.js'
 import conversationsRoutes from './modules/conversations/routes.js'
+import uploadsRoutes from './modules/uploads/routes.js'
 import { originAllowed } from './lib/origins.js'
 
 export type App = FastifyInstance
+
+/** The page's CSP: everything from this origin (the socket included), images also as blobs. */
+const PAGE_CSP = "default-src 'self'; img-src 'self' blob: data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+/** The browser page built by `npm run build:web`: dist/web at the package root (seen from src/ or dist/src/). */
+function webRoot (): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir)
+  return join(dir, 'dist', 'web')
+}
 
 export interface BuildOptions {
   logger?: FastifyServerOptions['logger']
@@ -59,11 +74,19 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(signalPlugin)
 
   await app.register(healthRoutes)
+  await app.register(staticFiles, {
+    root: webRoot(),
+    setHeaders: (reply) => {
+      reply.header('content-security-policy', PAGE_CSP)
+      reply.header('x-content-type-options', 'nosniff')
+    }
+  })
   await app.register(async (api) => {
     await api.register(authRoutes, { prefix: '/auth' })
     await api.register(usersRoutes)
     await api.register(friendsRoutes)
     await api.register(conversationsRoutes)
+    await api.register(uploadsRoutes)
   }, { prefix: '/api' })
 
   return app

@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// Builds the browser page (src/web) into dist/web: one bundled, minified app.js (the SDK and
+// socket.io-client included, nothing loaded from elsewhere at run time) plus index.html and
+// styles.css. The server serves dist/web at `/` (src/app.ts).
+import { build } from 'esbuild'
+import { copyFile, mkdir, rm } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const src = join(root, 'src/web')
+const out = join(root, 'dist/web')
+
+await rm(out, { recursive: true, force: true })
+await mkdir(out, { recursive: true })
+const result = await build({
+  entryPoints: [join(src, 'main.ts')],
+  outfile: join(out, 'app.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: ['es2022'],
+  minify: true,
+  sourcemap: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  metafile: true
+})
+await Promise.all(['index.html', 'styles.css'].map((f) => copyFile(join(src, f), join(out, f))))
+const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0)
+console.log(`web page built into dist/web (${Math.round(bytes / 1024)} KiB with source map)`)

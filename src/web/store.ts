@@ -1,0 +1,247 @@
+import type {
+  Client, ConnectionStatus, Conversation, Friend, FriendRequest, Message, PresenceState, ReceiptEvent, RecalledEvent, User
+} from '../client/index.js'
+
+/** What views listen to; each says what changed. */
+export type StoreEvent =
+  | { type: 'status' }
+  | { type: 'conversations' }
+  | { type: 'contacts' }
+  | { type: 'message', message: Message }
+  | { type: 'recalled', event: RecalledEvent }
+  | { type: 'receipts', conversationId: string }
+  | { type: 'typing', conversationId: string }
+  | { type: 'resynced' }
+
+interface Receipts { read: Record<string, number>, delivered: Record<string, number> }
+
+const TYPING_SHOWN_MS = 6000
+
+/**
+ * The page's state, fed by the SDK's events: conversations with unread counts, contacts
+ * and presence, other members' read/delivered positions, who is typing. Views render from
+ * it and call `client` for actions.
+ */
+export class Store {
+  status: ConnectionStatus = 'offline'
+  conversations = new Map<string, Conversation>()
+  friends: Friend[] = []
+  incoming: FriendRequest[] = []
+  outgoing: FriendRequest[] = []
+  presence = new Map<string, PresenceState>()
+  /** The conversation on screen, if any. */
+  activeId: string | undefined
+  private readonly typingTimers = new Map<string, Map<string, ReturnType<typeof setTimeout>>>()
+  private readonly receipts: Record<string, Receipts>
+  private readonly listeners = new Set<(e: StoreEvent) => void>()
+  private readonly deliveredPending = new Map<string, number>()
+  private wasOnline = false
+
+  constructor (readonly client: Client, readonly me: User) {
+    // Other members' positions arrive only as live receipts; keep them across reloads.
+    this.receipts = JSON.parse(localStorage.getItem(this.receiptsKey) ?? '{}') as Record<string, Receipts>
+    this.wire()
+  }
+
+  private get receiptsKey (): string { return `relay.receipts.${this.me.id}` }
+
+  subscribe (fn: (e: StoreEvent) => void): () => void {
+    this.listeners.add(fn)
+    return () => { this.listeners.delete(fn) }
+  }
+
+  /** Re-render the conversation list (e.g. the active one changed). */
+  emitConversations (): void { this.emit({ type: 'conversations' }) }
+
+  private emit (e: StoreEvent): void {
+    for (const fn of [...this.listeners]) fn(e)
+  }
+
+  /** Loads everything the sidebar shows. */
+  async load (): Promise<void> {
+    await Promise.all([this.loadConversations(), this.loadContacts()])
+  }
+
+  async loadConversations (): Promise<void> {
+    const list = await this.client.conversations({ limit: 100 })
+    const cursors = this.client.getCursors()
+    this.conversations = new Map(list.map((c) => [c.id, c]))
+    for (const c of list) {
+      if (c.peer !== undefined) this.presence.set(c.peer.id, c.peer.presence)
+      // Catch-up after a reconnect covers every listed conversation, not only those seen live.
+      if ((cursors[c.id] ?? -1) < c.lastSeq) this.client.setCursor(c.id, c.lastSeq)
+      // What arrived while we were away is delivered now.
+      if ((c.deliveredSeq ?? 0) < c.lastSeq && c.lastMessage?.senderId !== this.me.id) this.delivered(c.id, c.lastSeq)
+    }
+    this.emit({ type: 'conversations' })
+  }
+
+  async loadContacts (): Promise<void> {
+    const [friends, incoming, outgoing] = await Promise.all([
+      this.client.friends(), this.client.friendRequests('incoming'), this.client.friendRequests('outgoing')
+    ])
+    this.friends = friends
+    this.incoming = incoming.filter((r) => r.status === 'pending')
+    this.outgoing = outgoing.filter((r) => r.status === 'pending')
+    for (const f of friends) this.presence.set(f.user.id, f.presence)
+    this.emit({ type: 'contacts' })
+    this.emit({ type: 'conversations' })
+  }
+
+  /** Conversations, newest activity first. */
+  sortedConversations (): Conversation[] {
+    return [...this.conversations.values()].sort((a, b) => b.lastActivityAt.localeCompare(a.lastActivityAt))
+  }
+
+  title (c: Conversation): string {
+    if (c.type === 'group') return c.name ?? 'Group'
+    const peer = c.peer ?? c.members.find((m) => m.id !== this.me.id)
+    return peer?.displayName ?? 'Conversation'
+  }
+
+  peerId (c: Conversation): string | undefined {
+    return c.type === 'direct' ? (c.peer?.id ?? c.members.find((m) => m.id !== this.me.id)?.id) : undefined
+  }
+
+  online (userId: string | undefined): boolean {
+    return userId !== undefined && this.presence.get(userId)?.online === true
+  }
+
+  typingIn (conversationId: string): string[] {
+    const c = this.conversations.get(conversationId)
+    const ids = [...(this.typingTimers.get(conversationId)?.keys() ?? [])]
+    return ids.map((id) => c?.members.find((m) => m.id === id)?.displayName ?? 'Someone')
+  }
+
+  /** 'read' when every other member read seq, 'delivered' when every one got it, else 'sent'. */
+  tickState (conversationId: string, seq: number): 'sent' | 'delivered' | 'read' {
+    const c = this.conversations.get(conversationId)
+    const others = c?.members.filter((m) => m.id !== this.me.id).map((m) => m.id) ?? []
+    if (others.length === 0) return 'sent'
+    const r = this.receipts[conversationId] ?? { read: {}, delivered: {} }
+    if (others.every((id) => (r.read[id] ?? 0) >= seq)) return 'read'
+    if (others.every((id) => Math.max(r.read[id] ?? 0, r.delivered[id] ?? 0) >= seq)) return 'delivered'
+    return 'sent'
+  }
+
+  /** Marks the conversation read up to its last message when it is on screen and visible. */
+  markReadIfVisible (conversationId: string): void {
+    const c = this.conversations.get(conversationId)
+    if (c === undefined || this.activeId !== conversationId || document.visibilityState !== 'visible') return
+    if ((c.readSeq ?? 0) >= c.lastSeq && (c.unread ?? 0) === 0) return
+    c.readSeq = c.lastSeq
+    c.unread = 0
+    this.emit({ type: 'conversations' })
+    this.client.markRead(conversationId, c.lastSeq).catch(() => {})
+  }
+
+  /** Tells the senders a message reached this device; batched per conversation. */
+  private delivered (conversationId: string, seq: number): void {
+    const pending = this.deliveredPending.get(conversationId)
+    this.deliveredPending.set(conversationId, Math.max(pending ?? 0, seq))
+    if (pending !== undefined) return
+    setTimeout(() => {
+      const upTo = this.deliveredPending.get(conversationId) ?? seq
+      this.deliveredPending.delete(conversationId)
+      this.client.markDelivered(conversationId, upTo).catch(() => {})
+    }, 50)
+  }
+
+  private receipt (kind: 'read' | 'delivered', e: ReceiptEvent): void {
+    if (e.userId === this.me.id) {
+      const c = this.conversations.get(e.conversationId)
+      if (kind === 'read' && c !== undefined && e.seq > (c.readSeq ?? 0)) {
+        c.readSeq = e.seq
+        c.unread = e.seq >= c.lastSeq ? 0 : Math.min(c.unread ?? 0, c.lastSeq - e.seq)
+        this.emit({ type: 'conversations' })
+      }
+      return
+    }
+    const r = this.receipts[e.conversationId] ??= { read: {}, delivered: {} }
+    r[kind][e.userId] = Math.max(r[kind][e.userId] ?? 0, e.seq)
+    localStorage.setItem(this.receiptsKey, JSON.stringify(this.receipts))
+    this.emit({ type: 'receipts', conversationId: e.conversationId })
+  }
+
+  private onMessage (m: Message): void {
+    const c = this.conversations.get(m.conversationId)
+    const mine = m.senderId === this.me.id
+    if (c === undefined) {
+      void this.loadConversations().catch(() => {})
+    } else if (m.seq > c.lastSeq || c.lastMessage === null) {
+      c.lastSeq = m.seq
+      c.lastMessage = m
+      c.lastActivityAt = m.createdAt
+      if (mine) c.readSeq = m.seq
+      else c.unread = (c.unread ?? 0) + 1
+    }
+    if (!mine) {
+      this.delivered(m.conversationId, m.seq)
+      this.stopTyping(m.conversationId, m.senderId)
+    }
+    this.emit({ type: 'message', message: m })
+    this.emit({ type: 'conversations' })
+    if (!mine) this.markReadIfVisible(m.conversationId)
+  }
+
+  private stopTyping (conversationId: string, userId: string): void {
+    const timers = this.typingTimers.get(conversationId)
+    const timer = timers?.get(userId)
+    if (timer === undefined) return
+    clearTimeout(timer)
+    timers?.delete(userId)
+    this.emit({ type: 'typing', conversationId })
+  }
+
+  private wire (): void {
+    const { client } = this
+    client.on('status', (s) => {
+      this.status = s
+      this.emit({ type: 'status' })
+      if (s === 'online') {
+        // Back after a break: the lists may have moved on (new conversations, requests, presence).
+        if (this.wasOnline) void this.load().then(() => { this.emit({ type: 'resynced' }) }, () => {})
+        this.wasOnline = true
+      }
+    })
+    client.on('message:new', (m) => { this.onMessage(m) })
+    client.on('message:read', (e) => { this.receipt('read', e) })
+    client.on('message:delivered', (e) => { this.receipt('delivered', e) })
+    client.on('message:recalled', (e) => {
+      const c = this.conversations.get(e.conversationId)
+      if (c?.lastMessage?.id === e.messageId) c.lastMessage = { ...c.lastMessage, content: null, recalled: true }
+      this.emit({ type: 'recalled', event: e })
+      this.emit({ type: 'conversations' })
+    })
+    client.on('typing', (e) => {
+      if (e.userId === this.me.id) return
+      let timers = this.typingTimers.get(e.conversationId)
+      if (timers === undefined) this.typingTimers.set(e.conversationId, timers = new Map())
+      clearTimeout(timers.get(e.userId))
+      if (e.typing) {
+        timers.set(e.userId, setTimeout(() => { this.stopTyping(e.conversationId, e.userId) }, TYPING_SHOWN_MS))
+        this.emit({ type: 'typing', conversationId: e.conversationId })
+      } else {
+        this.stopTyping(e.conversationId, e.userId)
+      }
+    })
+    client.on('presence', (e) => {
+      this.presence.set(e.userId, { online: e.online, lastSeenAt: e.lastSeenAt })
+      this.emit({ type: 'contacts' })
+      this.emit({ type: 'conversations' })
+    })
+    const reloadContacts = (): void => { void this.loadContacts().catch(() => {}) }
+    client.on('friend:request', reloadContacts)
+    client.on('friend:accepted', reloadContacts)
+    client.on('friend:removed', reloadContacts)
+    client.on('conversation:updated', (c) => {
+      const old = this.conversations.get(c.id)
+      this.conversations.set(c.id, { ...c, readSeq: old?.readSeq ?? c.readSeq, deliveredSeq: old?.deliveredSeq ?? c.deliveredSeq, unread: old?.unread ?? c.unread ?? 0 })
+      if (!c.members.some((m) => m.id === this.me.id)) this.conversations.delete(c.id)
+      this.emit({ type: 'conversations' })
+    })
+    document.addEventListener('visibilitychange', () => {
+      if (this.activeId !== undefined) this.markReadIfVisible(this.activeId)
+    })
+  }
+}

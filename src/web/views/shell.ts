@@ -1,0 +1,63 @@
+import type { ConnectionStatus } from '../../client/index.js'
+import { h, replace } from '../dom.js'
+import type { Store } from '../store.js'
+import { chatView, type ChatView } from './chat.js'
+import { sidebar } from './sidebar.js'
+
+const STATUS_TEXT: Record<ConnectionStatus, string> = {
+  online: 'Online',
+  connecting: 'Connecting…',
+  reconnecting: 'Reconnecting…',
+  offline: 'Offline'
+}
+
+/** The signed-in page: top bar with connection status, sidebar, and the open conversation. */
+export function shell (store: Store, onLogout: () => void): HTMLElement {
+  const pane = h('div', { class: 'pane' })
+  const placeholder = h('div', { class: 'placeholder', testid: 'no-chat' }, h('p', {}, 'Pick a conversation, or find friends under Contacts.'))
+  const status = h('span', { class: 'status', testid: 'conn-status', role: 'status' })
+  let current: ChatView | undefined
+
+  const app = h('div', { class: 'app' })
+
+  function renderStatus (): void {
+    const s = store.status
+    status.dataset.status = s
+    status.textContent = s === 'offline' && !navigator.onLine ? 'No network' : STATUS_TEXT[s]
+  }
+
+  function open (conversationId: string | undefined): void {
+    current?.destroy()
+    current = undefined
+    store.activeId = conversationId
+    if (conversationId === undefined || !store.conversations.has(conversationId)) {
+      store.activeId = undefined
+      replace(pane, placeholder)
+      app.classList.remove('chat-open')
+      history.replaceState(null, '', location.pathname)
+    } else {
+      current = chatView(store, conversationId, () => { open(undefined) })
+      replace(pane, current.el)
+      app.classList.add('chat-open')
+      history.replaceState(null, '', `#c=${conversationId}`)
+      current.el.querySelector<HTMLTextAreaElement>('textarea')?.focus()
+    }
+    store.emitConversations()
+  }
+
+  store.subscribe((e) => { if (e.type === 'status') renderStatus() })
+  renderStatus()
+
+  app.append(
+    h('header', { class: 'topbar' },
+      h('span', { class: 'brand' }, 'Relay'),
+      status,
+      h('span', { class: 'spacer' }),
+      h('span', { class: 'me', testid: 'me', title: `@${store.me.username}` }, store.me.displayName),
+      h('button', { class: 'small', testid: 'logout', onclick: onLogout }, 'Sign out')),
+    h('div', { class: 'columns' }, sidebar(store, { open }), pane))
+
+  const fromHash = /^#c=([0-9a-f-]{36})$/i.exec(location.hash)?.[1]
+  open(fromHash)
+  return app
+}

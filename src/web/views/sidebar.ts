@@ -1,0 +1,199 @@
+import type { Conversation, FriendRequest, Message, User } from '../../client/index.js'
+import { h, initials, replace } from '../dom.js'
+import type { Store } from '../store.js'
+
+export interface SidebarActions {
+  open: (conversationId: string) => void
+}
+
+function preview (store: Store, m: Message | null): string {
+  if (m === null) return 'No messages yet'
+  const who = m.senderId === store.me.id ? 'You: ' : ''
+  if (m.recalled === true || m.content === null) return `${who}message recalled`
+  if (m.type === 'text') return who + String(m.content)
+  if (m.type === 'image') return `${who}Photo`
+  if (m.type === 'file') return `${who}File: ${(m.content as { name?: string }).name ?? ''}`
+  return `${who}…`
+}
+
+export function avatar (name: string, online?: boolean): HTMLElement {
+  return h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(name),
+    online === undefined ? null : h('span', { class: `dot ${online ? 'online' : ''}`, testid: 'presence-dot', 'data-online': String(online), title: online ? 'online' : 'offline' }))
+}
+
+/** Left column: conversations, contacts (search, requests, friends) and new group. */
+export function sidebar (store: Store, actions: SidebarActions): HTMLElement {
+  let tab: 'chats' | 'contacts' = 'chats'
+  let results: User[] = []
+  let searchSeq = 0
+  const body = h('div', { class: 'side-body' })
+  /** The contacts tab below its search box, which stays put (and focused) while this re-renders. */
+  const contacts = h('div')
+  const chatsTab = h('button', { class: 'tab', testid: 'tab-chats', onclick: () => { tab = 'chats'; render() } }, 'Chats')
+  const contactsTab = h('button', { class: 'tab', testid: 'tab-contacts', onclick: () => { tab = 'contacts'; render() } }, 'Contacts')
+  const search = h('input', {
+    type: 'search',
+    testid: 'user-search',
+    placeholder: 'Find people by username',
+    'aria-label': 'Find people',
+    oninput: () => { void runSearch() }
+  })
+  const requestsBadge = h('span', { class: 'badge', testid: 'requests-badge', hidden: true })
+  contactsTab.append(requestsBadge)
+
+  async function runSearch (): Promise<void> {
+    const q = search.value.trim()
+    const mine = ++searchSeq
+    const found = q === '' ? [] : await store.client.searchUsers(q, 10).catch(() => [])
+    if (mine !== searchSeq) return
+    results = found.filter((u) => u.id !== store.me.id)
+    render()
+  }
+
+  async function act (fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn()
+    } catch (err) {
+      alert((err as Error).message)
+    }
+    await store.loadContacts().catch(() => {})
+  }
+
+  function conversationItem (c: Conversation): HTMLElement {
+    const peer = store.peerId(c)
+    const unread = c.unread ?? 0
+    return h('li', {
+      class: `conv ${store.activeId === c.id ? 'active' : ''}`,
+      testid: 'conversation',
+      'data-conversation-id': c.id,
+      'data-title': store.title(c),
+      tabindex: 0,
+      onclick: () => { actions.open(c.id) },
+      onkeydown: (e: KeyboardEvent) => { if (e.key === 'Enter') actions.open(c.id) }
+    },
+    avatar(store.title(c), peer === undefined ? undefined : store.online(peer)),
+    h('span', { class: 'conv-text' },
+      h('span', { class: 'conv-title' }, store.title(c), c.type === 'group' ? h('span', { class: 'tag' }, 'group') : null),
+      h('span', { class: 'conv-preview', testid: 'conversation-preview' }, preview(store, c.lastMessage))),
+    unread > 0 ? h('span', { class: 'badge', testid: 'unread-badge' }, unread > 99 ? '99+' : unread) : null)
+  }
+
+  function requestItem (r: FriendRequest, incoming: boolean): HTMLElement {
+    const other = incoming ? r.from : r.to
+    return h('li', { class: 'person', testid: incoming ? 'incoming-request' : 'outgoing-request', 'data-username': other.username },
+      avatar(other.displayName),
+      h('span', { class: 'conv-text' }, h('span', { class: 'conv-title' }, other.displayName), h('span', { class: 'conv-preview' }, `@${other.username}`)),
+      incoming
+        ? h('span', { class: 'actions' },
+          h('button', { class: 'primary small', testid: 'accept-request', onclick: () => { void act(() => store.client.acceptFriendRequest(r.id)) } }, 'Accept'),
+          h('button', { class: 'small', testid: 'decline-request', onclick: () => { void act(() => store.client.declineFriendRequest(r.id)) } }, 'Decline'))
+        : h('button', { class: 'small', testid: 'cancel-request', onclick: () => { void act(() => store.client.cancelFriendRequest(r.id)) } }, 'Cancel'))
+  }
+
+  function resultItem (u: User): HTMLElement {
+    const friend = store.friends.some((f) => f.user.id === u.id)
+    const pending = store.outgoing.some((r) => r.toUserId === u.id)
+    const incoming = store.incoming.find((r) => r.fromUserId === u.id)
+    let action: HTMLElement
+    if (friend) action = h('span', { class: 'muted small' }, 'Friend')
+    else if (pending) action = h('span', { class: 'muted small', testid: 'request-pending' }, 'Requested')
+    else {
+      action = h('button', {
+        class: 'primary small',
+        testid: 'add-friend',
+        onclick: () => { void act(() => incoming !== undefined ? store.client.acceptFriendRequest(incoming.id) : store.client.sendFriendRequest(u.id)) }
+      }, incoming !== undefined ? 'Accept' : 'Add')
+    }
+    return h('li', { class: 'person', testid: 'search-result', 'data-username': u.username },
+      avatar(u.displayName),
+      h('span', { class: 'conv-text' }, h('span', { class: 'conv-title' }, u.displayName), h('span', { class: 'conv-preview' }, `@${u.username}`)),
+      action)
+  }
+
+  function friendItem (f: (typeof store.friends)[number]): HTMLElement {
+    return h('li', {
+      class: 'person clickable',
+      testid: 'friend',
+      'data-username': f.user.username,
+      tabindex: 0,
+      onclick: async () => {
+        const c = await store.client.directConversation(f.user.id)
+        if (!store.conversations.has(c.id)) store.conversations.set(c.id, c)
+        actions.open(c.id)
+      }
+    },
+    avatar(f.user.displayName, store.online(f.user.id)),
+    h('span', { class: 'conv-text' }, h('span', { class: 'conv-title' }, f.user.displayName),
+      h('span', { class: 'conv-preview' }, store.online(f.user.id) ? 'online' : `@${f.user.username}`)))
+  }
+
+  function render (): void {
+    chatsTab.classList.toggle('active', tab === 'chats')
+    contactsTab.classList.toggle('active', tab === 'contacts')
+    requestsBadge.hidden = store.incoming.length === 0
+    requestsBadge.textContent = String(store.incoming.length)
+    if (tab === 'chats') {
+      const list = store.sortedConversations()
+      replace(body,
+        h('div', { class: 'side-actions' }, h('button', { class: 'small', testid: 'new-group', onclick: () => { document.body.append(groupDialog(store, actions)) } }, '+ New group')),
+        list.length === 0
+          ? h('p', { class: 'empty' }, 'No conversations yet. Add friends under Contacts.')
+          : h('ul', { class: 'list', testid: 'conversation-list' }, ...list.map(conversationItem)))
+      return
+    }
+    if (!body.contains(search)) replace(body, h('div', { class: 'search' }, search), contacts)
+    replace(contacts,
+      results.length > 0 ? h('ul', { class: 'list', testid: 'search-results' }, ...results.map(resultItem)) : null,
+      store.incoming.length > 0 ? h('h3', {}, 'Requests') : null,
+      store.incoming.length > 0 ? h('ul', { class: 'list' }, ...store.incoming.map((r) => requestItem(r, true))) : null,
+      store.outgoing.length > 0 ? h('h3', {}, 'Sent') : null,
+      store.outgoing.length > 0 ? h('ul', { class: 'list' }, ...store.outgoing.map((r) => requestItem(r, false))) : null,
+      h('h3', {}, `Friends (${store.friends.length})`),
+      store.friends.length === 0
+        ? h('p', { class: 'empty' }, 'Search for people above and add them.')
+        : h('ul', { class: 'list', testid: 'friend-list' }, ...store.friends.map(friendItem)))
+  }
+
+  store.subscribe((e) => {
+    if (e.type === 'conversations' && tab === 'chats') render()
+    else if (e.type === 'contacts') render()
+  })
+  render()
+  return h('aside', { class: 'sidebar', testid: 'sidebar' }, h('nav', { class: 'tabs' }, chatsTab, contactsTab), body)
+}
+
+/** A modal to name a group and pick friends for it. */
+function groupDialog (store: Store, actions: SidebarActions): HTMLElement {
+  const name = h('input', { testid: 'group-name', placeholder: 'Group name', maxlength: 64, required: true })
+  const error = h('p', { class: 'error', role: 'alert' })
+  const boxes = store.friends.map((f) => h('input', { type: 'checkbox', value: f.user.id, testid: 'group-member', 'data-username': f.user.username }))
+  const close = (): void => { overlay.remove() }
+  const overlay = h('div', { class: 'overlay', onclick: (e: MouseEvent) => { if (e.target === overlay) close() } },
+    h('form', {
+      class: 'dialog',
+      testid: 'group-dialog',
+      onsubmit: async (e: SubmitEvent) => {
+        e.preventDefault()
+        const memberIds = boxes.filter((b) => b.checked).map((b) => b.value)
+        try {
+          const c = await store.client.createGroup(name.value.trim(), memberIds)
+          store.conversations.set(c.id, { ...c, unread: 0, readSeq: 0 })
+          close()
+          actions.open(c.id)
+        } catch (err) {
+          error.textContent = (err as Error).message
+        }
+      }
+    },
+    h('h2', {}, 'New group'),
+    h('label', { class: 'field' }, 'Name', name),
+    h('fieldset', {}, h('legend', {}, 'Members'),
+      boxes.length === 0 ? h('p', { class: 'empty' }, 'Add friends first.') : null,
+      ...boxes.map((b, i) => h('label', { class: 'check' }, b, store.friends[i]!.user.displayName))),
+    error,
+    h('div', { class: 'dialog-actions' },
+      h('button', { type: 'button', onclick: close }, 'Cancel'),
+      h('button', { type: 'submit', class: 'primary', testid: 'group-create' }, 'Create'))))
+  queueMicrotask(() => { name.focus() })
+  return overlay
+}
