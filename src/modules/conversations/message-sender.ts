@@ -45,17 +45,18 @@ export function createMessageSender (prisma: PrismaClient) {
   const lanes = new Map<string, Pending[]>()
 
   /**
-   * `sender` may post in conversation `cv`: a member, and in a direct conversation the peer
-   * is still a friend and neither blocks the other.
+   * `sender` may post in conversation `cv`: a member, and in a direct conversation still a
+   * friend of the peer named in its direct_key (so the peer exists) with no block either way.
    */
   const mayPost = (sender: Prisma.Sql): Prisma.Sql => Prisma.sql`
     EXISTS (SELECT 1 FROM conversation_members s WHERE s.conversation_id = cv.id AND s.user_id = ${sender})
-    AND (cv.type = 'group' OR NOT EXISTS (
-      SELECT 1 FROM conversation_members p
-      WHERE p.conversation_id = cv.id AND p.user_id <> ${sender}
-        AND (NOT EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = ${sender} AND f.friend_id = p.user_id)
-          OR EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = ${sender} AND b.blocked_id = p.user_id)
-            OR (b.blocker_id = p.user_id AND b.blocked_id = ${sender})))))`
+    AND (cv.type = 'group' OR EXISTS (
+      SELECT 1 FROM friendships f
+      WHERE f.user_id = ${sender}
+        AND f.friend_id = (CASE WHEN split_part(cv.direct_key, ':', 1) = ${sender}::text
+          THEN split_part(cv.direct_key, ':', 2) ELSE split_part(cv.direct_key, ':', 1) END)::uuid
+        AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = ${sender} AND b.blocked_id = f.friend_id)
+          OR (b.blocker_id = f.friend_id AND b.blocked_id = ${sender}))))`
 
   /**
    * One statement for one message (the common case; cheaper to plan than the batch form):

@@ -163,3 +163,24 @@ t.test('recall refusals: unknown, foreign, other sender, window passed; nothing 
   t.equal(await app.prisma.message.count({ where: { conversationId, recalledAt: { not: null } } }), 0)
   t.equal(sb.of('message:recalled').length, 0)
 })
+
+t.test('events sent without an ack callback are handled or dropped without harm', async (t) => {
+  const { app, url } = await listen(t)
+  const { a, b, conversationId } = await directPair(app)
+  const sa = await connect(t, url, a)
+  const sb = await connect(t, url, b)
+  const sent = await sa.call('message:send', { conversationId, ...text('one') })
+  for (const event of ['message:read', 'message:delivered', 'message:recall', 'sync']) {
+    sb.socket.emit(event)
+    sb.socket.emit(event, 'garbage')
+    sb.socket.emit(event, { conversationId, seq: 99 })
+  }
+  sb.socket.emit('message:recall', { messageId: sent.data.id })
+  sb.socket.emit('message:read', { conversationId, seq: 1 })
+  const [read] = await sa.waitFor('message:read')
+  t.same(read, { conversationId, userId: b.id, seq: 1 }, 'a well-formed event without ack still works')
+  t.same(await cursors(app, conversationId, b), { readSeq: 1, deliveredSeq: 1 })
+  t.equal((await app.prisma.message.findUniqueOrThrow({ where: { id: sent.data.id } })).recalledAt, null, "b could not recall a's message")
+  t.ok(sb.socket.connected)
+  t.same((await sb.call('sync', { cursors: { [conversationId]: 0 } })).data.messages.map((m: any) => m.seq), [1])
+})

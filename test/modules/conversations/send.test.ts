@@ -231,6 +231,14 @@ t.test('direct messages need friendship and no block either way', async (t) => {
   t.equal(await messageCount(app, conversationId), 1)
   t.equal(await lastSeq(app, conversationId), 1)
   t.equal(sb.of('message:new').length, 1)
+
+  // friends again, then the peer's account goes away: nobody left to write to
+  await befriend(app, a, b)
+  t.equal((await sa.call('message:send', { conversationId, ...text('friends again') })).ok, true)
+  await app.prisma.user.delete({ where: { id: b.id } })
+  const gone = await sa.call('message:send', { conversationId, ...text('anyone there?') })
+  t.equal(gone.error?.code, 'FORBIDDEN')
+  t.equal(await lastSeq(app, conversationId), 2)
 })
 
 t.test('message:send with toUserId opens the direct conversation on first use', async (t) => {
