@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
 
 /** Kernel clock ticks per second, the unit of utime/stime in /proc/<pid>/stat. */
@@ -12,17 +12,13 @@ const CLK_TCK = (() => {
 
 export interface ProcSample { cpuS: number, rssKb: number, runqWaitS: number }
 
-/** Seconds the process's threads spent runnable but waiting for a CPU (/proc/<pid>/task/<tid>/schedstat). */
+/** Seconds the main (event-loop) thread spent runnable but waiting for a CPU (/proc/<pid>/task/<pid>/schedstat). */
 function runqWait (pid: number): number {
-  let ns = 0
   try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1] ?? 0)
-      } catch {}
-    }
-  } catch {}
-  return ns / 1e9
+    return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[1] ?? 0) / 1e9
+  } catch {
+    return 0
+  }
 }
 
 /** CPU seconds used so far (user + system) and resident memory of one process. */
@@ -47,8 +43,9 @@ export interface Usage {
   rssMaxMb: number
   rssLastMb: number
   /**
-   * Time runnable but waiting for a CPU, in % of the window: on a machine shared with other
-   * work this shows how much of the latency is the scheduler rather than the process.
+   * Time the event-loop thread was runnable but waiting for a CPU, in % of the window
+   * (averaged over the processes): on a machine shared with other work this shows how much
+   * of the latency is the scheduler rather than the process.
    */
   runqWaitPct: number
 }
@@ -100,6 +97,6 @@ export class Sampler {
       rss += end.rssKb
     }
     const pct = (s: number): number => elapsedS > 0 ? (s / elapsedS) * 100 : 0
-    return { cpuPct: pct(cpu), rssMaxMb: this.rssMaxKb / 1024, rssLastMb: rss / 1024, runqWaitPct: pct(wait) }
+    return { cpuPct: pct(cpu), rssMaxMb: this.rssMaxKb / 1024, rssLastMb: rss / 1024, runqWaitPct: pct(wait / Math.max(1, this.last.size)) }
   }
 }
