@@ -48,7 +48,17 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   const app = Fastify({
     logger: opts.logger ?? {
       level: config.LOG_LEVEL,
-      redact: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.refreshToken', '*.accessToken', '*.token']
+      redact: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.refreshToken', '*.accessToken', '*.token'],
+      // GET /api/uploads/:id?token=… (for <img src>): keep access tokens out of logged URLs
+      serializers: {
+        req: (req: { method: string, url: string, host?: string, ip?: string, socket?: { remotePort?: number } }) => ({
+          method: req.method,
+          url: req.url.replace(/([?&]token=)[^&#]*/gi, '$1[Redacted]'),
+          host: req.host,
+          remoteAddress: req.ip,
+          remotePort: req.socket?.remotePort
+        })
+      }
     },
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,

@@ -39,7 +39,11 @@ export class Store {
 
   constructor (readonly client: Client, readonly me: User) {
     // Other members' positions arrive only as live receipts; keep them across reloads.
-    this.receipts = JSON.parse(localStorage.getItem(this.receiptsKey) ?? '{}') as Record<string, Receipts>
+    let saved: Record<string, Receipts> = {}
+    try {
+      saved = JSON.parse(localStorage.getItem(this.receiptsKey) ?? '{}') as Record<string, Receipts>
+    } catch {}
+    this.receipts = saved
     this.wire()
   }
 
