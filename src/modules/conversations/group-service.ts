@@ -91,7 +91,8 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
      * anyone removes themselves (leave). When the owner leaves, the longest-standing member
      * becomes owner; when the last member leaves, the group and its messages are deleted.
      */
-    async removeMember (actorId: string, groupId: string, targetId: string): Promise<ConversationView> {
+    async removeMember (actorId: string, groupId: string, anyCaseTargetId: string): Promise<ConversationView> {
+      const targetId = anyCaseTargetId.toLowerCase()
       const result = await prisma.$transaction(async (tx) => {
         const group = await lockGroup(tx, groupId)
         const members = await tx.conversationMember.findMany({

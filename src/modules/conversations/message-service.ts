@@ -69,7 +69,9 @@ export function createMessageService (deps: ConversationsDeps) {
     if (member === null) throw Errors.notMember()
   }
 
-  async function send (senderId: string, conversationId: string, input: SendInput): Promise<SendResult> {
+  async function send (senderId: string, anyCaseId: string, input: SendInput): Promise<SendResult> {
+    // uuids are accepted in either case; events and acks carry the stored (lower-case) form
+    const conversationId = anyCaseId.toLowerCase()
     checkContent(input.type, input.content, limits)
     const stored = await sender.send(conversationId, { senderId, clientMsgId: input.clientMsgId, type: input.type, content: input.content })
     if (stored === undefined) {
@@ -173,14 +175,16 @@ export function createMessageService (deps: ConversationsDeps) {
     },
 
     /** Read cursor forward; `message:read` to every member (the reader's other devices sync badges). */
-    async markRead (userId: string, conversationId: string, seq: number): Promise<{ readSeq: number }> {
+    async markRead (userId: string, anyCaseId: string, seq: number): Promise<{ readSeq: number }> {
+      const conversationId = anyCaseId.toLowerCase()
       const r = await moveCursor(userId, conversationId, seq, 'read_seq')
       if (r.moved) publish(r.memberIds, 'message:read', { conversationId, userId, seq: r.seq })
       return { readSeq: r.seq }
     },
 
     /** Delivered cursor forward; `message:delivered` to the other members. */
-    async markDelivered (userId: string, conversationId: string, seq: number): Promise<{ deliveredSeq: number }> {
+    async markDelivered (userId: string, anyCaseId: string, seq: number): Promise<{ deliveredSeq: number }> {
+      const conversationId = anyCaseId.toLowerCase()
       const r = await moveCursor(userId, conversationId, seq, 'delivered_seq')
       if (r.moved) publish(r.memberIds.filter((id) => id !== userId), 'message:delivered', { conversationId, userId, seq: r.seq })
       return { deliveredSeq: r.seq }

@@ -15,7 +15,7 @@ t.test('POST /conversations/direct gets or creates the one conversation of a pai
   t.match(conv.peer, { id: b!.id, username: b!.username, presence: { online: false } })
   t.same(conv.members.map((m: any) => m.id).sort(), [a!.id, b!.id].sort())
   const again = await app.inject({ method: 'POST', url: '/api/conversations/direct', headers: a!.auth, payload: { userId: b!.id } })
-  const reverse = await app.inject({ method: 'POST', url: '/api/conversations/direct', headers: b!.auth, payload: { userId: a!.id } })
+  const reverse = await app.inject({ method: 'POST', url: '/api/conversations/direct', headers: b!.auth, payload: { userId: a!.id.toUpperCase() } })
   t.equal(again.json().id, conv.id)
   t.equal(reverse.json().id, conv.id)
   t.equal(reverse.json().peer.id, a!.id)

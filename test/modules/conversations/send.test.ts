@@ -33,8 +33,9 @@ t.test('message:send stores the message with the next seq, acks, and fans out me
       createdAt: ack.data.createdAt
     })
   }
-  const second = await bobSocket.call('message:send', { conversationId, ...text('hi back') })
+  const second = await bobSocket.call('message:send', { conversationId: conversationId.toUpperCase(), ...text('hi back') })
   t.equal(second.data.seq, 2)
+  t.equal(second.data.conversationId, conversationId, 'ids come back in their stored form')
   t.equal(await lastSeq(app, conversationId), 2)
 
   // own messages are never unread: the sender's cursors moved with the send
@@ -252,7 +253,7 @@ t.test('message:send with toUserId opens the direct conversation on first use', 
   t.equal(first.data.seq, 1)
   const [event] = await sb.waitFor('message:new')
   t.equal(event.conversationId, first.data.conversationId)
-  const reply = await sb.call('message:send', { toUserId: a!.id, ...text('yo') })
+  const reply = await sb.call('message:send', { toUserId: a!.id.toUpperCase(), ...text('yo') })
   t.equal(reply.data.conversationId, first.data.conversationId)
   t.equal(reply.data.seq, 2)
   const opened = await app.inject({ method: 'POST', url: '/api/conversations/direct', headers: a!.auth, payload: { userId: b!.id } })
