@@ -1,7 +1,7 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
-import { build } from '../../helper.js'
-import { befriend, block, makeUsers } from './helpers.js'
+import { build, listen } from '../../helper.js'
+import { befriend, block, connect, makeUsers } from './helpers.js'
 
 t.test('POST /conversations/direct gets or creates the one conversation of a pair of friends', async (t) => {
   const app = await build(t)
@@ -69,4 +69,21 @@ t.test('friendship is required and blocks count both ways; nothing is created', 
   const anon = await app.inject({ method: 'POST', url: '/api/conversations/direct', payload: { userId: b!.id } })
   t.equal(anon.statusCode, 401)
   t.equal(await app.prisma.conversationMember.count({ where: { userId: a!.id } }), 0, 'nothing was created')
+})
+
+t.test('the peer carries live presence', async (t) => {
+  const { app, url } = await listen(t)
+  const [a, b] = await makeUsers(app, 2)
+  await befriend(app, a!, b!)
+  const open = async () => (await app.inject({ method: 'POST', url: '/api/conversations/direct', headers: a!.auth, payload: { userId: b!.id } })).json()
+  t.same((await open()).peer.presence, { online: false, lastSeenAt: null })
+  await connect(t, url, b!)
+  let online = false
+  for (let i = 0; i < 100 && !online; i++) {
+    online = (await open()).peer.presence.online
+    if (!online) await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  t.equal(online, true)
+  const list = (await app.inject({ method: 'GET', url: '/api/conversations', headers: a!.auth })).json()
+  t.equal(list[0].peer.presence.online, true)
 })
