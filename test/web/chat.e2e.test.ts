@@ -11,6 +11,9 @@ import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, gradientPng, ROOT } from './fi
  * friends through the UI, chat both ways (text, typing, ticks, presence, an image, a
  * recall), scroll back through history after a reload, and catch up after going offline.
  */
+// A real browser on a shared 2-core machine: ~35 s alone, more next to other test files.
+t.setTimeout(240_000)
+
 const SHOTS = join(ROOT, 'test-results')
 const WAIT = 10_000
 const id = (testid: string): string => `[data-testid="${testid}"]`
