@@ -4,7 +4,7 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'nod
 import { join } from 'node:path'
 import { findMigrationsDir, migrate, readMigrations, type SqlRunner } from '../../src/db/migrator.js'
 import { createTestDatabase, servicesMode, tempDir } from '../helper.js'
-import { freshRunner, postgresRunner } from './pglite-runner.js'
+import { freshRunner, postgresRunner } from './runners.js'
 
 const realDir = findMigrationsDir()
 const realNames = readdirSync(realDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { findMigrationsDir, migrate, type SqlRunner } from '../../src/db/migrator.js'
 import { diffShapes, shapeFromDatabase, shapeFromSchema, type DbShape } from './schema-shape.js'
-import { freshRunner, pgliteRunner } from './pglite-runner.js'
+import { freshRunner, pgliteRunner } from './runners.js'
 
 const schemaPath = join(findMigrationsDir(), '..', 'schema.prisma')
 const schema = readFileSync(schemaPath, 'utf8')
