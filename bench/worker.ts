@@ -21,7 +21,7 @@ export type Command =
   | { cmd: 'load', convs: ConvSpec[], rate: number, durationMs: number, startAt: number, drainMs: number, content: string }
   | { cmd: 'connected' }
   | { cmd: 'disconnect' }
-  | { cmd: 'sdk-connect', url: string, users: UserSpec[], pairs: PairSpec[], concurrency: number }
+  | { cmd: 'sdk-connect', url: string, users: UserSpec[], pairs: PairSpec[], concurrency: number, sendTimeoutMs: number }
   | { cmd: 'sdk-mark' }
   | { cmd: 'sdk-send', perClient: number }
   | { cmd: 'sdk-wait', timeoutMs: number }
@@ -217,7 +217,9 @@ async function sdkConnect (c: Extract<Command, { cmd: 'sdk-connect' }>): Promise
   const convOf = new Map<number, string>()
   for (const p of c.pairs) { convOf.set(p.a, p.conversationId); convOf.set(p.b, p.conversationId) }
   sdk = c.users.map((u, i) => {
-    const client = createClient({ url: c.url, token: u.token, transports: ['websocket'] })
+    // sendTimeoutMs: the outbox must outlast the outage (the SDK default, 30 s, would turn a
+    // slow graceful stop into TIMEOUT rejections, which the app would then have to resend).
+    const client = createClient({ url: c.url, token: u.token, transports: ['websocket'], sendTimeoutMs: c.sendTimeoutMs })
     const conversationId = convOf.get(i) ?? ''
     // An app resuming with stored cursors: catch-up after each reconnect covers this conversation.
     client.setCursor(conversationId, 0)

@@ -67,7 +67,7 @@ export interface Running {
   pid: number
   logFile: string
   startedAt: number
-  /** ms from spawn until ready (readyz 200 / relay listening) */
+  /** ms from spawn until answering (healthz 200: migrated and listening) */
   readyMs: number
 }
 
@@ -104,7 +104,9 @@ export async function start (kind: 'server' | 'relay', port: number, env: Record
   let exited: number | null | undefined
   proc.once('exit', (code) => { exited = code })
   const url = `http://127.0.0.1:${port}`
-  const probe = kind === 'server' ? `${url}/readyz` : `${url}/`
+  // Liveness, not readiness: under a reconnect storm /readyz waits for a pooled connection
+  // behind the storm's own queries, which would time the pool, not the start.
+  const probe = kind === 'server' ? `${url}/healthz` : `${url}/`
   for (let i = 0; ; i++) {
     if (exited !== undefined) throw new Error(`${kind} exited (${exited}) during start; log:\n${tail(logFile)}`)
     try {

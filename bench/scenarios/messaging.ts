@@ -155,7 +155,13 @@ async function runAgainst (ctx: Context, plans: Plan[], relay: boolean): Promise
   const failed = conn.reduce((n, c) => n + c.failed, 0)
   if (failed > 0) throw new Error(`${failed} sockets failed to connect: ${JSON.stringify(conn.map((c) => c.errors))}`)
   log(`${conn.reduce((n, c) => n + c.connected, 0)} sockets connected to the ${server.kind}`)
-  if (args.warmupS > 0) await measure(ctx, plans, Math.min(args.rate, 500), args.warmupS, 'warm-up')
+  if (args.warmupS > 0) {
+    // Long enough for a message in every conversation: first sends pay for cold caches.
+    const warmRate = Math.min(args.rate, 500)
+    const convs = plans.reduce((n, p) => n + p.convs.length, 0)
+    await measure(ctx, plans, warmRate, Math.max(args.warmupS, Math.ceil(convs / warmRate) + 1), 'warm-up')
+    await sleep(1000)
+  }
   const result = args.findMax ? await findMax(ctx, plans) : await measure(ctx, plans, args.rate, args.durationS, 'measured')
   await workers.all(() => ({ cmd: 'disconnect' }))
   return result

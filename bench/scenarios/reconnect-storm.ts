@@ -56,7 +56,7 @@ export async function reconnectStorm (args: Args): Promise<BenchResult> {
     }
     let server = await ctx.startServer()
     const workers = ctx.startWorkers()
-    const conn = await workers.all<ConnectResult>((i) => ({ cmd: 'sdk-connect', url: server.url, users: users[i]!, pairs: pairSpecs[i]!, concurrency: args.concurrency }))
+    const conn = await workers.all<ConnectResult>((i) => ({ cmd: 'sdk-connect', url: server.url, users: users[i]!, pairs: pairSpecs[i]!, concurrency: args.concurrency, sendTimeoutMs: RECOVERY_TIMEOUT_MS + 60_000 }))
     const connected = conn.reduce((n, c) => n + c.connected, 0)
     const connectHist = new Histogram()
     for (const c of conn) connectHist.merge(c.connect)
