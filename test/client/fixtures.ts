@@ -24,7 +24,7 @@ export function clientFor (t: Test, srv: Server, user: TestUser, opts: Partial<C
 }
 
 /** Resolves with the next `event` that passes `filter`; rejects after timeoutMs. */
-export function next<E extends keyof ClientEvents> (client: Client, event: E, filter: (p: ClientEvents[E]) => boolean = () => true, timeoutMs = 5000): Promise<ClientEvents[E]> {
+export function next<E extends keyof ClientEvents> (client: Client, event: E, filter: (p: ClientEvents[E]) => boolean = () => true, timeoutMs = 15_000): Promise<ClientEvents[E]> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => { off(); reject(new Error(`no ${String(event)} within ${timeoutMs} ms`)) }, timeoutMs)
     const off = client.on(event, (p) => {

@@ -185,7 +185,7 @@ t.test('typing: throttled true, false after idle or on send', async (t) => {
   }
   t.same(typingPackets, [true, true], 'at most one typing:true per 2 s')
   // Then 3 s idle -> typing:false.
-  await next(cb, 'typing', (e) => !e.typing, 4000)
+  await next(cb, 'typing', (e) => !e.typing, 10_000)
   const stop = seen[seen.length - 1]!
   t.ok(stop.at - start >= 2400 + 3000 - 200, 'false only after 3 s without a keystroke')
   t.same(typingPackets, [true, true, false])
@@ -193,7 +193,7 @@ t.test('typing: throttled true, false after idle or on send', async (t) => {
 
   // Typing, then sending: typing:false goes out with the message.
   typingPackets.length = 0
-  const stopped = next(cb, 'typing', (e) => !e.typing, 2000)
+  const stopped = next(cb, 'typing', (e) => !e.typing, 10_000)
   ca.typing(conversationId)
   await ca.send({ conversationId, type: 'text', content: 'done' })
   t.same(typingPackets, [true, false])
