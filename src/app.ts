@@ -73,7 +73,8 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(errorsPlugin)
   await app.register(cors, {
     origin: (origin, cb) => { cb(null, origin === undefined || originAllowed(origin, config.allowedOrigins)) },
-    credentials: false
+    credentials: false,
+    exposedHeaders: ['x-next-cursor']
   })
   await app.register(rateLimit, { global: false })
   await app.register(docsPlugin)
