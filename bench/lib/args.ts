@@ -58,7 +58,7 @@ export const USAGE = `usage: npm run bench -- <${SCENARIOS.join('|')}> [options]
   --outage-msgs N   reconnect-storm: messages each client sends while the server is down (1)
   --restart term|kill     reconnect-storm: graceful SIGTERM (default) or SIGKILL
   --cpu-prof        run the server with node --cpu-prof (profile written to the run directory)
-  --nice N          run server, relay and generators under nice -n N (e.g. -5 on a shared machine)
+  --nice=N          run server, relay and generators under nice -n N (e.g. --nice=-10 on a shared machine)
   --env K=V         extra server environment (repeatable), e.g. --env DB_POOL_MAX=20
   --no-build        do not rebuild a stale dist   --keep-db   keep the database`
 

@@ -28,6 +28,8 @@ export interface BenchDb {
   /** Opens it again (PGlite: only while the server is stopped). */
   reopen: () => Promise<void>
   drop: () => Promise<void>
+  /** PostgreSQL backend pids serving this database (the server's pool), for CPU sampling. */
+  backendPids: () => Promise<number[]>
 }
 
 async function adminQuery (sql: string): Promise<void> {
@@ -62,7 +64,9 @@ export async function createDatabase (kind: DbKind, runId: string): Promise<Benc
       drop: async () => {
         await db.release()
         await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-      }
+      },
+      backendPids: async () => (await db.query<{ pid: number }>(
+        'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).map((r) => r.pid)
     }
     await migrateDb(db)
     return db
@@ -83,7 +87,8 @@ export async function createDatabase (kind: DbKind, runId: string): Promise<Benc
     drop: async () => {
       await db.release()
       rmSync(dir, { recursive: true, force: true })
-    }
+    },
+    backendPids: async () => []
   }
   await migrateDb(db)
   return db

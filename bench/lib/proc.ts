@@ -39,6 +39,8 @@ export function readProc (pid: number): ProcSample | undefined {
 export interface Usage {
   /** CPU over the window in % of one core (200 = both cores of a 2-core machine). */
   cpuPct: number
+  /** CPU seconds over the window. */
+  cpuS: number
   /** Highest summed RSS seen during the window. */
   rssMaxMb: number
   rssLastMb: number
@@ -97,6 +99,6 @@ export class Sampler {
       rss += end.rssKb
     }
     const pct = (s: number): number => elapsedS > 0 ? (s / elapsedS) * 100 : 0
-    return { cpuPct: pct(cpu), rssMaxMb: this.rssMaxKb / 1024, rssLastMb: rss / 1024, runqWaitPct: pct(wait / Math.max(1, this.last.size)) }
+    return { cpuPct: pct(cpu), cpuS: cpu, rssMaxMb: this.rssMaxKb / 1024, rssLastMb: rss / 1024, runqWaitPct: pct(wait / Math.max(1, this.last.size)) }
   }
 }

@@ -44,9 +44,13 @@ async function measure (ctx: Context, plans: Plan[], rate: number, durationS: nu
   const server = ctx.server!
   const serverUsage = new Sampler(() => [server.pid])
   const genUsage = new Sampler(() => workers.pids())
+  // The server's pooled PostgreSQL backends (PGlite runs inside the server process).
+  const backends = server.kind === 'server' ? await ctx.db.backendPids().catch(() => []) : []
+  const dbUsage = new Sampler(() => backends)
   const startAt = Date.now() + 500
   serverUsage.start()
   genUsage.start()
+  dbUsage.start()
   const parts = await workers.all<LoadResult>((i) => ({
     cmd: 'load',
     convs: plans[i]!.convs,
@@ -58,6 +62,7 @@ async function measure (ctx: Context, plans: Plan[], rate: number, durationS: nu
   }))
   const srv = serverUsage.stop()
   const gen = genUsage.stop()
+  const dbCpu = dbUsage.stop()
   const ack = new Histogram()
   const delivery = new Histogram()
   const lag = new Histogram()
@@ -105,6 +110,11 @@ async function measure (ctx: Context, plans: Plan[], rate: number, durationS: nu
     serverCpuPct: round2(srv.cpuPct),
     serverRssMb: round2(srv.rssMaxMb),
     generatorCpuPct: round2(gen.cpuPct),
+    /** PostgreSQL backends of the server's pool (0 with PGlite, which is inside the server). */
+    dbCpuPct: round2(dbCpu.cpuPct),
+    /** CPU ms per message sent (drain included): the server process, and its database backends. */
+    serverCpuMsPerMsg: sent > 0 ? round2((srv.cpuS * 1000) / sent) : null,
+    dbCpuMsPerMsg: sent > 0 ? round2((dbCpu.cpuS * 1000) / sent) : null,
     serverRunqWaitPct: round2(srv.runqWaitPct),
     generatorRunqWaitPct: round2(gen.runqWaitPct),
     expectedDeliveries: expected,
@@ -116,7 +126,7 @@ async function measure (ctx: Context, plans: Plan[], rate: number, durationS: nu
   }
   log(`${label} ${server.kind} rate ${rate}/s: sent ${sent} acked ${acked} delivered ${delivered}/${expected} lost ${lost} dup ${duplicates}` +
     ` ack p50/p99 ${result.ackP50Ms}/${result.ackP99Ms} ms delivery p50/p99 ${result.deliveryP50Ms}/${result.deliveryP99Ms} ms` +
-    ` server cpu ${result.serverCpuPct}% rss ${result.serverRssMb} MB gen cpu ${result.generatorCpuPct}% run-queue wait server/gen ${result.serverRunqWaitPct}/${result.generatorRunqWaitPct}% lag p99 ${result.sendLagP99Ms} ms` +
+    ` server cpu ${result.serverCpuPct}% db cpu ${result.dbCpuPct}% rss ${result.serverRssMb} MB gen cpu ${result.generatorCpuPct}% run-queue wait server/gen ${result.serverRunqWaitPct}/${result.generatorRunqWaitPct}% lag p99 ${result.sendLagP99Ms} ms` +
     `${Object.keys(errors).length > 0 ? ' errors ' + JSON.stringify(errors) : ''} load ${result.loadAvg.join(' ')} ${pass ? 'PASS' : 'FAIL'}`)
   return result
 }
