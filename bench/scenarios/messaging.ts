@@ -44,8 +44,14 @@ async function measure (ctx: Context, plans: Plan[], rate: number, durationS: nu
   const server = ctx.server!
   const serverUsage = new Sampler(() => [server.pid])
   const genUsage = new Sampler(() => workers.pids())
-  // The server's pooled PostgreSQL backends (PGlite runs inside the server process).
-  const backends = server.kind === 'server' ? await ctx.db.backendPids().catch(() => []) : []
+  // The server's pooled PostgreSQL backends (PGlite runs inside the server process). The pool
+  // opens connections as load grows, so the list is refreshed during the run.
+  let backends: number[] = []
+  const refreshBackends = async (): Promise<void> => {
+    if (server.kind === 'server') backends = await ctx.db.backendPids().catch(() => backends)
+  }
+  await refreshBackends()
+  const refresher = setInterval(() => { void refreshBackends() }, 1000)
   const dbUsage = new Sampler(() => backends)
   const startAt = Date.now() + 500
   serverUsage.start()
@@ -63,6 +69,7 @@ async function measure (ctx: Context, plans: Plan[], rate: number, durationS: nu
   const srv = serverUsage.stop()
   const gen = genUsage.stop()
   const dbCpu = dbUsage.stop()
+  clearInterval(refresher)
   const ack = new Histogram()
   const delivery = new Histogram()
   const lag = new Histogram()
