@@ -40,6 +40,7 @@ t.test('schema.prisma and the migrations describe the same database', async (t) 
   t.same(actual.tables.friendships?.primaryKey, { name: 'friendships_pkey', columns: ['user_id', 'friend_id'] })
   t.same(actual.tables.conversations?.foreignKeys.owner_id?.onDelete, 'SetNull')
   t.same(actual.enums.conversation_type, ['direct', 'group'])
+  t.same(actual.tables.users?.indexes.users_username_pattern_idx, { unique: false, method: 'btree', columns: ['username text_pattern_ops'] }, 'operator classes are read')
 })
 
 t.test('the comparator reports each kind of disagreement', async (t) => {
@@ -90,6 +91,11 @@ t.test('the comparator reports each kind of disagreement', async (t) => {
       name: 'an index method',
       schema: mutate(schema, '@@index([toUserId, status])', '@@index([toUserId, status], map: "friend_requests_to_user_id_status_idx", type: Hash)'),
       expect: /^table friend_requests: index friend_requests_to_user_id_status_idx is .*"method":"hash".* in schema\.prisma/
+    },
+    {
+      name: 'an operator class dropped from an index',
+      schema: mutate(schema, '@@index([username(ops: raw("text_pattern_ops"))]', '@@index([username]'),
+      expect: /^table users: index users_username_pattern_idx is .*"columns":\["username"\].* in schema\.prisma, .*"columns":\["username text_pattern_ops"\].* in the migrations$/
     },
     {
       name: 'a composite primary key',

@@ -15,7 +15,7 @@ export interface ColumnShape {
 export interface IndexShape {
   unique: boolean
   method: string
-  /** Column names in index order, ` DESC` appended where descending. */
+  /** Column names in index order, then a non-default operator class, then ` DESC` where descending. */
   columns: string[]
 }
 export interface ForeignKeyShape {
@@ -61,7 +61,7 @@ interface DmmfIndex {
   type: 'id' | 'unique' | 'normal' | 'fulltext'
   dbName?: string | null
   algorithm?: string
-  fields: Array<{ name: string, sortOrder?: 'asc' | 'desc' }>
+  fields: Array<{ name: string, sortOrder?: 'asc' | 'desc', operatorClass?: string }>
 }
 interface DmmfEnum { name: string, dbName?: string | null, values: Array<{ name: string, dbName?: string | null }> }
 interface Datamodel { models: DmmfModel[], enums: DmmfEnum[], indexes: DmmfIndex[] }
@@ -129,6 +129,12 @@ function expectedDefault (f: DmmfField): string | null {
   return String(d)
 }
 
+/** `ops: raw("text_pattern_ops")` comes as written; named classes (`JsonbPathOps`) as PascalCase. */
+function opclassSuffix (operatorClass: string | undefined): string {
+  if (operatorClass === undefined) return ''
+  return ' ' + (/^[A-Z]/.test(operatorClass) ? operatorClass.replace(/(?<!^)([A-Z])/g, '_$1').toLowerCase() : operatorClass)
+}
+
 export function shapeFromSchema (schema: string): DbShape {
   const dm = parseDatamodel(schema)
   const enumDbNames = new Map(dm.enums.map((e) => [e.name, e.dbName ?? e.name]))
@@ -182,7 +188,7 @@ export function shapeFromSchema (schema: string): DbShape {
       table.indexes[idx.dbName ?? defaultName(tableOf(m), columns, unique ? 'key' : 'idx')] = {
         unique,
         method: (idx.algorithm ?? 'btree').toLowerCase(),
-        columns: idx.fields.map((x, i) => columns[i] + (x.sortOrder === 'desc' ? ' DESC' : ''))
+        columns: idx.fields.map((x, i) => columns[i] + opclassSuffix(x.operatorClass) + (x.sortOrder === 'desc' ? ' DESC' : ''))
       }
     }
     shape.tables[tableOf(m)] = table
@@ -240,9 +246,11 @@ export async function shapeFromDatabase (db: SqlRunner): Promise<DbShape> {
            am.amname AS method,
            array(
              SELECT COALESCE(a.attname::text, '(expression)')
+                    || CASE WHEN oc.opcdefault THEN '' ELSE ' ' || oc.opcname END
                     || CASE WHEN (x.indoption[k.ord - 1] & 1) = 1 THEN ' DESC' ELSE '' END
              FROM unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
              LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+             LEFT JOIN pg_opclass oc ON oc.oid = x.indclass[k.ord - 1]
              ORDER BY k.ord
            )::text[] || CASE WHEN x.indpred IS NULL THEN ARRAY[]::text[] ELSE ARRAY['(partial)'] END AS columns
     FROM pg_index x

@@ -1,0 +1,13 @@
+-- Username prefix search (GET /api/users?q=) runs `username LIKE 'abc%'`. The unique index
+-- users_username_key follows the database collation, and PostgreSQL uses such an index for
+-- LIKE only under the C collation; under any other (en_US.UTF-8, ICU) the search was a
+-- sequential scan. text_pattern_ops compares bytes, so LIKE 'prefix%' becomes an index range
+-- under every collation. Usernames are stored lower-case, so no lower() expression is needed.
+-- Expressed in schema.prisma as @@index([username(ops: raw("text_pattern_ops"))]).
+--
+-- Plain CREATE INDEX (the migrator runs each migration in a transaction, where CONCURRENTLY
+-- is not allowed) blocks writes to users while it builds; on a large production table, run
+-- `CREATE INDEX CONCURRENTLY "users_username_pattern_idx" ON "users"("username" text_pattern_ops)`
+-- by hand first: IF NOT EXISTS then makes this migration a no-op.
+-- CreateIndex
+CREATE INDEX IF NOT EXISTS "users_username_pattern_idx" ON "users"("username" text_pattern_ops);
