@@ -2,8 +2,31 @@ import fp from 'fastify-plugin'
 import jwt from '@fastify/jwt'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Errors } from '../lib/errors.js'
+import { TokenCutoffs } from '../lib/token-cutoffs.js'
 
-export interface AccessClaims { sub: string, typ: 'access' }
+/**
+ * `iatMs`: when the token was issued, in epoch milliseconds. The standard `iat` is whole
+ * seconds, too coarse to tell a token issued just before a password change from one issued
+ * just after it (a new login). Tokens without it fall back to `iat`.
+ */
+export interface AccessClaims { sub: string, typ: 'access', iat?: number, iatMs?: number }
+
+/** When an access token was issued (epoch ms), from its claims; 0 when it says nothing. */
+export function issuedAtMs (claims: { iat?: unknown, iatMs?: unknown } | null | undefined): number {
+  if (typeof claims?.iatMs === 'number') return claims.iatMs
+  if (typeof claims?.iat === 'number') return claims.iat * 1000
+  return 0
+}
+
+/** Access tokens of one user issued before a moment stop verifying (password change). */
+export interface AccessTokenCutoffs {
+  /** Records the cutoff on this node only; returns whether it was new. See realtime.endSessions for every node. */
+  set: (userId: string, atMs: number) => boolean
+  /** The user's current cutoff (epoch ms), if one still matters. */
+  get: (userId: string) => number | undefined
+  /** Reads the recent cutoffs from the database (at start, and after missing cluster messages). */
+  reload: () => Promise<void>
+}
 
 declare module '@fastify/jwt' {
   interface FastifyJWT {
@@ -19,6 +42,7 @@ declare module 'fastify' {
     /** Verifies an access token (REST header or socket handshake); returns the user id. */
     verifyAccessToken: (token: string) => string
     signAccessToken: (userId: string) => string
+    accessTokenCutoffs: AccessTokenCutoffs
   }
   interface FastifyRequest { userId: string }
 }
@@ -46,16 +70,35 @@ export default fp(async (app) => {
       throw Errors.invalidToken()
     }
     if (claims.typ !== 'access' || typeof claims.sub !== 'string') throw Errors.invalidToken()
+    if (cutoffs.revoked(claims.sub, issuedAtMs(claims))) throw Errors.invalidToken()
     return claims.sub
   }
 
+  const ttlMs = config.ACCESS_TOKEN_TTL_S * 1000
+  const cutoffs = new TokenCutoffs(ttlMs)
+  const accessTokenCutoffs: AccessTokenCutoffs = {
+    set: (userId, atMs) => cutoffs.set(userId, atMs),
+    get: (userId) => cutoffs.get(userId),
+    reload: async () => {
+      const rows = await app.prisma.user.findMany({
+        where: { tokensValidAfter: { gt: new Date(Date.now() - ttlMs) } },
+        select: { id: true, tokensValidAfter: true }
+      })
+      for (const row of rows) if (row.tokensValidAfter !== null) cutoffs.set(row.id, row.tokensValidAfter.getTime())
+    }
+  }
+  const pruner = setInterval(() => { cutoffs.prune() }, 60_000).unref()
+  app.addHook('onReady', async () => { await accessTokenCutoffs.reload() })
+  app.addHook('onClose', async () => { clearInterval(pruner) })
+
   app.decorateRequest('userId', '')
   app.decorate('verifyAccessToken', verifyAccessToken)
-  app.decorate('signAccessToken', (userId: string) => app.jwt.sign({ sub: userId, typ: 'access' }))
+  app.decorate('accessTokenCutoffs', accessTokenCutoffs)
+  app.decorate('signAccessToken', (userId: string) => app.jwt.sign({ sub: userId, typ: 'access', iatMs: Date.now() }))
   app.decorate('authenticate', async (request: FastifyRequest) => {
     const header = request.headers.authorization
     const match = typeof header === 'string' ? /^Bearer ([^\s]+)$/i.exec(header) : null
     if (match?.[1] === undefined) throw Errors.invalidToken()
     request.userId = verifyAccessToken(match[1])
   })
-}, { name: 'auth', dependencies: ['config'] })
+}, { name: 'auth', dependencies: ['config', 'db'] })

@@ -8,6 +8,7 @@ import { Type, type TSchema, type Static } from 'typebox'
 import { AppError, Errors, rateLimited, toErrorBody, unauthorized, validation } from '../lib/errors.js'
 import { originAllowed } from '../lib/origins.js'
 import { TokenBucket } from '../lib/token-bucket.js'
+import { issuedAtMs } from './auth.js'
 
 /*
  * Session lifetime events (they extend the wire contract in PROTOCOL.md):
@@ -56,6 +57,8 @@ export interface Realtime {
   toUsers: (userIds: readonly string[], event: string, payload: unknown) => void
   /** Registers client -> server events; payloads are validated before the handler runs. */
   handle: (events: Record<string, EventDefinition<any>>) => void
+  /** Names of the registered client -> server events (read-only; tests fuzz every one). */
+  eventNames: () => string[]
   /**
    * Called after a socket joined its user room / after it left. A socket's disconnect hooks
    * start only once its connect hooks have finished, and shutdown waits for both.
@@ -64,6 +67,13 @@ export interface Realtime {
   onDisconnect: (fn: (ctx: SocketContext) => Promise<void> | void) => void
   /** Disconnects every socket of a user (logout everywhere, deleted account). */
   disconnectUser: (userId: string) => void
+  /**
+   * Ends a user's sessions on every node (password change): access tokens of the user issued
+   * before `atMs` stop verifying and the sockets that authenticated with one are disconnected.
+   * Other nodes learn it over Redis (channel SESSIONS_CHANNEL) and reload the cutoffs from
+   * the database whenever their subscription reconnects, so a lost message is caught up.
+   */
+  endSessions: (userId: string, atMs: number) => Promise<void>
   /** Local sockets of a user on this node. */
   localSocketCount: (userId: string) => number
   /** Present when REDIS_URL is set. */
@@ -77,6 +87,9 @@ declare module 'fastify' {
 }
 
 export const userRoom = (userId: string): string => `user:${userId}`
+
+/** Redis channel of session cutoffs: `{"userId": …, "at": <epoch ms>}`. */
+export const SESSIONS_CHANNEL = 'relay:sessions:ended'
 
 const AuthRefreshEvent = Type.Object({ token: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false })
 
@@ -103,6 +116,8 @@ interface Session {
   socket: Socket
   /** Epoch ms at which the socket's access token expires. */
   expiresAt: number
+  /** Epoch ms at which the socket's current access token was issued (see AccessClaims.iatMs). */
+  issuedAt: number
   timer?: NodeJS.Timeout
 }
 
@@ -169,6 +184,8 @@ export default fp(async (app) => {
     return p
   }
 
+  const tokenIssuedAt = (token: string): number => issuedAtMs(app.jwt.decode<{ iat?: unknown, iatMs?: unknown }>(token))
+
   /** When the token expires: auth:expired, then the cut after the grace period unless refreshed. */
   const tokenExpiry = (token: string): number => {
     const exp = app.jwt.decode<{ exp?: unknown }>(token)?.exp
@@ -196,6 +213,7 @@ export default fp(async (app) => {
       if (typeof token !== 'string' || token === '') throw Errors.invalidToken()
       socket.data.userId = app.verifyAccessToken(token)
       socket.data.expiresAt = tokenExpiry(token)
+      socket.data.issuedAt = tokenIssuedAt(token)
       next()
     } catch {
       next(new Error('UNAUTHORIZED'))
@@ -226,6 +244,7 @@ export default fp(async (app) => {
       const session = sessions.get(ctx.socketId)
       if (session === undefined) throw Errors.invalidToken()
       armExpiry(session, tokenExpiry(p.token))
+      session.issuedAt = tokenIssuedAt(p.token)
       return { expiresAt: new Date(session.expiresAt).toISOString() }
     })
   })
@@ -235,7 +254,7 @@ export default fp(async (app) => {
     const ctx: SocketContext = { userId, socketId: socket.id, emit: (event, payload) => socket.emit(event, payload) }
     const bucket = new TokenBucket(config.SOCKET_EVENTS_PER_S * 2, config.SOCKET_EVENTS_PER_S)
     void socket.join(userRoom(userId))
-    const session: Session = { socket, expiresAt: socket.data.expiresAt as number }
+    const session: Session = { socket, expiresAt: socket.data.expiresAt as number, issuedAt: socket.data.issuedAt as number }
     sessions.set(socket.id, session)
     armExpiry(session, session.expiresAt)
 
@@ -286,7 +305,51 @@ export default fp(async (app) => {
       sessions.delete(socket.id)
       track(connected.then(async () => { await runHooks(disconnectHooks, ctx) }))
     })
+    // A cutoff that arrived between the handshake's token check and now.
+    cutIfStale(session)
   })
+
+  /** Disconnects this node's sockets whose token a cutoff ended (its own, or of every user after a reload). */
+  const cutIfStale = (session: Session): void => {
+    const at = app.accessTokenCutoffs.get(session.socket.data.userId as string)
+    if (at !== undefined && session.issuedAt < at) session.socket.disconnect(true)
+  }
+  const cutStaleSockets = (userId?: string): void => {
+    const ids = userId === undefined ? sessions.keys() : (io.sockets.adapter.rooms.get(userRoom(userId)) ?? [])
+    for (const id of [...ids]) {
+      const session = sessions.get(id)
+      if (session !== undefined) cutIfStale(session)
+    }
+  }
+  const applyCutoff = (userId: string, atMs: number): void => {
+    app.accessTokenCutoffs.set(userId, atMs)
+    cutStaleSockets(userId)
+  }
+
+  if (sub !== undefined) {
+    const subscriber = sub
+    // The adapter's own subscriptions live on this connection too: messages from one publisher
+    // arrive in order, so a cutoff lands before that node sees any later request about the user.
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel !== SESSIONS_CHANNEL) return
+      try {
+        const { userId, at } = JSON.parse(message) as { userId?: unknown, at?: unknown }
+        if (typeof userId === 'string' && typeof at === 'number') applyCutoff(userId, at)
+      } catch (err) {
+        app.log.warn({ err }, 'bad sessions message')
+      }
+    })
+    // On every (re)connection: subscribe, and once the subscription is live read the database,
+    // which holds every cutoff published while this node was not listening (at start, or
+    // during a Redis outage). A cutoff committed later arrives as a message.
+    const resync = (): void => {
+      subscriber.subscribe(SESSIONS_CHANNEL)
+        .then(async () => { await app.accessTokenCutoffs.reload() })
+        .then(() => { cutStaleSockets() }, (err: unknown) => { app.log.error({ err }, 'loading session cutoffs failed') })
+    }
+    subscriber.on('ready', resync)
+    if (subscriber.status === 'ready') resync()
+  }
 
   const realtime: Realtime = {
     toUser: (userId, event, payload) => { io.to(userRoom(userId)).emit(event, payload) },
@@ -294,9 +357,21 @@ export default fp(async (app) => {
       if (userIds.length > 0) io.to(userIds.map(userRoom)).emit(event, payload)
     },
     handle,
+    eventNames: () => [...handlers.keys()],
     onConnect: (fn) => { connectHooks.push(fn) },
     onDisconnect: (fn) => { disconnectHooks.push(fn) },
     disconnectUser: (userId) => { io.in(userRoom(userId)).disconnectSockets(true) },
+    endSessions: async (userId, atMs) => {
+      applyCutoff(userId, atMs)
+      if (pub === undefined) return
+      try {
+        await pub.publish(SESSIONS_CHANNEL, JSON.stringify({ userId, at: atMs }))
+      } catch (err) {
+        // The cutoff is in the database: other nodes load it when their subscription reconnects
+        // or they restart; until then their copies of the old tokens live at most to expiry.
+        app.log.error({ err, userId }, 'publishing a session cutoff failed')
+      }
+    },
     localSocketCount: (userId) => io.sockets.adapter.rooms.get(userRoom(userId))?.size ?? 0,
     redis: pub,
     redisPing: pub === undefined

@@ -52,12 +52,13 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['auth'],
       security: [{ bearer: [] }],
-      description: 'Changes the password and revokes every refresh token of the user.',
+      description: 'Changes the password and ends every session of the user on every node: refresh tokens are revoked, access tokens issued before the change are refused, live sockets are disconnected.',
       body: ChangePasswordBody,
       response: { 204: Type.Null(), ...errors, 403: ErrorSchema }
     }
   }, async (request, reply) => {
-    await auth.changePassword(request.userId, request.body.currentPassword, request.body.newPassword)
+    const at = await auth.changePassword(request.userId, request.body.currentPassword, request.body.newPassword)
+    await app.realtime.endSessions(request.userId, at.getTime())
     return await reply.status(204).send(null)
   })
 }

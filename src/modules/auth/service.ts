@@ -109,8 +109,12 @@ export function createAuthService (prisma: PrismaClient, opts: AuthServiceOption
       if (current !== null) await revokeFamily(current.familyId)
     },
 
-    /** Changes the password and ends every session of the user. */
-    async changePassword (userId: string, currentPassword: string, newPassword: string): Promise<void> {
+    /**
+     * Changes the password and ends every session of the user: refresh tokens are revoked and
+     * access tokens issued before the returned moment are cut off (users.tokens_valid_after;
+     * the caller makes every node apply it, see realtime.endSessions).
+     */
+    async changePassword (userId: string, currentPassword: string, newPassword: string): Promise<Date> {
       const user = await prisma.user.findUnique({ where: { id: userId }, select: { passwordHash: true } })
       if (user === null) throw Errors.invalidToken()
       if (!await verifyPassword(currentPassword, user.passwordHash)) throw forbidden('Current password is incorrect')
@@ -118,12 +122,13 @@ export function createAuthService (prisma: PrismaClient, opts: AuthServiceOption
       const now = new Date()
       const changed = await prisma.$transaction(async (tx) => {
         // Conditional on the hash just checked, so a concurrent change is not silently overwritten.
-        const { count } = await tx.user.updateMany({ where: { id: userId, passwordHash: user.passwordHash }, data: { passwordHash } })
+        const { count } = await tx.user.updateMany({ where: { id: userId, passwordHash: user.passwordHash }, data: { passwordHash, tokensValidAfter: now } })
         if (count !== 1) return false
         await tx.refreshToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: now } })
         return true
       })
       if (!changed) throw forbidden('Current password is incorrect')
+      return now
     }
   }
 }
