@@ -8,9 +8,20 @@ import { migrate, type MigrateResult, type SqlRunner } from './migrator.js'
 
 export type DbKind = 'pglite' | 'postgres'
 
+/**
+ * Plain SQL beside Prisma, for the hot paths (sending, history) where Prisma's per-query
+ * overhead and unnamed statements cost more than the query itself. Rows come back as the
+ * driver parses them (uuid and text as strings, int4 as numbers, timestamptz as Date).
+ */
+export interface SqlClient {
+  /** `name` makes it a prepared statement on PostgreSQL, parsed and planned once per connection. */
+  query: <R>(text: string, values: unknown[], name?: string) => Promise<R[]>
+}
+
 export interface Database {
   kind: DbKind
   prisma: PrismaClient
+  sql: SqlClient
   migrations: MigrateResult
   close: () => Promise<void>
 }
@@ -43,6 +54,8 @@ async function openPglite (dir: string): Promise<Database> {
     return {
       kind: 'pglite',
       prisma,
+      // PGlite runs one query at a time and waits for an open transaction to end first.
+      sql: { query: async <R>(text: string, values: unknown[]) => (await client.query<R>(text, values)).rows },
       migrations,
       close: async () => { await prisma.$disconnect(); await client.close() }
     }
@@ -68,6 +81,10 @@ async function openPostgres (url: string, max: number): Promise<Database> {
       return {
         kind: 'postgres',
         prisma,
+        sql: {
+          query: async <R>(text: string, values: unknown[], name?: string) =>
+            (await pool.query<R & pg.QueryResultRow>({ text, values, name })).rows
+        },
         migrations,
         close: async () => { await prisma.$disconnect(); await pool.end() }
       }

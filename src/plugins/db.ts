@@ -1,11 +1,13 @@
 import fp from 'fastify-plugin'
 import { join } from 'node:path'
-import { openDatabase, type Database, type DbKind } from '../db/drivers.js'
+import { openDatabase, type Database, type DbKind, type SqlClient } from '../db/drivers.js'
 import type { PrismaClient } from '../generated/prisma/client.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     prisma: PrismaClient
+    /** Plain SQL for the hot paths (see SqlClient). */
+    sql: SqlClient
     dbKind: DbKind
   }
 }
@@ -22,6 +24,7 @@ export default fp<{ database?: Database }>(async (app, opts) => {
   })
   if (db.migrations.applied.length > 0) app.log.info({ applied: db.migrations.applied }, 'database migrated')
   app.decorate('prisma', db.prisma)
+  app.decorate('sql', db.sql)
   app.decorate('dbKind', db.kind)
   if (shared === undefined) app.addHook('onClose', async () => { await db.close() })
 }, { name: 'db', dependencies: ['config'] })

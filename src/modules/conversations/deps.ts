@@ -1,3 +1,4 @@
+import type { SqlClient } from '../../db/drivers.js'
 import type { PrismaClient } from '../../generated/prisma/client.js'
 import type { PresenceStatus } from '../presence/plugin.js'
 
@@ -11,6 +12,10 @@ export interface ConversationLimits {
 /** What the conversations services need from the outside; plain functions, no Fastify or socket types. */
 export interface ConversationsDeps {
   prisma: PrismaClient
+  /** Plain SQL for the send and history paths. */
+  sql: SqlClient
+  /** Send statements in flight at once on this node (1 on PGlite, which runs one query at a time). */
+  sendConcurrency: number
   limits: ConversationLimits
   /** Live delivery to every device of each user (any node). */
   publish: (userIds: readonly string[], event: string, payload: unknown) => void

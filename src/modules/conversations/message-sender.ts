@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import { Prisma, type PrismaClient } from '../../generated/prisma/client.js'
+import type { SqlClient } from '../../db/drivers.js'
+import { rateLimited } from '../../lib/errors.js'
 import type { MessageType } from './schemas.js'
 import { isUniqueViolation } from './rows.js'
 
@@ -20,173 +21,204 @@ export type Outcome = Stored | undefined
 interface Row {
   n: number
   id: string
+  conversation_id: string
   seq: number
   created_at: Date
   username: string
   display_name: string
   avatar_url: string | null
-  member_ids: string[]
+  /** Only on the first row of each conversation (a big group's list is not repeated per message). */
+  member_ids: string[] | null
 }
 
-interface Pending { item: Outgoing, resolve: (o: Outcome) => void, reject: (err: unknown) => void }
+interface Pending { conversationId: string, item: Outgoing, resolve: (o: Outcome) => void, reject: (err: unknown) => void }
 
-/** Upper bound on messages stored by one statement. */
-const MAX_BATCH = 100
+export interface SenderOptions {
+  /** Statements in flight at once on this node. */
+  concurrency: number
+  /** Upper bound on messages stored by one statement. */
+  maxBatch?: number
+  /** Sends waiting beyond this are refused with RATE_LIMITED at once instead of queueing. */
+  maxQueued?: number
+}
 
 /**
- * Stores messages with gap-free seqs. Per conversation, at most one statement is in flight
- * on this node; sends that arrive meanwhile go together in the next statement. A quiet
- * conversation therefore pays no extra latency, a busy one holds the conversation's row
- * lock once per batch instead of once per message, and one hot conversation cannot take
- * every pooled connection from the others.
+ * The send statement, for any number of messages in any number of conversations. Per input
+ * row: authorise the sender (a member; in a direct conversation still a friend of the peer
+ * named in direct_key, no block either way), skip a (sender, clientMsgId) already stored,
+ * take consecutive seqs per conversation under the conversation's row lock, insert, move
+ * each sender's own cursors to their last message, return the sender's public fields and,
+ * once per conversation, the member list for the fan-out.
+ *
+ * The row locks are taken up front in id order, so two statements sharing conversations
+ * (two nodes, or two batches of one node) wait for each other instead of deadlocking.
+ * The text is fixed (arrays, not one placeholder per message) so it is prepared once per
+ * connection. Types travel as text[] (cast per row) to keep the parameter list uniform.
  */
-export function createMessageSender (prisma: PrismaClient) {
-  /** A key is present while a statement for that conversation is in flight; the value is who waits. */
-  const lanes = new Map<string, Pending[]>()
-
-  /**
-   * `sender` may post in conversation `cv`: a member, and in a direct conversation still a
-   * friend of the peer named in its direct_key (so the peer exists) with no block either way.
-   */
-  const mayPost = (sender: Prisma.Sql): Prisma.Sql => Prisma.sql`
-    EXISTS (SELECT 1 FROM conversation_members s WHERE s.conversation_id = cv.id AND s.user_id = ${sender})
+const SEND_SQL = `
+WITH input AS (
+  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[])
+    WITH ORDINALITY AS i(id, conversation_id, sender_id, client_msg_id, type, content, n)
+), target AS (
+  SELECT cv.id, cv.type, cv.direct_key FROM conversations cv
+  WHERE cv.id IN (SELECT conversation_id FROM input)
+  ORDER BY cv.id
+  FOR UPDATE
+), ok AS (
+  SELECT i.*, row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.n) AS k
+  FROM input i JOIN target cv ON cv.id = i.conversation_id
+  WHERE EXISTS (SELECT 1 FROM conversation_members s WHERE s.conversation_id = cv.id AND s.user_id = i.sender_id)
     AND (cv.type = 'group' OR EXISTS (
       SELECT 1 FROM friendships f
-      WHERE f.user_id = ${sender}
-        AND f.friend_id = (CASE WHEN split_part(cv.direct_key, ':', 1) = ${sender}::text
+      WHERE f.user_id = i.sender_id
+        AND f.friend_id = (CASE WHEN split_part(cv.direct_key, ':', 1) = i.sender_id::text
           THEN split_part(cv.direct_key, ':', 2) ELSE split_part(cv.direct_key, ':', 1) END)::uuid
-        AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = ${sender} AND b.blocked_id = f.friend_id)
-          OR (b.blocker_id = f.friend_id AND b.blocked_id = ${sender}))))`
+        AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = i.sender_id AND b.blocked_id = f.friend_id)
+          OR (b.blocker_id = f.friend_id AND b.blocked_id = i.sender_id))))
+    AND NOT EXISTS (SELECT 1 FROM messages d WHERE d.sender_id = i.sender_id AND d.client_msg_id = i.client_msg_id)
+), counts AS (
+  SELECT conversation_id, count(*)::int AS cnt FROM ok GROUP BY conversation_id
+), c AS (
+  UPDATE conversations cv SET last_seq = cv.last_seq + counts.cnt, last_message_at = now(), updated_at = now()
+  FROM counts WHERE cv.id = counts.conversation_id
+  RETURNING cv.id, cv.last_seq - counts.cnt AS base
+), ins AS (
+  INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, type, content)
+  SELECT ok.id, ok.conversation_id, c.base + ok.k, ok.sender_id, ok.client_msg_id, ok.type::message_type, ok.content::jsonb
+  FROM ok JOIN c ON c.id = ok.conversation_id
+  RETURNING id, conversation_id, seq, sender_id, created_at
+), own AS (
+  UPDATE conversation_members m SET read_seq = GREATEST(m.read_seq, x.seq), delivered_seq = GREATEST(m.delivered_seq, x.seq)
+  FROM (SELECT conversation_id, sender_id, max(seq) AS seq FROM ins GROUP BY conversation_id, sender_id) x
+  WHERE m.conversation_id = x.conversation_id AND m.user_id = x.sender_id
+)
+SELECT ok.n::int AS n, ins.id, ins.conversation_id, ins.seq, ins.created_at, u.username, u.display_name, u.avatar_url,
+  CASE WHEN ok.k = 1 THEN ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = ins.conversation_id) END AS member_ids
+FROM ins JOIN ok ON ok.id = ins.id JOIN users u ON u.id = ins.sender_id`
 
-  /**
-   * One statement for one message (the common case; cheaper to plan than the batch form):
-   * authorise, skip a stored repeat, take the next seq under the conversation's row lock,
-   * insert, move the sender's own cursors, return the sender and the member list.
-   */
-  async function insertOne (conversationId: string, item: Outgoing): Promise<Row[]> {
-    const sender = Prisma.sql`${item.senderId}::uuid`
-    return await prisma.$queryRaw<Row[]>`
-      WITH c AS (
-        UPDATE conversations cv SET last_seq = cv.last_seq + 1, last_message_at = now(), updated_at = now()
-        WHERE cv.id = ${conversationId}::uuid AND ${mayPost(sender)}
-          AND NOT EXISTS (SELECT 1 FROM messages d WHERE d.sender_id = ${sender} AND d.client_msg_id = ${item.clientMsgId})
-        RETURNING cv.last_seq
-      ), ins AS (
-        INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, type, content)
-        SELECT ${randomUUID()}::uuid, ${conversationId}::uuid, c.last_seq, ${sender}, ${item.clientMsgId},
-          ${item.type}::message_type, ${JSON.stringify(item.content)}::jsonb
-        FROM c
-        RETURNING id, seq, created_at
-      ), own AS (
-        UPDATE conversation_members m SET read_seq = GREATEST(m.read_seq, c.last_seq), delivered_seq = GREATEST(m.delivered_seq, c.last_seq)
-        FROM c WHERE m.conversation_id = ${conversationId}::uuid AND m.user_id = ${sender}
-      )
-      SELECT 1 AS n, ins.id, ins.seq, ins.created_at, u.username, u.display_name, u.avatar_url,
-        ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = ${conversationId}::uuid) AS member_ids
-      FROM ins JOIN users u ON u.id = ${sender}`
-  }
+/**
+ * Stores messages with gap-free seqs, as a group commit: sends that arrive while
+ * `concurrency` statements are in flight wait and go together (across conversations) in the
+ * next statement, each acked only after that statement committed. At a low rate every
+ * message gets its own statement at once; under load the batches grow, so the database
+ * pays one plan, one round trip and one commit per batch rather than per message, and the
+ * send path holds at most `concurrency` pooled connections whatever the load.
+ *
+ * A conversation is in at most one statement at a time on a node, so one sender's messages
+ * get seqs in the order they were sent.
+ */
+export function createMessageSender (sql: SqlClient, opts: SenderOptions) {
+  const maxBatch = opts.maxBatch ?? 200
+  const maxQueued = opts.maxQueued ?? 20_000
+  let queue: Pending[] = []
+  /** Conversations with a statement in flight. */
+  const busy = new Set<string>()
+  let inFlight = 0
+  let scheduled = false
 
-  /**
-   * The same for a batch: authorise each sender, skip stored repeats, take `count` seqs
-   * under the row lock at once, insert, move each sender's cursors to their last message.
-   * (Types travel as text[]: the PGlite adapter cannot bind enum arrays.)
-   */
-  async function insertMany (conversationId: string, items: Outgoing[]): Promise<Row[]> {
-    return await prisma.$queryRaw<Row[]>`
-      WITH input AS (
-        SELECT * FROM unnest(${items.map(() => randomUUID())}::uuid[], ${items.map((i) => i.senderId)}::uuid[],
-          ${items.map((i) => i.clientMsgId)}::text[], ${items.map((i) => i.type)}::text[],
-          ${items.map((i) => JSON.stringify(i.content))}::text[])
-          WITH ORDINALITY AS i(id, sender_id, client_msg_id, type, content, n)
-      ), ok AS (
-        SELECT i.*, row_number() OVER (ORDER BY i.n) AS k
-        FROM input i JOIN conversations cv ON cv.id = ${conversationId}::uuid
-        WHERE ${mayPost(Prisma.raw('i.sender_id'))}
-          AND NOT EXISTS (SELECT 1 FROM messages d WHERE d.sender_id = i.sender_id AND d.client_msg_id = i.client_msg_id)
-      ), c AS (
-        UPDATE conversations cv SET last_seq = cv.last_seq + (SELECT count(*) FROM ok), last_message_at = now(), updated_at = now()
-        WHERE cv.id = ${conversationId}::uuid AND EXISTS (SELECT 1 FROM ok)
-        RETURNING cv.last_seq - (SELECT count(*) FROM ok) AS base
-      ), ins AS (
-        INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, type, content)
-        SELECT ok.id, ${conversationId}::uuid, c.base + ok.k, ok.sender_id, ok.client_msg_id, ok.type::message_type, ok.content::jsonb
-        FROM ok CROSS JOIN c
-        RETURNING id, seq, sender_id, created_at
-      ), own AS (
-        UPDATE conversation_members m SET read_seq = GREATEST(m.read_seq, x.seq), delivered_seq = GREATEST(m.delivered_seq, x.seq)
-        FROM (SELECT sender_id, max(seq) AS seq FROM ins GROUP BY sender_id) x
-        WHERE m.conversation_id = ${conversationId}::uuid AND m.user_id = x.sender_id
-      )
-      SELECT ok.n::int AS n, ins.id, ins.seq, ins.created_at, u.username, u.display_name, u.avatar_url,
-        ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = ${conversationId}::uuid) AS member_ids
-      FROM ins JOIN ok ON ok.id = ins.id JOIN users u ON u.id = ins.sender_id
-      ORDER BY ins.seq`
-  }
-
-  const toStored = (r: Row): Stored => ({
+  const toStored = (r: Row, memberIds: string[]): Stored => ({
     id: r.id,
     seq: r.seq,
     createdAt: r.created_at,
     sender: { username: r.username, displayName: r.display_name, avatarUrl: r.avatar_url },
-    memberIds: r.member_ids
+    memberIds
   })
 
   /** Outcomes in input order. */
-  async function store (conversationId: string, items: Outgoing[], attempt = 1): Promise<Outcome[]> {
+  async function store (batch: Pending[], attempt = 1): Promise<Outcome[]> {
     try {
-      const rows = items.length === 1 ? await insertOne(conversationId, items[0]!) : await insertMany(conversationId, items)
+      const rows = await sql.query<Row>(SEND_SQL, [
+        batch.map(() => randomUUID()),
+        batch.map((p) => p.conversationId),
+        batch.map((p) => p.item.senderId),
+        batch.map((p) => p.item.clientMsgId),
+        batch.map((p) => p.item.type),
+        batch.map((p) => JSON.stringify(p.item.content))
+      ], 'message_send')
+      const members = new Map<string, string[]>()
+      for (const r of rows) if (r.member_ids !== null) members.set(r.conversation_id, r.member_ids)
       const byN = new Map(rows.map((r) => [r.n, r]))
-      return items.map((_, i) => { const r = byN.get(i + 1); return r === undefined ? undefined : toStored(r) })
+      return batch.map((_, i) => {
+        const r = byN.get(i + 1)
+        return r === undefined ? undefined : toStored(r, members.get(r.conversation_id) ?? [])
+      })
     } catch (err) {
       // A copy of one of them, sent through another node, committed while this statement
-      // waited for the row lock. Nothing was written; run again and the pre-check skips it.
+      // waited for a row lock. Nothing was written; run again and the pre-check skips it.
       if (!isUniqueViolation(err) || attempt >= 3) throw err
-      return await store(conversationId, items, attempt + 1)
+      return await store(batch, attempt + 1)
     }
   }
 
-  async function run (conversationId: string, batch: Pending[]): Promise<void> {
+  async function run (batch: Pending[]): Promise<void> {
     try {
       // The same (sender, clientMsgId) twice in one batch: store the first, the rest are repeats.
-      const firstOf = new Map<string, number>()
-      const unique: Outgoing[] = []
-      const slot = batch.map(({ item }) => {
-        const key = `${item.senderId}\n${item.clientMsgId}`
-        let at = firstOf.get(key)
-        if (at === undefined) { at = unique.push(item) - 1; firstOf.set(key, at) }
-        return at
-      })
-      const outcomes = await store(conversationId, unique)
-      const settled = new Set<number>()
-      batch.forEach((p, i) => {
-        const at = slot[i] ?? 0
-        p.resolve(settled.has(at) ? undefined : outcomes[at])
-        settled.add(at)
-      })
+      const seen = new Set<string>()
+      const unique: Pending[] = []
+      const repeats: Pending[] = []
+      for (const p of batch) {
+        const key = `${p.item.senderId}\n${p.item.clientMsgId}`
+        if (seen.has(key)) repeats.push(p)
+        else { seen.add(key); unique.push(p) }
+      }
+      const outcomes = await store(unique)
+      unique.forEach((p, i) => { p.resolve(outcomes[i]) })
+      for (const p of repeats) p.resolve(undefined)
     } catch (err) {
       for (const p of batch) p.reject(err)
-    } finally {
-      const waiting = lanes.get(conversationId) ?? []
-      if (waiting.length === 0) lanes.delete(conversationId)
-      else void run(conversationId, waiting.splice(0, MAX_BATCH))
     }
+  }
+
+  /**
+   * Up to maxBatch queued sends whose conversations are idle, in arrival order. A
+   * conversation's sends left over (the batch was full) keep their order in the queue and
+   * can only go once this batch is done, so they cannot overtake it.
+   */
+  function take (): Pending[] {
+    const batch: Pending[] = []
+    const rest: Pending[] = []
+    for (const p of queue) {
+      if (batch.length < maxBatch && !busy.has(p.conversationId)) batch.push(p)
+      else rest.push(p)
+    }
+    queue = rest
+    return batch
+  }
+
+  function pump (): void {
+    scheduled = false
+    while (inFlight < opts.concurrency && queue.length > 0) {
+      const batch = take()
+      if (batch.length === 0) return
+      const conversations = new Set(batch.map((p) => p.conversationId))
+      for (const id of conversations) busy.add(id)
+      inFlight++
+      void run(batch).finally(() => {
+        inFlight--
+        for (const id of conversations) busy.delete(id)
+        schedule()
+      })
+    }
+  }
+
+  /** Sends of the same I/O turn go together: the pump runs once after them. */
+  function schedule (): void {
+    if (scheduled) return
+    scheduled = true
+    setImmediate(pump)
   }
 
   return {
     /** Stores one message; resolves once its statement committed. */
     async send (conversationId: string, item: Outgoing): Promise<Outcome> {
+      if (queue.length >= maxQueued) throw rateLimited('Server busy, retry the send')
       return await new Promise<Outcome>((resolve, reject) => {
-        const waiting = lanes.get(conversationId)
-        if (waiting !== undefined) {
-          waiting.push({ item, resolve, reject })
-          return
-        }
-        lanes.set(conversationId, [])
-        void run(conversationId, [{ item, resolve, reject }])
+        queue.push({ conversationId, item, resolve, reject })
+        schedule()
       })
     },
-    /** Statements in flight (one per busy conversation); for tests and metrics. */
-    busyConversations: () => lanes.size
+    /** Statements in flight and sends waiting; for tests and metrics. */
+    stats: () => ({ inFlight, queued: queue.length })
   }
 }
 

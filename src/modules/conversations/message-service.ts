@@ -33,9 +33,9 @@ const messageNotFound = () => notFound('Message not found')
 
 /** Sending, history, catch-up sync, read/delivered cursors and recall. */
 export function createMessageService (deps: ConversationsDeps) {
-  const { prisma, limits, publish } = deps
+  const { prisma, sql, limits, publish } = deps
   const friends = createFriendsService(prisma)
-  const sender = createMessageSender(prisma)
+  const sender = createMessageSender(sql, { concurrency: deps.sendConcurrency })
 
   async function findByClientMsgId (senderId: string, clientMsgId: string): Promise<MessageView | undefined> {
     const rows = await prisma.$queryRaw<MessageRow[]>`

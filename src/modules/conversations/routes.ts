@@ -10,6 +10,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app
   const service = createConversationsService({
     prisma: app.prisma,
+    sql: app.sql,
+    sendConcurrency: app.dbKind === 'postgres' ? Math.max(1, Math.min(4, Math.floor(config.DB_POOL_MAX / 3))) : 1,
     limits: {
       textMaxChars: config.TEXT_MAX_CHARS,
       customMaxBytes: config.CUSTOM_MAX_BYTES,
