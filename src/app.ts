@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import cors from '@fastify/cors'
-import rateLimit from '@fastify/rate-limit'
+import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import staticFiles from '@fastify/static'
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
@@ -24,6 +24,7 @@ import friendsRoutes from './modules/friends/routes.js'
 import conversationsRoutes from './modules/conversations/routes.js'
 import uploadsRoutes from './modules/uploads/routes.js'
 import { originAllowed } from './lib/origins.js'
+import { sharedRateLimitStore } from './lib/rate-limit-store.js'
 
 export type App = FastifyInstance
 
@@ -76,11 +77,18 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     credentials: false,
     exposedHeaders: ['x-next-cursor']
   })
-  await app.register(rateLimit, { global: false })
   await app.register(docsPlugin)
   await app.register(dbPlugin, { database: opts.database })
   await app.register(authPlugin)
   await app.register(realtimePlugin)
+  // With Redis, every node spends one budget per client (see src/lib/rate-limit-store.ts).
+  const redis = app.realtime.redis
+  await app.register(rateLimit, {
+    global: false,
+    store: redis === undefined
+      ? undefined
+      : sharedRateLimitStore({ redis, namespace: config.RATE_LIMIT_NAMESPACE, onError: (err) => { app.log.warn({ err }, 'rate limit: Redis failed, counting on this node') } }) as unknown as FastifyRateLimitStoreCtor
+  })
   await app.register(presencePlugin)
   await app.register(signalPlugin)
 
