@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import { randomUUID } from 'node:crypto'
-import { createFriendsService } from '../friends/service.js'
+import { createAnnouncer } from './announcer.js'
 import { registerTypingEvents } from './events.js'
 import { createPresenceService } from './service.js'
 import { createLocalTracker, createRedisTracker, HEARTBEAT_MS, type ConnectionTracker } from './tracker.js'
@@ -30,7 +30,6 @@ declare module 'fastify' {
  */
 export default fp(async (app) => {
   const service = createPresenceService(app.prisma)
-  const friends = createFriendsService(app.prisma)
   const redis = app.realtime.redis
   const tracker: ConnectionTracker = redis === undefined
     ? createLocalTracker()
@@ -39,27 +38,12 @@ export default fp(async (app) => {
       onError: (err, what) => { app.log.warn({ err }, `${what} failed`) }
     })
 
-  // One user's announcements leave this node in the order their transitions happened.
-  const queues = new Map<string, Promise<void>>()
-  const announce = async (userId: string, online: boolean, at?: Date): Promise<void> => {
-    const run = async (): Promise<void> => {
-      let lastSeenAt: string | null
-      if (online) {
-        lastSeenAt = (await service.lastSeen([userId])).get(userId) ?? null
-      } else {
-        const when = at ?? new Date()
-        await service.markSeen(userId, when)
-        lastSeenAt = when.toISOString()
-      }
-      app.realtime.toUsers(await friends.friendIds(userId), 'presence', { userId, online, lastSeenAt })
-    }
-    const next = (queues.get(userId) ?? Promise.resolve()).then(run).catch((err: unknown) => {
-      app.log.error({ err, userId }, 'presence announcement failed')
-    })
-    queues.set(userId, next)
-    await next
-    if (queues.get(userId) === next) queues.delete(userId)
-  }
+  const announcer = createAnnouncer(
+    app.sql,
+    (friendIds, payload) => { app.realtime.toUsers(friendIds, 'presence', payload) },
+    (err) => { app.log.error({ err }, 'presence announcement failed') }
+  )
+  const announce = announcer.announce
 
   app.realtime.onConnect(async (ctx) => {
     if (await tracker.connected(ctx.userId)) await announce(ctx.userId, true)
@@ -99,7 +83,7 @@ export default fp(async (app) => {
     // Runs after realtime's preClose, which waited for this node's disconnect hooks.
     app.addHook('onClose', async () => {
       clearInterval(timer)
-      await Promise.allSettled(queues.values())
+      await announcer.idle()
       await tracker.stop().catch((err: unknown) => { app.log.warn({ err }, 'presence stop failed') })
     })
   }

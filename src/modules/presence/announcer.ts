@@ -1,0 +1,104 @@
+import type { SqlClient } from '../../db/drivers.js'
+
+export interface PresenceEvent { userId: string, online: boolean, lastSeenAt: string | null }
+
+interface Pending {
+  online: boolean
+  /** When the user last went offline in this batch (stored as users.last_seen_at). */
+  seenAt?: Date
+}
+
+/** Largest number of users announced by one statement. */
+const MAX_USERS = 1000
+
+/*
+ * One statement per batch: store last_seen_at of users who went offline, then read, for every
+ * user of the batch, the stored last_seen_at and the friend list. (The SELECT cannot see the
+ * UPDATE of its own statement, hence the COALESCE with what the UPDATE returned.)
+ */
+const ANNOUNCE_SQL = `
+WITH seen AS (
+  UPDATE users u SET last_seen_at = v.at
+  FROM unnest($2::uuid[], $3::timestamptz[]) AS v(id, at)
+  WHERE u.id = v.id
+  RETURNING u.id, u.last_seen_at
+)
+SELECT u.id, COALESCE(s.last_seen_at, u.last_seen_at) AS last_seen_at,
+  ARRAY(SELECT f.friend_id FROM friendships f WHERE f.user_id = u.id) AS friend_ids
+FROM users u LEFT JOIN seen s ON s.id = u.id
+WHERE u.id = ANY($1::uuid[])`
+
+interface Row { id: string, last_seen_at: Date | null, friend_ids: string[] }
+
+/**
+ * Presence announcements as a group commit. Transitions that arrive while a batch is being
+ * written wait and go together in the next one, so a reconnect storm (thousands of users
+ * online within seconds) or a shutdown (all of a node's users offline at once) costs a few
+ * statements instead of two or three queries per user, and never queues ahead of message
+ * sends in the pool. Batches run one at a time, so one user's announcements keep their
+ * order; within a batch only a user's last state is announced (a reconnect inside one batch
+ * is announced as online, with the disconnect stored as last_seen_at).
+ */
+export function createAnnouncer (sql: SqlClient, publish: (userIds: readonly string[], payload: PresenceEvent) => void, onError: (err: unknown) => void) {
+  let pending = new Map<string, Pending>()
+  let waiters: Array<() => void> = []
+  let running = false
+  let scheduled = false
+
+  async function write (batch: Map<string, Pending>): Promise<void> {
+    const ids = [...batch.keys()]
+    for (let i = 0; i < ids.length; i += MAX_USERS) {
+      const chunk = ids.slice(i, i + MAX_USERS)
+      const seen = chunk.flatMap((id) => { const at = batch.get(id)?.seenAt; return at === undefined ? [] : [[id, at.toISOString()] as const] })
+      const rows = await sql.query<Row>(ANNOUNCE_SQL, [chunk, seen.map(([id]) => id), seen.map(([, at]) => at)], 'presence_announce')
+      for (const row of rows) {
+        const p = batch.get(row.id)
+        if (p === undefined || row.friend_ids.length === 0) continue
+        // Online: the end of the previous session; offline: the moment just stored.
+        const lastSeenAt = !p.online && p.seenAt !== undefined ? p.seenAt.toISOString() : row.last_seen_at?.toISOString() ?? null
+        publish(row.friend_ids, { userId: row.id, online: p.online, lastSeenAt })
+      }
+    }
+  }
+
+  async function flush (): Promise<void> {
+    scheduled = false
+    if (running || pending.size === 0) return
+    running = true
+    const batch = pending
+    const done = waiters
+    pending = new Map()
+    waiters = []
+    try {
+      await write(batch)
+    } catch (err) {
+      onError(err)
+    } finally {
+      running = false
+      for (const resolve of done) resolve()
+      if (pending.size > 0) schedule()
+    }
+  }
+
+  function schedule (): void {
+    if (scheduled) return
+    scheduled = true
+    setImmediate(() => { void flush() })
+  }
+
+  return {
+    /** Resolves once the transition was stored and sent to the user's friends (or failed and was logged). */
+    async announce (userId: string, online: boolean, at: Date = new Date()): Promise<void> {
+      const prev = pending.get(userId)
+      pending.set(userId, { online, seenAt: online ? prev?.seenAt : at })
+      return await new Promise<void>((resolve) => {
+        waiters.push(resolve)
+        schedule()
+      })
+    },
+    /** Waits until everything announced so far is written. */
+    async idle (): Promise<void> {
+      while (running || scheduled || pending.size > 0) await new Promise((resolve) => setImmediate(resolve))
+    }
+  }
+}
