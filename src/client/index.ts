@@ -34,8 +34,10 @@
  * - After each reconnect the client runs `sync` from its per-conversation cursors and emits
  *   what was missed as `message:new`. Persist `getCursors()` and seed them with `setCursor`
  *   to catch up across restarts; a conversation is tracked from the first message seen.
- * - A server-side kick ('io server disconnect', e.g. logout everywhere) ends the session:
- *   status goes `offline` and the client stays off.
+ * - A server-side kick ('io server disconnect', e.g. logout everywhere, or a password change
+ *   on any device) ends the session: status goes `offline` and the client stays off.
+ * - `conversations()` returns one page; `conversationsPage({ limit, cursor })` also gives
+ *   `nextCursor` (the `x-next-cursor` header), absent on the last page.
  */
 import { Client, type ClientOptions } from './client.js'
 

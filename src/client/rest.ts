@@ -1,7 +1,7 @@
 import { Emitter } from './emitter.js'
 import { ClientError, errorFromResponse } from './errors.js'
 import type {
-  Block, BlockedUser, ClientEvents, Conversation, Credentials, Friend, FriendRequest, HistoryOptions, HistoryPage,
+  Block, BlockedUser, ClientEvents, Conversation, ConversationPage, Credentials, Friend, FriendRequest, HistoryOptions, HistoryPage,
   ListOptions, Message, MessageContent, MessageType, ProfileUpdate, ReadAck, RegisterInput, Relation, Session, Tokens, User,
   UserWithPresence
 } from './types.js'
@@ -71,6 +71,11 @@ export class RestClient extends Emitter<ClientEvents> {
 
   /** One HTTP call: JSON in, JSON out, ClientError on failure. */
   async request<T> (method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    return (await this.requestWithHeaders<T>(method, path, opts)).body
+  }
+
+  /** As request(), also giving the response headers (paging cursors). */
+  async requestWithHeaders<T> (method: string, path: string, opts: RequestOptions = {}): Promise<{ body: T, headers: Headers }> {
     const auth = opts.auth ?? true
     if (auth && this.accessToken === undefined) await this.renewTokens()
     const used = this.accessToken
@@ -83,7 +88,7 @@ export class RestClient extends Emitter<ClientEvents> {
     return this.finish<T>(res)
   }
 
-  private async fetchJson (method: string, path: string, opts: RequestOptions, token: string | undefined): Promise<{ status: number, body: unknown }> {
+  private async fetchJson (method: string, path: string, opts: RequestOptions, token: string | undefined): Promise<{ status: number, body: unknown, headers: Headers }> {
     let url = `${this.url}/api${path}`
     if (opts.query !== undefined) {
       const q = Object.entries(opts.query).filter((e): e is [string, string | number] => e[1] !== undefined)
@@ -108,7 +113,7 @@ export class RestClient extends Emitter<ClientEvents> {
       } catch {
         body = undefined
       }
-      return { status: res.status, body }
+      return { status: res.status, body, headers: res.headers }
     } catch (err) {
       if (controller.signal.aborted) throw new ClientError('TIMEOUT', `${method} ${path} timed out`)
       throw new ClientError('NETWORK', `${method} ${path} failed: ${(err as Error).message}`)
@@ -117,9 +122,9 @@ export class RestClient extends Emitter<ClientEvents> {
     }
   }
 
-  private finish<T> (res: { status: number, body: unknown }): T {
+  private finish<T> (res: { status: number, body: unknown, headers: Headers }): { body: T, headers: Headers } {
     if (res.status >= 400) throw errorFromResponse(res.status, res.body)
-    return res.body as T
+    return { body: res.body as T, headers: res.headers }
   }
 
   protected canRenew (): boolean {
@@ -255,9 +260,16 @@ export class RestClient extends Emitter<ClientEvents> {
 
   // ------------------------------------------------------------ conversations
 
-  /** Newest activity first. */
+  /** Newest activity first; one page (see conversationsPage for the cursor of the next). */
   async conversations (opts: ListOptions = {}): Promise<Conversation[]> {
-    return await this.request('GET', '/conversations', { query: { limit: opts.limit, cursor: opts.cursor } })
+    return (await this.conversationsPage(opts)).conversations
+  }
+
+  /** One page, newest activity first, with the cursor of the next page (absent on the last). */
+  async conversationsPage (opts: ListOptions = {}): Promise<ConversationPage> {
+    const { body, headers } = await this.requestWithHeaders<Conversation[]>('GET', '/conversations', { query: { limit: opts.limit, cursor: opts.cursor } })
+    const nextCursor = headers.get('x-next-cursor') ?? undefined
+    return nextCursor === undefined || nextCursor === '' ? { conversations: body } : { conversations: body, nextCursor }
   }
 
   /** The 1:1 conversation with a friend (created on first use). */

@@ -144,6 +144,8 @@ export interface HistoryOptions {
 }
 
 export interface ListOptions { limit?: number, cursor?: string }
+/** One page of GET /conversations; `nextCursor` (the x-next-cursor header) is absent on the last page. */
+export interface ConversationPage { conversations: Conversation[], nextCursor?: string }
 
 // ---------------------------------------------------------------- socket: client -> server
 

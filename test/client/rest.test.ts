@@ -98,3 +98,36 @@ t.test('network failures are ClientError NETWORK', async (t) => {
   t.teardown(() => { client.close() })
   t.match(await client.login({ username: 'someone', password }).catch((e: unknown) => e), { code: 'NETWORK', status: 0 })
 })
+
+t.test('conversationsPage walks every page with the x-next-cursor header; conversations() keeps its array', async (t) => {
+  const srv = await server(t)
+  const alice = fresh(t, srv)
+  const bob = fresh(t, srv)
+  await alice.register({ username: uniq(), password })
+  const bobId = (await bob.register({ username: uniq(), password })).user.id
+  const request = await alice.sendFriendRequest(bobId)
+  await bob.acceptFriendRequest(request.id)
+  const made: string[] = []
+  for (let i = 1; i <= 5; i++) made.push((await alice.createGroup(`g${i}`, [bobId])).id)
+
+  const seen: string[] = []
+  const sizes: number[] = []
+  let cursor: string | undefined
+  for (let page = 0; page < 10; page++) {
+    const res = await alice.conversationsPage({ limit: 2, cursor })
+    seen.push(...res.conversations.map((c) => c.id))
+    sizes.push(res.conversations.length)
+    cursor = res.nextCursor
+    if (cursor === undefined) {
+      t.notOk('nextCursor' in res, 'the last page has no nextCursor')
+      break
+    }
+    t.type(cursor, 'string')
+  }
+  t.same(sizes, [2, 2, 1], 'three pages of at most 2')
+  t.same(seen, [...made].reverse(), 'every conversation once, newest activity first')
+
+  const plain = await alice.conversations({ limit: 2 })
+  t.ok(Array.isArray(plain), 'conversations() still returns the array')
+  t.same(plain.map((c) => c.id), seen.slice(0, 2))
+})
