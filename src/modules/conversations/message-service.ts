@@ -4,7 +4,7 @@ import { createFriendsService } from '../friends/service.js'
 import { checkContent } from './content.js'
 import type { ConversationsDeps } from './deps.js'
 import { createMessageSender } from './message-sender.js'
-import { messageColumns, toMessage, toNewMessageEvent, type MessageRow, type MessageView } from './rows.js'
+import { MESSAGE_COLUMNS, messageColumns, toMessage, toNewMessageEvent, type MessageRow, type MessageView } from './rows.js'
 import type { MessageType } from './schemas.js'
 
 export interface SendInput { clientMsgId: string, type: MessageType, content: unknown }
@@ -30,6 +30,33 @@ interface RecallRow {
 }
 
 const messageNotFound = () => notFound('Message not found')
+
+const HISTORY_BEFORE_SQL = `
+SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
+WHERE x.conversation_id = $1::uuid
+  AND EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = x.conversation_id AND m.user_id = $2::uuid)
+  AND x.seq < $3::int
+ORDER BY x.seq DESC LIMIT $4::int`
+
+const HISTORY_AFTER_SQL = `
+SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
+WHERE x.conversation_id = $1::uuid
+  AND EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = x.conversation_id AND m.user_id = $2::uuid)
+  AND x.seq > $3::int
+ORDER BY x.seq ASC LIMIT $4::int`
+
+/** Messages after each cursor, in the conversations the caller is a member of; conversation id then seq. */
+const SYNC_SQL = `
+SELECT ${MESSAGE_COLUMNS}
+FROM unnest($1::uuid[], $2::int[]) AS cur(conversation_id, after_seq)
+JOIN conversation_members m ON m.conversation_id = cur.conversation_id AND m.user_id = $3::uuid
+CROSS JOIN LATERAL (
+  SELECT * FROM messages y WHERE y.conversation_id = cur.conversation_id AND y.seq > cur.after_seq
+  ORDER BY y.seq LIMIT $4::int
+) x
+JOIN users u ON u.id = x.sender_id
+ORDER BY x.conversation_id, x.seq
+LIMIT $4::int`
 
 /** Sending, history, catch-up sync, read/delivered cursors and recall. */
 export function createMessageService (deps: ConversationsDeps) {
@@ -133,17 +160,10 @@ export function createMessageService (deps: ConversationsDeps) {
     async history (userId: string, conversationId: string, opts: { before?: number, after?: number, limit?: number }): Promise<{ messages: MessageView[], hasMore: boolean }> {
       if (opts.before !== undefined && opts.after !== undefined) throw validation('Give either before or after, not both')
       const limit = opts.limit ?? 50
-      const range = opts.after !== undefined
-        ? Prisma.sql`AND x.seq > ${opts.after}::int ORDER BY x.seq ASC`
-        : opts.before !== undefined
-          ? Prisma.sql`AND x.seq < ${opts.before}::int ORDER BY x.seq DESC`
-          : Prisma.sql`ORDER BY x.seq DESC`
-      const rows = await prisma.$queryRaw<MessageRow[]>`
-        SELECT ${messageColumns} FROM messages x JOIN users u ON u.id = x.sender_id
-        WHERE x.conversation_id = ${conversationId}::uuid
-          AND EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = x.conversation_id AND m.user_id = ${userId}::uuid)
-          ${range}
-        LIMIT ${limit + 1}`
+      // Prepared statements (planned once per connection); "latest" is `before` the largest int.
+      const rows = opts.after !== undefined
+        ? await sql.query<MessageRow>(HISTORY_AFTER_SQL, [conversationId, userId, opts.after, limit + 1], 'history_after')
+        : await sql.query<MessageRow>(HISTORY_BEFORE_SQL, [conversationId, userId, opts.before ?? 2147483647, limit + 1], 'history_before')
       if (rows.length === 0) await assertMember(userId, conversationId)
       return { messages: rows.slice(0, limit).map(toMessage), hasMore: rows.length > limit }
     },
@@ -160,17 +180,7 @@ export function createMessageService (deps: ConversationsDeps) {
         after.set(key, Math.min(seq, after.get(key) ?? seq))
       }
       if (after.size === 0) return { messages: [], hasMore: false }
-      const rows = await prisma.$queryRaw<MessageRow[]>`
-        SELECT ${messageColumns}
-        FROM unnest(${[...after.keys()]}::uuid[], ${[...after.values()]}::int[]) AS cur(conversation_id, after_seq)
-        JOIN conversation_members m ON m.conversation_id = cur.conversation_id AND m.user_id = ${userId}::uuid
-        CROSS JOIN LATERAL (
-          SELECT * FROM messages y WHERE y.conversation_id = cur.conversation_id AND y.seq > cur.after_seq
-          ORDER BY y.seq LIMIT ${limit + 1}
-        ) x
-        JOIN users u ON u.id = x.sender_id
-        ORDER BY x.conversation_id, x.seq
-        LIMIT ${limit + 1}`
+      const rows = await sql.query<MessageRow>(SYNC_SQL, [[...after.keys()], [...after.values()], userId, limit + 1], 'sync')
       return { messages: rows.slice(0, limit).map(toMessage), hasMore: rows.length > limit }
     },
 

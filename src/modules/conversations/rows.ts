@@ -27,6 +27,10 @@ export interface MessageRow {
 export const messageColumns = Prisma.sql`x.id, x.conversation_id, x.seq, x.sender_id, x.client_msg_id, x.type::text AS type,
   x.content, x.created_at, x.recalled_at, u.username, u.display_name, u.avatar_url`
 
+/** The same columns as plain SQL text, for statements sent without Prisma. */
+export const MESSAGE_COLUMNS = `x.id, x.conversation_id, x.seq, x.sender_id, x.client_msg_id, x.type::text AS type,
+  x.content, x.created_at, x.recalled_at, u.username, u.display_name, u.avatar_url`
+
 export function toMessage (r: MessageRow): MessageView {
   return {
     id: r.id,
