@@ -54,6 +54,8 @@ export interface SenderOptions {
  * (two nodes, or two batches of one node) wait for each other instead of deadlocking.
  * The text is fixed (arrays, not one placeholder per message) so it is prepared once per
  * connection. Types travel as text[] (cast per row) to keep the parameter list uniform.
+ * The generic plan assumes ~10 input rows and small tables; `OFFSET 0` keeps the membership
+ * check a per-row primary-key probe instead of a hash join over all of conversation_members.
  */
 const SEND_SQL = `
 WITH input AS (
@@ -67,7 +69,7 @@ WITH input AS (
 ), ok AS (
   SELECT i.*, row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.n) AS k
   FROM input i JOIN target cv ON cv.id = i.conversation_id
-  WHERE EXISTS (SELECT 1 FROM conversation_members s WHERE s.conversation_id = cv.id AND s.user_id = i.sender_id)
+  WHERE EXISTS (SELECT 1 FROM conversation_members s WHERE s.conversation_id = cv.id AND s.user_id = i.sender_id OFFSET 0)
     AND (cv.type = 'group' OR EXISTS (
       SELECT 1 FROM friendships f
       WHERE f.user_id = i.sender_id
