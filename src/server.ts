@@ -15,10 +15,23 @@ try {
 
 const app = await buildApp(config)
 
-// SIGTERM/SIGINT: readiness goes red first, then in-flight work finishes and sockets close.
+/**
+ * Part of SHUTDOWN_TIMEOUT_MS spent draining after a signal: /readyz answers 503 while
+ * sockets and routes keep serving, so a load balancer stops sending new clients here and
+ * sends already in flight finish and are acknowledged on their own connection.
+ */
+const drainMs = Math.min(Math.floor(config.SHUTDOWN_TIMEOUT_MS / 4), 5000)
+
+// SIGTERM/SIGINT: readiness goes red first (drain), then app.close(): sockets are closed as a
+// transport close (clients reconnect elsewhere), their hooks finish, the database closes.
 closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) => {
-  if (err !== undefined) app.log.error({ err }, 'closing after error')
-  else app.log.info({ signal }, 'closing')
+  if (err !== undefined) {
+    app.log.error({ err }, 'closing after error')
+  } else {
+    app.log.info({ signal, drainMs }, 'draining, then closing')
+    app.markDraining()
+    if (signal !== undefined) await new Promise((resolve) => setTimeout(resolve, drainMs))
+  }
   await app.close()
 })
 
