@@ -11,7 +11,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   const service = createConversationsService({
     prisma: app.prisma,
     sql: app.sql,
-    sendConcurrency: app.dbKind === 'postgres' ? Math.max(1, Math.min(4, Math.floor(config.DB_POOL_MAX / 3))) : 1,
+    sendConcurrency: app.dbKind !== 'postgres'
+      ? 1
+      : config.DB_SEND_CONCURRENCY > 0 ? config.DB_SEND_CONCURRENCY : Math.max(1, Math.min(4, Math.floor(config.DB_POOL_MAX / 3))),
     limits: {
       textMaxChars: config.TEXT_MAX_CHARS,
       customMaxBytes: config.CUSTOM_MAX_BYTES,
