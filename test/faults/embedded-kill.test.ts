@@ -12,6 +12,7 @@ t.setTimeout(300_000)
 t.before(ensureBuilt)
 
 t.test('kill -9 during writes on PGlite: acked messages survive the restart', async (t) => {
+  const t0 = Date.now()
   const dataDir = tempDir(t)
   const env = { DATA_DIR: dataDir }
   const first = await startServer(t, env)
@@ -21,21 +22,24 @@ t.test('kill -9 during writes on PGlite: acked messages survive the restart', as
   const sender = sdk(t, first.url, a)
   await within(sender.client.connect(), 20_000, 'connect')
 
-  // 150 messages queued at once: the outbox sends them one after another, so the kill
+  const t1 = Date.now()
+  // 100 messages queued at once: the outbox sends them one after another, so the kill
   // lands in the middle of a stream of writes.
   const sent: Sent[] = []
-  for (let i = 0; i < 150; i++) sent.push(sendTracked(sender, a.id, g, `m${i}`))
-  await until(() => sent.filter((s) => s.ack !== undefined).length >= 30, 60_000, '30 acks before the kill', 5)
+  for (let i = 0; i < 100; i++) sent.push(sendTracked(sender, a.id, g, `m${i}`))
+  await until(() => sent.filter((s) => s.ack !== undefined).length >= 20, 60_000, '20 acks before the kill', 5)
 
   first.proc.kill('SIGKILL')
   const killedAt = (await first.exited).at
   const ackedBeforeKill = sent.filter((s) => s.ackedAt !== undefined && s.ackedAt <= killedAt)
   const pendingAtKill = sent.filter((s) => s.ack === undefined)
-  t.ok(ackedBeforeKill.length >= 30, `${ackedBeforeKill.length} acked before the kill`)
+  t.ok(ackedBeforeKill.length >= 20, `${ackedBeforeKill.length} acked before the kill`)
   t.ok(pendingAtKill.length > 0, `${pendingAtKill.length} not yet acked at the kill`)
 
   await delay(200)
+  const t2 = Date.now()
   const second = await startServer(t, env, { port: first.port })
+  t.comment(`ms: first start + setup ${t1 - t0}, stream until kill ${t2 - t1}, restart ${Date.now() - t2}`)
 
   // Everything acked before the kill is in the restarted server's history.
   const stored = await history(second.url, a, g)
