@@ -125,6 +125,8 @@ export default fp(async (app) => {
   const { config } = app
   const trustProxy = config.TRUST_PROXY
   const connectionsPerIp = new Map<string, number>()
+  /** Set at shutdown: no new sockets, so the HTTP server can close once the last one is gone. */
+  let closing = false
 
   const io = new Server(app.server, {
     path: '/socket.io',
@@ -135,6 +137,10 @@ export default fp(async (app) => {
     cors: { origin: (origin, cb) => { cb(null, origin === undefined || originAllowed(origin, config.allowedOrigins)) } },
     // Cross-site WebSocket hijacking: a browser always sends Origin; only same-origin or allowlisted pass.
     allowRequest: (req, cb) => {
+      if (closing) {
+        cb('Server shutting down', false)
+        return
+      }
       const origin = req.headers.origin
       if (origin !== undefined && !sameOrigin(req, origin, trustProxy) && !originAllowed(origin, config.allowedOrigins)) {
         cb('Origin not allowed', false)
@@ -164,6 +170,16 @@ export default fp(async (app) => {
   if (config.REDIS_URL !== undefined) {
     pub = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: true })
     sub = pub.duplicate()
+    // The Redis adapter publishes without handling a failure; while Redis is down each emit's
+    // rejected publish would be an unhandled rejection, which ends the process. Observe every
+    // publish (callers that await one still get its rejection); missed live events are what
+    // `sync` recovers.
+    const publish = pub.publish.bind(pub)
+    pub.publish = ((...args: Parameters<typeof publish>) => {
+      const p = publish(...args)
+      p.catch((err: unknown) => { app.log.warn({ err: (err as Error).message }, 'redis publish failed (clients catch up with sync)') })
+      return p
+    }) as typeof pub.publish
     // Connection errors are retried by ioredis; readiness reports them.
     pub.on('error', (err) => { app.log.warn({ err: err.message }, 'redis (pub) error') })
     sub.on('error', (err) => { app.log.warn({ err: err.message }, 'redis (sub) error') })
@@ -250,6 +266,11 @@ export default fp(async (app) => {
   })
 
   io.on('connection', (socket: Socket) => {
+    // A handshake that was under way when shutdown began: reconnect elsewhere.
+    if (closing) {
+      socket.conn.close()
+      return
+    }
     const userId = socket.data.userId as string
     const ctx: SocketContext = { userId, socketId: socket.id, emit: (event, payload) => socket.emit(event, payload) }
     const bucket = new TokenBucket(config.SOCKET_EVENTS_PER_S * 2, config.SOCKET_EVENTS_PER_S)
@@ -390,8 +411,11 @@ export default fp(async (app) => {
   // On shutdown the transports are closed without a Socket.IO DISCONNECT packet: clients see
   // "transport close" and reconnect (to another node), whereas disconnectSockets() would look
   // like a kick, after which clients must not reconnect. Disconnect hooks finish while the
-  // database and Redis are still open.
+  // database and Redis are still open. New connections are refused from here on: clients
+  // that reconnect at once would otherwise land on this node again and hold the HTTP
+  // server open (it only closes when its last connection has) until the shutdown timeout.
   app.addHook('preClose', async () => {
+    closing = true
     for (const socket of io.sockets.sockets.values()) socket.conn.close()
     const deadline = Date.now() + 2000
     while (io.sockets.sockets.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))

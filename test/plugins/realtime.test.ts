@@ -226,3 +226,23 @@ t.test('closing the app disconnects sockets and waits for their disconnect hooks
   t.same(done, [user.id], 'the hook finished before close returned')
   t.equal(await c.disconnected, 'transport close', 'a shutdown is not a kick: clients reconnect')
 })
+
+// Clients that reconnect at once after the shutdown cut used to land on the closing node
+// again; their open WebSockets kept the HTTP server from closing, and app.close() hung
+// until the process was killed by the shutdown timeout.
+t.test('closing the app with clients that reconnect at once: new sockets are refused and close returns', async (t) => {
+  const { app, url } = await listen(t)
+  const users = await makeUsers(app, 20)
+  const clients = await Promise.all(users.map(async (u) => await connect(t, url, u, { reconnection: true, reconnectionDelay: 1, reconnectionDelayMax: 5, randomizationFactor: 0 })))
+  const refusedAttempts: string[] = []
+  for (const c of clients) c.socket.on('connect_error', (err) => { refusedAttempts.push(err.message) })
+  // A hook slow enough that the clients try to reconnect while the shutdown is under way.
+  app.realtime.onDisconnect(async () => { await sleep(300) })
+  const closed = app.close().then(() => 'closed')
+  const outcome = await Promise.race([closed, sleep(8000).then(() => 'still open after 8 s')])
+  t.equal(outcome, 'closed', 'app.close() returned')
+  t.ok(refusedAttempts.length > 0, `reconnect attempts during the shutdown were refused (${refusedAttempts.length})`)
+  t.ok(clients.every((c) => !c.socket.connected), 'no client is connected to the closed node')
+  t.ok(clients.every((c) => c.socket.active), 'and every client is still trying (it was not kicked)')
+  for (const c of clients) c.socket.disconnect()
+})
