@@ -1,0 +1,330 @@
+import t from 'tap'
+import { randomUUID } from 'node:crypto'
+import { build, listen } from '../helper.js'
+import { hashPassword } from '../../src/lib/password.js'
+import { multipart } from '../modules/uploads/helpers.js'
+import { connect, refused, openSocket, settle, type Client } from '../modules/presence/helpers.js'
+import { listEvents, listRoutes, restErrorProblem, ackErrorProblem, snapshot } from './surface.js'
+import type { App } from '../../src/app.js'
+
+/**
+ * Authorisation matrix: every HTTP route and every socket event, against five roles around
+ * one owner's resources. A route or event without a rule fails the test, so a new one must
+ * be given its rule. For each cell: the expected outcome (allowed, or the error code), a
+ * denied request changes no table, and no reply or event carries a secret the role is not
+ * entitled to.
+ *
+ * The world (fresh for every cell that may write):
+ *   owner    O: owns group G (members O, M, X) and wrote in it (secret text, an uploaded file
+ *              with a secret body, a secret group name); friends with M, X and E; received a
+ *              pending friend request from N; blocked B after B wrote in their direct chat D2.
+ *   member   M: a plain member of G and O's friend.
+ *   nonMember N: a registered user with no tie to O except the request N sent.
+ *   blocked  B: blocked by O; still a member of the old direct conversation D2.
+ *   anonymous: no token.
+ */
+
+type Role = 'owner' | 'member' | 'nonMember' | 'blocked' | 'anonymous'
+const ROLES: Role[] = ['anonymous', 'blocked', 'nonMember', 'member', 'owner']
+const PASSWORD = 'correct horse battery'
+
+interface U { id: string, username: string, token: string, auth: Record<string, string> }
+
+interface World {
+  O: U, M: U, N: U, B: U, X: U, E: U
+  G: string
+  D2: string
+  gMessageId: string
+  uploadId: string
+  requestId: string
+  secrets: { group: string, groupName: string, direct: string, upload: string }
+}
+
+/** Which secrets each role may see. */
+const entitled = (w: World, role: Role): string[] => ({
+  owner: [w.secrets.group, w.secrets.groupName, w.secrets.direct, w.secrets.upload],
+  member: [w.secrets.group, w.secrets.groupName, w.secrets.upload],
+  blocked: [w.secrets.direct],
+  nonMember: [],
+  anonymous: []
+})[role]
+
+const user = (w: World, role: Role): U | undefined => ({ owner: w.O, member: w.M, nonMember: w.N, blocked: w.B, anonymous: undefined })[role]
+
+let hash: Promise<string> | undefined
+let n = 0
+async function makeUser (app: App): Promise<U> {
+  hash ??= hashPassword(PASSWORD, app.config.SCRYPT_LOG_N)
+  const id = randomUUID()
+  const username = `mx${process.pid % 100000}_${++n}_${id.slice(0, 6)}`
+  await app.prisma.user.create({ data: { id, username, displayName: username, passwordHash: await hash } })
+  const token = app.signAccessToken(id)
+  return { id, username, token, auth: { authorization: `Bearer ${token}` } }
+}
+
+async function ok (app: App, opts: { method: string, url: string, headers?: Record<string, string>, payload?: unknown }): Promise<any> {
+  const res = await app.inject(opts as any)
+  if (res.statusCode >= 300) throw new Error(`fixture ${opts.url}: ${res.statusCode} ${res.body}`)
+  return res.body === '' ? undefined : res.json()
+}
+
+async function makeWorld (app: App): Promise<World> {
+  const [O, M, N, B, X, E] = [await makeUser(app), await makeUser(app), await makeUser(app), await makeUser(app), await makeUser(app), await makeUser(app)]
+  const tag = randomUUID().slice(0, 8)
+  const secrets = { group: `SECRET-G-${tag}`, groupName: `SECRETNAME-${tag}`, direct: `SECRET-D2-${tag}`, upload: `SECRET-U-${tag}` }
+  const pairs = [[O, M], [O, X], [O, E], [O, B]] as const
+  await app.prisma.friendship.createMany({ data: pairs.flatMap(([a, b]) => [{ userId: a.id, friendId: b.id }, { userId: b.id, friendId: a.id }]) })
+  const D2 = (await ok(app, { method: 'POST', url: '/api/conversations/direct', headers: O.auth, payload: { userId: B.id } })).id as string
+  await ok(app, { method: 'POST', url: `/api/conversations/${D2}/messages`, headers: B.auth, payload: { clientMsgId: randomUUID(), type: 'text', content: secrets.direct } })
+  await ok(app, { method: 'POST', url: `/api/blocks/${B.id}`, headers: O.auth })
+  const G = (await ok(app, { method: 'POST', url: '/api/groups', headers: O.auth, payload: { name: secrets.groupName, memberIds: [M.id, X.id] } })).id as string
+  const file = multipart([{ filename: 'secret.txt', type: 'text/plain', data: secrets.upload }])
+  const upload = await ok(app, { method: 'POST', url: '/api/uploads', headers: { ...O.auth, ...file.headers }, payload: file.payload })
+  const uploadId = (upload.url as string).split('/').pop()!
+  const gMessageId = (await ok(app, { method: 'POST', url: `/api/conversations/${G}/messages`, headers: O.auth, payload: { clientMsgId: randomUUID(), type: 'text', content: secrets.group } })).id as string
+  await ok(app, { method: 'POST', url: `/api/conversations/${G}/messages`, headers: O.auth, payload: { clientMsgId: randomUUID(), type: 'file', content: upload } })
+  const requestId = (await ok(app, { method: 'POST', url: '/api/friends/requests', headers: N.auth, payload: { toUserId: O.id } })).id as string
+  return { O, M, N, B, X, E, G, D2, gMessageId, uploadId, requestId, secrets }
+}
+
+/** 'allow' = 2xx; otherwise the error code the contract requires. */
+type Outcome = 'allow' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'VALIDATION' | 'CONFLICT'
+type Expect = Record<Role, Outcome>
+
+interface Req { method?: string, url: string, payload?: unknown, headers?: Record<string, string> }
+interface Variant { name: string, request: (w: World, role: Role) => Req, expect: Expect, check?: (body: any, w: World, role: Role) => string | undefined }
+interface Rule {
+  variants: Variant[]
+  /** documents that the route only reads */
+  readOnly?: boolean
+  /** each allowed role needs a world of its own (its action would change another role's outcome) */
+  fresh?: boolean
+}
+
+const all = (o: Outcome): Expect => ({ owner: o, member: o, nonMember: o, blocked: o, anonymous: o })
+const signedIn = (o: Outcome, except: Partial<Expect> = {}): Expect => ({ ...all(o), anonymous: 'UNAUTHORIZED', ...except })
+const ownerMember = (denied: Outcome = 'NOT_FOUND', except: Partial<Expect> = {}): Expect =>
+  ({ owner: 'allow', member: 'allow', nonMember: denied, blocked: denied, anonymous: 'UNAUTHORIZED', ...except })
+const one = (name: string, request: Variant['request'], expect: Expect, check?: Variant['check']): Rule => ({ variants: [{ name, request, expect, check }] })
+const read = (rule: Rule): Rule => ({ ...rule, readOnly: true })
+const me = (w: World, role: Role): U => user(w, role) ?? w.O
+
+const publicGet = (url: string): Rule => read(one(url, () => ({ url }), all('allow')))
+const notIncluding = (ids: (w: World) => string[], who: Role[]) => (body: any, w: World, role: Role): string | undefined => {
+  if (!who.includes(role)) return undefined
+  const text = JSON.stringify(body)
+  const seen = ids(w).filter((id) => text.includes(id))
+  return seen.length > 0 ? `lists ${seen.join(', ')}` : undefined
+}
+
+/** The rules, by `${method} ${route pattern}` as the app reports its routes. */
+const RULES: Record<string, Rule> = {
+  'GET /healthz': publicGet('/healthz'),
+  'GET /readyz': publicGet('/readyz'),
+  'GET /docs': publicGet('/docs'),
+  'GET /docs/': publicGet('/docs/'),
+  'GET /docs/*': publicGet('/docs/static/index.html'),
+  'GET /docs/json': publicGet('/docs/json'),
+  'GET /docs/yaml': publicGet('/docs/yaml'),
+  'GET /docs/static/index.html': publicGet('/docs/static/index.html'),
+  'GET /docs/static/swagger-initializer.js': publicGet('/docs/static/swagger-initializer.js'),
+  // The web page (when dist/web is built): public files.
+  'GET /': publicGet('/'),
+  'GET /*': publicGet('/index.html'),
+  // No origin is allowed in this app: a foreign preflight is not answered as CORS (see cors-origin.test.ts).
+  'OPTIONS *': read(one('CORS preflight from a foreign origin', () => ({ method: 'OPTIONS', url: '/api/users/me', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } }), all('NOT_FOUND'))),
+
+  'POST /api/auth/register': one('anyone may register (a token is ignored)', () => ({ method: 'POST', url: '/api/auth/register', payload: { username: `mxr_${randomUUID().slice(0, 12)}`, password: PASSWORD } }), all('allow')),
+  'POST /api/auth/login': one('with the role\'s own credentials (anonymous: the owner\'s)', (w, role) => ({ method: 'POST', url: '/api/auth/login', payload: { username: me(w, role).username, password: PASSWORD } }), all('allow'),
+    (body, w, role) => body.user.id === me(w, role).id ? undefined : 'logged in as someone else'),
+  'POST /api/auth/refresh': {
+    variants: [{ name: 'a refresh token is a bearer credential of its own user', request: () => ({ method: 'POST', url: '/api/auth/refresh', payload: { refreshToken: 'A'.repeat(43) } }), expect: all('UNAUTHORIZED') }]
+  },
+  'POST /api/auth/logout': one('unknown token: 204 for anyone (documented)', () => ({ method: 'POST', url: '/api/auth/logout', payload: { refreshToken: 'A'.repeat(43) } }), all('allow')),
+  'POST /api/auth/password': one('own password only', (w, role) => ({ method: 'POST', url: '/api/auth/password', payload: { currentPassword: PASSWORD, newPassword: 'another horse battery' }, headers: user(w, role)?.auth }), signedIn('allow')),
+
+  'GET /api/users/me': read(one('self', () => ({ url: '/api/users/me' }), signedIn('allow'), (body, w, role) => body.id === me(w, role).id ? undefined : 'another user')),
+  'PATCH /api/users/me': one('self', () => ({ method: 'PATCH', url: '/api/users/me', payload: { displayName: 'changed' } }), signedIn('allow'), (body, w, role) => body.id === me(w, role).id ? undefined : 'another user'),
+  'GET /api/users': read(one('public search', (w) => ({ url: `/api/users?q=${w.O.username}` }), signedIn('allow'),
+    (body) => JSON.stringify(body).includes('password') ? 'password field' : undefined)),
+  'GET /api/users/:id': read(one('public profile', (w) => ({ url: `/api/users/${w.O.id}` }), signedIn('allow'))),
+
+  'POST /api/uploads': one('own upload', () => {
+    const file = multipart([{ filename: 'a.txt', type: 'text/plain', data: 'hello' }])
+    return { method: 'POST', url: '/api/uploads', payload: file.payload, headers: file.headers }
+  }, signedIn('allow')),
+  'GET /api/uploads/:id': read({
+    variants: [
+      { name: 'file shared in G', request: (w) => ({ url: `/api/uploads/${w.uploadId}` }), expect: ownerMember() },
+      { name: '?token= grants no more than the header', request: (w, role) => ({ url: `/api/uploads/${w.uploadId}${user(w, role) === undefined ? '' : `?token=${user(w, role)!.token}`}`, headers: {} }), expect: ownerMember() }
+    ]
+  }),
+
+  'GET /api/friends': read(one('own friends', () => ({ url: '/api/friends' }), signedIn('allow'), notIncluding((w) => [w.O.id], ['nonMember', 'blocked']))),
+  'GET /api/friends/requests': read({
+    variants: [
+      { name: 'incoming', request: () => ({ url: '/api/friends/requests?direction=incoming' }), expect: signedIn('allow'), check: notIncluding((w) => [w.requestId], ['member', 'blocked', 'nonMember']) },
+      { name: 'outgoing', request: () => ({ url: '/api/friends/requests?direction=outgoing' }), expect: signedIn('allow'), check: notIncluding((w) => [w.requestId], ['member', 'blocked', 'owner']) }
+    ]
+  }),
+  'POST /api/friends/requests': one('to the owner', (w) => ({ method: 'POST', url: '/api/friends/requests', payload: { toUserId: w.O.id } }),
+    { owner: 'VALIDATION', member: 'CONFLICT', nonMember: 'CONFLICT', blocked: 'FORBIDDEN', anonymous: 'UNAUTHORIZED' }),
+  'POST /api/friends/requests/:id/accept': one('N -> O request: only its recipient', (w) => ({ method: 'POST', url: `/api/friends/requests/${w.requestId}/accept` }),
+    { owner: 'allow', member: 'NOT_FOUND', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND', anonymous: 'UNAUTHORIZED' }),
+  'POST /api/friends/requests/:id/decline': one('N -> O request: only its recipient', (w) => ({ method: 'POST', url: `/api/friends/requests/${w.requestId}/decline` }),
+    { owner: 'allow', member: 'NOT_FOUND', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND', anonymous: 'UNAUTHORIZED' }),
+  'DELETE /api/friends/requests/:id': one('N -> O request: only its sender', (w) => ({ method: 'DELETE', url: `/api/friends/requests/${w.requestId}` }),
+    { owner: 'NOT_FOUND', member: 'NOT_FOUND', nonMember: 'allow', blocked: 'NOT_FOUND', anonymous: 'UNAUTHORIZED' }),
+  // The contract's relation has `blockedBy`: the blocked user may learn of the block here (by design).
+  'GET /api/friends/:userId': read(one('relation to the owner, from the caller\'s side', (w) => ({ url: `/api/friends/${w.O.id}` }), signedIn('allow'),
+    (body, _w, role) => body.isFriend !== (role === 'member') ? `isFriend ${String(body.isFriend)}` : undefined)),
+  'DELETE /api/friends/:userId': one('unfriend the owner', (w) => ({ method: 'DELETE', url: `/api/friends/${w.O.id}` }),
+    signedIn('NOT_FOUND', { member: 'allow' })),
+  'POST /api/blocks/:userId': one('block the owner (anyone may block anyone)', (w) => ({ method: 'POST', url: `/api/blocks/${w.O.id}` }), signedIn('allow', { owner: 'VALIDATION' })),
+  'DELETE /api/blocks/:userId': one('lift the owner\'s block on B: only the owner can', (w) => ({ method: 'DELETE', url: `/api/blocks/${w.B.id}` }),
+    signedIn('NOT_FOUND', { owner: 'allow' })),
+  'GET /api/blocks': read(one('own blocks', () => ({ url: '/api/blocks' }), signedIn('allow'), notIncluding((w) => [w.O.id, w.B.id], ['member', 'nonMember', 'blocked']))),
+
+  'GET /api/conversations': read(one('own conversations', () => ({ url: '/api/conversations' }), signedIn('allow'), notIncluding((w) => [w.G], ['nonMember', 'blocked']))),
+  'GET /api/conversations/:id': read(one('group G', (w) => ({ url: `/api/conversations/${w.G}` }), ownerMember())),
+  'POST /api/conversations/direct': one('with the owner', (w) => ({ method: 'POST', url: '/api/conversations/direct', payload: { userId: w.O.id } }),
+    { owner: 'VALIDATION', member: 'allow', nonMember: 'FORBIDDEN', blocked: 'FORBIDDEN', anonymous: 'UNAUTHORIZED' }),
+  'GET /api/conversations/:id/messages': read({
+    variants: [
+      { name: 'group G', request: (w) => ({ url: `/api/conversations/${w.G}/messages` }), expect: ownerMember() },
+      { name: 'direct D2 (O-B, blocked): both ends keep their history', request: (w) => ({ url: `/api/conversations/${w.D2}/messages` }), expect: { owner: 'allow', blocked: 'allow', member: 'NOT_FOUND', nonMember: 'NOT_FOUND', anonymous: 'UNAUTHORIZED' } }
+    ]
+  }),
+  'POST /api/conversations/:id/messages': {
+    variants: [
+      { name: 'group G', request: (w) => ({ method: 'POST', url: `/api/conversations/${w.G}/messages`, payload: { clientMsgId: randomUUID(), type: 'text', content: 'hi' } }), expect: ownerMember() },
+      { name: 'direct D2 after the block: nobody writes', request: (w) => ({ method: 'POST', url: `/api/conversations/${w.D2}/messages`, payload: { clientMsgId: randomUUID(), type: 'text', content: 'hi' } }), expect: { owner: 'FORBIDDEN', blocked: 'FORBIDDEN', member: 'NOT_FOUND', nonMember: 'NOT_FOUND', anonymous: 'UNAUTHORIZED' } }
+    ]
+  },
+  'DELETE /api/conversations/:id/messages/:messageId': one('the owner\'s message in G: only its sender recalls', (w) => ({ method: 'DELETE', url: `/api/conversations/${w.G}/messages/${w.gMessageId}` }),
+    { owner: 'allow', member: 'FORBIDDEN', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND', anonymous: 'UNAUTHORIZED' }),
+  'POST /api/conversations/:id/read': one('group G', (w) => ({ method: 'POST', url: `/api/conversations/${w.G}/read`, payload: { seq: 1 } }), ownerMember()),
+  // Documented policy (src/modules/conversations/README.md): no friendship is needed to add someone to a group; a block is.
+  'POST /api/groups': one('a group with the owner in it', (w) => ({ method: 'POST', url: '/api/groups', payload: { name: 'g', memberIds: [w.O.id] } }),
+    { owner: 'allow', member: 'allow', nonMember: 'allow', blocked: 'FORBIDDEN', anonymous: 'UNAUTHORIZED' }),
+  'POST /api/groups/:id/members': one('add E to G: owner or admin', (w) => ({ method: 'POST', url: `/api/groups/${w.G}/members`, payload: { userIds: [w.E.id] } }),
+    ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
+  'DELETE /api/groups/:id/members/:userId': one('remove X from G: owner or admin', (w) => ({ method: 'DELETE', url: `/api/groups/${w.G}/members/${w.X.id}` }),
+    ownerMember('NOT_FOUND', { member: 'FORBIDDEN' }))
+}
+
+/** 2xx and redirects (the docs) are allowed. */
+const outcomeOf = (status: number, body: any): string => status < 400 ? 'allow' : (body?.error?.code ?? `status ${status}`)
+
+function leaks (text: string, w: World, role: Role): string[] {
+  const mine = entitled(w, role)
+  return Object.values(w.secrets).filter((s) => !mine.includes(s) && text.includes(s))
+}
+
+const PRESENCE = { ignoreColumns: ['last_seen_at'] }
+
+t.test('every route has a rule in the matrix', async (t) => {
+  const app = await build(t)
+  const missing = listRoutes(app).filter((r) => RULES[r.key] === undefined).map((r) => r.key)
+  t.same(missing, [], 'routes without an authorisation rule: add one to RULES')
+})
+
+t.test('HTTP routes x roles: expected outcome, no write when denied, no secret crosses', async (t) => {
+  const app = await build(t)
+  const routes = listRoutes(app).filter((r) => RULES[r.key] !== undefined)
+  let cells = 0
+  for (const route of routes) {
+    const rule = RULES[route.key]!
+    for (const variant of rule.variants) {
+      // Denied cells first, on one world: they are checked to write nothing, so it stays as made.
+      // Allowed cells then share it too (each acts on its own things), unless the rule says `fresh`.
+      const roles = [...ROLES].sort((a, b) => Number(variant.expect[a] === 'allow') - Number(variant.expect[b] === 'allow'))
+      const shared = await makeWorld(app)
+      let sharedUsed = false
+      for (const role of roles) {
+        const allowed = variant.expect[role] === 'allow'
+        const w = rule.fresh !== true || !allowed || !sharedUsed ? shared : await makeWorld(app)
+        if (allowed) sharedUsed = true
+        const req = variant.request(w, role)
+        const headers = { ...(user(w, role)?.auth ?? {}), ...(req.headers ?? {}) }
+        if (req.headers !== undefined && Object.keys(req.headers).length === 0 && role !== 'anonymous') delete headers.authorization
+        const before = allowed ? undefined : await snapshot(app)
+        const res = await app.inject({ method: (req.method ?? 'GET') as 'GET', url: req.url, headers, ...(req.payload === undefined ? {} : { payload: req.payload as any }) })
+        const body = res.headers['content-type']?.toString().startsWith('application/json') === true && res.body !== '' ? res.json() : undefined
+        const got = outcomeOf(res.statusCode, body)
+        const label = `${route.key} [${variant.name}] as ${role}`
+        cells++
+        if (got !== variant.expect[role]) t.fail(`${label}: expected ${variant.expect[role]}, got ${res.statusCode} ${res.body.slice(0, 160)}`)
+        if (res.statusCode >= 400) {
+          const problem = restErrorProblem(res)
+          if (problem !== undefined) t.fail(`${label}: ${problem}`)
+          if (before === undefined || JSON.stringify(await snapshot(app)) !== JSON.stringify(before)) t.fail(`${label}: denied but a table changed`)
+        }
+        const leaked = leaks(res.body, w, role)
+        if (leaked.length > 0) t.fail(`${label}: leaked ${leaked.join(', ')}`)
+        const problem = res.statusCode < 300 && body !== undefined ? variant.check?.(body, w, role) : undefined
+        if (problem !== undefined) t.fail(`${label}: ${problem}`)
+      }
+    }
+  }
+  t.ok(cells >= routes.length * ROLES.length, `${cells} cells checked`)
+})
+
+/** Socket rules: payload by role and expected outcome (anonymous cannot connect at all). */
+interface EventRule { name: string, payload: (w: World, role: Role, fresh: () => string) => unknown, expect: Record<Exclude<Role, 'anonymous'>, Outcome> }
+const EVENT_RULES: Record<string, EventRule[]> = {
+  'auth:refresh': [{ name: 'own fresh token', payload: (_w, _role, fresh) => ({ token: fresh() }), expect: { owner: 'allow', member: 'allow', nonMember: 'allow', blocked: 'allow' } },
+    { name: 'the owner\'s token on another user\'s socket', payload: (w) => ({ token: w.O.token }), expect: { owner: 'allow', member: 'UNAUTHORIZED', nonMember: 'UNAUTHORIZED', blocked: 'UNAUTHORIZED' } }],
+  typing: [{ name: 'in G', payload: (w) => ({ conversationId: w.G, typing: true }), expect: { owner: 'allow', member: 'allow', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } }],
+  signal: [{ name: 'to the owner', payload: (w) => ({ toUserId: w.O.id, name: 'call', payload: { sdp: 'x' } }), expect: { owner: 'VALIDATION', member: 'allow', nonMember: 'FORBIDDEN', blocked: 'FORBIDDEN' } }],
+  'message:send': [
+    { name: 'into G', payload: (w) => ({ conversationId: w.G, clientMsgId: randomUUID(), type: 'text', content: 'hello' }), expect: { owner: 'allow', member: 'allow', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } },
+    { name: 'toUserId owner', payload: (w) => ({ toUserId: w.O.id, clientMsgId: randomUUID(), type: 'text', content: 'hello' }), expect: { owner: 'VALIDATION', member: 'allow', nonMember: 'FORBIDDEN', blocked: 'FORBIDDEN' } },
+    { name: 'into D2 after the block', payload: (w) => ({ conversationId: w.D2, clientMsgId: randomUUID(), type: 'text', content: 'hello' }), expect: { owner: 'FORBIDDEN', member: 'NOT_FOUND', nonMember: 'NOT_FOUND', blocked: 'FORBIDDEN' } }
+  ],
+  'message:read': [{ name: 'G', payload: (w) => ({ conversationId: w.G, seq: 1 }), expect: { owner: 'allow', member: 'allow', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } }],
+  'message:delivered': [{ name: 'G', payload: (w) => ({ conversationId: w.G, seq: 1 }), expect: { owner: 'allow', member: 'allow', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } }],
+  sync: [{ name: 'cursors of G and D2', payload: (w) => ({ cursors: { [w.G]: 0, [w.D2]: 0 } }), expect: { owner: 'allow', member: 'allow', nonMember: 'allow', blocked: 'allow' } }],
+  // last: it changes the message the others were tested against
+  'message:recall': [{ name: 'the owner\'s message in G', payload: (w) => ({ messageId: w.gMessageId }), expect: { owner: 'allow', member: 'FORBIDDEN', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } }]
+}
+
+t.test('every socket event has a rule in the matrix', async (t) => {
+  const app = await build(t)
+  t.same(listEvents(app).filter((e) => EVENT_RULES[e] === undefined), [], 'events without an authorisation rule: add one to EVENT_RULES')
+})
+
+t.test('socket events x roles: expected ack, no write when denied, no secret reaches another role\'s socket', async (t) => {
+  const { app, url } = await listen(t)
+  const w = await makeWorld(app)
+  t.equal(await refused(openSocket(t, url, undefined)), 'UNAUTHORIZED', 'anonymous: the handshake is refused, so no event is ever handled')
+  const sockets: Record<string, Client> = {}
+  for (const role of ROLES.filter((r) => r !== 'anonymous')) sockets[role] = await connect(t, url, { accessToken: user(w, role)!.token })
+  const order = listEvents(app).sort((a, b) => (a === 'message:recall' ? 1 : 0) - (b === 'message:recall' ? 1 : 0))
+  for (const event of order) {
+    for (const rule of EVENT_RULES[event] ?? []) {
+      for (const role of ['blocked', 'nonMember', 'member', 'owner'] as const) {
+        const before = await snapshot(app, PRESENCE)
+        const ack = await sockets[role]!.call(event, rule.payload(w, role, () => app.signAccessToken(user(w, role)!.id)))
+        const got = ack?.ok === true ? 'allow' : ack?.error?.code
+        const label = `${event} [${rule.name}] as ${role}`
+        if (got !== rule.expect[role]) t.fail(`${label}: expected ${rule.expect[role]}, got ${JSON.stringify(ack).slice(0, 160)}`)
+        if (ack?.ok !== true) {
+          const problem = ackErrorProblem(ack)
+          if (problem !== undefined) t.fail(`${label}: ${problem}`)
+          if (JSON.stringify(await snapshot(app, PRESENCE)) !== JSON.stringify(before)) t.fail(`${label}: denied but a table changed`)
+        }
+        const leaked = leaks(JSON.stringify(ack), w, role)
+        if (leaked.length > 0) t.fail(`${label}: ack leaked ${leaked.join(', ')}`)
+      }
+    }
+  }
+  await settle(300)
+  for (const role of ['blocked', 'nonMember', 'member', 'owner'] as const) {
+    const leaked = leaks(JSON.stringify(sockets[role]!.events), w, role)
+    t.same(leaked, [], `${role}'s socket received no secret it may not see (${sockets[role]!.events.length} events)`)
+  }
+  const typingSeen = (role: Role) => sockets[role]!.of('typing').filter((p: any) => p.conversationId === w.G).length
+  t.equal(typingSeen('nonMember') + typingSeen('blocked'), 0, 'typing in G reached no outsider')
+  t.ok(sockets.member!.of('message:new').some((p: any) => p.conversationId === w.G), 'the member did receive G\'s messages (the matrix is live)')
+})

