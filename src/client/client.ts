@@ -20,6 +20,12 @@ export interface ClientOptions extends RestOptions {
   transports?: Array<'websocket' | 'polling' | 'webtransport'>
   /** Page size of catch-up `sync` requests (default: the server's). */
   syncLimit?: number
+  /**
+   * A live message that skips seqs (say 5 after 3) means 4 is late or was lost on its way
+   * (a node or Redis failed between the commit and the fan-out). If the gap is still open
+   * after this long, the SDK fetches it with `sync` (default 2 s; 0 turns it off).
+   */
+  gapRepairMs?: number
 }
 
 const SERVER_EVENTS: ReadonlyArray<keyof ServerEvents> = [
@@ -64,6 +70,8 @@ export class Client extends RestClient {
   readonly sendTimeoutMs: number
   readonly backoff: BackoffOptions
   private readonly syncLimit: number | undefined
+  private readonly gapRepairMs: number
+  private readonly gapTimers = new Map<string, ReturnType<typeof setTimeout>>()
 
   constructor (opts: ClientOptions) {
     super(opts)
@@ -71,6 +79,7 @@ export class Client extends RestClient {
     this.sendTimeoutMs = opts.sendTimeoutMs ?? 30_000
     this.backoff = { baseMs: opts.reconnect?.baseMs ?? 500, maxMs: opts.reconnect?.maxMs ?? 10_000 }
     this.syncLimit = opts.syncLimit
+    this.gapRepairMs = opts.gapRepairMs ?? 2000
     this.socket = io(this.url === '' ? undefined as unknown as string : this.url, {
       path: '/socket.io',
       autoConnect: false,
@@ -160,6 +169,8 @@ export class Client extends RestClient {
     this.wanted = false
     this.expiring = false
     clearTimeout(this.retryTimer)
+    for (const timer of this.gapTimers.values()) clearTimeout(timer)
+    this.gapTimers.clear()
     this.typingState.clear()
     this.socket.disconnect()
     this.setStatus('offline')
@@ -409,7 +420,28 @@ export class Client extends RestClient {
       this.held.push(m)
       return
     }
-    if (this.cursors.accept(m)) this.emit('message:new', m)
+    if (this.cursors.accept(m)) {
+      this.emit('message:new', m)
+      this.watchGap(m.conversationId)
+    }
+  }
+
+  /** Fetches a gap in a conversation's seqs that live delivery has not filled in time. */
+  private watchGap (conversationId: string): void {
+    if (this.gapRepairMs <= 0 || this.gapTimers.has(conversationId) || !this.cursors.hasGap(conversationId)) return
+    const position = this.cursors.position(conversationId)
+    this.gapTimers.set(conversationId, setTimeout(() => {
+      this.gapTimers.delete(conversationId)
+      if (!this.cursors.hasGap(conversationId)) return
+      // Still moving (messages racing each other): look again later.
+      if (this.cursors.position(conversationId) !== position) { this.watchGap(conversationId); return }
+      // A full catch-up is running, or will run on reconnect.
+      if (this.held !== undefined || !this.socket.connected) return
+      this.syncChunk([conversationId], this.syncRun).then(
+        () => { this.watchGap(conversationId) },
+        (err: unknown) => { this.emit('error', err instanceof Error ? err : new Error(String(err))) }
+      )
+    }, this.gapRepairMs))
   }
 
   /**

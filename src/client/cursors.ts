@@ -46,6 +46,16 @@ export class Cursors {
     return fresh
   }
 
+  /** Some seq above the position was seen, so the ones between are missing (for now). */
+  hasGap (conversationId: string): boolean {
+    return (this.tracks.get(conversationId)?.ahead.size ?? 0) > 0
+  }
+
+  /** Every seq up to this one was seen. */
+  position (conversationId: string): number | undefined {
+    return this.tracks.get(conversationId)?.upTo
+  }
+
   get size (): number { return this.tracks.size }
 
   /** The positions to send with `sync` (and to persist). */

@@ -133,3 +133,29 @@ t.test('cursors: out-of-order arrivals are delivered once; sync closes gaps', as
   t.equal(c.accept({ conversationId: 'd', seq: 10 }), false)
   t.equal(c.accept({ conversationId: 'd', seq: 11 }), true)
 })
+
+t.test('a live message lost on its way (gap in seqs) is fetched with sync while the socket stays up', async (t) => {
+  const srv = await server(t)
+  const [a, b] = [await registerUser(srv.app), await registerUser(srv.app)]
+  const conversationId = await group(srv.app, a, [b])
+  const cb = clientFor(t, srv, b, { gapRepairMs: 300 })
+  const got = record(cb)
+  await cb.connect()
+  await post(srv.app, a, conversationId, 'one')
+  await until(() => got.length === 1, 15_000, 'seq 1 live')
+
+  // Seq 2 is committed but its fan-out never happens (what a node dying between the commit
+  // and the emit, or a Redis outage, leaves behind): the row is written without a publish.
+  await srv.app.sql.query(`WITH c AS (UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1::uuid RETURNING last_seq)
+    INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, type, content)
+    SELECT $2::uuid, $1::uuid, c.last_seq, $3::uuid, $4, 'text', '"two"'::jsonb FROM c`, [conversationId, crypto.randomUUID(), a.id, crypto.randomUUID()])
+  await post(srv.app, a, conversationId, 'three')
+
+  await until(() => got.length === 3, 15_000, 'the lost seq 2 fetched')
+  t.same(got.map((m) => m.seq), [1, 3, 2], 'seq 3 live, then the missing seq 2 from sync')
+  t.same(got.map((m) => m.content), ['one', 'three', 'two'])
+  t.same(cb.getCursors(), { [conversationId]: 3 }, 'the cursor moved over the closed gap')
+  t.ok(cb.socket.connected, 'without a reconnect')
+  await delay(700)
+  t.equal(got.length, 3, 'nothing delivered twice')
+})
