@@ -48,7 +48,9 @@ export const ConfigSchema = Type.Object({
   UPLOAD_MAX_BYTES: Int(10 * 1024 * 1024, 1),
   UPLOAD_MIME_ALLOWLIST: Type.String({ default: 'image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,application/zip' }),
   UPLOAD_DIR: Type.Optional(Type.String({ minLength: 1 })),
-  SHUTDOWN_TIMEOUT_MS: Int(10_000, 100)
+  SHUTDOWN_TIMEOUT_MS: Int(10_000, 100),
+  /** On a signal, how long /readyz is red while everything still serves, before sockets close (capped at half of SHUTDOWN_TIMEOUT_MS). */
+  SHUTDOWN_DRAIN_MS: Int(2000, 0, 600_000)
 })
 
 export type RawConfig = Static<typeof ConfigSchema>

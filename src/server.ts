@@ -16,11 +16,11 @@ try {
 const app = await buildApp(config)
 
 /**
- * Part of SHUTDOWN_TIMEOUT_MS spent draining after a signal: /readyz answers 503 while
+ * SHUTDOWN_DRAIN_MS (part of SHUTDOWN_TIMEOUT_MS) spent draining after a signal: /readyz answers 503 while
  * sockets and routes keep serving, so a load balancer stops sending new clients here and
  * sends already in flight finish and are acknowledged on their own connection.
  */
-const drainMs = Math.min(Math.floor(config.SHUTDOWN_TIMEOUT_MS / 4), 5000)
+const drainMs = Math.min(config.SHUTDOWN_DRAIN_MS, Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2))
 
 // SIGTERM/SIGINT: readiness goes red first (drain), then app.close(): sockets are closed as a
 // transport close (clients reconnect elsewhere), their hooks finish, the database closes.

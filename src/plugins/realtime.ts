@@ -27,6 +27,8 @@ import { issuedAtMs } from './auth.js'
 
 /** Time a client has, after `auth:expired`, to send `auth:refresh` before the cut. */
 export const AUTH_EXPIRY_GRACE_MS = 3000
+/** At shutdown, how long event handlers under way may take to finish before sockets close. */
+const INFLIGHT_WAIT_MS = 3000
 /** setTimeout fires at once beyond this; longer waits are re-armed in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1
 
@@ -191,6 +193,8 @@ export default fp(async (app) => {
   const disconnectHooks: Array<(ctx: SocketContext) => Promise<void> | void> = []
   const stats = { unknownEvents: 0, rateLimited: 0, handlerErrors: 0 }
   const sessions = new Map<string, Session>()
+  /** Event handlers running; shutdown lets them finish and ack before closing their sockets. */
+  const inflight = new Set<Promise<void>>()
   /** Hook runs in flight; shutdown waits for them (presence writes lastSeenAt in one). */
   const pending = new Set<Promise<void>>()
 
@@ -308,7 +312,7 @@ export default fp(async (app) => {
         return
       }
       // Through a promise, so a handler that throws synchronously is answered like one that rejects.
-      Promise.resolve().then(async () => await entry.def.handler(ctx, payload)).then(
+      const run = Promise.resolve().then(async () => await entry.def.handler(ctx, payload)).then(
         (data) => { reply({ ok: true, data: data ?? {} }) },
         (err: unknown) => {
           if (!(err instanceof AppError)) {
@@ -318,6 +322,8 @@ export default fp(async (app) => {
           reply({ ok: false, error: toErrorBody(err) })
         }
       )
+      inflight.add(run)
+      void run.finally(() => { inflight.delete(run) })
     })
 
     const connected = track(runHooks(connectHooks, ctx))
@@ -416,6 +422,12 @@ export default fp(async (app) => {
   // server open (it only closes when its last connection has) until the shutdown timeout.
   app.addHook('preClose', async () => {
     closing = true
+    // Sends under way get their ack on their own connection (bounded: a client that keeps
+    // sending cannot hold the shutdown).
+    const handlersDeadline = Date.now() + INFLIGHT_WAIT_MS
+    while (inflight.size > 0 && Date.now() < handlersDeadline) {
+      await Promise.race([Promise.allSettled([...inflight]), new Promise((resolve) => setTimeout(resolve, 50))])
+    }
     for (const socket of io.sockets.sockets.values()) socket.conn.close()
     const deadline = Date.now() + 2000
     while (io.sockets.sockets.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
