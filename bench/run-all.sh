@@ -6,7 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-1}; shift || true
 only=("$@")
-out=bench/results
+out=${BENCH_OUT:-bench/results}
 mkdir -p "$out"
 
 bench () { # bench <name> <args...>
@@ -20,11 +20,11 @@ bench () { # bench <name> <args...>
   done
 }
 
-bench one-to-one-max     one-to-one --find-max --baseline --rate 100 --step 1.5 --duration 10 --drain 5
+bench one-to-one-max     one-to-one --find-max --baseline --rate 1000 --step 1.5 --duration 10 --drain 5
 bench one-to-one-2000    one-to-one --rate 2000 --duration 20
 bench connections        connections --users 10000 --baseline --duration 10
 bench reconnect-storm    reconnect-storm --users 5000
 bench reconnect-storm-kill reconnect-storm --users 5000 --restart kill
 bench history            history --messages 1000000 --rate 100 --duration 20
 bench group              group --rate 20 --duration 20 --baseline
-bench one-to-one-pglite  one-to-one --db pglite --find-max --rate 25 --step 1.5 --duration 10 --drain 5
+bench one-to-one-pglite  one-to-one --db pglite --find-max --rate 200 --step 1.5 --duration 10 --drain 5
