@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify'
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import cors from '@fastify/cors'
 import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
@@ -66,7 +66,12 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     ajv: { customOptions: { removeAdditional: false } },
-    forceCloseConnections: true
+    forceCloseConnections: true,
+    // Errors raised before routing (a bad percent-encoding, a path parameter over the length
+    // limit) get the contract's body too, not Fastify's own.
+    frameworkErrors: (err, _request, reply) => {
+      void (reply as FastifyReply).status(400).send({ error: { code: 'VALIDATION', message: err.message } })
+    }
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.setValidatorCompiler(TypeBoxValidatorCompiler)
 
@@ -75,7 +80,10 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(cors, {
     origin: (origin, cb) => { cb(null, origin === undefined || originAllowed(origin, config.allowedOrigins)) },
     credentials: false,
-    exposedHeaders: ['x-next-cursor']
+    exposedHeaders: ['x-next-cursor'],
+    // An OPTIONS request that is not a complete preflight falls through to the routes (a
+    // contract-shaped 404) instead of @fastify/cors's plain-text 400.
+    strictPreflight: false
   })
   await app.register(docsPlugin)
   await app.register(dbPlugin, { database: opts.database })

@@ -14,7 +14,11 @@ export interface ClientOptions extends RestOptions {
   ackTimeoutMs?: number
   /** Overall limit for `send`, retries included (default 30 s); then it rejects with TIMEOUT. */
   sendTimeoutMs?: number
-  /** Reconnect backoff: exponential from baseMs up to maxMs, with jitter (default 500 ms .. 10 s). */
+  /**
+   * Reconnect backoff: exponential from baseMs up to maxMs, with jitter (default 500 ms .. 5 s,
+   * socket.io-client's own range). A longer cap leaves clients asleep for long after a
+   * restarted server is back (the 5,000-client storm benchmark); jitter spreads them out.
+   */
   reconnect?: Partial<BackoffOptions>
   /** Engine.IO transports (default websocket first, then polling). */
   transports?: Array<'websocket' | 'polling' | 'webtransport'>
@@ -77,7 +81,7 @@ export class Client extends RestClient {
     super(opts)
     this.ackTimeoutMs = opts.ackTimeoutMs ?? 10_000
     this.sendTimeoutMs = opts.sendTimeoutMs ?? 30_000
-    this.backoff = { baseMs: opts.reconnect?.baseMs ?? 500, maxMs: opts.reconnect?.maxMs ?? 10_000 }
+    this.backoff = { baseMs: opts.reconnect?.baseMs ?? 500, maxMs: opts.reconnect?.maxMs ?? 5000 }
     this.syncLimit = opts.syncLimit
     this.gapRepairMs = opts.gapRepairMs ?? 2000
     this.socket = io(this.url === '' ? undefined as unknown as string : this.url, {

@@ -13,18 +13,42 @@ function charCount (s: string): number {
   return n
 }
 
+/** Deepest nesting of arrays/objects accepted in content (deeper input would exhaust the stack in JSON handling). */
+export const CONTENT_MAX_DEPTH = 64
+
+/** A UTF-16 surrogate without its partner: not valid Unicode, and PostgreSQL refuses it in jsonb. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
 /** Checks `content` against its message type; throws VALIDATION with the reason. */
 export function checkContent (type: MessageType, content: unknown, limits: ContentLimits): void {
+  // First, iteratively: the shape checks below recurse (JSON.stringify), so depth is bounded before them.
+  checkValues(content)
   checkShape(type, content, limits)
-  // PostgreSQL's jsonb cannot store the NUL character
-  if (hasNul(content)) throw validation('content: must not contain NUL characters')
 }
 
-function hasNul (value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\0')
-  if (typeof value !== 'object' || value === null) return false
-  if (Array.isArray(value)) return value.some(hasNul)
-  return Object.entries(value).some(([k, v]) => k.includes('\0') || hasNul(v))
+function checkString (s: string): void {
+  // PostgreSQL's jsonb cannot store the NUL character
+  if (s.includes('\0')) throw validation('content: must not contain NUL characters')
+  if (LONE_SURROGATE.test(s)) throw validation('content: strings must be well-formed Unicode (a lone surrogate was found)')
+}
+
+/** Every string and key of `content` (without recursion): depth, NUL, lone surrogates. */
+function checkValues (content: unknown): void {
+  const stack: Array<{ value: unknown, depth: number }> = [{ value: content, depth: 0 }]
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const { value, depth } = item
+    if (typeof value === 'string') { checkString(value); continue }
+    if (typeof value !== 'object' || value === null) continue
+    if (depth >= CONTENT_MAX_DEPTH) throw validation(`content: nested deeper than ${CONTENT_MAX_DEPTH} levels`)
+    if (Array.isArray(value)) {
+      for (const v of value) stack.push({ value: v, depth: depth + 1 })
+      continue
+    }
+    for (const [k, v] of Object.entries(value)) {
+      checkString(k)
+      stack.push({ value: v, depth: depth + 1 })
+    }
+  }
 }
 
 function checkShape (type: MessageType, content: unknown, limits: ContentLimits): void {

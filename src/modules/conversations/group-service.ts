@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Prisma } from '../../generated/prisma/client.js'
+import { isForeignKeyViolation } from '../../db/errors.js'
 import { conflict, Errors, forbidden, notFound, validation } from '../../lib/errors.js'
 import type { ConversationService } from './conversation-service.js'
 import type { ConversationsDeps } from './deps.js'
@@ -47,18 +48,24 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
       const others = [...new Set(input.memberIds.map((id) => id.toLowerCase()))].filter((id) => id !== ownerId)
       if (others.length + 1 > limits.groupMaxMembers) throw validation(`A group has at most ${limits.groupMaxMembers} members`)
       const id = randomUUID()
-      await prisma.$transaction(async (tx) => {
-        if (others.length > 0) await checkAddable(tx, ownerId, others)
-        await tx.conversation.create({
-          data: {
-            id,
-            type: 'group',
-            name: input.name.trim(),
-            ownerId,
-            members: { create: [{ userId: ownerId, role: 'owner' }, ...others.map((userId) => ({ userId, role: 'member' as const }))] }
-          }
+      try {
+        await prisma.$transaction(async (tx) => {
+          if (others.length > 0) await checkAddable(tx, ownerId, others)
+          await tx.conversation.create({
+            data: {
+              id,
+              type: 'group',
+              name: input.name.trim(),
+              ownerId,
+              members: { create: [{ userId: ownerId, role: 'owner' }, ...others.map((userId) => ({ userId, role: 'member' as const }))] }
+            }
+          })
         })
-      })
+      } catch (err) {
+        // The members were checked above, so the missing user is the caller: a deleted account's token.
+        if (isForeignKeyViolation(err)) throw Errors.invalidToken()
+        throw err
+      }
       await conversations.announce(id, [ownerId, ...others])
       return await conversations.view(id, ownerId)
     },

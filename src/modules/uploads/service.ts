@@ -5,7 +5,8 @@ import { basename, join } from 'node:path'
 import { Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { PrismaClient } from '../../generated/prisma/client.js'
-import { payloadTooLarge, validation } from '../../lib/errors.js'
+import { Errors, payloadTooLarge, validation } from '../../lib/errors.js'
+import { isForeignKeyViolation } from '../../db/errors.js'
 import { matchesMagic, SNIFF_BYTES } from './sniff.js'
 
 export interface UploadsOptions {
@@ -92,6 +93,8 @@ export function createUploadsService (prisma: PrismaClient, opts: UploadsOptions
         return { url: uploadUrl(id), name, size: sniffer.size, mime }
       } catch (err) {
         await unlinkQuietly(renamed ? finalPath : tempPath)
+        // uploader_id is the only reference: the caller's account was deleted after its token was issued.
+        if (isForeignKeyViolation(err)) throw Errors.invalidToken()
         throw err
       }
     },

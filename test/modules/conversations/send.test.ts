@@ -132,7 +132,11 @@ t.test('content is validated per type', async (t) => {
     ['text', 'a\u0000b'],
     ['custom', { 'k\u0000': 1 }],
     ['file', { ...file, name: 'a\u0000.png' }],
-    ['video', 'x']
+    ['video', 'x'],
+    // a lone surrogate is not Unicode (PostgreSQL refuses it in jsonb): was a 500
+    ['text', 'a\ud800b'],
+    ['custom', { ['k\udc00']: 1 }],
+    ['custom', { deep: JSON.parse('['.repeat(65) + ']'.repeat(65)) }]
   ]
   for (const [type, content] of bad) {
     const ack = await sa.call('message:send', { conversationId, clientMsgId: randomUUID(), type, content })
@@ -144,6 +148,14 @@ t.test('content is validated per type', async (t) => {
   const rest = await app.inject({ method: 'POST', url: `/api/conversations/${conversationId}/messages`, headers: a.auth, payload: { clientMsgId: randomUUID(), type: 'text', content: 'x'.repeat(11) } })
   t.equal(rest.statusCode, 400)
   t.equal(rest.json().error.code, 'VALIDATION')
+  // Nesting deep enough to exhaust the stack of recursive JSON handling (a 10 KB body): was a 500.
+  const deep = await app.inject({
+    method: 'POST',
+    url: `/api/conversations/${conversationId}/messages`,
+    headers: { ...a.auth, 'content-type': 'application/json' },
+    payload: `{"clientMsgId":"${randomUUID()}","type":"custom","content":{"deep":${'['.repeat(5000)}${']'.repeat(5000)}}}`
+  })
+  t.same([deep.statusCode, deep.json().error.code], [400, 'VALIDATION'], 'content nested 5,000 levels deep')
   t.equal(await messageCount(app, conversationId), good.length)
 })
 
