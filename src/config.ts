@@ -13,6 +13,8 @@ export const ConfigSchema = Type.Object({
   PORT: Int(3000, 0, 65535),
   /** `localhost` listens on both 127.0.0.1 and ::1; containers set 0.0.0.0. */
   HOST: Type.String({ default: 'localhost' }),
+  /** Pending-connection queue of the listening socket (the kernel caps it at net.core.somaxconn). */
+  LISTEN_BACKLOG: Int(4096, 1, 65535),
   DATA_DIR: Type.String({ default: './data', minLength: 1 }),
   /** postgresql://… switches from embedded PGlite to PostgreSQL. */
   /** Where PGlite keeps its files (default DATA_DIR/pglite); `memory://` for a throwaway store. */

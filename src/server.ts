@@ -36,7 +36,10 @@ closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) =>
 })
 
 try {
-  await app.listen({ port: config.PORT, host: config.HOST })
+  // A restart with thousands of clients: they all reconnect within seconds. Node's default
+// backlog (511) overflowed in the reconnect-storm benchmark (the kernel dropped the SYNs and
+// clients waited for TCP's 1 s, 3 s, 7 s retransmits).
+await app.listen({ port: config.PORT, host: config.HOST, backlog: config.LISTEN_BACKLOG })
 } catch (err) {
   app.log.error({ err }, 'failed to start')
   process.exit(1)
