@@ -3,7 +3,7 @@ import multipart from '@fastify/multipart'
 import { createReadStream } from 'node:fs'
 import { Type } from 'typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { notFound, payloadTooLarge, validation } from '../../lib/errors.js'
+import { AppError, notFound, payloadTooLarge, validation } from '../../lib/errors.js'
 import { ErrorSchema } from '../users/schemas.js'
 import { DownloadQuery, UploadIdParams, UploadSchema } from './schemas.js'
 import { createUploadsService } from './service.js'
@@ -41,18 +41,30 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     if (!request.isMultipart()) throw validation('expected a multipart/form-data body with one file')
+    // A body that is not valid multipart fails in the parser, before or while the file
+    // streams: the client's error (VALIDATION), not ours.
+    const malformed = (err: unknown): Error => err instanceof AppError ? err : validation(`malformed multipart body: ${(err as Error).message}`)
     const part = await request.file({
       throwFileSizeLimit: false,
       limits: { fileSize: config.UPLOAD_MAX_BYTES, files: 1, fields: 10, parts: 20 }
-    })
+    }).catch((err: unknown) => { throw malformed(err) })
     if (part === undefined) throw validation('no file in the request')
-    const saved = await uploads.save(request.userId, {
-      name: part.filename,
-      mime: part.mimetype,
-      stream: part.file,
-      truncated: () => part.file.truncated
-    })
-    return await reply.status(201).send(saved)
+    let parseError: Error | undefined
+    part.file.once('error', (err: Error) => { parseError = err })
+    try {
+      const saved = await uploads.save(request.userId, {
+        name: part.filename,
+        mime: part.mimetype,
+        stream: part.file,
+        truncated: () => part.file.truncated
+      })
+      return await reply.status(201).send(saved)
+    } catch (err) {
+      // The parser's error reaches the save through the file stream (destroyed with it).
+      const sourceError = parseError ?? part.file.errored ?? undefined
+      if (sourceError !== undefined && !(err instanceof AppError)) throw malformed(sourceError)
+      throw err
+    }
   })
 
   app.get('/uploads/:id', {

@@ -123,6 +123,26 @@ t.test('no file, a non-multipart body or no token: nothing is stored', async (t)
   t.equal(await uploadRows(app, user.id), 0)
 })
 
+// Found by the REST fuzzer: a body declared multipart that is not (here 'pr') was a 500.
+t.test('malformed multipart bodies are 400 VALIDATION with nothing written', async (t) => {
+  const app = await build(t)
+  const user = await registerUser(app)
+  const boundary = 'zz'
+  const partHead = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`
+  const bodies: Array<[string, string | Buffer]> = [
+    ['two bytes, no boundary', 'pr'],
+    ['a part header that never ends', `--${boundary}\r\nContent-Disposition: form-data; name="file"`],
+    ['a file part without its closing boundary', Buffer.concat([Buffer.from(partHead), SAMPLES.png])],
+    ['garbage after the boundary', `--${boundary}\r\n\u0000\u0001\u0002`]
+  ]
+  for (const [what, payload] of bodies) {
+    const res = await app.inject({ method: 'POST', url: '/api/uploads', headers: { ...user.auth, 'content-type': `multipart/form-data; boundary=${boundary}` }, payload })
+    t.same([res.statusCode, res.json().error?.code], [400, 'VALIDATION'], what)
+  }
+  t.same(filesIn(app.config.UPLOAD_DIR), [], 'no file left behind')
+  t.equal(await uploadRows(app, user.id), 0, 'no row')
+})
+
 t.test('an upload cut off half way leaves no partial file and no row', async (t) => {
   const { app, url } = await listen(t)
   const user = await registerUser(app)
