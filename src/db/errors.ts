@@ -15,3 +15,13 @@ export function isForeignKeyViolation (err: unknown): boolean {
   const kind = ((err as { meta?: { driverAdapterError?: { cause?: { kind?: string } } } } | null)?.meta?.driverAdapterError?.cause?.kind)
   return sqlState(err) === '23503' || kind === 'ForeignKeyConstraintViolation'
 }
+
+/**
+ * A unique violation: SQLSTATE 23505 straight from pg or PGlite, or through Prisma as P2002
+ * (model API) or P2010 with the driver's code (raw).
+ */
+export function isUniqueViolation (err: unknown): boolean {
+  if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') return true
+  const kind = ((err as { meta?: { driverAdapterError?: { cause?: { kind?: string } } } } | null)?.meta?.driverAdapterError?.cause?.kind)
+  return sqlState(err) === '23505' || kind === 'UniqueConstraintViolation'
+}

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
-import { Prisma, type PrismaClient } from '../../generated/prisma/client.js'
+import type { PrismaClient } from '../../generated/prisma/client.js'
+import { isUniqueViolation } from '../../db/errors.js'
 import { Errors, forbidden } from '../../lib/errors.js'
 import { hashPassword, verifyPassword } from '../../lib/password.js'
 import { USERNAME_RE } from '../users/schemas.js'
@@ -15,10 +16,6 @@ export interface AuthServiceOptions {
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex')
 
 export const normalizeUsername = (name: string): string => name.trim().toLowerCase()
-
-function isUniqueViolation (err: unknown): boolean {
-  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002'
-}
 
 /**
  * Accounts and sessions. Access tokens are short-lived JWTs; refresh tokens are opaque

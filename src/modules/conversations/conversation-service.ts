@@ -3,7 +3,8 @@ import { Prisma } from '../../generated/prisma/client.js'
 import { Errors, validation } from '../../lib/errors.js'
 import { createFriendsService } from '../friends/service.js'
 import type { ConversationsDeps } from './deps.js'
-import { isUniqueViolation, toMessage, type ConversationView, type MemberView, type MessageRow } from './rows.js'
+import { isUniqueViolation } from '../../db/errors.js'
+import { toMessage, type ConversationView, type MemberView, type MessageRow } from './rows.js'
 
 export const directKey = (a: string, b: string): string => a < b ? `${a}:${b}` : `${b}:${a}`
 

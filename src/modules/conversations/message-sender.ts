@@ -1,8 +1,8 @@
 import type { SqlClient } from '../../db/drivers.js'
+import { isUniqueViolation } from '../../db/errors.js'
 import { rateLimited } from '../../lib/errors.js'
 import { uuidv7 } from '../../lib/uuid.js'
 import type { MessageType } from './schemas.js'
-import { isUniqueViolation } from './rows.js'
 
 export interface Outgoing { senderId: string, clientMsgId: string, type: MessageType, content: unknown }
 

@@ -56,15 +56,3 @@ export function toNewMessageEvent (m: MessageView): Omit<MessageView, 'recalled'
 export function toAck (m: MessageView): { id: string, conversationId: string, seq: number, clientMsgId: string, createdAt: string } {
   return { id: m.id, conversationId: m.conversationId, seq: m.seq, clientMsgId: m.clientMsgId, createdAt: m.createdAt }
 }
-
-/**
- * A PostgreSQL unique violation: SQLSTATE 23505 straight from pg or PGlite, or through Prisma
- * as P2002 (model API) or P2010 with the driver's code (raw).
- */
-export function isUniqueViolation (err: unknown): boolean {
-  if ((err as { code?: unknown } | null)?.code === '23505') return true
-  if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return false
-  if (err.code === 'P2002') return true
-  const cause = (err.meta as { driverAdapterError?: { cause?: { originalCode?: string, kind?: string } } } | undefined)?.driverAdapterError?.cause
-  return cause?.originalCode === '23505' || cause?.kind === 'UniqueConstraintViolation'
-}

@@ -13,11 +13,6 @@ export function createPresenceService (prisma: PrismaClient) {
       return new Map(rows.map((r) => [r.id, r.lastSeenAt?.toISOString() ?? null]))
     },
 
-    /** Stores when the user went offline; a deleted account is no error. */
-    async markSeen (userId: string, at: Date): Promise<void> {
-      await prisma.user.updateMany({ where: { id: userId }, data: { lastSeenAt: at } })
-    },
-
     /** Members of a conversation (empty when it does not exist). */
     async memberIds (conversationId: string): Promise<string[]> {
       const rows = await prisma.conversationMember.findMany({ where: { conversationId }, select: { userId: true } })
