@@ -49,8 +49,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       limits: { fileSize: config.UPLOAD_MAX_BYTES, files: 1, fields: 10, parts: 20 }
     }).catch((err: unknown) => { throw malformed(err) })
     if (part === undefined) throw validation('no file in the request')
-    let parseError: Error | undefined
-    part.file.once('error', (err: Error) => { parseError = err })
     try {
       const saved = await uploads.save(request.userId, {
         name: part.filename,
@@ -60,9 +58,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       })
       return await reply.status(201).send(saved)
     } catch (err) {
-      // The parser's error reaches the save through the file stream (destroyed with it).
-      const sourceError = parseError ?? part.file.errored ?? undefined
-      if (sourceError !== undefined && !(err instanceof AppError)) throw malformed(sourceError)
+      // The parser's error reaches the save through the file stream, destroyed with it.
+      const parseError = part.file.errored
+      if (parseError !== null && !(err instanceof AppError)) throw malformed(parseError)
       throw err
     }
   })
