@@ -15,6 +15,7 @@ import docsPlugin from './plugins/docs.js'
 import dbPlugin from './plugins/db.js'
 import authPlugin from './plugins/auth.js'
 import realtimePlugin from './plugins/realtime.js'
+import friendsPlugin from './modules/friends/plugin.js'
 import presencePlugin from './modules/presence/plugin.js'
 import signalPlugin from './modules/signal/plugin.js'
 import healthRoutes from './modules/health/routes.js'
@@ -97,6 +98,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
       ? undefined
       : sharedRateLimitStore({ redis, namespace: config.RATE_LIMIT_NAMESPACE, onError: (err) => { app.log.warn({ err }, 'rate limit: Redis failed, counting on this node') } }) as unknown as FastifyRateLimitStoreCtor
   })
+  await app.register(friendsPlugin)
   await app.register(presencePlugin)
   await app.register(signalPlugin)
 

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { Prisma } from '../../generated/prisma/client.js'
 import { Errors, validation } from '../../lib/errors.js'
-import { createFriendsService } from '../friends/service.js'
 import type { ConversationsDeps } from './deps.js'
 import { isUniqueViolation } from '../../db/errors.js'
 import { toMessage, type ConversationView, type MemberView, type MessageRow } from './rows.js'
@@ -56,8 +55,7 @@ const LAST_MESSAGE_JOIN = Prisma.sql`LEFT JOIN messages lm ON lm.conversation_id
 
 /** Conversations, direct get-or-create and group membership. */
 export function createConversationService (deps: ConversationsDeps) {
-  const { prisma, limits, publish, presence } = deps
-  const friends = createFriendsService(prisma)
+  const { prisma, limits, publish, presence, friends } = deps
 
   /** Rows seen by `viewerId` (their cursors and unread count), newest activity first. */
   async function viewerRows (viewerId: string, filter: Prisma.Sql, limit: number): Promise<Row[]> {

@@ -1,5 +1,6 @@
 import type { SqlClient } from '../../db/drivers.js'
 import type { PrismaClient } from '../../generated/prisma/client.js'
+import type { FriendsService } from '../friends/service.js'
 import type { PresenceStatus } from '../presence/plugin.js'
 
 export interface ConversationLimits {
@@ -19,5 +20,7 @@ export interface ConversationsDeps {
   limits: ConversationLimits
   /** Live delivery to every device of each user (any node). */
   publish: (userIds: readonly string[], event: string, payload: unknown) => void
+  /** The app's friends service (friendship and blocks of a pair). */
+  friends: Pick<FriendsService, 'relation'>
   presence: (userIds: readonly string[]) => Promise<Map<string, PresenceStatus>>
 }

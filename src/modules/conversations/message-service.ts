@@ -1,6 +1,5 @@
 import { Prisma } from '../../generated/prisma/client.js'
 import { AppError, conflict, Errors, forbidden, notFound, validation } from '../../lib/errors.js'
-import { createFriendsService } from '../friends/service.js'
 import { checkContent } from './content.js'
 import type { ConversationsDeps } from './deps.js'
 import { createMessageSender } from './message-sender.js'
@@ -60,8 +59,7 @@ LIMIT $4::int`
 
 /** Sending, history, catch-up sync, read/delivered cursors and recall. */
 export function createMessageService (deps: ConversationsDeps) {
-  const { prisma, sql, limits, publish } = deps
-  const friends = createFriendsService(prisma)
+  const { prisma, sql, limits, publish, friends } = deps
   const sender = createMessageSender(sql, { concurrency: deps.sendConcurrency })
 
   async function findByClientMsgId (senderId: string, clientMsgId: string): Promise<MessageView | undefined> {

@@ -21,6 +21,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       recallWindowS: config.RECALL_WINDOW_S
     },
     publish: (userIds, event, payload) => { app.realtime.toUsers(userIds, event, payload) },
+    friends: app.friends,
     presence: async (userIds) => await app.presence.status(userIds)
   })
   registerConversationEvents(app.realtime, service)

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { ErrorSchema } from '../users/schemas.js'
-import { createFriendsService } from './service.js'
 import {
   BlockedUserSchema, BlockSchema, DirectionQuery, FriendRequestSchema, FriendSchema, RelationSchema,
   RequestIdParams, SendRequestBody, UserIdParams
@@ -12,9 +11,7 @@ const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: Erro
 
 /** Friend requests, friendships and blocks. Events go to user rooms after each commit. */
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  const friends = createFriendsService(app.prisma, {
-    publish: (userId, event, payload) => { app.realtime.toUser(userId, event, payload) }
-  })
+  const { friends } = app
 
   app.post('/friends/requests', {
     onRequest: [app.authenticate],

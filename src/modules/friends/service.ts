@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js'
+import { isForeignKeyViolation, isUniqueViolation } from '../../db/errors.js'
 import { conflict, Errors, notFound, validation } from '../../lib/errors.js'
 import type { PublicUser } from '../users/schemas.js'
 import { publicUserSelect, toPublicUser } from '../users/service.js'
@@ -10,7 +11,7 @@ export interface Relation { isFriend: boolean, since?: string, blocked: boolean,
 /** Live delivery to every device of a user; a plain function so the service stays socket-free. */
 export type Publish = (userId: string, event: string, payload: unknown) => void
 
-export interface FriendsOptions { publish?: Publish }
+export interface FriendsOptions { publish: Publish }
 
 export interface Friend { user: PublicUser, since: string }
 export interface BlockView { userId: string, createdAt: string }
@@ -35,15 +36,6 @@ function toRequest (row: RequestRow): FriendRequestView {
   }
 }
 
-/** Prisma reports constraint violations as P2002/P2003, or through the driver adapter's cause. */
-function violation (err: unknown): 'unique' | 'foreign-key' | undefined {
-  if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return undefined
-  const cause = (err.meta as { driverAdapterError?: { cause?: { originalCode?: string, kind?: string } } } | undefined)?.driverAdapterError?.cause
-  if (err.code === 'P2002' || cause?.originalCode === '23505' || cause?.kind === 'UniqueConstraintViolation') return 'unique'
-  if (err.code === 'P2003' || cause?.originalCode === '23503' || cause?.kind === 'ForeignKeyConstraintViolation') return 'foreign-key'
-  return undefined
-}
-
 // Advisory-lock class for friend-graph changes, so our keys never meet another module's locks.
 const PAIR_LOCK_CLASS = 0x46524e44 // "FRND"
 
@@ -59,8 +51,8 @@ const notPending = () => conflict('Friend request is no longer pending')
  * friendship, accept/decline/cancel/block cannot interleave. The conditional
  * `status = 'pending'` updates and the unique (from, to) pair are the second line.
  */
-export function createFriendsService (prisma: PrismaClient, opts: FriendsOptions = {}) {
-  const publish: Publish = opts.publish ?? (() => {})
+export function createFriendsService (prisma: PrismaClient, opts: FriendsOptions) {
+  const { publish } = opts
 
   async function inPairTx<T> (a: string, b: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
     const key = a < b ? `${a}:${b}` : `${b}:${a}`
@@ -70,10 +62,9 @@ export function createFriendsService (prisma: PrismaClient, opts: FriendsOptions
         return await fn(tx)
       })
     } catch (err) {
-      const kind = violation(err)
-      if (kind === 'unique') throw conflict('Conflicting change, try again')
+      if (isUniqueViolation(err)) throw conflict('Conflicting change, try again')
       // A user deleted under us.
-      if (kind === 'foreign-key') throw Errors.userNotFound()
+      if (isForeignKeyViolation(err)) throw Errors.userNotFound()
       throw err
     }
   }

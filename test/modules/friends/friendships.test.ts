@@ -2,7 +2,6 @@ import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { befriend, build, registerUser, type TestUser } from '../../helper.js'
 import type { App } from '../../../src/app.js'
-import { createFriendsService } from '../../../src/modules/friends/service.js'
 import { call, friendshipCount, graphRows, PUBLIC_USER_KEYS, sendRequest } from './helpers.js'
 
 const users = async (app: App, n: number): Promise<TestUser[]> => await Promise.all(Array.from({ length: n }, async () => await registerUser(app)))
@@ -105,7 +104,7 @@ t.test('friends routes need a token', async (t) => {
 
 t.test('the service helpers other modules use', async (t) => {
   const app = await build(t)
-  const friends = createFriendsService(app.prisma)
+  const { friends } = app
   const [a, b, c, d] = await users(app, 4) as [TestUser, TestUser, TestUser, TestUser]
   await befriend(app, a, b)
   await befriend(app, c, a)
