@@ -1,6 +1,6 @@
 import type { SqlClient } from '../../db/drivers.js'
 import { isUniqueViolation } from '../../db/errors.js'
-import { rateLimited } from '../../lib/errors.js'
+import { createGroupCommit } from '../../lib/group-commit.js'
 import { uuidv7 } from '../../lib/uuid.js'
 import type { MessageType } from './schemas.js'
 
@@ -31,7 +31,7 @@ interface Row {
   member_ids: string[] | null
 }
 
-interface Pending { conversationId: string, item: Outgoing, resolve: (o: Outcome) => void, reject: (err: unknown) => void }
+interface Pending { conversationId: string, item: Outgoing }
 
 export interface SenderOptions {
   /** Statements in flight at once on this node. */
@@ -101,25 +101,14 @@ SELECT ok.n::int AS n, ins.id, ins.conversation_id, ins.seq, ins.created_at, u.u
 FROM ins JOIN ok ON ok.id = ins.id JOIN users u ON u.id = ins.sender_id`
 
 /**
- * Stores messages with gap-free seqs, as a group commit: sends that arrive while
- * `concurrency` statements are in flight wait and go together (across conversations) in the
- * next statement, each acked only after that statement committed. At a low rate every
- * message gets its own statement at once; under load the batches grow, so the database
- * pays one plan, one round trip and one commit per batch rather than per message, and the
- * send path holds at most `concurrency` pooled connections whatever the load.
+ * Stores messages with gap-free seqs, as a group commit (src/lib/group-commit.ts): sends
+ * that arrive while `concurrency` statements are in flight wait and go together (across
+ * conversations) in the next statement, each acked only after that statement committed.
  *
  * A conversation is in at most one statement at a time on a node, so one sender's messages
  * get seqs in the order they were sent.
  */
 export function createMessageSender (sql: SqlClient, opts: SenderOptions) {
-  const maxBatch = opts.maxBatch ?? 200
-  const maxQueued = opts.maxQueued ?? 20_000
-  let queue: Pending[] = []
-  /** Conversations with a statement in flight. */
-  const busy = new Set<string>()
-  let inFlight = 0
-  let scheduled = false
-
   const toStored = (r: Row, memberIds: string[]): Stored => ({
     id: r.id,
     seq: r.seq,
@@ -154,75 +143,34 @@ export function createMessageSender (sql: SqlClient, opts: SenderOptions) {
     }
   }
 
-  async function run (batch: Pending[]): Promise<void> {
-    try {
-      // The same (sender, clientMsgId) twice in one batch: store the first, the rest are repeats.
-      const seen = new Set<string>()
-      const unique: Pending[] = []
-      const repeats: Pending[] = []
-      for (const p of batch) {
-        const key = `${p.item.senderId}\n${p.item.clientMsgId}`
-        if (seen.has(key)) repeats.push(p)
-        else { seen.add(key); unique.push(p) }
-      }
-      const outcomes = await store(unique)
-      unique.forEach((p, i) => { p.resolve(outcomes[i]) })
-      for (const p of repeats) p.resolve(undefined)
-    } catch (err) {
-      for (const p of batch) p.reject(err)
-    }
+  /** One batch: the same (sender, clientMsgId) twice in it is stored once, the rest are repeats. */
+  async function commit (batch: Pending[]): Promise<Outcome[]> {
+    const seen = new Set<string>()
+    const first = batch.map((p) => {
+      const key = `${p.item.senderId}\n${p.item.clientMsgId}`
+      if (seen.has(key)) return false
+      seen.add(key)
+      return true
+    })
+    const outcomes = await store(batch.filter((_, i) => first[i]))
+    let k = 0
+    return batch.map((_, i) => first[i] === true ? outcomes[k++] : undefined)
   }
 
-  /**
-   * Up to maxBatch queued sends whose conversations are idle, in arrival order. A
-   * conversation's sends left over (the batch was full) keep their order in the queue and
-   * can only go once this batch is done, so they cannot overtake it.
-   */
-  function take (): Pending[] {
-    const batch: Pending[] = []
-    const rest: Pending[] = []
-    for (const p of queue) {
-      if (batch.length < maxBatch && !busy.has(p.conversationId)) batch.push(p)
-      else rest.push(p)
-    }
-    queue = rest
-    return batch
-  }
-
-  function pump (): void {
-    scheduled = false
-    while (inFlight < opts.concurrency && queue.length > 0) {
-      const batch = take()
-      if (batch.length === 0) return
-      const conversations = new Set(batch.map((p) => p.conversationId))
-      for (const id of conversations) busy.add(id)
-      inFlight++
-      void run(batch).finally(() => {
-        inFlight--
-        for (const id of conversations) busy.delete(id)
-        schedule()
-      })
-    }
-  }
-
-  /** Sends of the same I/O turn go together: the pump runs once after them. */
-  function schedule (): void {
-    if (scheduled) return
-    scheduled = true
-    setImmediate(pump)
-  }
+  const group = createGroupCommit<Pending, Outcome>({
+    commit,
+    concurrency: opts.concurrency,
+    maxBatch: opts.maxBatch ?? 200,
+    maxQueued: opts.maxQueued ?? 20_000,
+    busyMessage: 'Server busy, retry the send',
+    keyOf: (p) => p.conversationId
+  })
 
   return {
     /** Stores one message; resolves once its statement committed. */
-    async send (conversationId: string, item: Outgoing): Promise<Outcome> {
-      if (queue.length >= maxQueued) throw rateLimited('Server busy, retry the send')
-      return await new Promise<Outcome>((resolve, reject) => {
-        queue.push({ conversationId, item, resolve, reject })
-        schedule()
-      })
-    },
+    send: async (conversationId: string, item: Outgoing): Promise<Outcome> => await group.submit({ conversationId, item }),
     /** Statements in flight and sends waiting; for tests and metrics. */
-    stats: () => ({ inFlight, queued: queue.length })
+    stats: group.stats
   }
 }
 

@@ -1,6 +1,9 @@
 import type { SqlClient } from '../../db/drivers.js'
+import { createGroupCommit } from '../../lib/group-commit.js'
 
 export interface PresenceEvent { userId: string, online: boolean, lastSeenAt: string | null }
+
+interface Transition { userId: string, online: boolean, at: Date }
 
 interface Pending {
   online: boolean
@@ -40,11 +43,6 @@ interface Row { id: string, last_seen_at: Date | null, friend_ids: string[] }
  * is announced as online, with the disconnect stored as last_seen_at).
  */
 export function createAnnouncer (sql: SqlClient, publish: (userIds: readonly string[], payload: PresenceEvent) => void, onError: (err: unknown) => void) {
-  let pending = new Map<string, Pending>()
-  let waiters: Array<() => void> = []
-  let running = false
-  let scheduled = false
-
   async function write (batch: Map<string, Pending>): Promise<void> {
     const ids = [...batch.keys()]
     for (let i = 0; i < ids.length; i += MAX_USERS) {
@@ -61,44 +59,28 @@ export function createAnnouncer (sql: SqlClient, publish: (userIds: readonly str
     }
   }
 
-  async function flush (): Promise<void> {
-    scheduled = false
-    if (running || pending.size === 0) return
-    running = true
-    const batch = pending
-    const done = waiters
-    pending = new Map()
-    waiters = []
+  /** Each user's last state in the batch, with the last time they went offline in it. */
+  async function commit (transitions: Transition[]): Promise<undefined[]> {
+    const batch = new Map<string, Pending>()
+    for (const { userId, online, at } of transitions) {
+      batch.set(userId, { online, seenAt: online ? batch.get(userId)?.seenAt : at })
+    }
     try {
       await write(batch)
     } catch (err) {
       onError(err)
-    } finally {
-      running = false
-      for (const resolve of done) resolve()
-      if (pending.size > 0) schedule()
     }
+    return transitions.map(() => undefined)
   }
 
-  function schedule (): void {
-    if (scheduled) return
-    scheduled = true
-    setImmediate(() => { void flush() })
-  }
+  const group = createGroupCommit<Transition, undefined>({ commit, concurrency: 1 })
 
   return {
     /** Resolves once the transition was stored and sent to the user's friends (or failed and was logged). */
     async announce (userId: string, online: boolean, at: Date = new Date()): Promise<void> {
-      const prev = pending.get(userId)
-      pending.set(userId, { online, seenAt: online ? prev?.seenAt : at })
-      return await new Promise<void>((resolve) => {
-        waiters.push(resolve)
-        schedule()
-      })
+      await group.submit({ userId, online, at })
     },
     /** Waits until everything announced so far is written. */
-    async idle (): Promise<void> {
-      while (running || scheduled || pending.size > 0) await new Promise((resolve) => setImmediate(resolve))
-    }
+    idle: group.idle
   }
 }

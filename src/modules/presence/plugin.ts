@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import { randomUUID } from 'node:crypto'
 import { createAnnouncer } from './announcer.js'
-import { registerTypingEvents } from './events.js'
+import { registerTypingEvents } from './typing-events.js'
 import { createPresenceService } from './service.js'
 import { createLocalTracker, createRedisTracker, HEARTBEAT_MS, type ConnectionTracker } from './tracker.js'
 

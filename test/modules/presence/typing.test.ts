@@ -2,7 +2,7 @@ import t, { type Test } from 'tap'
 import type { App } from '../../../src/app.js'
 import { randomUUID } from 'node:crypto'
 import { listen } from '../../helper.js'
-import { TYPING_RELAY_INTERVAL_MS } from '../../../src/modules/presence/events.js'
+import { TYPING_RELAY_INTERVAL_MS } from '../../../src/modules/presence/typing-events.js'
 import { connect, makeConversation, makeUsers, settle, sleep, type User } from './helpers.js'
 
 const nothingStored = async (t: Test, app: App, conversationId: string): Promise<void> => {
