@@ -1,0 +1,89 @@
+import type { FastifyInstance } from 'fastify'
+import type { IncomingMessage } from 'node:http'
+import type { Server, ServerOptions, Socket } from 'socket.io'
+import type { Config } from '../../config.js'
+import { Errors } from '../../lib/errors.js'
+import { originAllowed } from '../../lib/origins.js'
+import { tokenTimes } from './sessions.js'
+
+const firstHeader = (value: string | string[] | undefined): string | undefined =>
+  (Array.isArray(value) ? value[0] : value)?.split(',')[0]?.trim() || undefined
+
+/** The client's address; behind a trusted proxy, the left-most X-Forwarded-For entry (as Fastify's request.ip). */
+function clientIp (req: IncomingMessage, trustProxy: boolean): string {
+  const forwarded = trustProxy ? firstHeader(req.headers['x-forwarded-for']) : undefined
+  return forwarded ?? req.socket.remoteAddress ?? 'unknown'
+}
+
+function sameOrigin (req: IncomingMessage, origin: string, trustProxy: boolean): boolean {
+  const host = (trustProxy ? firstHeader(req.headers['x-forwarded-host']) : undefined) ?? req.headers.host
+  if (host === undefined) return false
+  try {
+    return new URL(origin).host === host.toLowerCase()
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Who may open a connection, decided at the HTTP handshake before any Socket.IO work: not
+ * while shutting down, only same-origin or allowlisted browser origins, at most
+ * MAX_CONNECTIONS_PER_IP connections per client IP.
+ */
+export function createAdmission (config: Config, isClosing: () => boolean) {
+  const trustProxy = config.TRUST_PROXY
+  const connectionsPerIp = new Map<string, number>()
+
+  const serverOptions: Partial<ServerOptions> = {
+    cors: { origin: (origin, cb) => { cb(null, origin === undefined || originAllowed(origin, config.allowedOrigins)) } },
+    // Cross-site WebSocket hijacking: a browser always sends Origin; only same-origin or allowlisted pass.
+    allowRequest: (req, cb) => {
+      if (isClosing()) {
+        cb('Server shutting down', false)
+        return
+      }
+      const origin = req.headers.origin
+      if (origin !== undefined && !sameOrigin(req, origin, trustProxy) && !originAllowed(origin, config.allowedOrigins)) {
+        cb('Origin not allowed', false)
+        return
+      }
+      if ((connectionsPerIp.get(clientIp(req, trustProxy)) ?? 0) >= config.MAX_CONNECTIONS_PER_IP) {
+        cb('Too many connections', false)
+        return
+      }
+      cb(null, true)
+    }
+  }
+
+  /** Counts each Engine.IO connection (authenticated or not) against its IP until it closes. */
+  const countConnections = (io: Server): void => {
+    io.engine.on('connection', (conn: { request: IncomingMessage, once: (event: 'close', fn: () => void) => void }) => {
+      const ip = clientIp(conn.request, trustProxy)
+      connectionsPerIp.set(ip, (connectionsPerIp.get(ip) ?? 0) + 1)
+      conn.once('close', () => {
+        const n = (connectionsPerIp.get(ip) ?? 1) - 1
+        if (n <= 0) connectionsPerIp.delete(ip)
+        else connectionsPerIp.set(ip, n)
+      })
+    })
+  }
+
+  return { serverOptions, countConnections }
+}
+
+/** Socket.IO middleware: the handshake's access token becomes socket.data {userId, expiresAt, issuedAt}. */
+export function handshakeAuth (app: FastifyInstance) {
+  return (socket: Socket, next: (err?: Error) => void): void => {
+    const token: unknown = socket.handshake.auth?.token
+    try {
+      if (typeof token !== 'string' || token === '') throw Errors.invalidToken()
+      socket.data.userId = app.verifyAccessToken(token)
+      const { expiresAt, issuedAt } = tokenTimes(app, token)
+      socket.data.expiresAt = expiresAt
+      socket.data.issuedAt = issuedAt
+      next()
+    } catch {
+      next(new Error('UNAUTHORIZED'))
+    }
+  }
+}

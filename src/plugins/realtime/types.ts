@@ -1,0 +1,61 @@
+import type { Redis } from 'ioredis'
+import type { Static, TSchema } from 'typebox'
+
+/** What a socket event handler knows about the caller. */
+export interface SocketContext {
+  userId: string
+  socketId: string
+  /** Emits to this socket only. */
+  emit: (event: string, payload: unknown) => void
+}
+
+export interface EventDefinition<S extends TSchema = TSchema> {
+  schema: S
+  handler: (ctx: SocketContext, payload: Static<S>) => Promise<unknown>
+}
+
+/** Builds a typed event definition (keeps payload inference from the schema). */
+export const defineEvent = <S extends TSchema>(schema: S, handler: EventDefinition<S>['handler']): EventDefinition<S> => ({ schema, handler })
+
+export type Ack = { ok: true, data: unknown } | { ok: false, error: { code: string, message: string } }
+
+export type ConnectionHook = (ctx: SocketContext) => Promise<void> | void
+
+/**
+ * The small facade feature modules use for live delivery. Nothing else imports socket.io.
+ * Emits go to user rooms (`user:<id>`), so every device of a user receives them, on any node.
+ */
+export interface Realtime {
+  toUser: (userId: string, event: string, payload: unknown) => void
+  toUsers: (userIds: readonly string[], event: string, payload: unknown) => void
+  /** Registers client -> server events; payloads are validated before the handler runs. */
+  handle: (events: Record<string, EventDefinition<any>>) => void
+  /** Names of the registered client -> server events (read-only; tests fuzz every one). */
+  eventNames: () => string[]
+  /**
+   * Called after a socket joined its user room / after it left. A socket's disconnect hooks
+   * start only once its connect hooks have finished, and shutdown waits for both.
+   */
+  onConnect: (fn: ConnectionHook) => void
+  onDisconnect: (fn: ConnectionHook) => void
+  /** Disconnects every socket of a user (logout everywhere, deleted account). */
+  disconnectUser: (userId: string) => void
+  /**
+   * Ends a user's sessions on every node (password change): access tokens of the user issued
+   * before `atMs` stop verifying and the sockets that authenticated with one are disconnected.
+   * Other nodes learn it over Redis (channel SESSIONS_CHANNEL) and reload the cutoffs from
+   * the database whenever their subscription reconnects, so a lost message is caught up.
+   */
+  endSessions: (userId: string, atMs: number) => Promise<void>
+  /** Local sockets of a user on this node. */
+  localSocketCount: (userId: string) => number
+  /** Present when REDIS_URL is set. */
+  redis?: Redis
+  redisPing?: () => Promise<boolean>
+  stats: DispatchStats
+}
+
+/** Counters of the dispatcher (tests and metrics). */
+export interface DispatchStats { unknownEvents: number, rateLimited: number, handlerErrors: number }
+
+export const userRoom = (userId: string): string => `user:${userId}`
