@@ -11,6 +11,7 @@ import type { Config } from './config.js'
 import type { Database } from './db/drivers.js'
 import configPlugin from './plugins/config.js'
 import errorsPlugin from './plugins/errors.js'
+import normaliseIdsPlugin from './plugins/normalise-ids.js'
 import docsPlugin from './plugins/docs.js'
 import dbPlugin from './plugins/db.js'
 import authPlugin from './plugins/auth.js'
@@ -77,6 +78,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
 
   await app.register(configPlugin, { config })
   await app.register(errorsPlugin)
+  await app.register(normaliseIdsPlugin)
   await app.register(cors, {
     origin: (origin, cb) => { cb(null, origin === undefined || originAllowed(origin, config.allowedOrigins)) },
     credentials: false,

@@ -8,6 +8,7 @@ import { Type, type TSchema, type Static } from 'typebox'
 import { AppError, Errors, rateLimited, toErrorBody, unauthorized, validation } from '../lib/errors.js'
 import { originAllowed } from '../lib/origins.js'
 import { TokenBucket } from '../lib/token-bucket.js'
+import { compileIdNormaliser, type IdNormaliser } from '../lib/normalise-ids.js'
 import { issuedAtMs } from './auth.js'
 
 /*
@@ -188,7 +189,7 @@ export default fp(async (app) => {
     io.adapter(createAdapter(pub, sub))
   }
 
-  const handlers = new Map<string, { check: ReturnType<typeof Compile>, def: EventDefinition<any> }>()
+  const handlers = new Map<string, { check: ReturnType<typeof Compile>, normalise?: IdNormaliser, def: EventDefinition<any> }>()
   const connectHooks: Array<(ctx: SocketContext) => Promise<void> | void> = []
   const disconnectHooks: Array<(ctx: SocketContext) => Promise<void> | void> = []
   const stats = { unknownEvents: 0, rateLimited: 0, handlerErrors: 0 }
@@ -253,7 +254,7 @@ export default fp(async (app) => {
   const handle: Realtime['handle'] = (events) => {
     for (const [name, def] of Object.entries(events)) {
       if (handlers.has(name)) throw new Error(`Socket event ${name} registered twice`)
-      handlers.set(name, { check: Compile(def.schema), def })
+      handlers.set(name, { check: Compile(def.schema), normalise: compileIdNormaliser(def.schema), def })
     }
   }
 
@@ -311,6 +312,7 @@ export default fp(async (app) => {
         fail(validation(`${first?.instancePath !== undefined && first.instancePath !== '' ? first.instancePath.slice(1) + ': ' : ''}${first?.message ?? 'invalid payload'}`))
         return
       }
+      entry.normalise?.(payload)
       // Through a promise, so a handler that throws synchronously is answered like one that rejects.
       const run = Promise.resolve().then(async () => await entry.def.handler(ctx, payload)).then(
         (data) => { reply({ ok: true, data: data ?? {} }) },
