@@ -1,20 +1,7 @@
 import t from 'tap'
-import type { SqlClient } from '../../../src/db/drivers.js'
 import { createMessageSender } from '../../../src/modules/conversations/message-sender.js'
-import { build, createTestDatabase, servicesMode } from '../../helper.js'
+import { build, counting, createTestDatabase, servicesMode } from '../../helper.js'
 import { makeGroup, makeUsers, type User } from './helpers.js'
-
-/** The real client, counting the statements that go through it. */
-function counting (sql: SqlClient): SqlClient & { statements: number[] } {
-  const statements: number[] = []
-  return {
-    statements,
-    query: async (text, values, name) => {
-      statements.push((values[0] as unknown[]).length)
-      return await sql.query(text, values, name)
-    }
-  }
-}
 
 async function groups (app: Awaited<ReturnType<typeof build>>, n: number): Promise<{ users: User[], ids: string[] }> {
   const users = await makeUsers(app, 3)
