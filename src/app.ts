@@ -26,6 +26,7 @@ import conversationsRoutes from './modules/conversations/routes.js'
 import uploadsRoutes from './modules/uploads/routes.js'
 import { originAllowed } from './lib/origins.js'
 import { sharedRateLimitStore } from './lib/rate-limit-store.js'
+import { rateLimited } from './lib/errors.js'
 
 export type App = FastifyInstance
 
@@ -95,6 +96,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   const redis = app.realtime.redis
   await app.register(rateLimit, {
     global: false,
+    errorResponseBuilder: (_request, context) => rateLimited(`Rate limit exceeded, retry in ${context.after}`, context.ttl),
     store: redis === undefined
       ? undefined
       : sharedRateLimitStore({ redis, namespace: config.RATE_LIMIT_NAMESPACE, onError: (err) => { app.log.warn({ err }, 'rate limit: Redis failed, counting on this node') } }) as unknown as FastifyRateLimitStoreCtor

@@ -294,7 +294,7 @@ export default fp(async (app) => {
       // Every event costs a token, unknown ones too: a flood is cut before any other work.
       if (!bucket.take()) {
         stats.rateLimited++
-        fail(rateLimited('Too many events, slow down'))
+        fail(rateLimited('Too many events, slow down', bucket.msUntil()))
         return
       }
       const entry = typeof event === 'string' ? handlers.get(event) : undefined

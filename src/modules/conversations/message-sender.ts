@@ -119,6 +119,8 @@ export function createMessageSender (sql: SqlClient, opts: SenderOptions) {
   const busy = new Set<string>()
   let inFlight = 0
   let scheduled = false
+  /** Recent statement time (moving average), to tell a refused sender how long the queue needs. */
+  let statementMs = 10
 
   const toStored = (r: Row, memberIds: string[]): Stored => ({
     id: r.id,
@@ -197,7 +199,9 @@ export function createMessageSender (sql: SqlClient, opts: SenderOptions) {
       const conversations = new Set(batch.map((p) => p.conversationId))
       for (const id of conversations) busy.add(id)
       inFlight++
+      const started = performance.now()
       void run(batch).finally(() => {
+        statementMs = 0.8 * statementMs + 0.2 * (performance.now() - started)
         inFlight--
         for (const id of conversations) busy.delete(id)
         schedule()
@@ -215,7 +219,10 @@ export function createMessageSender (sql: SqlClient, opts: SenderOptions) {
   return {
     /** Stores one message; resolves once its statement committed. */
     async send (conversationId: string, item: Outgoing): Promise<Outcome> {
-      if (queue.length >= maxQueued) throw rateLimited('Server busy, retry the send')
+      if (queue.length >= maxQueued) {
+        const rounds = Math.ceil(queue.length / (maxBatch * opts.concurrency))
+        throw rateLimited('Server busy, retry the send', rounds * statementMs)
+      }
       return await new Promise<Outcome>((resolve, reject) => {
         queue.push({ conversationId, item, resolve, reject })
         schedule()
