@@ -96,7 +96,6 @@ function object (s: Schema): IdNormaliser | undefined {
       if (match?.uuidKey === true && key !== key.toLowerCase()) {
         k = key.toLowerCase()
         v[k] = v[key]
-        // eslint-disable-next-line @typescript-eslint/no-dynamic-delete
         delete v[key]
       }
       if (fn !== undefined) v[k] = fn(v[k])

@@ -1,4 +1,3 @@
-import type { Test } from 'tap'
 import { randomUUID } from 'node:crypto'
 import type { App } from '../../../src/app.js'
 
