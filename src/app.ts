@@ -11,6 +11,7 @@ import type { Config } from './config.js'
 import type { Database } from './db/drivers.js'
 import configPlugin from './plugins/config.js'
 import errorsPlugin from './plugins/errors.js'
+import normaliseIdsPlugin from './plugins/normalise-ids.js'
 import docsPlugin from './plugins/docs.js'
 import dbPlugin from './plugins/db.js'
 import authPlugin from './plugins/auth.js'
@@ -26,6 +27,7 @@ import conversationsRoutes from './modules/conversations/routes.js'
 import uploadsRoutes from './modules/uploads/routes.js'
 import { originAllowed } from './lib/origins.js'
 import { sharedRateLimitStore } from './lib/rate-limit-store.js'
+import { rateLimited } from './lib/errors.js'
 
 export type App = FastifyInstance
 
@@ -78,6 +80,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
 
   await app.register(configPlugin, { config })
   await app.register(errorsPlugin)
+  await app.register(normaliseIdsPlugin)
   await app.register(cors, {
     origin: (origin, cb) => { cb(null, origin === undefined || originAllowed(origin, config.allowedOrigins)) },
     credentials: false,
@@ -94,6 +97,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   const redis = app.realtime.redis
   await app.register(rateLimit, {
     global: false,
+    errorResponseBuilder: (_request, context) => rateLimited(`Rate limit exceeded, retry in ${context.after}`, context.ttl),
     store: redis === undefined
       ? undefined
       : sharedRateLimitStore({ redis, namespace: config.RATE_LIMIT_NAMESPACE, onError: (err) => { app.log.warn({ err }, 'rate limit: Redis failed, counting on this node') } }) as unknown as FastifyRateLimitStoreCtor

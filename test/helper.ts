@@ -8,6 +8,7 @@ import tap from 'tap'
 import { buildApp, type App } from '../src/app.js'
 import { openDatabase, type Database } from '../src/db/drivers.js'
 import { loadConfig, type RawConfig } from '../src/config.js'
+import type { SqlClient } from '../src/db/drivers.js'
 
 /**
  * Default suite: every app gets a fresh in-memory PGlite and a temp DATA_DIR.
@@ -125,9 +126,21 @@ export async function registerUser (app: App, username = `user${process.pid}_${+
 }
 
 /** Makes two users friends through the real routes. */
-export async function befriend (app: App, a: TestUser, b: TestUser): Promise<void> {
+export async function befriend (app: App, a: Pick<TestUser, 'id' | 'auth'>, b: Pick<TestUser, 'id' | 'auth'>): Promise<void> {
   const sent = await app.inject({ method: 'POST', url: '/api/friends/requests', headers: a.auth, payload: { toUserId: b.id } })
   if (sent.statusCode !== 201) throw new Error(`friend request failed: ${sent.statusCode} ${sent.body}`)
   const accepted = await app.inject({ method: 'POST', url: `/api/friends/requests/${sent.json().id as string}/accept`, headers: b.auth })
   if (accepted.statusCode !== 200) throw new Error(`accept failed: ${accepted.statusCode} ${accepted.body}`)
+}
+
+/** The app's SQL client, recording each statement's batch size (the length of its first array parameter). */
+export function counting (sql: SqlClient): SqlClient & { statements: number[] } {
+  const statements: number[] = []
+  return {
+    statements,
+    query: async <R>(text: string, values: unknown[], name?: string): Promise<R[]> => {
+      statements.push(Array.isArray(values[0]) ? values[0].length : 1)
+      return await sql.query<R>(text, values, name)
+    }
+  }
 }

@@ -21,13 +21,16 @@ export class ClientError extends Error {
   readonly status: number
   /** The message's clientMsgId when a send failed, to retry it later without doubling. */
   readonly clientMsgId?: string
+  /** RATE_LIMITED: how long the server asked to wait before trying again. */
+  readonly retryAfterMs?: number
 
-  constructor (code: ClientErrorCode, message: string, status?: number, clientMsgId?: string) {
+  constructor (code: ClientErrorCode, message: string, status?: number, clientMsgId?: string, retryAfterMs?: number) {
     super(message)
     this.name = 'ClientError'
     this.code = code
     this.status = status ?? (code in STATUS ? STATUS[code as ErrorCode] : 0)
     if (clientMsgId !== undefined) this.clientMsgId = clientMsgId
+    if (retryAfterMs !== undefined) this.retryAfterMs = retryAfterMs
   }
 }
 
@@ -37,17 +40,21 @@ const byStatus = (status: number): ErrorCode =>
 
 /** Builds the error of a failed HTTP response from its `{error:{code,message}}` body. */
 export function errorFromResponse (status: number, body: unknown): ClientError {
-  const err = (body as { error?: { code?: unknown, message?: unknown } } | null)?.error
+  const err = (body as { error?: WireError } | null)?.error
   const code = typeof err?.code === 'string' && CODES.has(err.code) ? err.code as ErrorCode : byStatus(status)
   const message = typeof err?.message === 'string' ? err.message : `HTTP ${status}`
-  return new ClientError(code, message, status)
+  return new ClientError(code, message, status, undefined, retryAfter(err))
 }
 
 /** Builds the error of a failed socket ack. */
-export function errorFromAck (error: { code?: unknown, message?: unknown } | undefined, clientMsgId?: string): ClientError {
+export function errorFromAck (error: WireError | undefined, clientMsgId?: string): ClientError {
   const code = typeof error?.code === 'string' && CODES.has(error.code) ? error.code as ErrorCode : 'INTERNAL'
-  return new ClientError(code, typeof error?.message === 'string' ? error.message : 'Request failed', undefined, clientMsgId)
+  return new ClientError(code, typeof error?.message === 'string' ? error.message : 'Request failed', undefined, clientMsgId, retryAfter(error))
 }
+
+interface WireError { code?: unknown, message?: unknown, retryAfterMs?: unknown }
+const retryAfter = (err: WireError | undefined): number | undefined =>
+  typeof err?.retryAfterMs === 'number' && Number.isFinite(err.retryAfterMs) && err.retryAfterMs >= 0 ? err.retryAfterMs : undefined
 
 /**
  * Failures worth retrying: the server said "later", not "no". A socket ack carries no HTTP

@@ -120,7 +120,9 @@ export class Outbox {
         // Lost ack (connection dropped) or no ack in time: the same message again.
         if (e.code === 'NETWORK' || e.code === 'TIMEOUT') continue
         if (isTransient(e)) {
-          await sleep(backoffDelay(++serverRetries, this.deps.backoff), entry.stopped.promise)
+          // The server's own estimate when it gave one (RATE_LIMITED), else exponential backoff.
+          const backoff = backoffDelay(++serverRetries, this.deps.backoff)
+          await sleep(e.retryAfterMs ?? backoff, entry.stopped.promise)
           continue
         }
         this.finish(entry, new ClientError(e.code, e.message, e.status, entry.clientMsgId))

@@ -11,7 +11,7 @@ export type ErrorCode =
 /** Codes the SDK itself produces. */
 export type ClientErrorCode = ErrorCode | 'TIMEOUT' | 'NETWORK' | 'CLOSED'
 
-export interface ErrorBody { code: ErrorCode, message: string }
+export interface ErrorBody { code: ErrorCode, message: string, retryAfterMs?: number }
 
 /** Socket acknowledgement. */
 export type Ack<T> = { ok: true, data: T } | { ok: false, error: ErrorBody }

@@ -1,7 +1,8 @@
 /**
  * Every error the API returns, in one place: a stable code from PROTOCOL.md, an HTTP status
  * and a message. REST replies `{ error: { code, message } }`; socket acks
- * `{ ok: false, error: { code, message } }`.
+ * `{ ok: false, error: { code, message } }`. RATE_LIMITED may add `retryAfterMs`: how long
+ * to wait before trying again.
  */
 export const ErrorCodes = {
   VALIDATION: 400,
@@ -19,17 +20,24 @@ export type ErrorCode = keyof typeof ErrorCodes
 export class AppError extends Error {
   readonly code: ErrorCode
   readonly statusCode: number
-  constructor (code: ErrorCode, message: string, statusCode: number = ErrorCodes[code]) {
+  /** RATE_LIMITED only: milliseconds until a retry can succeed. */
+  readonly retryAfterMs: number | undefined
+  constructor (code: ErrorCode, message: string, statusCode: number = ErrorCodes[code], retryAfterMs?: number) {
     super(message)
     this.name = 'AppError'
     this.code = code
     this.statusCode = statusCode
+    this.retryAfterMs = code === 'RATE_LIMITED' && retryAfterMs !== undefined ? Math.max(0, Math.ceil(retryAfterMs)) : undefined
   }
 
-  toJSON (): ErrorBody { return { code: this.code, message: this.message } }
+  toJSON (): ErrorBody {
+    return this.retryAfterMs === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, retryAfterMs: this.retryAfterMs }
+  }
 }
 
-export interface ErrorBody { code: ErrorCode, message: string }
+export interface ErrorBody { code: ErrorCode, message: string, retryAfterMs?: number }
 
 const make = (code: ErrorCode) => (message: string) => new AppError(code, message)
 
@@ -39,7 +47,7 @@ export const forbidden = make('FORBIDDEN')
 export const notFound = make('NOT_FOUND')
 export const conflict = make('CONFLICT')
 export const payloadTooLarge = make('PAYLOAD_TOO_LARGE')
-export const rateLimited = make('RATE_LIMITED')
+export const rateLimited = (message: string, retryAfterMs?: number): AppError => new AppError('RATE_LIMITED', message, ErrorCodes.RATE_LIMITED, retryAfterMs)
 export const internal = make('INTERNAL')
 
 /** The common errors with their canonical messages. */

@@ -37,6 +37,8 @@ export function createGroupCommit<T, R> (opts: GroupCommitOptions<T, R>) {
   const busy = new Set<string>()
   let inFlight = 0
   let scheduled = false
+  /** Recent batch time (moving average), to tell a refused caller how long the queue needs. */
+  let batchMs = 10
 
   async function run (batch: Array<Waiting<T, R>>): Promise<void> {
     try {
@@ -72,7 +74,9 @@ export function createGroupCommit<T, R> (opts: GroupCommitOptions<T, R>) {
       const keys = keyOf === undefined ? [] : [...new Set(batch.map((w) => keyOf(w.item)))]
       for (const key of keys) busy.add(key)
       inFlight++
+      const started = performance.now()
       void run(batch).finally(() => {
+        batchMs = 0.8 * batchMs + 0.2 * (performance.now() - started)
         inFlight--
         for (const key of keys) busy.delete(key)
         schedule()
@@ -89,7 +93,10 @@ export function createGroupCommit<T, R> (opts: GroupCommitOptions<T, R>) {
   return {
     /** Queues one item; settles once its batch was committed (or failed). */
     async submit (item: T): Promise<R> {
-      if (queue.length >= maxQueued) throw rateLimited(opts.busyMessage ?? 'Server busy, retry')
+      if (queue.length >= maxQueued) {
+        const rounds = Math.ceil(queue.length / (Math.min(maxBatch, queue.length) * opts.concurrency))
+        throw rateLimited(opts.busyMessage ?? 'Server busy, retry', Math.ceil(rounds * batchMs))
+      }
       return await new Promise<R>((resolve, reject) => {
         queue.push({ item, resolve, reject })
         schedule()

@@ -7,11 +7,21 @@ export class TokenBucket {
   }
 
   take (n = 1): boolean {
-    const now = performance.now()
-    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.last) / 1000) * this.perSecond)
-    this.last = now
+    this.refill()
     if (this.tokens < n) return false
     this.tokens -= n
     return true
+  }
+
+  /** Milliseconds until `n` tokens are available (0 when they are now). */
+  msUntil (n = 1): number {
+    this.refill()
+    return this.tokens >= n ? 0 : Math.ceil(((n - this.tokens) / this.perSecond) * 1000)
+  }
+
+  private refill (): void {
+    const now = performance.now()
+    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.last) / 1000) * this.perSecond)
+    this.last = now
   }
 }

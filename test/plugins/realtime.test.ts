@@ -159,7 +159,10 @@ t.test('rate limit: a socket over SOCKET_EVENTS_PER_S gets RATE_LIMITED; other s
   const limited = acks.filter((r) => r.ok === false && r.error.code === 'RATE_LIMITED')
   // Burst = 2 x rate = 4 events, unknown events included; a token may refill meanwhile.
   t.ok(limited.length >= 3 && limited.length <= 4, `${limited.length} of 8 limited`)
-  t.same(limited[0], { ok: false, error: { code: 'RATE_LIMITED', message: 'Too many events, slow down' } })
+  const { retryAfterMs, ...error } = limited[0].error
+  t.same({ ...limited[0], error }, { ok: false, error: { code: 'RATE_LIMITED', message: 'Too many events, slow down' } })
+  // 2 events/s: the next token is at most 500 ms away
+  t.ok(Number.isInteger(retryAfterMs) && retryAfterMs > 0 && retryAfterMs <= 500, `retryAfterMs ${String(retryAfterMs)}: the time to the next token`)
   t.equal(app.realtime.stats.rateLimited, before + limited.length, 'counted')
   t.ok(echoed.length <= 3, 'limited events did not run')
 

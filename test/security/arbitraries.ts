@@ -12,6 +12,10 @@ const POISON_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOw
 
 export const loneSurrogate = fc.constantFrom('\ud800', '\udfff', 'a\udc00b', '\ud83d')
 
+/** A valid uuid with its letters in random case: the server must treat it as the lower-case one. */
+export const anyCaseUuid: fc.Arbitrary<string> = fc.tuple(fc.uuid(), fc.array(fc.boolean(), { minLength: 36, maxLength: 36 }))
+  .map(([u, up]) => [...u].map((c, i) => up[i] === true ? c.toUpperCase() : c).join(''))
+
 /** Strings that make trouble: empty, control and NUL characters, unicode, huge, lone surrogates, SQL/LIKE/path syntax. */
 export const nastyString = (opts: { surrogates?: boolean } = {}): fc.Arbitrary<string> => fc.oneof(
   fc.string(),
@@ -20,6 +24,7 @@ export const nastyString = (opts: { surrogates?: boolean } = {}): fc.Arbitrary<s
   fc.constantFrom('', ' ', '\u0000', 'a\u0000b', '%', '_', '\\', "' OR 1=1 --", '../../etc/passwd', 'null', 'undefined', 'NaN',
     '00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff', '😀', '\u202e', '<script>', '${x}', '{{x}}'),
   fc.integer({ min: 100, max: 20_000 }).map((n) => 'x'.repeat(n)),
+  anyCaseUuid,
   ...(opts.surrogates === false ? [] : [loneSurrogate])
 )
 

@@ -69,6 +69,15 @@ export function statusMatches (code: string, status: number): boolean {
   return ErrorCodes[code as keyof typeof ErrorCodes] === status
 }
 
+/** `{code, message}`, plus a non-negative integer `retryAfterMs` on RATE_LIMITED only. */
+function errorKeysOk (error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false
+  const e = error as Record<string, unknown>
+  const keys = Object.keys(e).sort().join()
+  if (keys === 'code,message') return true
+  return keys === 'code,message,retryAfterMs' && e.code === 'RATE_LIMITED' && Number.isInteger(e.retryAfterMs) && (e.retryAfterMs as number) >= 0
+}
+
 /**
  * Why a REST reply is not a documented error, or undefined when it is: JSON body exactly
  * `{ error: { code, message } }`, code from the catalogue, HTTP status matching the code.
@@ -83,7 +92,7 @@ export function restErrorProblem (res: { statusCode: number, body: string, heade
   if (!String(res.headers['content-type'] ?? '').startsWith('application/json')) return `content-type ${String(res.headers['content-type'])}`
   if (typeof body !== 'object' || body === null || Object.keys(body).join() !== 'error') return `not {error}: ${res.body.slice(0, 160)}`
   const error = (body as { error: unknown }).error
-  if (typeof error !== 'object' || error === null || Object.keys(error).sort().join() !== 'code,message') return `error is not {code,message}: ${res.body.slice(0, 160)}`
+  if (!errorKeysOk(error)) return `error is not {code,message}: ${res.body.slice(0, 160)}`
   const { code, message } = error as { code: unknown, message: unknown }
   if (typeof code !== 'string' || !(CODES as string[]).includes(code)) return `code ${String(code)} is not in the catalogue`
   if (typeof message !== 'string' || message === '') return 'message is not a non-empty string'
@@ -97,7 +106,7 @@ export function ackErrorProblem (ack: unknown): string | undefined {
   const a = ack as Record<string, unknown>
   if (Object.keys(a).sort().join() !== 'error,ok' || a.ok !== false) return `not {ok:false,error}: ${JSON.stringify(ack).slice(0, 160)}`
   const error = a.error
-  if (typeof error !== 'object' || error === null || Object.keys(error).sort().join() !== 'code,message') return `error is not {code,message}: ${JSON.stringify(ack).slice(0, 160)}`
+  if (!errorKeysOk(error)) return `error is not {code,message}: ${JSON.stringify(ack).slice(0, 160)}`
   const { code, message } = error as { code: unknown, message: unknown }
   if (typeof code !== 'string' || !(CODES as string[]).includes(code)) return `code ${String(code)} is not in the catalogue`
   if (typeof message !== 'string' || message === '') return 'message is not a non-empty string'

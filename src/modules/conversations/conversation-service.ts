@@ -156,9 +156,7 @@ export function createConversationService (deps: ConversationsDeps) {
   const directIds = new Map<string, string>()
 
   /** Finds or creates the 1:1 conversation; needs friendship and no block either way. */
-  async function ensureDirect (userId: string, anyCaseId: string): Promise<string> {
-    // the direct_key is built from the stored (lower-case) form of both ids
-    const otherId = anyCaseId.toLowerCase()
+  async function ensureDirect (userId: string, otherId: string): Promise<string> {
     if (userId === otherId) throw validation('Cannot open a direct conversation with yourself')
     const relation = await friends.relation(userId, otherId)
     if (relation.blocked || relation.blockedBy) throw Errors.blocked()
@@ -194,8 +192,7 @@ export function createConversationService (deps: ConversationsDeps) {
      * Id of the direct conversation for a send by `toUserId`. An existing one is returned
      * without checks (the send statement itself enforces friendship and blocks).
      */
-    async directIdForSend (userId: string, anyCaseId: string): Promise<string> {
-      const toUserId = anyCaseId.toLowerCase()
+    async directIdForSend (userId: string, toUserId: string): Promise<string> {
       if (userId === toUserId) throw validation('Cannot send a message to yourself')
       const key = directKey(userId, toUserId)
       const cached = directIds.get(key)

@@ -45,7 +45,7 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
 
   return {
     async create (ownerId: string, input: { name: string, memberIds: string[] }): Promise<ConversationView> {
-      const others = [...new Set(input.memberIds.map((id) => id.toLowerCase()))].filter((id) => id !== ownerId)
+      const others = [...new Set(input.memberIds)].filter((id) => id !== ownerId)
       if (others.length + 1 > limits.groupMaxMembers) throw validation(`A group has at most ${limits.groupMaxMembers} members`)
       const id = randomUUID()
       try {
@@ -79,7 +79,7 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
         if (actor === undefined) throw groupNotFound()
         if (actor.role === 'member') throw forbidden('Only the owner or an admin can add members')
         const present = new Set(members.map((m) => m.userId))
-        const added = [...new Set(userIds.map((id) => id.toLowerCase()))].filter((id) => !present.has(id))
+        const added = [...new Set(userIds)].filter((id) => !present.has(id))
         if (added.length === 0) return { before: [...present], added }
         await checkAddable(tx, actorId, added)
         if (members.length + added.length > limits.groupMaxMembers) throw conflict(`Group is full (at most ${limits.groupMaxMembers} members)`)
@@ -98,8 +98,7 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
      * anyone removes themselves (leave). When the owner leaves, the longest-standing member
      * becomes owner; when the last member leaves, the group and its messages are deleted.
      */
-    async removeMember (actorId: string, groupId: string, anyCaseTargetId: string): Promise<ConversationView> {
-      const targetId = anyCaseTargetId.toLowerCase()
+    async removeMember (actorId: string, groupId: string, targetId: string): Promise<ConversationView> {
       const result = await prisma.$transaction(async (tx) => {
         const group = await lockGroup(tx, groupId)
         const members = await tx.conversationMember.findMany({

@@ -94,9 +94,7 @@ export function createMessageService (deps: ConversationsDeps) {
     if (member === null) throw Errors.notMember()
   }
 
-  async function send (senderId: string, anyCaseId: string, input: SendInput): Promise<SendResult> {
-    // uuids are accepted in either case; events and acks carry the stored (lower-case) form
-    const conversationId = anyCaseId.toLowerCase()
+  async function send (senderId: string, conversationId: string, input: SendInput): Promise<SendResult> {
     checkContent(input.type, input.content, limits)
     const stored = await sender.send(conversationId, { senderId, clientMsgId: input.clientMsgId, type: input.type, content: input.content })
     if (stored === undefined) {
@@ -172,27 +170,21 @@ export function createMessageService (deps: ConversationsDeps) {
      * conversation id then seq. Only the listed conversations are read.
      */
     async sync (userId: string, cursors: Record<string, number>, limit = 200): Promise<{ messages: MessageView[], hasMore: boolean }> {
-      const after = new Map<string, number>()
-      for (const [id, seq] of Object.entries(cursors)) {
-        const key = id.toLowerCase()
-        after.set(key, Math.min(seq, after.get(key) ?? seq))
-      }
-      if (after.size === 0) return { messages: [], hasMore: false }
-      const rows = await sql.query<MessageRow>(SYNC_SQL, [[...after.keys()], [...after.values()], userId, limit + 1], 'sync')
+      const ids = Object.keys(cursors)
+      if (ids.length === 0) return { messages: [], hasMore: false }
+      const rows = await sql.query<MessageRow>(SYNC_SQL, [ids, ids.map((id) => cursors[id]), userId, limit + 1], 'sync')
       return { messages: rows.slice(0, limit).map(toMessage), hasMore: rows.length > limit }
     },
 
     /** Read cursor forward; `message:read` to every member (the reader's other devices sync badges). */
-    async markRead (userId: string, anyCaseId: string, seq: number): Promise<{ readSeq: number }> {
-      const conversationId = anyCaseId.toLowerCase()
+    async markRead (userId: string, conversationId: string, seq: number): Promise<{ readSeq: number }> {
       const r = await moveCursor(userId, conversationId, seq, 'read_seq')
       if (r.moved) publish(r.memberIds, 'message:read', { conversationId, userId, seq: r.seq })
       return { readSeq: r.seq }
     },
 
     /** Delivered cursor forward; `message:delivered` to the other members. */
-    async markDelivered (userId: string, anyCaseId: string, seq: number): Promise<{ deliveredSeq: number }> {
-      const conversationId = anyCaseId.toLowerCase()
+    async markDelivered (userId: string, conversationId: string, seq: number): Promise<{ deliveredSeq: number }> {
       const r = await moveCursor(userId, conversationId, seq, 'delivered_seq')
       if (r.moved) publish(r.memberIds.filter((id) => id !== userId), 'message:delivered', { conversationId, userId, seq: r.seq })
       return { deliveredSeq: r.seq }

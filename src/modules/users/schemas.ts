@@ -44,4 +44,4 @@ export const SearchQuery = Type.Object({
 })
 
 /** The REST error body, for response schemas (docs). */
-export const ErrorSchema = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) })
+export const ErrorSchema = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String(), retryAfterMs: Type.Optional(Type.Integer({ minimum: 0 })) }) })

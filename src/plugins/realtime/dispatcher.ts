@@ -3,6 +3,7 @@ import type { Socket } from 'socket.io'
 import { Compile } from 'typebox/compile'
 import { AppError, rateLimited, toErrorBody, validation } from '../../lib/errors.js'
 import { TokenBucket } from '../../lib/token-bucket.js'
+import { compileIdNormaliser, type IdNormaliser } from '../../lib/normalise-ids.js'
 import type { Ack, DispatchStats, EventDefinition, Realtime, SocketContext } from './types.js'
 
 /**
@@ -12,7 +13,7 @@ import type { Ack, DispatchStats, EventDefinition, Realtime, SocketContext } fro
  * under way are tracked so shutdown can let them finish and ack.
  */
 export function createDispatcher (log: FastifyBaseLogger, eventsPerSecond: number) {
-  const handlers = new Map<string, { check: ReturnType<typeof Compile>, def: EventDefinition<any> }>()
+  const handlers = new Map<string, { check: ReturnType<typeof Compile>, normalise?: IdNormaliser, def: EventDefinition<any> }>()
   const stats: DispatchStats = { unknownEvents: 0, rateLimited: 0, handlerErrors: 0 }
   /** Event handlers running; shutdown lets them finish and ack before closing their sockets. */
   const inflight = new Set<Promise<void>>()
@@ -20,7 +21,7 @@ export function createDispatcher (log: FastifyBaseLogger, eventsPerSecond: numbe
   const handle: Realtime['handle'] = (events) => {
     for (const [name, def] of Object.entries(events)) {
       if (handlers.has(name)) throw new Error(`Socket event ${name} registered twice`)
-      handlers.set(name, { check: Compile(def.schema), def })
+      handlers.set(name, { check: Compile(def.schema), normalise: compileIdNormaliser(def.schema), def })
     }
   }
 
@@ -38,7 +39,7 @@ export function createDispatcher (log: FastifyBaseLogger, eventsPerSecond: numbe
       // Every event costs a token, unknown ones too: a flood is cut before any other work.
       if (!bucket.take()) {
         stats.rateLimited++
-        fail(rateLimited('Too many events, slow down'))
+        fail(rateLimited('Too many events, slow down', bucket.msUntil()))
         return
       }
       const entry = typeof event === 'string' ? handlers.get(event) : undefined
@@ -56,6 +57,8 @@ export function createDispatcher (log: FastifyBaseLogger, eventsPerSecond: numbe
         fail(validation(`${first?.instancePath !== undefined && first.instancePath !== '' ? first.instancePath.slice(1) + ': ' : ''}${first?.message ?? 'invalid payload'}`))
         return
       }
+      // Ids are lower-case from here on (the stored form), whatever case the client sent.
+      entry.normalise?.(payload)
       // Through a promise, so a handler that throws synchronously is answered like one that rejects.
       const run = Promise.resolve().then(async () => await entry.def.handler(ctx, payload)).then(
         (data) => { reply({ ok: true, data: data ?? {} }) },

@@ -408,6 +408,8 @@ t.test('auth routes are rate limited per client with the RATE_LIMITED shape', as
   t.equal(limited.json().error.code, 'RATE_LIMITED')
   t.type(limited.json().error.message, 'string')
   t.ok(limited.headers['retry-after'], 'tells the client when to retry')
+  const retryAfterMs = limited.json().error.retryAfterMs
+  t.ok(Number.isInteger(retryAfterMs) && retryAfterMs > 0 && retryAfterMs <= 60_000, `retryAfterMs ${String(retryAfterMs)}: what is left of the window`)
 
   const name = uname()
   for (let i = 0; i < 3; i++) await post(app, 'register', { username: `${name}_${i}`, password: PASSWORD })

@@ -1,12 +1,10 @@
-import type { Test } from 'tap'
 import { randomUUID } from 'node:crypto'
-import { io, type Socket } from 'socket.io-client'
 import type { App } from '../../../src/app.js'
 
 /**
- * Fixtures for the conversations tests. Users, friendships and blocks are written straight
- * into the database (the rows the auth/friends modules would write), so these tests do not
- * depend on those routes and stay fast.
+ * Fixtures for the conversations tests. Users and blocks are written straight into the
+ * database (the rows the auth/friends modules would write), so these tests stay fast;
+ * friendships come from the shared `befriend` (the real friends routes).
  */
 export interface User {
   id: string
@@ -30,9 +28,8 @@ export async function makeUsers (app: App, n: number): Promise<User[]> {
   return users
 }
 
-export async function befriend (app: App, a: User, b: User): Promise<void> {
-  await app.prisma.friendship.createMany({ data: [{ userId: a.id, friendId: b.id }, { userId: b.id, friendId: a.id }] })
-}
+import { befriend } from '../../helper.js'
+export { befriend }
 
 export async function block (app: App, blocker: User, blocked: User): Promise<void> {
   await app.prisma.block.create({ data: { blockerId: blocker.id, blockedId: blocked.id } })
@@ -53,52 +50,7 @@ export async function makeGroup (app: App, owner: User, members: User[], name = 
   return res.json().id
 }
 
-export interface Client {
-  socket: Socket
-  /** Every event received, in arrival order. */
-  events: Array<{ event: string, payload: any }>
-  of: (event: string) => any[]
-  /** Emits with an acknowledgement and resolves with the ack. */
-  call: (event: string, ...args: unknown[]) => Promise<any>
-  /** Resolves once `n` events of that name arrived. */
-  waitFor: (event: string, n?: number, timeoutMs?: number) => Promise<any[]>
-}
-
-export async function connect (t: Test, url: string, user: User): Promise<Client> {
-  const socket = io(url, { auth: { token: user.token }, transports: ['websocket'], reconnection: false, forceNew: true })
-  t.teardown(() => { socket.disconnect() })
-  const events: Client['events'] = []
-  const waiters: Array<() => void> = []
-  socket.onAny((event: string, payload: unknown) => {
-    events.push({ event, payload })
-    for (const w of waiters.splice(0)) w()
-  })
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => { resolve() })
-    socket.once('connect_error', reject)
-  })
-  const of = (event: string): any[] => events.filter((e) => e.event === event).map((e) => e.payload)
-  return {
-    socket,
-    events,
-    of,
-    call: async (event, ...args) => await socket.timeout(10_000).emitWithAck(event, ...args),
-    waitFor: async (event, n = 1, timeoutMs = 10_000) => {
-      const deadline = Date.now() + timeoutMs
-      while (of(event).length < n) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${n} ${event} (got ${of(event).length})`)
-        await new Promise<void>((resolve) => {
-          waiters.push(resolve)
-          setTimeout(resolve, 50).unref()
-        })
-      }
-      return of(event)
-    }
-  }
-}
-
-/** Gives in-flight emits a moment to arrive, for asserting that something did NOT arrive. */
-export const settle = async (ms = 150): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
+export { connect, settle, type Client } from '../../socket-client.js'
 
 export async function messageCount (app: App, conversationId: string): Promise<number> {
   return await app.prisma.message.count({ where: { conversationId } })

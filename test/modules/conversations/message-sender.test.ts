@@ -1,20 +1,7 @@
 import t from 'tap'
-import type { SqlClient } from '../../../src/db/drivers.js'
 import { createMessageSender } from '../../../src/modules/conversations/message-sender.js'
-import { build, createTestDatabase, servicesMode } from '../../helper.js'
+import { build, counting, createTestDatabase, servicesMode } from '../../helper.js'
 import { makeGroup, makeUsers, type User } from './helpers.js'
-
-/** The real client, counting the statements that go through it. */
-function counting (sql: SqlClient): SqlClient & { statements: number[] } {
-  const statements: number[] = []
-  return {
-    statements,
-    query: async (text, values, name) => {
-      statements.push((values[0] as unknown[]).length)
-      return await sql.query(text, values, name)
-    }
-  }
-}
 
 async function groups (app: Awaited<ReturnType<typeof build>>, n: number): Promise<{ users: User[], ids: string[] }> {
   const users = await makeUsers(app, 3)
@@ -84,11 +71,13 @@ t.test('a full queue refuses at once with RATE_LIMITED instead of growing withou
   const app = await build(t)
   const { users, ids } = await groups(app, 1)
   const sender = createMessageSender(app.sql, { concurrency: 1, maxQueued: 5 })
+  const refusals: Array<number | undefined> = []
   const sends = Array.from({ length: 8 }, async (_, i) =>
     await sender.send(ids[0]!, { senderId: users[0]!.id, clientMsgId: `q${i}`, type: 'text', content: 'x' })
-      .then((o) => o?.seq ?? 'repeat', (err: { code?: string }) => err.code))
+      .then((o) => o?.seq ?? 'repeat', (err: { code?: string, retryAfterMs?: number }) => { refusals.push(err.retryAfterMs); return err.code }))
   const results = await Promise.all(sends)
   t.same(results, [1, 2, 3, 4, 5, 'RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED'])
+  t.ok(refusals.every((ms) => Number.isInteger(ms) && ms! > 0), `each refusal says how long the queue needs (${refusals.join(', ')} ms)`)
 })
 
 // Two nodes' senders share conversations, and each statement locks several conversation

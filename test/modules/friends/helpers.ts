@@ -1,6 +1,4 @@
-import type { Test } from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
-import { io, type Socket } from 'socket.io-client'
 import type { App } from '../../../src/app.js'
 import type { TestUser } from '../../helper.js'
 
@@ -40,46 +38,4 @@ export async function friendshipCount (app: App, a: string, b: string): Promise<
 export const PUBLIC_USER_KEYS = ['avatarUrl', 'createdAt', 'displayName', 'id', 'username']
 export const REQUEST_KEYS = ['createdAt', 'from', 'fromUserId', 'id', 'message', 'respondedAt', 'status', 'to', 'toUserId']
 
-export interface Client {
-  socket: Socket
-  events: Array<{ event: string, payload: any }>
-  of: (event: string) => any[]
-  /** Resolves once `n` events of that name arrived. */
-  waitFor: (event: string, n?: number, timeoutMs?: number) => Promise<any[]>
-}
-
-/** A real socket.io-client connection for `user`, closed in teardown. */
-export async function connect (t: Test, url: string, user: TestUser): Promise<Client> {
-  const socket = io(url, { auth: { token: user.accessToken }, transports: ['websocket'], reconnection: false, forceNew: true })
-  t.teardown(() => { socket.disconnect() })
-  const events: Client['events'] = []
-  let wake: (() => void) | undefined
-  socket.onAny((event: string, payload: unknown) => {
-    events.push({ event, payload })
-    wake?.()
-  })
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => { resolve() })
-    socket.once('connect_error', reject)
-  })
-  const of = (event: string): any[] => events.filter((e) => e.event === event).map((e) => e.payload)
-  return {
-    socket,
-    events,
-    of,
-    waitFor: async (event, n = 1, timeoutMs = 10_000) => {
-      const deadline = Date.now() + timeoutMs
-      while (of(event).length < n) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${n} ${event} (got ${of(event).length})`)
-        await new Promise<void>((resolve) => {
-          wake = resolve
-          setTimeout(resolve, 50).unref()
-        })
-      }
-      return of(event)
-    }
-  }
-}
-
-/** Gives in-flight emits time to arrive, before asserting that something did NOT arrive. */
-export const settle = async (ms = 200): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
+export { connect, settle, type Client } from '../../socket-client.js'

@@ -1,19 +1,7 @@
 import t from 'tap'
-import type { SqlClient } from '../../../src/db/drivers.js'
 import { createAnnouncer, type PresenceEvent } from '../../../src/modules/presence/announcer.js'
-import { build } from '../../helper.js'
+import { build, counting } from '../../helper.js'
 import { befriend, makeUsers } from '../conversations/helpers.js'
-
-function counting (sql: SqlClient): SqlClient & { statements: number } {
-  const c = {
-    statements: 0,
-    query: async <R>(text: string, values: unknown[], name?: string): Promise<R[]> => {
-      c.statements++
-      return await sql.query<R>(text, values, name)
-    }
-  }
-  return c
-}
 
 t.test('a burst of transitions is written and announced in one statement, each to the user\'s friends', async (t) => {
   const app = await build(t)
@@ -29,7 +17,7 @@ t.test('a burst of transitions is written and announced in one statement, each t
     ...users.slice(1, 21).map(async (u) => { await announcer.announce(u.id, true) }),
     ...users.slice(21).map(async (u) => { await announcer.announce(u.id, false, wentOffline) })
   ])
-  t.equal(sql.statements, 1, '40 transitions, one statement')
+  t.equal(sql.statements.length, 1, '40 transitions, one statement')
   t.equal(sent.length, 40, 'one presence event per user')
   t.ok(sent.every((e) => e.to.length === 1 && e.to[0] === hub.id), 'each goes to the one friend')
   const offline = sent.filter((e) => !e.payload.online)

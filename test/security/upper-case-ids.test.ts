@@ -1,0 +1,94 @@
+import t from 'tap'
+import { randomUUID } from 'node:crypto'
+import { listen } from '../helper.js'
+import { graphRows, sendRequest } from '../modules/friends/helpers.js'
+import { connect, makeConversation, makeFriends, makeUsers, settle, type User } from '../modules/presence/helpers.js'
+import { checkRouteList, listEvents, listRoutes } from './surface.js'
+
+const upper = (id: string): string => id.toUpperCase()
+/** Socket events whose payload holds no uuid. */
+const NO_IDS = new Set(['auth:refresh'])
+
+t.test('the defects of issue 10, each with an upper-case id', async (t) => {
+  const { app, url } = await listen(t)
+  const [a, b, c] = await makeUsers(app, 3) as [User, User, User]
+
+  const before = await graphRows(app, a.id)
+  const self = await app.inject({ method: 'POST', url: '/api/friends/requests', headers: a.auth, payload: { toUserId: upper(a.id) } })
+  t.equal(self.statusCode, 400)
+  t.equal(self.json().error.code, 'VALIDATION', 'a friend request to your own id in upper case is a request to yourself')
+  const selfBlock = await app.inject({ method: 'POST', url: `/api/blocks/${upper(a.id)}`, headers: a.auth })
+  t.equal(selfBlock.statusCode, 400)
+  t.equal(selfBlock.json().error.code, 'VALIDATION', 'so is blocking yourself')
+  t.same(await graphRows(app, a.id), before, 'nothing written')
+
+  const b1 = await connect(t, url, b)
+  const sent = await sendRequest(app, a, { ...b, id: upper(b.id) })
+  t.equal(sent.statusCode, 201)
+  t.equal(sent.json().toUserId, b.id, 'stored with the lower-case id')
+  const [live] = await b1.waitFor('friend:request')
+  t.equal(live.id, sent.json().id, 'the live friend:request reaches the recipient')
+
+  const conversationId = await makeConversation(app, [a, c])
+  const a1 = await connect(t, url, a)
+  const c1 = await connect(t, url, c)
+  t.same(await a1.call('signal', { toUserId: upper(c.id), name: 'ping', payload: 1 }), { ok: true, data: {} })
+  t.same(await c1.waitFor('signal'), [{ fromUserId: a.id, name: 'ping', payload: 1 }], 'a signal to an upper-case id is delivered')
+
+  t.equal((await a1.call('typing', { conversationId: upper(conversationId), typing: true })).ok, true)
+  const [typing] = await c1.waitFor('typing')
+  t.equal(typing.conversationId, conversationId, 'typing is relayed with the stored (lower-case) id')
+})
+
+/** Every REST route and socket event that takes an id: the id's upper case answers as the id itself. */
+t.test('every route and event that takes a uuid treats its upper case as the same id', async (t) => {
+  const { app, url } = await listen(t)
+  const [a, b] = await makeUsers(app, 2) as [User, User]
+  await makeFriends(app, a, b)
+  const conversationId = await makeConversation(app, [a, b])
+  const routes = listRoutes(app)
+  checkRouteList(t, app, routes)
+  // Known ids (a real user, a real conversation) and an unknown one: one of each per route, so
+  // both the found and the not-found paths are compared.
+  const ids = [b.id, conversationId, randomUUID()]
+  let compared = 0
+  for (const route of routes.filter((r) => r.params.some((p) => /id$/i.test(p)))) {
+    if (route.method !== 'GET') continue // writes change state between the two calls; reads compare cleanly
+    for (const id of ids) {
+      const fill = (f: (s: string) => string): string => route.url.replace(/:([A-Za-z0-9_]+)/g, () => f(id))
+      const lower = await app.inject({ method: 'GET', url: fill((s) => s), headers: a.auth })
+      const up = await app.inject({ method: 'GET', url: fill(upper), headers: a.auth })
+      t.equal(up.statusCode, lower.statusCode, `${route.key} with ${id === b.id ? 'a user' : id === conversationId ? 'a conversation' : 'an unknown'} id`)
+      if (lower.headers['content-type']?.toString().startsWith('application/json') === true) t.same(up.json(), lower.json())
+      compared++
+    }
+  }
+  t.ok(compared > 0, `${compared} route/id pairs compared`)
+
+  // Socket events: each event with a uuid in its schema gets an all-upper-case twin of a lower-case payload.
+  const a1 = await connect(t, url, a)
+  const b1 = await connect(t, url, b)
+  const payloads: Record<string, (id: (s: string) => string) => unknown> = {
+    typing: (f) => ({ conversationId: f(conversationId), typing: false }),
+    signal: (f) => ({ toUserId: f(b.id), name: 'x', payload: null }),
+    sync: (f) => ({ cursors: { [f(conversationId)]: 0 } }),
+    'message:read': (f) => ({ conversationId: f(conversationId), seq: 0 }),
+    'message:delivered': (f) => ({ conversationId: f(conversationId), seq: 0 }),
+    'message:recall': (f) => ({ messageId: f(randomUUID()) }),
+    'message:send': (f) => ({ conversationId: f(randomUUID()), clientMsgId: randomUUID(), type: 'text', content: 'x' })
+  }
+  const events = listEvents(app)
+  for (const event of events) {
+    const fn = payloads[event]
+    if (fn === undefined) {
+      // a new event must be added above, or here when it takes no id
+      t.ok(NO_IDS.has(event), `${event} takes no id`)
+      continue
+    }
+    const lowerAck = await a1.call(event, fn((s) => s))
+    const upperAck = await a1.call(event, fn(upper))
+    t.same(upperAck, lowerAck, `${event}: same ack for the upper-case id`)
+  }
+  await settle()
+  t.ok(b1.of('signal').length === 2, 'both signals delivered')
+})
