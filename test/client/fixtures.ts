@@ -2,7 +2,7 @@ import type { Test } from 'tap'
 import { listen, registerUser, type TestUser } from '../helper.js'
 import type { App } from '../../src/app.js'
 import type { RawConfig } from '../../src/config.js'
-import { createClient, type Client, type ClientEvents, type ClientOptions } from '../../src/client/index.js'
+import { createClient, type Client, type ClientEvents, type ClientOptions } from '@relay-im/client'
 
 export interface Server { app: App, url: string }
 

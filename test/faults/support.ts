@@ -15,7 +15,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
-import { createClient, type Client, type ClientOptions, type Message } from '../../src/client/index.js'
+import { createClient, type Client, type ClientOptions, type Message } from '@relay-im/client'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 /** FAULTS_SERVER_JS: run another build (e.g. a patched copy) instead of this checkout's dist. */

@@ -4,10 +4,11 @@ import { ClientError, errorFromAck, isTransient } from './errors.js'
 import { RestClient, type RestOptions } from './rest.js'
 import { Outbox } from './outbox.js'
 import { Typing } from './typing.js'
+import { checkProtocol } from './version.js'
 import { backoffDelay, deferred, sleep, type BackoffOptions, type Deferred } from './util.js'
-import type {
-  Ack, AuthRefreshAck, ConnectionStatus, DeliveredAck, Message, ReadAck, SendAck, SendInput, ServerEvents, SyncResult
-} from './types.js'
+import { SERVER_EVENTS, SYNC_MAX_CURSORS } from './protocol.js'
+import type { Ack, AuthRefreshAck, DeliveredAck, Message, ReadAck, SendAck, SendInput, ServerToClientEvents, SyncResult } from './protocol.js'
+import type { ConnectionStatus } from './types.js'
 
 export interface ClientOptions extends RestOptions {
   /** Per-attempt wait for a socket acknowledgement (default 10 s). */
@@ -30,15 +31,12 @@ export interface ClientOptions extends RestOptions {
    * after this long, the SDK fetches it with `sync` (default 2 s; 0 turns it off).
    */
   gapRepairMs?: number
+  /**
+   * Check `GET /api/version` once before the first connection (default true): a server that
+   * states an older protocol than this SDK's fails connect() with INCOMPATIBLE_SERVER.
+   */
+  checkProtocol?: boolean
 }
-
-const SERVER_EVENTS: ReadonlyArray<keyof ServerEvents> = [
-  'message:new', 'message:read', 'message:delivered', 'message:recalled', 'typing', 'presence',
-  'friend:request', 'friend:accepted', 'friend:removed', 'conversation:updated', 'signal', 'auth:expired'
-]
-
-/** The server reads at most this many conversations per `sync`. */
-const SYNC_MAX_CURSORS = 100
 
 /** Consecutive handshake refusals after a fresh token before the SDK gives up. */
 const MAX_AUTH_FAILURES = 3
@@ -76,6 +74,8 @@ export class Client extends RestClient {
   private readonly syncLimit: number | undefined
   private readonly gapRepairMs: number
   private readonly gapTimers = new Map<string, ReturnType<typeof setTimeout>>()
+  /** The protocol check still to do before the first connection. */
+  private protocolUnchecked: boolean
 
   constructor (opts: ClientOptions) {
     super(opts)
@@ -84,6 +84,7 @@ export class Client extends RestClient {
     this.backoff = { baseMs: opts.reconnect?.baseMs ?? 500, maxMs: opts.reconnect?.maxMs ?? 5000 }
     this.syncLimit = opts.syncLimit
     this.gapRepairMs = opts.gapRepairMs ?? 2000
+    this.protocolUnchecked = opts.checkProtocol ?? true
     this.socket = io(this.url === '' ? undefined as unknown as string : this.url, {
       path: '/socket.io',
       autoConnect: false,
@@ -160,6 +161,10 @@ export class Client extends RestClient {
 
   private async open (): Promise<void> {
     try {
+      if (this.protocolUnchecked) {
+        await checkProtocol(() => this.version())
+        this.protocolUnchecked = false
+      }
       if (this.accessToken === undefined) await this.renewTokens()
       if (this.wanted && !this.socket.connected) this.socket.connect()
     } catch (err) {
@@ -260,7 +265,7 @@ export class Client extends RestClient {
       if (this.wanted) this.setStatus('reconnecting')
     })
 
-    s.on('auth:expired', (payload: ServerEvents['auth:expired']) => {
+    s.on('auth:expired', (payload: ServerToClientEvents['auth:expired']) => {
       this.emit('auth:expired', payload)
       void this.onExpired()
     })

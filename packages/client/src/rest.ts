@@ -1,10 +1,11 @@
 import { Emitter } from './emitter.js'
 import { ClientError, errorFromResponse } from './errors.js'
+import type { ClientEvents } from './types.js'
 import type {
-  Block, BlockedUser, ClientEvents, Conversation, ConversationPage, Credentials, Friend, FriendRequest, HistoryOptions, HistoryPage,
+  Block, BlockedUser, Conversation, ConversationPage, Credentials, Friend, FriendRequest, HistoryOptions, HistoryPage,
   ListOptions, Message, MessageContent, MessageType, ProfileUpdate, ReadAck, RegisterInput, Relation, Session, Tokens, User,
-  UserWithPresence
-} from './types.js'
+  UserWithPresence, VersionInfo
+} from './protocol.js'
 
 export interface RestOptions {
   /** Server base URL, e.g. https://chat.example.com; '' for the page's own origin. */
@@ -152,6 +153,11 @@ export class RestClient extends Emitter<ClientEvents> {
       }
     })()
     return this.renewing
+  }
+
+  /** The server's protocol and package versions (`GET /api/version`, no sign-in needed). */
+  async version (): Promise<VersionInfo> {
+    return await this.request<VersionInfo>('GET', '/version', { auth: false })
   }
 
   // ------------------------------------------------------------ auth
