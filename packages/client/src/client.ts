@@ -168,8 +168,12 @@ export class Client extends RestClient {
       if (this.accessToken === undefined) await this.renewTokens()
       if (this.wanted && !this.socket.connected) this.socket.connect()
     } catch (err) {
-      if (isTransient(err)) this.retryLater(() => this.open())
-      else this.giveUp(err)
+      if (!this.wanted) return // disconnect() meanwhile: connect() was rejected there
+      if (!isTransient(err)) return this.giveUp(err)
+      // The server is unreachable or failing before the socket even tried: same status as
+      // the socket's own retries.
+      if (this.wanted) this.setStatus('reconnecting')
+      this.retryLater(() => this.open())
     }
   }
 
