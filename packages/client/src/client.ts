@@ -105,7 +105,7 @@ export class Client extends RestClient {
       backoff: { baseMs: Math.min(200, this.backoff.baseMs), maxMs: this.backoff.maxMs },
       isOnline: () => this.socket.connected,
       whenOnline: () => this.whenOnline(),
-      emit: (payload) => this.emitAck<SendAck>('message:send', payload),
+      emit: async (payload) => checkSendAck(await this.emitAck<SendAck>('message:send', payload), payload.clientMsgId),
       beforeSend: (conversationId) => { this.typingState.stop(conversationId) }
     })
     this.typingState = new Typing((conversationId, typing) => {
@@ -523,4 +523,15 @@ function sortBySeq (messages: Message[]): Message[] {
   const rank = new Map<string, number>()
   for (const m of messages) if (!rank.has(m.conversationId)) rank.set(m.conversationId, rank.size)
   return [...messages].sort((a, b) => (rank.get(a.conversationId)! - rank.get(b.conversationId)!) || a.seq - b.seq)
+}
+
+/**
+ * A send ack that is not the contract's (a broken proxy or server) is INTERNAL, so the outbox
+ * retries it with the same clientMsgId (the server deduplicates) until sendTimeoutMs.
+ */
+function checkSendAck (ack: SendAck, clientMsgId: unknown): SendAck {
+  const ok = typeof ack === 'object' && ack !== null && typeof ack.id === 'string' && typeof ack.conversationId === 'string' &&
+    Number.isInteger(ack.seq) && ack.clientMsgId === clientMsgId
+  if (!ok) throw new ClientError('INTERNAL', 'message:send: malformed acknowledgement', undefined, typeof clientMsgId === 'string' ? clientMsgId : undefined)
+  return ack
 }
