@@ -1,9 +1,10 @@
 import t from 'tap'
 import { execFileSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
+import { ensureClientDist } from './fixtures.js'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const PKG = join(ROOT, 'packages', 'client')
@@ -11,14 +12,9 @@ const PKG = join(ROOT, 'packages', 'client')
 /** The bundle budget written in packages/client/README.md ("Size"): minified + gzip, bytes. */
 const SIZE_BUDGET_GZIP = 22 * 1024
 
-/** The package's dist, built when missing (the root install/pretest build it; a lone run may not). */
-function ensureDist (): void {
-  if (existsSync(join(PKG, 'dist', 'index.js')) && existsSync(join(PKG, 'dist', 'protocol.d.ts'))) return
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(PKG, 'tsconfig.json')], { stdio: 'pipe' })
-}
 
 t.test('npm pack holds only what an app needs: dist js + d.ts, README, CHANGELOG, package.json', async (t) => {
-  ensureDist()
+  ensureClientDist()
   const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: PKG, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
   const [pack] = JSON.parse(out) as Array<{ name: string, files: Array<{ path: string }> }>
   t.equal(pack!.name, '@relay-im/client')
@@ -59,7 +55,7 @@ async function gzipped (contents: string): Promise<{ min: number, gzip: number }
 }
 
 t.test(`size: the SDK bundled for browsers stays under ${SIZE_BUDGET_GZIP} bytes gzipped`, async (t) => {
-  ensureDist()
+  ensureClientDist()
   // The published dist (no source condition here), as an app's bundler sees it.
   const floor = await gzipped("export { io } from 'socket.io-client'")
   const sdk = await gzipped("export * from '@relay-im/client'")

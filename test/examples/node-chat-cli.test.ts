@@ -1,19 +1,16 @@
 import t from 'tap'
-import { execFileSync, spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { createClient } from '@relay-im/client'
 import { befriend, listen, registerUser } from '../helper.js'
-import { next, until } from '../client/fixtures.js'
+import { ensureClientDist, next, until } from '../client/fixtures.js'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const CLI = join(ROOT, 'examples', 'node-chat-cli', 'index.mjs')
 
 t.test('examples/node-chat-cli: signs in, sends a line from stdin, prints incoming messages, quits on EOF', async (t) => {
   // The example runs on plain node, so on the package's dist (built by install/pretest).
-  if (!existsSync(join(ROOT, 'packages', 'client', 'dist', 'index.js'))) {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'packages', 'client', 'tsconfig.json')])
-  }
+  ensureClientDist()
   const srv = await listen(t)
   const alice = await registerUser(srv.app)
   const bob = await registerUser(srv.app)

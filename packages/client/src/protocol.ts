@@ -239,4 +239,4 @@ export const SERVER_EVENTS = [
 
 // Compile-time check that SERVER_EVENTS lists every event of ServerToClientEvents.
 type Missing = Exclude<keyof ServerToClientEvents, typeof SERVER_EVENTS[number]>
-export const _serverEventsComplete: [Missing] extends [never] ? true : Missing = true
+const _serverEventsComplete: [Missing] extends [never] ? true : Missing = true
