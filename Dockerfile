@@ -11,6 +11,8 @@ WORKDIR /app
 COPY package.json package-lock.json prisma.config.ts ./
 COPY scripts ./scripts
 COPY prisma ./prisma
+# The SDK workspace: the postinstall builds it, and the server imports its protocol module.
+COPY packages ./packages
 RUN npm ci --no-audit --no-fund
 COPY . .
 # Generates src/generated/prisma and compiles src/ (the generated client included) to dist/.
@@ -24,6 +26,9 @@ ENV NODE_ENV=production \
     DATA_DIR=/data
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The workspace package's manifest and build (@relay-im/client/protocol is imported at run time).
+COPY --from=build /app/packages/client/package.json ./packages/client/package.json
+COPY --from=build /app/packages/client/dist ./packages/client/dist
 # --ignore-scripts: the root postinstall runs `prisma generate`, which needs the prisma CLI
 # (a devDependency); the generated client comes compiled in dist/ from the build stage.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force

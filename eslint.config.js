@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'src/generated/**', 'node_modules/**', 'coverage/**', '.tap/**', 'public/**', 'test-results/**'] },
+  { ignores: ['**/dist/**', 'src/generated/**', 'node_modules/**', 'coverage/**', '.tap/**', 'public/**', 'test-results/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { io, type Socket } from 'socket.io-client'
-import { createClient, type Client, type Message } from '../src/client/index.js'
+import { createClient, type Client, type Message } from '@relay-im/client'
 import { Histogram, type HistogramData } from './lib/histogram.js'
 
 export interface UserSpec { id: string, token: string, rooms: string[] }

@@ -17,6 +17,8 @@ const result = await build({
   entryPoints: [join(src, 'main.ts')],
   outfile: join(out, 'app.js'),
   bundle: true,
+  // The SDK from its TypeScript source (packages/client/src), so the page never needs its dist.
+  conditions: ['@relay-im/source'],
   format: 'esm',
   platform: 'browser',
   target: ['es2022'],

@@ -20,6 +20,7 @@ import friendsPlugin from './modules/friends/plugin.js'
 import presencePlugin from './modules/presence/plugin.js'
 import signalPlugin from './modules/signal/plugin.js'
 import healthRoutes from './modules/health/routes.js'
+import versionRoutes from './modules/version/routes.js'
 import authRoutes from './modules/auth/routes.js'
 import usersRoutes from './modules/users/routes.js'
 import friendsRoutes from './modules/friends/routes.js'
@@ -120,6 +121,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     await api.register(friendsRoutes)
     await api.register(conversationsRoutes)
     await api.register(uploadsRoutes)
+    await api.register(versionRoutes)
   }, { prefix: '/api' })
 
   return app

@@ -3,6 +3,7 @@ import { Value } from 'typebox/value'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { join, resolve } from 'node:path'
+import { DEFAULT_TEXT_MAX_CHARS } from '@relay-im/client/protocol'
 
 const Int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   Type.Integer({ default: def, minimum: min, maximum: max })
@@ -34,7 +35,7 @@ export const ConfigSchema = Type.Object({
   TRUST_PROXY: Type.Boolean({ default: false }),
   BODY_LIMIT_BYTES: Int(256 * 1024, 1024),
   SOCKET_MAX_PAYLOAD_BYTES: Int(64 * 1024, 1024),
-  TEXT_MAX_CHARS: Int(4000, 1),
+  TEXT_MAX_CHARS: Int(DEFAULT_TEXT_MAX_CHARS, 1),
   CUSTOM_MAX_BYTES: Int(16 * 1024, 16),
   GROUP_MAX_MEMBERS: Int(200, 2),
   RECALL_WINDOW_S: Int(120, 0),

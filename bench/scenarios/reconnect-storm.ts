@@ -31,7 +31,7 @@ interface StormState {
 const RECOVERY_TIMEOUT_MS = 120_000
 
 /**
- * N SDK clients (createClient from src/client) in N/2 friend pairs, online. The server is
+ * N SDK clients (createClient from @relay-im/client) in N/2 friend pairs, online. The server is
  * stopped (SIGTERM or SIGKILL); while it is down every client sends --outage-msgs messages to
  * its partner through the SDK outbox; the server starts again. Measured from the moment the
  * new server is ready: all clients online, all caught up (`synced`), every outage message

@@ -1,21 +1,15 @@
-/**
- * Every error the API returns, in one place: a stable code from PROTOCOL.md, an HTTP status
- * and a message. REST replies `{ error: { code, message } }`; socket acks
- * `{ ok: false, error: { code, message } }`. RATE_LIMITED may add `retryAfterMs`: how long
- * to wait before trying again.
- */
-export const ErrorCodes = {
-  VALIDATION: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  RATE_LIMITED: 429,
-  INTERNAL: 500
-} as const
+import { ERROR_STATUS, type ErrorBody, type ErrorCode } from '@relay-im/client/protocol'
 
-export type ErrorCode = keyof typeof ErrorCodes
+/**
+ * Every error the API returns, in one place: a stable code from docs/protocol.md, an HTTP
+ * status and a message. REST replies `{ error: { code, message } }`; socket acks
+ * `{ ok: false, error: { code, message } }`. The codes and statuses are the protocol module's
+ * (`@relay-im/client/protocol`), the one list the server and the SDK share. RATE_LIMITED may
+ * add `retryAfterMs`: how long to wait before trying again.
+ */
+export const ErrorCodes = ERROR_STATUS
+
+export type { ErrorBody, ErrorCode }
 
 export class AppError extends Error {
   readonly code: ErrorCode
@@ -36,8 +30,6 @@ export class AppError extends Error {
       : { code: this.code, message: this.message, retryAfterMs: this.retryAfterMs }
   }
 }
-
-export interface ErrorBody { code: ErrorCode, message: string, retryAfterMs?: number }
 
 const make = (code: ErrorCode) => (message: string) => new AppError(code, message)
 

@@ -1,4 +1,4 @@
-import type { Client } from '../client/index.js'
+import type { Client } from '@relay-im/client'
 import { replace } from './dom.js'
 import { logout, resume } from './session.js'
 import { Store } from './store.js'

@@ -1,4 +1,4 @@
-import { ClientError, createClient, type Client, type Credentials, type RegisterInput, type Tokens } from '../client/index.js'
+import { ClientError, createClient, type Client, type Credentials, type RegisterInput, type Tokens } from '@relay-im/client'
 
 /**
  * The signed-in session: tokens in localStorage (the refresh token rotates, so every new

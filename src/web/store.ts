@@ -1,6 +1,6 @@
 import type {
   Client, ConnectionStatus, Conversation, Friend, FriendRequest, Message, PresenceState, ReceiptEvent, RecalledEvent, User
-} from '../client/index.js'
+} from '@relay-im/client'
 
 /** What views listen to; each says what changed. */
 export type StoreEvent =

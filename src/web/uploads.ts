@@ -1,4 +1,4 @@
-import { ClientError, type Client, type FileContent } from '../client/index.js'
+import { ClientError, type Client, type FileContent } from '@relay-im/client'
 import { accessToken } from './session.js'
 
 /** Reads an image's size in the browser, so the bubble can keep its space before it loads. */

@@ -1,5 +1,5 @@
 import t from 'tap'
-import type { ConnectionStatus, Tokens } from '../../src/client/index.js'
+import type { ConnectionStatus, Tokens } from '@relay-im/client'
 import { AUTH_EXPIRY_GRACE_MS } from '../../src/plugins/realtime.js'
 import { allMessages, clientFor, delay, expiredToken, group, next, registerUser, server, until } from './fixtures.js'
 

@@ -1,6 +1,6 @@
 import t from 'tap'
-import type { Message } from '../../src/client/index.js'
-import { Cursors } from '../../src/client/cursors.js'
+import type { Message } from '@relay-im/client'
+import { Cursors } from '../../packages/client/src/cursors.js'
 import type { TestUser } from '../helper.js'
 import type { App } from '../../src/app.js'
 import { clientFor, delay, group, next, registerUser, server, until } from './fixtures.js'

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { ClientError, createClient, type ConnectionStatus, type DisconnectInfo } from '../../src/client/index.js'
+import { ClientError, createClient, type ConnectionStatus, type DisconnectInfo } from '@relay-im/client'
 import { build } from '../helper.js'
 import { clientFor, delay, expiredToken, next, registerUser, server, until } from './fixtures.js'
 

@@ -1,8 +1,11 @@
 import type { Test } from 'tap'
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { listen, registerUser, type TestUser } from '../helper.js'
 import type { App } from '../../src/app.js'
 import type { RawConfig } from '../../src/config.js'
-import { createClient, type Client, type ClientEvents, type ClientOptions } from '../../src/client/index.js'
+import { createClient, type Client, type ClientEvents, type ClientOptions } from '@relay-im/client'
 
 export interface Server { app: App, url: string }
 
@@ -74,3 +77,13 @@ export function expiredToken (app: App, userId: string): string {
 }
 
 export { registerUser }
+
+/**
+ * Builds packages/client/dist when missing: plain node (the example app, an installed
+ * tarball) loads the package's dist, which the root install and pretest build.
+ */
+export function ensureClientDist (): void {
+  const pkg = join(import.meta.dirname, '..', '..', 'packages', 'client')
+  if (existsSync(join(pkg, 'dist', 'index.js')) && existsSync(join(pkg, 'dist', 'protocol.d.ts'))) return
+  execFileSync(process.execPath, [join(import.meta.dirname, '..', '..', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(pkg, 'tsconfig.json')], { stdio: 'pipe' })
+}

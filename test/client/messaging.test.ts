@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { Socket as NetSocket } from 'node:net'
 import { randomUUID } from 'node:crypto'
-import { ClientError, type Message, type SendAck, type TypingEvent } from '../../src/client/index.js'
+import { ClientError, type Message, type SendAck, type TypingEvent } from '@relay-im/client'
 import { befriend } from '../helper.js'
 import { allMessages, clientFor, delay, group, next, registerUser, server, until } from './fixtures.js'
 

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import { ClientError, createClient, type Client } from '../../src/client/index.js'
+import { ClientError, createClient, type Client } from '@relay-im/client'
 import { next, server, type Server } from './fixtures.js'
 
 const password = 'correct horse battery'

@@ -14,7 +14,7 @@ import {
   checkExactlyOnce, checkGapFree, dbRows, delay, ensureBuilt, group, PG_BIN, privatePostgres, probe, sdk, startServer, until, users, within,
   type Sent, type User
 } from './support.js'
-import type { SendAck } from '../../src/client/index.js'
+import type { SendAck } from '@relay-im/client'
 
 t.setTimeout(300_000)
 

@@ -13,7 +13,7 @@ import {
   checkExactlyOnce, checkGapFree, dbRows, delay, ensureBuilt, group, privateRedis, probe, REDIS_SERVER, sdk, sendTracked, startServer, until, users, within,
   type Sent, type User
 } from './support.js'
-import type { Message, SyncResult } from '../../src/client/index.js'
+import type { Message, SyncResult } from '@relay-im/client'
 
 t.setTimeout(300_000)
 

@@ -15,7 +15,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
-import { createClient, type Client, type ClientOptions, type Message } from '../../src/client/index.js'
+import { createClient, type Client, type ClientOptions, type Message } from '@relay-im/client'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 /** FAULTS_SERVER_JS: run another build (e.g. a patched copy) instead of this checkout's dist. */
@@ -85,7 +85,8 @@ function newestSource (dir: string): number {
  */
 export async function ensureBuilt (): Promise<void> {
   if (process.env.FAULTS_SERVER_JS !== undefined) return
-  const stale = (): boolean => !existsSync(SERVER_JS) || statSync(SERVER_JS).mtimeMs < newestSource(join(ROOT, 'src'))
+  const stale = (): boolean => !existsSync(SERVER_JS) ||
+    statSync(SERVER_JS).mtimeMs < Math.max(newestSource(join(ROOT, 'src')), newestSource(join(ROOT, 'packages', 'client', 'src')))
   if (!stale()) return
   const lock = join(tmpdir(), 'relay-faults-build.lock')
   const end = Date.now() + 120_000
@@ -101,8 +102,11 @@ export async function ensureBuilt (): Promise<void> {
   }
   try {
     if (!stale()) return
-    const out = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' })
-    if (out.status !== 0) throw new Error(`tsc failed: ${out.stdout}${out.stderr}`)
+    // The SDK package first: the server imports its protocol module from its dist.
+    for (const project of [join('packages', 'client', 'tsconfig.json'), 'tsconfig.build.json']) {
+      const out = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { cwd: ROOT, encoding: 'utf8' })
+      if (out.status !== 0) throw new Error(`tsc failed: ${out.stdout}${out.stderr}`)
+    }
   } finally {
     try { rmdirSync(lock) } catch {}
   }

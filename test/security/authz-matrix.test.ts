@@ -121,6 +121,7 @@ const notIncluding = (ids: (w: World) => string[], who: Role[]) => (body: any, w
 const RULES: Record<string, Rule> = {
   'GET /healthz': publicGet('/healthz'),
   'GET /readyz': publicGet('/readyz'),
+  'GET /api/version': publicGet('/api/version'),
   'GET /docs': publicGet('/docs'),
   'GET /docs/': publicGet('/docs/'),
   'GET /docs/*': publicGet('/docs/static/index.html'),

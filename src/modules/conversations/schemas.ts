@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox'
+import { SYNC_MAX_CURSORS, SYNC_MAX_LIMIT } from '@relay-im/client/protocol'
 
 const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
 
@@ -47,10 +48,9 @@ export const CursorEvent = Type.Object({ conversationId: Uuid, seq: Seq }, { add
 export const ReadBody = Type.Object({ seq: Seq }, { additionalProperties: false })
 export const RecallEvent = Type.Object({ messageId: Uuid }, { additionalProperties: false })
 
-export const SYNC_MAX_CURSORS = 100
 export const SyncEvent = Type.Object({
   cursors: Type.Record(Type.String({ pattern: UUID_PATTERN }), Seq, { maxProperties: SYNC_MAX_CURSORS, additionalProperties: false }),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 }))
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: SYNC_MAX_LIMIT }))
 }, { additionalProperties: false })
 export type SyncEvent = Static<typeof SyncEvent>
 

@@ -1,4 +1,4 @@
-import type { Client } from '../../client/index.js'
+import type { Client } from '@relay-im/client'
 import { h } from '../dom.js'
 import { login, register } from '../session.js'
 

@@ -1,5 +1,4 @@
-import type { Conversation, FileContent, Message, MessageContent, MessageType } from '../../client/index.js'
-import { uuid } from '../../client/util.js'
+import { uuid, type Conversation, type FileContent, type Message, type MessageContent, type MessageType } from '@relay-im/client'
 import { clock, formatBytes, h, replace } from '../dom.js'
 import type { Store } from '../store.js'
 import { fileHref, uploadFile } from '../uploads.js'

@@ -1,4 +1,4 @@
-import type { ConnectionStatus } from '../../client/index.js'
+import type { ConnectionStatus } from '@relay-im/client'
 import { h, replace } from '../dom.js'
 import type { Store } from '../store.js'
 import { chatView, type ChatView } from './chat.js'

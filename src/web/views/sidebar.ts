@@ -1,4 +1,4 @@
-import type { Conversation, FriendRequest, Message, User } from '../../client/index.js'
+import type { Conversation, FriendRequest, Message, User } from '@relay-im/client'
 import { h, initials, replace } from '../dom.js'
 import type { Store } from '../store.js'
 

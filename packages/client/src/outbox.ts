@@ -1,5 +1,5 @@
 import { ClientError, isTransient } from './errors.js'
-import type { SendAck, SendInput } from './types.js'
+import type { SendAck, SendInput } from './protocol.js'
 import { backoffDelay, deferred, sleep, uuid, type BackoffOptions, type Deferred } from './util.js'
 
 export interface OutboxDeps {

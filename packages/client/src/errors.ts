@@ -1,15 +1,5 @@
-import type { ClientErrorCode, ErrorCode } from './types.js'
-
-const STATUS: Record<ErrorCode, number> = {
-  VALIDATION: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  RATE_LIMITED: 429,
-  INTERNAL: 500
-}
+import { ERROR_STATUS as STATUS, type ErrorCode } from './protocol.js'
+import type { ClientErrorCode } from './types.js'
 
 /**
  * Every failure the SDK reports: a contract error code (from a REST body or a socket ack)

@@ -1,4 +1,4 @@
-import type { Message } from './types.js'
+import type { Message } from './protocol.js'
 
 interface Track {
   /** Every seq up to here was seen (or is known to be unavailable). */

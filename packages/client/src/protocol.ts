@@ -1,20 +1,46 @@
 /**
- * Hand-written types of the wire contract (docs/protocol.md). The SDK is bundled for
- * browsers, so nothing here imports server code.
+ * The wire contract (docs/protocol.md) in one module: the server, the SDK and the web page
+ * import it as `@relay-im/client/protocol`. Types and a few tiny constants only, so it adds
+ * nothing to a browser bundle; nothing here may import server code or Node APIs.
  */
 
-/** Error codes of REST bodies and socket acks. */
-export type ErrorCode =
-  | 'VALIDATION' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT'
-  | 'RATE_LIMITED' | 'PAYLOAD_TOO_LARGE' | 'INTERNAL'
+/**
+ * The contract's version. Bumped when the contract gains something the SDK relies on; the
+ * server states it at `GET /api/version` and the SDK refuses a server that states an older one.
+ */
+export const PROTOCOL_VERSION = 1
 
-/** Codes the SDK itself produces. */
-export type ClientErrorCode = ErrorCode | 'TIMEOUT' | 'NETWORK' | 'CLOSED'
+/** Every error code of REST bodies and socket acks, with its usual HTTP status. */
+export const ERROR_STATUS = {
+  VALIDATION: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
+  INTERNAL: 500
+} as const
+
+/** Error codes of REST bodies and socket acks. */
+export type ErrorCode = keyof typeof ERROR_STATUS
 
 export interface ErrorBody { code: ErrorCode, message: string, retryAfterMs?: number }
 
 /** Socket acknowledgement. */
 export type Ack<T> = { ok: true, data: T } | { ok: false, error: ErrorBody }
+
+/** `GET /api/version`. */
+export interface VersionInfo { protocol: number, server: string }
+
+// ---------------------------------------------------------------- limits
+
+/** The server reads at most this many conversations per `sync`. */
+export const SYNC_MAX_CURSORS = 100
+/** Largest `limit` of one `sync` page. */
+export const SYNC_MAX_LIMIT = 500
+/** Default text length limit in characters (the server's TEXT_MAX_CHARS may differ). */
+export const DEFAULT_TEXT_MAX_CHARS = 4000
 
 // ---------------------------------------------------------------- users and auth
 
@@ -151,6 +177,7 @@ export interface ConversationPage { conversations: Conversation[], nextCursor?: 
 
 export type SendTarget = { conversationId: string, toUserId?: undefined } | { toUserId: string, conversationId?: undefined }
 
+/** What `send` takes: the `message:send` payload, with clientMsgId made by the SDK when absent. */
 export type SendInput = SendTarget & {
   type: MessageType
   content: MessageContent
@@ -164,6 +191,19 @@ export interface DeliveredAck { deliveredSeq: number }
 export interface SyncRequest { cursors: Record<string, number>, limit?: number }
 export interface SyncResult { messages: Message[], hasMore: boolean }
 export interface AuthRefreshAck { expiresAt: string | number }
+export interface CursorRequest { conversationId: string, seq: number }
+
+/** Every client -> server event: its payload and the `data` of a successful ack. */
+export interface ClientToServerEvents {
+  'message:send': { payload: SendTarget & { clientMsgId: string, type: MessageType, content: MessageContent }, ack: SendAck }
+  'message:read': { payload: CursorRequest, ack: ReadAck }
+  'message:delivered': { payload: CursorRequest, ack: DeliveredAck }
+  'message:recall': { payload: { messageId: string }, ack: Record<string, never> }
+  sync: { payload: SyncRequest, ack: SyncResult }
+  typing: { payload: { conversationId: string, typing: boolean }, ack: Record<string, never> }
+  signal: { payload: { toUserId: string, name: string, payload: unknown }, ack: Record<string, never> }
+  'auth:refresh': { payload: { token: string }, ack: AuthRefreshAck }
+}
 
 // ---------------------------------------------------------------- socket: server -> client
 
@@ -174,8 +214,8 @@ export interface PresenceEvent { userId: string, online: boolean, lastSeenAt: st
 export interface UserRef { userId: string }
 export interface SignalEvent { fromUserId: string, name: string, payload: unknown }
 
-/** Every server -> client event of the contract. */
-export interface ServerEvents {
+/** Every server -> client event of the contract: event name -> payload. */
+export interface ServerToClientEvents {
   'message:new': Message
   'message:read': ReceiptEvent
   'message:delivered': ReceiptEvent
@@ -191,31 +231,12 @@ export interface ServerEvents {
   'auth:expired': { expiresAt: string }
 }
 
-// ---------------------------------------------------------------- the SDK's own events
+/** The names of ServerToClientEvents, as a value (for listeners that forward them all). */
+export const SERVER_EVENTS = [
+  'message:new', 'message:read', 'message:delivered', 'message:recalled', 'typing', 'presence',
+  'friend:request', 'friend:accepted', 'friend:removed', 'conversation:updated', 'signal', 'auth:expired'
+] as const satisfies ReadonlyArray<keyof ServerToClientEvents>
 
-export type ConnectionStatus = 'offline' | 'connecting' | 'online' | 'reconnecting'
-
-export interface DisconnectInfo {
-  /** socket.io's reason: 'io client disconnect', 'io server disconnect', 'transport close', ... */
-  reason: string
-  /** Whether the SDK is trying to get back online. */
-  reconnecting: boolean
-}
-
-export interface SyncedInfo {
-  /** Missed messages emitted as message:new by this catch-up. */
-  messages: number
-}
-
-export interface SdkEvents {
-  status: ConnectionStatus
-  /** Tokens changed (login, register, refresh): persist them to resume later. */
-  tokens: Tokens
-  disconnect: DisconnectInfo
-  /** A catch-up `sync` after (re)connecting finished. */
-  synced: SyncedInfo
-  /** Something the app should know about and no promise reports (e.g. the session ended). */
-  error: Error
-}
-
-export type ClientEvents = ServerEvents & SdkEvents
+// Compile-time check that SERVER_EVENTS lists every event of ServerToClientEvents.
+type Missing = Exclude<keyof ServerToClientEvents, typeof SERVER_EVENTS[number]>
+const _serverEventsComplete: [Missing] extends [never] ? true : Missing = true

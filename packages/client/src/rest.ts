@@ -1,10 +1,11 @@
 import { Emitter } from './emitter.js'
 import { ClientError, errorFromResponse } from './errors.js'
+import type { ClientEvents } from './types.js'
 import type {
-  Block, BlockedUser, ClientEvents, Conversation, ConversationPage, Credentials, Friend, FriendRequest, HistoryOptions, HistoryPage,
+  Block, BlockedUser, Conversation, ConversationPage, Credentials, Friend, FriendRequest, HistoryOptions, HistoryPage,
   ListOptions, Message, MessageContent, MessageType, ProfileUpdate, ReadAck, RegisterInput, Relation, Session, Tokens, User,
-  UserWithPresence
-} from './types.js'
+  UserWithPresence, VersionInfo, FileContent
+} from './protocol.js'
 
 export interface RestOptions {
   /** Server base URL, e.g. https://chat.example.com; '' for the page's own origin. */
@@ -20,6 +21,8 @@ export interface RestOptions {
 
 interface RequestOptions {
   body?: unknown
+  /** A multipart body (uploads), sent as is instead of JSON. */
+  form?: FormData
   query?: Record<string, string | number | undefined>
   /** Sends the access token (and refreshes it once on 401). Default true. */
   auth?: boolean
@@ -95,7 +98,7 @@ export class RestClient extends Emitter<ClientEvents> {
       if (q.length > 0) url += '?' + q.map(([k, v]) => `${enc(k)}=${enc(String(v))}`).join('&')
     }
     const headers: Record<string, string> = { accept: 'application/json' }
-    if (opts.body !== undefined) headers['content-type'] = 'application/json'
+    if (opts.body !== undefined && opts.form === undefined) headers['content-type'] = 'application/json'
     if (token !== undefined) headers.authorization = `Bearer ${token}`
     const controller = new AbortController()
     const timer = setTimeout(() => { controller.abort() }, this.requestTimeoutMs)
@@ -103,7 +106,7 @@ export class RestClient extends Emitter<ClientEvents> {
       const res = await this.fetchFn(url, {
         method,
         headers,
-        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        body: opts.form ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
         signal: controller.signal
       })
       const text = await res.text()
@@ -152,6 +155,11 @@ export class RestClient extends Emitter<ClientEvents> {
       }
     })()
     return this.renewing
+  }
+
+  /** The server's protocol and package versions (`GET /api/version`, no sign-in needed). */
+  async version (): Promise<VersionInfo> {
+    return await this.request<VersionInfo>('GET', '/version', { auth: false })
   }
 
   // ------------------------------------------------------------ auth
@@ -302,5 +310,24 @@ export class RestClient extends Emitter<ClientEvents> {
   /** Moves the read position over REST (the socket `markRead` prefers the live connection). */
   async markReadRest (conversationId: string, seq: number): Promise<ReadAck> {
     return await this.request('POST', `/conversations/${enc(conversationId)}/read`, { body: { seq } })
+  }
+
+  // ------------------------------------------------------------ uploads
+
+  /**
+   * Uploads one file (`POST /api/uploads`, multipart) and returns the content of an image or
+   * file message: `send({ conversationId, type: 'image', content })`. `file` is a Blob/File
+   * (browsers, Node 20+); the server checks the type against its allowlist and the first bytes.
+   */
+  async upload (file: Blob, name = (file as { name?: string }).name ?? 'file'): Promise<FileContent> {
+    const form = new FormData()
+    form.append('file', file, name)
+    return await this.request<FileContent>('POST', '/uploads', { form })
+  }
+
+  /** The URL an `<img src>` or a download can load: uploads need the access token as `?token=`. */
+  fileUrl (url: string): string {
+    if (!url.startsWith('/api/uploads/')) return url
+    return `${this.url}${url}?token=${enc(this.accessToken ?? '')}`
   }
 }

@@ -4,10 +4,11 @@ import { ClientError, errorFromAck, isTransient } from './errors.js'
 import { RestClient, type RestOptions } from './rest.js'
 import { Outbox } from './outbox.js'
 import { Typing } from './typing.js'
+import { checkProtocol } from './version.js'
 import { backoffDelay, deferred, sleep, type BackoffOptions, type Deferred } from './util.js'
-import type {
-  Ack, AuthRefreshAck, ConnectionStatus, DeliveredAck, Message, ReadAck, SendAck, SendInput, ServerEvents, SyncResult
-} from './types.js'
+import { SERVER_EVENTS, SYNC_MAX_CURSORS } from './protocol.js'
+import type { Ack, AuthRefreshAck, DeliveredAck, Message, ReadAck, SendAck, SendInput, ServerToClientEvents, SyncResult } from './protocol.js'
+import type { ConnectionStatus } from './types.js'
 
 export interface ClientOptions extends RestOptions {
   /** Per-attempt wait for a socket acknowledgement (default 10 s). */
@@ -30,15 +31,12 @@ export interface ClientOptions extends RestOptions {
    * after this long, the SDK fetches it with `sync` (default 2 s; 0 turns it off).
    */
   gapRepairMs?: number
+  /**
+   * Check `GET /api/version` once before the first connection (default true): a server that
+   * states an older protocol than this SDK's fails connect() with INCOMPATIBLE_SERVER.
+   */
+  checkProtocol?: boolean
 }
-
-const SERVER_EVENTS: ReadonlyArray<keyof ServerEvents> = [
-  'message:new', 'message:read', 'message:delivered', 'message:recalled', 'typing', 'presence',
-  'friend:request', 'friend:accepted', 'friend:removed', 'conversation:updated', 'signal', 'auth:expired'
-]
-
-/** The server reads at most this many conversations per `sync`. */
-const SYNC_MAX_CURSORS = 100
 
 /** Consecutive handshake refusals after a fresh token before the SDK gives up. */
 const MAX_AUTH_FAILURES = 3
@@ -76,6 +74,8 @@ export class Client extends RestClient {
   private readonly syncLimit: number | undefined
   private readonly gapRepairMs: number
   private readonly gapTimers = new Map<string, ReturnType<typeof setTimeout>>()
+  /** The protocol check still to do before the first connection. */
+  private protocolUnchecked: boolean
 
   constructor (opts: ClientOptions) {
     super(opts)
@@ -84,6 +84,7 @@ export class Client extends RestClient {
     this.backoff = { baseMs: opts.reconnect?.baseMs ?? 500, maxMs: opts.reconnect?.maxMs ?? 5000 }
     this.syncLimit = opts.syncLimit
     this.gapRepairMs = opts.gapRepairMs ?? 2000
+    this.protocolUnchecked = opts.checkProtocol ?? true
     this.socket = io(this.url === '' ? undefined as unknown as string : this.url, {
       path: '/socket.io',
       autoConnect: false,
@@ -104,7 +105,7 @@ export class Client extends RestClient {
       backoff: { baseMs: Math.min(200, this.backoff.baseMs), maxMs: this.backoff.maxMs },
       isOnline: () => this.socket.connected,
       whenOnline: () => this.whenOnline(),
-      emit: (payload) => this.emitAck<SendAck>('message:send', payload),
+      emit: async (payload) => checkSendAck(await this.emitAck<SendAck>('message:send', payload), payload.clientMsgId),
       beforeSend: (conversationId) => { this.typingState.stop(conversationId) }
     })
     this.typingState = new Typing((conversationId, typing) => {
@@ -160,11 +161,19 @@ export class Client extends RestClient {
 
   private async open (): Promise<void> {
     try {
+      if (this.protocolUnchecked) {
+        await checkProtocol(() => this.version())
+        this.protocolUnchecked = false
+      }
       if (this.accessToken === undefined) await this.renewTokens()
       if (this.wanted && !this.socket.connected) this.socket.connect()
     } catch (err) {
-      if (isTransient(err)) this.retryLater(() => this.open())
-      else this.giveUp(err)
+      if (!this.wanted) return // disconnect() meanwhile: connect() was rejected there
+      if (!isTransient(err)) return this.giveUp(err)
+      // The server is unreachable or failing before the socket even tried: same status as
+      // the socket's own retries.
+      if (this.wanted) this.setStatus('reconnecting')
+      this.retryLater(() => this.open())
     }
   }
 
@@ -260,7 +269,7 @@ export class Client extends RestClient {
       if (this.wanted) this.setStatus('reconnecting')
     })
 
-    s.on('auth:expired', (payload: ServerEvents['auth:expired']) => {
+    s.on('auth:expired', (payload: ServerToClientEvents['auth:expired']) => {
       this.emit('auth:expired', payload)
       void this.onExpired()
     })
@@ -514,4 +523,15 @@ function sortBySeq (messages: Message[]): Message[] {
   const rank = new Map<string, number>()
   for (const m of messages) if (!rank.has(m.conversationId)) rank.set(m.conversationId, rank.size)
   return [...messages].sort((a, b) => (rank.get(a.conversationId)! - rank.get(b.conversationId)!) || a.seq - b.seq)
+}
+
+/**
+ * A send ack that is not the contract's (a broken proxy or server) is INTERNAL, so the outbox
+ * retries it with the same clientMsgId (the server deduplicates) until sendTimeoutMs.
+ */
+function checkSendAck (ack: SendAck, clientMsgId: unknown): SendAck {
+  const ok = typeof ack === 'object' && ack !== null && typeof ack.id === 'string' && typeof ack.conversationId === 'string' &&
+    Number.isInteger(ack.seq) && ack.clientMsgId === clientMsgId
+  if (!ok) throw new ClientError('INTERNAL', 'message:send: malformed acknowledgement', undefined, typeof clientMsgId === 'string' ? clientMsgId : undefined)
+  return ack
 }

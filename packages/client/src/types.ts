@@ -1,0 +1,35 @@
+/** The SDK's own types (its events, statuses and codes); the wire types are in protocol.ts. */
+import type { ErrorCode, ServerToClientEvents, Tokens } from './protocol.js'
+
+/**
+ * Codes the SDK itself produces, beside the contract's: TIMEOUT, NETWORK, CLOSED and
+ * INCOMPATIBLE_SERVER (the server states an older protocol version than this SDK speaks).
+ */
+export type ClientErrorCode = ErrorCode | 'TIMEOUT' | 'NETWORK' | 'CLOSED' | 'INCOMPATIBLE_SERVER'
+
+export type ConnectionStatus = 'offline' | 'connecting' | 'online' | 'reconnecting'
+
+export interface DisconnectInfo {
+  /** socket.io's reason: 'io client disconnect', 'io server disconnect', 'transport close', ... */
+  reason: string
+  /** Whether the SDK is trying to get back online. */
+  reconnecting: boolean
+}
+
+export interface SyncedInfo {
+  /** Missed messages emitted as message:new by this catch-up. */
+  messages: number
+}
+
+export interface SdkEvents {
+  status: ConnectionStatus
+  /** Tokens changed (login, register, refresh): persist them to resume later. */
+  tokens: Tokens
+  disconnect: DisconnectInfo
+  /** A catch-up `sync` after (re)connecting finished. */
+  synced: SyncedInfo
+  /** Something the app should know about and no promise reports (e.g. the session ended). */
+  error: Error
+}
+
+export type ClientEvents = ServerToClientEvents & SdkEvents
