@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto'
+import { conflict, Errors, forbidden, validation } from '../../lib/errors.js'
+import { messageNotFound, type ChangeStream } from './change-stream.js'
+import { checkContent } from './content.js'
+import type { ConversationsDeps } from './deps.js'
+import { checkEmoji, EMOJIS_PER_MESSAGE } from './reactions.js'
+import { MESSAGE_COLUMNS, toMessage, type MessageRow, type MessageView, type ReactionView } from './rows.js'
+
+/** Pinned messages one conversation may have. */
+export const PINS_MAX = 50
+
+const PINS_SQL = `
+SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
+JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
+WHERE x.conversation_id = $1::uuid AND x.pinned_at IS NOT NULL AND x.seq > m.cleared_seq
+  AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = x.id)
+ORDER BY x.pinned_at DESC, x.seq DESC`
+
+/**
+ * Changes to existing messages (edit, reactions, pins) on the change stream, and the
+ * per-member hiding (delete for me, clear history), which is not a change of the message:
+ * nobody else sees it, so no rev moves; the member's own devices get an event.
+ */
+export function createMessageActions (deps: ConversationsDeps, changes: ChangeStream) {
+  const { prisma, sql, limits, publish } = deps
+
+  return {
+    /** Sender only (FORBIDDEN), text and custom only (VALIDATION), not recalled (CONFLICT), within EDIT_WINDOW_S (FORBIDDEN). */
+    async edit (userId: string, messageId: string, content: unknown, conversationId?: string): Promise<MessageView> {
+      const { message } = await changes.change(userId, messageId, conversationId, async (tx, t) => {
+        if (t.sender_id !== userId) throw forbidden('Only the sender can edit a message')
+        if (t.type !== 'text' && t.type !== 'custom') throw validation('Only text and custom messages can be edited')
+        if (t.recalled_at !== null) throw conflict('A recalled message cannot be edited')
+        if (t.age_s > limits.editWindowS) throw forbidden(`Messages can only be edited within ${limits.editWindowS} s`)
+        checkContent(t.type, content, limits)
+        // the version being replaced goes to the history table (for admins; never served)
+        await tx.$executeRaw`INSERT INTO message_edits (id, message_id, content, rev) VALUES (${randomUUID()}::uuid, ${t.id}::uuid, ${JSON.stringify(t.content)}::jsonb, ${t.rev}::int)`
+        await tx.$executeRaw`UPDATE messages SET content = ${JSON.stringify(content)}::jsonb, edited_at = now() WHERE id = ${t.id}::uuid`
+        return { changed: true, result: undefined }
+      })
+      return message
+    },
+
+    /**
+     * Adds the caller's reaction; a no-op (no rev, no event) when it is already there. The
+     * check and the insert run under the conversation's row lock, so the 20-emoji limit holds
+     * under concurrency, and the primary key keeps counts exact.
+     */
+    async react (userId: string, messageId: string, rawEmoji: string, add: boolean, conversationId?: string): Promise<{ reactions: ReactionView[] }> {
+      const emoji = checkEmoji(rawEmoji)
+      const { message } = await changes.change(userId, messageId, conversationId, async (tx, t) => {
+        if (t.recalled_at !== null) throw conflict('A recalled message cannot be reacted to')
+        if (!add) {
+          const removed = await tx.$executeRaw`DELETE FROM message_reactions WHERE message_id = ${t.id}::uuid AND emoji = ${emoji} AND user_id = ${userId}::uuid`
+          return { changed: removed > 0, result: undefined }
+        }
+        const [state] = await tx.$queryRaw<Array<{ emojis: number, has_emoji: boolean, mine: boolean }>>`
+          SELECT count(DISTINCT emoji)::int AS emojis, coalesce(bool_or(emoji = ${emoji}), false) AS has_emoji,
+            coalesce(bool_or(emoji = ${emoji} AND user_id = ${userId}::uuid), false) AS mine
+          FROM message_reactions WHERE message_id = ${t.id}::uuid`
+        if (state?.mine === true) return { changed: false, result: undefined }
+        if (state?.has_emoji !== true && (state?.emojis ?? 0) >= EMOJIS_PER_MESSAGE) throw conflict(`At most ${EMOJIS_PER_MESSAGE} different emojis per message`)
+        const added = await tx.$executeRaw`INSERT INTO message_reactions (message_id, emoji, user_id) VALUES (${t.id}::uuid, ${emoji}, ${userId}::uuid) ON CONFLICT DO NOTHING`
+        return { changed: added > 0, result: undefined }
+      })
+      return { reactions: message.reactions }
+    },
+
+    /** In groups only the owner and admins (FORBIDDEN); in a direct conversation either member. At most PINS_MAX (CONFLICT). */
+    async pin (userId: string, messageId: string, pinned: boolean, conversationId?: string): Promise<MessageView> {
+      const { message } = await changes.change(userId, messageId, conversationId, async (tx, t) => {
+        if (t.conversation_type === 'group' && t.role !== 'owner' && t.role !== 'admin') throw forbidden('Only the group\'s owner and admins can pin')
+        if (pinned === (t.pinned_at !== null)) return { changed: false, result: undefined }
+        if (pinned) {
+          if (t.recalled_at !== null) throw conflict('A recalled message cannot be pinned')
+          const [count] = await tx.$queryRaw<Array<{ n: number }>>`
+            SELECT count(*)::int AS n FROM messages WHERE conversation_id = ${t.conversation_id}::uuid AND pinned_at IS NOT NULL`
+          if ((count?.n ?? 0) >= PINS_MAX) throw conflict(`At most ${PINS_MAX} pinned messages per conversation`)
+          await tx.$executeRaw`UPDATE messages SET pinned_at = now(), pinned_by = ${userId}::uuid WHERE id = ${t.id}::uuid`
+        } else {
+          await tx.$executeRaw`UPDATE messages SET pinned_at = NULL, pinned_by = NULL WHERE id = ${t.id}::uuid`
+        }
+        return { changed: true, result: undefined }
+      })
+      return message
+    },
+
+    /** Pinned messages of a conversation, the latest pin first (those hidden for the caller left out). */
+    async pins (userId: string, conversationId: string): Promise<MessageView[]> {
+      const rows = await sql.query<MessageRow>(PINS_SQL, [conversationId, userId], 'pins')
+      if (rows.length === 0) {
+        const member = await prisma.conversationMember.findUnique({ where: { conversationId_userId: { conversationId, userId } }, select: { userId: true } })
+        if (member === null) throw Errors.notMember()
+      }
+      return rows.map(toMessage)
+    },
+
+    /** Delete for me: the message (visible to the caller, else NOT_FOUND) leaves the caller's views only. */
+    async hide (userId: string, conversationId: string, messageId: string): Promise<void> {
+      const rows = await sql.query<{ message_id: string }>(`
+        INSERT INTO hidden_messages (user_id, message_id, conversation_id)
+        SELECT m.user_id, x.id, x.conversation_id FROM messages x
+        JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $1::uuid
+        WHERE x.id = $3::uuid AND x.conversation_id = $2::uuid AND x.seq > m.cleared_seq
+        ON CONFLICT DO NOTHING
+        RETURNING message_id`, [userId, conversationId, messageId], 'hide_message')
+      if (rows.length === 0) throw messageNotFound()
+      publish([userId], 'message:hidden', { conversationId, messageId })
+    },
+
+    /** Clear history for me, up to `uptoSeq` (default: everything so far); the cursor only moves forward. */
+    async clear (userId: string, conversationId: string, uptoSeq?: number): Promise<{ clearedSeq: number }> {
+      const rows = await sql.query<{ last_seq: number, cleared_seq: number }>(`
+        WITH cur AS (
+          SELECT c.last_seq FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+          WHERE m.conversation_id = $1::uuid AND m.user_id = $2::uuid
+        ), upd AS (
+          UPDATE conversation_members m SET cleared_seq = GREATEST(m.cleared_seq, coalesce($3::int, cur.last_seq))
+          FROM cur WHERE m.conversation_id = $1::uuid AND m.user_id = $2::uuid AND coalesce($3::int, 0) <= cur.last_seq
+          RETURNING m.cleared_seq
+        )
+        SELECT cur.last_seq, upd.cleared_seq FROM cur LEFT JOIN upd ON true`, [conversationId, userId, uptoSeq ?? null], 'clear_history')
+      const row = rows[0]
+      if (row === undefined) throw Errors.notMember()
+      if (uptoSeq !== undefined && uptoSeq > row.last_seq) throw validation(`uptoSeq beyond the last message (${row.last_seq})`)
+      publish([userId], 'conversation:cleared', { conversationId, clearedSeq: row.cleared_seq })
+      return { clearedSeq: row.cleared_seq }
+    }
+  }
+}
+
+export type MessageActions = ReturnType<typeof createMessageActions>
