@@ -81,7 +81,9 @@ export function createChangeStream (deps: ConversationsDeps) {
         memberIds = bumped[0]?.member_ids ?? []
       }
       return { ...outcome, target, memberIds }
-    })
+    // Many changes of one conversation queue on its row lock, each holding a pooled
+    // connection while it waits: Prisma's defaults (2 s to get one, 5 s to finish) are short.
+    }, { maxWait: 10_000, timeout: 10_000 })
     const message = await read(messageId)
     if (message === undefined) throw messageNotFound()
     if (out.changed) publish(out.memberIds, 'message:updated', message)

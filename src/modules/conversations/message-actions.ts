@@ -16,7 +16,7 @@ WHERE x.conversation_id = $1::uuid AND x.pinned_at IS NOT NULL AND x.seq > m.cle
   AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = x.id)
 ORDER BY x.pinned_at DESC, x.seq DESC`
 
-interface ReactRow { recalled: boolean, mine: boolean, full: boolean, changed: boolean, member_ids: string[] | null }
+interface ReactRow { recalled: boolean, mine: boolean, present: boolean, changed: boolean, member_ids: string[] | null }
 
 /**
  * The message under its conversation's row lock (the lock sends and every change take, so
@@ -42,20 +42,25 @@ c AS (
 )`
 
 /**
- * The 20-emoji limit is read in the statement's snapshot (taken before the lock was
- * granted): two first uses of different new emojis racing on one message could both pass it.
+ * Fast path of an add, for an emoji the message already carries: adding it cannot raise the
+ * number of distinct emojis, so no limit check is needed. "Already carries" must hold at the
+ * commit, not only in the statement's snapshot (taken before the lock was granted): a row of
+ * that emoji is locked FOR KEY SHARE (a concurrent removal of it waits for this commit; one
+ * that committed meanwhile makes the row drop out). The lock is taken on rows joined with
+ * `t`, so after the conversation's lock, in the same order as every other change.
+ * `present` false: the caller takes the strict path (REACTION_ADD_NEW in a transaction).
  */
 const REACTION_ADD_SQL = `
-WITH ${REACTION_TARGET}, st AS (
-  SELECT count(DISTINCT r.emoji) AS emojis, coalesce(bool_or(r.emoji = $3), false) AS has_emoji,
-    coalesce(bool_or(r.emoji = $3 AND r.user_id = $2::uuid), false) AS mine
-  FROM message_reactions r WHERE r.message_id = $1::uuid
+WITH ${REACTION_TARGET}, proof AS (
+  SELECT r.user_id FROM message_reactions r JOIN t ON r.message_id = t.id WHERE r.emoji = $3 LIMIT 1 FOR KEY SHARE OF r
+), st AS (
+  SELECT coalesce(bool_or(r.user_id = $2::uuid), false) AS mine FROM message_reactions r WHERE r.message_id = $1::uuid AND r.emoji = $3
 ), changed AS (
   INSERT INTO message_reactions (message_id, emoji, user_id)
-  SELECT t.id, $3, $2::uuid FROM t, st WHERE NOT t.recalled AND NOT st.mine AND (st.has_emoji OR st.emojis < $5::int)
+  SELECT t.id, $3, $2::uuid FROM t WHERE NOT t.recalled AND EXISTS (SELECT 1 FROM proof)
   ON CONFLICT DO NOTHING RETURNING message_id
 ), ${REACTION_BUMP}
-SELECT t.recalled, st.mine, NOT st.has_emoji AND st.emojis >= $5::int AS full, EXISTS (SELECT 1 FROM changed) AS changed,
+SELECT t.recalled, st.mine, EXISTS (SELECT 1 FROM proof) AS present, EXISTS (SELECT 1 FROM changed) AS changed, $5::int IS NULL AS unused,
   CASE WHEN EXISTS (SELECT 1 FROM s) THEN ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = t.conversation_id) END AS member_ids
 FROM t, st`
 
@@ -64,7 +69,7 @@ WITH ${REACTION_TARGET}, changed AS (
   DELETE FROM message_reactions r USING t WHERE r.message_id = t.id AND r.emoji = $3 AND r.user_id = $2::uuid AND NOT t.recalled
   RETURNING r.message_id
 ), ${REACTION_BUMP}
-SELECT t.recalled, false AS mine, false AS full, EXISTS (SELECT 1 FROM changed) AS changed, $5::int IS NULL AS unused,
+SELECT t.recalled, false AS mine, true AS present, EXISTS (SELECT 1 FROM changed) AS changed, $5::int IS NULL AS unused,
   CASE WHEN EXISTS (SELECT 1 FROM s) THEN ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = t.conversation_id) END AS member_ids
 FROM t`
 
@@ -75,6 +80,20 @@ FROM t`
  */
 export function createMessageActions (deps: ConversationsDeps, changes: ChangeStream) {
   const { prisma, sql, limits, publish } = deps
+
+  /** An emoji new to the message: the limit is checked in a fresh snapshot under the conversation's lock. */
+  async function addFirst (userId: string, messageId: string, emoji: string, conversationId?: string): Promise<MessageView> {
+    const { message } = await changes.change(userId, messageId, conversationId, async (tx, t) => {
+      if (t.recalled_at !== null) throw conflict('A recalled message cannot be reacted to')
+      const [state] = await tx.$queryRaw<Array<{ emojis: number, has_emoji: boolean }>>`
+        SELECT count(DISTINCT emoji)::int AS emojis, coalesce(bool_or(emoji = ${emoji}), false) AS has_emoji
+        FROM message_reactions WHERE message_id = ${t.id}::uuid`
+      if (state?.has_emoji !== true && (state?.emojis ?? 0) >= EMOJIS_PER_MESSAGE) throw conflict(`At most ${EMOJIS_PER_MESSAGE} different emojis per message`)
+      const added = await tx.$executeRaw`INSERT INTO message_reactions (message_id, emoji, user_id) VALUES (${t.id}::uuid, ${emoji}, ${userId}::uuid) ON CONFLICT DO NOTHING`
+      return { changed: added > 0, result: undefined }
+    })
+    return message
+  }
 
   return {
     /** Sender only (FORBIDDEN), text and custom only (VALIDATION), not recalled (CONFLICT), within EDIT_WINDOW_S (FORBIDDEN). */
@@ -95,8 +114,10 @@ export function createMessageActions (deps: ConversationsDeps, changes: ChangeSt
 
     /**
      * Adds or removes the caller's reaction; a no-op (no rev, no event) when nothing changes.
-     * One statement (no round trips while the conversation's row lock is held: one message
-     * takes ~1,000 reactions/s); the primary key keeps counts exact under any concurrency.
+     * Removing, and adding an emoji the message already carries, is one statement (no round
+     * trip while the conversation's row lock is held: one message takes ~1,000 reactions/s);
+     * the first use of an emoji on a message checks the 20-emoji limit in a transaction
+     * under the lock. The primary key keeps counts exact under any concurrency.
      */
     async react (userId: string, messageId: string, rawEmoji: string, add: boolean, conversationId?: string): Promise<{ reactions: ReactionView[] }> {
       const emoji = checkEmoji(rawEmoji)
@@ -104,7 +125,7 @@ export function createMessageActions (deps: ConversationsDeps, changes: ChangeSt
       const row = rows[0]
       if (row === undefined) throw messageNotFound()
       if (row.recalled) throw conflict('A recalled message cannot be reacted to')
-      if (add && !row.changed && !row.mine && row.full) throw conflict(`At most ${EMOJIS_PER_MESSAGE} different emojis per message`)
+      if (!row.present) return { reactions: (await addFirst(userId, messageId, emoji, conversationId)).reactions }
       const message = await changes.read(messageId)
       if (message === undefined) throw messageNotFound()
       if (row.changed) publish(row.member_ids ?? [], 'message:updated', message)

@@ -82,3 +82,28 @@ t.test('reactions: many users reacting to one message at once lose nothing (run 
   await Promise.all(sockets.flatMap((s) => emojis.map(async (emoji) => await s.call('reaction:remove', { messageId: m.id, emoji }))))
   t.equal(await app.prisma.messageReaction.count({ where: { messageId: m.id } }), 0)
 })
+
+t.test('reactions: the 20-emoji limit holds when first uses of new emojis race (and removals with them)', async (t) => {
+  const { app, url } = await listen(t)
+  const users = await makeUsers(app, 8)
+  const [owner, ...rest] = users
+  const conversationId = await makeGroup(app, owner!, rest)
+  const sockets: Client[] = []
+  for (const u of users) sockets.push(await connect(t, url, u))
+  const m = (await sockets[0]!.call('message:send', { conversationId, ...text('nearly full') })).data
+  const first = [...'😀😁😂🤣😃😄😅😆😉😊😋😎😍😘🥰😗😙🥲😚']
+  for (const e of first) t.equal((await sockets[0]!.call('reaction:add', { messageId: m.id, emoji: e })).ok, true)
+  const fresh = [...'🍎🍐🍊🍋🍌🍉🍇']
+  const [removal, ...acks] = await Promise.all([
+    sockets[0]!.call('reaction:remove', { messageId: m.id, emoji: '😀' }),
+    ...fresh.map(async (emoji, i) => await sockets[i + 1]!.call('reaction:add', { messageId: m.id, emoji })),
+    ...sockets.slice(1).map(async (s) => await s.call('reaction:add', { messageId: m.id, emoji: '😁' }))
+  ])
+  t.equal(removal.ok, true)
+  const refusedAdds = acks.filter((a) => a.ok !== true)
+  t.ok(refusedAdds.every((a) => a.error.code === 'CONFLICT'), 'refused adds are CONFLICT')
+  const distinct = await app.prisma.messageReaction.groupBy({ by: ['emoji'], where: { messageId: m.id } })
+  t.ok(distinct.length <= 20, `at most 20 distinct emojis (${distinct.length})`)
+  t.equal(distinct.length, 20, 'and the free slots were used')
+  t.equal(await app.prisma.messageReaction.count({ where: { messageId: m.id, emoji: '😁' } }), users.length, 'adds of an existing emoji never refused')
+})
