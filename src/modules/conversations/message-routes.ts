@@ -126,6 +126,8 @@ const messageRoutes: FastifyPluginAsyncTypebox<{ service: ConversationsService }
 
   app.post('/conversations/:id/clear', {
     onRequest: [app.authenticate],
+    // the body is optional: no body means {} (clear everything so far)
+    preValidation: async (request) => { request.body ??= {} },
     schema: {
       tags,
       security,
@@ -136,7 +138,7 @@ const messageRoutes: FastifyPluginAsyncTypebox<{ service: ConversationsService }
       response: { 204: Type.Null(), ...errors }
     }
   }, async (request, reply) => {
-    await actions.clear(request.userId, request.params.id, request.body?.uptoSeq)
+    await actions.clear(request.userId, request.params.id, request.body.uptoSeq)
     return await reply.status(204).send(null)
   })
 }
