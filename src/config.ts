@@ -39,6 +39,8 @@ export const ConfigSchema = Type.Object({
   CUSTOM_MAX_BYTES: Int(16 * 1024, 16),
   GROUP_MAX_MEMBERS: Int(200, 2),
   RECALL_WINDOW_S: Int(120, 0),
+  /** Seconds after sending during which the sender may edit a text or custom message. */
+  EDIT_WINDOW_S: Int(172_800, 0),
   /** Socket events allowed per socket per second (token bucket, burst = 2x). */
   SOCKET_EVENTS_PER_S: Int(50, 1),
   MAX_CONNECTIONS_PER_IP: Int(1000, 1),

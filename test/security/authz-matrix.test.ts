@@ -202,8 +202,23 @@ const RULES: Record<string, Rule> = {
       { name: 'direct D2 after the block: nobody writes', request: (w) => ({ method: 'POST', url: `/api/conversations/${w.D2}/messages`, payload: { clientMsgId: randomUUID(), type: 'text', content: 'hi' } }), expect: { owner: 'FORBIDDEN', blocked: 'FORBIDDEN', member: 'NOT_FOUND', nonMember: 'NOT_FOUND', anonymous: 'UNAUTHORIZED' } }
     ]
   },
-  'DELETE /api/conversations/:id/messages/:messageId': one('the owner\'s message in G: only its sender recalls', (w) => ({ method: 'DELETE', url: `/api/conversations/${w.G}/messages/${w.gMessageId}` }),
+  'DELETE /api/conversations/:id/messages/:messageId': {
+    variants: [
+      { name: 'the owner\'s message in G: only its sender recalls', request: (w) => ({ method: 'DELETE', url: `/api/conversations/${w.G}/messages/${w.gMessageId}` }), expect: { owner: 'allow', member: 'FORBIDDEN', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND', anonymous: 'UNAUTHORIZED' } },
+      { name: '?for=me: any member, for themselves', request: (w) => ({ method: 'DELETE', url: `/api/conversations/${w.G}/messages/${w.gMessageId}?for=me` }), expect: ownerMember() }
+    ]
+  },
+  // v2 (PROTOCOL-v2 section 1)
+  'PATCH /api/conversations/:id/messages/:messageId': one('edit the owner\'s message in G: only its sender', (w) => ({ method: 'PATCH', url: `/api/conversations/${w.G}/messages/${w.gMessageId}`, payload: { content: 'edited' } }),
     { owner: 'allow', member: 'FORBIDDEN', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND', anonymous: 'UNAUTHORIZED' }),
+  'PUT /api/conversations/:id/messages/:messageId/reactions/:emoji': one('react in G: members', (w) => ({ method: 'PUT', url: `/api/conversations/${w.G}/messages/${w.gMessageId}/reactions/${encodeURIComponent('👍')}` }), ownerMember()),
+  'DELETE /api/conversations/:id/messages/:messageId/reactions/:emoji': one('remove a reaction in G: members (a no-op when absent)', (w) => ({ method: 'DELETE', url: `/api/conversations/${w.G}/messages/${w.gMessageId}/reactions/${encodeURIComponent('👍')}` }), ownerMember()),
+  'GET /api/conversations/:id/pins': read(one('pins of G', (w) => ({ url: `/api/conversations/${w.G}/pins` }), ownerMember())),
+  'POST /api/conversations/:id/pins': one('pin in G: owner and admins', (w) => ({ method: 'POST', url: `/api/conversations/${w.G}/pins`, payload: { messageId: w.gMessageId } }),
+    ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
+  'DELETE /api/conversations/:id/pins/:messageId': one('unpin in G: owner and admins', (w) => ({ method: 'DELETE', url: `/api/conversations/${w.G}/pins/${w.gMessageId}` }),
+    ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
+  'POST /api/conversations/:id/clear': one('clear G for me: any member', (w) => ({ method: 'POST', url: `/api/conversations/${w.G}/clear`, payload: {} }), ownerMember()),
   'POST /api/conversations/:id/read': one('group G', (w) => ({ method: 'POST', url: `/api/conversations/${w.G}/read`, payload: { seq: 1 } }), ownerMember()),
   // Documented policy (src/modules/conversations/README.md): no friendship is needed to add someone to a group; a block is.
   'POST /api/groups': one('a group with the owner in it', (w) => ({ method: 'POST', url: '/api/groups', payload: { name: 'g', memberIds: [w.O.id] } }),
@@ -286,6 +301,10 @@ const EVENT_RULES: Record<string, EventRule[]> = {
   'message:read': [{ name: 'G', payload: (w) => ({ conversationId: w.G, seq: 1 }), expect: { owner: 'allow', member: 'allow', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } }],
   'message:delivered': [{ name: 'G', payload: (w) => ({ conversationId: w.G, seq: 1 }), expect: { owner: 'allow', member: 'allow', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } }],
   sync: [{ name: 'cursors of G and D2', payload: (w) => ({ cursors: { [w.G]: 0, [w.D2]: 0 } }), expect: { owner: 'allow', member: 'allow', nonMember: 'allow', blocked: 'allow' } }],
+  'message:edit': [{ name: 'the owner\'s message in G', payload: (w) => ({ messageId: w.gMessageId, content: 'edited' }), expect: { owner: 'allow', member: 'FORBIDDEN', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } }],
+  'message:pin': [{ name: 'the owner\'s message in G: owner and admins', payload: (w) => ({ messageId: w.gMessageId, pinned: true }), expect: { owner: 'allow', member: 'FORBIDDEN', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } }],
+  'reaction:add': [{ name: 'G', payload: (w) => ({ messageId: w.gMessageId, emoji: '👍' }), expect: { owner: 'allow', member: 'allow', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } }],
+  'reaction:remove': [{ name: 'G', payload: (w) => ({ messageId: w.gMessageId, emoji: '👍' }), expect: { owner: 'allow', member: 'allow', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } }],
   // last: it changes the message the others were tested against
   'message:recall': [{ name: 'the owner\'s message in G', payload: (w) => ({ messageId: w.gMessageId }), expect: { owner: 'allow', member: 'FORBIDDEN', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } }]
 }

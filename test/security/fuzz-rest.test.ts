@@ -27,7 +27,10 @@ const skeletons: Record<string, fc.Arbitrary<unknown>> = {
     content: nastyValue({ surrogates: !KNOWN_BUGS.loneSurrogateContent, maxDepth: KNOWN_BUGS.deepContent ? 500 : 2000 })
   }),
   'POST /api/conversations/:id/read': fc.record({ seq: fc.oneof(fc.integer({ min: 0, max: 2 ** 31 - 1 }), nastyValue({ maxDepth: 50 })) }),
-  'POST /api/groups/:id/members': fc.record({ userIds: fc.array(fc.uuid(), { maxLength: 5 }) })
+  'POST /api/groups/:id/members': fc.record({ userIds: fc.array(fc.uuid(), { maxLength: 5 }) }),
+  'PATCH /api/conversations/:id/messages/:messageId': fc.record({ content: nastyValue({ surrogates: !KNOWN_BUGS.loneSurrogateContent, maxDepth: 50 }) }),
+  'POST /api/conversations/:id/pins': fc.record({ messageId: fc.uuid() }),
+  'POST /api/conversations/:id/clear': fc.record({ uptoSeq: fc.oneof(fc.integer({ min: 0, max: 2 ** 31 - 1 }), nastyValue({ maxDepth: 50 })) }, { requiredKeys: [] })
 }
 
 interface FuzzRequest {

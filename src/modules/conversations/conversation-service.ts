@@ -3,7 +3,7 @@ import { Prisma } from '../../generated/prisma/client.js'
 import { Errors, validation } from '../../lib/errors.js'
 import type { ConversationsDeps } from './deps.js'
 import { isUniqueViolation } from '../../db/errors.js'
-import { toMessage, type ConversationView, type MemberView, type MessageRow } from './rows.js'
+import { MESSAGE_COLUMNS, toMessage, type ConversationView, type MemberView, type MessageRow } from './rows.js'
 
 export const directKey = (a: string, b: string): string => a < b ? `${a}:${b}` : `${b}:${a}`
 
@@ -19,9 +19,11 @@ interface ConversationRow {
   read_seq: number | null
   delivered_seq: number | null
   unread: number | null
+  unread_mentions: number | null
+  /** The last message (the viewer's last visible one), through row_to_json: timestamps as strings. */
+  last_message: MessageRow | null
 }
-type LastMessageRow = { [K in keyof MessageRow as `lm_${K}`]: MessageRow[K] | null }
-type Row = ConversationRow & LastMessageRow
+type Row = ConversationRow
 
 interface MemberRow {
   conversation_id: string
@@ -46,12 +48,19 @@ function decodeCursor (cursor: string): { at: Date, id: string } {
 }
 
 const LIST_COLUMNS = Prisma.sql`c.id, c.type::text AS type, c.name, c.owner_id, c.last_seq, c.created_at,
-  coalesce(c.last_message_at, c.created_at) AS activity_at,
-  lm.id AS lm_id, lm.conversation_id AS lm_conversation_id, lm.seq AS lm_seq, lm.sender_id AS lm_sender_id,
-  lm.client_msg_id AS lm_client_msg_id, lm.type::text AS lm_type, lm.content AS lm_content, lm.created_at AS lm_created_at,
-  lm.recalled_at AS lm_recalled_at, lu.username AS lm_username, lu.display_name AS lm_display_name, lu.avatar_url AS lm_avatar_url`
-const LAST_MESSAGE_JOIN = Prisma.sql`LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq
-  LEFT JOIN users lu ON lu.id = lm.sender_id`
+  coalesce(c.last_message_at, c.created_at) AS activity_at, row_to_json(lm) AS last_message`
+/** The shared view's last message: the conversation's last one. */
+const LAST_MESSAGE_JOIN = Prisma.sql`LEFT JOIN LATERAL (SELECT ${Prisma.raw(MESSAGE_COLUMNS)} FROM messages x JOIN users u ON u.id = x.sender_id
+  WHERE x.conversation_id = c.id AND x.seq = c.last_seq) lm ON true`
+/** A member's view: their last visible message (deleted or cleared ones skipped). */
+const VIEWER_LAST_MESSAGE_JOIN = Prisma.sql`LEFT JOIN LATERAL (SELECT ${Prisma.raw(MESSAGE_COLUMNS)} FROM messages x JOIN users u ON u.id = x.sender_id
+  WHERE x.conversation_id = c.id AND x.seq > m.cleared_seq
+    AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = x.id)
+  ORDER BY x.seq DESC LIMIT 1) lm ON true`
+/** Others' messages after the member's read cursor that are still shown to them. */
+const UNREAD = Prisma.sql`x.conversation_id = c.id AND x.seq > GREATEST(m.read_seq, m.cleared_seq)
+  AND x.sender_id <> m.user_id AND x.recalled_at IS NULL
+  AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = x.id)`
 
 /** Conversations, direct get-or-create and group membership. */
 export function createConversationService (deps: ConversationsDeps) {
@@ -59,14 +68,15 @@ export function createConversationService (deps: ConversationsDeps) {
 
   /** Rows seen by `viewerId` (their cursors and unread count), newest activity first. */
   async function viewerRows (viewerId: string, filter: Prisma.Sql, limit: number): Promise<Row[]> {
-    // Unread: others' messages after my read cursor that are still shown (recalled ones are not counted).
+    // Unread: others' messages after my read cursor that are still shown (recalled, deleted or cleared ones are not counted).
     return await prisma.$queryRaw<Row[]>`
       SELECT ${LIST_COLUMNS}, m.read_seq, m.delivered_seq,
-        (SELECT count(*)::int FROM messages x WHERE x.conversation_id = c.id AND x.seq > m.read_seq
-          AND x.sender_id <> m.user_id AND x.recalled_at IS NULL) AS unread
+        (SELECT count(*)::int FROM messages x WHERE ${UNREAD}) AS unread,
+        (SELECT count(*)::int FROM messages x WHERE ${UNREAD}
+          AND x.mentions IS NOT NULL AND (x.mentions @> jsonb_build_array(m.user_id::text) OR x.mentions @> '["all"]'::jsonb)) AS unread_mentions
       FROM conversation_members m
       JOIN conversations c ON c.id = m.conversation_id
-      ${LAST_MESSAGE_JOIN}
+      ${VIEWER_LAST_MESSAGE_JOIN}
       WHERE m.user_id = ${viewerId}::uuid ${filter}
       ORDER BY activity_at DESC, c.id DESC
       LIMIT ${limit}`
@@ -74,7 +84,7 @@ export function createConversationService (deps: ConversationsDeps) {
 
   async function sharedRow (conversationId: string): Promise<Row | undefined> {
     const rows = await prisma.$queryRaw<Row[]>`
-      SELECT ${LIST_COLUMNS}, NULL::int AS read_seq, NULL::int AS delivered_seq, NULL::int AS unread
+      SELECT ${LIST_COLUMNS}, NULL::int AS read_seq, NULL::int AS delivered_seq, NULL::int AS unread, NULL::int AS unread_mentions
       FROM conversations c ${LAST_MESSAGE_JOIN}
       WHERE c.id = ${conversationId}::uuid`
     return rows[0]
@@ -125,9 +135,9 @@ export function createConversationService (deps: ConversationsDeps) {
               }
             }
           : {}),
-        lastMessage: r.lm_id === null ? null : toMessage(lastMessageRow(r)),
+        lastMessage: r.last_message === null ? null : toMessage(r.last_message),
         lastSeq: r.last_seq,
-        ...(r.read_seq !== null ? { readSeq: r.read_seq, deliveredSeq: r.delivered_seq ?? 0, unread: r.unread ?? 0 } : {}),
+        ...(r.read_seq !== null ? { readSeq: r.read_seq, deliveredSeq: r.delivered_seq ?? 0, unread: r.unread ?? 0, unreadMentions: r.unread_mentions ?? 0 } : {}),
         createdAt: r.created_at.toISOString(),
         lastActivityAt: r.activity_at.toISOString()
       }
@@ -226,23 +236,6 @@ export function createConversationService (deps: ConversationsDeps) {
     },
 
     limits
-  }
-}
-
-function lastMessageRow (r: LastMessageRow): MessageRow {
-  return {
-    id: r.lm_id ?? '',
-    conversation_id: r.lm_conversation_id ?? '',
-    seq: r.lm_seq ?? 0,
-    sender_id: r.lm_sender_id ?? '',
-    client_msg_id: r.lm_client_msg_id ?? '',
-    type: r.lm_type ?? 'text',
-    content: r.lm_content,
-    created_at: r.lm_created_at ?? new Date(0),
-    recalled_at: r.lm_recalled_at,
-    username: r.lm_username ?? '',
-    display_name: r.lm_display_name ?? '',
-    avatar_url: r.lm_avatar_url
   }
 }
 

@@ -8,6 +8,8 @@ export interface ConversationLimits {
   customMaxBytes: number
   groupMaxMembers: number
   recallWindowS: number
+  /** Seconds after sending during which the sender may edit (EDIT_WINDOW_S). */
+  editWindowS: number
 }
 
 /** What the conversations services need from the outside; plain functions, no Fastify or socket types. */

@@ -1,17 +1,19 @@
 import { validation } from '../../lib/errors.js'
 import { defineEvent, type Realtime } from '../../plugins/realtime.js'
 import { toAck } from './rows.js'
-import { CursorEvent, RecallEvent, SendMessageEvent, SyncEvent } from './schemas.js'
+import { CursorEvent, EditEvent, PinEvent, ReactionEvent, RecallEvent, SendMessageEvent, SyncEvent } from './schemas.js'
 import type { ConversationsService } from './service.js'
 
 /** Socket events of the conversations module; payloads are validated by the realtime plugin first. */
 export function registerConversationEvents (realtime: Realtime, service: ConversationsService): void {
-  const { conversations, messages } = service
+  const { conversations, messages, actions } = service
   realtime.handle({
     'message:send': defineEvent(SendMessageEvent, async (ctx, p) => {
       if ((p.conversationId === undefined) === (p.toUserId === undefined)) throw validation('Give exactly one of conversationId or toUserId')
       const conversationId = p.conversationId ?? await conversations.directIdForSend(ctx.userId, p.toUserId ?? '')
-      const { message } = await messages.send(ctx.userId, conversationId, { clientMsgId: p.clientMsgId, type: p.type, content: p.content })
+      const { message } = await messages.send(ctx.userId, conversationId, {
+        clientMsgId: p.clientMsgId, type: p.type, content: p.content, replyTo: p.replyTo, mentions: p.mentions, forwardOf: p.forwardOf
+      })
       return toAck(message)
     }),
     'message:read': defineEvent(CursorEvent, async (ctx, p) => await messages.markRead(ctx.userId, p.conversationId, p.seq)),
@@ -20,6 +22,10 @@ export function registerConversationEvents (realtime: Realtime, service: Convers
       await messages.recall(ctx.userId, p.messageId)
       return {}
     }),
-    sync: defineEvent(SyncEvent, async (ctx, p) => await messages.sync(ctx.userId, p.cursors, p.limit))
+    'message:edit': defineEvent(EditEvent, async (ctx, p) => await actions.edit(ctx.userId, p.messageId, p.content)),
+    'message:pin': defineEvent(PinEvent, async (ctx, p) => await actions.pin(ctx.userId, p.messageId, p.pinned)),
+    'reaction:add': defineEvent(ReactionEvent, async (ctx, p) => await actions.react(ctx.userId, p.messageId, p.emoji, true)),
+    'reaction:remove': defineEvent(ReactionEvent, async (ctx, p) => await actions.react(ctx.userId, p.messageId, p.emoji, false)),
+    sync: defineEvent(SyncEvent, async (ctx, p) => await messages.sync(ctx.userId, p.cursors, p.limit, p.revs))
   })
 }

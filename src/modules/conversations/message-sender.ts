@@ -4,12 +4,22 @@ import { createGroupCommit } from '../../lib/group-commit.js'
 import { uuidv7 } from '../../lib/uuid.js'
 import type { MessageType } from './schemas.js'
 
-export interface Outgoing { senderId: string, clientMsgId: string, type: MessageType, content: unknown }
+export interface Outgoing {
+  senderId: string
+  clientMsgId: string
+  type: MessageType
+  content: unknown
+  /** v2 snapshots and mentions, already checked by the caller; absent on plain sends. */
+  replyTo?: unknown
+  mentions?: string[]
+  forwardedFrom?: unknown
+}
 
 /** A stored message as the send statement returns it. */
 export interface Stored {
   id: string
   seq: number
+  rev: number
   createdAt: Date
   sender: { username: string, displayName: string, avatarUrl: string | null }
   memberIds: string[]
@@ -23,6 +33,7 @@ interface Row {
   id: string
   conversation_id: string
   seq: number
+  rev: number
   created_at: Date
   username: string
   display_name: string
@@ -30,6 +41,8 @@ interface Row {
   /** Only on the first row of each conversation (a big group's list is not repeated per message). */
   member_ids: string[] | null
 }
+
+const json = (v: unknown): string | null => v === undefined || v === null ? null : JSON.stringify(v)
 
 interface Pending { conversationId: string, item: Outgoing }
 
@@ -48,7 +61,10 @@ export interface SenderOptions {
  * named in direct_key, no block either way), skip a (sender, clientMsgId) already stored,
  * take consecutive seqs per conversation under the conversation's row lock, insert, move
  * each sender's own cursors to their last message, return the sender's public fields and,
- * once per conversation, the member list for the fan-out.
+ * once per conversation, the member list for the fan-out. Each message also takes the
+ * conversation's next rev (creation is a change: sync by rev sees it); seq and rev move by
+ * the same count, so one UPDATE serves both. The v2 columns (reply_to, mentions,
+ * forwarded_from) travel as text[] of JSON, NULL on plain sends.
  *
  * The row locks are taken up front in id order, so two statements sharing conversations
  * (two nodes, or two batches of one node) wait for each other instead of deadlocking.
@@ -61,8 +77,8 @@ export interface SenderOptions {
  */
 const SEND_SQL = `
 WITH input AS (
-  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[])
-    WITH ORDINALITY AS i(id, conversation_id, sender_id, client_msg_id, type, content, n)
+  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+    WITH ORDINALITY AS i(id, conversation_id, sender_id, client_msg_id, type, content, reply_to, mentions, forwarded_from, n)
 ), target AS (
   SELECT cv.id, cv.type, cv.direct_key FROM conversations cv
   WHERE cv.id = ANY($2::uuid[])
@@ -83,20 +99,21 @@ WITH input AS (
 ), counts AS (
   SELECT conversation_id, count(*)::int AS cnt FROM ok GROUP BY conversation_id
 ), c AS (
-  UPDATE conversations cv SET last_seq = cv.last_seq + counts.cnt, last_message_at = now(), updated_at = now()
+  UPDATE conversations cv SET last_seq = cv.last_seq + counts.cnt, last_rev = cv.last_rev + counts.cnt, last_message_at = now(), updated_at = now()
   FROM counts WHERE cv.id = counts.conversation_id
-  RETURNING cv.id, cv.last_seq - counts.cnt AS base
+  RETURNING cv.id, cv.last_seq - counts.cnt AS base, cv.last_rev - counts.cnt AS rev_base
 ), ins AS (
-  INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, type, content)
-  SELECT ok.id, ok.conversation_id, c.base + ok.k, ok.sender_id, ok.client_msg_id, ok.type::message_type, ok.content::jsonb
+  INSERT INTO messages (id, conversation_id, seq, rev, sender_id, client_msg_id, type, content, reply_to, mentions, forwarded_from)
+  SELECT ok.id, ok.conversation_id, c.base + ok.k, c.rev_base + ok.k, ok.sender_id, ok.client_msg_id, ok.type::message_type, ok.content::jsonb,
+    ok.reply_to::jsonb, ok.mentions::jsonb, ok.forwarded_from::jsonb
   FROM ok JOIN c ON c.id = ok.conversation_id
-  RETURNING id, conversation_id, seq, sender_id, created_at
+  RETURNING id, conversation_id, seq, rev, sender_id, created_at
 ), own AS (
   UPDATE conversation_members m SET read_seq = GREATEST(m.read_seq, x.seq), delivered_seq = GREATEST(m.delivered_seq, x.seq)
   FROM (SELECT conversation_id, sender_id, max(seq) AS seq FROM ins GROUP BY conversation_id, sender_id) x
   WHERE m.conversation_id = x.conversation_id AND m.user_id = x.sender_id
 )
-SELECT ok.n::int AS n, ins.id, ins.conversation_id, ins.seq, ins.created_at, u.username, u.display_name, u.avatar_url,
+SELECT ok.n::int AS n, ins.id, ins.conversation_id, ins.seq, ins.rev, ins.created_at, u.username, u.display_name, u.avatar_url,
   CASE WHEN ok.k = 1 THEN ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = ins.conversation_id) END AS member_ids
 FROM ins JOIN ok ON ok.id = ins.id JOIN users u ON u.id = ins.sender_id`
 
@@ -112,6 +129,7 @@ export function createMessageSender (sql: SqlClient, opts: SenderOptions) {
   const toStored = (r: Row, memberIds: string[]): Stored => ({
     id: r.id,
     seq: r.seq,
+    rev: r.rev,
     createdAt: r.created_at,
     sender: { username: r.username, displayName: r.display_name, avatarUrl: r.avatar_url },
     memberIds
@@ -126,7 +144,10 @@ export function createMessageSender (sql: SqlClient, opts: SenderOptions) {
         batch.map((p) => p.item.senderId),
         batch.map((p) => p.item.clientMsgId),
         batch.map((p) => p.item.type),
-        batch.map((p) => JSON.stringify(p.item.content))
+        batch.map((p) => JSON.stringify(p.item.content)),
+        batch.map((p) => json(p.item.replyTo)),
+        batch.map((p) => p.item.mentions === undefined || p.item.mentions.length === 0 ? null : JSON.stringify(p.item.mentions)),
+        batch.map((p) => json(p.item.forwardedFrom))
       ], 'message_send')
       const members = new Map<string, string[]>()
       for (const r of rows) if (r.member_ids !== null) members.set(r.conversation_id, r.member_ids)

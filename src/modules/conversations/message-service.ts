@@ -1,12 +1,22 @@
 import { Prisma } from '../../generated/prisma/client.js'
-import { AppError, conflict, Errors, forbidden, notFound, validation } from '../../lib/errors.js'
+import { AppError, conflict, Errors, forbidden, validation } from '../../lib/errors.js'
+import type { ChangeStream } from './change-stream.js'
 import { checkContent } from './content.js'
 import type { ConversationsDeps } from './deps.js'
-import { createMessageSender } from './message-sender.js'
-import { MESSAGE_COLUMNS, messageColumns, toMessage, toNewMessageEvent, type MessageRow, type MessageView } from './rows.js'
+import { createMessageSender, type Outgoing } from './message-sender.js'
+import { MESSAGE_COLUMNS, toMessage, toNewMessageEvent, toReplyTo, type ForwardedFromView, type MessageRow, type MessageView, type StoredReplyTo } from './rows.js'
 import type { MessageType } from './schemas.js'
+import { createSendExtras } from './send-extras.js'
 
-export interface SendInput { clientMsgId: string, type: MessageType, content: unknown }
+export interface SendInput {
+  clientMsgId: string
+  /** Required unless `forwardOf` is given. */
+  type?: MessageType
+  content?: unknown
+  replyTo?: string
+  mentions?: string[]
+  forwardOf?: string
+}
 export interface SendResult { message: MessageView, created: boolean }
 
 interface CursorRow {
@@ -16,32 +26,19 @@ interface CursorRow {
   member_ids: string[] | null
 }
 
-interface RecallRow {
-  id: string
-  conversation_id: string
-  seq: number
-  sender_id: string
-  was_recalled: boolean
-  in_window: boolean
-  is_member: boolean
-  recalled_now: boolean
-  member_ids: string[] | null
-}
-
-const messageNotFound = () => notFound('Message not found')
+/** Only the caller's visible messages: not cleared, not deleted for them (`m` is their membership row). */
+const VISIBLE = `x.seq > m.cleared_seq AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = x.id)`
 
 const HISTORY_BEFORE_SQL = `
 SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
-WHERE x.conversation_id = $1::uuid
-  AND EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = x.conversation_id AND m.user_id = $2::uuid)
-  AND x.seq < $3::int
+JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
+WHERE x.conversation_id = $1::uuid AND x.seq < $3::int AND ${VISIBLE}
 ORDER BY x.seq DESC LIMIT $4::int`
 
 const HISTORY_AFTER_SQL = `
 SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
-WHERE x.conversation_id = $1::uuid
-  AND EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = x.conversation_id AND m.user_id = $2::uuid)
-  AND x.seq > $3::int
+JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
+WHERE x.conversation_id = $1::uuid AND x.seq > $3::int AND ${VISIBLE}
 ORDER BY x.seq ASC LIMIT $4::int`
 
 /** Messages after each cursor, in the conversations the caller is a member of; conversation id then seq. */
@@ -50,22 +47,56 @@ SELECT ${MESSAGE_COLUMNS}
 FROM unnest($1::uuid[], $2::int[]) AS cur(conversation_id, after_seq)
 JOIN conversation_members m ON m.conversation_id = cur.conversation_id AND m.user_id = $3::uuid
 CROSS JOIN LATERAL (
-  SELECT * FROM messages y WHERE y.conversation_id = cur.conversation_id AND y.seq > cur.after_seq
+  SELECT * FROM messages y WHERE y.conversation_id = cur.conversation_id AND y.seq > GREATEST(cur.after_seq, m.cleared_seq)
+    AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = y.id)
   ORDER BY y.seq LIMIT $4::int
 ) x
 JOIN users u ON u.id = x.sender_id
 ORDER BY x.conversation_id, x.seq
 LIMIT $4::int`
 
+/**
+ * Messages changed after each device's last rev, at or below its seq cursor (newer ones come
+ * in `messages` anyway), oldest change first per conversation (index conversation_id, rev).
+ */
+const SYNC_UPDATED_SQL = `
+SELECT ${MESSAGE_COLUMNS}
+FROM unnest($1::uuid[], $2::int[], $3::int[]) AS cur(conversation_id, upto_seq, after_rev)
+JOIN conversation_members m ON m.conversation_id = cur.conversation_id AND m.user_id = $4::uuid
+CROSS JOIN LATERAL (
+  SELECT * FROM messages y WHERE y.conversation_id = cur.conversation_id AND y.rev > cur.after_rev
+    AND y.seq <= cur.upto_seq AND y.seq > m.cleared_seq
+    AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = y.id)
+  ORDER BY y.rev LIMIT $5::int
+) x
+JOIN users u ON u.id = x.sender_id
+ORDER BY x.conversation_id, x.rev
+LIMIT $5::int`
+
+/** The last rev of each listed conversation the caller is a member of. */
+const SYNC_REVS_SQL = `
+SELECT c.id, c.last_rev FROM conversations c
+JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = $2::uuid
+WHERE c.id = ANY($1::uuid[])`
+
+export interface SyncResult {
+  messages: MessageView[]
+  /** v2: messages changed since the given revs (empty without `revs`). */
+  updated: MessageView[]
+  /** v2: per conversation, the rev the caller is now complete up to (send it back as `revs`). */
+  revs: Record<string, number>
+  hasMore: boolean
+}
+
 /** Sending, history, catch-up sync, read/delivered cursors and recall. */
-export function createMessageService (deps: ConversationsDeps) {
+export function createMessageService (deps: ConversationsDeps, changes: ChangeStream) {
   const { prisma, sql, limits, publish, friends } = deps
   const sender = createMessageSender(sql, { concurrency: deps.sendConcurrency })
+  const extras = createSendExtras(deps)
 
   async function findByClientMsgId (senderId: string, clientMsgId: string): Promise<MessageView | undefined> {
-    const rows = await prisma.$queryRaw<MessageRow[]>`
-      SELECT ${messageColumns} FROM messages x JOIN users u ON u.id = x.sender_id
-      WHERE x.sender_id = ${senderId}::uuid AND x.client_msg_id = ${clientMsgId}`
+    const rows = await sql.query<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
+      WHERE x.sender_id = $1::uuid AND x.client_msg_id = $2`, [senderId, clientMsgId], 'message_by_client_id')
     return rows[0] === undefined ? undefined : toMessage(rows[0])
   }
 
@@ -94,15 +125,56 @@ export function createMessageService (deps: ConversationsDeps) {
     if (member === null) throw Errors.notMember()
   }
 
+  /** Plain sends skip this; replies, mentions and forwards are checked and snapshotted first. */
+  async function prepare (senderId: string, conversationId: string, input: SendInput): Promise<{ item: Outgoing, replyRecalled: boolean }> {
+    if (input.forwardOf !== undefined) {
+      if (input.type !== undefined || input.content !== undefined) throw validation('A forward copies type and content: give forwardOf without them')
+    } else if (input.type === undefined || input.content === undefined) {
+      throw validation('type and content are required (or forwardOf)')
+    }
+    const item: Outgoing = { senderId, clientMsgId: input.clientMsgId, type: input.type ?? 'text', content: input.content }
+    if (input.forwardOf !== undefined) {
+      const source = await extras.forwardSource(senderId, input.forwardOf)
+      item.type = source.type
+      item.content = source.content
+      item.forwardedFrom = source.forwardedFrom
+    } else {
+      checkContent(item.type, item.content, limits)
+    }
+    let replyRecalled = false
+    if (input.replyTo !== undefined) {
+      const reply = await extras.replySnapshot(senderId, conversationId, input.replyTo)
+      item.replyTo = reply.stored
+      replyRecalled = reply.recalled
+    }
+    if (input.mentions !== undefined && input.mentions.length > 0) item.mentions = await extras.checkMentions(senderId, conversationId, input.mentions)
+    return { item, replyRecalled }
+  }
+
   async function send (senderId: string, conversationId: string, input: SendInput): Promise<SendResult> {
-    checkContent(input.type, input.content, limits)
-    const stored = await sender.send(conversationId, { senderId, clientMsgId: input.clientMsgId, type: input.type, content: input.content })
+    let item: Outgoing
+    let replyRecalled = false
+    if (input.forwardOf === undefined && input.replyTo === undefined && input.mentions === undefined && input.type !== undefined && input.content !== undefined) {
+      checkContent(input.type, input.content, limits)
+      item = { senderId, clientMsgId: input.clientMsgId, type: input.type, content: input.content }
+    } else {
+      try {
+        ({ item, replyRecalled } = await prepare(senderId, conversationId, input))
+      } catch (err) {
+        // A repeat whose reply target or forward source has gone since still gets its original.
+        const original = await findByClientMsgId(senderId, input.clientMsgId)
+        if (original !== undefined) return { message: original, created: false }
+        throw err
+      }
+    }
+    const stored = await sender.send(conversationId, item)
     if (stored === undefined) {
       // A repeat (also one sent before the sender lost access) gets its original back.
       const original = await findByClientMsgId(senderId, input.clientMsgId)
       if (original !== undefined) return { message: original, created: false }
       throw await refusal(senderId, conversationId)
     }
+    const replyTo = item.replyTo as StoredReplyTo | undefined
     const message: MessageView = {
       id: stored.id,
       conversationId,
@@ -110,11 +182,19 @@ export function createMessageService (deps: ConversationsDeps) {
       senderId,
       sender: { id: senderId, ...stored.sender },
       clientMsgId: input.clientMsgId,
-      type: input.type,
-      content: input.content,
+      type: item.type,
+      content: item.content,
       createdAt: stored.createdAt.toISOString(),
       recalled: false,
-      recalledAt: null
+      recalledAt: null,
+      rev: stored.rev,
+      editedAt: null,
+      replyTo: replyTo === undefined ? null : toReplyTo(replyTo, replyRecalled),
+      mentions: item.mentions ?? [],
+      reactions: [],
+      forwardedFrom: (item.forwardedFrom as ForwardedFromView | undefined) ?? null,
+      pinnedAt: null,
+      pinnedBy: null
     }
     publish(stored.memberIds, 'message:new', toNewMessageEvent(message))
     return { message, created: true }
@@ -151,7 +231,8 @@ export function createMessageService (deps: ConversationsDeps) {
 
     /**
      * History page. `before`: older than that seq, newest first. `after`: newer than that
-     * seq, oldest first. Neither: the latest messages, newest first.
+     * seq, oldest first. Neither: the latest messages, newest first. Messages deleted or
+     * cleared for the caller are left out.
      */
     async history (userId: string, conversationId: string, opts: { before?: number, after?: number, limit?: number }): Promise<{ messages: MessageView[], hasMore: boolean }> {
       if (opts.before !== undefined && opts.after !== undefined) throw validation('Give either before or after, not both')
@@ -167,13 +248,46 @@ export function createMessageService (deps: ConversationsDeps) {
     /**
      * Catch-up: messages after each given cursor, in conversations the caller is a member
      * of (other ids are skipped: a client may hold stale ids after leaving), ordered by
-     * conversation id then seq. Only the listed conversations are read.
+     * conversation id then seq. Only the listed conversations are read. With `revs` (v2),
+     * also the messages at or below the cursor changed since that rev, and per conversation
+     * the rev the caller is complete up to.
      */
-    async sync (userId: string, cursors: Record<string, number>, limit = 200): Promise<{ messages: MessageView[], hasMore: boolean }> {
-      const ids = Object.keys(cursors)
-      if (ids.length === 0) return { messages: [], hasMore: false }
-      const rows = await sql.query<MessageRow>(SYNC_SQL, [ids, ids.map((id) => cursors[id]), userId, limit + 1], 'sync')
-      return { messages: rows.slice(0, limit).map(toMessage), hasMore: rows.length > limit }
+    async sync (userId: string, cursors: Record<string, number>, limit = 200, revs?: Record<string, number>): Promise<SyncResult> {
+      const after = new Map<string, number>()
+      for (const [id, seq] of Object.entries(cursors)) {
+        after.set(id, seq)
+      }
+      const since = new Map<string, number>()
+      for (const [id, rev] of Object.entries(revs ?? {})) {
+        since.set(id, rev)
+      }
+      const ids = [...new Set([...after.keys(), ...since.keys()])]
+      if (ids.length === 0) return { messages: [], updated: [], revs: {}, hasMore: false }
+      // Last revs first: anything changed after this read comes again next time, never missed.
+      const last = new Map((await sql.query<{ id: string, last_rev: number }>(SYNC_REVS_SQL, [ids, userId], 'sync_revs')).map((r) => [r.id, r.last_rev]))
+      const rows = after.size === 0 ? [] : await sql.query<MessageRow>(SYNC_SQL, [[...after.keys()], [...after.values()], userId, limit + 1], 'sync')
+      const asked = [...since.keys()].filter((id) => last.has(id) && (after.get(id) ?? 0) > 0)
+      const changedRows = asked.length === 0
+        ? []
+        : await sql.query<MessageRow>(SYNC_UPDATED_SQL, [asked, asked.map((id) => after.get(id) ?? 0), asked.map((id) => since.get(id) ?? 0), userId, limit + 1], 'sync_updated')
+      const updated = changedRows.slice(0, limit)
+      const out: Record<string, number> = {}
+      for (const [id, rev] of last) out[id] = rev
+      if (changedRows.length > limit) {
+        // Cut short: conversations with updates left over are complete only up to the last one returned.
+        const lastReturned = new Map<string, number>()
+        for (const m of updated) lastReturned.set(m.conversation_id, m.rev)
+        const cut = changedRows[limit]
+        for (const id of asked) {
+          if (cut !== undefined && id >= cut.conversation_id) out[id] = lastReturned.get(id) ?? since.get(id) ?? 0
+        }
+      }
+      return {
+        messages: rows.slice(0, limit).map(toMessage),
+        updated: updated.map(toMessage),
+        revs: out,
+        hasMore: rows.length > limit || changedRows.length > limit
+      }
     },
 
     /** Read cursor forward; `message:read` to every member (the reader's other devices sync badges). */
@@ -191,35 +305,20 @@ export function createMessageService (deps: ConversationsDeps) {
     },
 
     /**
-     * The sender withdraws a message within the recall window: content is erased, the row
-     * (and its seq) stays. Recalling an already recalled message succeeds and tells nobody.
+     * The sender withdraws a message within the recall window: content is erased (and the pin
+     * dropped), the row and its seq stay; a change like any other (rev, `message:updated`),
+     * plus `message:recalled` for v1 clients. Recalling an already recalled message succeeds
+     * and tells nobody.
      */
     async recall (userId: string, messageId: string, conversationId?: string): Promise<void> {
-      const inConversation = conversationId === undefined ? Prisma.empty : Prisma.sql`AND x.conversation_id = ${conversationId}::uuid`
-      const rows = await prisma.$queryRaw<RecallRow[]>`
-        WITH t AS (
-          SELECT x.id, x.conversation_id, x.seq, x.sender_id, x.recalled_at IS NOT NULL AS was_recalled,
-            x.created_at > now() - ${limits.recallWindowS}::int * interval '1 second' AS in_window,
-            EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = x.conversation_id AND m.user_id = ${userId}::uuid) AS is_member
-          FROM messages x WHERE x.id = ${messageId}::uuid ${inConversation}
-        ), upd AS (
-          UPDATE messages x SET content = NULL, recalled_at = now()
-          FROM t WHERE x.id = t.id AND t.is_member AND t.in_window AND t.sender_id = ${userId}::uuid AND x.recalled_at IS NULL
-          RETURNING x.id
-        )
-        SELECT t.id, t.conversation_id, t.seq, t.sender_id, t.was_recalled, t.in_window, t.is_member,
-          EXISTS (SELECT 1 FROM upd) AS recalled_now,
-          ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = t.conversation_id) AS member_ids
-        FROM t`
-      const row = rows[0]
-      if (row === undefined || !row.is_member) throw messageNotFound()
-      if (row.sender_id !== userId) throw forbidden('Only the sender can recall a message')
-      if (row.recalled_now) {
-        publish(row.member_ids ?? [], 'message:recalled', { conversationId: row.conversation_id, messageId: row.id, seq: row.seq })
-        return
-      }
-      if (row.was_recalled) return
-      if (!row.in_window) throw forbidden(`Messages can only be recalled within ${limits.recallWindowS} s`)
+      const { changed, target, memberIds } = await changes.change(userId, messageId, conversationId, async (tx, t) => {
+        if (t.sender_id !== userId) throw forbidden('Only the sender can recall a message')
+        if (t.recalled_at !== null) return { changed: false, result: undefined }
+        if (t.age_s > limits.recallWindowS) throw forbidden(`Messages can only be recalled within ${limits.recallWindowS} s`)
+        await tx.$executeRaw`UPDATE messages SET content = NULL, recalled_at = now(), pinned_at = NULL, pinned_by = NULL WHERE id = ${messageId}::uuid`
+        return { changed: true, result: undefined }
+      })
+      if (changed) publish(memberIds, 'message:recalled', { conversationId: target.conversation_id, messageId, seq: target.seq })
     }
   }
 }

@@ -18,7 +18,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       textMaxChars: config.TEXT_MAX_CHARS,
       customMaxBytes: config.CUSTOM_MAX_BYTES,
       groupMaxMembers: config.GROUP_MAX_MEMBERS,
-      recallWindowS: config.RECALL_WINDOW_S
+      recallWindowS: config.RECALL_WINDOW_S,
+      editWindowS: config.EDIT_WINDOW_S
     },
     publish: (userIds, event, payload) => { app.realtime.toUsers(userIds, event, payload) },
     friends: app.friends,

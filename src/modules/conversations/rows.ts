@@ -1,13 +1,21 @@
 import type { Static } from 'typebox'
-import { Prisma } from '../../generated/prisma/client.js'
-import type { Conversation, Member, Message, MessageType, PublicUser } from './schemas.js'
+import type { Conversation, Member, Message, MessageType, PublicUser, Reaction, ReplyTo, ForwardedFrom } from './schemas.js'
 
 export type PublicUserView = Static<typeof PublicUser>
 export type MessageView = Static<typeof Message>
 export type MemberView = Static<typeof Member>
 export type ConversationView = Static<typeof Conversation>
+export type ReactionView = Static<typeof Reaction>
+export type ReplyToView = Static<typeof ReplyTo>
+export type ForwardedFromView = Static<typeof ForwardedFrom>
 
-/** What the columns of `messageColumns` come back as. */
+/** The reply snapshot as stored (`recalled` is read from the replied-to message when served). */
+export type StoredReplyTo = Omit<ReplyToView, 'recalled'>
+
+/**
+ * What the columns of `MESSAGE_COLUMNS` come back as. Timestamps are Dates from a plain
+ * select, ISO strings when the row went through `row_to_json` (the conversation list).
+ */
 export interface MessageRow {
   id: string
   conversation_id: string
@@ -16,20 +24,49 @@ export interface MessageRow {
   client_msg_id: string
   type: MessageType
   content: unknown
-  created_at: Date
-  recalled_at: Date | null
+  created_at: Date | string
+  recalled_at: Date | string | null
+  rev: number
+  edited_at: Date | string | null
+  reply_to: StoredReplyTo | null
+  reply_recalled: boolean | null
+  mentions: string[] | null
+  forwarded_from: ForwardedFromView | null
+  pinned_at: Date | string | null
+  pinned_by: string | null
+  reactions: ReactionView[] | null
   username: string
   display_name: string
   avatar_url: string | null
 }
 
-/** Message columns plus its sender; needs `messages x JOIN users u ON u.id = x.sender_id`. */
-export const messageColumns = Prisma.sql`x.id, x.conversation_id, x.seq, x.sender_id, x.client_msg_id, x.type::text AS type,
-  x.content, x.created_at, x.recalled_at, u.username, u.display_name, u.avatar_url`
+/** Reactions of message `x`: per emoji, in the order emojis first appeared; the first 100 reactors. */
+const REACTIONS = `(SELECT jsonb_agg(jsonb_build_object('emoji', r.emoji, 'count', r.cnt, 'userIds', r.user_ids) ORDER BY r.first_at, r.emoji)
+    FROM (SELECT emoji, count(*)::int AS cnt, (array_agg(user_id ORDER BY created_at, user_id))[1:100] AS user_ids, min(created_at) AS first_at
+      FROM message_reactions WHERE message_id = x.id GROUP BY emoji) r)`
 
-/** The same columns as plain SQL text, for statements sent without Prisma. */
+/**
+ * Message columns plus its sender, as plain SQL text; needs `messages x JOIN users u ON
+ * u.id = x.sender_id`. Reactions and whether a replied-to message was recalled since are
+ * read when served (index probes on the message's id), so they are never stale.
+ */
 export const MESSAGE_COLUMNS = `x.id, x.conversation_id, x.seq, x.sender_id, x.client_msg_id, x.type::text AS type,
-  x.content, x.created_at, x.recalled_at, u.username, u.display_name, u.avatar_url`
+  x.content, x.created_at, x.recalled_at, x.rev, x.edited_at, x.reply_to,
+  CASE WHEN x.reply_to IS NOT NULL THEN EXISTS (SELECT 1 FROM messages rm WHERE rm.id = (x.reply_to->>'id')::uuid AND rm.recalled_at IS NOT NULL) END AS reply_recalled,
+  x.mentions, x.forwarded_from, x.pinned_at, x.pinned_by, ${REACTIONS} AS reactions,
+  u.username, u.display_name, u.avatar_url`
+
+/** One message by id, in its current state. */
+export const MESSAGE_BY_ID_SQL = `SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id WHERE x.id = $1::uuid`
+
+const iso = (d: Date | string): string => (d instanceof Date ? d : new Date(d)).toISOString()
+const isoOrNull = (d: Date | string | null): string | null => d === null ? null : iso(d)
+
+export function toReplyTo (stored: StoredReplyTo | null, recalled: boolean | null): ReplyToView | null {
+  if (stored === null) return null
+  // a reply to a message recalled since shows it as recalled, without its text
+  return recalled === true ? { ...stored, preview: '', recalled: true } : { ...stored, recalled: false }
+}
 
 export function toMessage (r: MessageRow): MessageView {
   return {
@@ -41,15 +78,23 @@ export function toMessage (r: MessageRow): MessageView {
     clientMsgId: r.client_msg_id,
     type: r.type,
     content: r.recalled_at === null ? r.content : null,
-    createdAt: r.created_at.toISOString(),
+    createdAt: iso(r.created_at),
     recalled: r.recalled_at !== null,
-    recalledAt: r.recalled_at?.toISOString() ?? null
+    recalledAt: isoOrNull(r.recalled_at),
+    rev: r.rev,
+    editedAt: isoOrNull(r.edited_at),
+    replyTo: toReplyTo(r.reply_to, r.reply_recalled),
+    mentions: r.mentions ?? [],
+    reactions: r.reactions ?? [],
+    forwardedFrom: r.forwarded_from,
+    pinnedAt: isoOrNull(r.pinned_at),
+    pinnedBy: r.pinned_by
   }
 }
 
-/** `message:new` carries exactly the PROTOCOL fields. */
-export function toNewMessageEvent (m: MessageView): Omit<MessageView, 'recalled' | 'recalledAt'> {
-  const { recalled: _r, recalledAt: _a, ...event } = m
+/** `message:new`: the contract's v1 fields plus the v2 ones (`recalledAt` included, `recalled` not). */
+export function toNewMessageEvent (m: MessageView): Omit<MessageView, 'recalled'> {
+  const { recalled: _r, ...event } = m
   return event
 }
 

@@ -25,12 +25,24 @@ export const AttachmentContent = Type.Object({
 
 // ---- requests --------------------------------------------------------------------------
 
-/** `senderId` is accepted and ignored: the sender is always the authenticated user. */
+/** At most this many user ids in `mentions`. */
+export const MENTIONS_MAX = 100
+/** User ids, or exactly `["all"]` (checked in the service). */
+export const Mentions = Type.Array(Type.Union([Uuid, Type.Literal('all')]), { maxItems: MENTIONS_MAX, uniqueItems: true })
+
+/**
+ * `senderId` is accepted and ignored: the sender is always the authenticated user.
+ * `type` and `content` are required unless `forwardOf` is given (then both must be absent);
+ * checked in the service.
+ */
 const sendFields = {
   clientMsgId: ClientMsgId,
-  type: MessageType,
-  content: Type.Unknown(),
-  senderId: Type.Optional(Type.Unknown())
+  type: Type.Optional(MessageType),
+  content: Type.Optional(Type.Unknown()),
+  senderId: Type.Optional(Type.Unknown()),
+  replyTo: Type.Optional(Uuid),
+  mentions: Type.Optional(Mentions),
+  forwardOf: Type.Optional(Uuid)
 }
 
 export const SendMessageBody = Type.Object(sendFields, { additionalProperties: false })
@@ -50,8 +62,24 @@ export const RecallEvent = Type.Object({ messageId: Uuid }, { additionalProperti
 
 export const SyncEvent = Type.Object({
   cursors: Type.Record(Type.String({ pattern: UUID_PATTERN }), Seq, { maxProperties: SYNC_MAX_CURSORS, additionalProperties: false }),
+  /** v2: the last rev seen per conversation; the ack then lists what changed since. */
+  revs: Type.Optional(Type.Record(Type.String({ pattern: UUID_PATTERN }), Seq, { maxProperties: SYNC_MAX_CURSORS, additionalProperties: false })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: SYNC_MAX_LIMIT }))
 }, { additionalProperties: false })
+
+// ---- v2: messages that change ------------------------------------------------------------
+
+/** Text or custom content; checked against the message's type in the service. */
+export const EditEvent = Type.Object({ messageId: Uuid, content: Type.Unknown() }, { additionalProperties: false })
+export const EditBody = Type.Object({ content: Type.Unknown() }, { additionalProperties: false })
+/** One emoji grapheme; the emoji rule itself is checked in the service (reactions.ts). */
+export const Emoji = Type.String({ minLength: 1, maxLength: 64 })
+export const ReactionEvent = Type.Object({ messageId: Uuid, emoji: Emoji }, { additionalProperties: false })
+export const ReactionParams = Type.Object({ id: Uuid, messageId: Uuid, emoji: Emoji })
+export const PinEvent = Type.Object({ messageId: Uuid, pinned: Type.Boolean() }, { additionalProperties: false })
+export const PinBody = Type.Object({ messageId: Uuid }, { additionalProperties: false })
+export const ClearBody = Type.Object({ uptoSeq: Type.Optional(Seq) }, { additionalProperties: false })
+export const DeleteMessageQuery = Type.Object({ for: Type.Optional(Type.Enum(['me'])) })
 export type SyncEvent = Static<typeof SyncEvent>
 
 export const DirectBody = Type.Object({ userId: Uuid }, { additionalProperties: false })
@@ -88,6 +116,25 @@ export const PublicUser = Type.Object({
   avatarUrl: Nullable(Type.String())
 })
 
+export const Reaction = Type.Object({
+  emoji: Type.String(),
+  count: Type.Integer(),
+  /** the first 100 reactors */
+  userIds: Type.Array(Type.String())
+})
+
+export const ReplyTo = Type.Object({
+  id: Type.String(),
+  seq: Type.Integer(),
+  senderId: Type.String(),
+  type: MessageType,
+  /** at most 100 characters of text, "[image]", "[file]", "[custom]"; empty once recalled */
+  preview: Type.String(),
+  recalled: Type.Boolean()
+})
+
+export const ForwardedFrom = Type.Object({ messageId: Type.String(), senderId: Type.String(), senderName: Type.String() })
+
 export const Message = Type.Object({
   id: Type.String(),
   conversationId: Type.String(),
@@ -100,7 +147,17 @@ export const Message = Type.Object({
   content: Type.Unknown(),
   createdAt: Type.String(),
   recalled: Type.Boolean(),
-  recalledAt: Nullable(Type.String())
+  recalledAt: Nullable(Type.String()),
+  /** v2 */
+  rev: Type.Integer(),
+  editedAt: Nullable(Type.String()),
+  replyTo: Nullable(ReplyTo),
+  /** user ids, or ["all"] */
+  mentions: Type.Array(Type.String()),
+  reactions: Type.Array(Reaction),
+  forwardedFrom: Nullable(ForwardedFrom),
+  pinnedAt: Nullable(Type.String()),
+  pinnedBy: Nullable(Type.String())
 })
 
 export const Member = Type.Object({
@@ -129,9 +186,13 @@ export const Conversation = Type.Object({
   readSeq: Type.Optional(Type.Integer()),
   deliveredSeq: Type.Optional(Type.Integer()),
   unread: Type.Optional(Type.Integer()),
+  /** v2: unread messages that mention the caller or "all" */
+  unreadMentions: Type.Optional(Type.Integer()),
   createdAt: Type.String(),
   lastActivityAt: Type.String()
 })
 
 export const MessagePage = Type.Object({ messages: Type.Array(Message), hasMore: Type.Boolean() })
 export const ReadResult = Type.Object({ readSeq: Type.Integer() })
+export const ReactionsResult = Type.Object({ reactions: Type.Array(Reaction) })
+export const PinList = Type.Array(Message)

@@ -1,6 +1,8 @@
+import { createChangeStream } from './change-stream.js'
 import { createConversationService } from './conversation-service.js'
 import type { ConversationsDeps } from './deps.js'
 import { createGroupService } from './group-service.js'
+import { createMessageActions } from './message-actions.js'
 import { createMessageService } from './message-service.js'
 
 export type { ConversationsDeps, ConversationLimits } from './deps.js'
@@ -8,10 +10,12 @@ export type { ConversationsDeps, ConversationLimits } from './deps.js'
 /** The conversations module's logic: conversations, groups and messages on one set of deps. */
 export function createConversationsService (deps: ConversationsDeps) {
   const conversations = createConversationService(deps)
+  const changes = createChangeStream(deps)
   return {
     conversations,
     groups: createGroupService(deps, conversations),
-    messages: createMessageService(deps)
+    messages: createMessageService(deps, changes),
+    actions: createMessageActions(deps, changes)
   }
 }
 

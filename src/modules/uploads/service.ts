@@ -101,8 +101,10 @@ export function createUploadsService (prisma: PrismaClient, opts: UploadsOptions
 
     /**
      * The file behind an upload id, for its uploader and for members of a conversation in
-     * which the uploader sent a message with its url; null for anyone else (and for an
-     * unknown id or a file gone from disk).
+     * which the uploader sent a message with its url, or forwarded one of the uploader's
+     * messages with it (forwardedFrom names the original author through chains of forwards;
+     * a message by someone else naming the url grants nothing, forwarded or not); null for
+     * anyone else (and for an unknown id or a file gone from disk).
      */
     async find (userId: string, id: string): Promise<StoredFile | null> {
       const row = await prisma.upload.findUnique({ where: { id } })
@@ -111,7 +113,7 @@ export function createUploadsService (prisma: PrismaClient, opts: UploadsOptions
         const shared = await prisma.$queryRaw<Array<{ ok: number }>>`
           SELECT 1 AS ok FROM messages m
           JOIN conversation_members cm ON cm.conversation_id = m.conversation_id AND cm.user_id = ${userId}::uuid
-          WHERE m.sender_id = ${row.uploaderId}::uuid
+          WHERE (m.sender_id = ${row.uploaderId}::uuid OR m.forwarded_from->>'senderId' = ${row.uploaderId})
             AND m.type IN ('image', 'file')
             AND m.content->>'url' = ${uploadUrl(id)}
           LIMIT 1`

@@ -85,8 +85,8 @@ t.test('sync returns what was missed after each cursor, for member conversations
   t.equal(limited.data.messages.length + rest.data.messages.length, 8)
   t.equal(rest.data.hasMore, false)
 
-  t.same((await sb.call('sync', { cursors: {} })).data, { messages: [], hasMore: false })
-  t.same((await sb.call('sync', { cursors: { [direct]: 99 } })).data, { messages: [], hasMore: false }, 'a cursor beyond the end is just empty')
+  t.same((await sb.call('sync', { cursors: {} })).data, { messages: [], updated: [], revs: {}, hasMore: false })
+  t.same((await sb.call('sync', { cursors: { [direct]: 99 } })).data, { messages: [], updated: [], revs: { [direct]: 5 }, hasMore: false }, 'a cursor beyond the end is just empty (revs: v2)')
   const upper = await sb.call('sync', { cursors: { [direct.toUpperCase()]: 4 } })
   t.same(upper.data.messages.map((m: any) => m.seq), [5])
 

@@ -30,7 +30,16 @@ t.test('message:send stores the message with the next seq, acks, and fans out me
       clientMsgId,
       type: 'text',
       content: 'hello',
-      createdAt: ack.data.createdAt
+      createdAt: ack.data.createdAt,
+      recalledAt: null,
+      rev: 1,
+      editedAt: null,
+      replyTo: null,
+      mentions: [],
+      reactions: [],
+      forwardedFrom: null,
+      pinnedAt: null,
+      pinnedBy: null
     })
   }
   const second = await bobSocket.call('message:send', { conversationId: conversationId.toUpperCase(), ...text('hi back') })

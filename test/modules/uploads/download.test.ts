@@ -74,6 +74,39 @@ t.test('members of a conversation where the uploader sent the file may read it; 
   t.equal(bad.json().error.code, 'VALIDATION')
 })
 
+t.test('a forward of the uploader\'s message opens the file to the members of the conversation it is forwarded into; a forward of someone else\'s copy does not', async (t) => {
+  const app = await build(t)
+  const [a, b, c, d] = [await registerUser(app), await registerUser(app), await registerUser(app), await registerUser(app)]
+  const file = await upload(app, a)
+  const ab = await direct(app, a, b)
+  const bc = await direct(app, b, c)
+  const sendRes = await app.inject({ method: 'POST', url: `/api/conversations/${ab}/messages`, headers: a.auth, payload: { clientMsgId: randomUUID(), type: 'image', content: file } })
+  t.equal(sendRes.statusCode, 201)
+  t.equal((await get(app, file.url, c.auth)).statusCode, 404, 'c cannot read it before the forward')
+  const fwd = await app.inject({ method: 'POST', url: `/api/conversations/${bc}/messages`, headers: b.auth, payload: { clientMsgId: randomUUID(), forwardOf: sendRes.json().id } })
+  t.equal(fwd.statusCode, 201, fwd.body)
+  t.same(fwd.json().forwardedFrom, { messageId: sendRes.json().id, senderId: a.id, senderName: a.username })
+  t.same(fwd.json().content, file, 'content copied')
+  t.equal((await get(app, file.url, c.auth)).statusCode, 200, 'c reads the forwarded file')
+
+  // c forwards it on to d: the chain still names a, so d may read it too
+  const cd = await direct(app, c, d)
+  const again = await app.inject({ method: 'POST', url: `/api/conversations/${cd}/messages`, headers: c.auth, payload: { clientMsgId: randomUUID(), forwardOf: fwd.json().id } })
+  t.equal(again.statusCode, 201)
+  t.equal(again.json().forwardedFrom.senderId, a.id)
+  t.equal((await get(app, file.url, d.auth)).statusCode, 200)
+
+  // b posts a's url as their own message to e and that is forwarded: b is not the uploader, nothing opens
+  const e = await registerUser(app)
+  const f = await registerUser(app)
+  const be = await direct(app, b, e)
+  const copy = await app.inject({ method: 'POST', url: `/api/conversations/${be}/messages`, headers: b.auth, payload: { clientMsgId: randomUUID(), type: 'image', content: file } })
+  const ef = await direct(app, e, f)
+  const fwdCopy = await app.inject({ method: 'POST', url: `/api/conversations/${ef}/messages`, headers: e.auth, payload: { clientMsgId: randomUUID(), forwardOf: copy.json().id } })
+  t.equal(fwdCopy.statusCode, 201)
+  t.equal((await get(app, file.url, f.auth)).statusCode, 404, 'a forward of a non-uploader\'s copy grants nothing')
+})
+
 t.test('?token= authenticates like the header (for <img src>); a missing or bad token is 401', async (t) => {
   const app = await build(t)
   const a = await registerUser(app)

@@ -1,0 +1,96 @@
+import type { Prisma } from '../../generated/prisma/client.js'
+import { notFound } from '../../lib/errors.js'
+import type { ConversationsDeps } from './deps.js'
+import { MESSAGE_BY_ID_SQL, toMessage, type MessageRow, type MessageView } from './rows.js'
+import type { MessageType } from './schemas.js'
+
+export const messageNotFound = () => notFound('Message not found')
+
+/** A message as a change sees it, under its conversation's row lock, with the caller's role. */
+export interface Target {
+  id: string
+  conversation_id: string
+  seq: number
+  sender_id: string
+  type: MessageType
+  content: unknown
+  rev: number
+  recalled_at: Date | null
+  pinned_at: Date | null
+  /** Seconds since the message was created, by the database clock. */
+  age_s: number
+  conversation_type: 'direct' | 'group'
+  role: 'owner' | 'admin' | 'member'
+}
+
+export type Tx = Prisma.TransactionClient
+
+export interface ChangeOutcome<T> {
+  /** Whether the message changed (then its rev moved and members got `message:updated`). */
+  changed: boolean
+  result: T
+}
+
+/**
+ * The change stream: every change of a message takes the conversation's next rev in the
+ * same transaction, under the conversation's row lock (the one sends take), so revs commit
+ * in order and `sync` by rev cannot skip one. After the commit the whole message in its
+ * current state goes to every member's devices as `message:updated`.
+ */
+export function createChangeStream (deps: ConversationsDeps) {
+  const { prisma, sql, publish } = deps
+
+  async function read (messageId: string): Promise<MessageView | undefined> {
+    const rows = await sql.query<MessageRow>(MESSAGE_BY_ID_SQL, [messageId], 'message_by_id')
+    return rows[0] === undefined ? undefined : toMessage(rows[0])
+  }
+
+  /**
+   * Runs `fn` on a message the caller can see (a member; not deleted or cleared for them;
+   * in `conversationId` when given, else NOT_FOUND), under the conversation's row lock.
+   * When `fn` reports a change, the message is stamped with the next rev in the same
+   * transaction and `message:updated` follows the commit. Returns the message as it is now.
+   */
+  async function change<T> (userId: string, messageId: string, conversationId: string | undefined,
+    fn: (tx: Tx, target: Target) => Promise<ChangeOutcome<T>>): Promise<{ result: T, changed: boolean, message: MessageView, target: Target, memberIds: string[] }> {
+    const out = await prisma.$transaction(async (tx) => {
+      // Lock first, then read: the read sees every change committed before the lock was granted.
+      const locked = await tx.$queryRaw<Array<{ id: string }>>`
+        SELECT c.id FROM conversations c WHERE c.id = (SELECT conversation_id FROM messages WHERE id = ${messageId}::uuid) FOR UPDATE`
+      if (locked.length === 0) throw messageNotFound()
+      const rows = await tx.$queryRaw<Target[]>`
+        SELECT x.id, x.conversation_id, x.seq, x.sender_id, x.type::text AS type, x.content, x.rev, x.recalled_at, x.pinned_at,
+          extract(epoch FROM now() - x.created_at)::float8 AS age_s, c.type::text AS conversation_type, m.role::text AS role
+        FROM messages x JOIN conversations c ON c.id = x.conversation_id
+        JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = ${userId}::uuid
+        WHERE x.id = ${messageId}::uuid AND x.seq > m.cleared_seq
+          AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = ${userId}::uuid AND h.message_id = x.id)`
+      const target = rows[0]
+      if (target === undefined || (conversationId !== undefined && target.conversation_id !== conversationId)) throw messageNotFound()
+      const outcome = await fn(tx, target)
+      let memberIds: string[] = []
+      if (outcome.changed) {
+        const bumped = await tx.$queryRaw<Array<{ member_ids: string[] }>>`
+          WITH c AS (
+            UPDATE conversations SET last_rev = last_rev + 1 WHERE id = ${target.conversation_id}::uuid RETURNING last_rev
+          ), s AS (
+            UPDATE messages x SET rev = c.last_rev FROM c WHERE x.id = ${messageId}::uuid RETURNING x.id
+          )
+          SELECT ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = ${target.conversation_id}::uuid) AS member_ids
+          FROM s`
+        memberIds = bumped[0]?.member_ids ?? []
+      }
+      return { ...outcome, target, memberIds }
+    // Many changes of one conversation queue on its row lock, each holding a pooled
+    // connection while it waits: Prisma's defaults (2 s to get one, 5 s to finish) are short.
+    }, { maxWait: 10_000, timeout: 10_000 })
+    const message = await read(messageId)
+    if (message === undefined) throw messageNotFound()
+    if (out.changed) publish(out.memberIds, 'message:updated', message)
+    return { result: out.result, changed: out.changed, message, target: out.target, memberIds: out.memberIds }
+  }
+
+  return { read, change }
+}
+
+export type ChangeStream = ReturnType<typeof createChangeStream>

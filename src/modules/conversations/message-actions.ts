@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto'
+import { conflict, Errors, forbidden, validation } from '../../lib/errors.js'
+import { messageNotFound, type ChangeStream } from './change-stream.js'
+import { checkContent } from './content.js'
+import type { ConversationsDeps } from './deps.js'
+import { checkEmoji, EMOJIS_PER_MESSAGE } from './reactions.js'
+import { MESSAGE_COLUMNS, toMessage, type MessageRow, type MessageView, type ReactionView } from './rows.js'
+
+/** Pinned messages one conversation may have. */
+export const PINS_MAX = 50
+
+const PINS_SQL = `
+SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
+JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
+WHERE x.conversation_id = $1::uuid AND x.pinned_at IS NOT NULL AND x.seq > m.cleared_seq
+  AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = x.id)
+ORDER BY x.pinned_at DESC, x.seq DESC`
+
+interface ReactRow { recalled: boolean, mine: boolean, present: boolean, changed: boolean, member_ids: string[] | null }
+
+/**
+ * The message under its conversation's row lock (the lock sends and every change take, so
+ * revs commit in order), visible to the caller ($2), in conversation $4 when given.
+ */
+const REACTION_TARGET = `
+lock AS (
+  SELECT c.id FROM conversations c WHERE c.id = (SELECT conversation_id FROM messages WHERE id = $1::uuid) FOR UPDATE
+), t AS (
+  SELECT x.id, x.conversation_id, x.recalled_at IS NOT NULL AS recalled FROM messages x
+  JOIN lock ON lock.id = x.conversation_id
+  JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
+  WHERE x.id = $1::uuid AND ($4::uuid IS NULL OR x.conversation_id = $4::uuid) AND x.seq > m.cleared_seq
+    AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = x.id)
+)`
+
+/** Rev bump and member list once `changed` (a CTE named so) returned a row. */
+const REACTION_BUMP = `
+c AS (
+  UPDATE conversations cv SET last_rev = cv.last_rev + 1 FROM t WHERE cv.id = t.conversation_id AND EXISTS (SELECT 1 FROM changed) RETURNING cv.last_rev
+), s AS (
+  UPDATE messages x SET rev = c.last_rev FROM c WHERE x.id = $1::uuid RETURNING x.id
+)`
+
+/**
+ * Fast path of an add, for an emoji the message already carries: adding it cannot raise the
+ * number of distinct emojis, so no limit check is needed. "Already carries" must hold at the
+ * commit, not only in the statement's snapshot (taken before the lock was granted): a row of
+ * that emoji is locked FOR KEY SHARE (a concurrent removal of it waits for this commit; one
+ * that committed meanwhile makes the row drop out). The lock is taken on rows joined with
+ * `t`, so after the conversation's lock, in the same order as every other change.
+ * `present` false: the caller takes the strict path (REACTION_ADD_NEW in a transaction).
+ */
+const REACTION_ADD_SQL = `
+WITH ${REACTION_TARGET}, proof AS (
+  SELECT r.user_id FROM message_reactions r JOIN t ON r.message_id = t.id WHERE r.emoji = $3 LIMIT 1 FOR KEY SHARE OF r
+), st AS (
+  SELECT coalesce(bool_or(r.user_id = $2::uuid), false) AS mine FROM message_reactions r WHERE r.message_id = $1::uuid AND r.emoji = $3
+), changed AS (
+  INSERT INTO message_reactions (message_id, emoji, user_id)
+  SELECT t.id, $3, $2::uuid FROM t WHERE NOT t.recalled AND EXISTS (SELECT 1 FROM proof)
+  ON CONFLICT DO NOTHING RETURNING message_id
+), ${REACTION_BUMP}
+SELECT t.recalled, st.mine, EXISTS (SELECT 1 FROM proof) AS present, EXISTS (SELECT 1 FROM changed) AS changed, $5::int IS NULL AS unused,
+  CASE WHEN EXISTS (SELECT 1 FROM s) THEN ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = t.conversation_id) END AS member_ids
+FROM t, st`
+
+const REACTION_REMOVE_SQL = `
+WITH ${REACTION_TARGET}, changed AS (
+  DELETE FROM message_reactions r USING t WHERE r.message_id = t.id AND r.emoji = $3 AND r.user_id = $2::uuid AND NOT t.recalled
+  RETURNING r.message_id
+), ${REACTION_BUMP}
+SELECT t.recalled, false AS mine, true AS present, EXISTS (SELECT 1 FROM changed) AS changed, $5::int IS NULL AS unused,
+  CASE WHEN EXISTS (SELECT 1 FROM s) THEN ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = t.conversation_id) END AS member_ids
+FROM t`
+
+/**
+ * Changes to existing messages (edit, reactions, pins) on the change stream, and the
+ * per-member hiding (delete for me, clear history), which is not a change of the message:
+ * nobody else sees it, so no rev moves; the member's own devices get an event.
+ */
+export function createMessageActions (deps: ConversationsDeps, changes: ChangeStream) {
+  const { prisma, sql, limits, publish } = deps
+
+  /** An emoji new to the message: the limit is checked in a fresh snapshot under the conversation's lock. */
+  async function addFirst (userId: string, messageId: string, emoji: string, conversationId?: string): Promise<MessageView> {
+    const { message } = await changes.change(userId, messageId, conversationId, async (tx, t) => {
+      if (t.recalled_at !== null) throw conflict('A recalled message cannot be reacted to')
+      const [state] = await tx.$queryRaw<Array<{ emojis: number, has_emoji: boolean }>>`
+        SELECT count(DISTINCT emoji)::int AS emojis, coalesce(bool_or(emoji = ${emoji}), false) AS has_emoji
+        FROM message_reactions WHERE message_id = ${t.id}::uuid`
+      if (state?.has_emoji !== true && (state?.emojis ?? 0) >= EMOJIS_PER_MESSAGE) throw conflict(`At most ${EMOJIS_PER_MESSAGE} different emojis per message`)
+      const added = await tx.$executeRaw`INSERT INTO message_reactions (message_id, emoji, user_id) VALUES (${t.id}::uuid, ${emoji}, ${userId}::uuid) ON CONFLICT DO NOTHING`
+      return { changed: added > 0, result: undefined }
+    })
+    return message
+  }
+
+  return {
+    /** Sender only (FORBIDDEN), text and custom only (VALIDATION), not recalled (CONFLICT), within EDIT_WINDOW_S (FORBIDDEN). */
+    async edit (userId: string, messageId: string, content: unknown, conversationId?: string): Promise<MessageView> {
+      const { message } = await changes.change(userId, messageId, conversationId, async (tx, t) => {
+        if (t.sender_id !== userId) throw forbidden('Only the sender can edit a message')
+        if (t.type !== 'text' && t.type !== 'custom') throw validation('Only text and custom messages can be edited')
+        if (t.recalled_at !== null) throw conflict('A recalled message cannot be edited')
+        if (t.age_s > limits.editWindowS) throw forbidden(`Messages can only be edited within ${limits.editWindowS} s`)
+        checkContent(t.type, content, limits)
+        // the version being replaced goes to the history table (for admins; never served)
+        await tx.$executeRaw`INSERT INTO message_edits (id, message_id, content, rev) VALUES (${randomUUID()}::uuid, ${t.id}::uuid, ${JSON.stringify(t.content)}::jsonb, ${t.rev}::int)`
+        await tx.$executeRaw`UPDATE messages SET content = ${JSON.stringify(content)}::jsonb, edited_at = now() WHERE id = ${t.id}::uuid`
+        return { changed: true, result: undefined }
+      })
+      return message
+    },
+
+    /**
+     * Adds or removes the caller's reaction; a no-op (no rev, no event) when nothing changes.
+     * Removing, and adding an emoji the message already carries, is one statement (no round
+     * trip while the conversation's row lock is held: one message takes ~1,000 reactions/s);
+     * the first use of an emoji on a message checks the 20-emoji limit in a transaction
+     * under the lock. The primary key keeps counts exact under any concurrency.
+     */
+    async react (userId: string, messageId: string, rawEmoji: string, add: boolean, conversationId?: string): Promise<{ reactions: ReactionView[] }> {
+      const emoji = checkEmoji(rawEmoji)
+      const rows = await sql.query<ReactRow>(add ? REACTION_ADD_SQL : REACTION_REMOVE_SQL, [messageId, userId, emoji, conversationId ?? null, EMOJIS_PER_MESSAGE], add ? 'reaction_add' : 'reaction_remove')
+      const row = rows[0]
+      if (row === undefined) throw messageNotFound()
+      if (row.recalled) throw conflict('A recalled message cannot be reacted to')
+      if (!row.present) return { reactions: (await addFirst(userId, messageId, emoji, conversationId)).reactions }
+      const message = await changes.read(messageId)
+      if (message === undefined) throw messageNotFound()
+      if (row.changed) publish(row.member_ids ?? [], 'message:updated', message)
+      return { reactions: message.reactions }
+    },
+
+    /** In groups only the owner and admins (FORBIDDEN); in a direct conversation either member. At most PINS_MAX (CONFLICT). */
+    async pin (userId: string, messageId: string, pinned: boolean, conversationId?: string): Promise<MessageView> {
+      const { message } = await changes.change(userId, messageId, conversationId, async (tx, t) => {
+        if (t.conversation_type === 'group' && t.role !== 'owner' && t.role !== 'admin') throw forbidden('Only the group\'s owner and admins can pin')
+        if (pinned === (t.pinned_at !== null)) return { changed: false, result: undefined }
+        if (pinned) {
+          if (t.recalled_at !== null) throw conflict('A recalled message cannot be pinned')
+          const [count] = await tx.$queryRaw<Array<{ n: number }>>`
+            SELECT count(*)::int AS n FROM messages WHERE conversation_id = ${t.conversation_id}::uuid AND pinned_at IS NOT NULL`
+          if ((count?.n ?? 0) >= PINS_MAX) throw conflict(`At most ${PINS_MAX} pinned messages per conversation`)
+          await tx.$executeRaw`UPDATE messages SET pinned_at = now(), pinned_by = ${userId}::uuid WHERE id = ${t.id}::uuid`
+        } else {
+          await tx.$executeRaw`UPDATE messages SET pinned_at = NULL, pinned_by = NULL WHERE id = ${t.id}::uuid`
+        }
+        return { changed: true, result: undefined }
+      })
+      return message
+    },
+
+    /** Pinned messages of a conversation, the latest pin first (those hidden for the caller left out). */
+    async pins (userId: string, conversationId: string): Promise<MessageView[]> {
+      const rows = await sql.query<MessageRow>(PINS_SQL, [conversationId, userId], 'pins')
+      if (rows.length === 0) {
+        const member = await prisma.conversationMember.findUnique({ where: { conversationId_userId: { conversationId, userId } }, select: { userId: true } })
+        if (member === null) throw Errors.notMember()
+      }
+      return rows.map(toMessage)
+    },
+
+    /** Delete for me: the message (visible to the caller, else NOT_FOUND) leaves the caller's views only. */
+    async hide (userId: string, conversationId: string, messageId: string): Promise<void> {
+      const rows = await sql.query<{ message_id: string }>(`
+        INSERT INTO hidden_messages (user_id, message_id, conversation_id)
+        SELECT m.user_id, x.id, x.conversation_id FROM messages x
+        JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $1::uuid
+        WHERE x.id = $3::uuid AND x.conversation_id = $2::uuid AND x.seq > m.cleared_seq
+        ON CONFLICT DO NOTHING
+        RETURNING message_id`, [userId, conversationId, messageId], 'hide_message')
+      if (rows.length === 0) throw messageNotFound()
+      publish([userId], 'message:hidden', { conversationId, messageId })
+    },
+
+    /** Clear history for me, up to `uptoSeq` (default: everything so far); the cursor only moves forward. */
+    async clear (userId: string, conversationId: string, uptoSeq?: number): Promise<{ clearedSeq: number }> {
+      const rows = await sql.query<{ last_seq: number, cleared_seq: number }>(`
+        WITH cur AS (
+          SELECT c.last_seq FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+          WHERE m.conversation_id = $1::uuid AND m.user_id = $2::uuid
+        ), upd AS (
+          UPDATE conversation_members m SET cleared_seq = GREATEST(m.cleared_seq, coalesce($3::int, cur.last_seq))
+          FROM cur WHERE m.conversation_id = $1::uuid AND m.user_id = $2::uuid AND coalesce($3::int, 0) <= cur.last_seq
+          RETURNING m.cleared_seq
+        )
+        SELECT cur.last_seq, upd.cleared_seq FROM cur LEFT JOIN upd ON true`, [conversationId, userId, uptoSeq ?? null], 'clear_history')
+      const row = rows[0]
+      if (row === undefined) throw Errors.notMember()
+      if (uptoSeq !== undefined && uptoSeq > row.last_seq) throw validation(`uptoSeq beyond the last message (${row.last_seq})`)
+      publish([userId], 'conversation:cleared', { conversationId, clearedSeq: row.cleared_seq })
+      return { clearedSeq: row.cleared_seq }
+    }
+  }
+}
+
+export type MessageActions = ReturnType<typeof createMessageActions>
