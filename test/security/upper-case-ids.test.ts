@@ -68,6 +68,8 @@ t.test('every route and event that takes a uuid treats its upper case as the sam
   // Socket events: each event with a uuid in its schema gets an all-upper-case twin of a lower-case payload.
   const a1 = await connect(t, url, a)
   const b1 = await connect(t, url, b)
+  const sent = await a1.call('message:send', { conversationId, clientMsgId: randomUUID(), type: 'text', content: 'react to me' })
+  const messageId = (sent as { data: { id: string } }).data.id
   const payloads: Record<string, (id: (s: string) => string) => unknown> = {
     typing: (f) => ({ conversationId: f(conversationId), typing: false }),
     signal: (f) => ({ toUserId: f(b.id), name: 'x', payload: null }),
@@ -75,7 +77,12 @@ t.test('every route and event that takes a uuid treats its upper case as the sam
     'message:read': (f) => ({ conversationId: f(conversationId), seq: 0 }),
     'message:delivered': (f) => ({ conversationId: f(conversationId), seq: 0 }),
     'message:recall': (f) => ({ messageId: f(randomUUID()) }),
-    'message:send': (f) => ({ conversationId: f(randomUUID()), clientMsgId: randomUUID(), type: 'text', content: 'x' })
+    'message:send': (f) => ({ conversationId: f(randomUUID()), clientMsgId: randomUUID(), type: 'text', content: 'x' }),
+    'message:edit': (f) => ({ messageId: f(randomUUID()), content: 'x' }),
+    'message:pin': (f) => ({ messageId: f(randomUUID()), pinned: true }),
+    // A real message: the second add (and remove) of the same emoji is a no-op with the same answer.
+    'reaction:add': (f) => ({ messageId: f(messageId), emoji: '👍' }),
+    'reaction:remove': (f) => ({ messageId: f(messageId), emoji: '👍' })
   }
   const events = listEvents(app)
   for (const event of events) {
