@@ -1,5 +1,5 @@
 /**
- * Every error the API returns, in one place: a stable code from PROTOCOL.md, an HTTP status
+ * Every error the API returns, in one place: a stable code from docs/protocol.md, an HTTP status
  * and a message. REST replies `{ error: { code, message } }`; socket acks
  * `{ ok: false, error: { code, message } }`.
  */

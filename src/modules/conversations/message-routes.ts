@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { HistoryQuery, IdParams, Message, MessagePage, MessageParams, ReadBody, ReadResult, SendMessageBody } from './schemas.js'
 import type { ConversationsService } from './service.js'
-import { ErrorSchema } from '../users/schemas.js'
+import { ErrorSchema } from '../../lib/error-schema.js'
 
 const security = [{ bearer: [] }]
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema }
@@ -10,13 +10,15 @@ const tags = ['messages']
 
 const messageRoutes: FastifyPluginAsyncTypebox<{ service: ConversationsService }> = async (app, { service }) => {
   const { messages } = service
+  app.addHook('onRequest', app.authenticate)
 
   app.get('/conversations/:id/messages', {
-    onRequest: [app.authenticate],
     schema: {
+      operationId: 'listMessages',
+      summary: 'Message history, paged by seq',
       tags,
       security,
-      summary: '?before=seq (newest first) or ?after=seq (oldest first); neither: the latest, newest first',
+      description: '?before=seq (newest first) or ?after=seq (oldest first); neither: the latest, newest first',
       params: IdParams,
       querystring: HistoryQuery,
       response: { 200: MessagePage, ...errors }
@@ -24,11 +26,12 @@ const messageRoutes: FastifyPluginAsyncTypebox<{ service: ConversationsService }
   }, async (request) => await messages.history(request.userId, request.params.id, request.query))
 
   app.post('/conversations/:id/messages', {
-    onRequest: [app.authenticate],
     schema: {
+      operationId: 'sendMessage',
+      summary: 'Send a message',
       tags,
       security,
-      summary: 'Send (same as the message:send event). 201 new; 200 with the original for a repeated clientMsgId.',
+      description: 'Send (same as the message:send event). 201 new; 200 with the original for a repeated clientMsgId.',
       params: IdParams,
       body: SendMessageBody,
       response: { 200: Message, 201: Message, ...errors }
@@ -40,13 +43,11 @@ const messageRoutes: FastifyPluginAsyncTypebox<{ service: ConversationsService }
   })
 
   app.post('/conversations/:id/read', {
-    onRequest: [app.authenticate],
-    schema: { tags, security, params: IdParams, body: ReadBody, response: { 200: ReadResult, ...errors } }
+    schema: { operationId: 'markRead', summary: 'Mark messages read up to a seq', tags, security, params: IdParams, body: ReadBody, response: { 200: ReadResult, ...errors } }
   }, async (request) => await messages.markRead(request.userId, request.params.id, request.body.seq))
 
   app.delete('/conversations/:id/messages/:messageId', {
-    onRequest: [app.authenticate],
-    schema: { tags, security, summary: 'Recall (same as the message:recall event)', params: MessageParams, response: { 204: Type.Null(), ...errors } }
+    schema: { operationId: 'recallMessage', tags, security, summary: 'Recall (same as the message:recall event)', params: MessageParams, response: { 204: Type.Null(), ...errors } }
   }, async (request, reply) => {
     await messages.recall(request.userId, request.params.messageId, request.params.id)
     return await reply.status(204).send(null)
