@@ -54,9 +54,9 @@ const LIST_COLUMNS = Prisma.sql`c.id, c.type::text AS type, c.name, c.owner_id, 
 const LAST_MESSAGE_JOIN = Prisma.sql`LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq
   LEFT JOIN users lu ON lu.id = lm.sender_id`
 
-/** Conversations, direct get-or-create and group membership. */
+/** Conversation views, listing and direct get-or-create; groups are in group-service.ts. */
 export function createConversationService (deps: ConversationsDeps) {
-  const { prisma, limits, publish, presence } = deps
+  const { prisma, publish, presence } = deps
   const friends = createFriendsService(prisma)
 
   /** Rows seen by `viewerId` (their cursors and unread count), newest activity first. */
@@ -228,9 +228,7 @@ export function createConversationService (deps: ConversationsDeps) {
         conversations: await toViews(page, userId),
         ...(rows.length > limit && last !== undefined ? { nextCursor: encodeCursor(last) } : {})
       }
-    },
-
-    limits
+    }
   }
 }
 
