@@ -53,6 +53,10 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   const app = Fastify({
     logger: opts.logger ?? {
       level: config.LOG_LEVEL,
+      // Coloured single lines for people at a terminal; JSON lines for log collectors and tests.
+      ...(config.NODE_ENV === 'production' || config.NODE_ENV === 'test'
+        ? {}
+        : { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } }),
       redact: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.refreshToken', '*.accessToken', '*.token'],
       // GET /api/uploads/:id?token=… (for <img src>): keep access tokens out of logged URLs
       serializers: {

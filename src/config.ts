@@ -17,9 +17,9 @@ export const ConfigSchema = Type.Object({
   /** Pending-connection queue of the listening socket (the kernel caps it at net.core.somaxconn). */
   LISTEN_BACKLOG: Int(4096, 1, 65535),
   DATA_DIR: Type.String({ default: './data', minLength: 1 }),
-  /** postgresql://… switches from embedded PGlite to PostgreSQL. */
   /** Where PGlite keeps its files (default DATA_DIR/pglite); `memory://` for a throwaway store. */
   PGLITE_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  /** postgresql://… switches from embedded PGlite to PostgreSQL. */
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DB_POOL_MAX: Int(10, 1, 200),
   /** Message-send statements in flight at once per process (group commit); 0 = a third of DB_POOL_MAX, at most 4 (always 1 on PGlite). */

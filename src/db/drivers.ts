@@ -31,6 +31,8 @@ export interface DbOptions {
   /** Directory for PGlite files, or `memory://` */
   pgliteDir: string
   poolMax: number
+  /** Where errors that reach no caller go (an idle pooled connection losing its server). */
+  onPoolError?: (err: Error) => void
 }
 
 /**
@@ -38,7 +40,7 @@ export interface DbOptions {
  * driver adapter. The only place in the code base that constructs Prisma.
  */
 export async function openDatabase (opts: DbOptions): Promise<Database> {
-  return opts.databaseUrl !== undefined ? await openPostgres(opts.databaseUrl, opts.poolMax) : await openPglite(opts.pgliteDir)
+  return opts.databaseUrl !== undefined ? await openPostgres(opts.databaseUrl, opts.poolMax, opts.onPoolError) : await openPglite(opts.pgliteDir)
 }
 
 async function openPglite (dir: string): Promise<Database> {
@@ -65,10 +67,11 @@ async function openPglite (dir: string): Promise<Database> {
   }
 }
 
-async function openPostgres (url: string, max: number): Promise<Database> {
+async function openPostgres (url: string, max: number, onPoolError: (err: Error) => void = () => {}): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000 })
-  // An idle client losing its server (restart, failover) must not crash the process.
-  pool.on('error', () => {})
+  // An idle client losing its server (restart, failover) must not crash the process; the pool
+  // drops that client and the next query opens a new one, so a log line is all it takes.
+  pool.on('error', onPoolError)
   try {
     const conn = await pool.connect()
     try {

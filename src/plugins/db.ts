@@ -20,7 +20,8 @@ export default fp<{ database?: Database }>(async (app, opts) => {
   const db = shared ?? await openDatabase({
     databaseUrl: config.DATABASE_URL,
     pgliteDir: config.PGLITE_DIR ?? join(config.DATA_DIR, 'pglite'),
-    poolMax: config.DB_POOL_MAX
+    poolMax: config.DB_POOL_MAX,
+    onPoolError: (err) => { app.log.warn({ err }, 'database connection lost while idle; the pool replaces it') }
   })
   if (db.migrations.applied.length > 0) app.log.info({ applied: db.migrations.applied }, 'database migrated')
   app.decorate('prisma', db.prisma)

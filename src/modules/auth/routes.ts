@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { ErrorSchema } from '../users/schemas.js'
+import { ErrorSchema } from '../../lib/error-schema.js'
 import { ChangePasswordBody, LoginBody, RefreshBody, RegisterBody, SessionSchema, TokensSchema } from './schemas.js'
 import { createAuthService } from './service.js'
 
@@ -17,7 +17,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/register', {
     config: { rateLimit },
-    schema: { tags: ['auth'], body: RegisterBody, response: { 201: SessionSchema, ...errors, 409: ErrorSchema } }
+    schema: { operationId: 'register', summary: 'Create an account and sign in', security: [], tags: ['auth'], body: RegisterBody, response: { 201: SessionSchema, ...errors, 409: ErrorSchema } }
   }, async (request, reply) => {
     const session = await auth.register(request.body)
     return await reply.status(201).send(session)
@@ -25,12 +25,15 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/login', {
     config: { rateLimit },
-    schema: { tags: ['auth'], body: LoginBody, response: { 200: SessionSchema, ...errors } }
+    schema: { operationId: 'login', summary: 'Sign in with username and password', security: [], tags: ['auth'], body: LoginBody, response: { 200: SessionSchema, ...errors } }
   }, async (request) => await auth.login(request.body))
 
   app.post('/refresh', {
     config: { rateLimit },
     schema: {
+      operationId: 'refreshTokens',
+      summary: 'Exchange a refresh token for new tokens',
+      security: [],
       tags: ['auth'],
       description: 'Rotates the refresh token. Presenting an already used token revokes its whole family.',
       body: RefreshBody,
@@ -40,26 +43,33 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/logout', {
     config: { rateLimit },
-    schema: { tags: ['auth'], description: 'Revokes the session (token family); 204 even for an unknown token.', body: RefreshBody, response: { 204: Type.Null(), ...errors } }
+    schema: { operationId: 'logout', summary: 'Sign out (revoke the session)', security: [], tags: ['auth'], description: 'Revokes the session (token family); 204 even for an unknown token.', body: RefreshBody, response: { 204: Type.Null(), ...errors } }
   }, async (request, reply) => {
     await auth.logout(request.body.refreshToken)
     return await reply.status(204).send(null)
   })
 
-  app.post('/password', {
-    config: { rateLimit },
-    onRequest: [app.authenticate],
-    schema: {
-      tags: ['auth'],
-      security: [{ bearer: [] }],
-      description: 'Changes the password and ends every session of the user on every node: refresh tokens are revoked, access tokens issued before the change are refused, live sockets are disconnected.',
-      body: ChangePasswordBody,
-      response: { 204: Type.Null(), ...errors, 403: ErrorSchema }
-    }
-  }, async (request, reply) => {
-    const at = await auth.changePassword(request.userId, request.body.currentPassword, request.body.newPassword)
-    await app.realtime.endSessions(request.userId, at.getTime())
-    return await reply.status(204).send(null)
-  })
+  // The one authenticated route, in its own scope so the hook cannot reach the public ones.
+  const authenticated: FastifyPluginAsyncTypebox = async (authed) => {
+    authed.addHook('onRequest', app.authenticate)
+
+    authed.post('/password', {
+      config: { rateLimit },
+      schema: {
+        operationId: 'changePassword',
+        summary: 'Change my password and end every session',
+        tags: ['auth'],
+        security: [{ bearer: [] }],
+        description: 'Changes the password and ends every session of the user on every node: refresh tokens are revoked, access tokens issued before the change are refused, live sockets are disconnected.',
+        body: ChangePasswordBody,
+        response: { 204: Type.Null(), ...errors, 403: ErrorSchema }
+      }
+    }, async (request, reply) => {
+      const at = await auth.changePassword(request.userId, request.body.currentPassword, request.body.newPassword)
+      await app.realtime.endSessions(request.userId, at.getTime())
+      return await reply.status(204).send(null)
+    })
+  }
+  await app.register(authenticated)
 }
 export default routes

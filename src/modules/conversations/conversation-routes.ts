@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { Conversation, DirectBody, IdParams, ListQuery } from './schemas.js'
 import type { ConversationsService } from './service.js'
-import { ErrorSchema } from '../users/schemas.js'
+import { ErrorSchema } from '../../lib/error-schema.js'
 
 const security = [{ bearer: [] }]
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema }
@@ -10,13 +10,15 @@ const tags = ['conversations']
 
 const conversationRoutes: FastifyPluginAsyncTypebox<{ service: ConversationsService }> = async (app, { service }) => {
   const { conversations } = service
+  app.addHook('onRequest', app.authenticate)
 
   app.get('/conversations', {
-    onRequest: [app.authenticate],
     schema: {
+      operationId: 'listConversations',
+      summary: 'My conversations, newest activity first',
       tags,
       security,
-      summary: 'My conversations, newest activity first. The next page\'s cursor is in the x-next-cursor header.',
+      description: 'My conversations, newest activity first. The next page\'s cursor is in the x-next-cursor header.',
       querystring: ListQuery,
       response: { 200: Type.Array(Conversation), ...errors }
     }
@@ -27,13 +29,12 @@ const conversationRoutes: FastifyPluginAsyncTypebox<{ service: ConversationsServ
   })
 
   app.get('/conversations/:id', {
-    onRequest: [app.authenticate],
-    schema: { tags, security, params: IdParams, response: { 200: Conversation, ...errors } }
+    schema: { operationId: 'getConversation', summary: 'A conversation I am a member of', tags, security, params: IdParams, response: { 200: Conversation, ...errors } }
   }, async (request) => await conversations.view(request.params.id, request.userId))
 
   app.post('/conversations/direct', {
-    onRequest: [app.authenticate],
     schema: {
+      operationId: 'openDirectConversation',
       tags,
       security,
       summary: 'The 1:1 conversation with a friend (get-or-create)',

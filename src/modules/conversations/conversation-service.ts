@@ -62,9 +62,9 @@ const UNREAD = Prisma.sql`x.conversation_id = c.id AND x.seq > GREATEST(m.read_s
   AND x.sender_id <> m.user_id AND x.recalled_at IS NULL
   AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = x.id)`
 
-/** Conversations, direct get-or-create and group membership. */
+/** Conversation views, listing and direct get-or-create; groups are in group-service.ts. */
 export function createConversationService (deps: ConversationsDeps) {
-  const { prisma, limits, publish, presence, friends } = deps
+  const { prisma, publish, presence, friends } = deps
 
   /** Rows seen by `viewerId` (their cursors and unread count), newest activity first. */
   async function viewerRows (viewerId: string, filter: Prisma.Sql, limit: number): Promise<Row[]> {
@@ -233,9 +233,7 @@ export function createConversationService (deps: ConversationsDeps) {
         conversations: await toViews(page, userId),
         ...(rows.length > limit && last !== undefined ? { nextCursor: encodeCursor(last) } : {})
       }
-    },
-
-    limits
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { AddMembersBody, Conversation, CreateGroupBody, IdParams, MemberParams } from './schemas.js'
 import type { ConversationsService } from './service.js'
-import { ErrorSchema } from '../users/schemas.js'
+import { ErrorSchema } from '../../lib/error-schema.js'
 
 const security = [{ bearer: [] }]
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema }
@@ -9,22 +9,20 @@ const tags = ['groups']
 
 const groupRoutes: FastifyPluginAsyncTypebox<{ service: ConversationsService }> = async (app, { service }) => {
   const { groups } = service
+  app.addHook('onRequest', app.authenticate)
 
   app.post('/groups', {
-    onRequest: [app.authenticate],
-    schema: { tags, security, summary: 'Create a group; the caller becomes its owner', body: CreateGroupBody, response: { 201: Conversation, ...errors } }
+    schema: { operationId: 'createGroup', tags, security, summary: 'Create a group; the caller becomes its owner', body: CreateGroupBody, response: { 201: Conversation, ...errors } }
   }, async (request, reply) => {
     return await reply.status(201).send(await groups.create(request.userId, request.body))
   })
 
   app.post('/groups/:id/members', {
-    onRequest: [app.authenticate],
-    schema: { tags, security, summary: 'Add members (owner or admin)', params: IdParams, body: AddMembersBody, response: { 200: Conversation, ...errors } }
+    schema: { operationId: 'addGroupMembers', tags, security, summary: 'Add members (owner or admin)', params: IdParams, body: AddMembersBody, response: { 200: Conversation, ...errors } }
   }, async (request) => await groups.addMembers(request.userId, request.params.id, request.body.userIds))
 
   app.delete('/groups/:id/members/:userId', {
-    onRequest: [app.authenticate],
-    schema: { tags, security, summary: 'Remove a member (owner or admin), or leave (your own id)', params: MemberParams, response: { 200: Conversation, ...errors } }
+    schema: { operationId: 'removeGroupMember', tags, security, summary: 'Remove a member (owner or admin), or leave (your own id)', params: MemberParams, response: { 200: Conversation, ...errors } }
   }, async (request) => await groups.removeMember(request.userId, request.params.id, request.params.userId))
 }
 export default groupRoutes

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { ClearBody, DeleteMessageQuery, EditBody, HistoryQuery, IdParams, Message, MessagePage, MessageParams, PinBody, PinList, ReactionParams, ReactionsResult, ReadBody, ReadResult, SendMessageBody } from './schemas.js'
 import type { ConversationsService } from './service.js'
-import { ErrorSchema } from '../users/schemas.js'
+import { ErrorSchema } from '../../lib/error-schema.js'
 
 const security = [{ bearer: [] }]
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema }
@@ -10,13 +10,15 @@ const tags = ['messages']
 
 const messageRoutes: FastifyPluginAsyncTypebox<{ service: ConversationsService }> = async (app, { service }) => {
   const { messages, actions } = service
+  app.addHook('onRequest', app.authenticate)
 
   app.get('/conversations/:id/messages', {
-    onRequest: [app.authenticate],
     schema: {
+      operationId: 'listMessages',
+      summary: 'Message history, paged by seq',
       tags,
       security,
-      summary: '?before=seq (newest first) or ?after=seq (oldest first); neither: the latest, newest first',
+      description: '?before=seq (newest first) or ?after=seq (oldest first); neither: the latest, newest first',
       params: IdParams,
       querystring: HistoryQuery,
       response: { 200: MessagePage, ...errors }
@@ -24,11 +26,12 @@ const messageRoutes: FastifyPluginAsyncTypebox<{ service: ConversationsService }
   }, async (request) => await messages.history(request.userId, request.params.id, request.query))
 
   app.post('/conversations/:id/messages', {
-    onRequest: [app.authenticate],
     schema: {
+      operationId: 'sendMessage',
+      summary: 'Send a message',
       tags,
       security,
-      summary: 'Send (same as the message:send event). 201 new; 200 with the original for a repeated clientMsgId.',
+      description: 'Send (same as the message:send event). 201 new; 200 with the original for a repeated clientMsgId.',
       params: IdParams,
       body: SendMessageBody,
       response: { 200: Message, 201: Message, ...errors }
@@ -40,12 +43,10 @@ const messageRoutes: FastifyPluginAsyncTypebox<{ service: ConversationsService }
   })
 
   app.post('/conversations/:id/read', {
-    onRequest: [app.authenticate],
-    schema: { tags, security, params: IdParams, body: ReadBody, response: { 200: ReadResult, ...errors } }
+    schema: { operationId: 'markRead', summary: 'Mark messages read up to a seq', tags, security, params: IdParams, body: ReadBody, response: { 200: ReadResult, ...errors } }
   }, async (request) => await messages.markRead(request.userId, request.params.id, request.body.seq))
 
   app.delete('/conversations/:id/messages/:messageId', {
-    onRequest: [app.authenticate],
     schema: {
       tags,
       security,
@@ -62,7 +63,6 @@ const messageRoutes: FastifyPluginAsyncTypebox<{ service: ConversationsService }
   })
 
   app.patch('/conversations/:id/messages/:messageId', {
-    onRequest: [app.authenticate],
     schema: {
       tags,
       security,
@@ -75,7 +75,6 @@ const messageRoutes: FastifyPluginAsyncTypebox<{ service: ConversationsService }
   }, async (request) => await actions.edit(request.userId, request.params.messageId, request.body.content, request.params.id))
 
   app.put('/conversations/:id/messages/:messageId/reactions/:emoji', {
-    onRequest: [app.authenticate],
     schema: {
       tags,
       security,
@@ -87,7 +86,6 @@ const messageRoutes: FastifyPluginAsyncTypebox<{ service: ConversationsService }
   }, async (request) => await actions.react(request.userId, request.params.messageId, request.params.emoji, true, request.params.id))
 
   app.delete('/conversations/:id/messages/:messageId/reactions/:emoji', {
-    onRequest: [app.authenticate],
     schema: {
       tags,
       security,
@@ -99,12 +97,10 @@ const messageRoutes: FastifyPluginAsyncTypebox<{ service: ConversationsService }
   }, async (request) => await actions.react(request.userId, request.params.messageId, request.params.emoji, false, request.params.id))
 
   app.get('/conversations/:id/pins', {
-    onRequest: [app.authenticate],
     schema: { tags, security, operationId: 'listPins', summary: 'Pinned messages, the latest pin first', params: IdParams, response: { 200: PinList, ...errors } }
   }, async (request) => await actions.pins(request.userId, request.params.id))
 
   app.post('/conversations/:id/pins', {
-    onRequest: [app.authenticate],
     schema: {
       tags,
       security,
@@ -117,7 +113,6 @@ const messageRoutes: FastifyPluginAsyncTypebox<{ service: ConversationsService }
   }, async (request) => await actions.pin(request.userId, request.body.messageId, true, request.params.id))
 
   app.delete('/conversations/:id/pins/:messageId', {
-    onRequest: [app.authenticate],
     schema: { tags, security, operationId: 'unpinMessage', summary: 'Unpin (same as message:pin with pinned: false)', params: MessageParams, response: { 204: Type.Null(), ...errors } }
   }, async (request, reply) => {
     await actions.pin(request.userId, request.params.messageId, false, request.params.id)
@@ -125,7 +120,6 @@ const messageRoutes: FastifyPluginAsyncTypebox<{ service: ConversationsService }
   })
 
   app.post('/conversations/:id/clear', {
-    onRequest: [app.authenticate],
     // the body is optional: no body means {} (clear everything so far)
     preValidation: async (request) => { request.body ??= {} },
     schema: {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { ErrorSchema } from '../users/schemas.js'
+import { ErrorSchema } from '../../lib/error-schema.js'
 import {
   BlockedUserSchema, BlockSchema, DirectionQuery, FriendRequestSchema, FriendSchema, RelationSchema,
   RequestIdParams, SendRequestBody, UserIdParams
@@ -12,13 +12,15 @@ const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: Erro
 /** Friend requests, friendships and blocks. Events go to user rooms after each commit. */
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { friends } = app
+  app.addHook('onRequest', app.authenticate)
 
   app.post('/friends/requests', {
-    onRequest: [app.authenticate],
     schema: {
+      operationId: 'sendFriendRequest',
+      summary: 'Send a friend request',
       tags: ['friends'],
       security,
-      summary: 'Send a friend request. When the other user already asked me, this accepts their request instead (201 with it, status accepted).',
+      description: 'Send a friend request. When the other user already asked me, this accepts their request instead (201 with it, status accepted).',
       body: SendRequestBody,
       response: { 201: FriendRequestSchema, ...errors }
     }
@@ -28,37 +30,34 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/friends/requests', {
-    onRequest: [app.authenticate],
     schema: {
+      operationId: 'listFriendRequests',
+      summary: 'Pending friend requests',
       tags: ['friends'],
       security,
-      summary: 'Pending requests to me (incoming, default) or from me (outgoing), newest first',
+      description: 'Pending requests to me (incoming, default) or from me (outgoing), newest first',
       querystring: DirectionQuery,
       response: { 200: Type.Array(FriendRequestSchema), 400: ErrorSchema, 401: ErrorSchema }
     }
   }, async (request) => await friends.listRequests(request.userId, request.query.direction ?? 'incoming'))
 
   app.post('/friends/requests/:id/accept', {
-    onRequest: [app.authenticate],
-    schema: { tags: ['friends'], security, summary: 'Accept a request sent to me', params: RequestIdParams, response: { 200: FriendRequestSchema, ...errors } }
+    schema: { operationId: 'acceptFriendRequest', tags: ['friends'], security, summary: 'Accept a request sent to me', params: RequestIdParams, response: { 200: FriendRequestSchema, ...errors } }
   }, async (request) => await friends.accept(request.userId, request.params.id))
 
   app.post('/friends/requests/:id/decline', {
-    onRequest: [app.authenticate],
-    schema: { tags: ['friends'], security, summary: 'Decline a request sent to me', params: RequestIdParams, response: { 200: FriendRequestSchema, ...errors } }
+    schema: { operationId: 'declineFriendRequest', tags: ['friends'], security, summary: 'Decline a request sent to me', params: RequestIdParams, response: { 200: FriendRequestSchema, ...errors } }
   }, async (request) => await friends.decline(request.userId, request.params.id))
 
   app.delete('/friends/requests/:id', {
-    onRequest: [app.authenticate],
-    schema: { tags: ['friends'], security, summary: 'Cancel a request I sent', params: RequestIdParams, response: { 204: Type.Null(), ...errors } }
+    schema: { operationId: 'cancelFriendRequest', tags: ['friends'], security, summary: 'Cancel a request I sent', params: RequestIdParams, response: { 204: Type.Null(), ...errors } }
   }, async (request, reply) => {
     await friends.cancel(request.userId, request.params.id)
     return await reply.status(204).send(null)
   })
 
   app.get('/friends', {
-    onRequest: [app.authenticate],
-    schema: { tags: ['friends'], security, summary: 'My friends by username, with presence', response: { 200: Type.Array(FriendSchema), 401: ErrorSchema } }
+    schema: { operationId: 'listFriends', tags: ['friends'], security, summary: 'My friends by username, with presence', response: { 200: Type.Array(FriendSchema), 401: ErrorSchema } }
   }, async (request) => {
     const list = await friends.listFriends(request.userId)
     const status = list.length > 0 ? await app.presence.status(list.map((f) => f.user.id)) : new Map()
@@ -66,24 +65,23 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/friends/:userId', {
-    onRequest: [app.authenticate],
-    schema: { tags: ['friends'], security, summary: 'How I stand towards a user', params: UserIdParams, response: { 200: RelationSchema, ...errors } }
+    schema: { operationId: 'getRelation', tags: ['friends'], security, summary: 'How I stand towards a user', params: UserIdParams, response: { 200: RelationSchema, ...errors } }
   }, async (request) => await friends.relationWith(request.userId, request.params.userId))
 
   app.delete('/friends/:userId', {
-    onRequest: [app.authenticate],
-    schema: { tags: ['friends'], security, summary: 'Unfriend (both ways)', params: UserIdParams, response: { 204: Type.Null(), ...errors } }
+    schema: { operationId: 'removeFriend', tags: ['friends'], security, summary: 'Unfriend (both ways)', params: UserIdParams, response: { 204: Type.Null(), ...errors } }
   }, async (request, reply) => {
     await friends.removeFriend(request.userId, request.params.userId)
     return await reply.status(204).send(null)
   })
 
   app.post('/blocks/:userId', {
-    onRequest: [app.authenticate],
     schema: {
+      operationId: 'blockUser',
+      summary: 'Block a user',
       tags: ['blocks'],
       security,
-      summary: 'Block a user (201; 200 when already blocked). Ends the friendship and pending requests both ways.',
+      description: 'Block a user (201; 200 when already blocked). Ends the friendship and pending requests both ways.',
       params: UserIdParams,
       response: { 200: BlockSchema, 201: BlockSchema, ...errors }
     }
@@ -93,16 +91,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.delete('/blocks/:userId', {
-    onRequest: [app.authenticate],
-    schema: { tags: ['blocks'], security, summary: 'Unblock a user (friendship is not restored)', params: UserIdParams, response: { 204: Type.Null(), ...errors } }
+    schema: { operationId: 'unblockUser', tags: ['blocks'], security, summary: 'Unblock a user (friendship is not restored)', params: UserIdParams, response: { 204: Type.Null(), ...errors } }
   }, async (request, reply) => {
     await friends.unblock(request.userId, request.params.userId)
     return await reply.status(204).send(null)
   })
 
   app.get('/blocks', {
-    onRequest: [app.authenticate],
-    schema: { tags: ['blocks'], security, summary: 'Users I block, most recent first', response: { 200: Type.Array(BlockedUserSchema), 401: ErrorSchema } }
+    schema: { operationId: 'listBlocks', tags: ['blocks'], security, summary: 'Users I block, most recent first', response: { 200: Type.Array(BlockedUserSchema), 401: ErrorSchema } }
   }, async (request) => await friends.listBlocks(request.userId))
 }
 export default routes

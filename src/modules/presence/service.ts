@@ -2,7 +2,7 @@ import type { PrismaClient } from '../../generated/prisma/client.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-/** Presence and typing data in the database; the live connection state is the tracker's, friends are the friends module's. */
+/** What presence reads from the database: stored lastSeenAt, and members for typing. Live connection state is the tracker's. */
 export function createPresenceService (prisma: PrismaClient) {
   return {
     /** Stored lastSeenAt of each existing user; other ids (not even UUIDs) are left out. */

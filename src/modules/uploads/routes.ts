@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs'
 import { Type } from 'typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { AppError, notFound, payloadTooLarge, validation } from '../../lib/errors.js'
-import { ErrorSchema } from '../users/schemas.js'
+import { ErrorSchema } from '../../lib/error-schema.js'
 import { DownloadQuery, UploadIdParams, UploadSchema } from './schemas.js'
 import { createUploadsService } from './service.js'
 
@@ -25,18 +25,21 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   })
   // Encapsulated: only these routes parse multipart bodies.
   await app.register(multipart, { throwFileSizeLimit: false })
+  app.addHook('onRequest', authenticateHeaderOrQuery)
 
   app.post('/uploads', {
-    onRequest: [app.authenticate, async (request) => {
+    onRequest: [async (request) => {
       // Refuse what is too big before reading it, when the client says so up front.
       const length = Number(request.headers['content-length'])
       if (length > config.UPLOAD_MAX_BYTES + ENVELOPE_BYTES) throw payloadTooLarge(`file larger than ${config.UPLOAD_MAX_BYTES} bytes`)
     }],
     schema: {
+      operationId: 'uploadFile',
+      summary: 'Upload a file for an image or file message',
       tags: ['uploads'],
       security,
       consumes: ['multipart/form-data'],
-      summary: 'Upload one file (multipart/form-data, any field name). The declared type must be allowed (UPLOAD_MIME_ALLOWLIST) and match the first bytes; at most UPLOAD_MAX_BYTES.',
+      description: 'Upload one file (multipart/form-data, any field name). The declared type must be allowed (UPLOAD_MIME_ALLOWLIST) and match the first bytes; at most UPLOAD_MAX_BYTES.',
       response: { 201: UploadSchema, 400: ErrorSchema, 401: ErrorSchema, 413: ErrorSchema }
     }
   }, async (request, reply) => {
@@ -66,11 +69,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/uploads/:id', {
-    onRequest: [authenticateHeaderOrQuery],
     schema: {
+      operationId: 'getUpload',
+      summary: 'Download an uploaded file',
       tags: ['uploads'],
       security,
-      summary: 'The file, for its uploader and members of conversations where the uploader sent it. `?token=<access token>` works instead of the Authorization header (for <img src>).',
+      description: 'The file, for its uploader and members of conversations where the uploader sent it. `?token=<access token>` works instead of the Authorization header (for <img src>).',
       params: UploadIdParams,
       querystring: DownloadQuery,
       response: { 200: Type.Unknown({ description: 'The file, with its stored type' }), 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema }
@@ -89,9 +93,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       .send(createReadStream(file.path))
   })
 
-  /** Bearer header as everywhere, or `?token=` for elements that cannot send headers. */
+  /**
+   * Bearer header as everywhere; downloads also take `?token=`, for elements that cannot send
+   * headers. Uploads do not: a token in a URL ends up in logs and histories.
+   */
   async function authenticateHeaderOrQuery (request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const token = (request.query as { token?: unknown }).token
+    const token = request.method === 'GET' ? (request.query as { token?: unknown }).token : undefined
     if (request.headers.authorization !== undefined || typeof token !== 'string') {
       await app.authenticate(request, reply)
       return

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { Errors } from '../../lib/errors.js'
 import { createUsersService } from './service.js'
-import { ErrorSchema, SearchQuery, UpdateMeBody, UserIdParams, UserSchema, UserWithPresenceSchema } from './schemas.js'
+import { ErrorSchema } from '../../lib/error-schema.js'
+import { SearchQuery, UpdateMeBody, UserIdParams, UserSchema, UserWithPresenceSchema } from './schemas.js'
 
 const security = [{ bearer: [] }]
 
@@ -11,7 +12,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.authenticate)
 
   app.get('/users/me', {
-    schema: { tags: ['users'], security, response: { 200: UserSchema, 401: ErrorSchema } }
+    schema: { operationId: 'getMe', summary: 'My profile', tags: ['users'], security, response: { 200: UserSchema, 401: ErrorSchema } }
   }, async (request) => {
     // A valid token for a deleted account is as good as no token.
     const me = await users.findById(request.userId)
@@ -20,7 +21,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.patch('/users/me', {
-    schema: { tags: ['users'], security, body: UpdateMeBody, response: { 200: UserSchema, 400: ErrorSchema, 401: ErrorSchema } }
+    schema: { operationId: 'updateMe', summary: 'Update my display name or avatar', tags: ['users'], security, body: UpdateMeBody, response: { 200: UserSchema, 400: ErrorSchema, 401: ErrorSchema } }
   }, async (request) => {
     const me = await users.updateProfile(request.userId, request.body)
     if (me === null) throw Errors.invalidToken()
@@ -29,6 +30,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/users', {
     schema: {
+      operationId: 'searchUsers',
+      summary: 'Search users by username prefix',
       tags: ['users'],
       security,
       description: 'Case-insensitive username prefix search; public fields only.',
@@ -40,7 +43,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/users/:id', {
-    schema: { tags: ['users'], security, params: UserIdParams, response: { 200: UserWithPresenceSchema, 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema } }
+    schema: { operationId: 'getUser', summary: 'A user, with presence', tags: ['users'], security, params: UserIdParams, response: { 200: UserWithPresenceSchema, 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema } }
   }, async (request) => {
     const user = await users.findById(request.params.id)
     if (user === null) throw Errors.userNotFound()

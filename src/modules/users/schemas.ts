@@ -43,5 +43,3 @@ export const SearchQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 20 }))
 })
 
-/** The REST error body, for response schemas (docs). */
-export const ErrorSchema = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String(), retryAfterMs: Type.Optional(Type.Integer({ minimum: 0 })) }) })

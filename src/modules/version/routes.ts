@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { PROTOCOL_VERSION } from '@relay-im/client/protocol'
+import { ErrorSchema } from '../../lib/error-schema.js'
 
 /** The server package's version, from the nearest package.json (seen from src/ or dist/src/). */
 function serverVersion (): string {
@@ -25,7 +26,7 @@ const VersionInfo = Type.Object({
 const versionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const body = { protocol: PROTOCOL_VERSION, server: serverVersion() }
   app.get('/version', {
-    schema: { tags: ['version'], summary: 'Protocol and server versions', security: [], response: { 200: VersionInfo } }
+    schema: { operationId: 'getVersion', tags: ['meta'], summary: 'Protocol and server versions', security: [], response: { 200: VersionInfo, '4xx': ErrorSchema } }
   }, async () => body)
 }
 
