@@ -23,6 +23,8 @@ import usersRoutes from './modules/users/routes.js'
 import friendsRoutes from './modules/friends/routes.js'
 import conversationsRoutes from './modules/conversations/routes.js'
 import uploadsRoutes from './modules/uploads/routes.js'
+import adminRoutes from './modules/admin/routes.js'
+import reportsRoutes from './modules/reports/routes.js'
 import { originAllowed } from './lib/origins.js'
 import { sharedRateLimitStore } from './lib/rate-limit-store.js'
 
@@ -114,6 +116,8 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     await api.register(friendsRoutes)
     await api.register(conversationsRoutes)
     await api.register(uploadsRoutes)
+    await api.register(reportsRoutes)
+    await api.register(adminRoutes, { prefix: '/admin' })
   }, { prefix: '/api' })
 
   return app
