@@ -2,6 +2,7 @@ import type { PrismaClient, User } from '../../generated/prisma/client.js'
 import { conflict, Errors, notFound, validation } from '../../lib/errors.js'
 import { isSuspended } from '../../lib/suspension.js'
 import { writeAudit } from './audit.js'
+import { cleanText } from './text.js'
 import { after, encodeCursor } from './keyset.js'
 import { announceRemoval, removeMessageContent } from './message-removal.js'
 import type { AdminUser, AuditEntry, ReportView } from './schemas.js'
@@ -60,6 +61,7 @@ export function createAdminService (deps: AdminServiceDeps) {
   return {
     /** Username prefix (any case), or everybody; alphabetical. Deleted accounts included (flagged). */
     async listUsers (q: string | undefined, limit: number): Promise<AdminUser[]> {
+      if (q?.includes('\u0000') === true) return []
       const prefix = (q ?? '').trim().toLowerCase().replace(/[\\%_]/g, '\\$&')
       const rows = await prisma.user.findMany({
         where: prefix === '' ? {} : { username: { startsWith: prefix } },
@@ -78,6 +80,7 @@ export function createAdminService (deps: AdminServiceDeps) {
     async suspend (actorId: string, userId: string, reason: string, untilText: string | undefined): Promise<AdminUser> {
       if (userId === actorId) throw validation('You cannot suspend yourself')
       const until = parseUntil(untilText)
+      reason = cleanText(reason, 'reason')
       const now = new Date()
       const row = await prisma.$transaction(async (tx) => {
         // Admin rows locked in one order, as in demotion: the last active admin cannot be suspended.
@@ -90,11 +93,11 @@ export function createAdminService (deps: AdminServiceDeps) {
         }
         const updated = await tx.user.update({
           where: { id: userId },
-          data: { suspendedAt: now, suspendedUntil: until, suspendedReason: reason.trim(), tokensValidAfter: now },
+          data: { suspendedAt: now, suspendedUntil: until, suspendedReason: reason, tokensValidAfter: now },
           select: adminUserSelect
         })
         await tx.refreshToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: now } })
-        await writeAudit(tx, { actorId, action: 'user.suspend', targetType: 'user', targetId: userId, reason: reason.trim(), details: { until: until?.toISOString() ?? null } })
+        await writeAudit(tx, { actorId, action: 'user.suspend', targetType: 'user', targetId: userId, reason, details: { until: until?.toISOString() ?? null } })
         return updated
       })
       await deps.endSessions(userId, now.getTime())
@@ -116,11 +119,12 @@ export function createAdminService (deps: AdminServiceDeps) {
 
     /** Removes a message's content for everyone; members are told live. Already removed: no-op. */
     async removeMessage (actorId: string, messageId: string, reason: string | undefined): Promise<void> {
+      if (reason !== undefined) reason = cleanText(reason, 'reason')
       const removed = await prisma.$transaction(async (tx) => {
         const m = await removeMessageContent(tx, messageId)
         if (m === null) throw notFound('Message not found')
         if (m.changed) {
-          await writeAudit(tx, { actorId, action: 'message.remove', targetType: 'message', targetId: messageId, reason: reason?.trim() ?? null, details: { conversationId: m.conversationId, seq: m.seq, senderId: m.senderId } })
+          await writeAudit(tx, { actorId, action: 'message.remove', targetType: 'message', targetId: messageId, reason: reason ?? null, details: { conversationId: m.conversationId, seq: m.seq, senderId: m.senderId } })
         }
         return m
       })

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { PrismaClient } from '../../generated/prisma/client.js'
 import { Errors, notFound, rateLimited, validation } from '../../lib/errors.js'
 import type { ReportView } from '../admin/schemas.js'
+import { cleanText } from '../admin/text.js'
 
 export interface ReportLimits {
   /** Reports one user may file per window. */
@@ -23,6 +24,7 @@ export function createReportsService (prisma: PrismaClient, limits: ReportLimits
       const { messageId, userId } = input
       if ((messageId === undefined) === (userId === undefined)) throw validation('Give exactly one of messageId and userId')
       if (userId === reporterId) throw validation('You cannot report yourself')
+      const reason = cleanText(input.reason, 'reason')
       const row = await prisma.$transaction(async (tx) => {
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${'report:' + reporterId}, 0))`
         if (messageId !== undefined) {
@@ -36,7 +38,7 @@ export function createReportsService (prisma: PrismaClient, limits: ReportLimits
         }
         const recent = await tx.report.count({ where: { reporterId, createdAt: { gt: new Date(Date.now() - limits.windowMs) } } })
         if (recent >= limits.max) throw rateLimited(`At most ${limits.max} reports per ${Math.round(limits.windowMs / 60_000)} minutes`)
-        return await tx.report.create({ data: { id: randomUUID(), reporterId, messageId: messageId ?? null, targetUserId: userId ?? null, reason: input.reason.trim() } })
+        return await tx.report.create({ data: { id: randomUUID(), reporterId, messageId: messageId ?? null, targetUserId: userId ?? null, reason } })
       })
       return { id: row.id, reporterId: row.reporterId, messageId: row.messageId, userId: row.targetUserId, reason: row.reason, createdAt: row.createdAt.toISOString() }
     }

@@ -53,6 +53,7 @@ t.test('admin user search', async (t) => {
   t.match(found[0], { role: 'user', suspended: false, suspendedAt: null, deleted: false })
   const wild = (await app.inject({ url: '/api/admin/users?q=%25', headers: admin.auth })).json()
   t.same(wild, [], 'LIKE wildcards are literal')
+  t.same((await app.inject({ url: '/api/admin/users?q=%00', headers: admin.auth })).json(), [], 'a NUL matches nobody (no 500)')
 })
 
 t.test('suspension: bad input refused with nothing written', async (t) => {
@@ -70,7 +71,8 @@ t.test('suspension: bad input refused with nothing written', async (t) => {
     ['blank reason', u.id, { reason: '   ' }, 'VALIDATION'],
     ['extra field', u.id, { reason: 'x', role: 'admin' }, 'VALIDATION'],
     ['unknown user', randomUUID(), { reason: 'x' }, 'NOT_FOUND'],
-    ['not a uuid', 'nope', { reason: 'x' }, 'VALIDATION']
+    ['not a uuid', 'nope', { reason: 'x' }, 'VALIDATION'],
+    ['NUL in the reason', u.id, { reason: 'a\u0000b' }, 'VALIDATION']
   ]
   for (const [name, id, payload, code] of cases) {
     const res = await app.inject({ method: 'POST', url: `/api/admin/users/${id}/suspend`, headers: admin.auth, payload: payload as any })
@@ -174,7 +176,8 @@ t.test('reports: exactly one visible target, flood limited, listed to admins wit
     ['unknown message', { reason: 'x', messageId: randomUUID() }, 'NOT_FOUND'],
     ['unknown user', { reason: 'x', userId: randomUUID() }, 'NOT_FOUND'],
     ['no reason', { userId: a.id }, 'VALIDATION'],
-    ['reason too long', { userId: a.id, reason: 'x'.repeat(1001) }, 'VALIDATION']
+    ['reason too long', { userId: a.id, reason: 'x'.repeat(1001) }, 'VALIDATION'],
+    ['NUL in the reason', { userId: a.id, reason: 'a\u0000' }, 'VALIDATION']
   ]
   for (const [name, payload, code] of bad) {
     t.equal((await app.inject({ method: 'POST', url: '/api/reports', headers: outsider.auth, payload: payload as any })).json().error?.code, code, name)
