@@ -25,6 +25,7 @@ import conversationsRoutes from './modules/conversations/routes.js'
 import uploadsRoutes from './modules/uploads/routes.js'
 import adminRoutes from './modules/admin/routes.js'
 import reportsRoutes from './modules/reports/routes.js'
+import accountRoutes from './modules/account/routes.js'
 import { originAllowed } from './lib/origins.js'
 import { sharedRateLimitStore } from './lib/rate-limit-store.js'
 
@@ -117,6 +118,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     await api.register(conversationsRoutes)
     await api.register(uploadsRoutes)
     await api.register(reportsRoutes)
+    await api.register(accountRoutes)
     await api.register(adminRoutes, { prefix: '/admin' })
   }, { prefix: '/api' })
 

@@ -154,6 +154,9 @@ const RULES: Record<string, Rule> = {
   'GET /api/users': read(one('public search', (w) => ({ url: `/api/users?q=${w.O.username}` }), signedIn('allow'),
     (body) => JSON.stringify(body).includes('password') ? 'password field' : undefined)),
   'GET /api/users/:id': read(one('public profile', (w) => ({ url: `/api/users/${w.O.id}` }), signedIn('allow'))),
+  // Only one's own account, confirmed by its password; each role deletes its own, in a world of its own.
+  'DELETE /api/users/me': { ...one('own account', () => ({ method: 'DELETE', url: '/api/users/me', payload: { password: PASSWORD } }), signedIn('allow')), fresh: true },
+  'GET /api/users/me/export': read(one('own data', () => ({ url: '/api/users/me/export' }), signedIn('allow'), (body, w, role) => body.profile?.id === me(w, role).id ? undefined : 'another user\'s data')),
 
   'POST /api/uploads': one('own upload', () => {
     const file = multipart([{ filename: 'a.txt', type: 'text/plain', data: 'hello' }])

@@ -37,7 +37,7 @@ export function createUsersService (prisma: PrismaClient) {
       if (q.includes('\u0000')) return []
       const prefix = q.trim().toLowerCase().replace(/[\\%_]/g, '\\$&')
       const rows = await prisma.user.findMany({
-        where: { username: { startsWith: prefix } },
+        where: { username: { startsWith: prefix }, deletedAt: null },
         select: publicUserSelect,
         orderBy: { username: 'asc' },
         take: limit
