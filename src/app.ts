@@ -26,6 +26,7 @@ import uploadsRoutes from './modules/uploads/routes.js'
 import adminRoutes from './modules/admin/routes.js'
 import reportsRoutes from './modules/reports/routes.js'
 import accountRoutes from './modules/account/routes.js'
+import metricsPlugin from './modules/metrics/plugin.js'
 import { originAllowed } from './lib/origins.js'
 import { sharedRateLimitStore } from './lib/rate-limit-store.js'
 
@@ -104,6 +105,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(signalPlugin)
 
   await app.register(healthRoutes)
+  await app.register(metricsPlugin)
   await app.register(staticFiles, {
     root: webRoot(),
     setHeaders: (reply) => {

@@ -54,6 +54,8 @@ export type Ack = { ok: true, data: unknown } | { ok: false, error: { code: stri
  * The small facade feature modules use for live delivery. Nothing else imports socket.io.
  * Emits go to user rooms (`user:<id>`), so every device of a user receives them, on any node.
  */
+export type EventObserver = (event: string, outcome: string, seconds: number) => void
+
 export interface Realtime {
   toUser: (userId: string, event: string, payload: unknown) => void
   toUsers: (userIds: readonly string[], event: string, payload: unknown) => void
@@ -67,6 +69,8 @@ export interface Realtime {
    */
   onConnect: (fn: (ctx: SocketContext) => Promise<void> | void) => void
   onDisconnect: (fn: (ctx: SocketContext) => Promise<void> | void) => void
+  /** Observes every answered event: its name (registered ones; else 'unknown'), 'ok' or the error code, and the time from receipt to ack. */
+  onEventAnswered: (fn: EventObserver) => void
   /** Disconnects every socket of a user (logout everywhere, deleted account). */
   disconnectUser: (userId: string) => void
   /**
@@ -192,6 +196,7 @@ export default fp(async (app) => {
   const connectHooks: Array<(ctx: SocketContext) => Promise<void> | void> = []
   const disconnectHooks: Array<(ctx: SocketContext) => Promise<void> | void> = []
   const stats = { unknownEvents: 0, rateLimited: 0, handlerErrors: 0 }
+  const eventObservers: EventObserver[] = []
   const sessions = new Map<string, Session>()
   /** Event handlers running; shutdown lets them finish and ack before closing their sockets. */
   const inflight = new Set<Promise<void>>()
@@ -287,7 +292,15 @@ export default fp(async (app) => {
       const last = args[args.length - 1]
       const ack = typeof last === 'function' ? last as (reply: Ack) => void : undefined
       const payload = ack === undefined ? args[0] : (args.length > 1 ? args[0] : undefined)
-      const reply = (r: Ack): void => { if (ack !== undefined) ack(r) }
+      const received = process.hrtime.bigint()
+      const reply = (r: Ack): void => {
+        if (ack !== undefined) ack(r)
+        if (eventObservers.length > 0) {
+          const name = typeof event === 'string' && handlers.has(event) ? event : 'unknown'
+          const seconds = Number(process.hrtime.bigint() - received) / 1e9
+          for (const fn of eventObservers) fn(name, r.ok ? 'ok' : r.error.code, seconds)
+        }
+      }
       const fail = (err: AppError): void => { reply({ ok: false, error: err.toJSON() }) }
 
       // Every event costs a token, unknown ones too: a flood is cut before any other work.
@@ -387,6 +400,7 @@ export default fp(async (app) => {
     eventNames: () => [...handlers.keys()],
     onConnect: (fn) => { connectHooks.push(fn) },
     onDisconnect: (fn) => { disconnectHooks.push(fn) },
+    onEventAnswered: (fn) => { eventObservers.push(fn) },
     disconnectUser: (userId) => { io.in(userRoom(userId)).disconnectSockets(true) },
     endSessions: async (userId, atMs) => {
       applyCutoff(userId, atMs)

@@ -127,6 +127,8 @@ const notIncluding = (ids: (w: World) => string[], who: Role[]) => (body: any, w
 const RULES: Record<string, Rule> = {
   'GET /healthz': publicGet('/healthz'),
   'GET /readyz': publicGet('/readyz'),
+  // Open without METRICS_TOKEN (tests); with it, the token is checked (test/modules/metrics).
+  'GET /metrics': publicGet('/metrics'),
   'GET /docs': publicGet('/docs'),
   'GET /docs/': publicGet('/docs/'),
   'GET /docs/*': publicGet('/docs/static/index.html'),

@@ -1,3 +1,4 @@
+import { reportBatch } from '../../lib/send-stats.js'
 import type { SqlClient } from '../../db/drivers.js'
 import { isUniqueViolation } from '../../db/errors.js'
 import { rateLimited } from '../../lib/errors.js'
@@ -194,6 +195,7 @@ export function createMessageSender (sql: SqlClient, opts: SenderOptions) {
     while (inFlight < opts.concurrency && queue.length > 0) {
       const batch = take()
       if (batch.length === 0) return
+      reportBatch(batch.length, queue.length)
       const conversations = new Set(batch.map((p) => p.conversationId))
       for (const id of conversations) busy.add(id)
       inFlight++
