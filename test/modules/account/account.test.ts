@@ -79,6 +79,12 @@ t.test('delete my account: nothing personal remains but the messages\' sender re
   t.equal((await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: row.username, password: '!' + 'x'.repeat(8) } })).statusCode, 401, 'nor as the tombstone')
   t.equal((await app.inject({ method: 'POST', url: '/api/auth/refresh', payload: { refreshToken: d.refreshToken } })).statusCode, 401, 'nor refresh')
   t.same((await app.inject({ url: `/api/users?q=${row.username}`, headers: f.auth })).json(), [], 'tombstones are not found by search')
+  const snapAfter = await snapshot(app, { ignoreColumns: ['last_seen_at'] })
+  t.equal((await app.inject({ method: 'POST', url: '/api/friends/requests', headers: f.auth, payload: { toUserId: d.id } })).json().error?.code, 'NOT_FOUND', 'no friend request to a tombstone')
+  t.equal((await app.inject({ method: 'POST', url: `/api/blocks/${d.id}`, headers: f.auth })).json().error?.code, 'NOT_FOUND', 'no block of a tombstone')
+  t.equal((await app.inject({ method: 'POST', url: `/api/groups/${group}/members`, headers: f.auth, payload: { userIds: [d.id] } })).json().error?.code, 'NOT_FOUND', 'not added to a group')
+  t.equal((await app.inject({ method: 'POST', url: '/api/reports', headers: f.auth, payload: { userId: d.id, reason: 'x' } })).json().error?.code, 'NOT_FOUND', 'not reported')
+  t.same(await snapshot(app, { ignoreColumns: ['last_seen_at'] }), snapAfter, 'nothing written for a tombstone')
   t.equal((await app.inject({ method: 'POST', url: '/api/auth/register', payload: { username: d.username, password: PASSWORD } })).statusCode, 201, 'the old name can be taken again')
 })
 
