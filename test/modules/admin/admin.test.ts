@@ -206,3 +206,28 @@ t.test('reports: exactly one visible target, flood limited, listed to admins wit
   t.same(seen, expected, 'pages cover every report once, newest first')
   t.equal((await app.inject({ url: '/api/admin/reports?cursor=garbage', headers: admin.auth })).json().error.code, 'VALIDATION')
 })
+
+t.test('the audit log pages by keyset, newest first, every entry once', async (t) => {
+  const app = await build(t)
+  const admin = await makeAdmin(app)
+  const u = await registerUser(app)
+  for (let i = 0; i < 3; i++) {
+    t.equal((await app.inject({ method: 'POST', url: `/api/admin/users/${u.id}/suspend`, headers: admin.auth, payload: { reason: `r${i}` } })).statusCode, 200)
+    t.equal((await app.inject({ method: 'POST', url: `/api/admin/users/${u.id}/unsuspend`, headers: admin.auth })).statusCode, 200)
+  }
+  const seen: string[] = []
+  let cursor: string | undefined
+  for (let i = 0; i < 50; i++) {
+    const res = await app.inject({ url: `/api/admin/audit?limit=2${cursor === undefined ? '' : `&cursor=${cursor}`}`, headers: admin.auth })
+    t.ok(res.json().length <= 2)
+    seen.push(...res.json().filter((e: any) => e.targetId === u.id).map((e: any) => e.id))
+    cursor = res.headers['x-next-cursor'] as string | undefined
+    if (cursor === undefined) break
+  }
+  // Entries of the same millisecond are ordered by id, so compare with the database's order.
+  const expected = await app.prisma.auditLog.findMany({ where: { targetId: u.id }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] })
+  t.equal(expected.length, 6, 'six actions audited')
+  t.same(seen, expected.map((e) => e.id), 'pages cover every entry once, newest first')
+  t.same(expected.map((e) => e.reason).filter((r) => r !== null).sort(), ['r0', 'r1', 'r2'])
+  t.equal((await app.inject({ url: '/api/admin/audit?limit=0', headers: admin.auth })).json().error.code, 'VALIDATION')
+})
