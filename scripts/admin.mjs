@@ -84,6 +84,8 @@ try {
     : await withPglite(resolve(process.env.PGLITE_DIR || join(process.env.DATA_DIR || './data', 'pglite')))
   console.log(message)
 } catch (err) {
-  console.error(err instanceof Refusal ? err.message : `admin: ${err.message}`)
+  // 42P01 / 42704: no users table or no role column yet: the database predates the migrations.
+  const unmigrated = err?.code === '42P01' || err?.code === '42704' || err?.code === '42703'
+  console.error(err instanceof Refusal ? err.message : unmigrated ? `admin: the database is not migrated (${err.message}); start the server once to apply the migrations` : `admin: ${err.message}`)
   process.exit(err instanceof Refusal ? err.code : 1)
 }
