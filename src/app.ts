@@ -26,6 +26,10 @@ import usersRoutes from './modules/users/routes.js'
 import friendsRoutes from './modules/friends/routes.js'
 import conversationsRoutes from './modules/conversations/routes.js'
 import uploadsRoutes from './modules/uploads/routes.js'
+import adminRoutes from './modules/admin/routes.js'
+import reportsRoutes from './modules/reports/routes.js'
+import accountRoutes from './modules/account/routes.js'
+import metricsPlugin from './modules/metrics/plugin.js'
 import { originAllowed } from './lib/origins.js'
 import { sharedRateLimitStore } from './lib/rate-limit-store.js'
 import { rateLimited } from './lib/errors.js'
@@ -112,6 +116,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(signalPlugin)
 
   await app.register(healthRoutes)
+  await app.register(metricsPlugin)
   await app.register(staticFiles, {
     root: webRoot(),
     setHeaders: (reply) => {
@@ -126,6 +131,9 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     await api.register(conversationsRoutes)
     await api.register(uploadsRoutes)
     await api.register(versionRoutes)
+    await api.register(reportsRoutes)
+    await api.register(accountRoutes)
+    await api.register(adminRoutes, { prefix: '/admin' })
   }, { prefix: '/api' })
 
   return app

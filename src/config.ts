@@ -55,7 +55,9 @@ export const ConfigSchema = Type.Object({
   UPLOAD_DIR: Type.Optional(Type.String({ minLength: 1 })),
   SHUTDOWN_TIMEOUT_MS: Int(10_000, 100),
   /** On a signal, how long /readyz is red while everything still serves, before sockets close (capped at half of SHUTDOWN_TIMEOUT_MS). */
-  SHUTDOWN_DRAIN_MS: Int(2000, 0, 600_000)
+  SHUTDOWN_DRAIN_MS: Int(2000, 0, 600_000),
+  /** Bearer token for GET /metrics; unset: the metrics are open (keep the port private). */
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 }))
 })
 
 export type RawConfig = Static<typeof ConfigSchema>

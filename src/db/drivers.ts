@@ -23,6 +23,8 @@ export interface Database {
   prisma: PrismaClient
   sql: SqlClient
   migrations: MigrateResult
+  /** PostgreSQL pool occupancy (metrics); absent on PGlite, which is one connection. */
+  poolStats?: () => { total: number, idle: number, waiting: number }
   close: () => Promise<void>
 }
 
@@ -89,6 +91,7 @@ async function openPostgres (url: string, max: number, onPoolError: (err: Error)
             (await pool.query<R & pg.QueryResultRow>({ text, values, name })).rows
         },
         migrations,
+        poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
         close: async () => { await prisma.$disconnect(); await pool.end() }
       }
     } finally {

@@ -53,6 +53,9 @@ export const Errors = {
   notMember: () => notFound('Conversation not found'),
   blocked: () => forbidden('Blocked'),
   notFriends: () => forbidden('Direct messages require friendship'),
+  /** A suspended account: login, refresh and access tokens are refused. */
+  suspended: () => forbidden('Suspended'),
+  adminOnly: () => forbidden('Admins only'),
   /** Kept within the contract's codes: INTERNAL, but 503 so clients and balancers retry. */
   databaseUnavailable: () => new AppError('INTERNAL', 'Database unavailable, try again', 503)
 }

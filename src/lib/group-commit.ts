@@ -16,6 +16,8 @@ export interface GroupCommitOptions<T, R> {
    * committed in the order they were submitted (e.g. one conversation's messages).
    */
   keyOf?: (item: T) => string
+  /** Told of each batch as it starts: its size and how many items are left waiting (metrics). */
+  onBatch?: (batchSize: number, queued: number) => void
 }
 
 interface Waiting<T, R> { item: T, resolve: (r: R) => void, reject: (err: unknown) => void }
@@ -71,6 +73,7 @@ export function createGroupCommit<T, R> (opts: GroupCommitOptions<T, R>) {
     while (inFlight < opts.concurrency && queue.length > 0) {
       const batch = take()
       if (batch.length === 0) return
+      opts.onBatch?.(batch.length, queue.length)
       const keys = keyOf === undefined ? [] : [...new Set(batch.map((w) => keyOf(w.item)))]
       for (const key of keys) busy.add(key)
       inFlight++

@@ -3,13 +3,17 @@ import jwt from '@fastify/jwt'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Errors } from '../lib/errors.js'
 import { TokenCutoffs } from '../lib/token-cutoffs.js'
+import { isSuspended } from '../lib/suspension.js'
 
 /**
  * `iatMs`: when the token was issued, in epoch milliseconds. The standard `iat` is whole
  * seconds, too coarse to tell a token issued just before a password change from one issued
  * just after it (a new login). Tokens without it fall back to `iat`.
  */
-export interface AccessClaims { sub: string, typ: 'access', iat?: number, iatMs?: number }
+export interface AccessClaims { sub: string, typ: 'access', iat?: number, iatMs?: number, role?: PlatformRole }
+
+/** The platform role; tokens without the claim (issued before roles existed) are 'user'. */
+export type PlatformRole = 'user' | 'admin'
 
 /** When an access token was issued (epoch ms), from its claims; 0 when it says nothing. */
 export function issuedAtMs (claims: { iat?: unknown, iatMs?: unknown } | null | undefined): number {
@@ -41,10 +45,15 @@ declare module 'fastify' {
     authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
     /** Verifies an access token (REST header or socket handshake); returns the user id. */
     verifyAccessToken: (token: string) => string
-    signAccessToken: (userId: string) => string
+    /** `role` goes into the token: a role change applies from the user's next token. */
+    signAccessToken: (userId: string, role?: PlatformRole) => string
     accessTokenCutoffs: AccessTokenCutoffs
   }
-  interface FastifyRequest { userId: string }
+  interface FastifyRequest {
+    userId: string
+    /** The platform role from the access token (set by authenticate). */
+    userRole: PlatformRole
+  }
 }
 
 const ALGORITHM = 'HS256'
@@ -62,7 +71,8 @@ export default fp(async (app) => {
     verify: { algorithms: [ALGORITHM] }
   })
 
-  const verifyAccessToken = (token: string): string => {
+  /** The claims of a well-signed, unexpired access token, and whether a cutoff revoked it. */
+  const readAccessToken = (token: string): { claims: AccessClaims, revoked: boolean } => {
     let claims: AccessClaims
     try {
       claims = app.jwt.verify<AccessClaims>(token)
@@ -70,7 +80,11 @@ export default fp(async (app) => {
       throw Errors.invalidToken()
     }
     if (claims.typ !== 'access' || typeof claims.sub !== 'string') throw Errors.invalidToken()
-    if (cutoffs.revoked(claims.sub, issuedAtMs(claims))) throw Errors.invalidToken()
+    return { claims, revoked: cutoffs.revoked(claims.sub, issuedAtMs(claims)) }
+  }
+  const verifyAccessToken = (token: string): string => {
+    const { claims, revoked } = readAccessToken(token)
+    if (revoked) throw Errors.invalidToken()
     return claims.sub
   }
 
@@ -92,13 +106,23 @@ export default fp(async (app) => {
   app.addHook('onClose', async () => { clearInterval(pruner) })
 
   app.decorateRequest('userId', '')
+  app.decorateRequest('userRole', 'user')
   app.decorate('verifyAccessToken', verifyAccessToken)
   app.decorate('accessTokenCutoffs', accessTokenCutoffs)
-  app.decorate('signAccessToken', (userId: string) => app.jwt.sign({ sub: userId, typ: 'access', iatMs: Date.now() }))
+  app.decorate('signAccessToken', (userId: string, role: PlatformRole = 'user') =>
+    app.jwt.sign({ sub: userId, typ: 'access', iatMs: Date.now(), ...(role === 'admin' ? { role } : {}) }))
   app.decorate('authenticate', async (request: FastifyRequest) => {
     const header = request.headers.authorization
     const match = typeof header === 'string' ? /^Bearer ([^\s]+)$/i.exec(header) : null
     if (match?.[1] === undefined) throw Errors.invalidToken()
-    request.userId = verifyAccessToken(match[1])
+    const { claims, revoked } = readAccessToken(match[1])
+    if (revoked) {
+      // Rare path (a cut-off token): say why when the cut was a suspension that still holds.
+      const row = await app.prisma.user.findUnique({ where: { id: claims.sub }, select: { suspendedAt: true, suspendedUntil: true } })
+      if (row !== null && isSuspended(row)) throw Errors.suspended()
+      throw Errors.invalidToken()
+    }
+    request.userId = claims.sub
+    request.userRole = claims.role === 'admin' ? 'admin' : 'user'
   })
 }, { name: 'auth', dependencies: ['config', 'db'] })

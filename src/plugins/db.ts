@@ -9,6 +9,8 @@ declare module 'fastify' {
     /** Plain SQL for the hot paths (see SqlClient). */
     sql: SqlClient
     dbKind: DbKind
+    /** PostgreSQL pool occupancy for metrics; undefined on PGlite. */
+    dbPoolStats: Database['poolStats']
   }
 }
 
@@ -27,5 +29,6 @@ export default fp<{ database?: Database }>(async (app, opts) => {
   app.decorate('prisma', db.prisma)
   app.decorate('sql', db.sql)
   app.decorate('dbKind', db.kind)
+  app.decorate('dbPoolStats', db.poolStats)
   if (shared === undefined) app.addHook('onClose', async () => { await db.close() })
 }, { name: 'db', dependencies: ['config'] })

@@ -88,6 +88,7 @@ export default fp(async (app) => {
     eventNames: dispatcher.eventNames,
     onConnect: hooks.onConnect,
     onDisconnect: hooks.onDisconnect,
+    onEventAnswered: dispatcher.onEventAnswered,
     disconnectUser: (userId) => { io.in(userRoom(userId)).disconnectSockets(true) },
     endSessions: async (userId, atMs) => {
       sessions.applyCutoff(userId, atMs)

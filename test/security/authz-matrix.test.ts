@@ -22,16 +22,18 @@ import type { App } from '../../src/app.js'
  *   nonMember N: a registered user with no tie to O except the request N sent.
  *   blocked  B: blocked by O; still a member of the old direct conversation D2.
  *   anonymous: no token.
+ *   admin    A: a platform admin (users.role, carried in the token) with no tie to O. Every
+ *              /api/admin route allows A alone; an outcome not given for A is nonMember's.
  */
 
-type Role = 'owner' | 'member' | 'nonMember' | 'blocked' | 'anonymous'
-const ROLES: Role[] = ['anonymous', 'blocked', 'nonMember', 'member', 'owner']
+type Role = 'owner' | 'member' | 'nonMember' | 'blocked' | 'anonymous' | 'admin'
+const ROLES: Role[] = ['anonymous', 'blocked', 'nonMember', 'admin', 'member', 'owner']
 const PASSWORD = 'correct horse battery'
 
 interface U { id: string, username: string, token: string, auth: Record<string, string> }
 
 interface World {
-  O: U, M: U, N: U, B: U, X: U, E: U
+  O: U, M: U, N: U, B: U, X: U, E: U, A: U
   G: string
   D2: string
   gMessageId: string
@@ -46,19 +48,20 @@ const entitled = (w: World, role: Role): string[] => ({
   member: [w.secrets.group, w.secrets.groupName, w.secrets.upload],
   blocked: [w.secrets.direct],
   nonMember: [],
-  anonymous: []
+  anonymous: [],
+  admin: []
 })[role]
 
-const user = (w: World, role: Role): U | undefined => ({ owner: w.O, member: w.M, nonMember: w.N, blocked: w.B, anonymous: undefined })[role]
+const user = (w: World, role: Role): U | undefined => ({ owner: w.O, member: w.M, nonMember: w.N, blocked: w.B, anonymous: undefined, admin: w.A })[role]
 
 let hash: Promise<string> | undefined
 let n = 0
-async function makeUser (app: App): Promise<U> {
+async function makeUser (app: App, role: 'user' | 'admin' = 'user'): Promise<U> {
   hash ??= hashPassword(PASSWORD, app.config.SCRYPT_LOG_N)
   const id = randomUUID()
   const username = `mx${process.pid % 100000}_${++n}_${id.slice(0, 6)}`
-  await app.prisma.user.create({ data: { id, username, displayName: username, passwordHash: await hash } })
-  const token = app.signAccessToken(id)
+  await app.prisma.user.create({ data: { id, username, displayName: username, passwordHash: await hash, role } })
+  const token = app.signAccessToken(id, role)
   return { id, username, token, auth: { authorization: `Bearer ${token}` } }
 }
 
@@ -69,7 +72,7 @@ async function ok (app: App, opts: { method: string, url: string, headers?: Reco
 }
 
 async function makeWorld (app: App): Promise<World> {
-  const [O, M, N, B, X, E] = [await makeUser(app), await makeUser(app), await makeUser(app), await makeUser(app), await makeUser(app), await makeUser(app)]
+  const [O, M, N, B, X, E, A] = [await makeUser(app), await makeUser(app), await makeUser(app), await makeUser(app), await makeUser(app), await makeUser(app), await makeUser(app, 'admin')]
   const tag = randomUUID().slice(0, 8)
   const secrets = { group: `SECRET-G-${tag}`, groupName: `SECRETNAME-${tag}`, direct: `SECRET-D2-${tag}`, upload: `SECRET-U-${tag}` }
   const pairs = [[O, M], [O, X], [O, E], [O, B]] as const
@@ -84,12 +87,14 @@ async function makeWorld (app: App): Promise<World> {
   const gMessageId = (await ok(app, { method: 'POST', url: `/api/conversations/${G}/messages`, headers: O.auth, payload: { clientMsgId: randomUUID(), type: 'text', content: secrets.group } })).id as string
   await ok(app, { method: 'POST', url: `/api/conversations/${G}/messages`, headers: O.auth, payload: { clientMsgId: randomUUID(), type: 'file', content: upload } })
   const requestId = (await ok(app, { method: 'POST', url: '/api/friends/requests', headers: N.auth, payload: { toUserId: O.id } })).id as string
-  return { O, M, N, B, X, E, G, D2, gMessageId, uploadId, requestId, secrets }
+  return { O, M, N, B, X, E, A, G, D2, gMessageId, uploadId, requestId, secrets }
 }
 
 /** 'allow' = 2xx; otherwise the error code the contract requires. */
 type Outcome = 'allow' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'VALIDATION' | 'CONFLICT'
-type Expect = Record<Role, Outcome>
+type Expect = Record<Exclude<Role, 'admin'>, Outcome> & { admin?: Outcome }
+/** The admin is a stranger to O's world unless a rule says otherwise. */
+const expected = (e: Expect, role: Role): Outcome => role === 'admin' ? e.admin ?? e.nonMember : e[role]
 
 interface Req { method?: string, url: string, payload?: unknown, headers?: Record<string, string> }
 interface Variant { name: string, request: (w: World, role: Role) => Req, expect: Expect, check?: (body: any, w: World, role: Role) => string | undefined }
@@ -108,6 +113,7 @@ const ownerMember = (denied: Outcome = 'NOT_FOUND', except: Partial<Expect> = {}
 const one = (name: string, request: Variant['request'], expect: Expect, check?: Variant['check']): Rule => ({ variants: [{ name, request, expect, check }] })
 const read = (rule: Rule): Rule => ({ ...rule, readOnly: true })
 const me = (w: World, role: Role): U => user(w, role) ?? w.O
+const adminOnly = (): Expect => ({ ...all('FORBIDDEN'), anonymous: 'UNAUTHORIZED', admin: 'allow' })
 
 const publicGet = (url: string): Rule => read(one(url, () => ({ url }), all('allow')))
 const notIncluding = (ids: (w: World) => string[], who: Role[]) => (body: any, w: World, role: Role): string | undefined => {
@@ -122,6 +128,8 @@ const RULES: Record<string, Rule> = {
   'GET /healthz': publicGet('/healthz'),
   'GET /readyz': publicGet('/readyz'),
   'GET /api/version': publicGet('/api/version'),
+  // Open without METRICS_TOKEN (tests); with it, the token is checked (test/modules/metrics).
+  'GET /metrics': publicGet('/metrics'),
   'GET /docs': publicGet('/docs'),
   'GET /docs/': publicGet('/docs/'),
   'GET /docs/*': publicGet('/docs/static/index.html'),
@@ -149,6 +157,9 @@ const RULES: Record<string, Rule> = {
   'GET /api/users': read(one('public search', (w) => ({ url: `/api/users?q=${w.O.username}` }), signedIn('allow'),
     (body) => JSON.stringify(body).includes('password') ? 'password field' : undefined)),
   'GET /api/users/:id': read(one('public profile', (w) => ({ url: `/api/users/${w.O.id}` }), signedIn('allow'))),
+  // Only one's own account, confirmed by its password; each role deletes its own, in a world of its own.
+  'DELETE /api/users/me': { ...one('own account', () => ({ method: 'DELETE', url: '/api/users/me', payload: { password: PASSWORD } }), signedIn('allow')), fresh: true },
+  'GET /api/users/me/export': read(one('own data', () => ({ url: '/api/users/me/export' }), signedIn('allow'), (body, w, role) => body.profile?.id === me(w, role).id ? undefined : 'another user\'s data')),
 
   'POST /api/uploads': one('own upload', () => {
     const file = multipart([{ filename: 'a.txt', type: 'text/plain', data: 'hello' }])
@@ -169,13 +180,13 @@ const RULES: Record<string, Rule> = {
     ]
   }),
   'POST /api/friends/requests': one('to the owner', (w) => ({ method: 'POST', url: '/api/friends/requests', payload: { toUserId: w.O.id } }),
-    { owner: 'VALIDATION', member: 'CONFLICT', nonMember: 'CONFLICT', blocked: 'FORBIDDEN', anonymous: 'UNAUTHORIZED' }),
+    { owner: 'VALIDATION', member: 'CONFLICT', nonMember: 'CONFLICT', blocked: 'FORBIDDEN', anonymous: 'UNAUTHORIZED', admin: 'allow' }),
   'POST /api/friends/requests/:id/accept': one('N -> O request: only its recipient', (w) => ({ method: 'POST', url: `/api/friends/requests/${w.requestId}/accept` }),
     { owner: 'allow', member: 'NOT_FOUND', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND', anonymous: 'UNAUTHORIZED' }),
   'POST /api/friends/requests/:id/decline': one('N -> O request: only its recipient', (w) => ({ method: 'POST', url: `/api/friends/requests/${w.requestId}/decline` }),
     { owner: 'allow', member: 'NOT_FOUND', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND', anonymous: 'UNAUTHORIZED' }),
   'DELETE /api/friends/requests/:id': one('N -> O request: only its sender', (w) => ({ method: 'DELETE', url: `/api/friends/requests/${w.requestId}` }),
-    { owner: 'NOT_FOUND', member: 'NOT_FOUND', nonMember: 'allow', blocked: 'NOT_FOUND', anonymous: 'UNAUTHORIZED' }),
+    { owner: 'NOT_FOUND', member: 'NOT_FOUND', nonMember: 'allow', blocked: 'NOT_FOUND', anonymous: 'UNAUTHORIZED', admin: 'NOT_FOUND' }),
   // The contract's relation has `blockedBy`: the blocked user may learn of the block here (by design).
   'GET /api/friends/:userId': read(one('relation to the owner, from the caller\'s side', (w) => ({ url: `/api/friends/${w.O.id}` }), signedIn('allow'),
     (body, _w, role) => body.isFriend !== (role === 'member') ? `isFriend ${String(body.isFriend)}` : undefined)),
@@ -226,7 +237,17 @@ const RULES: Record<string, Rule> = {
   'POST /api/groups/:id/members': one('add E to G: owner or admin', (w) => ({ method: 'POST', url: `/api/groups/${w.G}/members`, payload: { userIds: [w.E.id] } }),
     ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
   'DELETE /api/groups/:id/members/:userId': one('remove X from G: owner or admin', (w) => ({ method: 'DELETE', url: `/api/groups/${w.G}/members/${w.X.id}` }),
-    ownerMember('NOT_FOUND', { member: 'FORBIDDEN' }))
+    ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
+
+  // Any user reports another (not themselves).
+  'POST /api/reports': one('report the owner', (w) => ({ method: 'POST', url: '/api/reports', payload: { userId: w.O.id, reason: 'spam' } }), signedIn('allow', { owner: 'VALIDATION' })),
+  // Platform admin routes: the admin alone, whatever the relation to O.
+  'GET /api/admin/users': read(one('search users', (w) => ({ url: `/api/admin/users?q=${w.O.username}` }), adminOnly())),
+  'POST /api/admin/users/:id/suspend': one('suspend X', (w) => ({ method: 'POST', url: `/api/admin/users/${w.X.id}/suspend`, payload: { reason: 'spam' } }), adminOnly()),
+  'POST /api/admin/users/:id/unsuspend': one('unsuspend X', (w) => ({ method: 'POST', url: `/api/admin/users/${w.X.id}/unsuspend` }), adminOnly()),
+  'DELETE /api/admin/messages/:id': one('remove the owner\'s message in G', (w) => ({ method: 'DELETE', url: `/api/admin/messages/${w.gMessageId}` }), adminOnly()),
+  'GET /api/admin/reports': read(one('all reports', () => ({ url: '/api/admin/reports' }), adminOnly())),
+  'GET /api/admin/audit': read(one('the audit log', () => ({ url: '/api/admin/audit' }), adminOnly()))
 }
 
 /** 2xx and redirects (the docs) are allowed. */
@@ -245,6 +266,17 @@ t.test('every route has a rule in the matrix', async (t) => {
   t.same(missing, [], 'routes without an authorisation rule: add one to RULES')
 })
 
+t.test('every /api/admin route is the admin\'s alone in the matrix', async (t) => {
+  const app = await build(t)
+  const adminRoutes = listRoutes(app).filter((r) => r.key.split(' ')[1]?.startsWith('/api/admin/') === true)
+  t.ok(adminRoutes.length >= 6, `${adminRoutes.length} admin routes`)
+  for (const r of adminRoutes) {
+    for (const v of RULES[r.key]?.variants ?? []) {
+      t.same(ROLES.map((role) => expected(v.expect, role)), ROLES.map((role) => role === 'admin' ? 'allow' : role === 'anonymous' ? 'UNAUTHORIZED' : 'FORBIDDEN'), `${r.key} [${v.name}]`)
+    }
+  }
+})
+
 t.test('HTTP routes x roles: expected outcome, no write when denied, no secret crosses', async (t) => {
   const app = await build(t)
   const routes = listRoutes(app).filter((r) => RULES[r.key] !== undefined)
@@ -254,11 +286,11 @@ t.test('HTTP routes x roles: expected outcome, no write when denied, no secret c
     for (const variant of rule.variants) {
       // Denied cells first, on one world: they are checked to write nothing, so it stays as made.
       // Allowed cells then share it too (each acts on its own things), unless the rule says `fresh`.
-      const roles = [...ROLES].sort((a, b) => Number(variant.expect[a] === 'allow') - Number(variant.expect[b] === 'allow'))
+      const roles = [...ROLES].sort((a, b) => Number(expected(variant.expect, a) === 'allow') - Number(expected(variant.expect, b) === 'allow'))
       const shared = await makeWorld(app)
       let sharedUsed = false
       for (const role of roles) {
-        const allowed = variant.expect[role] === 'allow'
+        const allowed = expected(variant.expect, role) === 'allow'
         const w = rule.fresh !== true || !allowed || !sharedUsed ? shared : await makeWorld(app)
         if (allowed) sharedUsed = true
         const req = variant.request(w, role)
@@ -270,7 +302,7 @@ t.test('HTTP routes x roles: expected outcome, no write when denied, no secret c
         const got = outcomeOf(res.statusCode, body)
         const label = `${route.key} [${variant.name}] as ${role}`
         cells++
-        if (got !== variant.expect[role]) t.fail(`${label}: expected ${variant.expect[role]}, got ${res.statusCode} ${res.body.slice(0, 160)}`)
+        if (got !== expected(variant.expect, role)) t.fail(`${label}: expected ${expected(variant.expect, role)}, got ${res.statusCode} ${res.body.slice(0, 160)}`)
         if (res.statusCode >= 400) {
           const problem = restErrorProblem(res)
           if (problem !== undefined) t.fail(`${label}: ${problem}`)
@@ -287,7 +319,7 @@ t.test('HTTP routes x roles: expected outcome, no write when denied, no secret c
 })
 
 /** Socket rules: payload by role and expected outcome (anonymous cannot connect at all). */
-interface EventRule { name: string, payload: (w: World, role: Role, fresh: () => string) => unknown, expect: Record<Exclude<Role, 'anonymous'>, Outcome> }
+interface EventRule { name: string, payload: (w: World, role: Role, fresh: () => string) => unknown, expect: Record<Exclude<Role, 'anonymous' | 'admin'>, Outcome> }
 const EVENT_RULES: Record<string, EventRule[]> = {
   'auth:refresh': [{ name: 'own fresh token', payload: (_w, _role, fresh) => ({ token: fresh() }), expect: { owner: 'allow', member: 'allow', nonMember: 'allow', blocked: 'allow' } },
     { name: 'the owner\'s token on another user\'s socket', payload: (w) => ({ token: w.O.token }), expect: { owner: 'allow', member: 'UNAUTHORIZED', nonMember: 'UNAUTHORIZED', blocked: 'UNAUTHORIZED' } }],
@@ -319,7 +351,7 @@ t.test('socket events x roles: expected ack, no write when denied, no secret rea
   const w = await makeWorld(app)
   t.equal(await refused(openSocket(t, url, undefined)), 'UNAUTHORIZED', 'anonymous: the handshake is refused, so no event is ever handled')
   const sockets: Record<string, Client> = {}
-  for (const role of ROLES.filter((r) => r !== 'anonymous')) sockets[role] = await connect(t, url, { accessToken: user(w, role)!.token })
+  for (const role of ROLES.filter((r) => r !== 'anonymous' && r !== 'admin')) sockets[role] = await connect(t, url, { accessToken: user(w, role)!.token })
   const order = listEvents(app).sort((a, b) => (a === 'message:recall' ? 1 : 0) - (b === 'message:recall' ? 1 : 0))
   for (const event of order) {
     for (const rule of EVENT_RULES[event] ?? []) {

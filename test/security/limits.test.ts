@@ -22,6 +22,10 @@ const LIMIT = 2048
 t.test('HTTP body size: every JSON route refuses a body over BODY_LIMIT_BYTES with 413, and writes nothing', async (t) => {
   const app = await build(t, { BODY_LIMIT_BYTES: LIMIT })
   const u = await registerUser(app)
+  // Admin routes refuse a non-admin before reading the body (FORBIDDEN): send theirs as an admin.
+  const admin = await registerUser(app)
+  await app.prisma.user.update({ where: { id: admin.id }, data: { role: 'admin' } })
+  const adminAuth = { authorization: `Bearer ${app.signAccessToken(admin.id, 'admin')}` }
   // Multipart uploads have their own limit (UPLOAD_MAX_BYTES, tested in upload.test.ts).
   const routes = listRoutes(app).filter((r) => ['POST', 'PATCH', 'PUT', 'DELETE'].includes(r.method) && r.url !== '/api/uploads')
   t.ok(routes.length >= 20, `${routes.length} routes take a body`)
@@ -29,11 +33,12 @@ t.test('HTTP body size: every JSON route refuses a body over BODY_LIMIT_BYTES wi
   for (const route of routes) {
     const url = fillUrl(route, () => randomUUID())
     const body = (n: number) => `{"pad":"${'a'.repeat(n - 10)}"}`
-    const over = await app.inject({ method: route.method as 'POST', url, headers: { ...u.auth, 'content-type': 'application/json' }, payload: body(LIMIT + 1) })
+    const auth = url.startsWith('/api/admin/') ? adminAuth : u.auth
+    const over = await app.inject({ method: route.method as 'POST', url, headers: { ...auth, 'content-type': 'application/json' }, payload: body(LIMIT + 1) })
     t.equal(over.statusCode, 413, `${route.key}: one byte over`)
     t.equal(restErrorProblem(over), undefined, `${route.key}: the contract's error`)
     t.equal(over.json().error.code, 'PAYLOAD_TOO_LARGE', route.key)
-    const at = await app.inject({ method: route.method as 'POST', url, headers: { ...u.auth, 'content-type': 'application/json' }, payload: body(LIMIT) })
+    const at = await app.inject({ method: route.method as 'POST', url, headers: { ...auth, 'content-type': 'application/json' }, payload: body(LIMIT) })
     t.not(at.statusCode, 413, `${route.key}: exactly at the limit is read (${at.statusCode})`)
   }
   t.same(await snapshot(app), before, 'nothing written')

@@ -3,6 +3,8 @@ import type { PrismaClient } from '../../generated/prisma/client.js'
 import { isUniqueViolation } from '../../db/errors.js'
 import { Errors, forbidden } from '../../lib/errors.js'
 import { hashPassword, verifyPassword } from '../../lib/password.js'
+import { isSuspended } from '../../lib/suspension.js'
+import type { PlatformRole } from '../../plugins/auth.js'
 import { USERNAME_RE } from '../users/schemas.js'
 import { publicUserSelect, toPublicUser } from '../users/service.js'
 import type { Login, Register, Session, Tokens } from './schemas.js'
@@ -10,7 +12,7 @@ import type { Login, Register, Session, Tokens } from './schemas.js'
 export interface AuthServiceOptions {
   scryptLogN: number
   refreshTokenTtlS: number
-  signAccessToken: (userId: string) => string
+  signAccessToken: (userId: string, role?: PlatformRole) => string
 }
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex')
@@ -68,18 +70,24 @@ export function createAuthService (prisma: PrismaClient, opts: AuthServiceOption
       const username = normalizeUsername(input.username)
       const user = USERNAME_RE.test(username) ? await prisma.user.findUnique({ where: { username } }) : null
       const ok = await verifyPassword(input.password, user?.passwordHash ?? dummyHash)
-      if (user === null || !ok) throw Errors.invalidCredentials()
+      if (user === null || !ok || user.deletedAt !== null) throw Errors.invalidCredentials()
+      if (isSuspended(user)) throw Errors.suspended()
       const { token, row } = newRefreshToken(user.id, randomUUID())
       await prisma.$transaction([
         prisma.refreshToken.deleteMany({ where: { userId: user.id, expiresAt: { lt: new Date() } } }),
         prisma.refreshToken.create({ data: row })
       ])
-      return { user: toPublicUser(user), accessToken: opts.signAccessToken(user.id), refreshToken: token }
+      return { user: toPublicUser(user), accessToken: opts.signAccessToken(user.id, user.role), refreshToken: token }
     },
 
     async refresh (refreshToken: string): Promise<Tokens> {
-      const current = await prisma.refreshToken.findUnique({ where: { tokenHash: sha256(refreshToken) } })
+      const current = await prisma.refreshToken.findUnique({
+        where: { tokenHash: sha256(refreshToken) },
+        include: { user: { select: { role: true, suspendedAt: true, suspendedUntil: true } } }
+      })
       if (current === null || (current.rotatedAt === null && current.expiresAt.getTime() <= Date.now())) throw Errors.invalidRefreshToken()
+      // Suspension revokes refresh tokens too; this also covers one issued in a race with it.
+      if (isSuspended(current.user)) throw Errors.suspended()
 
       const next = newRefreshToken(current.userId, current.familyId)
       // The conditional update is the lock: of two concurrent uses only one sees count 1. A token
@@ -97,7 +105,7 @@ export function createAuthService (prisma: PrismaClient, opts: AuthServiceOption
         await revokeFamily(current.familyId)
         throw Errors.invalidRefreshToken()
       }
-      return { accessToken: opts.signAccessToken(current.userId), refreshToken: next.token }
+      return { accessToken: opts.signAccessToken(current.userId, current.user.role), refreshToken: next.token }
     },
 
     /** Ends the session the token belongs to; an unknown token is quietly ignored. */

@@ -34,7 +34,7 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
 
   /** Unknown users -> NOT_FOUND; a block either way between actor and any of them -> FORBIDDEN. */
   async function checkAddable (tx: Prisma.TransactionClient, actorId: string, userIds: string[]): Promise<void> {
-    const found = await tx.user.count({ where: { id: { in: userIds } } })
+    const found = await tx.user.count({ where: { id: { in: userIds }, deletedAt: null } })
     if (found !== userIds.length) throw Errors.userNotFound()
     const block = await tx.block.findFirst({
       where: { OR: [{ blockerId: actorId, blockedId: { in: userIds } }, { blockerId: { in: userIds }, blockedId: actorId }] },

@@ -1,3 +1,4 @@
+import { reportBatch } from '../../lib/send-stats.js'
 import type { SqlClient } from '../../db/drivers.js'
 import { isUniqueViolation } from '../../db/errors.js'
 import { createGroupCommit } from '../../lib/group-commit.js'
@@ -184,7 +185,8 @@ export function createMessageSender (sql: SqlClient, opts: SenderOptions) {
     maxBatch: opts.maxBatch ?? 200,
     maxQueued: opts.maxQueued ?? 20_000,
     busyMessage: 'Server busy, retry the send',
-    keyOf: (p) => p.conversationId
+    keyOf: (p) => p.conversationId,
+    onBatch: reportBatch
   })
 
   return {

@@ -1,14 +1,16 @@
+import type { FastifyInstance } from 'fastify'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { ConversationsDeps } from './deps.js'
 import conversationRoutes from './conversation-routes.js'
 import { registerConversationEvents } from './events.js'
 import groupRoutes from './group-routes.js'
 import messageRoutes from './message-routes.js'
 import { createConversationsService } from './service.js'
 
-/** Conversations, groups and messages: REST routes and socket events on one service. */
-const routes: FastifyPluginAsyncTypebox = async (app) => {
+/** The services' dependencies, wired to this app (also for modules that reuse a conversations rule, e.g. leaving a group). */
+export function conversationsDeps (app: FastifyInstance): ConversationsDeps {
   const { config } = app
-  const service = createConversationsService({
+  return {
     prisma: app.prisma,
     sql: app.sql,
     sendConcurrency: app.dbKind !== 'postgres'
@@ -24,7 +26,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     publish: (userIds, event, payload) => { app.realtime.toUsers(userIds, event, payload) },
     friends: app.friends,
     presence: async (userIds) => await app.presence.status(userIds)
-  })
+  }
+}
+
+/** Conversations, groups and messages: REST routes and socket events on one service. */
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const service = createConversationsService(conversationsDeps(app))
   registerConversationEvents(app.realtime, service)
   await app.register(conversationRoutes, { service })
   await app.register(messageRoutes, { service })

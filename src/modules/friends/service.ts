@@ -75,7 +75,8 @@ export function createFriendsService (prisma: PrismaClient, opts: FriendsOptions
   }
 
   async function requireUser (db: Tx | PrismaClient, id: string): Promise<void> {
-    if (await db.user.findUnique({ where: { id }, select: { id: true } }) === null) throw Errors.userNotFound()
+    // A deleted account (tombstone) is nobody to befriend or block.
+    if (await db.user.findUnique({ where: { id, deletedAt: null }, select: { id: true } }) === null) throw Errors.userNotFound()
   }
 
   /** Marks a pending request accepted and makes the pair friends; null when it was not pending. */

@@ -23,7 +23,7 @@ const ANNOUNCE_SQL = `
 WITH seen AS (
   UPDATE users u SET last_seen_at = v.at
   FROM unnest($2::uuid[], $3::timestamptz[]) AS v(id, at)
-  WHERE u.id = v.id
+  WHERE u.id = v.id AND u.deleted_at IS NULL -- a deleted account's last disconnect is not kept
   RETURNING u.id, u.last_seen_at
 )
 SELECT u.id, COALESCE(s.last_seen_at, u.last_seen_at) AS last_seen_at,

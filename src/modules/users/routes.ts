@@ -3,7 +3,7 @@ import { Type } from 'typebox'
 import { Errors } from '../../lib/errors.js'
 import { createUsersService } from './service.js'
 import { ErrorSchema } from '../../lib/error-schema.js'
-import { SearchQuery, UpdateMeBody, UserIdParams, UserSchema, UserWithPresenceSchema } from './schemas.js'
+import { MeSchema, SearchQuery, UpdateMeBody, UserIdParams, UserSchema, UserWithPresenceSchema } from './schemas.js'
 
 const security = [{ bearer: [] }]
 
@@ -12,16 +12,16 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.authenticate)
 
   app.get('/users/me', {
-    schema: { operationId: 'getMe', summary: 'My profile', tags: ['users'], security, response: { 200: UserSchema, 401: ErrorSchema } }
+    schema: { operationId: 'getMe', summary: 'My profile', tags: ['users'], security, response: { 200: MeSchema, 401: ErrorSchema } }
   }, async (request) => {
     // A valid token for a deleted account is as good as no token.
-    const me = await users.findById(request.userId)
+    const me = await users.findMe(request.userId)
     if (me === null) throw Errors.invalidToken()
     return me
   })
 
   app.patch('/users/me', {
-    schema: { operationId: 'updateMe', summary: 'Update my display name or avatar', tags: ['users'], security, body: UpdateMeBody, response: { 200: UserSchema, 400: ErrorSchema, 401: ErrorSchema } }
+    schema: { operationId: 'updateMe', summary: 'Update my display name or avatar', tags: ['users'], security, body: UpdateMeBody, response: { 200: MeSchema, 400: ErrorSchema, 401: ErrorSchema } }
   }, async (request) => {
     const me = await users.updateProfile(request.userId, request.body)
     if (me === null) throw Errors.invalidToken()

@@ -22,6 +22,13 @@ export const UserSchema = Type.Object({
 })
 export type PublicUser = Static<typeof UserSchema>
 
+/** The signed-in user's own view: the public face plus the platform role. */
+export const MeSchema = Type.Object({
+  ...UserSchema.properties,
+  role: Type.Union([Type.Literal('user'), Type.Literal('admin')])
+})
+export type Me = Static<typeof MeSchema>
+
 export const PresenceSchema = Type.Object({
   online: Type.Boolean(),
   lastSeenAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()])

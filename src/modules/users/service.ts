@@ -1,5 +1,5 @@
 import type { PrismaClient, User } from '../../generated/prisma/client.js'
-import type { PublicUser, UpdateMe } from './schemas.js'
+import type { Me, PublicUser, UpdateMe } from './schemas.js'
 
 type UserRow = Pick<User, 'id' | 'username' | 'displayName' | 'avatarUrl' | 'createdAt'>
 
@@ -24,12 +24,20 @@ export function createUsersService (prisma: PrismaClient) {
       return row === null ? null : toPublicUser(row)
     },
 
+    /** The user's own view (role included); null for an unknown or deleted account. */
+    async findMe (id: string): Promise<Me | null> {
+      const row = await prisma.user.findUnique({ where: { id }, select: { ...publicUserSelect, role: true, deletedAt: true } })
+      return row === null || row.deletedAt !== null ? null : { ...toPublicUser(row), role: row.role }
+    },
+
     /** Prefix match on the (lower-case) username, alphabetical. */
     async search (q: string, limit: number): Promise<PublicUser[]> {
       // Prisma passes startsWith to LIKE unescaped: `_` and `%` would be wildcards.
+      // No username holds a NUL, and PostgreSQL text cannot carry one (the query would fail).
+      if (q.includes('\u0000')) return []
       const prefix = q.trim().toLowerCase().replace(/[\\%_]/g, '\\$&')
       const rows = await prisma.user.findMany({
-        where: { username: { startsWith: prefix } },
+        where: { username: { startsWith: prefix }, deletedAt: null },
         select: publicUserSelect,
         orderBy: { username: 'asc' },
         take: limit
@@ -38,14 +46,14 @@ export function createUsersService (prisma: PrismaClient) {
     },
 
     /** Returns null when the user no longer exists. `avatarUrl: null` clears it. */
-    async updateProfile (id: string, patch: UpdateMe): Promise<PublicUser | null> {
+    async updateProfile (id: string, patch: UpdateMe): Promise<Me | null> {
       const data: { displayName?: string, avatarUrl?: string | null } = {}
       if (patch.displayName !== undefined) data.displayName = patch.displayName.trim()
       if (patch.avatarUrl !== undefined) data.avatarUrl = patch.avatarUrl
-      if (Object.keys(data).length === 0) return await this.findById(id)
-      const { count } = await prisma.user.updateMany({ where: { id }, data })
+      if (Object.keys(data).length === 0) return await this.findMe(id)
+      const { count } = await prisma.user.updateMany({ where: { id, deletedAt: null }, data })
       if (count === 0) return null
-      return await this.findById(id)
+      return await this.findMe(id)
     }
   }
 }

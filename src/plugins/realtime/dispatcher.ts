@@ -4,7 +4,7 @@ import { Compile } from 'typebox/compile'
 import { AppError, rateLimited, toErrorBody, validation } from '../../lib/errors.js'
 import { TokenBucket } from '../../lib/token-bucket.js'
 import { compileIdNormaliser, type IdNormaliser } from '../../lib/normalise-ids.js'
-import type { Ack, DispatchStats, EventDefinition, Realtime, SocketContext } from './types.js'
+import type { Ack, DispatchStats, EventDefinition, EventObserver, Realtime, SocketContext } from './types.js'
 
 /**
  * The one dispatcher of client -> server events. For each event, in this order: a token from
@@ -15,6 +15,7 @@ import type { Ack, DispatchStats, EventDefinition, Realtime, SocketContext } fro
 export function createDispatcher (log: FastifyBaseLogger, eventsPerSecond: number) {
   const handlers = new Map<string, { check: ReturnType<typeof Compile>, normalise?: IdNormaliser, def: EventDefinition<any> }>()
   const stats: DispatchStats = { unknownEvents: 0, rateLimited: 0, handlerErrors: 0 }
+  const observers: EventObserver[] = []
   /** Event handlers running; shutdown lets them finish and ack before closing their sockets. */
   const inflight = new Set<Promise<void>>()
 
@@ -33,7 +34,15 @@ export function createDispatcher (log: FastifyBaseLogger, eventsPerSecond: numbe
       const last = args[args.length - 1]
       const ack = typeof last === 'function' ? last as (reply: Ack) => void : undefined
       const payload = ack === undefined ? args[0] : (args.length > 1 ? args[0] : undefined)
-      const reply = (r: Ack): void => { if (ack !== undefined) ack(r) }
+      const received = observers.length > 0 ? process.hrtime.bigint() : 0n
+      const reply = (r: Ack): void => {
+        if (ack !== undefined) ack(r)
+        if (observers.length > 0) {
+          const name = typeof event === 'string' && handlers.has(event) ? event : 'unknown'
+          const seconds = Number(process.hrtime.bigint() - received) / 1e9
+          for (const fn of observers) fn(name, r.ok ? 'ok' : r.error.code, seconds)
+        }
+      }
       const fail = (err: AppError): void => { reply({ ok: false, error: err.toJSON() }) }
 
       // Every event costs a token, unknown ones too: a flood is cut before any other work.
@@ -83,5 +92,6 @@ export function createDispatcher (log: FastifyBaseLogger, eventsPerSecond: numbe
     }
   }
 
-  return { handle, attach, drain, eventNames: () => [...handlers.keys()], stats }
+  const onEventAnswered = (fn: EventObserver): void => { observers.push(fn) }
+  return { handle, attach, drain, eventNames: () => [...handlers.keys()], onEventAnswered, stats }
 }

@@ -25,6 +25,9 @@ export type ConnectionHook = (ctx: SocketContext) => Promise<void> | void
  * The small facade feature modules use for live delivery. Nothing else imports socket.io.
  * Emits go to user rooms (`user:<id>`), so every device of a user receives them, on any node.
  */
+/** Told of every answered event: its name (a registered one, else 'unknown'), 'ok' or the error code, and the seconds from receipt to ack. */
+export type EventObserver = (event: string, outcome: string, seconds: number) => void
+
 export interface Realtime {
   toUser: (userId: string, event: string, payload: unknown) => void
   toUsers: (userIds: readonly string[], event: string, payload: unknown) => void
@@ -38,6 +41,8 @@ export interface Realtime {
    */
   onConnect: (fn: ConnectionHook) => void
   onDisconnect: (fn: ConnectionHook) => void
+  /** Observes every answered event (metrics). */
+  onEventAnswered: (fn: EventObserver) => void
   /** Disconnects every socket of a user (logout everywhere, deleted account). */
   disconnectUser: (userId: string) => void
   /**

@@ -7,6 +7,7 @@ import { badHeaders, badTokens, craftJwt } from '../auth/tokens.js'
 let n = 0
 const uname = (prefix = 'us'): string => `${prefix}${process.pid % 100000}_${++n}_${Math.floor(Math.random() * 1e6)}`
 const PUBLIC_KEYS = ['avatarUrl', 'createdAt', 'displayName', 'id', 'username']
+const ME_KEYS = [...PUBLIC_KEYS, 'role'].sort()
 
 const get = async (app: App, url: string, headers: Record<string, string>) => await app.inject({ method: 'GET', url, headers })
 const patchMe = async (app: App, u: TestUser, payload: unknown) =>
@@ -18,7 +19,8 @@ t.test('GET /users/me returns the caller\'s public profile', async (t) => {
   const res = await get(app, '/api/users/me', u.auth)
   t.equal(res.statusCode, 200)
   const me = res.json()
-  t.same(Object.keys(me).sort(), PUBLIC_KEYS)
+  t.same(Object.keys(me).sort(), ME_KEYS, 'the public fields and the caller\'s own role')
+  t.equal(me.role, 'user')
   t.equal(me.id, u.id)
   t.equal(me.username, u.username)
   t.equal(me.displayName, u.username)
@@ -72,7 +74,7 @@ t.test('PATCH /users/me updates display name and avatar; null clears the avatar'
   const u = await registerUser(app)
   const res = await patchMe(app, u, { displayName: '  Ada Lovelace  ', avatarUrl: 'https://img.example.com/ada.png' })
   t.equal(res.statusCode, 200)
-  t.same(Object.keys(res.json()).sort(), PUBLIC_KEYS)
+  t.same(Object.keys(res.json()).sort(), ME_KEYS)
   t.match(res.json(), { id: u.id, username: u.username, displayName: 'Ada Lovelace', avatarUrl: 'https://img.example.com/ada.png' })
   t.same((await get(app, '/api/users/me', u.auth)).json(), res.json(), 'stored')
 

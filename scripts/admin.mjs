@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+// `npm run admin -- promote <username>` / `npm run admin -- demote <username>`: the platform role.
+// - DATABASE_URL set: runs against that PostgreSQL, also while the server runs.
+// - Otherwise: the embedded PGlite directory (PGLITE_DIR, default DATA_DIR/pglite). PGlite is
+//   one process's files, so the server must be stopped: while it runs, the directory holds
+//   postmaster.pid and this command refuses (after a crash the file stays: `--force`).
+// A role change applies from the user's next access token (at most ACCESS_TOKEN_TTL_S later).
+// Demoting the last admin is refused, as on the API. Each change is written to the audit log
+// with no actor (the operator's command line).
+import { randomUUID } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+
+const USAGE = 'usage: npm run admin -- promote|demote <username> [--force]'
+const args = process.argv.slice(2)
+const force = args.includes('--force')
+const [command, rawName] = args.filter((a) => a !== '--force')
+if ((command !== 'promote' && command !== 'demote') || rawName === undefined) {
+  console.error(USAGE)
+  process.exit(2)
+}
+const username = rawName.trim().toLowerCase()
+const role = command === 'promote' ? 'admin' : 'user'
+
+/** Exit codes: 0 done (or nothing to do), 1 failure, 2 usage, 3 not found, 4 last admin. */
+class Refusal extends Error { constructor (message, code) { super(message); this.code = code } }
+
+/** The change, in one transaction; `query(text, values)` returns rows. */
+async function apply (query) {
+  await query('BEGIN', [])
+  try {
+    // Admin rows locked in a fixed order: two concurrent demotions cannot both see "another admin".
+    const admins = await query("SELECT id FROM users WHERE role = 'admin' ORDER BY id FOR UPDATE", [])
+    const [user] = await query('SELECT id, role FROM users WHERE username = $1 AND deleted_at IS NULL FOR UPDATE', [username])
+    if (user === undefined) throw new Refusal(`No user named "${username}"`, 3)
+    if (user.role === role) {
+      await query('ROLLBACK', [])
+      return `${username} is already ${role === 'admin' ? 'an admin' : 'not an admin'}`
+    }
+    if (role === 'user' && admins.length <= 1) throw new Refusal(`${username} is the last admin; promote another first`, 4)
+    await query('UPDATE users SET role = $1::platform_role, updated_at = now() WHERE id = $2', [role, user.id])
+    await query('INSERT INTO audit_log (id, actor_id, action, target_type, target_id, reason) VALUES ($1, NULL, $2, $3, $4, $5)',
+      [randomUUID(), role === 'admin' ? 'user.promote' : 'user.demote', 'user', user.id, 'npm run admin'])
+    await query('COMMIT', [])
+    return `${username} is now ${role === 'admin' ? 'an admin' : 'a plain user'} (from their next access token)`
+  } catch (err) {
+    await query('ROLLBACK', []).catch(() => {})
+    throw err
+  }
+}
+
+async function withPostgres (url) {
+  const { default: pg } = await import('pg')
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    return await apply(async (text, values) => (await client.query(text, values)).rows)
+  } finally {
+    await client.end()
+  }
+}
+
+async function withPglite (dir) {
+  if (dir.includes('memory://') || !existsSync(join(dir, 'PG_VERSION'))) {
+    throw new Refusal(`No PGlite database at ${dir}. Start the server once to create it, set PGLITE_DIR/DATA_DIR, or set DATABASE_URL.`, 1)
+  }
+  if (existsSync(join(dir, 'postmaster.pid')) && !force) {
+    throw new Refusal(`The PGlite database at ${dir} is in use (postmaster.pid exists): the server holds it. ` +
+      'Stop the server and run this again. If no server runs (it crashed), add --force.', 1)
+  }
+  const { PGlite } = await import('@electric-sql/pglite')
+  const db = await PGlite.create(dir)
+  try {
+    return await apply(async (text, values) => (await db.query(text, values)).rows)
+  } finally {
+    await db.close()
+  }
+}
+
+try {
+  const databaseUrl = process.env.DATABASE_URL || undefined
+  const message = databaseUrl !== undefined
+    ? await withPostgres(databaseUrl)
+    : await withPglite(resolve(process.env.PGLITE_DIR || join(process.env.DATA_DIR || './data', 'pglite')))
+  console.log(message)
+} catch (err) {
+  // 42P01 / 42704: no users table or no role column yet: the database predates the migrations.
+  const unmigrated = err?.code === '42P01' || err?.code === '42704' || err?.code === '42703'
+  console.error(err instanceof Refusal ? err.message : unmigrated ? `admin: the database is not migrated (${err.message}); start the server once to apply the migrations` : `admin: ${err.message}`)
+  process.exit(err instanceof Refusal ? err.code : 1)
+}

@@ -1,0 +1,49 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { ErrorSchema } from '../../lib/error-schema.js'
+import { createConversationService } from '../conversations/conversation-service.js'
+import { createGroupService } from '../conversations/group-service.js'
+import { conversationsDeps } from '../conversations/routes.js'
+import { createAccountService } from './service.js'
+
+const DeleteMeBody = Type.Object({ password: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false })
+
+/** The account's lifecycle: delete it, export its data. */
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const { config } = app
+  // Only the group rule is used: leaving a group hands ownership over as a member leaving does.
+  const deps = conversationsDeps(app)
+  const groups = createGroupService(deps, createConversationService(deps))
+  const account = createAccountService({
+    prisma: app.prisma,
+    uploadDir: config.UPLOAD_DIR,
+    leaveGroup: async (userId, groupId) => { await groups.removeMember(userId, groupId, userId) },
+    endSessions: async (userId, atMs) => { await app.realtime.endSessions(userId, atMs) }
+  })
+  app.addHook('onRequest', app.authenticate)
+
+  app.delete('/users/me', {
+    schema: {
+      tags: ['users'],
+      security: [{ bearer: [] }],
+      operationId: 'deleteMe',
+      summary: 'Delete my account (password confirmed): sessions cut everywhere, profile erased, messages stay as from "Deleted user"',
+      body: DeleteMeBody,
+      response: { 204: Type.Null(), 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 409: ErrorSchema }
+    }
+  }, async (request, reply) => {
+    await account.deleteAccount(request.userId, request.body.password)
+    return await reply.status(204).send(null)
+  })
+
+  app.get('/users/me/export', {
+    schema: {
+      tags: ['users'],
+      security: [{ bearer: [] }],
+      operationId: 'exportMe',
+      summary: 'Export my data as JSON: profile, friends, conversations, my messages, uploads metadata',
+      response: { 200: Type.Record(Type.String(), Type.Unknown()), 401: ErrorSchema }
+    }
+  }, async (request) => await account.exportData(request.userId))
+}
+export default routes

@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto'
+import type { PrismaClient } from '../../generated/prisma/client.js'
+import { Errors, notFound, rateLimited, validation } from '../../lib/errors.js'
+import type { ReportView } from '../admin/schemas.js'
+import { cleanText } from '../admin/text.js'
+
+export interface ReportLimits {
+  /** Reports one user may file per window. */
+  max: number
+  windowMs: number
+}
+
+export const DEFAULT_REPORT_LIMITS: ReportLimits = { max: 10, windowMs: 10 * 60_000 }
+
+/**
+ * User reports of a message or a user. The target must be visible to the reporter: a message
+ * in a conversation they are a member of, an existing account other than their own. The
+ * flood limit is counted in the database (so every node shares it) under a per-reporter
+ * transaction lock, so concurrent reports cannot slip past it.
+ */
+export function createReportsService (prisma: PrismaClient, limits: ReportLimits = DEFAULT_REPORT_LIMITS) {
+  return {
+    async create (reporterId: string, input: { messageId?: string, userId?: string, reason: string }): Promise<ReportView> {
+      const { messageId, userId } = input
+      if ((messageId === undefined) === (userId === undefined)) throw validation('Give exactly one of messageId and userId')
+      if (userId === reporterId) throw validation('You cannot report yourself')
+      const reason = cleanText(input.reason, 'reason')
+      const row = await prisma.$transaction(async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${'report:' + reporterId}, 0))`
+        if (messageId !== undefined) {
+          const visible = await tx.$queryRaw<Array<{ id: string }>>`
+            SELECT x.id FROM messages x JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = ${reporterId}::uuid
+            WHERE x.id = ${messageId}::uuid`
+          if (visible.length === 0) throw notFound('Message not found')
+        } else {
+          const target = await tx.user.findUnique({ where: { id: userId }, select: { deletedAt: true } })
+          if (target === null || target.deletedAt !== null) throw Errors.userNotFound()
+        }
+        const recent = await tx.report.count({ where: { reporterId, createdAt: { gt: new Date(Date.now() - limits.windowMs) } } })
+        if (recent >= limits.max) throw rateLimited(`At most ${limits.max} reports per ${Math.round(limits.windowMs / 60_000)} minutes`)
+        return await tx.report.create({ data: { id: randomUUID(), reporterId, messageId: messageId ?? null, targetUserId: userId ?? null, reason } })
+      })
+      return { id: row.id, reporterId: row.reporterId, messageId: row.messageId, userId: row.targetUserId, reason: row.reason, createdAt: row.createdAt.toISOString() }
+    }
+  }
+}
