@@ -260,6 +260,10 @@ function leaks (text: string, w: World, role: Role): string[] {
 
 const PRESENCE = { ignoreColumns: ['last_seen_at'] }
 
+// Every route x every role, each denial checked for writes: ~1-2 min alone, several times that
+// beside other test files on a 2-core machine (the .taprc default of 120 s is too short).
+t.setTimeout(600_000)
+
 t.test('every route has a rule in the matrix', async (t) => {
   const app = await build(t)
   const missing = listRoutes(app).filter((r) => RULES[r.key] === undefined).map((r) => r.key)
