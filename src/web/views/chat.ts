@@ -151,7 +151,7 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
     h('div', { class: 'bubble-line' }, mine ? menu : null, content(m.type, m.content, recalled), mine ? null : menu),
     recalled ? null : reactionChips(m.reactions ?? [], me.id, (emoji, reacted) => { void act(reacted ? client.unreact(m.id, emoji) : client.react(m.id, emoji), 'react') }),
     h('div', { class: 'meta' },
-      pinned ? h('span', { class: 'pin-mark', testid: 'pin-mark', title: 'Pinned' }, '📌') : null,
+      pinned ? h('span', { class: 'pin-mark', testid: 'pin-mark' }, 'pinned') : null,
       m.editedAt !== null && m.editedAt !== undefined && !recalled ? h('span', { class: 'edited', testid: 'edited-mark', title: `Edited ${clock(m.editedAt)}` }, 'edited') : null,
       h('time', { datetime: m.createdAt }, clock(m.createdAt)),
       mine ? ticks(m) : null,
@@ -293,7 +293,7 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
     pinnedBar.hidden = latest === undefined
     if (latest === undefined) return
     replace(pinnedBar,
-      h('span', { class: 'pin-icon', 'aria-hidden': 'true' }, '📌'),
+      h('span', { class: 'pin-icon' }, 'Pinned'),
       h('button', { type: 'button', class: 'link pinned-text', testid: 'pinned-latest', 'data-message-id': latest.id, onclick: () => { rows.get(latest.seq)?.el.scrollIntoView({ block: 'center' }) } },
         `${nameOf(latest.senderId)}: ${previewOf(latest)}`),
       h('span', { class: 'muted small', testid: 'pinned-count' }, pins.length === 1 ? '1 pinned' : `${pins.length} pinned`))
