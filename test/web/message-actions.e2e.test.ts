@@ -104,6 +104,8 @@ t.test('edit, reply, mention, react, pin, forward and delete for me through the 
   // ---- reply with a quoted preview
   await menu(mentionForBob, 'action-reply')
   t.match(await b.page.textContent(id('reply-preview')), /Replying to Alice Liddell.*hey @Bob Builder welcome/)
+  await b.page.fill(id('composer-input'), 'thanks!')
+  await b.page.screenshot({ path: join(SHOTS, 'message-actions-reply.png') })
   await send(b.page, 'thanks!')
   const replyForAlice = message(a.page, 'thanks!')
   await replyForAlice.waitFor({ timeout: WAIT })
@@ -141,6 +143,7 @@ t.test('edit, reply, mention, react, pin, forward and delete for me through the 
   await bobRow.hover()
   await bobRow.locator(id('message-menu')).click()
   t.equal(await bobRow.locator(id('action-pin')).count(), 0, 'a plain member has no pin action')
+  await b.page.screenshot({ path: join(SHOTS, 'message-actions-menu.png') })
   await b.page.keyboard.press('Escape')
   await b.page.mouse.click(5, 5)
 
