@@ -178,3 +178,28 @@ t.test('rev positions survive a restart through the persisted cursors', async (t
   t.same(none, [], 'no rev cursor, no replay')
   t.equal(forgetful.getRevCursors()[conversationId], restarted.getRevCursors()[conversationId], 'it starts from the current rev')
 })
+
+t.test('a change lost on its way (gap in revs) is fetched with sync while the socket stays up', async (t) => {
+  const srv = await server(t)
+  const [a, b] = [await registerUser(srv.app), await registerUser(srv.app)]
+  const conversationId = await group(srv.app, a, [b])
+  const cb = clientFor(t, srv, b, { gapRepairMs: 300 })
+  const got: Message[] = []
+  cb.on('message:new', (m) => got.push(m))
+  const seen = updates(cb)
+  await cb.connect()
+  const [m1, m2] = [await post(srv.app, a, conversationId, 'one'), await post(srv.app, a, conversationId, 'two')]
+  await until(() => got.length === 2, 5000, 'two live messages')
+
+  // A change committed without its fan-out (a node dying between the commit and the emit).
+  await srv.app.sql.query(`WITH c AS (UPDATE conversations SET last_rev = last_rev + 1 WHERE id = $1::uuid RETURNING last_rev)
+    UPDATE messages m SET content = '"one (edited while the event was lost)"'::jsonb, edited_at = now(), rev = c.last_rev FROM c WHERE m.id = $2::uuid`, [conversationId, m1.id])
+  await srv.app.inject({ method: 'PATCH', url: `/api/conversations/${conversationId}/messages/${m2.id}`, headers: a.auth, payload: { content: 'two (edited)' } })
+
+  await until(() => seen.length === 2, 5000, 'the lost change fetched')
+  t.same(seen.map((m) => m.content), ['two (edited)', 'one (edited while the event was lost)'], 'the live change, then the lost one from sync')
+  t.ok(cb.socket.connected, 'without a reconnect')
+  t.equal(cb.getRevCursors()[conversationId], seen[0]!.rev, 'the rev position moved over the closed gap')
+  await delay(700)
+  t.equal(seen.length, 2, 'nothing delivered twice')
+})

@@ -496,18 +496,30 @@ export class Client extends RestClient {
       this.heldUpdates.push(m)
       return
     }
-    if (this.acceptRev(m)) this.emit('message:updated', m)
+    if (this.acceptRev(m)) {
+      this.emit('message:updated', m)
+      this.watchGap(m.conversationId)
+    }
   }
 
-  /** Fetches a gap in a conversation's seqs that live delivery has not filled in time. */
+  /** A seq or a rev skipped (a message or a change lost on its way, or still racing). */
+  private hasGap (conversationId: string): boolean {
+    return this.cursors.hasGap(conversationId) || this.revCursors.hasGap(conversationId)
+  }
+
+  private positions (conversationId: string): string {
+    return `${this.cursors.position(conversationId) ?? ''}:${this.revCursors.position(conversationId) ?? ''}`
+  }
+
+  /** Fetches a gap in a conversation's seqs (or revs) that live delivery has not filled in time. */
   private watchGap (conversationId: string): void {
-    if (this.gapRepairMs <= 0 || this.gapTimers.has(conversationId) || !this.cursors.hasGap(conversationId)) return
-    const position = this.cursors.position(conversationId)
+    if (this.gapRepairMs <= 0 || this.gapTimers.has(conversationId) || !this.hasGap(conversationId)) return
+    const position = this.positions(conversationId)
     this.gapTimers.set(conversationId, setTimeout(() => {
       this.gapTimers.delete(conversationId)
-      if (!this.cursors.hasGap(conversationId)) return
+      if (!this.hasGap(conversationId)) return
       // Still moving (messages racing each other): look again later.
-      if (this.cursors.position(conversationId) !== position) { this.watchGap(conversationId); return }
+      if (this.positions(conversationId) !== position) { this.watchGap(conversationId); return }
       // A full catch-up is running, or will run on reconnect.
       if (this.held !== undefined || !this.socket.connected) return
       this.syncChunk([conversationId], this.syncRun).then(
