@@ -164,6 +164,7 @@ export class Store {
       if (kind === 'read' && c !== undefined && e.seq > (c.readSeq ?? 0)) {
         c.readSeq = e.seq
         c.unread = e.seq >= c.lastSeq ? 0 : Math.min(c.unread ?? 0, c.lastSeq - e.seq)
+        if (e.seq >= c.lastSeq) c.unreadMentions = 0
         this.emit({ type: 'conversations' })
       }
       return
