@@ -10,6 +10,7 @@ import { medianOf, type BenchResult } from './lib/result.js'
 import { connections } from './scenarios/connections.js'
 import { history } from './scenarios/history.js'
 import { messaging } from './scenarios/messaging.js'
+import { reactions } from './scenarios/reactions.js'
 import { reconnectStorm } from './scenarios/reconnect-storm.js'
 
 const scenarios: Record<Args['scenario'], (args: Args) => Promise<BenchResult>> = {
@@ -17,7 +18,8 @@ const scenarios: Record<Args['scenario'], (args: Args) => Promise<BenchResult>> 
   group: messaging,
   connections,
   'reconnect-storm': reconnectStorm,
-  history
+  history,
+  reactions
 }
 
 async function main (): Promise<void> {

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { io, type Socket } from 'socket.io-client'
 import { createClient, type Client, type Message } from '@relay-im/client'
 import { Histogram, type HistogramData } from './lib/histogram.js'
+import { react, type ReactCommand } from './lib/react-load.js'
 
 export interface UserSpec { id: string, token: string, rooms: string[] }
 /** A conversation; members are indexes into the worker's users. */
@@ -27,6 +28,7 @@ export type Command =
   | { cmd: 'sdk-wait', timeoutMs: number }
   | { cmd: 'sdk-close' }
   | { cmd: 'http', url: string, token: string, conversationId: string, maxSeq: number, limit: number, rate: number, durationMs: number, startAt: number }
+  | ReactCommand
 
 export type Reply = { id: number, ok: true, result: unknown } | { id: number, ok: false, error: string }
 
@@ -386,6 +388,7 @@ async function dispatch (c: Command): Promise<unknown> {
       sdk = []
       return null
     case 'http': return await http(c)
+    case 'react': return await react(sockets, c)
   }
 }
 

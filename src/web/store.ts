@@ -9,6 +9,10 @@ export type StoreEvent =
   | { type: 'contacts' }
   | { type: 'message', message: Message }
   | { type: 'recalled', event: RecalledEvent }
+  /** v2: a message changed (edit, recall, reactions, pin): its whole new state. */
+  | { type: 'updated', message: Message }
+  | { type: 'hidden', conversationId: string, messageId: string }
+  | { type: 'cleared', conversationId: string, clearedSeq: number }
   | { type: 'receipts', conversationId: string }
   | { type: 'typing', conversationId: string }
   | { type: 'resynced' }
@@ -74,6 +78,8 @@ export class Store {
       if (c.peer !== undefined) this.presence.set(c.peer.id, c.peer.presence)
       // Catch-up after a reconnect covers every listed conversation, not only those seen live.
       if ((cursors[c.id] ?? -1) < c.lastSeq) this.client.setCursor(c.id, c.lastSeq)
+      // And changes: from the last message's rev at the latest (a replay is harmless, a skip is not).
+      if (this.client.getRevCursors()[c.id] === undefined && c.lastMessage !== null) this.client.setRevCursor(c.id, c.lastMessage.rev - 1)
       // What arrived while we were away is delivered now.
       if ((c.deliveredSeq ?? 0) < c.lastSeq && c.lastMessage?.senderId !== this.me.id) this.delivered(c.id, c.lastSeq)
     }
@@ -135,6 +141,7 @@ export class Store {
     if ((c.readSeq ?? 0) >= c.lastSeq && (c.unread ?? 0) === 0) return
     c.readSeq = c.lastSeq
     c.unread = 0
+    c.unreadMentions = 0
     this.emit({ type: 'conversations' })
     this.client.markRead(conversationId, c.lastSeq).catch(() => {})
   }
@@ -157,6 +164,7 @@ export class Store {
       if (kind === 'read' && c !== undefined && e.seq > (c.readSeq ?? 0)) {
         c.readSeq = e.seq
         c.unread = e.seq >= c.lastSeq ? 0 : Math.min(c.unread ?? 0, c.lastSeq - e.seq)
+        if (e.seq >= c.lastSeq) c.unreadMentions = 0
         this.emit({ type: 'conversations' })
       }
       return
@@ -178,6 +186,7 @@ export class Store {
       c.lastActivityAt = m.createdAt
       if (mine) c.readSeq = m.seq
       else c.unread = (c.unread ?? 0) + 1
+      if (!mine && (m.mentions ?? []).some((id) => id === this.me.id || id === 'all')) c.unreadMentions = (c.unreadMentions ?? 0) + 1
     }
     if (!mine) {
       this.delivered(m.conversationId, m.seq)
@@ -216,6 +225,23 @@ export class Store {
       if (c?.lastMessage?.id === e.messageId) c.lastMessage = { ...c.lastMessage, content: null, recalled: true }
       this.emit({ type: 'recalled', event: e })
       this.emit({ type: 'conversations' })
+    })
+    client.on('message:updated', (m) => {
+      const c = this.conversations.get(m.conversationId)
+      if (c?.lastMessage?.id === m.id && m.rev >= (c.lastMessage.rev ?? 0)) {
+        c.lastMessage = m
+        this.emit({ type: 'conversations' })
+      }
+      this.emit({ type: 'updated', message: m })
+    })
+    // Per-user changes: the list's last message and counts are the server's to recompute.
+    client.on('message:hidden', (e) => {
+      this.emit({ type: 'hidden', conversationId: e.conversationId, messageId: e.messageId })
+      void this.loadConversations().catch(() => {})
+    })
+    client.on('conversation:cleared', (e) => {
+      this.emit({ type: 'cleared', conversationId: e.conversationId, clearedSeq: e.clearedSeq })
+      void this.loadConversations().catch(() => {})
     })
     client.on('typing', (e) => {
       if (e.userId === this.me.id) return

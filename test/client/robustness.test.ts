@@ -204,7 +204,8 @@ t.test('clock skew: a client clock a day off and server times far from it change
       socket.on('sync', (_p: unknown, ack: (a: unknown) => void) => { ack({ ok: true, data: { messages: [], hasMore: false } }) })
       const msg = (seq: number): Message => ({
         id: `m${seq}`, conversationId: 'c1', seq, senderId: 'u2', sender: { id: 'u2', username: 'b', displayName: 'b', avatarUrl: null },
-        clientMsgId: `k${seq}`, type: 'text', content: `#${seq}`, createdAt: '2099-01-01T00:00:00.000Z'
+        clientMsgId: `k${seq}`, type: 'text', content: `#${seq}`, createdAt: '2099-01-01T00:00:00.000Z',
+        rev: seq, editedAt: null, replyTo: null, mentions: [], reactions: [], forwardedFrom: null, pinnedAt: null, pinnedBy: null
       })
       setTimeout(() => { socket.emit('message:new', msg(1)); socket.emit('message:new', msg(2)); socket.emit('message:new', msg(2)) }, 100)
     }

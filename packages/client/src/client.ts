@@ -7,7 +7,10 @@ import { Typing } from './typing.js'
 import { checkProtocol } from './version.js'
 import { backoffDelay, deferred, sleep, type BackoffOptions, type Deferred } from './util.js'
 import { SERVER_EVENTS, SYNC_MAX_CURSORS } from './protocol.js'
-import type { Ack, AuthRefreshAck, DeliveredAck, Message, ReadAck, SendAck, SendInput, ServerToClientEvents, SyncResult } from './protocol.js'
+import type {
+  Ack, AuthRefreshAck, DeliveredAck, Message, MessageContent, ReactionsAck, Reaction, ReadAck, SendAck, SendInput, ServerToClientEvents,
+  SyncRequest, SyncResult
+} from './protocol.js'
 import type { ConnectionStatus } from './types.js'
 
 export interface ClientOptions extends RestOptions {
@@ -63,8 +66,12 @@ export class Client extends RestClient {
   private expiring = false
   private retryTimer: ReturnType<typeof setTimeout> | undefined
   private readonly cursors = new Cursors()
+  /** Per conversation, every change (`rev`) up to here was delivered (v2). */
+  private readonly revCursors = new Cursors()
   /** Live message:new held back while a catch-up runs, released in seq order after it. */
   private held: Message[] | undefined
+  /** Live message:updated held back likewise, released in rev order. */
+  private heldUpdates: Message[] | undefined
   private syncRun = 0
   private readonly outbox: Outbox
   private readonly typingState: Typing
@@ -275,10 +282,11 @@ export class Client extends RestClient {
     })
 
     for (const event of SERVER_EVENTS) {
-      if (event === 'message:new' || event === 'auth:expired') continue
+      if (event === 'message:new' || event === 'message:updated' || event === 'auth:expired') continue
       s.on(event, (payload: any) => { this.emit(event, payload) })
     }
     s.on('message:new', (m: Message) => { this.onMessage(m) })
+    s.on('message:updated', (m: Message) => { this.onUpdated(m) })
   }
 
   /** The handshake was refused: refresh (unless a newer token already exists) and retry. */
@@ -399,6 +407,30 @@ export class Client extends RestClient {
     await this.call('message:recall', { messageId })
   }
 
+  /** Edits one of your own text or custom messages; every member gets `message:updated`. */
+  async edit (messageId: string, content: MessageContent): Promise<Message> {
+    return await this.call<Message>('message:edit', { messageId, content })
+  }
+
+  /** Adds your reaction (one emoji); adding it twice is a no-op. Resolves with the message's reactions. */
+  async react (messageId: string, emoji: string): Promise<Reaction[]> {
+    return (await this.call<ReactionsAck>('reaction:add', { messageId, emoji })).reactions
+  }
+
+  /** Removes your reaction; removing an absent one is a no-op. */
+  async unreact (messageId: string, emoji: string): Promise<Reaction[]> {
+    return (await this.call<ReactionsAck>('reaction:remove', { messageId, emoji })).reactions
+  }
+
+  /** Pins a message (groups: owner and admins). Resolves with the message. */
+  async pin (messageId: string): Promise<Message> {
+    return await this.call<Message>('message:pin', { messageId, pinned: true })
+  }
+
+  async unpin (messageId: string): Promise<Message> {
+    return await this.call<Message>('message:pin', { messageId, pinned: false })
+  }
+
   /** Relays an app-defined signal (e.g. call setup) to the user's devices; nothing is stored. */
   async signal (toUserId: string, name: string, payload: unknown): Promise<void> {
     await this.call('signal', { toUserId, name, payload })
@@ -428,26 +460,66 @@ export class Client extends RestClient {
     return this.cursors.snapshot()
   }
 
+  /** Seeds a conversation's change position (from storage): catch-up reports changes after rev. */
+  setRevCursor (conversationId: string, rev: number): void {
+    this.revCursors.set(conversationId, rev)
+  }
+
+  /**
+   * Every conversation's change position (all changes up to it were delivered as
+   * `message:updated`): persist these beside `getCursors()`. Without a stored one, catch-up
+   * starts from the conversation's current rev (older changes are history).
+   */
+  getRevCursors (): Record<string, number> {
+    return this.revCursors.snapshot()
+  }
+
   private onMessage (m: Message): void {
     if (this.held !== undefined) {
       this.held.push(m)
       return
     }
     if (this.cursors.accept(m)) {
+      this.acceptRev(m)
       this.emit('message:new', m)
       this.watchGap(m.conversationId)
     }
   }
 
-  /** Fetches a gap in a conversation's seqs that live delivery has not filled in time. */
+  /** A creation is a change too: it takes a rev, so the rev position passes over it. */
+  private acceptRev (m: Message): boolean {
+    return typeof m.rev !== 'number' || this.revCursors.accept({ conversationId: m.conversationId, seq: m.rev })
+  }
+
+  private onUpdated (m: Message): void {
+    if (this.heldUpdates !== undefined) {
+      this.heldUpdates.push(m)
+      return
+    }
+    if (this.acceptRev(m)) {
+      this.emit('message:updated', m)
+      this.watchGap(m.conversationId)
+    }
+  }
+
+  /** A seq or a rev skipped (a message or a change lost on its way, or still racing). */
+  private hasGap (conversationId: string): boolean {
+    return this.cursors.hasGap(conversationId) || this.revCursors.hasGap(conversationId)
+  }
+
+  private positions (conversationId: string): string {
+    return `${this.cursors.position(conversationId) ?? ''}:${this.revCursors.position(conversationId) ?? ''}`
+  }
+
+  /** Fetches a gap in a conversation's seqs (or revs) that live delivery has not filled in time. */
   private watchGap (conversationId: string): void {
-    if (this.gapRepairMs <= 0 || this.gapTimers.has(conversationId) || !this.cursors.hasGap(conversationId)) return
-    const position = this.cursors.position(conversationId)
+    if (this.gapRepairMs <= 0 || this.gapTimers.has(conversationId) || !this.hasGap(conversationId)) return
+    const position = this.positions(conversationId)
     this.gapTimers.set(conversationId, setTimeout(() => {
       this.gapTimers.delete(conversationId)
-      if (!this.cursors.hasGap(conversationId)) return
+      if (!this.hasGap(conversationId)) return
       // Still moving (messages racing each other): look again later.
-      if (this.cursors.position(conversationId) !== position) { this.watchGap(conversationId); return }
+      if (this.positions(conversationId) !== position) { this.watchGap(conversationId); return }
       // A full catch-up is running, or will run on reconnect.
       if (this.held !== undefined || !this.socket.connected) return
       this.syncChunk([conversationId], this.syncRun).then(
@@ -464,6 +536,7 @@ export class Client extends RestClient {
   private async catchUp (): Promise<void> {
     const run = ++this.syncRun
     this.held ??= []
+    this.heldUpdates ??= []
     let delivered = 0
     let complete = false
     try {
@@ -480,8 +553,11 @@ export class Client extends RestClient {
     } finally {
       if (run === this.syncRun) {
         const held = this.held ?? []
+        const heldUpdates = this.heldUpdates ?? []
         this.held = undefined
+        this.heldUpdates = undefined
         for (const m of sortBySeq(held)) this.onMessage(m)
+        for (const m of heldUpdates.sort((a, b) => a.rev - b.rev)) this.onUpdated(m)
         if (complete) this.emit('synced', { messages: delivered })
       }
     }
@@ -493,11 +569,19 @@ export class Client extends RestClient {
     for (let attempt = 1; ;) {
       if (!this.socket.connected || run !== this.syncRun) return undefined
       const all = this.cursors.snapshot()
+      const allRevs = this.revCursors.snapshot()
       const cursors: Record<string, number> = {}
-      for (const id of ids) cursors[id] = all[id] ?? 0
+      // A conversation without a rev position is left out: the ack gives its current rev.
+      const revs: Record<string, number> = {}
+      for (const id of ids) {
+        cursors[id] = all[id] ?? 0
+        if (allRevs[id] !== undefined) revs[id] = allRevs[id]
+      }
+      const request: SyncRequest = { cursors, revs }
+      if (this.syncLimit !== undefined) request.limit = this.syncLimit
       let page: SyncResult
       try {
-        page = await this.emitAck<SyncResult>('sync', this.syncLimit === undefined ? { cursors } : { cursors, limit: this.syncLimit })
+        page = await this.emitAck<SyncResult>('sync', request)
       } catch (err) {
         if (!isTransient(err) || attempt++ >= 5) throw err
         await sleep(backoffDelay(attempt, this.backoff))
@@ -509,9 +593,17 @@ export class Client extends RestClient {
         if (m.seq > (cursors[m.conversationId] ?? 0)) moved = true
         if (this.cursors.acceptSynced(m)) {
           delivered++
+          this.acceptRev(m)
           this.emit('message:new', m)
         }
       }
+      // Changes to messages this device already had, oldest change first.
+      for (const m of page.updated ?? []) {
+        if (m.rev > (revs[m.conversationId] ?? 0)) moved = true
+        if (this.acceptRev(m)) this.emit('message:updated', m)
+      }
+      // The server read everything up to these revs: a change not returned cannot arrive.
+      for (const [id, rev] of Object.entries(page.revs ?? {})) this.revCursors.advance(id, rev)
       // A page that moved no cursor would be asked for again forever.
       if (!page.hasMore || !moved) return delivered
     }

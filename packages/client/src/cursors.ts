@@ -8,8 +8,9 @@ interface Track {
 }
 
 /**
- * Per-conversation read positions for catch-up and de-duplication. `upTo` only moves over
- * contiguous seqs, so a message that overtook another (two senders racing) does not hide
+ * Per-conversation positions in a gap-free counter, for catch-up and de-duplication: the
+ * client keeps one for message `seq`s and one for change `rev`s (passed as `seq`).
+ * `upTo` only moves over contiguous seqs, so a message that overtook another (two senders racing) does not hide
  * the one still on its way; `sync` asks from `upTo` and skips what is in `ahead`.
  */
 export class Cursors {
@@ -44,6 +45,12 @@ export class Cursors {
     const t = this.tracks.get(m.conversationId)
     if (t !== undefined && m.seq > t.upTo) this.set(m.conversationId, m.seq)
     return fresh
+  }
+
+  /** Moves a position forward only (the server says everything up to `seq` was returned). */
+  advance (conversationId: string, seq: number): void {
+    const t = this.tracks.get(conversationId)
+    if (t === undefined || seq > t.upTo) this.set(conversationId, seq)
   }
 
   /** Some seq above the position was seen, so the ones between are missing (for now). */

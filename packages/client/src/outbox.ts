@@ -49,8 +49,13 @@ export class Outbox {
     }
     const key = hasConversation ? `c:${input.conversationId!}` : `u:${input.toUserId!}`
     const payload: Record<string, unknown> = hasConversation
-      ? { conversationId: input.conversationId, clientMsgId, type: input.type, content: input.content }
-      : { toUserId: input.toUserId, clientMsgId, type: input.type, content: input.content }
+      ? { conversationId: input.conversationId, clientMsgId }
+      : { toUserId: input.toUserId, clientMsgId }
+    // A forward copies type and content from the original: the server refuses them beside forwardOf.
+    if (input.forwardOf !== undefined) payload.forwardOf = input.forwardOf
+    else Object.assign(payload, { type: input.type, content: input.content })
+    if (input.replyTo !== undefined) payload.replyTo = input.replyTo
+    if (input.mentions !== undefined) payload.mentions = input.mentions
     if (hasConversation) this.deps.beforeSend(input.conversationId!)
 
     const entry: Entry = {

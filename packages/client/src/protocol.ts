@@ -7,8 +7,9 @@
 /**
  * The contract's version. Bumped when the contract gains something the SDK relies on; the
  * server states it at `GET /api/version` and the SDK refuses a server that states an older one.
+ * 2: messages that change (rev, edit, reply, mentions, reactions, forward, pins, delete for me).
  */
-export const PROTOCOL_VERSION = 1
+export const PROTOCOL_VERSION = 2
 
 /** Every error code of REST bodies and socket acks, with its usual HTTP status. */
 export const ERROR_STATUS = {
@@ -120,6 +121,23 @@ export interface Sender {
   avatarUrl: string | null
 }
 
+/** v2: the quoted message of a reply, as stored with the reply (recalled read when served). */
+export interface ReplyRef {
+  id: string
+  seq: number
+  senderId: string
+  type: MessageType
+  /** At most 100 characters of text, "[image]", "[file]", "[custom]"; "" once recalled. */
+  preview: string
+  recalled: boolean
+}
+
+/** v2: one emoji on a message; `userIds` are the first 100 reactors, in reaction order. */
+export interface Reaction { emoji: string, count: number, userIds: string[] }
+
+/** v2: the original author of a forwarded message (a forward of a forward keeps the first). */
+export interface ForwardedFrom { messageId: string, senderId: string, senderName: string }
+
 export interface Message {
   id: string
   conversationId: string
@@ -130,10 +148,30 @@ export interface Message {
   type: MessageType
   content: MessageContent
   createdAt: string
-  /** History and sync only (message:new is always a fresh message). */
+  /** History, sync and message:updated (message:new is always a fresh message). */
   recalled?: boolean
   recalledAt?: string | null
+  /** v2: the conversation's change counter at this message's latest change. */
+  rev: number
+  editedAt: string | null
+  replyTo: ReplyRef | null
+  /** User ids, or `["all"]`; `[]` when none. */
+  mentions: string[]
+  /** Emojis in the order they were first used; `[]` when none. */
+  reactions: Reaction[]
+  forwardedFrom: ForwardedFrom | null
+  pinnedAt: string | null
+  pinnedBy: string | null
 }
+
+/** The largest number of distinct emojis on one message. */
+export const REACTIONS_MAX = 20
+/** The largest number of pinned messages per conversation. */
+export const PINS_MAX = 50
+/** The largest number of ids in `mentions`. */
+export const MENTIONS_MAX = 100
+/** Characters of a reply's `preview`. */
+export const REPLY_PREVIEW_MAX = 100
 
 export interface ConversationMember extends Sender {
   role: 'owner' | 'admin' | 'member'
@@ -155,6 +193,8 @@ export interface Conversation {
   readSeq?: number
   deliveredSeq?: number
   unread?: number
+  /** v2, the caller's own: unread messages that mention the caller or "all". */
+  unreadMentions?: number
   createdAt: string
   lastActivityAt: string
 }
@@ -177,28 +217,63 @@ export interface ConversationPage { conversations: Conversation[], nextCursor?: 
 
 export type SendTarget = { conversationId: string, toUserId?: undefined } | { toUserId: string, conversationId?: undefined }
 
-/** What `send` takes: the `message:send` payload, with clientMsgId made by the SDK when absent. */
-export type SendInput = SendTarget & {
-  type: MessageType
-  content: MessageContent
+/** v2 options of a send: a reply (same conversation) and mentions (member ids, or `["all"]`). */
+export interface SendExtras {
+  replyTo?: string
+  mentions?: string[]
+}
+
+/**
+ * What `send` takes: the `message:send` payload, with clientMsgId made by the SDK when absent.
+ * A forward (`forwardOf`) copies type and content from the original, so it gives neither.
+ */
+export type SendInput = SendTarget & SendExtras & (
+  { type: MessageType, content: MessageContent, forwardOf?: undefined } |
+  { forwardOf: string, type?: undefined, content?: undefined }
+) & {
   /** Made by the SDK when absent; keep it to retry the same message later. */
   clientMsgId?: string
+}
+
+/** The `message:send` payload on the wire. */
+export type SendPayload = SendTarget & SendExtras & {
+  clientMsgId: string
+  type?: MessageType
+  content?: MessageContent
+  forwardOf?: string
 }
 
 export interface SendAck { id: string, conversationId: string, seq: number, clientMsgId: string, createdAt: string }
 export interface ReadAck { readSeq: number }
 export interface DeliveredAck { deliveredSeq: number }
-export interface SyncRequest { cursors: Record<string, number>, limit?: number }
-export interface SyncResult { messages: Message[], hasMore: boolean }
+export interface SyncRequest {
+  cursors: Record<string, number>
+  /** v2: the last rev seen per conversation; the ack then lists what changed since. */
+  revs?: Record<string, number>
+  limit?: number
+}
+export interface SyncResult {
+  messages: Message[]
+  /** v2: messages at or below the cursors changed after `revs`, oldest change first. */
+  updated: Message[]
+  /** v2: per listed conversation, the rev the caller is now complete up to. */
+  revs: Record<string, number>
+  hasMore: boolean
+}
+export interface ReactionsAck { reactions: Reaction[] }
 export interface AuthRefreshAck { expiresAt: string | number }
 export interface CursorRequest { conversationId: string, seq: number }
 
 /** Every client -> server event: its payload and the `data` of a successful ack. */
 export interface ClientToServerEvents {
-  'message:send': { payload: SendTarget & { clientMsgId: string, type: MessageType, content: MessageContent }, ack: SendAck }
+  'message:send': { payload: SendPayload, ack: SendAck }
   'message:read': { payload: CursorRequest, ack: ReadAck }
   'message:delivered': { payload: CursorRequest, ack: DeliveredAck }
   'message:recall': { payload: { messageId: string }, ack: Record<string, never> }
+  'message:edit': { payload: { messageId: string, content: MessageContent }, ack: Message }
+  'message:pin': { payload: { messageId: string, pinned: boolean }, ack: Message }
+  'reaction:add': { payload: { messageId: string, emoji: string }, ack: ReactionsAck }
+  'reaction:remove': { payload: { messageId: string, emoji: string }, ack: ReactionsAck }
   sync: { payload: SyncRequest, ack: SyncResult }
   typing: { payload: { conversationId: string, typing: boolean }, ack: Record<string, never> }
   signal: { payload: { toUserId: string, name: string, payload: unknown }, ack: Record<string, never> }
@@ -213,6 +288,10 @@ export interface TypingEvent { conversationId: string, userId: string, typing: b
 export interface PresenceEvent { userId: string, online: boolean, lastSeenAt: string | null }
 export interface UserRef { userId: string }
 export interface SignalEvent { fromUserId: string, name: string, payload: unknown }
+/** v2, to the user's own devices: a message deleted for them. */
+export interface HiddenEvent { conversationId: string, messageId: string }
+/** v2, to the user's own devices: their history cleared up to `clearedSeq`. */
+export interface ClearedEvent { conversationId: string, clearedSeq: number }
 
 /** Every server -> client event of the contract: event name -> payload. */
 export interface ServerToClientEvents {
@@ -220,6 +299,10 @@ export interface ServerToClientEvents {
   'message:read': ReceiptEvent
   'message:delivered': ReceiptEvent
   'message:recalled': RecalledEvent
+  /** v2: a message changed (edit, recall, reactions, pin): the whole message, with `recalled`. */
+  'message:updated': Message
+  'message:hidden': HiddenEvent
+  'conversation:cleared': ClearedEvent
   typing: TypingEvent
   presence: PresenceEvent
   'friend:request': FriendRequest
@@ -233,7 +316,8 @@ export interface ServerToClientEvents {
 
 /** The names of ServerToClientEvents, as a value (for listeners that forward them all). */
 export const SERVER_EVENTS = [
-  'message:new', 'message:read', 'message:delivered', 'message:recalled', 'typing', 'presence',
+  'message:new', 'message:read', 'message:delivered', 'message:recalled', 'message:updated', 'message:hidden',
+  'conversation:cleared', 'typing', 'presence',
   'friend:request', 'friend:accepted', 'friend:removed', 'conversation:updated', 'signal', 'auth:expired'
 ] as const satisfies ReadonlyArray<keyof ServerToClientEvents>
 

@@ -3,7 +3,7 @@ import { ClientError, errorFromResponse } from './errors.js'
 import type { ClientEvents } from './types.js'
 import type {
   Block, BlockedUser, Conversation, ConversationPage, Credentials, Friend, FriendRequest, HistoryOptions, HistoryPage,
-  ListOptions, Message, MessageContent, MessageType, ProfileUpdate, ReadAck, RegisterInput, Relation, Session, Tokens, User,
+  ListOptions, Message, MessageContent, MessageType, ProfileUpdate, SendExtras, ReadAck, RegisterInput, Relation, Session, Tokens, User,
   UserWithPresence, VersionInfo, FileContent
 } from './protocol.js'
 
@@ -303,8 +303,27 @@ export class RestClient extends Emitter<ClientEvents> {
   }
 
   /** Sends over HTTP (no socket needed); a repeat of a clientMsgId returns the original. */
-  async postMessage (conversationId: string, message: { clientMsgId: string, type: MessageType, content: MessageContent }): Promise<Message> {
+  async postMessage (conversationId: string, message: SendExtras & { clientMsgId: string } & (
+    { type: MessageType, content: MessageContent } | { forwardOf: string })): Promise<Message> {
     return await this.request('POST', `/conversations/${enc(conversationId)}/messages`, { body: message })
+  }
+
+  /** The conversation's pinned messages, latest pin first. */
+  async pins (conversationId: string): Promise<Message[]> {
+    return await this.request('GET', `/conversations/${enc(conversationId)}/pins`)
+  }
+
+  /** Hides a message from your own history and devices only (they get `message:hidden`). */
+  async deleteForMe (conversationId: string, messageId: string): Promise<void> {
+    await this.request('DELETE', `/conversations/${enc(conversationId)}/messages/${enc(messageId)}`, { query: { for: 'me' } })
+  }
+
+  /**
+   * Clears your own history up to `uptoSeq` (default: everything so far); later messages show
+   * again. Your devices get `conversation:cleared`; nobody else sees a change.
+   */
+  async clearHistory (conversationId: string, uptoSeq?: number): Promise<void> {
+    await this.request('POST', `/conversations/${enc(conversationId)}/clear`, { body: uptoSeq === undefined ? {} : { uptoSeq } })
   }
 
   /** Moves the read position over REST (the socket `markRead` prefers the live connection). */

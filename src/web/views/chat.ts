@@ -3,6 +3,7 @@ import { clock, formatBytes, h, replace } from '../dom.js'
 import type { Store } from '../store.js'
 import { fileHref, uploadFile } from '../uploads.js'
 import { avatar } from './sidebar.js'
+import { forwardDialog, forwardedLabel, mentionsMe, messageMenu, previewOf, replyQuote, reactionChips } from './message-parts.js'
 
 const PAGE = 30
 /** Within this many pixels of an edge counts as "at" it. */
@@ -26,7 +27,8 @@ export interface ChatView { el: HTMLElement, destroy: () => void }
 
 /**
  * One conversation: history with scroll-back, live messages, ticks on own messages,
- * typing, sending text and files, recall.
+ * typing, sending text and files, recall; v2: edit, reply, mentions, reactions, forward,
+ * pins and delete for me, with every change applied from `message:updated`.
  */
 export function chatView (store: Store, conversationId: string, onBack: () => void): ChatView {
   const { client, me } = store
@@ -46,6 +48,15 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
   const input = h('textarea', { testid: 'composer-input', rows: 1, placeholder: 'Message', 'aria-label': 'Message', maxlength: 4000 })
   const fileInput = h('input', { type: 'file', testid: 'file-input', hidden: true, multiple: true })
   const toast = h('div', { class: 'toast', role: 'alert', hidden: true })
+  const pinnedBar = h('div', { class: 'pinned-bar', testid: 'pinned-bar', hidden: true })
+  const composerBar = h('div', { class: 'composer-bar', hidden: true })
+  const mentionPicker = h('div', { class: 'mention-picker', testid: 'mention-picker', hidden: true })
+  /** The message the next send replies to, or the one being edited. */
+  let replyingTo: Message | undefined
+  let editing: Message | undefined
+  /** Mentions picked in the composer: the inserted "@Name" -> user id. */
+  const picked = new Map<string, string>()
+  let pins: Message[] = []
 
   const conversation = (): Conversation | undefined => store.conversations.get(conversationId)
 
@@ -94,24 +105,198 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
     return h('span', { class: `ticks ${state}`, testid: 'ticks', 'data-state': state, title: state }, TICKS[state])
   }
 
+  function nameOf (userId: string): string {
+    if (userId === me.id) return 'You'
+    return conversation()?.members.find((u) => u.id === userId)?.displayName ?? 'Someone'
+  }
+
+  /** In groups only the owner and admins pin; in direct conversations both members. */
+  function canPin (): boolean {
+    const c = conversation()
+    if (c === undefined) return false
+    if (c.type === 'direct') return true
+    const role = c.members.find((u) => u.id === me.id)?.role
+    return role === 'owner' || role === 'admin'
+  }
+
   function row (m: Message): HTMLElement {
     const mine = m.senderId === me.id
     const recalled = m.recalled === true || m.content === null
     const c = conversation()
+    const pinned = m.pinnedAt !== null && m.pinnedAt !== undefined
+    const menu = recalled
+      ? null
+      : messageMenu(m, {
+        reply: () => { startReply(m) },
+        react: (emoji) => { void act(client.react(m.id, emoji), 'react') },
+        edit: mine && (m.type === 'text' || m.type === 'custom') ? () => { startEdit(m) } : undefined,
+        forward: () => { openForward(m) },
+        pin: canPin() ? () => { void act(pinned ? client.unpin(m.id) : client.pin(m.id), pinned ? 'unpin' : 'pin') } : undefined,
+        deleteForMe: () => { void act(client.deleteForMe(conversationId, m.id), 'delete') }
+      })
     return h('div', {
-      class: `msg ${mine ? 'mine' : ''}`,
+      class: `msg ${mine ? 'mine' : ''} ${mentionsMe(m, me.id) ? 'mentions-me' : ''}`,
       testid: 'message',
       'data-seq': m.seq,
+      'data-rev': m.rev,
       'data-message-id': m.id,
       'data-client-msg-id': m.clientMsgId,
-      'data-mine': String(mine)
+      'data-mine': String(mine),
+      'data-mentions-me': String(mentionsMe(m, me.id)),
+      'data-pinned': String(pinned)
     },
     !mine && c?.type === 'group' ? h('span', { class: 'sender' }, m.sender.displayName) : null,
-    content(m.type, m.content, recalled),
+    forwardedLabel(m),
+    replyQuote(m, nameOf, (seq) => { rows.get(seq)?.el.scrollIntoView({ block: 'center' }) }),
+    h('div', { class: 'bubble-line' }, mine ? menu : null, content(m.type, m.content, recalled), mine ? null : menu),
+    recalled ? null : reactionChips(m.reactions ?? [], me.id, (emoji, reacted) => { void act(reacted ? client.unreact(m.id, emoji) : client.react(m.id, emoji), 'react') }),
     h('div', { class: 'meta' },
+      pinned ? h('span', { class: 'pin-mark', testid: 'pin-mark' }, 'pinned') : null,
+      m.editedAt !== null && m.editedAt !== undefined && !recalled ? h('span', { class: 'edited', testid: 'edited-mark', title: `Edited ${clock(m.editedAt)}` }, 'edited') : null,
       h('time', { datetime: m.createdAt }, clock(m.createdAt)),
       mine ? ticks(m) : null,
       mine && !recalled ? h('button', { class: 'link small', testid: 'recall', title: 'Recall this message', onclick: () => { void recall(m) } }, 'Recall') : null))
+  }
+
+  /** Runs an action; its result arrives as message:updated (or hidden), so only errors matter here. */
+  async function act (p: Promise<unknown>, what: string): Promise<void> {
+    try {
+      await p
+    } catch (err) {
+      showError(`Could not ${what}: ${(err as Error).message}`)
+    }
+  }
+
+  /** Replaces a shown message with a newer state of it (never an older one). */
+  function update (m: Message): void {
+    const r = rows.get(m.seq)
+    if (r === undefined || r.m.id !== m.id || (r.m.rev ?? 0) > m.rev) return
+    const el = row(m)
+    r.el.replaceWith(el)
+    rows.set(m.seq, { m, el })
+    if (editing?.id === m.id && (m.recalled === true || m.content === null)) stopComposing()
+    if (pins.some((p) => p.id === m.id) !== (m.pinnedAt !== null && m.pinnedAt !== undefined)) void loadPins()
+  }
+
+  function removeRow (seq: number): void {
+    rows.get(seq)?.el.remove()
+    rows.delete(seq)
+  }
+
+  // ---------------------------------------------------------------- composing: reply, edit, mentions
+
+  function startReply (m: Message): void {
+    editing = undefined
+    replyingTo = m
+    replace(composerBar,
+      h('div', { class: 'bar-text', testid: 'reply-preview' }, h('strong', {}, `Replying to ${nameOf(m.senderId)}`), h('span', {}, previewOf(m))),
+      h('button', { type: 'button', class: 'link', testid: 'reply-cancel', 'aria-label': 'Cancel reply', onclick: stopComposing }, '✕'))
+    composerBar.hidden = false
+    input.focus()
+  }
+
+  function startEdit (m: Message): void {
+    replyingTo = undefined
+    editing = m
+    replace(composerBar,
+      h('div', { class: 'bar-text', testid: 'edit-banner' }, h('strong', {}, 'Editing'), h('span', {}, previewOf(m))),
+      h('button', { type: 'button', class: 'link', testid: 'edit-cancel', 'aria-label': 'Cancel edit', onclick: () => { stopComposing(); input.value = '' } }, '✕'))
+    composerBar.hidden = false
+    input.value = m.type === 'text' ? String(m.content) : JSON.stringify(m.content)
+    autosize()
+    input.focus()
+  }
+
+  function stopComposing (): void {
+    replyingTo = undefined
+    editing = undefined
+    composerBar.hidden = true
+    composerBar.replaceChildren()
+  }
+
+  /** My newest text message still shown and not recalled (the Up key edits it). */
+  function lastOwnText (): Message | undefined {
+    let best: Message | undefined
+    for (const { m } of rows.values()) {
+      if (m.senderId === me.id && m.type === 'text' && m.content !== null && m.recalled !== true && (best === undefined || m.seq > best.seq)) best = m
+    }
+    return best
+  }
+
+  /** In groups, "@" followed by a name prefix at the caret opens the member picker. */
+  function renderMentionPicker (): void {
+    const c = conversation()
+    const match = /(^|\s)@([^\s@]*)$/.exec(input.value.slice(0, input.selectionStart ?? input.value.length))
+    if (c?.type !== 'group' || match === null) {
+      mentionPicker.hidden = true
+      return
+    }
+    const q = match[2]!.toLowerCase()
+    const role = c.members.find((u) => u.id === me.id)?.role
+    const options = c.members.filter((u) => u.id !== me.id && (u.displayName.toLowerCase().startsWith(q) || u.username.toLowerCase().startsWith(q)))
+      .map((u) => ({ id: u.id, label: u.displayName }))
+    if ((role === 'owner' || role === 'admin') && 'all'.startsWith(q)) options.push({ id: 'all', label: 'all' })
+    replace(mentionPicker, ...options.slice(0, 8).map((o) => h('button', {
+      type: 'button',
+      class: 'menu-item',
+      testid: 'mention-option',
+      'data-user-id': o.id,
+      onmousedown: (e: MouseEvent) => { e.preventDefault() },
+      onclick: () => { pickMention(match[2]!.length, o.label, o.id) }
+    }, `@${o.label}`)))
+    mentionPicker.hidden = options.length === 0
+  }
+
+  function pickMention (typed: number, label: string, id: string): void {
+    const caret = input.selectionStart ?? input.value.length
+    const start = caret - typed - 1
+    input.value = `${input.value.slice(0, start)}@${label} ${input.value.slice(caret)}`
+    const at = start + label.length + 2
+    input.setSelectionRange(at, at)
+    picked.set(`@${label}`, id)
+    mentionPicker.hidden = true
+    input.focus()
+  }
+
+  /** The picked mentions still present in the text. */
+  function mentionsIn (text: string): string[] | undefined {
+    const ids = [...picked].filter(([label]) => text.includes(label)).map(([, id]) => id)
+    picked.clear()
+    if (ids.includes('all')) return ['all']
+    return ids.length === 0 ? undefined : [...new Set(ids)]
+  }
+
+  // ---------------------------------------------------------------- forward and pins
+
+  function openForward (m: Message): void {
+    const targets = store.sortedConversations().filter((c) => c.id !== conversationId)
+    const dialog = forwardDialog(targets, (c) => store.title(c), (c) => {
+      dialog.remove()
+      client.send({ conversationId: c.id, forwardOf: m.id }).then(
+        () => { showError(`Forwarded to ${store.title(c)}`) },
+        (err: Error) => { showError(`Could not forward: ${err.message}`) })
+    }, () => { dialog.remove() })
+    el.append(dialog)
+  }
+
+  async function loadPins (): Promise<void> {
+    try {
+      pins = await client.pins(conversationId)
+    } catch {
+      return
+    }
+    renderPins()
+  }
+
+  function renderPins (): void {
+    const latest = pins[0]
+    pinnedBar.hidden = latest === undefined
+    if (latest === undefined) return
+    replace(pinnedBar,
+      h('span', { class: 'pin-icon' }, 'Pinned'),
+      h('button', { type: 'button', class: 'link pinned-text', testid: 'pinned-latest', 'data-message-id': latest.id, onclick: () => { rows.get(latest.seq)?.el.scrollIntoView({ block: 'center' }) } },
+        `${nameOf(latest.senderId)}: ${previewOf(latest)}`),
+      h('span', { class: 'muted small', testid: 'pinned-count' }, pins.length === 1 ? '1 pinned' : `${pins.length} pinned`))
   }
 
   function pendingRow (clientMsgId: string, type: MessageType, body: MessageContent, label?: string): HTMLElement {
@@ -230,9 +415,9 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
 
   // ---------------------------------------------------------------- sending
 
-  function send (type: MessageType, body: MessageContent, clientMsgId = uuid()): void {
+  function send (type: MessageType, body: MessageContent, clientMsgId = uuid(), extras: { replyTo?: string, mentions?: string[] } = {}): void {
     if (!pending.has(clientMsgId)) pendingRow(clientMsgId, type, body)
-    client.send({ conversationId, type, content: body, clientMsgId }).catch((err: Error) => { failed(clientMsgId, err.message) })
+    client.send({ conversationId, type, content: body, clientMsgId, ...extras }).catch((err: Error) => { failed(clientMsgId, err.message) })
   }
 
   function sendText (): void {
@@ -240,7 +425,17 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
     if (text === '') return
     input.value = ''
     autosize()
-    send('text', text)
+    mentionPicker.hidden = true
+    if (editing !== undefined) {
+      const target = editing
+      stopComposing()
+      void act(client.edit(target.id, target.type === 'text' ? text : JSON.parse(text) as MessageContent), 'edit')
+      return
+    }
+    const replyTo = replyingTo?.id
+    stopComposing()
+    const mentions = mentionsIn(text)
+    send('text', text, uuid(), { ...(replyTo !== undefined ? { replyTo } : {}), ...(mentions !== undefined ? { mentions } : {}) })
   }
 
   async function sendFiles (files: FileList): Promise<void> {
@@ -263,9 +458,23 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
 
   input.addEventListener('input', () => {
     autosize()
+    renderMentionPicker()
     if (input.value !== '') client.typing(conversationId)
   })
   input.addEventListener('keydown', (e) => {
+    if (e.key === 'ArrowUp' && input.value === '' && editing === undefined) {
+      const last = lastOwnText()
+      if (last !== undefined) {
+        e.preventDefault()
+        startEdit(last)
+      }
+      return
+    }
+    if (e.key === 'Escape' && (editing !== undefined || replyingTo !== undefined)) {
+      if (editing !== undefined) input.value = ''
+      stopComposing()
+      return
+    }
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
       e.preventDefault()
       sendText()
@@ -289,6 +498,21 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
       case 'recalled':
         if (e.event.conversationId === conversationId) onRecalled(e.event.messageId, e.event.seq)
         return
+      case 'updated':
+        if (e.message.conversationId === conversationId) update(e.message)
+        return
+      case 'hidden':
+        if (e.conversationId === conversationId) {
+          for (const [seq, r] of rows) if (r.m.id === e.messageId) removeRow(seq)
+          if (pins.some((p) => p.id === e.messageId)) void loadPins()
+        }
+        return
+      case 'cleared':
+        if (e.conversationId === conversationId) {
+          for (const seq of [...rows.keys()]) if (seq <= e.clearedSeq) removeRow(seq)
+          void loadPins()
+        }
+        return
       case 'receipts':
         if (e.conversationId === conversationId) refreshTicks()
         return
@@ -301,6 +525,7 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
         return
       case 'resynced':
         void loadNewer().catch(() => {})
+        void loadPins()
     }
   })
 
@@ -309,9 +534,12 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
       h('button', { class: 'back', testid: 'back', 'aria-label': 'Back to conversations', onclick: onBack }, '‹'),
       headAvatar,
       h('span', { class: 'chat-names' }, title, subtitle)),
+    pinnedBar,
     scroller,
     typing,
     toast,
+    mentionPicker,
+    composerBar,
     h('form', { class: 'composer', testid: 'composer', onsubmit: (e: SubmitEvent) => { e.preventDefault(); sendText(); input.focus() } },
       h('button', { type: 'button', class: 'attach', testid: 'attach', title: 'Send a photo or file', 'aria-label': 'Attach', onclick: () => { fileInput.click() } }, paperclip()),
       fileInput,
@@ -320,6 +548,9 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
 
   renderHeader()
   renderTyping()
+  void loadPins()
+  const closeMenus = (): void => { el.querySelectorAll<HTMLElement>('.menu-pop').forEach((pop) => { pop.hidden = true }) }
+  document.addEventListener('click', closeMenus)
   // First page, then more until the list can scroll (scroll-back needs a scrollbar).
   void (async () => {
     await loadOlder()
@@ -329,5 +560,5 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
     store.markReadIfVisible(conversationId)
   })()
 
-  return { el, destroy: unsubscribe }
+  return { el, destroy: () => { unsubscribe(); document.removeEventListener('click', closeMenus) } }
 }

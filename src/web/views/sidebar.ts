@@ -75,6 +75,7 @@ export function sidebar (store: Store, actions: SidebarActions): HTMLElement {
     h('span', { class: 'conv-text' },
       h('span', { class: 'conv-title' }, store.title(c), c.type === 'group' ? h('span', { class: 'tag' }, 'group') : null),
       h('span', { class: 'conv-preview', testid: 'conversation-preview' }, preview(store, c.lastMessage))),
+    (c.unreadMentions ?? 0) > 0 ? h('span', { class: 'badge mention', testid: 'mention-badge', title: 'You were mentioned' }, '@') : null,
     unread > 0 ? h('span', { class: 'badge', testid: 'unread-badge' }, unread > 99 ? '99+' : unread) : null)
   }
 

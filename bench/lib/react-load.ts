@@ -1,0 +1,86 @@
+import type { Socket } from 'socket.io-client'
+import { Histogram, type HistogramData } from './histogram.js'
+
+/** 20 distinct emojis: the most one message may carry, so no add is refused for the limit. */
+export const BENCH_EMOJIS = ['👍', '❤️', '😂', '🎉', '😮', '😢', '🔥', '👏', '🙏', '💯', '😍', '🤔', '👀', '🚀', '✅', '🥳', '😎', '🙌', '💡', '⭐']
+
+export interface ReactCommand { cmd: 'react', messageId: string, rate: number, durationMs: number, startAt: number, drainMs: number }
+
+export interface ReactResult {
+  sent: number
+  acked: number
+  ackErrors: Record<string, number>
+  ack: HistogramData
+  lag: HistogramData
+  /** Per emoji, how many of this worker's users hold it after every acked add and remove. */
+  counts: Record<string, number>
+  /** message:updated events this worker's sockets received during the run. */
+  updates: number
+}
+
+const perfAt = (epochMs: number): number => epochMs - performance.timeOrigin
+
+/**
+ * Open-loop reactions on one message from this worker's sockets: op i is due at
+ * start + i / rate and toggles emoji (i / users) % 20 of user i % users (add when the user does
+ * not hold it, else remove), so a (user, emoji) pair comes back only every users × 20 ops
+ * (seconds apart at the benchmark's rates) and its adds and removes never overlap. The
+ * expected final counts follow the acked ops only.
+ */
+export async function react (sockets: Socket[], c: ReactCommand): Promise<ReactResult> {
+  const ack = new Histogram()
+  const lag = new Histogram()
+  const ackErrors: Record<string, number> = {}
+  const holds = sockets.map(() => new Set<string>())
+  let sent = 0
+  let acked = 0
+  let failed = 0
+  let updates = 0
+  const onUpdate = (): void => { updates++ }
+  for (const s of sockets) s.on('message:updated', onUpdate)
+  const start = perfAt(c.startAt)
+  const interval = 1000 / c.rate
+  const total = Math.floor((c.rate * c.durationMs) / 1000)
+  const n = sockets.length
+
+  const one = (i: number, due: number): void => {
+    const u = i % n
+    const emoji = BENCH_EMOJIS[Math.floor(i / n) % BENCH_EMOJIS.length]!
+    const add = !holds[u]!.has(emoji)
+    sent++
+    lag.record(performance.now() - due)
+    sockets[u]!.emit(add ? 'reaction:add' : 'reaction:remove', { messageId: c.messageId, emoji }, (res: { ok?: boolean, error?: { code?: string } } | undefined) => {
+      if (res?.ok === true) {
+        acked++
+        ack.record(performance.now() - due)
+        if (add) holds[u]!.add(emoji)
+        else holds[u]!.delete(emoji)
+      } else {
+        failed++
+        const code = res?.error?.code ?? 'BAD_ACK'
+        ackErrors[code] = (ackErrors[code] ?? 0) + 1
+      }
+    })
+  }
+
+  await new Promise<void>((resolve) => {
+    let i = 0
+    const tick = (): void => {
+      const now = performance.now()
+      while (i < total && start + i * interval <= now) {
+        one(i, start + i * interval)
+        i++
+      }
+      if (i >= total) resolve()
+      else setTimeout(tick, Math.min(Math.max(0, start + i * interval - now), 5))
+    }
+    setTimeout(tick, Math.max(0, start - performance.now()))
+  })
+  const deadline = start + c.durationMs + c.drainMs
+  while (performance.now() < deadline && acked + failed < sent) await new Promise((resolve) => setTimeout(resolve, 20))
+  for (const s of sockets) s.off('message:updated', onUpdate)
+
+  const counts: Record<string, number> = {}
+  for (const set of holds) for (const e of set) counts[e] = (counts[e] ?? 0) + 1
+  return { sent, acked, ackErrors, ack: ack.toJSON(), lag: lag.toJSON(), counts, updates }
+}
