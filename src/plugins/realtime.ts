@@ -1,11 +1,11 @@
 import fp from 'fastify-plugin'
-import { Server, type Socket } from 'socket.io'
+import { Server } from 'socket.io'
 import { createAdmission, handshakeAuth } from './realtime/admission.js'
 import { joinCluster, listenSessions, publishCutoff, redisPing } from './realtime/cluster.js'
 import { createDispatcher } from './realtime/dispatcher.js'
 import { createHooks } from './realtime/hooks.js'
 import { createSessions } from './realtime/sessions.js'
-import { userRoom, type Realtime, type SocketContext } from './realtime/types.js'
+import { userRoom, type AppServer, type AppSocket, type Realtime, type SocketContext } from './realtime/types.js'
 
 /*
  * Socket.IO for the app, one job per file under ./realtime/:
@@ -17,12 +17,18 @@ import { userRoom, type Realtime, type SocketContext } from './realtime/types.js
  *   types.ts       the Realtime facade and the types handlers see
  * This file wires them; modules import everything from here.
  */
-export { defineEvent, userRoom, type Ack, type ConnectionHook, type DispatchStats, type EventDefinition, type Realtime, type SocketContext } from './realtime/types.js'
+export { defineEvent, userRoom, type Ack, type AppSocket, type ConnectionHook, type DispatchStats, type EventDefinition, type Publish, type PublishToUser, type Realtime, type ServerEvent, type ServerPayload, type SocketContext, type SocketData } from './realtime/types.js'
 export { AUTH_EXPIRY_GRACE_MS } from './realtime/sessions.js'
 export { SESSIONS_CHANNEL } from './realtime/cluster.js'
 
 /** At shutdown, how long event handlers under way may take to finish before sockets close. */
 const INFLIGHT_WAIT_MS = 3000
+
+/**
+ * socket.io's typed emit cannot follow a generic event name through its mapped types; the
+ * facade's own signatures (event name -> payload, from the protocol module) carry the typing.
+ */
+const loose = (target: object): { emit: (event: string, payload: unknown) => unknown } => target as { emit: (event: string, payload: unknown) => unknown }
 
 declare module 'fastify' {
   interface FastifyInstance { realtime: Realtime }
@@ -34,7 +40,7 @@ export default fp(async (app) => {
   let closing = false
 
   const admission = createAdmission(config, () => closing)
-  const io = new Server(app.server, {
+  const io: AppServer = new Server(app.server, {
     path: '/socket.io',
     maxHttpBufferSize: config.SOCKET_MAX_PAYLOAD_BYTES,
     serveClient: false,
@@ -52,14 +58,14 @@ export default fp(async (app) => {
 
   io.use(handshakeAuth(app))
 
-  io.on('connection', (socket: Socket) => {
+  io.on('connection', (socket: AppSocket) => {
     // A handshake that was under way when shutdown began: reconnect elsewhere.
     if (closing) {
       socket.conn.close()
       return
     }
-    const userId = socket.data.userId as string
-    const ctx: SocketContext = { userId, socketId: socket.id, emit: (event, payload) => socket.emit(event, payload) }
+    const { userId } = socket.data
+    const ctx: SocketContext = { userId, socketId: socket.id, emit: (event, payload) => { loose(socket).emit(event, payload) } }
     void socket.join(userRoom(userId))
     sessions.open(socket)
     dispatcher.attach(socket, ctx)
@@ -80,9 +86,9 @@ export default fp(async (app) => {
   }
 
   const realtime: Realtime = {
-    toUser: (userId, event, payload) => { io.to(userRoom(userId)).emit(event, payload) },
+    toUser: (userId, event, payload) => { loose(io.to(userRoom(userId))).emit(event, payload) },
     toUsers: (userIds, event, payload) => {
-      if (userIds.length > 0) io.to(userIds.map(userRoom)).emit(event, payload)
+      if (userIds.length > 0) loose(io.to(userIds.map(userRoom))).emit(event, payload)
     },
     handle: dispatcher.handle,
     eventNames: dispatcher.eventNames,

@@ -287,6 +287,8 @@ export interface RecalledEvent { conversationId: string, messageId: string, seq:
 export interface TypingEvent { conversationId: string, userId: string, typing: boolean }
 export interface PresenceEvent { userId: string, online: boolean, lastSeenAt: string | null }
 export interface UserRef { userId: string }
+/** `friend:accepted`: the other person, and the request that made you friends. */
+export interface FriendAcceptedEvent { userId: string, request: FriendRequest }
 export interface SignalEvent { fromUserId: string, name: string, payload: unknown }
 /** v2, to the user's own devices: a message deleted for them. */
 export interface HiddenEvent { conversationId: string, messageId: string }
@@ -306,7 +308,7 @@ export interface ServerToClientEvents {
   typing: TypingEvent
   presence: PresenceEvent
   'friend:request': FriendRequest
-  'friend:accepted': UserRef
+  'friend:accepted': FriendAcceptedEvent
   'friend:removed': UserRef
   'conversation:updated': Conversation
   signal: SignalEvent

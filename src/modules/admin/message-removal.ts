@@ -1,3 +1,5 @@
+import type { Message } from '@relay-im/client/protocol'
+import type { Publish } from '../../plugins/realtime.js'
 import type { Prisma } from '../../generated/prisma/client.js'
 
 export interface RemovedMessage {
@@ -33,7 +35,7 @@ export async function removeMessageContent (tx: Prisma.TransactionClient, messag
 }
 
 /** Tells the members live, after the commit: `message:updated` with the message as it is now, and `message:recalled` for v1 clients. */
-export function announceRemoval (publish: (userIds: readonly string[], event: string, payload: unknown) => void, m: RemovedMessage, message: unknown): void {
+export function announceRemoval (publish: Publish, m: RemovedMessage, message: Message | undefined): void {
   if (!m.changed) return
   if (message !== undefined) publish(m.memberIds, 'message:updated', message)
   publish(m.memberIds, 'message:recalled', { conversationId: m.conversationId, messageId: m.id, seq: m.seq })

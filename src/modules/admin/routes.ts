@@ -20,7 +20,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   const admin = createAdminService({
     prisma: app.prisma,
     endSessions: async (userId, atMs) => { await app.realtime.endSessions(userId, atMs) },
-    publish: (userIds, event, payload) => { app.realtime.toUsers(userIds, event, payload) },
+    publish: app.realtime.toUsers,
     readMessage: async (messageId) => {
       const rows = await app.sql.query<MessageRow>(MESSAGE_BY_ID_SQL, [messageId], 'message_by_id')
       return rows[0] === undefined ? undefined : toMessage(rows[0])

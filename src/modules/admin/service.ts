@@ -1,3 +1,5 @@
+import type { Message } from '@relay-im/client/protocol'
+import type { Publish } from '../../plugins/realtime.js'
 import type { PrismaClient, User } from '../../generated/prisma/client.js'
 import { conflict, Errors, notFound, validation } from '../../lib/errors.js'
 import { isSuspended } from '../../lib/suspension.js'
@@ -11,9 +13,9 @@ export interface AdminServiceDeps {
   prisma: PrismaClient
   /** Cuts the user's access tokens issued before `atMs` and their sockets, on every node. */
   endSessions: (userId: string, atMs: number) => Promise<void>
-  publish: (userIds: readonly string[], event: string, payload: unknown) => void
+  publish: Publish
   /** The message in its current state, as members see it (for `message:updated`). */
-  readMessage: (messageId: string) => Promise<unknown>
+  readMessage: (messageId: string) => Promise<Message | undefined>
 }
 
 type UserRow = Pick<User, 'id' | 'username' | 'displayName' | 'avatarUrl' | 'createdAt' | 'role' | 'suspendedAt' | 'suspendedUntil' | 'suspendedReason' | 'deletedAt'>

@@ -1,3 +1,4 @@
+import type { Publish } from '../../plugins/realtime.js'
 import type { SqlClient } from '../../db/drivers.js'
 import type { PrismaClient } from '../../generated/prisma/client.js'
 import type { FriendsService } from '../friends/service.js'
@@ -21,7 +22,7 @@ export interface ConversationsDeps {
   sendConcurrency: number
   limits: ConversationLimits
   /** Live delivery to every device of each user (any node). */
-  publish: (userIds: readonly string[], event: string, payload: unknown) => void
+  publish: Publish
   /** The app's friends service (friendship and blocks of a pair). */
   friends: Pick<FriendsService, 'relation'>
   presence: (userIds: readonly string[]) => Promise<Map<string, PresenceStatus>>

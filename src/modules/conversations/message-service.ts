@@ -1,3 +1,4 @@
+import type { MessageContent } from '@relay-im/client/protocol'
 import { Prisma } from '../../generated/prisma/client.js'
 import { AppError, conflict, Errors, forbidden, validation } from '../../lib/errors.js'
 import type { ChangeStream } from './change-stream.js'
@@ -183,7 +184,8 @@ export function createMessageService (deps: ConversationsDeps, changes: ChangeSt
       sender: { id: senderId, ...stored.sender },
       clientMsgId: input.clientMsgId,
       type: item.type,
-      content: item.content,
+      // checked by checkContent (or copied from a stored message) before it was stored
+      content: item.content as MessageContent,
       createdAt: stored.createdAt.toISOString(),
       recalled: false,
       recalledAt: null,

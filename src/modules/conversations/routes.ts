@@ -23,7 +23,7 @@ export function conversationsDeps (app: FastifyInstance): ConversationsDeps {
       recallWindowS: config.RECALL_WINDOW_S,
       editWindowS: config.EDIT_WINDOW_S
     },
-    publish: (userIds, event, payload) => { app.realtime.toUsers(userIds, event, payload) },
+    publish: app.realtime.toUsers,
     friends: app.friends,
     presence: async (userIds) => await app.presence.status(userIds)
   }

@@ -1,10 +1,12 @@
 import type { Static } from 'typebox'
+import type { MessageContent } from '@relay-im/client/protocol'
 import type { Conversation, Member, Message, MessageType, PublicUser, Reaction, ReplyTo, ForwardedFrom } from './schemas.js'
 
 export type PublicUserView = Static<typeof PublicUser>
-export type MessageView = Static<typeof Message>
+/** A served message; `content` has the type the protocol module gives it (it was checked against the message's type when stored). */
+export type MessageView = Omit<Static<typeof Message>, 'content'> & { content: MessageContent }
 export type MemberView = Static<typeof Member>
-export type ConversationView = Static<typeof Conversation>
+export type ConversationView = Omit<Static<typeof Conversation>, 'lastMessage'> & { lastMessage: MessageView | null }
 export type ReactionView = Static<typeof Reaction>
 export type ReplyToView = Static<typeof ReplyTo>
 export type ForwardedFromView = Static<typeof ForwardedFrom>
@@ -77,7 +79,7 @@ export function toMessage (r: MessageRow): MessageView {
     sender: { id: r.sender_id, username: r.username, displayName: r.display_name, avatarUrl: r.avatar_url },
     clientMsgId: r.client_msg_id,
     type: r.type,
-    content: r.recalled_at === null ? r.content : null,
+    content: r.recalled_at === null ? r.content as MessageContent : null,
     createdAt: iso(r.created_at),
     recalled: r.recalled_at !== null,
     recalledAt: isoOrNull(r.recalled_at),

@@ -11,6 +11,6 @@ declare module 'fastify' {
  */
 export default fp(async (app) => {
   app.decorate('friends', createFriendsService(app.prisma, {
-    publish: (userId, event, payload) => { app.realtime.toUser(userId, event, payload) }
+    publish: app.realtime.toUser
   }))
 }, { name: 'friends', dependencies: ['db', 'realtime'] })

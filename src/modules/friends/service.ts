@@ -1,3 +1,4 @@
+import type { PublishToUser } from '../../plugins/realtime.js'
 import { randomUUID } from 'node:crypto'
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js'
 import { isForeignKeyViolation, isUniqueViolation } from '../../db/errors.js'
@@ -9,7 +10,7 @@ import type { Direction, FriendRequestView } from './schemas.js'
 export interface Relation { isFriend: boolean, since?: string, blocked: boolean, blockedBy: boolean }
 
 /** Live delivery to every device of a user; a plain function so the service stays socket-free. */
-export type Publish = (userId: string, event: string, payload: unknown) => void
+export type Publish = PublishToUser
 
 export interface FriendsOptions { publish: Publish }
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { IncomingMessage } from 'node:http'
-import type { Server, ServerOptions, Socket } from 'socket.io'
+import type { ServerOptions } from 'socket.io'
+import type { AppServer, AppSocket } from './types.js'
 import type { Config } from '../../config.js'
 import { Errors } from '../../lib/errors.js'
 import { originAllowed } from '../../lib/origins.js'
@@ -56,7 +57,7 @@ export function createAdmission (config: Config, isClosing: () => boolean) {
   }
 
   /** Counts each Engine.IO connection (authenticated or not) against its IP until it closes. */
-  const countConnections = (io: Server): void => {
+  const countConnections = (io: AppServer): void => {
     io.engine.on('connection', (conn: { request: IncomingMessage, once: (event: 'close', fn: () => void) => void }) => {
       const ip = clientIp(conn.request, trustProxy)
       connectionsPerIp.set(ip, (connectionsPerIp.get(ip) ?? 0) + 1)
@@ -73,7 +74,7 @@ export function createAdmission (config: Config, isClosing: () => boolean) {
 
 /** Socket.IO middleware: the handshake's access token becomes socket.data {userId, expiresAt, issuedAt}. */
 export function handshakeAuth (app: FastifyInstance) {
-  return (socket: Socket, next: (err?: Error) => void): void => {
+  return (socket: AppSocket, next: (err?: Error) => void): void => {
     const token: unknown = socket.handshake.auth?.token
     try {
       if (typeof token !== 'string' || token === '') throw Errors.invalidToken()

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { createAdapter } from '@socket.io/redis-adapter'
 import { Redis } from 'ioredis'
-import type { Server } from 'socket.io'
+import type { AppServer } from './types.js'
 
 /** Redis channel of session cutoffs: `{"userId": …, "at": <epoch ms>}`. */
 export const SESSIONS_CHANNEL = 'relay:sessions:ended'
@@ -15,7 +15,7 @@ export interface Cluster {
  * Connects this node to the others: the Socket.IO Redis adapter carries every emit to the node
  * holding the recipient's socket.
  */
-export function joinCluster (io: Server, url: string, log: FastifyBaseLogger): Cluster {
+export function joinCluster (io: AppServer, url: string, log: FastifyBaseLogger): Cluster {
   const pub = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true })
   const sub = pub.duplicate()
   // The Redis adapter publishes without handling a failure; while Redis is down each emit's

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { Socket } from 'socket.io'
+import type { AppSocket } from './types.js'
 import { Compile } from 'typebox/compile'
 import { AppError, rateLimited, toErrorBody, validation } from '../../lib/errors.js'
 import { TokenBucket } from '../../lib/token-bucket.js'
@@ -27,7 +27,7 @@ export function createDispatcher (log: FastifyBaseLogger, eventsPerSecond: numbe
   }
 
   /** Routes every event of one socket through the dispatcher. */
-  const attach = (socket: Socket, ctx: SocketContext): void => {
+  const attach = (socket: AppSocket, ctx: SocketContext): void => {
     const bucket = new TokenBucket(eventsPerSecond * 2, eventsPerSecond)
 
     socket.onAny((event: unknown, ...args: unknown[]) => {

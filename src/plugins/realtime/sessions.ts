@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import type { Server, Socket } from 'socket.io'
+import type { AppServer, AppSocket } from './types.js'
 import { Type } from 'typebox'
 import { Errors, unauthorized } from '../../lib/errors.js'
 import { issuedAtMs } from '../auth.js'
@@ -28,7 +28,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 const AuthRefreshEvent = Type.Object({ token: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false })
 
 interface Session {
-  socket: Socket
+  socket: AppSocket
   /** Epoch ms at which the socket's access token expires. */
   expiresAt: number
   /** Epoch ms at which the socket's current access token was issued (see AccessClaims.iatMs). */
@@ -49,7 +49,7 @@ export function tokenTimes (app: FastifyInstance, token: string): { expiresAt: n
  * The sockets of this node with their token's lifetime: expiry timers, `auth:refresh`, and
  * session cutoffs (password change) that disconnect sockets whose token they ended.
  */
-export function createSessions (app: FastifyInstance, io: Server) {
+export function createSessions (app: FastifyInstance, io: AppServer) {
   const sessions = new Map<string, Session>()
 
   const armExpiry = (session: Session, expiresAt: number): void => {
@@ -69,7 +69,7 @@ export function createSessions (app: FastifyInstance, io: Server) {
 
   /** Disconnects this node's sockets whose token a cutoff ended (its own, or of every user after a reload). */
   const cutIfStale = (session: Session): void => {
-    const at = app.accessTokenCutoffs.get(session.socket.data.userId as string)
+    const at = app.accessTokenCutoffs.get(session.socket.data.userId)
     if (at !== undefined && session.issuedAt < at) session.socket.disconnect(true)
   }
   const cutStaleSockets = (userId?: string): void => {
@@ -82,8 +82,8 @@ export function createSessions (app: FastifyInstance, io: Server) {
 
   return {
     /** Starts the session of a socket that passed the handshake (socket.data from handshakeAuth). */
-    open (socket: Socket): void {
-      const session: Session = { socket, expiresAt: socket.data.expiresAt as number, issuedAt: socket.data.issuedAt as number }
+    open (socket: AppSocket): void {
+      const session: Session = { socket, expiresAt: socket.data.expiresAt, issuedAt: socket.data.issuedAt }
       sessions.set(socket.id, session)
       armExpiry(session, session.expiresAt)
       socket.on('disconnect', () => {
@@ -92,7 +92,7 @@ export function createSessions (app: FastifyInstance, io: Server) {
       })
     },
     /** A cutoff that arrived between the handshake's token check and now. */
-    checkCutoff (socket: Socket): void {
+    checkCutoff (socket: AppSocket): void {
       const session = sessions.get(socket.id)
       if (session !== undefined) cutIfStale(session)
     },

@@ -1,13 +1,42 @@
 import type { Redis } from 'ioredis'
+import type { Server, Socket } from 'socket.io'
 import type { Static, TSchema } from 'typebox'
+import type { ServerToClientEvents } from '@relay-im/client/protocol'
+
+/** Server -> client event names and their payloads: the protocol module's, shared with the SDK. */
+export type ServerEvent = keyof ServerToClientEvents
+export type ServerPayload<E extends ServerEvent> = ServerToClientEvents[E]
+/** Live delivery to every device of each user (any node), typed by event name. */
+export type Publish = <E extends ServerEvent>(userIds: readonly string[], event: E, payload: ServerPayload<E>) => void
+/** The same for one user. */
+export type PublishToUser = <E extends ServerEvent>(userId: string, event: E, payload: ServerPayload<E>) => void
+
+/** What the handshake stores on a socket (see admission.ts and sessions.ts). */
+export interface SocketData {
+  userId: string
+  /** Epoch ms at which the socket's access token expires. */
+  expiresAt: number
+  /** Epoch ms at which the socket's access token was issued. */
+  issuedAt: number
+}
+/** socket.io's emit signatures, from the protocol's payload map. */
+export type EmitEvents = { [E in ServerEvent]: (payload: ServerPayload<E>) => void }
+/** A socket of this server: typed emits and data; client -> server events go through the dispatcher. */
+type ListenEvents = Record<string, (...args: any[]) => void>
+export type AppSocket = Socket<ListenEvents, EmitEvents, Record<string, never>, SocketData>
+/** The Socket.IO server with the same typing. */
+export type AppServer = Server<ListenEvents, EmitEvents, Record<string, never>, SocketData>
 
 /** What a socket event handler knows about the caller. */
 export interface SocketContext {
   userId: string
   socketId: string
   /** Emits to this socket only. */
-  emit: (event: string, payload: unknown) => void
+  emit: PublishToSocket
 }
+
+/** Emits to one socket. */
+export type PublishToSocket = <E extends ServerEvent>(event: E, payload: ServerPayload<E>) => void
 
 export interface EventDefinition<S extends TSchema = TSchema> {
   schema: S
@@ -29,8 +58,8 @@ export type ConnectionHook = (ctx: SocketContext) => Promise<void> | void
 export type EventObserver = (event: string, outcome: string, seconds: number) => void
 
 export interface Realtime {
-  toUser: (userId: string, event: string, payload: unknown) => void
-  toUsers: (userIds: readonly string[], event: string, payload: unknown) => void
+  toUser: PublishToUser
+  toUsers: Publish
   /** Registers client -> server events; payloads are validated before the handler runs. */
   handle: (events: Record<string, EventDefinition<any>>) => void
   /** Names of the registered client -> server events (read-only; tests fuzz every one). */
