@@ -11,13 +11,15 @@ import { connections } from './scenarios/connections.js'
 import { history } from './scenarios/history.js'
 import { messaging } from './scenarios/messaging.js'
 import { reconnectStorm } from './scenarios/reconnect-storm.js'
+import { search } from './scenarios/search.js'
 
 const scenarios: Record<Args['scenario'], (args: Args) => Promise<BenchResult>> = {
   'one-to-one': messaging,
   group: messaging,
   connections,
   'reconnect-storm': reconnectStorm,
-  history
+  history,
+  search
 }
 
 async function main (): Promise<void> {
