@@ -10,9 +10,9 @@ import type { BenchResult } from '../lib/result.js'
 const PAIRS = 10
 
 /**
- * Queries: a common and a rare term per language. English rows carry one of six words
- * (1 in 12 rows each) and "zephyr" in 1 of 10,007; Chinese rows one of six two-character words
- * and 长城 in 1 of 10,007.
+ * Queries: a common and a rare term per language. Within each conversation, message k is
+ * English when k is even, Chinese when odd; each language's rows carry one of six words
+ * (1 in 12 rows of the conversation each), "zephyr" / 长城 once every 20,014 rows.
  */
 const TERMS: Array<{ name: string, q: string }> = [
   { name: 'enCommon', q: 'coffee' },
@@ -24,15 +24,15 @@ const TERMS: Array<{ name: string, q: string }> = [
 /** `count` text messages, half English and half Chinese, round-robin over the PAIRS conversations. */
 async function seedMixed (db: BenchDb, count: number): Promise<void> {
   await db.query(`INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, type, content, created_at)
-    SELECT md5('m' || s)::uuid, md5('c' || (s % ${PAIRS}))::uuid, s / ${PAIRS} + 1, md5('u' || (2 * (s % ${PAIRS}) + (s / ${PAIRS}) % 2))::uuid, md5('cm' || s), 'text',
-      to_jsonb(CASE WHEN s % 2 = 0
-        THEN (ARRAY['running','meeting','coffee','project','deploy','review'])[1 + (s / 2) % 6] || ' note, ' ||
-             (ARRAY['alpha','bravo','charlie','delta'])[1 + (s / 7) % 4] || ' number ' || s || CASE WHEN s % 10007 = 0 THEN ' zephyr' ELSE '' END
-        ELSE (ARRAY['今天','明天','我们','北京','上海','开会'])[1 + (s / 2) % 6] ||
-             (ARRAY['天气很好','去吃饭','讨论项目','看电影'])[1 + (s / 7) % 4] || '第' || s || '条' || CASE WHEN s % 10007 = 1 THEN '长城' ELSE '' END
+    SELECT md5('m' || s)::uuid, md5('c' || (s % ${PAIRS}))::uuid, k + 1, md5('u' || (2 * (s % ${PAIRS}) + k % 2))::uuid, md5('cm' || s), 'text',
+      to_jsonb(CASE WHEN k % 2 = 0
+        THEN (ARRAY['running','meeting','coffee','project','deploy','review'])[1 + (k / 2) % 6] || ' note, ' ||
+             (ARRAY['alpha','bravo','charlie','delta'])[1 + (k / 7) % 4] || ' number ' || s || CASE WHEN k % 20014 = 0 THEN ' zephyr' ELSE '' END
+        ELSE (ARRAY['今天','明天','我们','北京','上海','开会'])[1 + (k / 2) % 6] ||
+             (ARRAY['天气很好','去吃饭','讨论项目','看电影'])[1 + (k / 7) % 4] || '第' || s || '条' || CASE WHEN k % 20014 = 1 THEN '长城' ELSE '' END
       END),
       now() - ($1::int - s) * interval '100 milliseconds'
-    FROM generate_series(0, $1::int - 1) s`, [count])
+    FROM (SELECT s, s / ${PAIRS} AS k FROM generate_series(0, $1::int - 1) s) g`, [count])
   await db.query(`UPDATE conversations c SET last_seq = x.n, last_message_at = now()
     FROM (SELECT conversation_id, max(seq) AS n FROM messages GROUP BY conversation_id) x WHERE x.conversation_id = c.id`)
   await db.query('ANALYZE')
