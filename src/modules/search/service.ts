@@ -27,6 +27,8 @@ const HEADLINE_OPTIONS = `StartSel=${START}, StopSel=${STOP}, HighlightAll=true`
 const TEXT = `(x.content #>> '{}'::text[])`
 const TSQUERY = `websearch_to_tsquery('english', $2)`
 const WORDS = `to_tsvector('english'::regconfig, ${TEXT}) @@ ${TSQUERY}`
+/** The text with every character doubled: what the trigram index covers (see the migration). */
+const DOUBLED = `regexp_replace(${TEXT}, '(.)', '\\1\\1', 'g')`
 
 /** Visible to the caller (`m` is their membership row): not cleared, not deleted for them. */
 const VISIBLE = `x.seq > m.cleared_seq AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = x.id)`
@@ -42,7 +44,7 @@ type Groups = Term[][]
  */
 function searchSql (groups: Groups, words: boolean): string {
   let n = 8
-  const like = groups.map((g) => '(' + g.map((term) => `${TEXT} ${term.exclude ? 'NOT ' : ''}${term.caseless ? 'LIKE' : 'ILIKE'} $${n++}`).join(' AND ') + ')').join(' OR ')
+  const like = groups.map((g) => '(' + g.map((term) => `${DOUBLED} ${term.exclude ? 'NOT ' : ''}${term.caseless ? 'LIKE' : 'ILIKE'} $${n++}`).join(' AND ') + ')').join(' OR ')
   const match = groups.length === 0 ? WORDS : words ? `(${WORDS} OR ${like})` : `(${like})`
   return `
 SELECT ${MESSAGE_COLUMNS},
@@ -63,6 +65,8 @@ const PRECHECK_SQL = `SELECT numnode(websearch_to_tsquery('english', $1)) AS nod
   ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = $2::uuid AND user_id = $3::uuid)) AS readable`
 
 const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => '\\' + c)
+/** Every code point twice, as the index expression does (PostgreSQL's `.` is a code point). */
+const doubled = (s: string): string => [...s].map((c) => c + c).join('')
 
 function encodeCursor (m: MessageView): string {
   return Buffer.from(`${m.createdAt}|${m.id}`).toString('base64url')
@@ -148,7 +152,7 @@ export function createSearchService (sql: SqlClient) {
       const name = terms.length <= 8 ? `search_${words ? 'w' : ''}${groups.map((g) => g.map((term) => (term.exclude ? 'n' : 'y') + (term.caseless ? 'c' : 'i')).join('')).join('_')}` : undefined
       const rows = await sql.query<MessageRow & { headline: string | null }>(searchSql(groups, words), [
         userId, q, opts.conversationId ?? null, after?.at ?? null, after?.id ?? null, limit + 1, HEADLINE_OPTIONS,
-        ...terms.map((term) => `%${escapeLike(term.text)}%`)
+        ...terms.map((term) => `%${escapeLike(doubled(term.text))}%`)
       ], name)
       const page = rows.slice(0, limit)
       const hits = page.map((r) => {
