@@ -149,7 +149,7 @@ export function createSearchService (sql: SqlClient) {
       const highlighted = terms.filter((term) => !term.exclude).map((term) => term.text)
 
       // Each shape of groups is its own statement; only small ones are prepared (named).
-      const name = terms.length <= 8 ? `search_${words ? 'w' : ''}${groups.map((g) => g.map((term) => (term.exclude ? 'n' : 'y') + (term.caseless ? 'c' : 'i')).join('')).join('_')}` : undefined
+      const name = terms.length <= 3 ? `search_${words ? 'w' : ''}${groups.map((g) => g.map((term) => (term.exclude ? 'n' : 'y') + (term.caseless ? 'c' : 'i')).join('')).join('_')}` : undefined
       const rows = await sql.query<MessageRow & { headline: string | null }>(searchSql(groups, words), [
         userId, q, opts.conversationId ?? null, after?.at ?? null, after?.id ?? null, limit + 1, HEADLINE_OPTIONS,
         ...terms.map((term) => `%${escapeLike(doubled(term.text))}%`)
