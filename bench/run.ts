@@ -12,6 +12,7 @@ import { history } from './scenarios/history.js'
 import { messaging } from './scenarios/messaging.js'
 import { reactions } from './scenarios/reactions.js'
 import { reconnectStorm } from './scenarios/reconnect-storm.js'
+import { search } from './scenarios/search.js'
 
 const scenarios: Record<Args['scenario'], (args: Args) => Promise<BenchResult>> = {
   'one-to-one': messaging,
@@ -19,7 +20,8 @@ const scenarios: Record<Args['scenario'], (args: Args) => Promise<BenchResult>> 
   connections,
   'reconnect-storm': reconnectStorm,
   history,
-  reactions
+  reactions,
+  search
 }
 
 async function main (): Promise<void> {

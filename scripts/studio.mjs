@@ -41,10 +41,12 @@ if (dir.includes('memory://') || !existsSync(join(dir, 'PG_VERSION'))) {
 }
 
 const { PGlite } = await import('@electric-sql/pglite')
+const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm')
 const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket')
 
 console.error(`Serving the PGlite data in ${dir} to Prisma Studio. Keep the server stopped while Studio runs.`)
-const db = await PGlite.create(dir)
+// The search indexes use pg_trgm: without it, writes to messages fail.
+const db = await PGlite.create(dir, { extensions: { pg_trgm } })
 // Studio opens a few connections; the socket server multiplexes them onto the one PGlite.
 const server = new PGLiteSocketServer({
   db,

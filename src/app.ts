@@ -21,6 +21,7 @@ import presencePlugin from './modules/presence/plugin.js'
 import signalPlugin from './modules/signal/plugin.js'
 import healthRoutes from './modules/health/routes.js'
 import versionRoutes from './modules/version/routes.js'
+import searchRoutes from './modules/search/routes.js'
 import authRoutes from './modules/auth/routes.js'
 import usersRoutes from './modules/users/routes.js'
 import friendsRoutes from './modules/friends/routes.js'
@@ -130,6 +131,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     await api.register(friendsRoutes)
     await api.register(conversationsRoutes)
     await api.register(uploadsRoutes)
+    await api.register(searchRoutes)
     await api.register(versionRoutes)
     await api.register(reportsRoutes)
     await api.register(accountRoutes)

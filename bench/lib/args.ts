@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 import type { DbKind } from './database.js'
 
-export const SCENARIOS = ['one-to-one', 'group', 'connections', 'reconnect-storm', 'history', 'reactions'] as const
+export const SCENARIOS = ['one-to-one', 'group', 'connections', 'reconnect-storm', 'history', 'reactions', 'search'] as const
 export type Scenario = typeof SCENARIOS[number]
 
 export interface Args {
@@ -40,11 +40,12 @@ const DEFAULTS: Record<Scenario, { rate: number, durationS: number, users: numbe
   connections: { rate: 0, durationS: 10, users: 10_000 },
   'reconnect-storm': { rate: 0, durationS: 0, users: 5000 },
   history: { rate: 100, durationS: 20, users: 2 },
-  reactions: { rate: 1000, durationS: 10, users: 200 }
+  reactions: { rate: 1000, durationS: 10, users: 200 },
+  search: { rate: 200, durationS: 0, users: 1 }
 }
 
 export const USAGE = `usage: npm run bench -- <${SCENARIOS.join('|')}> [options]
-  --rate N          messages/s over all senders (history: requests/s; reactions: reactions/s)
+  --rate N          messages/s over all senders (history: requests/s; reactions: reactions/s; search: requests per term, one at a time)
   --duration S      measured seconds per run (one-to-one/group/history); connections: idle seconds
   --users N         users online (connections: sockets; reconnect-storm: clients; reactions: group members)
   --db pglite|postgres    store (default postgres)
@@ -55,7 +56,7 @@ export const USAGE = `usage: npm run bench -- <${SCENARIOS.join('|')}> [options]
   --workers N       load-generator processes (default 2)
   --group-size N    group members (default 50)
   --warmup S, --drain S, --concurrency N (connects in flight per worker), --step F, --max-p99 MS
-  --messages N      history: messages seeded (default 1,000,000)   --limit N  history page size (50)
+  --messages N      history, search: messages seeded (default 1,000,000)   --limit N  history page size (50)
   --outage-msgs N   reconnect-storm: messages each client sends while the server is down (1)
   --restart term|kill     reconnect-storm: graceful SIGTERM (default) or SIGKILL
   --cpu-prof        run the server with node --cpu-prof (profile written to the run directory)

@@ -73,9 +73,10 @@ export async function createDatabase (kind: DbKind, runId: string): Promise<Benc
   }
 
   const { PGlite } = await import('@electric-sql/pglite')
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm')
   const dir = mkdtempSync(join(tmpdir(), `bench-pglite-${runId}-`))
   let client: InstanceType<typeof PGlite> | undefined
-  const open = async (): Promise<void> => { client = await PGlite.create(dir) }
+  const open = async (): Promise<void> => { client = await PGlite.create(dir, { extensions: { pg_trgm } }) }
   await open()
   const db: BenchDb = {
     kind,

@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { PrismaPGlite } from 'pglite-prisma-adapter'
 import { PrismaPg } from '@prisma/adapter-pg'
 import pg from 'pg'
@@ -47,7 +48,8 @@ export async function openDatabase (opts: DbOptions): Promise<Database> {
 
 async function openPglite (dir: string): Promise<Database> {
   if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true })
-  const client = await PGlite.create(dir)
+  // pg_trgm: the message search migration creates the extension (substring search).
+  const client = await PGlite.create(dir, { extensions: { pg_trgm } })
   const runner: SqlRunner = {
     exec: async (sql) => { await client.exec(sql) },
     query: async (sql, params) => (await client.query<any>(sql, params)).rows

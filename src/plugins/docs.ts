@@ -11,6 +11,7 @@ const tags = [
   { name: 'conversations', description: 'Direct and group conversations I am a member of' },
   { name: 'messages', description: 'History, sending, read receipts and recall; the socket events do the same live' },
   { name: 'groups', description: 'Creating groups and managing their members' },
+  { name: 'search', description: 'Finding my messages by English words or Chinese substrings' },
   { name: 'uploads', description: 'Files for image and file messages' },
   { name: 'meta', description: 'What this server is: its protocol and package versions' }
 ]

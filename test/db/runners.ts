@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import pg from 'pg'
 import type { Test } from 'tap'
 import type { SqlRunner } from '../../src/db/migrator.js'
@@ -6,7 +7,7 @@ import { createTestDatabase, servicesMode } from '../helper.js'
 
 /** A fresh in-memory PGlite behind the migrator's SqlRunner, closed in teardown. */
 export async function pgliteRunner (t: Test): Promise<SqlRunner> {
-  const client = await PGlite.create('memory://')
+  const client = await PGlite.create('memory://', { extensions: { pg_trgm } })
   t.teardown(async () => { await client.close() })
   return {
     exec: async (sql) => { await client.exec(sql) },

@@ -193,6 +193,14 @@ export function shapeFromSchema (schema: string): DbShape {
     }
     shape.tables[tableOf(m)] = table
   }
+  // Indexes Prisma cannot express (on an expression, partial) are declared in schema.prisma as
+  // `// raw-index: <table> <name> <method> <column>, <column>` lines, written as the database
+  // side reads them ('(expression)' plus a non-default operator class, '(partial)').
+  for (const [, tableName, name, method, cols] of schema.matchAll(/^\s*\/\/ raw-index: (\w+) (\w+) (\w+) (.+)$/gm)) {
+    const table = shape.tables[tableName!]
+    if (table === undefined) throw new Error(`schema-shape: raw-index ${name} on unknown table ${tableName}`)
+    table.indexes[name!] = { unique: false, method: method!, columns: cols!.split(',').map((c) => c.trim()) }
+  }
   return shape
 }
 

@@ -197,6 +197,21 @@ const RULES: Record<string, Rule> = {
     signedIn('NOT_FOUND', { owner: 'allow' })),
   'GET /api/blocks': read(one('own blocks', () => ({ url: '/api/blocks' }), signedIn('allow'), notIncluding((w) => [w.O.id, w.B.id], ['member', 'nonMember', 'blocked']))),
 
+  'GET /api/search/messages': read({
+    variants: [
+      {
+        name: 'every conversation: finds only what the role may read',
+        request: (w) => ({ url: `/api/search/messages?q=${encodeURIComponent(`${w.secrets.group} or ${w.secrets.direct}`)}` }),
+        expect: signedIn('allow'),
+        check: (body, w, role) => {
+          const text = JSON.stringify(body)
+          const wrong = [w.secrets.group, w.secrets.direct].filter((s) => text.includes(s) !== entitled(w, role).includes(s))
+          return wrong.length > 0 ? `found or missed ${wrong.join(', ')}` : undefined
+        }
+      },
+      { name: 'in G only', request: (w) => ({ url: `/api/search/messages?q=${w.secrets.group}&conversationId=${w.G}` }), expect: ownerMember() }
+    ]
+  }),
   'GET /api/conversations': read(one('own conversations', () => ({ url: '/api/conversations' }), signedIn('allow'), notIncluding((w) => [w.G], ['nonMember', 'blocked']))),
   'GET /api/conversations/:id': read(one('group G', (w) => ({ url: `/api/conversations/${w.G}` }), ownerMember())),
   'POST /api/conversations/direct': one('with the owner', (w) => ({ method: 'POST', url: '/api/conversations/direct', payload: { userId: w.O.id } }),

@@ -213,6 +213,20 @@ export interface ListOptions { limit?: number, cursor?: string }
 /** One page of GET /conversations; `nextCursor` (the x-next-cursor header) is absent on the last page. */
 export interface ConversationPage { conversations: Conversation[], nextCursor?: string }
 
+export interface SearchOptions {
+  /** Only this conversation (one I am a member of, else NOT_FOUND). */
+  conversationId?: string
+  /** 1-50, default 20. */
+  limit?: number
+  /** The nextCursor of the previous page. */
+  cursor?: string
+}
+/** Where the query matched: `[start, end)` in UTF-16 code units of `text` (string indexes), sorted. */
+export interface SearchHighlight { text: string, ranges: Array<{ start: number, end: number }> }
+export interface SearchResult { message: Message, conversationId: string, highlight: SearchHighlight }
+/** One page of GET /search/messages, newest first; `nextCursor` (the x-next-cursor header) is absent on the last page. */
+export interface SearchPage { results: SearchResult[], nextCursor?: string }
+
 // ---------------------------------------------------------------- socket: client -> server
 
 export type SendTarget = { conversationId: string, toUserId?: undefined } | { toUserId: string, conversationId?: undefined }

@@ -4,7 +4,7 @@ import type { ClientEvents } from './types.js'
 import type {
   Block, BlockedUser, Conversation, ConversationPage, Credentials, Friend, FriendRequest, HistoryOptions, HistoryPage,
   ListOptions, Message, MessageContent, MessageType, ProfileUpdate, SendExtras, ReadAck, RegisterInput, Relation, Session, Tokens, User,
-  UserWithPresence, VersionInfo, FileContent
+  UserWithPresence, VersionInfo, FileContent, SearchOptions, SearchPage
 } from './protocol.js'
 
 export interface RestOptions {
@@ -300,6 +300,16 @@ export class RestClient extends Emitter<ClientEvents> {
   /** A page of messages: `before` (newest first), `after` (oldest first) or the latest. */
   async history (conversationId: string, opts: HistoryOptions = {}): Promise<HistoryPage> {
     return await this.request('GET', `/conversations/${enc(conversationId)}/messages`, { query: { before: opts.before, after: opts.after, limit: opts.limit } })
+  }
+
+  /**
+   * My text messages matching `q`, newest first: English words (websearch syntax: "a phrase",
+   * or, -word) or substrings (Chinese). Pass the page's `nextCursor` as `cursor` for the next.
+   */
+  async search (q: string, opts: SearchOptions = {}): Promise<SearchPage> {
+    const { body, headers } = await this.requestWithHeaders<SearchPage['results']>('GET', '/search/messages', { query: { q, conversationId: opts.conversationId, limit: opts.limit, cursor: opts.cursor } })
+    const nextCursor = headers.get('x-next-cursor') ?? undefined
+    return nextCursor === undefined || nextCursor === '' ? { results: body } : { results: body, nextCursor }
   }
 
   /** Sends over HTTP (no socket needed); a repeat of a clientMsgId returns the original. */

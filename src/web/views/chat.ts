@@ -30,7 +30,7 @@ export interface ChatView { el: HTMLElement, destroy: () => void }
  * typing, sending text and files, recall; v2: edit, reply, mentions, reactions, forward,
  * pins and delete for me, with every change applied from `message:updated`.
  */
-export function chatView (store: Store, conversationId: string, onBack: () => void): ChatView {
+export function chatView (store: Store, conversationId: string, onBack: () => void, focusSeq?: number): ChatView {
   const { client, me } = store
   const rows = new Map<number, { m: Message, el: HTMLElement }>()
   const pending = new Map<string, HTMLElement>()
@@ -558,7 +558,18 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
     while (hasMore && scroller.scrollHeight <= scroller.clientHeight && el.isConnected) await loadOlder()
     scrollToBottom()
     store.markReadIfVisible(conversationId)
+    if (focusSeq !== undefined) await reveal(focusSeq)
   })()
+
+  /** A search result: loads back to the message, scrolls it into view and marks it. */
+  async function reveal (seq: number): Promise<void> {
+    while (hasMore && !rows.has(seq) && (oldestSeq() ?? 0) > seq && el.isConnected) await loadOlder()
+    const target = rows.get(seq)?.el
+    if (target === undefined) { showError('That message is no longer here'); return }
+    target.classList.add('found')
+    target.dataset.found = 'true'
+    target.scrollIntoView({ block: 'center' })
+  }
 
   return { el, destroy: () => { unsubscribe(); document.removeEventListener('click', closeMenus) } }
 }

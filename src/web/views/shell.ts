@@ -26,7 +26,7 @@ export function shell (store: Store, onLogout: () => void): HTMLElement {
     status.textContent = s === 'offline' && !navigator.onLine ? 'No network' : STATUS_TEXT[s]
   }
 
-  function open (conversationId: string | undefined): void {
+  function open (conversationId: string | undefined, focusSeq?: number): void {
     current?.destroy()
     current = undefined
     store.activeId = conversationId
@@ -36,7 +36,7 @@ export function shell (store: Store, onLogout: () => void): HTMLElement {
       app.classList.remove('chat-open')
       history.replaceState(null, '', location.pathname)
     } else {
-      current = chatView(store, conversationId, () => { open(undefined) })
+      current = chatView(store, conversationId, () => { open(undefined) }, focusSeq)
       replace(pane, current.el)
       app.classList.add('chat-open')
       history.replaceState(null, '', `#c=${conversationId}`)
@@ -55,7 +55,7 @@ export function shell (store: Store, onLogout: () => void): HTMLElement {
       h('span', { class: 'spacer' }),
       h('span', { class: 'me', testid: 'me', title: `@${store.me.username}` }, store.me.displayName),
       h('button', { class: 'small', testid: 'logout', onclick: onLogout }, 'Sign out')),
-    h('div', { class: 'columns' }, sidebar(store, { open }), pane))
+    h('div', { class: 'columns' }, sidebar(store, { open, openAt: open }), pane))
 
   const fromHash = /^#c=([0-9a-f-]{36})$/i.exec(location.hash)?.[1]
   open(fromHash)

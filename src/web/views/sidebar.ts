@@ -1,9 +1,12 @@
 import type { Conversation, FriendRequest, Message, User } from '@relay-im/client'
 import { h, initials, replace } from '../dom.js'
 import type { Store } from '../store.js'
+import { messageSearch } from './message-search.js'
 
 export interface SidebarActions {
   open: (conversationId: string) => void
+  /** Opens the conversation scrolled to the message with this seq, highlighted. */
+  openAt: (conversationId: string, seq: number) => void
 }
 
 function preview (store: Store, m: Message | null): string {
@@ -29,6 +32,9 @@ export function sidebar (store: Store, actions: SidebarActions): HTMLElement {
   const body = h('div', { class: 'side-body' })
   /** The contacts tab below its search box, which stays put (and focused) while this re-renders. */
   const contacts = h('div')
+  /** The chats tab below its message search, which likewise stays put. */
+  const chats = h('div')
+  const messages = messageSearch(store, actions.openAt)
   const chatsTab = h('button', { class: 'tab', testid: 'tab-chats', onclick: () => { tab = 'chats'; render() } }, 'Chats')
   const contactsTab = h('button', { class: 'tab', testid: 'tab-contacts', onclick: () => { tab = 'contacts'; render() } }, 'Contacts')
   const search = h('input', {
@@ -135,7 +141,8 @@ export function sidebar (store: Store, actions: SidebarActions): HTMLElement {
     requestsBadge.textContent = String(store.incoming.length)
     if (tab === 'chats') {
       const list = store.sortedConversations()
-      replace(body,
+      if (!body.contains(messages)) replace(body, messages, chats)
+      replace(chats,
         h('div', { class: 'side-actions' }, h('button', { class: 'small', testid: 'new-group', onclick: () => { document.body.append(groupDialog(store, actions)) } }, '+ New group')),
         list.length === 0
           ? h('p', { class: 'empty' }, 'No conversations yet. Add friends under Contacts.')

@@ -1,0 +1,168 @@
+import { Errors, validation } from '../../lib/errors.js'
+import type { SqlClient } from '../../db/drivers.js'
+import { MESSAGE_COLUMNS, toMessage, type MessageRow, type MessageView } from '../conversations/rows.js'
+import { SEARCH_QUERY_MAX_CHARS } from './schemas.js'
+
+export interface SearchHitView {
+  message: MessageView
+  conversationId: string
+  highlight: { text: string, ranges: Array<{ start: number, end: number }> }
+}
+
+export interface SearchPage { hits: SearchHitView[], nextCursor?: string }
+
+const DEFAULT_LIMIT = 20
+
+/** Scripts written without spaces between words: searched by substring, not by word. */
+const NO_SPACES = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}]/u
+const NO_SPACES_ALL = new RegExp(NO_SPACES.source, 'gu')
+
+// ts_headline marks matches with two private-use characters (removed from the text first),
+// turned into ranges here: the client gets plain text and offsets, never markup.
+const START = '\uE000'
+const STOP = '\uE001'
+const HEADLINE_OPTIONS = `StartSel=${START}, StopSel=${STOP}, HighlightAll=true`
+
+/** The message text as the indexes see it (content of a text message is a JSON string). */
+const TEXT = `(x.content #>> '{}'::text[])`
+const TSQUERY = `websearch_to_tsquery('english', $2)`
+const WORDS = `to_tsvector('english'::regconfig, ${TEXT}) @@ ${TSQUERY}`
+/** The text with every character doubled: what the trigram index covers (see the migration). */
+const DOUBLED = `regexp_replace(${TEXT}, '(.)', '\\1\\1', 'g')`
+
+/** Visible to the caller (`m` is their membership row): not cleared, not deleted for them. */
+const VISIBLE = `x.seq > m.cleared_seq AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = x.id)`
+
+/** websearch syntax for substrings: groups separated by `or`; in a group every term is required, `-term` excluded. */
+interface Term { text: string, exclude: boolean, caseless: boolean }
+type Groups = Term[][]
+
+/**
+ * Text messages only: `x.type = 'text' AND x.recalled_at IS NULL` is the predicate of both
+ * search indexes, so the planner can use them. $1 user, $2 query, $3 conversation or null,
+ * $4/$5 keyset (created_at, id) or nulls, $6 limit, $7 headline options, $8.. substrings.
+ */
+function searchSql (groups: Groups, words: boolean): string {
+  let n = 8
+  const like = groups.map((g) => '(' + g.map((term) => `${DOUBLED} ${term.exclude ? 'NOT ' : ''}${term.caseless ? 'LIKE' : 'ILIKE'} $${n++}`).join(' AND ') + ')').join(' OR ')
+  const match = groups.length === 0 ? WORDS : words ? `(${WORDS} OR ${like})` : `(${like})`
+  return `
+SELECT ${MESSAGE_COLUMNS},
+  ts_headline('english', translate(${TEXT}, '${START}${STOP}', ''), ${TSQUERY}, $7) AS headline
+FROM messages x
+JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $1::uuid
+JOIN users u ON u.id = x.sender_id
+WHERE x.type = 'text' AND x.recalled_at IS NULL AND ${VISIBLE}
+  AND ($3::uuid IS NULL OR x.conversation_id = $3::uuid)
+  AND ($4::timestamptz IS NULL OR (x.created_at, x.id) < ($4::timestamptz, $5::uuid))
+  AND ${match}
+ORDER BY x.created_at DESC, x.id DESC
+LIMIT $6::int`
+}
+
+/** Whether the words part can match anything, and whether the conversation filter is readable. */
+const PRECHECK_SQL = `SELECT numnode(websearch_to_tsquery('english', $1)) AS nodes,
+  ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = $2::uuid AND user_id = $3::uuid)) AS readable`
+
+const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => '\\' + c)
+/** Every code point twice, as the index expression does (PostgreSQL's `.` is a code point). */
+const doubled = (s: string): string => [...s].map((c) => c + c).join('')
+
+function encodeCursor (m: MessageView): string {
+  return Buffer.from(`${m.createdAt}|${m.id}`).toString('base64url')
+}
+
+function decodeCursor (cursor: string): { at: string, id: string } {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|')
+  const date = new Date(at ?? '')
+  if (id === undefined || Number.isNaN(date.getTime()) || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw validation('cursor: invalid cursor')
+  return { at: date.toISOString(), id }
+}
+
+/**
+ * The query as substring groups, websearch-style: whitespace-separated terms, `or` between
+ * groups, a leading `-` excludes, quotes dropped. A group of exclusions only is dropped
+ * (it would match nearly everything).
+ */
+function substringGroups (q: string): Groups {
+  const groups: Groups = [[]]
+  for (const raw of q.split(/\s+/)) {
+    if (raw.toLowerCase() === 'or') { groups.push([]); continue }
+    const exclude = raw.startsWith('-') && raw.length > 1
+    const text = (exclude ? raw.slice(1) : raw).replace(/"/g, '')
+    // Chinese has no case: LIKE is several times cheaper per row than ILIKE's lower().
+    if (text.length > 0) groups[groups.length - 1]!.push({ text, exclude, caseless: text.toLowerCase() === text.toUpperCase() })
+  }
+  return groups.filter((g) => g.some((term) => !term.exclude))
+}
+
+/** Ranges of the headline's markers in the text without them, plus every occurrence of the substrings. */
+export function toHighlight (headline: string, substrings: string[]): SearchHitView['highlight'] {
+  const ranges: Array<{ start: number, end: number }> = []
+  let text = ''
+  let open = -1
+  for (const ch of headline) {
+    if (ch === START) open = text.length
+    else if (ch === STOP) { if (open >= 0) ranges.push({ start: open, end: text.length }); open = -1 } else text += ch
+  }
+  const lower = text.toLowerCase()
+  const haystack = lower.length === text.length ? lower : text
+  for (const term of substrings) {
+    const needle = haystack === lower ? term.toLowerCase() : term
+    if (needle.length === 0 || needle.length !== term.length) continue
+    for (let i = haystack.indexOf(needle); i >= 0; i = haystack.indexOf(needle, i + needle.length)) {
+      ranges.push({ start: i, end: i + needle.length })
+    }
+  }
+  ranges.sort((a, b) => a.start - b.start || a.end - b.end)
+  const merged: typeof ranges = []
+  for (const r of ranges) {
+    const last = merged[merged.length - 1]
+    if (last !== undefined && r.start <= last.end) last.end = Math.max(last.end, r.end)
+    else if (r.end > r.start) merged.push({ ...r })
+  }
+  return { text, ranges: merged }
+}
+
+/** Message search over the conversations the caller is a member of. */
+export function createSearchService (sql: SqlClient) {
+  return {
+    async messages (userId: string, opts: { q: string, conversationId?: string, limit?: number, cursor?: string }): Promise<SearchPage> {
+      const q = opts.q
+      if (q.trim().length === 0) throw validation('q: must not be blank')
+      if (q.length > SEARCH_QUERY_MAX_CHARS) throw validation(`q: longer than ${SEARCH_QUERY_MAX_CHARS} characters`)
+      if (q.includes('\u0000')) throw validation('q: must not contain NUL')
+      const after = opts.cursor === undefined ? undefined : decodeCursor(opts.cursor)
+      const limit = opts.limit ?? DEFAULT_LIMIT
+
+      const [pre] = await sql.query<{ nodes: number, readable: boolean }>(PRECHECK_SQL, [q, opts.conversationId ?? null, userId], 'search_precheck')
+      if (pre?.readable !== true) throw Errors.conversationNotFound()
+      // Substrings for scripts without spaces, and for queries of stop words only ("don't",
+      // "the"), which the English parser reduces to nothing.
+      const groups = NO_SPACES.test(q) || pre.nodes === 0 ? substringGroups(q) : []
+      if (groups.length === 0 && pre.nodes === 0) return { hits: [] }
+      // A query in those scripts only (no other letters or digits) needs no word match: the
+      // substrings find everything the words would, and computing each scanned row's tsvector
+      // for nothing was most of a 2-character query's time.
+      const words = pre.nodes > 0 && (groups.length === 0 || /[\p{L}\p{N}]/u.test(q.replace(NO_SPACES_ALL, '')))
+      const terms = groups.flat()
+      const highlighted = terms.filter((term) => !term.exclude).map((term) => term.text)
+
+      // Each shape of groups is its own statement; only small ones are prepared (named).
+      const name = terms.length <= 3 ? `search_${words ? 'w' : ''}${groups.map((g) => g.map((term) => (term.exclude ? 'n' : 'y') + (term.caseless ? 'c' : 'i')).join('')).join('_')}` : undefined
+      const rows = await sql.query<MessageRow & { headline: string | null }>(searchSql(groups, words), [
+        userId, q, opts.conversationId ?? null, after?.at ?? null, after?.id ?? null, limit + 1, HEADLINE_OPTIONS,
+        ...terms.map((term) => `%${escapeLike(doubled(term.text))}%`)
+      ], name)
+      const page = rows.slice(0, limit)
+      const hits = page.map((r) => {
+        const message = toMessage(r)
+        return { message, conversationId: message.conversationId, highlight: toHighlight(r.headline ?? '', highlighted) }
+      })
+      const last = hits[hits.length - 1]
+      return rows.length > limit && last !== undefined ? { hits, nextCursor: encodeCursor(last.message) } : { hits }
+    }
+  }
+}
+
+export type SearchService = ReturnType<typeof createSearchService>

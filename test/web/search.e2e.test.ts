@@ -1,0 +1,82 @@
+import t from 'tap'
+import { existsSync } from 'node:fs'
+import { randomUUID } from 'node:crypto'
+import { chromium, type Browser } from 'playwright-core'
+import { befriend, listen, registerUser } from '../helper.js'
+import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt } from './fixtures.js'
+
+/**
+ * Message search in real Chromium: the sidebar's search box finds an old message (English and
+ * Chinese), shows the match marked without parsing message HTML, and a result opens the
+ * conversation scrolled back to that message, highlighted.
+ */
+t.setTimeout(180_000)
+
+const WAIT = 10_000
+const id = (testid: string): string => `[data-testid="${testid}"]`
+
+t.test('search box: results jump to the message in context', async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    t.fail(`Chromium is missing at ${CHROMIUM}: install it with "apt-get install -y chromium" (the CI script does)`)
+    return
+  }
+  ensureWebBuilt()
+  const [{ app, url }, browser] = await Promise.all([
+    listen(t),
+    chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }) as Promise<Browser>
+  ])
+  t.teardown(async () => { await browser.close() })
+
+  const alice = await registerUser(app)
+  const bob = await registerUser(app)
+  await befriend(app, alice, bob)
+  const conversationId = (await app.inject({ method: 'POST', url: '/api/conversations/direct', headers: alice.auth, payload: { userId: bob.id } })).json().id as string
+  const tag = randomUUID().slice(0, 6)
+  const post = async (content: string): Promise<number> => {
+    const res = await app.inject({ method: 'POST', url: `/api/conversations/${conversationId}/messages`, headers: bob.auth, payload: { clientMsgId: randomUUID(), type: 'text', content } })
+    return res.json().seq as number
+  }
+  // The target is far back: more than two pages of history come after it.
+  const targetSeq = await post(`Meet me in 北京 tomorrow, code needle${tag} <img src=x onerror="window.__xss=1">`)
+  for (let i = 0; i < 150; i++) await post(`filler message ${i}`)
+
+  const page = await (await browser.newContext({ viewport: { width: 1000, height: 700 } })).newPage()
+  const errors: string[] = []
+  page.on('pageerror', (err) => { errors.push(err.message) })
+  await page.goto(url)
+  await page.fill(id('auth-username'), alice.username)
+  await page.fill(id('auth-password'), 'correct horse battery')
+  await page.click(id('auth-submit'))
+  await page.waitForSelector(`${id('conn-status')}[data-status="online"]`, { timeout: WAIT })
+
+  await page.fill(id('message-search'), `needle${tag}`)
+  const hit = page.locator(id('message-hit'))
+  await hit.first().waitFor({ timeout: WAIT })
+  t.equal(await hit.count(), 1, 'one result')
+  t.equal(await hit.first().getAttribute('data-seq'), String(targetSeq))
+  t.equal(await hit.first().locator('mark').first().textContent(), `needle${tag}`, 'the match is marked')
+  t.equal(await hit.first().locator('img').count(), 0, 'message HTML is text, not markup')
+  t.match(await hit.first().locator(id('message-hit-text')).textContent(), '<img src=x')
+
+  await page.fill(id('message-search'), '北京')
+  await page.waitForSelector(`${id('message-hit')} mark:text("北京")`, { timeout: WAIT })
+  await page.fill(id('message-search'), `nothing${tag}`)
+  await page.waitForSelector(`${id('message-search-status')}:text("No messages found")`, { timeout: WAIT })
+  await page.fill(id('message-search'), `needle${tag}`)
+  await hit.first().waitFor({ timeout: WAIT })
+
+  await hit.first().click()
+  const found = page.locator(`${id('message')}[data-found="true"]`)
+  await found.waitFor({ timeout: WAIT })
+  t.equal(await found.getAttribute('data-seq'), String(targetSeq), 'the conversation opened at the message')
+  t.equal(await page.getAttribute(id('chat'), 'data-conversation-id'), conversationId)
+  t.ok(await found.isVisible(), 'scrolled into view')
+  const inView = await found.evaluate((el) => {
+    const r = el.getBoundingClientRect()
+    const s = document.querySelector('[data-testid="messages"]')!.getBoundingClientRect()
+    return r.top >= s.top && r.bottom <= s.bottom
+  })
+  t.ok(inView, 'inside the visible part of the message list')
+  t.equal(await page.evaluate(() => (window as any).__xss), undefined, 'no script ran')
+  t.same(errors, [], 'no page errors')
+})
