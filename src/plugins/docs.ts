@@ -9,10 +9,12 @@ const tags = [
   { name: 'friends', description: 'Friend requests and friendships' },
   { name: 'blocks', description: 'Blocking users: no requests, messages or presence between the two' },
   { name: 'conversations', description: 'Direct and group conversations I am a member of' },
-  { name: 'messages', description: 'History, sending, read receipts and recall; the socket events do the same live' },
+  { name: 'messages', description: 'History, sending, read receipts, recall, edits, reactions, pins, delete and clear for me; the socket events do the same live' },
   { name: 'groups', description: 'Creating groups and managing their members' },
   { name: 'search', description: 'Finding my messages by English words or Chinese substrings' },
   { name: 'uploads', description: 'Files for image and file messages' },
+  { name: 'reports', description: 'Reporting a message or a user to the admins' },
+  { name: 'admin', description: 'Platform administration (admins only): users, suspensions, message removal, reports, audit log' },
   { name: 'meta', description: 'What this server is: its protocol and package versions' }
 ]
 
