@@ -1,5 +1,6 @@
 import type { Prisma } from '../../generated/prisma/client.js'
 import { notFound } from '../../lib/errors.js'
+import { createLimiter } from '../../lib/limiter.js'
 import type { ConversationsDeps } from './deps.js'
 import { MESSAGE_BY_ID_SQL, toMessage, type MessageRow, type MessageView } from './rows.js'
 import type { MessageType } from './schemas.js'
@@ -39,6 +40,9 @@ export interface ChangeOutcome<T> {
  */
 export function createChangeStream (deps: ConversationsDeps) {
   const { prisma, sql, publish } = deps
+  // Changes of one conversation serialise on its row lock: let no more of them hold a pooled
+  // connection at once than sends may (the rest wait in memory, see lib/limiter.ts).
+  const slots = createLimiter(Math.max(1, deps.sendConcurrency), 10_000)
 
   async function read (messageId: string): Promise<MessageView | undefined> {
     const rows = await sql.query<MessageRow>(MESSAGE_BY_ID_SQL, [messageId], 'message_by_id')
@@ -53,7 +57,7 @@ export function createChangeStream (deps: ConversationsDeps) {
    */
   async function change<T> (userId: string, messageId: string, conversationId: string | undefined,
     fn: (tx: Tx, target: Target) => Promise<ChangeOutcome<T>>): Promise<{ result: T, changed: boolean, message: MessageView, target: Target, memberIds: string[] }> {
-    const out = await prisma.$transaction(async (tx) => {
+    const out = await slots.run(async () => await prisma.$transaction(async (tx) => {
       // Lock first, then read: the read sees every change committed before the lock was granted.
       const locked = await tx.$queryRaw<Array<{ id: string }>>`
         SELECT c.id FROM conversations c WHERE c.id = (SELECT conversation_id FROM messages WHERE id = ${messageId}::uuid) FOR UPDATE`
@@ -83,14 +87,17 @@ export function createChangeStream (deps: ConversationsDeps) {
       return { ...outcome, target, memberIds }
     // Many changes of one conversation queue on its row lock, each holding a pooled
     // connection while it waits: Prisma's defaults (2 s to get one, 5 s to finish) are short.
-    }, { maxWait: 10_000, timeout: 10_000 })
+    }, { maxWait: 10_000, timeout: 10_000 }))
     const message = await read(messageId)
     if (message === undefined) throw messageNotFound()
     if (out.changed) publish(out.memberIds, 'message:updated', message)
     return { result: out.result, changed: out.changed, message, target: out.target, memberIds: out.memberIds }
   }
 
-  return { read, change }
+  /** Runs one statement of a change (the one-statement paths) within the same bound. */
+  const exclusive = slots.run
+
+  return { read, change, exclusive }
 }
 
 export type ChangeStream = ReturnType<typeof createChangeStream>

@@ -121,7 +121,7 @@ export function createMessageActions (deps: ConversationsDeps, changes: ChangeSt
      */
     async react (userId: string, messageId: string, rawEmoji: string, add: boolean, conversationId?: string): Promise<{ reactions: ReactionView[] }> {
       const emoji = checkEmoji(rawEmoji)
-      const rows = await sql.query<ReactRow>(add ? REACTION_ADD_SQL : REACTION_REMOVE_SQL, [messageId, userId, emoji, conversationId ?? null, EMOJIS_PER_MESSAGE], add ? 'reaction_add' : 'reaction_remove')
+      const rows = await changes.exclusive(async () => await sql.query<ReactRow>(add ? REACTION_ADD_SQL : REACTION_REMOVE_SQL, [messageId, userId, emoji, conversationId ?? null, EMOJIS_PER_MESSAGE], add ? 'reaction_add' : 'reaction_remove'))
       const row = rows[0]
       if (row === undefined) throw messageNotFound()
       if (row.recalled) throw conflict('A recalled message cannot be reacted to')
