@@ -99,3 +99,46 @@ t.test('every route and event that takes a uuid treats its upper case as the sam
   await settle()
   t.ok(b1.of('signal').length === 2, 'both signals delivered')
 })
+
+/**
+ * Writes with upper-case ids, one world: each must do what the lower-case id does (its success
+ * status) and leave only lower-case ids behind. The walk above compares reads; a write changes
+ * state between two calls, so each write runs once here, in an order that keeps the next valid.
+ */
+t.test('write routes with upper-case ids succeed and store the lower-case form', async (t) => {
+  const { app } = await listen(t)
+  const [a, b, c] = await makeUsers(app, 3) as [User, User, User]
+  await makeFriends(app, a, b)
+  const U = upper
+  const call = async (method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: Record<string, unknown>) =>
+    await app.inject({ method, url, headers: a.auth, ...(payload === undefined ? {} : { payload }) })
+
+  const direct = await call('POST', '/api/conversations/direct', { userId: U(b.id) })
+  t.equal(direct.statusCode, 200, 'POST /conversations/direct')
+  const conversationId = direct.json().id as string
+  t.equal(conversationId, conversationId.toLowerCase())
+  const sent = await call('POST', `/api/conversations/${U(conversationId)}/messages`, { clientMsgId: randomUUID(), type: 'text', content: 'hi' })
+  t.equal(sent.statusCode, 201, 'POST /conversations/:id/messages')
+  t.equal(sent.json().conversationId, conversationId, 'the message carries the stored id')
+  const messageId = sent.json().id as string
+  t.equal((await call('POST', `/api/conversations/${U(conversationId)}/read`, { seq: 1 })).statusCode, 200, 'POST /conversations/:id/read')
+  t.equal((await call('PATCH', `/api/conversations/${U(conversationId)}/messages/${U(messageId)}`, { content: 'hi (edited)' })).statusCode, 200, 'PATCH a message')
+  t.equal((await call('PUT', `/api/conversations/${U(conversationId)}/messages/${U(messageId)}/reactions/${encodeURIComponent('👍')}`)).statusCode, 200, 'PUT a reaction')
+  t.equal((await call('POST', `/api/conversations/${U(conversationId)}/pins`, { messageId: U(messageId) })).statusCode, 200, 'POST a pin')
+  t.equal((await call('DELETE', `/api/conversations/${U(conversationId)}/pins/${U(messageId)}`)).statusCode, 204, 'DELETE a pin')
+  t.equal((await call('DELETE', `/api/conversations/${U(conversationId)}/messages/${U(messageId)}/reactions/${encodeURIComponent('👍')}`)).statusCode, 200, 'DELETE a reaction')
+  t.equal((await call('DELETE', `/api/conversations/${U(conversationId)}/messages/${U(messageId)}?for=me`)).statusCode, 204, 'DELETE for me')
+  t.equal((await call('POST', `/api/conversations/${U(conversationId)}/clear`, {})).statusCode, 204, 'POST clear')
+
+  const group = await call('POST', '/api/groups', { name: 'upper', memberIds: [U(b.id)] })
+  t.equal(group.statusCode, 201, 'POST /groups with upper-case member ids')
+  const groupId = group.json().id as string
+  t.equal((await call('POST', `/api/groups/${U(groupId)}/members`, { userIds: [U(c.id)] })).statusCode, 200, 'POST /groups/:id/members')
+  t.equal((await call('DELETE', `/api/groups/${U(groupId)}/members/${U(c.id)}`)).statusCode, 200, 'DELETE /groups/:id/members/:userId')
+  t.same((await app.prisma.conversationMember.findMany({ where: { conversationId: groupId }, select: { userId: true } })).map((m) => m.userId).sort(), [a.id, b.id].sort(), 'members stored by their ids')
+
+  t.equal((await call('DELETE', `/api/friends/${U(b.id)}`)).statusCode, 204, 'DELETE /friends/:userId')
+  t.equal((await call('POST', `/api/blocks/${U(c.id)}`)).statusCode, 201, 'POST /blocks/:userId')
+  t.equal((await call('DELETE', `/api/blocks/${U(c.id)}`)).statusCode, 204, 'DELETE /blocks/:userId')
+  t.equal(await app.prisma.friendship.count({ where: { OR: [{ userId: a.id }, { friendId: a.id }] } }), 0, 'the friendship is gone')
+})
