@@ -50,6 +50,7 @@ export const Errors = {
   usernameTaken: () => conflict('Username is already taken'),
   userNotFound: () => notFound('User not found'),
   conversationNotFound: () => notFound('Conversation not found'),
+  messageNotFound: () => notFound('Message not found'),
   notMember: () => notFound('Conversation not found'),
   blocked: () => forbidden('Blocked'),
   notFriends: () => forbidden('Direct messages require friendship'),

@@ -1,7 +1,7 @@
 import type { Message } from '@relay-im/client/protocol'
 import type { Publish } from '../../plugins/realtime.js'
 import type { PrismaClient, User } from '../../generated/prisma/client.js'
-import { conflict, Errors, notFound, validation } from '../../lib/errors.js'
+import { conflict, Errors, validation } from '../../lib/errors.js'
 import { isSuspended } from '../../lib/suspension.js'
 import { writeAudit } from './audit.js'
 import { cleanText } from './text.js'
@@ -126,7 +126,7 @@ export function createAdminService (deps: AdminServiceDeps) {
       if (reason !== undefined) reason = cleanText(reason, 'reason')
       const removed = await prisma.$transaction(async (tx) => {
         const m = await removeMessageContent(tx, messageId)
-        if (m === null) throw notFound('Message not found')
+        if (m === null) throw Errors.messageNotFound()
         if (m.changed) {
           await writeAudit(tx, { actorId, action: 'message.remove', targetType: 'message', targetId: messageId, reason: reason ?? null, details: { conversationId: m.conversationId, seq: m.seq, senderId: m.senderId } })
         }

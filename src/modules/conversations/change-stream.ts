@@ -1,11 +1,11 @@
 import type { Prisma } from '../../generated/prisma/client.js'
-import { notFound } from '../../lib/errors.js'
+import { Errors } from '../../lib/errors.js'
 import { createLimiter } from '../../lib/limiter.js'
 import type { ConversationsDeps } from './deps.js'
 import { MESSAGE_BY_ID_SQL, toMessage, type MessageRow, type MessageView } from './rows.js'
 import type { MessageType } from './schemas.js'
 
-export const messageNotFound = () => notFound('Message not found')
+export const messageNotFound = Errors.messageNotFound
 
 /** A message as a change sees it, under its conversation's row lock, with the caller's role. */
 export interface Target {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { PrismaClient } from '../../generated/prisma/client.js'
-import { Errors, notFound, rateLimited, validation } from '../../lib/errors.js'
+import { Errors, rateLimited, validation } from '../../lib/errors.js'
 import type { ReportView } from '../admin/schemas.js'
 import { cleanText } from '../admin/text.js'
 
@@ -31,7 +31,7 @@ export function createReportsService (prisma: PrismaClient, limits: ReportLimits
           const visible = await tx.$queryRaw<Array<{ id: string }>>`
             SELECT x.id FROM messages x JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = ${reporterId}::uuid
             WHERE x.id = ${messageId}::uuid`
-          if (visible.length === 0) throw notFound('Message not found')
+          if (visible.length === 0) throw Errors.messageNotFound()
         } else {
           const target = await tx.user.findUnique({ where: { id: userId }, select: { deletedAt: true } })
           if (target === null || target.deletedAt !== null) throw Errors.userNotFound()
