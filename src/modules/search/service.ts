@@ -60,6 +60,58 @@ ORDER BY x.created_at DESC, x.id DESC
 LIMIT $6::int`
 }
 
+/**
+ * The recent window (first pages only): a common term ("coffee", 北京) matches tens of
+ * thousands of rows at 1M messages, and the index path must fetch and re-check every one
+ * before it can sort them and keep 20. People search their recent messages, so the first
+ * page is looked for first among the newest RECENT_ROWS text messages of each of the
+ * caller's RECENT_CONVERSATIONS most recently active conversations, matched row by row (plain
+ * LIKE on the text: the same answer as the doubled pattern, without doubling). The window's
+ * answer is used only when it is provably the index path's answer: `limit + 1` hits, the
+ * last of them newer (by WINDOW_MARGIN_MS) than every row left out, i.e. than the oldest row
+ * of each window that was cut off and than the newest message of the first conversation not
+ * scanned. The margin covers `created_at` (a transaction's start time) not quite following
+ * `seq` for sends that overlapped. Otherwise the index path answers; a rare term costs the
+ * window's few milliseconds more. Measured in BENCHMARKS.md (search, 1M messages).
+ */
+const RECENT_CONVERSATIONS = 4
+const RECENT_ROWS = 1000
+const WINDOW_MARGIN_MS = 2000
+
+/** $1 user, $2 query, $3 conversation or null, $4 limit, $5 headline options, $6.. substrings. */
+function recentSql (groups: Groups, words: boolean): string {
+  let n = 6
+  const like = groups.map((g) => '(' + g.map((term) => `${TEXT} ${term.exclude ? 'NOT ' : ''}${term.caseless ? 'LIKE' : 'ILIKE'} $${n++}`).join(' AND ') + ')').join(' OR ')
+  const match = groups.length === 0 ? WORDS : words ? `(${WORDS} OR ${like})` : `(${like})`
+  return `
+WITH convs AS (
+  SELECT m.conversation_id, m.cleared_seq, c.last_message_at
+  FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+  WHERE m.user_id = $1::uuid AND ($3::uuid IS NULL OR m.conversation_id = $3::uuid) AND c.last_message_at IS NOT NULL
+  ORDER BY c.last_message_at DESC, m.conversation_id
+  LIMIT ${RECENT_CONVERSATIONS + 1}
+), scanned AS (
+  SELECT * FROM convs ORDER BY last_message_at DESC, conversation_id LIMIT ${RECENT_CONVERSATIONS}
+), win AS (
+  SELECT x.*, ${match} AS hit FROM scanned m CROSS JOIN LATERAL (
+    SELECT x.* FROM messages x
+    WHERE x.conversation_id = m.conversation_id AND x.seq > m.cleared_seq AND x.type = 'text' AND x.recalled_at IS NULL
+    ORDER BY x.seq DESC LIMIT ${RECENT_ROWS}) x
+), bound AS (
+  SELECT greatest(
+    (SELECT max(oldest) FROM (SELECT min(created_at) AS oldest FROM win GROUP BY conversation_id HAVING count(*) = ${RECENT_ROWS}) cut),
+    (SELECT last_message_at FROM convs ORDER BY last_message_at DESC, conversation_id OFFSET ${RECENT_CONVERSATIONS} LIMIT 1)) AS at
+)
+SELECT ${MESSAGE_COLUMNS},
+  ts_headline('english', translate(${TEXT}, '${START}${STOP}', ''), ${TSQUERY}, $5) AS headline,
+  (SELECT at FROM bound) AS bound
+FROM win x
+JOIN users u ON u.id = x.sender_id
+WHERE x.hit AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = $1::uuid AND h.message_id = x.id)
+ORDER BY x.created_at DESC, x.id DESC
+LIMIT $4::int`
+}
+
 /** Whether the words part can match anything, and whether the conversation filter is readable. */
 const PRECHECK_SQL = `SELECT numnode(websearch_to_tsquery('english', $1)) AS nodes,
   ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = $2::uuid AND user_id = $3::uuid)) AS readable`
@@ -126,6 +178,20 @@ export function toHighlight (headline: string, substrings: string[]): SearchHitV
 
 /** Message search over the conversations the caller is a member of. */
 export function createSearchService (sql: SqlClient) {
+  /** The first page from the recent window, or undefined when the window cannot prove it complete. */
+  async function recentWindow (userId: string, q: string, conversationId: string | undefined, limit: number, groups: Groups, words: boolean, name: string | undefined): Promise<Array<MessageRow & { headline: string | null }> | undefined> {
+    const terms = groups.flat()
+    const rows = await sql.query<MessageRow & { headline: string | null, bound: Date | string | null }>(recentSql(groups, words), [
+      userId, q, conversationId ?? null, limit + 1, HEADLINE_OPTIONS,
+      ...terms.map((term) => `%${escapeLike(term.text)}%`)
+    ], name === undefined ? undefined : `${name}_recent`)
+    const last = rows[limit]
+    if (last === undefined) return undefined
+    const bound = last.bound === null ? undefined : new Date(last.bound).getTime()
+    if (bound !== undefined && new Date(last.created_at).getTime() <= bound + WINDOW_MARGIN_MS) return undefined
+    return rows
+  }
+
   return {
     async messages (userId: string, opts: { q: string, conversationId?: string, limit?: number, cursor?: string }): Promise<SearchPage> {
       const q = opts.q
@@ -150,7 +216,8 @@ export function createSearchService (sql: SqlClient) {
 
       // Each shape of groups is its own statement; only small ones are prepared (named).
       const name = terms.length <= 3 ? `search_${words ? 'w' : ''}${groups.map((g) => g.map((term) => (term.exclude ? 'n' : 'y') + (term.caseless ? 'c' : 'i')).join('')).join('_')}` : undefined
-      const rows = await sql.query<MessageRow & { headline: string | null }>(searchSql(groups, words), [
+      const recent = after === undefined ? await recentWindow(userId, q, opts.conversationId, limit, groups, words, name) : undefined
+      const rows = recent ?? await sql.query<MessageRow & { headline: string | null }>(searchSql(groups, words), [
         userId, q, opts.conversationId ?? null, after?.at ?? null, after?.id ?? null, limit + 1, HEADLINE_OPTIONS,
         ...terms.map((term) => `%${escapeLike(doubled(term.text))}%`)
       ], name)

@@ -157,6 +157,63 @@ t.test('keyset paging, newest first, next cursor in x-next-cursor', async (t) =>
   t.equal(last.next, undefined, 'no cursor when the page is the last')
 })
 
+/**
+ * The first page may come from the newest rows of the most recently active conversations
+ * (src/modules/search/service.ts, "recent window"). These worlds are built so that the
+ * window alone would give a wrong first page; the answer must still be the newest hits.
+ */
+t.test('first page: the recent window never hides a newer hit', async (t) => {
+  const app = await build(t)
+  const sql = (text: string, params: unknown[] = []): Promise<unknown> => app.prisma.$executeRawUnsafe(text, ...params)
+  const at = (minutesAgo: number): string => new Date(Date.now() - minutesAgo * 60_000).toISOString()
+
+  t.test('a conversation outside the window holds the newest hit', async (t) => {
+    const [alice, bob] = await makeUsers(app, 2)
+    // Four conversations active just now whose hits are a day old, and a fifth, quiet for an
+    // hour, whose hit is an hour old: the window scans the four busy ones only.
+    const busy: string[] = []
+    for (let i = 0; i < 4; i++) {
+      const c = await makeGroup(app, alice!, [bob!])
+      busy.push(c)
+      const hit = await send(app, alice!, c, `kiwi ${i} 猕猴桃`)
+      await sql('UPDATE messages SET created_at = $1::timestamptz WHERE id = $2::uuid', [at(24 * 60 + i), hit])
+      await send(app, alice!, c, `nothing to see ${i}`)
+    }
+    const quiet = await makeGroup(app, alice!, [bob!])
+    const newest = await send(app, alice!, quiet, 'kiwi quiet 猕猴桃')
+    await sql('UPDATE messages SET created_at = $1::timestamptz WHERE id = $2::uuid', [at(60), newest])
+    await sql('UPDATE conversations SET last_message_at = $1::timestamptz WHERE id = $2::uuid', [at(60), quiet])
+    for (const q of ['kiwi', '猕猴桃']) {
+      const r = await search(app, bob!, { q, limit: 2 })
+      t.equal(r.hits[0]?.message.id, newest, `${q}: the hour-old hit outside the window comes first`)
+      t.equal(r.hits.length, 2)
+      t.ok(r.next, `${q}: more pages`)
+    }
+  })
+
+  t.test('a conversation cut off by the window holds newer hits below its cut', async (t) => {
+    const [alice, bob] = await makeUsers(app, 2)
+    // `long` has 1,100 messages a minute apart; its 50 oldest are hits, none of the newest
+    // 1,000 (the window) are. `short` has three hits, all older than every row of `long`.
+    const long = await makeGroup(app, alice!, [bob!])
+    const short = await makeGroup(app, alice!, [bob!])
+    for (let i = 0; i < 3; i++) {
+      const id = await send(app, alice!, short, `durian ${i} 榴莲`)
+      await sql('UPDATE messages SET created_at = $1::timestamptz WHERE id = $2::uuid', [at(10_000 + i), id])
+    }
+    await sql(`INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, type, content, created_at)
+      SELECT gen_random_uuid(), $1::uuid, s, $2::uuid, 'bulk-' || s, 'text',
+        to_jsonb(CASE WHEN s <= 50 THEN 'durian bulk ' || s || ' 榴莲' ELSE 'filler ' || s END),
+        now() - (1100 - s) * interval '1 minute'
+      FROM generate_series(1, 1100) s`, [long, alice!.id])
+    await sql('UPDATE conversations SET last_seq = 1100, last_message_at = now() WHERE id = $1::uuid', [long])
+    for (const q of ['durian', '榴莲']) {
+      const r = await search(app, bob!, { q, limit: 2 })
+      t.same(r.hits.map((h) => h.message.content), ['durian bulk 50 榴莲', 'durian bulk 49 榴莲'], `${q}: the newest hits, from below the cut`)
+    }
+  })
+})
+
 t.test('bad input: error code, nothing written', async (t) => {
   const app = await build(t)
   const [alice] = await makeUsers(app, 1)
