@@ -32,6 +32,10 @@ export interface Args {
   /** Scheduling priority (nice) of the server, relay and generators; 0 = unchanged. */
   nice: number
   env: Record<string, string>
+  /** SQL run on the database after seeding, before the server starts (experiments on indexes). */
+  sql: string[]
+  /** one-to-one/group: GET /metrics every this many seconds during the measured run (0 = off). */
+  scrapeMetricsS: number
 }
 
 const DEFAULTS: Record<Scenario, { rate: number, durationS: number, users: number }> = {
@@ -62,6 +66,9 @@ export const USAGE = `usage: npm run bench -- <${SCENARIOS.join('|')}> [options]
   --cpu-prof        run the server with node --cpu-prof (profile written to the run directory)
   --nice=N          run server, relay and generators under nice -n N (e.g. --nice=-10 on a shared machine)
   --env K=V         extra server environment (repeatable), e.g. --env DB_POOL_MAX=20
+  --sql STATEMENT   run on the database after seeding, before the server starts (repeatable),
+                    e.g. --sql "ALTER INDEX messages_search_trgm_idx SET (fastupdate = off)"
+  --scrape-metrics S      one-to-one/group: scrape GET /metrics every S seconds while measuring
   --no-build        do not rebuild a stale dist   --keep-db   keep the database`
 
 export function parse (argv: string[]): Args {
@@ -94,6 +101,8 @@ export function parse (argv: string[]): Args {
       'cpu-prof': { type: 'boolean', default: false },
       nice: { type: 'string', default: '0' },
       env: { type: 'string', multiple: true, default: [] },
+      sql: { type: 'string', multiple: true, default: [] },
+      'scrape-metrics': { type: 'string', default: '0' },
       help: { type: 'boolean', default: false }
     }
   })
@@ -139,6 +148,8 @@ export function parse (argv: string[]): Args {
     step: Math.max(1.01, num(values.step, 'step', 1.25)),
     cpuProf: values['cpu-prof'],
     nice: Math.trunc(Number(values.nice)) || 0,
-    env
+    env,
+    sql: values.sql,
+    scrapeMetricsS: num(values['scrape-metrics'], 'scrape-metrics', 0)
   }
 }

@@ -32,6 +32,10 @@ export class Context {
     const db = await createDatabase(args.db, runId)
     const t = performance.now()
     await seed(db)
+    for (const statement of args.sql) {
+      log(`--sql ${statement}`)
+      await db.query(statement)
+    }
     log(`seeded in ${((performance.now() - t) / 1000).toFixed(1)} s`)
     // PGlite is single-process: the server opens the directory once the harness let go.
     if (db.kind === 'pglite') await db.release()

@@ -39,6 +39,25 @@ interface Measured extends BenchResult { rate: number, lost: number, pass: boole
 /** Acked in every phase of a run (warm-up included), to compare with the rows stored. */
 let ackedInRun = 0
 
+/** GET /metrics every `everyS` seconds (the bench server has no METRICS_TOKEN), as Prometheus would. */
+function scrapeMetrics (url: string, everyS: number): { stop: () => { ok: number, failed: number, bytes: number, p99Ms: number } } {
+  const times = new Histogram()
+  let ok = 0
+  let failed = 0
+  let bytes = 0
+  const timer = setInterval(() => {
+    const started = performance.now()
+    fetch(`${url}/metrics`).then(async (res) => {
+      const body = await res.text()
+      if (res.status !== 200) { failed++; return }
+      ok++
+      bytes += body.length
+      times.record(performance.now() - started)
+    }).catch(() => { failed++ })
+  }, everyS * 1000)
+  return { stop: () => { clearInterval(timer); return { ok, failed, bytes, p99Ms: round2(times.quantile(0.99) ?? 0) ?? 0 } } }
+}
+
 async function measure (ctx: Context, plans: Plan[], rate: number, durationS: number, label: string): Promise<Measured> {
   const workers = ctx.workers!
   const server = ctx.server!
@@ -54,6 +73,7 @@ async function measure (ctx: Context, plans: Plan[], rate: number, durationS: nu
   const refresher = setInterval(() => { void refreshBackends() }, 1000)
   const dbUsage = new Sampler(() => backends)
   const startAt = Date.now() + 500
+  const scraper = ctx.args.scrapeMetricsS > 0 ? scrapeMetrics(server.url, ctx.args.scrapeMetricsS) : undefined
   serverUsage.start()
   genUsage.start()
   dbUsage.start()
@@ -66,6 +86,8 @@ async function measure (ctx: Context, plans: Plan[], rate: number, durationS: nu
     drainMs: ctx.args.drainS * 1000,
     content: CONTENT
   }))
+  const scrapes = scraper?.stop()
+  if (scrapes !== undefined) log(`${label}: /metrics scraped ${scrapes.ok} times (${scrapes.failed} failed), ${Math.round(scrapes.bytes / Math.max(1, scrapes.ok))} bytes each, p99 ${scrapes.p99Ms} ms`)
   const srv = serverUsage.stop()
   const gen = genUsage.stop()
   const dbCpu = dbUsage.stop()
