@@ -97,8 +97,41 @@ export const AddMembersBody = Type.Object({
   userIds: Type.Array(Uuid, { uniqueItems: true, minItems: 1, maxItems: 1000 })
 }, { additionalProperties: false })
 
+/** v2 group profile; the rules (trimmed, not empty, length, no control characters) are checked in the service for clear messages. */
+export const UpdateGroupBody = Type.Object({
+  name: Type.Optional(Type.String({ maxLength: 1000 })),
+  /** null clears it */
+  topic: Type.Optional(Type.Union([Type.String({ maxLength: 4000 }), Type.Null()])),
+  /** an image uploaded by the caller to this server (/api/uploads/<id>); null clears it */
+  avatarUrl: Type.Optional(Type.Union([Type.String({ maxLength: 2048 }), Type.Null()]))
+}, { additionalProperties: false, minProperties: 1 })
+export const RoleBody = Type.Object({ role: Type.Enum(['admin', 'member']) }, { additionalProperties: false })
+export const TransferBody = Type.Object({ userId: Uuid }, { additionalProperties: false })
+/** v2 invites: both optional (no expiry, no use limit) */
+export const CreateInviteBody = Type.Object({
+  expiresInS: Type.Optional(Type.Integer({ minimum: 60, maximum: 31_536_000 })),
+  maxUses: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 }))
+}, { additionalProperties: false })
+/** Any text: a malformed code is NOT_FOUND like an unknown one (checked in the service). */
+export const InviteCode = Type.String({ minLength: 1, maxLength: 128 })
+export const InviteParams = Type.Object({ code: InviteCode })
+export const GroupInviteParams = Type.Object({ id: Uuid, code: InviteCode })
+export const Invite = Type.Object({
+  code: Type.String(),
+  conversationId: Type.String(),
+  expiresAt: Nullable(Type.String()),
+  maxUses: Nullable(Type.Integer()),
+  uses: Type.Integer(),
+  createdAt: Type.String()
+})
+export const InvitePreview = Type.Object({
+  conversation: Type.Object({ id: Type.String(), name: Type.String(), topic: Nullable(Type.String()), memberCount: Type.Integer() })
+})
+
 export const IdParams = Type.Object({ id: Uuid })
-export const MemberParams = Type.Object({ id: Uuid, userId: Uuid })
+/** `me` (v2): the caller, to leave */
+export const MemberParams = Type.Object({ id: Uuid, userId: Type.Union([Uuid, Type.Literal('me')]) })
+export const MemberIdParams = Type.Object({ id: Uuid, userId: Uuid })
 export const MessageParams = Type.Object({ id: Uuid, messageId: Uuid })
 
 export const ListQuery = Type.Object({
