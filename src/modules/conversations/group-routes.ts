@@ -22,7 +22,10 @@ const groupRoutes: FastifyPluginAsyncTypebox<{ service: ConversationsService }> 
   }, async (request) => await groups.addMembers(request.userId, request.params.id, request.body.userIds))
 
   app.delete('/groups/:id/members/:userId', {
-    schema: { operationId: 'removeGroupMember', tags, security, summary: 'Remove a member (owner or admin), or leave (your own id)', params: MemberParams, response: { 200: Conversation, ...errors } }
-  }, async (request) => await groups.removeMember(request.userId, request.params.id, request.params.userId))
+    schema: { operationId: 'removeGroupMember', tags, security, summary: 'Remove a member (owner or admin), or leave (`me` or your own id); channels too', params: MemberParams, response: { 200: Conversation, ...errors } }
+  }, async (request) => {
+    const { id, userId } = request.params
+    return await groups.removeMember(request.userId, id, userId === 'me' ? request.userId : userId)
+  })
 }
 export default groupRoutes

@@ -10,7 +10,7 @@ const groupNotFound = () => notFound('Group not found')
 
 interface LockedGroup {
   id: string
-  type: 'direct' | 'group'
+  type: 'direct' | 'group' | 'channel'
   name: string | null
   last_seq: number
   created_at: Date
@@ -24,11 +24,12 @@ interface LockedGroup {
 export function createGroupService (deps: ConversationsDeps, conversations: ConversationService) {
   const { prisma, limits } = deps
 
-  async function lockGroup (tx: Prisma.TransactionClient, groupId: string): Promise<LockedGroup> {
+  /** Locks a group (or, where `channels` is set, a channel) and reads it; anything else is NOT_FOUND. */
+  async function lockGroup (tx: Prisma.TransactionClient, groupId: string, channels = false): Promise<LockedGroup> {
     const [group] = await tx.$queryRaw<LockedGroup[]>`
       SELECT id, type::text AS type, name, last_seq, created_at, coalesce(last_message_at, created_at) AS activity_at
       FROM conversations WHERE id = ${groupId}::uuid FOR UPDATE`
-    if (group === undefined || group.type !== 'group') throw groupNotFound()
+    if (group === undefined || !(group.type === 'group' || (channels && group.type === 'channel'))) throw groupNotFound()
     return group
   }
 
@@ -100,7 +101,7 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
      */
     async removeMember (actorId: string, groupId: string, targetId: string): Promise<ConversationView> {
       const result = await prisma.$transaction(async (tx) => {
-        const group = await lockGroup(tx, groupId)
+        const group = await lockGroup(tx, groupId, true)
         const members = await tx.conversationMember.findMany({
           where: { conversationId: groupId },
           select: { userId: true, role: true },
@@ -116,7 +117,8 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
         }
         await tx.conversationMember.delete({ where: { conversationId_userId: { conversationId: groupId, userId: targetId } } })
         const rest = members.filter((m) => m.userId !== targetId)
-        const heir = rest[0]
+        // The contract's heir: the oldest admin, else the oldest member.
+        const heir = rest.find((m) => m.role === 'admin') ?? rest[0]
         if (heir === undefined) {
           await tx.conversation.delete({ where: { id: groupId } })
           return { group, before: members.map((m) => m.userId), deleted: true }
@@ -127,11 +129,16 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
         }
         return { group, before: members.map((m) => m.userId), deleted: false }
       })
+      const { group } = result
+      const channel = group.type === 'channel'
+      // A channel's room: the removed member's sockets leave it (on every node).
+      if (channel) deps.channels.leave([targetId], groupId)
+      // A channel tells only the members concerned (thousands would otherwise get every departure).
+      const told = channel ? [...new Set([targetId, actorId])] : result.before
       if (result.deleted) {
-        const { group } = result
         const gone: ConversationView = {
           id: group.id,
-          type: 'group',
+          type: group.type,
           name: group.name ?? '',
           ownerId: null,
           members: [],
@@ -140,11 +147,11 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
           createdAt: group.created_at.toISOString(),
           lastActivityAt: group.activity_at.toISOString()
         }
-        deps.publish(result.before, 'conversation:updated', gone)
+        deps.publish(told, 'conversation:updated', gone)
         return gone
       }
       // The removed member is told too: they see the member list without themselves.
-      await conversations.announce(groupId, result.before)
+      await conversations.announce(groupId, told)
       if (actorId === targetId) {
         const shared = await conversations.sharedView(groupId)
         if (shared === undefined) throw groupNotFound()

@@ -94,7 +94,34 @@ export const AddMembersBody = Type.Object({
 }, { additionalProperties: false })
 
 export const IdParams = Type.Object({ id: Uuid })
-export const MemberParams = Type.Object({ id: Uuid, userId: Uuid })
+/** `me` for the caller (leaving: `DELETE /groups/:id/members/me`, the contract's spelling). */
+export const MemberParams = Type.Object({ id: Uuid, userId: Type.Union([Uuid, Type.Literal('me')]) })
+
+// ---- channels ------------------------------------------------------------------------------
+
+/** No control characters and not blank; trimmed when stored (checked again in channel-service.ts). */
+const LABEL_PATTERN = '^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$'
+export const CreateChannelBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 64, pattern: LABEL_PATTERN }),
+  topic: Type.Optional(Type.String({ minLength: 1, maxLength: 256, pattern: LABEL_PATTERN }))
+}, { additionalProperties: false })
+export const ChannelListQuery = Type.Object({
+  /** A case-insensitive substring of the name; %, _ and \ match themselves. */
+  q: Type.Optional(Type.String({ maxLength: 64 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 }))
+})
+export const ChannelSummary = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  topic: Nullable(Type.String()),
+  ownerId: Nullable(Type.String()),
+  memberCount: Type.Integer(),
+  /** whether the caller is a member */
+  joined: Type.Boolean(),
+  createdAt: Type.String(),
+  lastActivityAt: Type.String()
+})
 export const MessageParams = Type.Object({ id: Uuid, messageId: Uuid })
 
 export const ListQuery = Type.Object({
@@ -173,10 +200,15 @@ export const Peer = Type.Object({
 
 export const Conversation = Type.Object({
   id: Type.String(),
-  type: Type.Enum(['direct', 'group']),
-  /** groups only */
+  type: Type.Enum(['direct', 'group', 'channel']),
+  /** groups and channels only */
   name: Type.Optional(Type.String()),
   ownerId: Type.Optional(Nullable(Type.String())),
+  /** channels: their description (null when none) */
+  topic: Type.Optional(Nullable(Type.String())),
+  /** channels: how many members (their list is not in the view: empty `members`) */
+  memberCount: Type.Optional(Type.Integer()),
+  /** empty for a channel */
   members: Type.Array(Member),
   /** direct only: the other user with presence */
   peer: Type.Optional(Peer),
