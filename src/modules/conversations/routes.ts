@@ -26,7 +26,8 @@ export function conversationsDeps (app: FastifyInstance): ConversationsDeps {
       recallWindowS: config.RECALL_WINDOW_S,
       editWindowS: config.EDIT_WINDOW_S
     },
-    publish: app.realtime.toUsers,
+    // Late-bound (tests observe the facade's calls).
+    publish: (userIds, event, payload) => { app.realtime.toUsers(userIds, event, payload) },
     channels: {
       publish: (channelId, event, payload) => { app.realtime.toRoom(channelRoom(channelId), event, payload) },
       join: (userIds, channelId) => { app.realtime.joinRoom(userIds, channelRoom(channelId)) },
