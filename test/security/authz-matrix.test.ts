@@ -277,7 +277,7 @@ const RULES: Record<string, Rule> = {
   },
   // Channels (PROTOCOL-v2 section 3): public, open to join.
   'POST /api/channels': one('anyone signed in creates one', () => ({ method: 'POST', url: '/api/channels', payload: { name: 'a channel' } }), signedIn('allow')),
-  'GET /api/channels': read(one('anyone signed in lists them', (w) => ({ url: `/api/channels?q=${encodeURIComponent('open')}` }), signedIn('allow'),
+  'GET /api/channels': read(one('anyone signed in lists them', () => ({ url: `/api/channels?q=${encodeURIComponent('open')}` }), signedIn('allow'),
     (body, w) => JSON.stringify(body).includes(w.G) ? 'lists the private group' : undefined)),
   'POST /api/channels/:id/join': {
     variants: [

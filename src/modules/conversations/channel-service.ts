@@ -10,7 +10,6 @@ import type { ConversationView } from './rows.js'
 const channelNotFound = () => notFound('Channel not found')
 
 /** C0 and C1 control characters, DEL. */
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
 
 /** A channel name or topic: trimmed, not blank, no control characters, at most `max` characters. */
