@@ -37,11 +37,14 @@ interface U { id: string, username: string, token: string, auth: Record<string, 
 interface World {
   O: U, M: U, N: U, B: U, X: U, E: U, A: U
   G: string
+  /** v2: O's second group (M a plain member), with nothing secret; the invite is to it */
+  H: string
   D2: string
   C: string
   gMessageId: string
   uploadId: string
   requestId: string
+  inviteCode: string
   secrets: { group: string, groupName: string, direct: string, upload: string }
 }
 
@@ -90,10 +93,13 @@ async function makeWorld (app: App): Promise<World> {
   const gMessageId = (await ok(app, { method: 'POST', url: `/api/conversations/${G}/messages`, headers: O.auth, payload: { clientMsgId: randomUUID(), type: 'text', content: secrets.group } })).id as string
   await ok(app, { method: 'POST', url: `/api/conversations/${G}/messages`, headers: O.auth, payload: { clientMsgId: randomUUID(), type: 'file', content: upload } })
   const requestId = (await ok(app, { method: 'POST', url: '/api/friends/requests', headers: N.auth, payload: { toUserId: O.id } })).id as string
+  // An invite preview shows the group's name to anyone with the code: the invite is to H, a group with nothing secret (O owns it, M is a plain member).
+  const H = (await ok(app, { method: 'POST', url: '/api/groups', headers: O.auth, payload: { name: 'open house', memberIds: [M.id] } })).id as string
+  const inviteCode = (await ok(app, { method: 'POST', url: `/api/groups/${H}/invites`, headers: O.auth, payload: {} })).code as string
   const C = (await ok(app, { method: 'POST', url: '/api/channels', headers: O.auth, payload: { name: `open ${tag}` } })).id as string
   await ok(app, { method: 'POST', url: `/api/channels/${C}/join`, headers: M.auth })
   await ok(app, { method: 'POST', url: `/api/conversations/${C}/messages`, headers: O.auth, payload: { clientMsgId: randomUUID(), type: 'text', content: 'public words' } })
-  return { O, M, N, B, X, E, A, G, D2, C, gMessageId, uploadId, requestId, secrets }
+  return { O, M, N, B, X, E, A, G, H, D2, C, gMessageId, uploadId, requestId, inviteCode, secrets }
 }
 
 /** 'allow' = 2xx; otherwise the error code the contract requires. */
@@ -264,6 +270,7 @@ const RULES: Record<string, Rule> = {
       { name: 'channel C: members only (FORBIDDEN: it is readable, not theirs)', request: (w) => ({ method: 'POST', url: `/api/conversations/${w.C}/read`, payload: { seq: 1 } }), expect: ownerMember('FORBIDDEN') }
     ]
   },
+  'PATCH /api/conversations/:id/settings': one('my settings of G: any member, for themselves', (w) => ({ method: 'PATCH', url: `/api/conversations/${w.G}/settings`, payload: { pinned: true, notify: 'mentions' } }), ownerMember()),
   // Documented policy (src/modules/conversations/README.md): no friendship is needed to add someone to a group; a block is.
   'POST /api/groups': one('a group with the owner in it', (w) => ({ method: 'POST', url: '/api/groups', payload: { name: 'g', memberIds: [w.O.id] } }),
     { owner: 'allow', member: 'allow', nonMember: 'allow', blocked: 'FORBIDDEN', anonymous: 'UNAUTHORIZED' }),
@@ -285,6 +292,20 @@ const RULES: Record<string, Rule> = {
       { name: 'join the private group G by its id: NOT_FOUND for all', request: (w) => ({ method: 'POST', url: `/api/channels/${w.G}/join` }), expect: signedIn('NOT_FOUND') }
     ]
   },
+  // v2 groups (PROTOCOL-v2 section 3; the roles table is src/modules/conversations/permissions.ts). G has no admin: M is a plain member.
+  'PATCH /api/groups/:id': one('rename G: owner or admin', (w) => ({ method: 'PATCH', url: `/api/groups/${w.G}`, payload: { name: 'renamed', topic: 'a topic' } }),
+    ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
+  'PUT /api/groups/:id/members/:userId/role': one('make X admin: owner only', (w) => ({ method: 'PUT', url: `/api/groups/${w.G}/members/${w.X.id}/role`, payload: { role: 'admin' } }),
+    ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
+  'POST /api/groups/:id/transfer': one('hand G to X: owner only', (w) => ({ method: 'POST', url: `/api/groups/${w.G}/transfer`, payload: { userId: w.X.id } }),
+    ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
+  'POST /api/groups/:id/invites': one('an invite to G: owner or admin', (w) => ({ method: 'POST', url: `/api/groups/${w.G}/invites`, payload: { maxUses: 5 } }),
+    ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
+  'DELETE /api/groups/:id/invites/:code': one('revoke the invite to H: owner or admin', (w) => ({ method: 'DELETE', url: `/api/groups/${w.H}/invites/${w.inviteCode}` }),
+    ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
+  'GET /api/invites/:code': read(one('preview the invite to H: any signed-in user', (w) => ({ url: `/api/invites/${w.inviteCode}` }), signedIn('allow'))),
+  // Joining changes the membership: each allowed role gets a world of its own. Members get the group back (idempotent).
+  'POST /api/invites/:code/join': { ...one('join H by invite: any signed-in user (a block does not stop it: the invite is the consent)', (w) => ({ method: 'POST', url: `/api/invites/${w.inviteCode}/join` }), signedIn('allow')), fresh: true },
 
   // Any user reports another (not themselves).
   'POST /api/reports': one('report the owner', (w) => ({ method: 'POST', url: '/api/reports', payload: { userId: w.O.id, reason: 'spam' } }), signedIn('allow', { owner: 'VALIDATION' })),

@@ -4,7 +4,8 @@
 -- (the indexes are not partial on the type).
 ALTER TYPE "conversation_type" ADD VALUE IF NOT EXISTS 'channel';
 
--- The group profile (migration 20261202000100) adds `topic` too; whichever runs first adds it.
+-- The group profile (migration 20261202000100) adds `topic` already; IF NOT EXISTS keeps this
+-- migration valid on its own.
 ALTER TABLE "conversations" ADD COLUMN IF NOT EXISTS "topic" TEXT;
 
 -- Members, kept by the trigger below in the transaction that adds or removes them (joins,

@@ -6,6 +6,7 @@ import { conflict, Errors, notFound, validation } from '../../lib/errors.js'
 import type { ConversationService } from './conversation-service.js'
 import type { ConversationsDeps } from './deps.js'
 import type { ConversationView } from './rows.js'
+import { createSystemPublisher, writeSystemMessage } from './system-messages.js'
 
 const channelNotFound = () => notFound('Channel not found')
 
@@ -58,6 +59,7 @@ const containing = (q: string): string => `%${q.replace(/[\\%_]/g, (c) => `\\${c
  */
 export function createChannelService (deps: ConversationsDeps, conversations: ConversationService) {
   const { prisma, limits } = deps
+  const publishSystem = createSystemPublisher(deps)
 
   return {
     async create (ownerId: string, input: { name: string, topic?: string }): Promise<ConversationView> {
@@ -123,12 +125,12 @@ export function createChannelService (deps: ConversationsDeps, conversations: Co
      * readable, not unread).
      */
     async join (userId: string, channelId: string): Promise<ConversationView> {
-      const joined = await prisma.$transaction(async (tx) => {
+      const joined = await prisma.$transaction(async (tx): Promise<string | undefined> => {
         const [c] = await tx.$queryRaw<Array<{ type: string, last_seq: number, member_count: number }>>`
           SELECT type::text AS type, last_seq, member_count FROM conversations WHERE id = ${channelId}::uuid FOR UPDATE`
         if (c === undefined || c.type !== 'channel') throw channelNotFound()
         const present = await tx.conversationMember.findUnique({ where: { conversationId_userId: { conversationId: channelId, userId } }, select: { userId: true } })
-        if (present !== null) return false
+        if (present !== null) return undefined
         if (c.member_count >= limits.channelMaxMembers) throw conflict(`Channel is full (at most ${limits.channelMaxMembers} members)`)
         try {
           await tx.conversationMember.create({ data: { conversationId: channelId, userId, role: 'member', readSeq: c.last_seq, deliveredSeq: c.last_seq } })
@@ -136,11 +138,12 @@ export function createChannelService (deps: ConversationsDeps, conversations: Co
           if (isForeignKeyViolation(err)) throw Errors.invalidToken()
           throw err
         }
-        // TODO(channels): a `joined` system message once system-messages.ts (wip/groups) is merged.
-        return true
+        // The members' record of the arrival (section 3): a `member_joined` system message.
+        return await writeSystemMessage(tx, channelId, { event: 'member_joined', actorId: userId })
       })
-      if (joined) {
+      if (joined !== undefined) {
         deps.channels.join([userId], channelId)
+        await publishSystem([joined])
         // Only the newcomer's devices: a channel's members are not told of every arrival.
         await conversations.announce(channelId, [userId])
       }

@@ -3,8 +3,10 @@ import { createChannelService } from './channel-service.js'
 import { createConversationService } from './conversation-service.js'
 import type { ConversationsDeps } from './deps.js'
 import { createGroupService } from './group-service.js'
+import { createInviteService } from './invites.js'
 import { createMessageActions } from './message-actions.js'
 import { createMessageService } from './message-service.js'
+import { createSettingsService } from './settings.js'
 
 export type { ConversationsDeps, ConversationLimits } from './deps.js'
 
@@ -16,8 +18,10 @@ export function createConversationsService (deps: ConversationsDeps) {
     conversations,
     groups: createGroupService(deps, conversations),
     channels: createChannelService(deps, conversations),
+    invites: createInviteService(deps, conversations),
     messages: createMessageService(deps, changes),
-    actions: createMessageActions(deps, changes)
+    actions: createMessageActions(deps, changes),
+    settings: createSettingsService(deps)
   }
 }
 
