@@ -133,7 +133,8 @@ export function createChannelService (deps: ConversationsDeps, conversations: Co
         if (present !== null) return undefined
         if (c.member_count >= limits.channelMaxMembers) throw conflict(`Channel is full (at most ${limits.channelMaxMembers} members)`)
         try {
-          await tx.conversationMember.create({ data: { conversationId: channelId, userId, role: 'member', readSeq: c.last_seq, deliveredSeq: c.last_seq } })
+          // Caught up to their own join notice (the system message below takes last_seq + 1).
+          await tx.conversationMember.create({ data: { conversationId: channelId, userId, role: 'member', readSeq: c.last_seq + 1, deliveredSeq: c.last_seq + 1 } })
         } catch (err) {
           if (isForeignKeyViolation(err)) throw Errors.invalidToken()
           throw err
