@@ -6,6 +6,7 @@ import { multipart } from '../modules/uploads/helpers.js'
 import { connect, refused, openSocket, settle, type Client } from '../modules/presence/helpers.js'
 import { listEvents, listRoutes, restErrorProblem, ackErrorProblem, snapshot } from './surface.js'
 import type { App } from '../../src/app.js'
+import { can, type GroupAction } from '../../src/modules/conversations/permissions.js'
 
 /**
  * Authorisation matrix: every HTTP route and every socket event, against five roles around
@@ -336,6 +337,30 @@ t.test('every route has a rule in the matrix', async (t) => {
   const app = await build(t)
   const missing = listRoutes(app).filter((r) => RULES[r.key] === undefined).map((r) => r.key)
   t.same(missing, [], 'routes without an authorisation rule: add one to RULES')
+})
+
+/** Group routes and the action of the roles table (src/modules/conversations/permissions.ts) they stand for. */
+const GROUP_ROUTE_ACTIONS: Record<string, GroupAction> = {
+  'PATCH /api/groups/:id': 'editProfile',
+  'POST /api/groups/:id/members': 'addMembers',
+  'DELETE /api/groups/:id/members/:userId': 'removeMembers',
+  'PUT /api/groups/:id/members/:userId/role': 'setRole',
+  'POST /api/groups/:id/transfer': 'transferOwnership',
+  'POST /api/groups/:id/invites': 'manageInvites',
+  'DELETE /api/groups/:id/invites/:code': 'manageInvites',
+  'POST /api/conversations/:id/pins': 'pinMessages',
+  'DELETE /api/conversations/:id/pins/:messageId': 'pinMessages'
+}
+
+t.test('group rows follow the roles table: the owner and a plain member get what GROUP_PERMISSIONS says', async (t) => {
+  for (const [key, action] of Object.entries(GROUP_ROUTE_ACTIONS)) {
+    const rule = RULES[key]
+    t.ok(rule, `${key} has a rule`)
+    for (const v of rule?.variants ?? []) {
+      t.equal(expected(v.expect, 'owner'), can('owner', action) ? 'allow' : 'FORBIDDEN', `${key} [${v.name}] owner: ${action}`)
+      t.equal(expected(v.expect, 'member'), can('member', action) ? 'allow' : 'FORBIDDEN', `${key} [${v.name}] member: ${action}`)
+    }
+  }
 })
 
 t.test('every /api/admin route is the admin\'s alone in the matrix', async (t) => {
