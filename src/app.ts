@@ -30,6 +30,7 @@ import uploadsRoutes from './modules/uploads/routes.js'
 import adminRoutes from './modules/admin/routes.js'
 import reportsRoutes from './modules/reports/routes.js'
 import accountRoutes from './modules/account/routes.js'
+import botsRoutes from './modules/bots/routes.js'
 import metricsPlugin from './modules/metrics/plugin.js'
 import { originAllowed } from './lib/origins.js'
 import { sharedRateLimitStore } from './lib/rate-limit-store.js'
@@ -135,6 +136,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     await api.register(versionRoutes)
     await api.register(reportsRoutes)
     await api.register(accountRoutes)
+    await api.register(botsRoutes)
     await api.register(adminRoutes, { prefix: '/admin' })
   }, { prefix: '/api' })
 
