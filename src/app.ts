@@ -31,6 +31,7 @@ import adminRoutes from './modules/admin/routes.js'
 import reportsRoutes from './modules/reports/routes.js'
 import accountRoutes from './modules/account/routes.js'
 import botsRoutes from './modules/bots/routes.js'
+import webhooksPlugin from './modules/bots/webhooks.js'
 import metricsPlugin from './modules/metrics/plugin.js'
 import { originAllowed } from './lib/origins.js'
 import { sharedRateLimitStore } from './lib/rate-limit-store.js'
@@ -116,6 +117,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(friendsPlugin)
   await app.register(presencePlugin)
   await app.register(signalPlugin)
+  await app.register(webhooksPlugin)
 
   await app.register(healthRoutes)
   await app.register(metricsPlugin)

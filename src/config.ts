@@ -56,6 +56,12 @@ export const ConfigSchema = Type.Object({
   UPLOAD_MIME_ALLOWLIST: Type.String({ default: 'image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,application/zip' }),
   UPLOAD_DIR: Type.Optional(Type.String({ minLength: 1 })),
   SHUTDOWN_TIMEOUT_MS: Int(10_000, 100),
+  /** Bot webhooks: a message not delivered this long after it was sent is given up (logged gave_up). */
+  WEBHOOK_MAX_AGE_S: Int(86_400, 1, 30 * 86_400),
+  /** Bot webhooks: the first retry waits about this long, doubling per failure (with jitter, at most an hour). */
+  WEBHOOK_RETRY_BASE_MS: Int(1000, 10, 3_600_000),
+  /** Bot webhooks: one delivery, connect to last byte. */
+  WEBHOOK_TIMEOUT_MS: Int(10_000, 100, 60_000),
   /** On a signal, how long /readyz is red while everything still serves, before sockets close (capped at half of SHUTDOWN_TIMEOUT_MS). */
   SHUTDOWN_DRAIN_MS: Int(2000, 0, 600_000),
   /** Bearer token for GET /metrics; unset: the metrics are open (keep the port private). */

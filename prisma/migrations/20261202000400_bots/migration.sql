@@ -23,6 +23,10 @@ CREATE TABLE "webhook_cursors" (
     "bot_id" UUID NOT NULL,
     "conversation_id" UUID NOT NULL,
     "seq" INTEGER NOT NULL,
+    "attempts" INTEGER NOT NULL DEFAULT 0,
+    "next_attempt_at" TIMESTAMPTZ(3),
+    "lease_id" UUID,
+    "lease_until" TIMESTAMPTZ(3),
     "updated_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "webhook_cursors_pkey" PRIMARY KEY ("bot_id","conversation_id")

@@ -29,7 +29,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     prisma: app.prisma,
     eraseAccount: async (userId) => await account.erase(userId, { isBot: true }),
     endSessions,
-    checkWebhookUrl: async (url) => { await checkWebhookUrl(config, url) }
+    checkWebhookUrl: async (url) => { await checkWebhookUrl(config, url) },
+    webhookChanged: () => { app.webhooks.kick() }
   })
   app.addHook('onRequest', app.authenticate)
 
