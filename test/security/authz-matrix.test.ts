@@ -34,12 +34,14 @@ interface U { id: string, username: string, token: string, auth: Record<string, 
 
 interface World {
   O: U, M: U, N: U, B: U, X: U, E: U, A: U
+  /** O's bot, a member of G. */
+  Bot: U
   G: string
   D2: string
   gMessageId: string
   uploadId: string
   requestId: string
-  secrets: { group: string, groupName: string, direct: string, upload: string }
+  secrets: { group: string, groupName: string, direct: string, upload: string, botToken: string }
 }
 
 /** Which secrets each role may see. */
@@ -74,7 +76,7 @@ async function ok (app: App, opts: { method: string, url: string, headers?: Reco
 async function makeWorld (app: App): Promise<World> {
   const [O, M, N, B, X, E, A] = [await makeUser(app), await makeUser(app), await makeUser(app), await makeUser(app), await makeUser(app), await makeUser(app), await makeUser(app, 'admin')]
   const tag = randomUUID().slice(0, 8)
-  const secrets = { group: `SECRET-G-${tag}`, groupName: `SECRETNAME-${tag}`, direct: `SECRET-D2-${tag}`, upload: `SECRET-U-${tag}` }
+  const secrets: Partial<World['secrets']> & Pick<World['secrets'], 'group' | 'groupName' | 'direct' | 'upload'> = { group: `SECRET-G-${tag}`, groupName: `SECRETNAME-${tag}`, direct: `SECRET-D2-${tag}`, upload: `SECRET-U-${tag}` }
   const pairs = [[O, M], [O, X], [O, E], [O, B]] as const
   await app.prisma.friendship.createMany({ data: pairs.flatMap(([a, b]) => [{ userId: a.id, friendId: b.id }, { userId: b.id, friendId: a.id }]) })
   const D2 = (await ok(app, { method: 'POST', url: '/api/conversations/direct', headers: O.auth, payload: { userId: B.id } })).id as string
@@ -87,7 +89,13 @@ async function makeWorld (app: App): Promise<World> {
   const gMessageId = (await ok(app, { method: 'POST', url: `/api/conversations/${G}/messages`, headers: O.auth, payload: { clientMsgId: randomUUID(), type: 'text', content: secrets.group } })).id as string
   await ok(app, { method: 'POST', url: `/api/conversations/${G}/messages`, headers: O.auth, payload: { clientMsgId: randomUUID(), type: 'file', content: upload } })
   const requestId = (await ok(app, { method: 'POST', url: '/api/friends/requests', headers: N.auth, payload: { toUserId: O.id } })).id as string
-  return { O, M, N, B, X, E, A, G, D2, gMessageId, uploadId, requestId, secrets }
+  // O's bot in G: its token is shown to nobody after creation. (No webhook here: deliveries
+  // would write the log while denied cells are being checked.)
+  const created = await ok(app, { method: 'POST', url: '/api/bots', headers: O.auth, payload: { username: `mxb${process.pid % 100000}_${++n}_${tag.slice(0, 6)}`, displayName: 'bot' } })
+  const Bot: U = { id: created.bot.id, username: created.bot.username, token: created.token, auth: { authorization: `Bot ${created.token as string}` } }
+  await ok(app, { method: 'POST', url: `/api/groups/${G}/members`, headers: O.auth, payload: { userIds: [Bot.id] } })
+  Object.assign(secrets, { botToken: created.token as string })
+  return { O, M, N, B, X, E, A, Bot, G, D2, gMessageId, uploadId, requestId, secrets: secrets as World['secrets'] }
 }
 
 /** 'allow' = 2xx; otherwise the error code the contract requires. */
@@ -256,6 +264,17 @@ const RULES: Record<string, Rule> = {
 
   // Any user reports another (not themselves).
   'POST /api/reports': one('report the owner', (w) => ({ method: 'POST', url: '/api/reports', payload: { userId: w.O.id, reason: 'spam' } }), signedIn('allow', { owner: 'VALIDATION' })),
+  // Bots (PROTOCOL-v2 section 4): each signed-in user manages their own; O's bot is O's alone
+  // (NOT_FOUND for everyone else, no hint that it exists). The token
+  // is never shown again (a secret no role is entitled to).
+  'POST /api/bots': one('create my own bot', () => ({ method: 'POST', url: '/api/bots', payload: { username: `mxb_${randomUUID().slice(0, 12)}`, displayName: 'b' } }), signedIn('allow')),
+  'GET /api/bots': read(one('my bots', () => ({ url: '/api/bots' }), signedIn('allow'), notIncluding((w) => [w.Bot.id], ['member', 'nonMember', 'blocked', 'admin']))),
+  'DELETE /api/bots/:id': one('delete O\'s bot', (w) => ({ method: 'DELETE', url: `/api/bots/${w.Bot.id}` }), signedIn('NOT_FOUND', { owner: 'allow' })),
+  'POST /api/bots/:id/token': one('rotate O\'s bot\'s token', (w) => ({ method: 'POST', url: `/api/bots/${w.Bot.id}/token` }), signedIn('NOT_FOUND', { owner: 'allow' })),
+  'PUT /api/bots/:id/webhook': one('set O\'s bot\'s webhook', (w) => ({ method: 'PUT', url: `/api/bots/${w.Bot.id}/webhook`, payload: { url: 'https://8.8.4.4/hook', secret: 'another-secret-long-enough' } }), signedIn('NOT_FOUND', { owner: 'allow' })),
+  'DELETE /api/bots/:id/webhook': one('remove O\'s bot\'s webhook', (w) => ({ method: 'DELETE', url: `/api/bots/${w.Bot.id}/webhook` }), signedIn('NOT_FOUND', { owner: 'allow' })),
+  'GET /api/bots/:id/deliveries': read(one('O\'s bot\'s delivery log', (w) => ({ url: `/api/bots/${w.Bot.id}/deliveries` }), signedIn('NOT_FOUND', { owner: 'allow' }))),
+
   // Platform admin routes: the admin alone, whatever the relation to O.
   'GET /api/admin/users': read(one('search users', (w) => ({ url: `/api/admin/users?q=${w.O.username}` }), adminOnly())),
   'POST /api/admin/users/:id/suspend': one('suspend X', (w) => ({ method: 'POST', url: `/api/admin/users/${w.X.id}/suspend`, payload: { reason: 'spam' } }), adminOnly()),
