@@ -1,6 +1,10 @@
 import t, { type Test } from 'tap'
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { build, registerUser, type TestUser } from '../../helper.js'
 import { snapshot } from '../../security/surface.js'
 import { backoffMs, signature } from '../../../src/modules/bots/webhooks.js'
@@ -100,6 +104,25 @@ t.test('every new message in the bot\'s conversations is POSTed, signed, with Id
   const list = await w.app.inject({ method: 'GET', url: '/api/bots', headers: w.owner.auth })
   t.equal(list.json()[0].webhook.url, rx.url)
   t.notOk(list.body.includes(SECRET), 'the secret is never shown')
+})
+
+t.test('the README\'s verification snippet accepts a real delivery and refuses a tampered one', async (t) => {
+  const readme = readFileSync(join(import.meta.dirname, '..', '..', '..', 'README.md'), 'utf8')
+  const block = [...readme.matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((m) => m[1]!).find((b) => b.includes('verifyRelaySignature'))
+  t.ok(block, 'the README has the snippet')
+  const dir = mkdtempSync(join(tmpdir(), 'relay-readme-sig-'))
+  t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
+  writeFileSync(join(dir, 'verify.mjs'), block!)
+  const { verifyRelaySignature } = await import(pathToFileURL(join(dir, 'verify.mjs')).href) as { verifyRelaySignature: (secret: string, header: string, body: string) => boolean }
+  const rx = await receiver(t)
+  const w = await world(t, rx)
+  await send(w.app, w.owner, w.group, 'check me')
+  await until('a delivery', () => rx.got.length >= 1)
+  const r = rx.got[0]!
+  t.equal(verifyRelaySignature(SECRET, r.headers['x-relay-signature'] as string, r.body), true, 'accepted')
+  t.equal(verifyRelaySignature(SECRET, r.headers['x-relay-signature'] as string, r.body.replace('check me', 'check us')), false, 'a changed body is refused')
+  t.equal(verifyRelaySignature('wrong-secret-of-some-length', r.headers['x-relay-signature'] as string, r.body), false, 'another secret is refused')
+  t.equal(verifyRelaySignature(SECRET, signature(SECRET, r.body, Math.floor(Date.now() / 1000) - 3600), r.body), false, 'an hour-old signature is refused')
 })
 
 t.test('no history replay: only messages sent after the webhook was set', async (t) => {
