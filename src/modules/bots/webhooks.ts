@@ -123,7 +123,7 @@ const RELEASE_SQL = 'UPDATE webhook_cursors SET lease_id = NULL, lease_until = N
 export function createWebhookWorker (opts: WorkerOptions) {
   const { sql } = opts
   const agents = opts.agents ?? createOutboundAgents({ maxSockets: 16 })
-  const leaseS = Math.ceil(opts.timeoutMs / 1000) + 30
+  const leaseS = Math.ceil(opts.timeoutMs / 1000) + 5
   const timers = new Set<NodeJS.Timeout>()
   let running: Promise<void> | undefined
   let again = false
