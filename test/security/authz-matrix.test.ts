@@ -246,6 +246,7 @@ const RULES: Record<string, Rule> = {
     ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
   'POST /api/conversations/:id/clear': one('clear G for me: any member', (w) => ({ method: 'POST', url: `/api/conversations/${w.G}/clear`, payload: {} }), ownerMember()),
   'POST /api/conversations/:id/read': one('group G', (w) => ({ method: 'POST', url: `/api/conversations/${w.G}/read`, payload: { seq: 1 } }), ownerMember()),
+  'PATCH /api/conversations/:id/settings': one('my settings of G: any member, for themselves', (w) => ({ method: 'PATCH', url: `/api/conversations/${w.G}/settings`, payload: { pinned: true, notify: 'mentions' } }), ownerMember()),
   // Documented policy (src/modules/conversations/README.md): no friendship is needed to add someone to a group; a block is.
   'POST /api/groups': one('a group with the owner in it', (w) => ({ method: 'POST', url: '/api/groups', payload: { name: 'g', memberIds: [w.O.id] } }),
     { owner: 'allow', member: 'allow', nonMember: 'allow', blocked: 'FORBIDDEN', anonymous: 'UNAUTHORIZED' }),
