@@ -58,7 +58,7 @@ async function until (what: string, cond: () => boolean | Promise<boolean>, time
 interface World { app: App, owner: TestUser, other: TestUser, bot: TestBot, group: string }
 
 async function world (t: Test, rx: { url: string, host: string }, config: Record<string, unknown> = {}): Promise<World> {
-  const app = await build(t, { OUTBOUND_ALLOWED_HOSTS: rx.host, WEBHOOK_RETRY_BASE_MS: 20, ...config })
+  const app = await build(t, { OUTBOUND_ALLOWED_HOSTS: rx.host, WEBHOOK_RETRY_BASE_MS: 20, JOBS_WORKER: true, ...config })
   const [owner, other] = [await registerUser(app), await registerUser(app)]
   const bot = await makeBot(app, owner)
   const res = await app.inject({ method: 'POST', url: '/api/groups', headers: owner.auth, payload: { name: 'bots', memberIds: [other.id, bot.id] } })
@@ -127,7 +127,7 @@ t.test('the README\'s verification snippet accepts a real delivery and refuses a
 
 t.test('no history replay: only messages sent after the webhook was set', async (t) => {
   const rx = await receiver(t)
-  const app = await build(t, { OUTBOUND_ALLOWED_HOSTS: rx.host })
+  const app = await build(t, { OUTBOUND_ALLOWED_HOSTS: rx.host, JOBS_WORKER: true })
   const owner = await registerUser(app)
   const bot = await makeBot(app, owner)
   const group = (await app.inject({ method: 'POST', url: '/api/groups', headers: owner.auth, payload: { name: 'g', memberIds: [bot.id] } })).json().id as string
@@ -197,7 +197,7 @@ t.test('derived from committed rows: messages sent while no node works the queue
   await new Promise((resolve) => setTimeout(resolve, 300))
   t.equal(rx.got.length, 0, 'no worker, no delivery (and nothing was enqueued in memory)')
   // Two more nodes on the same database, both working.
-  const [a, b] = [await build(t, { OUTBOUND_ALLOWED_HOSTS: rx.host }), await build(t, { OUTBOUND_ALLOWED_HOSTS: rx.host })]
+  const [a, b] = [await build(t, { OUTBOUND_ALLOWED_HOSTS: rx.host, JOBS_WORKER: true }), await build(t, { OUTBOUND_ALLOWED_HOSTS: rx.host, JOBS_WORKER: true })]
   a.webhooks.kick()
   b.webhooks.kick()
   await until('10 delivered', () => rx.got.length >= 10)
