@@ -253,3 +253,15 @@ t.test('removing the webhook stops deliveries', async (t) => {
   await new Promise((resolve) => setTimeout(resolve, 1500))
   t.equal(rx.got.length, 1)
 })
+
+t.test('no deliveries while the bot or its owner is suspended; they resume when it is lifted', async (t) => {
+  const rx = await receiver(t)
+  const w = await world(t, rx)
+  await w.app.prisma.user.update({ where: { id: w.owner.id }, data: { suspendedAt: new Date() } })
+  const held = await send(w.app, w.other, w.group, 'while the owner is suspended')
+  await new Promise((resolve) => setTimeout(resolve, 1500))
+  t.equal(rx.got.length, 0, 'held back')
+  await w.app.prisma.user.update({ where: { id: w.owner.id }, data: { suspendedAt: null } })
+  await until('delivered after the lift', () => rx.got.length >= 1)
+  t.equal(rx.got[0]!.json.data.id, held.id)
+})
