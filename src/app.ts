@@ -30,7 +30,12 @@ import uploadsRoutes from './modules/uploads/routes.js'
 import adminRoutes from './modules/admin/routes.js'
 import reportsRoutes from './modules/reports/routes.js'
 import accountRoutes from './modules/account/routes.js'
+import botsRoutes from './modules/bots/routes.js'
+import webhooksPlugin from './modules/bots/webhooks.js'
 import metricsPlugin from './modules/metrics/plugin.js'
+import jobsPlugin from './plugins/jobs.js'
+import pushPlugin from './modules/push/plugin.js'
+import pushRoutes from './modules/push/routes.js'
 import { originAllowed } from './lib/origins.js'
 import { sharedRateLimitStore } from './lib/rate-limit-store.js'
 import { rateLimited } from './lib/errors.js'
@@ -115,6 +120,9 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(friendsPlugin)
   await app.register(presencePlugin)
   await app.register(signalPlugin)
+  await app.register(jobsPlugin)
+  await app.register(pushPlugin)
+  await app.register(webhooksPlugin)
 
   await app.register(healthRoutes)
   await app.register(metricsPlugin)
@@ -133,8 +141,10 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     await api.register(uploadsRoutes)
     await api.register(searchRoutes)
     await api.register(versionRoutes)
+    await api.register(pushRoutes)
     await api.register(reportsRoutes)
     await api.register(accountRoutes)
+    await api.register(botsRoutes)
     await api.register(adminRoutes, { prefix: '/admin' })
   }, { prefix: '/api' })
 

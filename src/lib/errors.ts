@@ -51,6 +51,8 @@ export const Errors = {
   userNotFound: () => notFound('User not found'),
   conversationNotFound: () => notFound('Conversation not found'),
   messageNotFound: () => notFound('Message not found'),
+  pushSubscriptionNotFound: () => notFound('Push subscription not found'),
+  pushNotConfigured: () => notFound('Push notifications are not configured on this server'),
   notMember: () => notFound('Conversation not found'),
   /** A channel is public (readable by anyone signed in); writing in it takes joining. */
   notChannelMember: () => forbidden('Join the channel first'),

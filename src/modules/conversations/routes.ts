@@ -26,10 +26,17 @@ export function conversationsDeps (app: FastifyInstance): ConversationsDeps {
       recallWindowS: config.RECALL_WINDOW_S,
       editWindowS: config.EDIT_WINDOW_S
     },
-    // Late-bound (tests observe the facade's calls).
-    publish: (userIds, event, payload) => { app.realtime.toUsers(userIds, event, payload) },
+    // Late-bound (tests observe the facade's calls). Bot webhooks are derived from the
+    // committed rows; a message:new only wakes the worker.
+    publish: (userIds, event, payload) => {
+      app.realtime.toUsers(userIds, event, payload)
+      if (event === 'message:new') app.webhooks.notify(userIds)
+    },
     channels: {
-      publish: (channelId, event, payload) => { app.realtime.toRoom(channelRoom(channelId), event, payload) },
+      publish: (channelId, event, payload) => {
+        app.realtime.toRoom(channelRoom(channelId), event, payload)
+        if (event === 'message:new') app.webhooks.notifyAny()
+      },
       join: (userIds, channelId) => { app.realtime.joinRoom(userIds, channelRoom(channelId)) },
       leave: (userIds, channelId) => { app.realtime.leaveRoom(userIds, channelRoom(channelId)) }
     },
