@@ -26,6 +26,7 @@ t.test('kill -9 after 100 acked messages to an offline user: all 100 pushes arri
     JOBS_EXPIRE_S: '5'
   }
   const first = await startServer(t, env)
+  t.comment('first server up')
   const [a, b] = await users(first.url, 2) as [User, User]
   const g = await group(first.url, a, [b])
   const device = push.device()
@@ -44,6 +45,7 @@ t.test('kill -9 after 100 acked messages to an offline user: all 100 pushes arri
   t.comment(`pushes received before the kill: ${beforeRestart}`)
   t.ok(beforeRestart < 100, 'the kill came before every push was out')
 
+  t.comment('restarting')
   const second = await startServer(t, env, { port: first.port })
   t.ok(second.alive())
   await within(until(() => new Set(push.received.map((r) => r.payload.messageId)).size >= 100, 120_000, 'all 100 pushes', 100), 130_000, 'pushes after the restart')
