@@ -104,3 +104,12 @@ t.test('production without VAPID keys: push is off (NOT_FOUND), no keys generate
   t.equal(sub.statusCode, 404)
   t.equal(await app.prisma.pushSubscription.count({ where: { userId: user.id } }), 0)
 })
+
+t.test('deleting the account deletes its push subscriptions', async (t) => {
+  const app = await build(t)
+  const user = await registerUser(app)
+  t.equal((await app.inject({ method: 'POST', url: '/api/push/subscriptions', headers: user.auth, payload: subscription() })).statusCode, 201)
+  const res = await app.inject({ method: 'DELETE', url: '/api/users/me', headers: user.auth, payload: { password: 'correct horse battery' } })
+  t.equal(res.statusCode, 204, res.body)
+  t.equal(await app.prisma.pushSubscription.count({ where: { userId: user.id } }), 0)
+})
