@@ -114,7 +114,8 @@ export default fp(async (app) => {
       stopping = true
       if (timer !== undefined) clearTimeout(timer)
       await running?.catch(() => 0)
-      await boss.stop({ graceful: true, wait: true, timeout: Math.min(config.SHUTDOWN_TIMEOUT_MS, 10_000) })
+      // Half the shutdown budget: jobs still running then are failed, to be retried (by another node, or this one after its restart).
+      await boss.stop({ graceful: true, wait: true, timeout: Math.max(1000, Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2)) })
     })()
     await stopped
   }
