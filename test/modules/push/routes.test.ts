@@ -113,3 +113,13 @@ t.test('deleting the account deletes its push subscriptions', async (t) => {
   t.equal(res.statusCode, 204, res.body)
   t.equal(await app.prisma.pushSubscription.count({ where: { userId: user.id } }), 0)
 })
+
+t.test('the data export lists my push subscriptions (not their keys)', async (t) => {
+  const app = await build(t)
+  const user = await registerUser(app)
+  const sub = subscription()
+  const id = (await app.inject({ method: 'POST', url: '/api/push/subscriptions', headers: user.auth, payload: sub })).json().id
+  const exported = (await app.inject({ method: 'GET', url: '/api/users/me/export', headers: user.auth })).json()
+  t.same(exported.pushSubscriptions.map((s: { id: string, endpoint: string }) => [s.id, s.endpoint]), [[id, sub.endpoint]])
+  t.notOk(JSON.stringify(exported).includes(sub.keys.auth))
+})
