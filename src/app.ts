@@ -80,6 +80,9 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
       }
     },
     bodyLimit: config.BODY_LIMIT_BYTES,
+    // Opening the embedded store runs initdb and every migration on a first start, then
+    // pg-boss's own schema: seconds on a loaded 2-core machine, past Fastify's 10 s default.
+    pluginTimeout: 60_000,
     trustProxy: config.TRUST_PROXY,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
