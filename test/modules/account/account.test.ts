@@ -1,5 +1,5 @@
 import t from 'tap'
-import { randomUUID } from 'node:crypto'
+import { createECDH, randomBytes, randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { befriend, build, listen, registerUser } from '../../helper.js'
@@ -35,6 +35,15 @@ t.test('delete my account: nothing personal remains but the messages\' sender re
   const upload = (await app.inject({ method: 'POST', url: '/api/uploads', headers: { ...d.auth, ...file.headers }, payload: file.payload })).json()
   await app.inject({ method: 'POST', url: '/api/reports', headers: d.auth, payload: { userId: y.id, reason: 'x' } })
   await app.inject({ method: 'POST', url: '/api/reports', headers: f.auth, payload: { userId: d.id, reason: 'x' } })
+  // v2 rows that reference the user: a push subscription, a bot, a setting, an invite made.
+  const ecdh = createECDH('prime256v1')
+  ecdh.generateKeys()
+  const push = await app.inject({ method: 'POST', url: '/api/push/subscriptions', headers: d.auth, payload: { endpoint: `https://93.184.216.34/push/${randomUUID()}`, keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') } } })
+  t.equal(push.statusCode, 201, push.body)
+  const bot = await app.inject({ method: 'POST', url: '/api/bots', headers: d.auth, payload: { username: `dbot${process.pid % 10000}${Math.floor(Math.random() * 1e5)}`, displayName: 'my bot' } })
+  t.equal(bot.statusCode, 201, bot.body)
+  t.equal((await app.inject({ method: 'PATCH', url: `/api/conversations/${group}/settings`, headers: d.auth, payload: { pinned: true, notify: 'mentions' } })).statusCode, 200)
+  t.equal((await app.inject({ method: 'POST', url: `/api/groups/${group}/invites`, headers: d.auth, payload: {} })).statusCode, 201)
   const stored = await app.prisma.upload.findFirstOrThrow({ where: { uploaderId: d.id } })
   t.ok(existsSync(join(app.config.UPLOAD_DIR, stored.storageKey)), 'the file is on disk before')
   const socket = await connect(t, url, d)
