@@ -23,6 +23,8 @@ const RELAY_INTERVAL_MS = 200
 export type Relay = () => Promise<number>
 
 export interface QueueSpec {
+  /** pg-boss's queue policy (default 'standard'); 'short' keeps at most one queued job per singletonKey. */
+  policy?: 'standard' | 'short'
   retryLimit: number
   /** Seconds before the first retry; with retryBackoff it doubles each time (with jitter). */
   retryDelay: number
@@ -125,8 +127,9 @@ export default fp(async (app) => {
     worker,
     queue: async (name, spec) => {
       // create is a no-op when it exists; update keeps its settings in step with the config
-      await boss.createQueue(name, { name, policy: 'standard', ...spec })
-      await boss.updateQueue(name, { name, policy: 'standard', ...spec })
+      const options = { name, ...spec, policy: spec.policy ?? 'standard' }
+      await boss.createQueue(name, options)
+      await boss.updateQueue(name, options)
     },
     work: async (name, opts, handler) => {
       if (!worker) return

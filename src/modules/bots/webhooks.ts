@@ -15,13 +15,13 @@ export interface Webhooks {
   notify: (memberIds: readonly string[]) => void
   /** A channel's message (members not listed): wakes the worker when any bot has a webhook. */
   notifyAny: () => void
-  /** Looks for due deliveries now (also runs every WEBHOOK_POLL_MS). */
+  /** Re-reads which bots have webhooks and looks for due deliveries now (the relay also looks every 200 ms). */
   kick: () => void
   /** Resolves when no pass is running (tests). */
   idle: () => Promise<void>
 }
 
-/** How often each node looks for due deliveries in the database (kicks make it sooner). */
+/** How often a worker node re-reads which bots have a webhook (for the notify fast path). */
 export const WEBHOOK_POLL_MS = 1000
 /** Keys worked at once per node. */
 const CONCURRENCY = 4
@@ -132,16 +132,7 @@ export function createWebhookWorker (opts: WorkerOptions) {
   const { sql } = opts
   const agents = opts.agents ?? createOutboundAgents({ maxSockets: 16 })
   const leaseS = Math.ceil(opts.timeoutMs / 1000) + 5
-  const timers = new Set<NodeJS.Timeout>()
-  let running: Promise<void> | undefined
-  let again = false
   let closed = false
-
-  const later = (ms: number): void => {
-    const timer = setTimeout(() => { timers.delete(timer); kick() }, ms + 20)
-    timer.unref()
-    timers.add(timer)
-  }
 
   async function post (url: string, secret: string, messageId: string, body: string): Promise<{ code: number | null, error: string | null, ok: boolean }> {
     try {
@@ -206,60 +197,37 @@ export function createWebhookWorker (opts: WorkerOptions) {
       }
       const waitMs = backoffMs(opts.retryBaseMs, attempt)
       await sql.query(FAIL_SQL, [key.bot_id, key.conversation_id, waitMs / 1000, leaseId, 0, randomUUID(), next.id, next.seq, attempt, 'failed', result.code, result.error], 'webhook_fail')
-      later(waitMs)
+      // The key is due again at next_attempt_at: the relay's next look after it enqueues it.
       return
     }
     await sql.query(RELEASE_SQL, [key.bot_id, key.conversation_id, leaseId], 'webhook_release')
   }
 
-  async function pass (): Promise<void> {
-    do {
-      again = false
-      const keys = await sql.query<Key>(DUE_SQL, [], 'webhook_due')
-      const queue = [...keys]
-      await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, async () => {
-        for (let key = queue.shift(); key !== undefined && !closed; key = queue.shift()) {
-          try {
-            await work(key)
-          } catch (err) {
-            opts.log.warn({ err, botId: key.bot_id, conversationId: key.conversation_id }, 'webhook: delivery pass failed')
-          }
-        }
-      }))
-      if (keys.length === BATCH) again = true
-    } while (again && !closed)
-  }
-
-  function kick (): void {
-    if (closed) return
-    if (running !== undefined) {
-      again = true
-      return
-    }
-    running = pass()
-      .catch((err: unknown) => { opts.log.warn({ err }, 'webhook: looking for deliveries failed') })
-      .finally(() => { running = undefined })
-  }
-
   return {
-    kick,
-    idle: async () => { while (running !== undefined) await running },
+    /** Keys with messages beyond their cursor, not backing off, not leased (at most BATCH). */
+    due: async (): Promise<Key[]> => await sql.query<Key>(DUE_SQL, [], 'webhook_due'),
+    work,
     async close (): Promise<void> {
       closed = true
-      for (const timer of timers) clearTimeout(timer)
-      timers.clear()
-      await running
       if (opts.agents === undefined) agents.destroy()
     }
   }
 }
 
+/** The pg-boss queue of webhook work: one job per (bot, conversation) key that has messages to deliver. */
+export const WEBHOOK_QUEUE = 'webhook'
+
 /**
- * The worker on this node (unless JOBS_WORKER=false): polls every WEBHOOK_POLL_MS, and is
- * kicked at once when a message reaches a bot that has a webhook.
+ * Webhook delivery on the job queue (src/plugins/jobs.ts). The relay looks (on worker nodes,
+ * with the other relays, and at once when a message reaches a bot with a webhook) for keys
+ * that committed messages made due, and enqueues one job per key ('short' policy: at most one
+ * queued per key, so a burst is one job). A worker takes the key's lease and delivers in seq
+ * order until caught up; a failure sets the key's backoff in its cursor, after which the
+ * relay enqueues it again. A killed worker's job is retried by pg-boss after JOBS_EXPIRE_S,
+ * by which time its lease has run out.
  */
 export default fp(async (app) => {
-  const { config } = app
+  const { config, jobs } = app
   const worker = createWebhookWorker({
     sql: app.sql,
     allowedHosts: config.outboundAllowedHosts,
@@ -268,37 +236,56 @@ export default fp(async (app) => {
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
     log: app.log
   })
-  const enabled = config.JOBS_WORKER
+  const enabled = jobs.worker
+  const inFlight = new Set<Promise<void>>()
   let hooked = new Set<string>()
   const refresh = async (): Promise<void> => {
     const rows = await app.sql.query<{ user_id: string }>('SELECT user_id FROM bots WHERE webhook_url IS NOT NULL', [], 'webhook_bots')
     hooked = new Set(rows.map((r) => r.user_id))
   }
+
+  await jobs.queue(WEBHOOK_QUEUE, { policy: 'short', retryLimit: 5, retryDelay: 1, retryBackoff: true, expireInSeconds: config.JOBS_EXPIRE_S })
+  await jobs.work<Key>(WEBHOOK_QUEUE, { batchSize: CONCURRENCY }, async (batch) => {
+    await Promise.all(batch.map(async (job) => {
+      const p = worker.work(job.data)
+      inFlight.add(p)
+      try { await p } finally { inFlight.delete(p) }
+    }))
+  })
+  jobs.relay(async () => {
+    const keys = await worker.due()
+    let sent = 0
+    for (const key of keys) {
+      if (await jobs.boss.send(WEBHOOK_QUEUE, key, { singletonKey: `${key.bot_id}:${key.conversation_id}` }) !== null) sent++
+    }
+    return sent
+  }, [WEBHOOK_QUEUE])
+
   let poller: NodeJS.Timeout | undefined
   app.addHook('onReady', async () => {
     if (!enabled) return
     await refresh()
-    poller = setInterval(() => {
-      refresh().catch(() => {})
-      worker.kick()
-    }, WEBHOOK_POLL_MS).unref()
-    worker.kick()
+    poller = setInterval(() => { refresh().catch(() => {}) }, WEBHOOK_POLL_MS).unref()
   })
+  const kick = (): void => { void jobs.flush().catch(() => 0) }
   app.addHook('preClose', async () => {
     clearInterval(poller)
     await worker.close()
   })
   app.decorate('webhooks', {
     notify: (memberIds) => {
-      if (enabled && memberIds.some((id) => hooked.has(id))) worker.kick()
+      if (enabled && memberIds.some((id) => hooked.has(id))) kick()
     },
     notifyAny: () => {
-      if (enabled && hooked.size > 0) worker.kick()
+      if (enabled && hooked.size > 0) kick()
     },
     kick: () => {
       if (!enabled) return
-      refresh().then(() => { worker.kick() }, () => {})
+      refresh().then(kick, () => {})
     },
-    idle: worker.idle
+    idle: async () => {
+      await jobs.flush().catch(() => 0)
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight])
+    }
   } satisfies Webhooks)
-}, { name: 'webhooks', dependencies: ['config', 'db'] })
+}, { name: 'webhooks', dependencies: ['config', 'db', 'jobs'] })

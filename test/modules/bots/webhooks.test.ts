@@ -104,6 +104,8 @@ t.test('every new message in the bot\'s conversations is POSTed, signed, with Id
   const list = await w.app.inject({ method: 'GET', url: '/api/bots', headers: w.owner.auth })
   t.equal(list.json()[0].webhook.url, rx.url)
   t.notOk(list.body.includes(SECRET), 'the secret is never shown')
+  const jobs = await w.app.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'webhook' AND singleton_key = $1`, [`${w.bot.id}:${w.group}`])
+  t.ok(jobs[0]!.n >= 1, 'the deliveries were worked as jobs of the pg-boss queue, keyed by (bot, conversation)')
 })
 
 t.test('the README\'s verification snippet accepts a real delivery and refuses a tampered one', async (t) => {
