@@ -173,9 +173,15 @@ export function createConversationService (deps: ConversationsDeps) {
     return row === undefined ? undefined : (await toViews([row], null))[0]
   }
 
-  async function announce (conversationId: string, userIds: Iterable<string>): Promise<void> {
+  /**
+   * `conversation:updated` with the shared view to `userIds`; with `room`, a channel's goes to
+   * its room in one emit instead (every member's sockets are in it).
+   */
+  async function announce (conversationId: string, userIds: Iterable<string>, opts: { room?: boolean } = {}): Promise<void> {
     const shared = await sharedView(conversationId)
-    if (shared !== undefined) publish([...new Set(userIds)], 'conversation:updated', shared)
+    if (shared === undefined) return
+    if (opts.room === true && shared.type === 'channel') deps.channels.publish(conversationId, 'conversation:updated', shared)
+    else publish([...new Set(userIds)], 'conversation:updated', shared)
   }
 
   const directIds = new Map<string, string>()

@@ -98,11 +98,15 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
    * `conversation:updated` to `tell` and the current members (`only`: to `tell` alone, as a
    * channel does: its thousands of members are not told of every departure).
    */
-  async function change (groupId: string, fn: (tx: Prisma.TransactionClient, system: string[]) => Promise<{ tell?: string[], only?: boolean } | undefined>): Promise<void> {
+  async function change (groupId: string, fn: (tx: Prisma.TransactionClient, system: string[]) => Promise<{ tell?: string[], only?: boolean, room?: boolean } | undefined>): Promise<void> {
     const system: string[] = []
     const out = await prisma.$transaction(async (tx) => await fn(tx, system))
     if (system.length > 0) {
       await publishSystem(system)
+      if (out?.room === true) {
+        await conversations.announce(groupId, [], { room: true })
+        return
+      }
       const members = out?.only === true ? [] : await prisma.conversationMember.findMany({ where: { conversationId: groupId }, select: { userId: true } })
       await conversations.announce(groupId, [...members.map((m) => m.userId), ...(out?.tell ?? [])])
     }
@@ -240,7 +244,7 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
       const topic = patch.topic === undefined || patch.topic === null ? patch.topic : checkProfileText('topic', patch.topic, TOPIC_MAX)
       if (name === undefined && topic === undefined && patch.avatarUrl === undefined) throw validation('Give at least one of name, topic, avatarUrl')
       return await changeAndView(actorId, groupId, async (tx, system) => {
-        await lockGroup(tx, groupId)
+        const group = await lockGroup(tx, groupId, true)
         const members = await groupMembers(tx, groupId)
         requireRole(actorOf(members, actorId).role, 'editProfile')
         if (patch.avatarUrl !== undefined && patch.avatarUrl !== null) {
@@ -260,14 +264,14 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
         if (data.name !== undefined) system.push(await writeSystemMessage(tx, groupId, { event: 'renamed', actorId, name: data.name }))
         if (data.topic !== undefined) system.push(await writeSystemMessage(tx, groupId, { event: 'topic_changed', actorId, topic: data.topic ?? '' }))
         if (data.avatarUrl !== undefined) system.push(await writeSystemMessage(tx, groupId, { event: 'avatar_changed', actorId }))
-        return undefined
+        return { room: group.type === 'channel' }
       })
     },
 
     /** PUT /groups/:id/members/:userId/role: the owner makes a member admin or an admin member. */
     async setRole (actorId: string, groupId: string, targetId: string, role: 'admin' | 'member'): Promise<ConversationView> {
       return await changeAndView(actorId, groupId, async (tx, system) => {
-        await lockGroup(tx, groupId)
+        const group = await lockGroup(tx, groupId, true)
         const members = await groupMembers(tx, groupId)
         requireRole(actorOf(members, actorId).role, 'setRole')
         const target = members.find((m) => m.userId === targetId)
@@ -276,14 +280,14 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
         if (target.role === role) return undefined
         await setRoleRow(tx, groupId, targetId, role)
         system.push(await writeSystemMessage(tx, groupId, { event: 'role_changed', actorId, userIds: [targetId], role }))
-        return undefined
+        return { room: group.type === 'channel' }
       })
     },
 
     /** POST /groups/:id/transfer: the owner hands the group to another member and becomes an admin. */
     async transfer (actorId: string, groupId: string, targetId: string): Promise<ConversationView> {
       return await changeAndView(actorId, groupId, async (tx, system) => {
-        await lockGroup(tx, groupId)
+        const group = await lockGroup(tx, groupId, true)
         const members = await groupMembers(tx, groupId)
         requireRole(actorOf(members, actorId).role, 'transferOwnership')
         if (targetId === actorId) throw validation('You already own this group')
@@ -292,7 +296,7 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
         await setRoleRow(tx, groupId, targetId, 'owner')
         await tx.conversation.update({ where: { id: groupId }, data: { ownerId: targetId } })
         system.push(await writeSystemMessage(tx, groupId, { event: 'owner_transferred', actorId, userIds: [targetId] }))
-        return undefined
+        return { room: group.type === 'channel' }
       })
     }
   }
