@@ -21,3 +21,6 @@ for i in 1 2 3; do
   run o2o-scrape-1s "${O2O[@]}" --scrape-metrics 1
 done
 run search-1m search --messages 1000000 --rate 200
+# Issue 12: one channel of 5,000 connected members, 20 messages/s for 20 s, against the bare
+# relay with the same fan-out in the same run; join and list p99 after it.
+run channel channel --users 5000 --rate 20 --duration 20 --baseline
