@@ -111,8 +111,24 @@ export interface FileContent {
   height?: number
 }
 
-/** text: a string; image/file: FileContent; custom: any JSON object. null once recalled. */
-export type MessageContent = string | FileContent | Record<string, unknown> | null
+/** v2: what a membership or profile change was (the `event` of a system message). */
+export type SystemEvent =
+  | 'member_added' | 'member_removed' | 'member_left' | 'member_joined' | 'role_changed'
+  | 'owner_transferred' | 'renamed' | 'topic_changed' | 'avatar_changed' | 'message_pinned'
+
+/** v2: the content of a `system` message. */
+export interface SystemContent {
+  event: SystemEvent | (string & {})
+  actorId: string
+  userIds?: string[]
+  name?: string
+  topic?: string | null
+  messageId?: string
+  role?: 'admin' | 'member'
+}
+
+/** text: a string; image/file: FileContent; custom: any JSON object; system: SystemContent. null once recalled. */
+export type MessageContent = string | FileContent | SystemContent | Record<string, unknown> | null
 
 export interface Sender {
   id: string
@@ -178,11 +194,40 @@ export interface ConversationMember extends Sender {
   joinedAt: string
 }
 
+/** v2: the conversation types; a channel is a public group anyone may join. */
+export type ConversationType = 'direct' | 'group' | 'channel'
+
+/** v2: who gets notified of new messages in a conversation (per member). */
+export type NotifyLevel = 'all' | 'mentions' | 'none'
+
+/** v2: the caller's own settings of a conversation. */
+export interface ConversationSettings {
+  notify: NotifyLevel
+  /** Muted until then (ISO time); null when not muted. */
+  mutedUntil: string | null
+  archived: boolean
+  pinned: boolean
+}
+
+/** v2: `PATCH /conversations/:id/settings`; absent fields stay as they are. */
+export interface SettingsUpdate {
+  notify?: NotifyLevel
+  mutedUntil?: string | null
+  archived?: boolean
+  pinned?: boolean
+}
+
 export interface Conversation {
   id: string
-  type: 'direct' | 'group'
-  /** Groups only. */
+  type: ConversationType
+  /** Groups and channels only. */
   name?: string
+  /** v2, groups and channels. */
+  topic?: string | null
+  avatarUrl?: string | null
+  memberCount?: number
+  /** v2: the caller's own settings (GET /conversations entries). */
+  settings?: ConversationSettings
   ownerId?: string | null
   members: ConversationMember[]
   /** Direct only: the other user, with presence. */
@@ -209,7 +254,59 @@ export interface HistoryOptions {
   limit?: number
 }
 
-export interface ListOptions { limit?: number, cursor?: string }
+export interface ListOptions {
+  limit?: number
+  cursor?: string
+  /** v2: the archived conversations instead of the others. */
+  archived?: boolean
+}
+
+// ---------------------------------------------------------------- v2: groups, invites, channels
+
+/** `PATCH /groups/:id` (owner, admins); null clears the topic or avatar. */
+export interface GroupProfileUpdate {
+  name?: string
+  topic?: string | null
+  avatarUrl?: string | null
+}
+
+/** `POST /groups/:id/invites` options: lifetime in seconds and use limit (server defaults when absent). */
+export interface InviteOptions { expiresInS?: number, maxUses?: number }
+
+export interface Invite {
+  code: string
+  expiresAt: string | null
+  maxUses: number | null
+  uses: number
+}
+
+/** `GET /invites/:code`: what the invite leads to, for a preview before joining. */
+export interface InvitePreview {
+  conversation: { id: string, name: string, topic: string | null, memberCount: number }
+}
+
+/** One entry of `GET /channels`. */
+export interface ChannelSummary {
+  id: string
+  name: string
+  topic: string | null
+  avatarUrl?: string | null
+  memberCount: number
+  /** Whether the caller is a member. */
+  joined?: boolean
+  createdAt?: string
+}
+
+export interface ChannelSearchOptions {
+  /** Name prefix or substring. */
+  q?: string
+  limit?: number
+  /** The nextCursor of the previous page. */
+  cursor?: string
+}
+
+/** One page of `GET /channels`, most members first; `nextCursor` is absent on the last page. */
+export interface ChannelPage { channels: ChannelSummary[], nextCursor?: string }
 /** One page of GET /conversations; `nextCursor` (the x-next-cursor header) is absent on the last page. */
 export interface ConversationPage { conversations: Conversation[], nextCursor?: string }
 
