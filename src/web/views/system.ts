@@ -42,8 +42,8 @@ export function systemText (content: SystemContent, nameOf: (userId: string) => 
 /** The content of a system message, read defensively (a recalled or odd one has none). */
 export function systemContent (m: Message): SystemContent {
   const c = m.content
-  if (c !== null && typeof c === 'object' && typeof (c as { event?: unknown }).event === 'string') return c as SystemContent
-  return { event: 'unknown', actorId: m.senderId }
+  if (c !== null && typeof c === 'object' && typeof (c as { event?: unknown }).event === 'string') return c as unknown as SystemContent
+  return { event: 'unknown' as SystemContent['event'], actorId: m.senderId }
 }
 
 /** Ids the sentence needs names for. */
