@@ -81,12 +81,8 @@ export class Store {
   }
 
   async loadConversations (): Promise<void> {
-    // The archive is a second list (a server without it gives an error: no archive then).
-    const [main, archived] = await Promise.all([
-      this.client.conversations({ limit: 100 }),
-      this.client.conversations({ limit: 100, archived: true }).catch(() => [])
-    ])
-    const list = [...main, ...archived.filter((a) => !main.some((c) => c.id === a.id))]
+    // `archived: true` lists the archived ones too (settings.archived tells them apart).
+    const list = await this.client.conversations({ limit: 100, archived: true })
     const cursors = this.client.getCursors()
     this.conversations = new Map(list.map((c) => [c.id, c]))
     for (const c of list) {
@@ -260,7 +256,7 @@ export class Store {
       // System notices (joins, renames...) never count as unread.
       else if (!isSystem(m)) c.unread = (c.unread ?? 0) + 1
       // A new message brings an archived conversation back, unless it is muted (as the server does).
-      if (c.settings?.archived === true && !this.muted(c) && !isSystem(m)) c.settings = { ...c.settings, archived: false }
+      if (c.settings?.archived === true && !this.muted(c) && c.settings.notify !== 'none' && !isSystem(m)) c.settings = { ...c.settings, archived: false }
       if (!mine && (m.mentions ?? []).some((id) => id === this.me.id || id === 'all')) c.unreadMentions = (c.unreadMentions ?? 0) + 1
     }
     if (!mine) {

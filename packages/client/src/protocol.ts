@@ -257,7 +257,7 @@ export interface HistoryOptions {
 export interface ListOptions {
   limit?: number
   cursor?: string
-  /** v2: the archived conversations instead of the others. */
+  /** v2: include the archived conversations (`settings.archived` tells them apart). */
   archived?: boolean
 }
 
