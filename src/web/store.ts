@@ -132,7 +132,10 @@ export class Store {
 
   /** My role in a group or channel. */
   role (c: Conversation | undefined): 'owner' | 'admin' | 'member' | undefined {
-    return c?.members.find((m) => m.id === this.me.id)?.role
+    const listed = c?.members.find((m) => m.id === this.me.id)?.role
+    // A channel's members are not sent (only memberCount): its owner is known by ownerId.
+    if (listed === undefined && c?.type === 'channel') return c.ownerId === this.me.id ? 'owner' : 'member'
+    return listed
   }
 
   /** Changes my settings of a conversation and shows the result at once. */

@@ -203,6 +203,7 @@ export function groupPanel (store: Store, conversationId: string, onClose: () =>
       shared
         ? h('section', { class: 'panel-section' },
           h('h3', {}, `Members (${c.memberCount ?? c.members.length})`),
+          c.members.length === 0 && c.type === 'channel' ? h('p', { class: 'muted small' }, 'A channel does not list its members.') : null,
           h('ul', { class: 'list', testid: 'panel-members' }, ...[...c.members]
             .sort((a, b) => ROLE_ORDER[a.role] - ROLE_ORDER[b.role] || a.displayName.localeCompare(b.displayName))
             .map((m) => memberRow(c, m, myRole))))
