@@ -285,27 +285,21 @@ export interface InvitePreview {
   conversation: { id: string, name: string, topic: string | null, memberCount: number }
 }
 
-/** One entry of `GET /channels`. */
+/** v2: `GET /channels` options; `q` is a case-insensitive substring of the name (at most 64 characters). */
+export interface ChannelListOptions { q?: string, limit?: number, cursor?: string }
+/** v2: one entry of `GET /channels` (most members first). */
 export interface ChannelSummary {
   id: string
   name: string
   topic: string | null
-  avatarUrl?: string | null
+  ownerId: string | null
   memberCount: number
   /** Whether the caller is a member. */
-  joined?: boolean
-  createdAt?: string
+  joined: boolean
+  createdAt: string
+  lastActivityAt: string
 }
-
-export interface ChannelSearchOptions {
-  /** Name prefix or substring. */
-  q?: string
-  limit?: number
-  /** The nextCursor of the previous page. */
-  cursor?: string
-}
-
-/** One page of `GET /channels`, most members first; `nextCursor` is absent on the last page. */
+/** v2: one page of `GET /channels`; `nextCursor` (the x-next-cursor header) is absent on the last page. */
 export interface ChannelPage { channels: ChannelSummary[], nextCursor?: string }
 /** One page of GET /conversations; `nextCursor` (the x-next-cursor header) is absent on the last page. */
 export interface ConversationPage { conversations: Conversation[], nextCursor?: string }

@@ -5,7 +5,7 @@ import type {
   Block, BlockedUser, Conversation, ConversationPage, Credentials, Friend, FriendRequest, HistoryOptions, HistoryPage,
   ListOptions, Message, MessageContent, MessageType, ProfileUpdate, SendExtras, ReadAck, RegisterInput, Relation, Session, Tokens, User,
   UserWithPresence, VersionInfo, FileContent, SearchOptions, SearchPage, ConversationSettings, SettingsUpdate, NotifyLevel,
-  GroupProfileUpdate, Invite, InviteOptions, InvitePreview, ChannelPage, ChannelSearchOptions, ChannelSummary
+  GroupProfileUpdate, Invite, InviteOptions, InvitePreview, ChannelPage, ChannelListOptions, ChannelSummary
 } from './protocol.js'
 
 export interface RestOptions {
@@ -394,7 +394,7 @@ export class RestClient extends Emitter<ClientEvents> {
   }
 
   /** Public channels whose name contains `q` (all when absent), most members first, one page. */
-  async channels (opts: ChannelSearchOptions = {}): Promise<ChannelPage> {
+  async channels (opts: ChannelListOptions = {}): Promise<ChannelPage> {
     const { body, headers } = await this.requestWithHeaders<ChannelSummary[] | ChannelPage>('GET', '/channels', { query: { q: opts.q === '' ? undefined : opts.q, limit: opts.limit, cursor: opts.cursor } })
     // The list is the body; the next page's cursor the x-next-cursor header (as conversations).
     const list = Array.isArray(body) ? body : body.channels

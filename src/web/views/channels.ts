@@ -49,7 +49,7 @@ export function channelBrowser (store: Store, open: (conversationId: string) => 
   }
 
   function item (ch: ChannelSummary): HTMLElement {
-    const member = ch.joined === true || store.conversations.has(ch.id)
+    const member = ch.joined || store.conversations.has(ch.id)
     return h('li', { class: 'person', testid: 'channel-item', 'data-channel-id': ch.id, 'data-name': ch.name, 'data-members': ch.memberCount },
       h('span', { class: 'conv-text' },
         h('span', { class: 'conv-title' }, `# ${ch.name}`),
