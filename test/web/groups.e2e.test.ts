@@ -111,7 +111,7 @@ t.test('settings panel: profile, roles, remove, transfer and leave, seen live by
   await systemNotice(bob.page, `Alice renamed the group to "Trip ${tag}"`)
   await systemNotice(carol.page, 'Alice changed the topic to "Packing list"')
   t.match(await bob.page.textContent(id('chat-subtitle')), /Packing list/, 'the topic is in the header')
-  t.equal(await bob.page.locator(`${conv(bob.page, groupId)} ${id('unread-badge')}`).count(), 0, 'notices are not unread')
+  t.equal(await conv(bob.page, groupId).locator(id('unread-badge')).count(), 0, 'notices are not unread')
 
   // Avatar from an upload.
   await alice.page.setInputFiles(id('group-avatar-input'), { name: 'avatar.png', mimeType: 'image/png', buffer: gradientPng(64, 64) })
@@ -149,7 +149,8 @@ t.test('settings panel: profile, roles, remove, transfer and leave, seen live by
   await transfer.click()
   await alice.page.waitForSelector(`${id('panel-member')}[data-user-id="${bob.id}"][data-role="owner"]`, { timeout: WAIT })
   await alice.page.waitForSelector(`${id('panel-member')}[data-user-id="${alice.id}"][data-role="admin"]`, { timeout: WAIT })
-  await systemNotice(bob.page, 'Alice made Bob the owner')
+  await systemNotice(bob.page, 'Alice made you the owner')
+  await systemNotice(alice.page, 'You made Bob the owner')
 
   // Alice leaves: gone from her list, a notice for Bob.
   const leave = alice.page.locator(id('group-leave'))

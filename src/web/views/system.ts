@@ -18,12 +18,13 @@ function names (list: string[]): string {
  */
 export function systemText (content: SystemContent, nameOf: (userId: string) => string): string {
   const actor = nameOf(content.actorId)
-  const users = names((content.userIds ?? []).map(nameOf))
+  // "You" starts a sentence; elsewhere it is "you" (Alice made you an admin).
+  const users = names((content.userIds ?? []).map(nameOf).map((n) => n === 'You' ? 'you' : n))
   switch (key(content.event)) {
     case 'memberadded': return `${actor} added ${users}`
     case 'memberremoved': return `${actor} removed ${users}`
-    case 'memberleft': return `${content.userIds?.length === 1 ? users : actor} left`
-    case 'memberjoined': return `${content.userIds?.length === 1 ? users : actor} joined`
+    case 'memberleft': return `${content.userIds?.length === 1 ? nameOf(content.userIds[0]!) : actor} left`
+    case 'memberjoined': return `${content.userIds?.length === 1 ? nameOf(content.userIds[0]!) : actor} joined`
     case 'rolechanged':
       if (content.role === 'admin') return `${actor} made ${users} an admin`
       if (content.role === 'member') return `${actor} removed ${users} as admin`
