@@ -1,10 +1,11 @@
 import t from 'tap'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { befriend, listen, registerUser, type TestUser } from '../helper.js'
 import type { App } from '../../src/app.js'
-import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, gradientPng } from './fixtures.js'
+import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, gradientPng, ROOT } from './fixtures.js'
 
 /**
  * Groups, invites, channels and the organised conversation list in real Chromium, with two or
@@ -16,6 +17,7 @@ import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, gradientPng } from './fixtures
 t.setTimeout(420_000)
 
 const WAIT = 10_000
+const SHOTS = join(ROOT, 'test-results')
 const id = (testid: string): string => `[data-testid="${testid}"]`
 
 interface Person extends TestUser { name: string, page: Page }
@@ -28,6 +30,7 @@ const errors: string[] = []
 
 t.before(async () => {
   ensureWebBuilt()
+  mkdirSync(SHOTS, { recursive: true })
 })
 
 /** One server and one browser for every flow, torn down with the file (the root test). */
@@ -130,6 +133,7 @@ t.test('settings panel: profile, roles, remove, transfer and leave, seen live by
   await bob.page.waitForSelector(`${id('panel-member')}[data-user-id="${bob.id}"][data-role="admin"]`, { timeout: WAIT })
   await systemNotice(carol.page, 'Bob')
   t.ok(await bob.page.locator(id('group-name-input')).count() > 0, 'an admin edits the profile')
+  await alice.page.screenshot({ path: join(SHOTS, 'groups-panel-owner.png') })
 
   // Demote and promote again, then remove Carol: her list loses the group.
   await member(alice.page, bob.id).locator(id('member-demote')).click()
@@ -185,6 +189,7 @@ t.test('invite link: create and copy, a stranger previews and joins, then it is 
   await dave.page.waitForSelector(`${id('invite-name')}:text("Readers")`, { timeout: WAIT })
   t.equal(await dave.page.textContent(id('invite-topic')), 'Books we love')
   t.equal(await dave.page.textContent(id('invite-members')), '1 member')
+  await dave.page.screenshot({ path: join(SHOTS, 'groups-invite-page.png') })
   await dave.page.click(id('invite-join'))
   await dave.page.waitForSelector(`${id('chat')}[data-conversation-id="${groupId}"]`, { timeout: WAIT })
   await systemNotice(alice.page, 'Dave joined')
@@ -224,6 +229,7 @@ t.test('channels: create, find by search, join and chat', async (t) => {
     const item = p.page.locator(`${id('channel-item')}[data-channel-id="${channelId}"]`)
     await item.waitFor({ timeout: WAIT })
     t.match(await item.textContent(), /Weekend walks/)
+    if (p === bob) await p.page.screenshot({ path: join(SHOTS, 'groups-channel-browser.png') })
     await item.locator(id('channel-join')).click()
     await p.page.waitForSelector(`${id('chat')}[data-conversation-id="${channelId}"]`, { timeout: WAIT })
   }
@@ -307,6 +313,9 @@ t.test('conversation list: pin, archive, un-archive on a message, mute and notif
   const archived = alice.page.locator(`${id('archived-list')} ${id('conversation')}[data-conversation-id="${newer}"]`)
   await archived.locator(id('conversation-preview'), { hasText: 'quietly' }).waitFor({ timeout: WAIT })
   t.equal(await archived.getAttribute('data-archived'), 'true', 'a muted conversation stays archived')
+  await conv(alice.page, newer).locator(id('conv-menu')).click()
+  await alice.page.screenshot({ path: join(SHOTS, 'groups-archived-menu.png') })
+  await conv(alice.page, newer).locator(id('conv-menu')).click()
 
   // Unmute and unarchive from the archive; notify "mentions only" from the menu.
   await menu(newer, 'conv-mute-off')

@@ -23,6 +23,22 @@ function preview (store: Store, m: Message | null): string {
   return `${who}…`
 }
 
+/** Stroke icons (emoji fonts are not everywhere): a pin, and a bell struck through. */
+const PIN_PATH = 'M9 4h6l-1 6 3 3H7l3-3-1-6M12 13v7'
+const MUTED_PATH = 'M6 16V11a6 6 0 0 1 9.5-4.9M18 11v5l2 2H7M10 20a2 2 0 0 0 4 0M3 3l18 18'
+
+function icon (d: string): SVGSVGElement {
+  const ns = 'http://www.w3.org/2000/svg'
+  const svg = document.createElementNS(ns, 'svg')
+  svg.setAttribute('viewBox', '0 0 24 24')
+  svg.setAttribute('class', 'icon small-icon')
+  svg.setAttribute('aria-hidden', 'true')
+  const path = document.createElementNS(ns, 'path')
+  path.setAttribute('d', d)
+  svg.append(path)
+  return svg
+}
+
 export function avatar (name: string, online?: boolean): HTMLElement {
   return h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(name),
     online === undefined ? null : h('span', { class: `dot ${online ? 'online' : ''}`, testid: 'presence-dot', 'data-online': String(online), title: online ? 'online' : 'offline' }))
@@ -131,8 +147,8 @@ export function sidebar (store: Store, actions: SidebarActions): HTMLElement {
     h('span', { class: 'conv-text' },
       h('span', { class: 'conv-title' }, store.title(c), c.type !== 'direct' ? h('span', { class: 'tag' }, c.type) : null),
       h('span', { class: 'conv-preview', testid: 'conversation-preview' }, preview(store, c.lastMessage))),
-    pinned ? h('span', { class: 'conv-flag', testid: 'pinned-mark', title: 'Pinned' }, '📌') : null,
-    muted ? h('span', { class: 'conv-flag', testid: 'muted-mark', title: muteState(store, c) }, '🔕') : null,
+    pinned ? h('span', { class: 'conv-flag', testid: 'pinned-mark', title: 'Pinned', 'aria-label': 'Pinned' }, icon(PIN_PATH)) : null,
+    muted ? h('span', { class: 'conv-flag', testid: 'muted-mark', title: muteState(store, c), 'aria-label': 'Muted' }, icon(MUTED_PATH)) : null,
     (c.unreadMentions ?? 0) > 0 ? h('span', { class: 'badge mention', testid: 'mention-badge', title: 'You were mentioned' }, '@') : null,
     unread > 0 ? h('span', { class: `badge ${muted ? 'quiet' : ''}`, testid: 'unread-badge' }, unread > 99 ? '99+' : unread) : null,
     settingsMenu(c))
