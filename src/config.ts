@@ -46,6 +46,9 @@ export const ConfigSchema = Type.Object({
   MAX_CONNECTIONS_PER_IP: Int(1000, 1),
   AUTH_RATE_LIMIT_MAX: Int(30, 1),
   AUTH_RATE_LIMIT_WINDOW_MS: Int(60_000, 1000),
+  /** Invite previews and joins per user per window (GET /invites/:code, POST /invites/:code/join). */
+  INVITE_RATE_LIMIT_MAX: Int(20, 1),
+  INVITE_RATE_LIMIT_WINDOW_MS: Int(60_000, 1000),
   /** Prefix of the rate-limit counters in Redis (shared by every node that uses the same value). */
   RATE_LIMIT_NAMESPACE: Type.String({ default: 'relay:rl:', minLength: 1 }),
   /** scrypt cost (N = 2^SCRYPT_LOG_N); tests lower it. */

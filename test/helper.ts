@@ -76,6 +76,7 @@ export async function build (t: Test, overrides: Partial<RawConfig> = {}, opts: 
     LOG_LEVEL: 'silent',
     SCRYPT_LOG_N: 10,
     AUTH_RATE_LIMIT_MAX: 100_000,
+    INVITE_RATE_LIMIT_MAX: 100_000,
     // Services mode counts in Redis: each app its own counters unless a test shares them.
     RATE_LIMIT_NAMESPACE: `test:${randomUUID()}:`,
     SOCKET_EVENTS_PER_S: 10_000,

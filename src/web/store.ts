@@ -338,6 +338,13 @@ export class Store {
     client.on('friend:request', reloadContacts)
     client.on('friend:accepted', reloadContacts)
     client.on('friend:removed', reloadContacts)
+    // v2: my settings changed on another device.
+    client.on('conversation:settings', (e) => {
+      const c = this.conversations.get(e.conversationId)
+      if (c === undefined) return
+      c.settings = e.settings
+      this.emit({ type: 'conversations' })
+    })
     client.on('conversation:updated', (c) => {
       const old = this.conversations.get(c.id)
       this.learnNames(c)

@@ -6,6 +6,7 @@ import { multipart } from '../modules/uploads/helpers.js'
 import { connect, refused, openSocket, settle, type Client } from '../modules/presence/helpers.js'
 import { listEvents, listRoutes, restErrorProblem, ackErrorProblem, snapshot } from './surface.js'
 import type { App } from '../../src/app.js'
+import { can, type GroupAction } from '../../src/modules/conversations/permissions.js'
 
 /**
  * Authorisation matrix: every HTTP route and every socket event, against five roles around
@@ -35,10 +36,13 @@ interface U { id: string, username: string, token: string, auth: Record<string, 
 interface World {
   O: U, M: U, N: U, B: U, X: U, E: U, A: U
   G: string
+  /** v2: O's second group (M a plain member), with nothing secret; the invite is to it */
+  H: string
   D2: string
   gMessageId: string
   uploadId: string
   requestId: string
+  inviteCode: string
   secrets: { group: string, groupName: string, direct: string, upload: string }
 }
 
@@ -87,7 +91,10 @@ async function makeWorld (app: App): Promise<World> {
   const gMessageId = (await ok(app, { method: 'POST', url: `/api/conversations/${G}/messages`, headers: O.auth, payload: { clientMsgId: randomUUID(), type: 'text', content: secrets.group } })).id as string
   await ok(app, { method: 'POST', url: `/api/conversations/${G}/messages`, headers: O.auth, payload: { clientMsgId: randomUUID(), type: 'file', content: upload } })
   const requestId = (await ok(app, { method: 'POST', url: '/api/friends/requests', headers: N.auth, payload: { toUserId: O.id } })).id as string
-  return { O, M, N, B, X, E, A, G, D2, gMessageId, uploadId, requestId, secrets }
+  // An invite preview shows the group's name to anyone with the code: the invite is to H, a group with nothing secret (O owns it, M is a plain member).
+  const H = (await ok(app, { method: 'POST', url: '/api/groups', headers: O.auth, payload: { name: 'open house', memberIds: [M.id] } })).id as string
+  const inviteCode = (await ok(app, { method: 'POST', url: `/api/groups/${H}/invites`, headers: O.auth, payload: {} })).code as string
+  return { O, M, N, B, X, E, A, G, H, D2, gMessageId, uploadId, requestId, inviteCode, secrets }
 }
 
 /** 'allow' = 2xx; otherwise the error code the contract requires. */
@@ -246,6 +253,7 @@ const RULES: Record<string, Rule> = {
     ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
   'POST /api/conversations/:id/clear': one('clear G for me: any member', (w) => ({ method: 'POST', url: `/api/conversations/${w.G}/clear`, payload: {} }), ownerMember()),
   'POST /api/conversations/:id/read': one('group G', (w) => ({ method: 'POST', url: `/api/conversations/${w.G}/read`, payload: { seq: 1 } }), ownerMember()),
+  'PATCH /api/conversations/:id/settings': one('my settings of G: any member, for themselves', (w) => ({ method: 'PATCH', url: `/api/conversations/${w.G}/settings`, payload: { pinned: true, notify: 'mentions' } }), ownerMember()),
   // Documented policy (src/modules/conversations/README.md): no friendship is needed to add someone to a group; a block is.
   'POST /api/groups': one('a group with the owner in it', (w) => ({ method: 'POST', url: '/api/groups', payload: { name: 'g', memberIds: [w.O.id] } }),
     { owner: 'allow', member: 'allow', nonMember: 'allow', blocked: 'FORBIDDEN', anonymous: 'UNAUTHORIZED' }),
@@ -253,6 +261,20 @@ const RULES: Record<string, Rule> = {
     ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
   'DELETE /api/groups/:id/members/:userId': one('remove X from G: owner or admin', (w) => ({ method: 'DELETE', url: `/api/groups/${w.G}/members/${w.X.id}` }),
     ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
+  // v2 groups (PROTOCOL-v2 section 3; the roles table is src/modules/conversations/permissions.ts). G has no admin: M is a plain member.
+  'PATCH /api/groups/:id': one('rename G: owner or admin', (w) => ({ method: 'PATCH', url: `/api/groups/${w.G}`, payload: { name: 'renamed', topic: 'a topic' } }),
+    ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
+  'PUT /api/groups/:id/members/:userId/role': one('make X admin: owner only', (w) => ({ method: 'PUT', url: `/api/groups/${w.G}/members/${w.X.id}/role`, payload: { role: 'admin' } }),
+    ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
+  'POST /api/groups/:id/transfer': one('hand G to X: owner only', (w) => ({ method: 'POST', url: `/api/groups/${w.G}/transfer`, payload: { userId: w.X.id } }),
+    ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
+  'POST /api/groups/:id/invites': one('an invite to G: owner or admin', (w) => ({ method: 'POST', url: `/api/groups/${w.G}/invites`, payload: { maxUses: 5 } }),
+    ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
+  'DELETE /api/groups/:id/invites/:code': one('revoke the invite to H: owner or admin', (w) => ({ method: 'DELETE', url: `/api/groups/${w.H}/invites/${w.inviteCode}` }),
+    ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
+  'GET /api/invites/:code': read(one('preview the invite to H: any signed-in user', (w) => ({ url: `/api/invites/${w.inviteCode}` }), signedIn('allow'))),
+  // Joining changes the membership: each allowed role gets a world of its own. Members get the group back (idempotent).
+  'POST /api/invites/:code/join': { ...one('join H by invite: any signed-in user (a block does not stop it: the invite is the consent)', (w) => ({ method: 'POST', url: `/api/invites/${w.inviteCode}/join` }), signedIn('allow')), fresh: true },
 
   // Any user reports another (not themselves).
   'POST /api/reports': one('report the owner', (w) => ({ method: 'POST', url: '/api/reports', payload: { userId: w.O.id, reason: 'spam' } }), signedIn('allow', { owner: 'VALIDATION' })),
@@ -283,6 +305,30 @@ t.test('every route has a rule in the matrix', async (t) => {
   const app = await build(t)
   const missing = listRoutes(app).filter((r) => RULES[r.key] === undefined).map((r) => r.key)
   t.same(missing, [], 'routes without an authorisation rule: add one to RULES')
+})
+
+/** Group routes and the action of the roles table (src/modules/conversations/permissions.ts) they stand for. */
+const GROUP_ROUTE_ACTIONS: Record<string, GroupAction> = {
+  'PATCH /api/groups/:id': 'editProfile',
+  'POST /api/groups/:id/members': 'addMembers',
+  'DELETE /api/groups/:id/members/:userId': 'removeMembers',
+  'PUT /api/groups/:id/members/:userId/role': 'setRole',
+  'POST /api/groups/:id/transfer': 'transferOwnership',
+  'POST /api/groups/:id/invites': 'manageInvites',
+  'DELETE /api/groups/:id/invites/:code': 'manageInvites',
+  'POST /api/conversations/:id/pins': 'pinMessages',
+  'DELETE /api/conversations/:id/pins/:messageId': 'pinMessages'
+}
+
+t.test('group rows follow the roles table: the owner and a plain member get what GROUP_PERMISSIONS says', async (t) => {
+  for (const [key, action] of Object.entries(GROUP_ROUTE_ACTIONS)) {
+    const rule = RULES[key]
+    t.ok(rule, `${key} has a rule`)
+    for (const v of rule?.variants ?? []) {
+      t.equal(expected(v.expect, 'owner'), can('owner', action) ? 'allow' : 'FORBIDDEN', `${key} [${v.name}] owner: ${action}`)
+      t.equal(expected(v.expect, 'member'), can('member', action) ? 'allow' : 'FORBIDDEN', `${key} [${v.name}] member: ${action}`)
+    }
+  }
 })
 
 t.test('every /api/admin route is the admin\'s alone in the matrix', async (t) => {

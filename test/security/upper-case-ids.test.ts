@@ -129,6 +129,7 @@ t.test('write routes with upper-case ids succeed and store the lower-case form',
   t.equal((await call('DELETE', `/api/conversations/${U(conversationId)}/messages/${U(messageId)}/reactions/${encodeURIComponent('👍')}`)).statusCode, 200, 'DELETE a reaction')
   t.equal((await call('DELETE', `/api/conversations/${U(conversationId)}/messages/${U(messageId)}?for=me`)).statusCode, 204, 'DELETE for me')
   t.equal((await call('POST', `/api/conversations/${U(conversationId)}/clear`, {})).statusCode, 204, 'POST clear')
+  t.equal((await call('PATCH', `/api/conversations/${U(conversationId)}/settings`, { pinned: true })).statusCode, 200, 'PATCH settings')
 
   const group = await call('POST', '/api/groups', { name: 'upper', memberIds: [U(b.id)] })
   t.equal(group.statusCode, 201, 'POST /groups with upper-case member ids')
@@ -136,6 +137,17 @@ t.test('write routes with upper-case ids succeed and store the lower-case form',
   t.equal((await call('POST', `/api/groups/${U(groupId)}/members`, { userIds: [U(c.id)] })).statusCode, 200, 'POST /groups/:id/members')
   t.equal((await call('DELETE', `/api/groups/${U(groupId)}/members/${U(c.id)}`)).statusCode, 200, 'DELETE /groups/:id/members/:userId')
   t.same((await app.prisma.conversationMember.findMany({ where: { conversationId: groupId }, select: { userId: true } })).map((m) => m.userId).sort(), [a.id, b.id].sort(), 'members stored by their ids')
+  // v2 groups
+  t.equal((await call('PATCH', `/api/groups/${U(groupId)}`, { topic: 'upper' })).statusCode, 200, 'PATCH /groups/:id')
+  t.equal((await call('PUT', `/api/groups/${U(groupId)}/members/${U(b.id)}/role`, { role: 'admin' })).statusCode, 200, 'PUT /groups/:id/members/:userId/role')
+  t.equal((await app.prisma.conversationMember.findUniqueOrThrow({ where: { conversationId_userId: { conversationId: groupId, userId: b.id } } })).role, 'admin')
+  const invite = await call('POST', `/api/groups/${U(groupId)}/invites`, {})
+  t.equal(invite.statusCode, 201, 'POST /groups/:id/invites')
+  t.equal(invite.json().conversationId, groupId)
+  t.equal((await app.inject({ method: 'POST', url: `/api/invites/${invite.json().code as string}/join`, headers: c.auth })).statusCode, 200, 'POST /invites/:code/join')
+  t.equal((await call('DELETE', `/api/groups/${U(groupId)}/invites/${invite.json().code as string}`)).statusCode, 204, 'DELETE /groups/:id/invites/:code')
+  t.equal((await call('POST', `/api/groups/${U(groupId)}/transfer`, { userId: U(b.id) })).statusCode, 200, 'POST /groups/:id/transfer')
+  t.equal((await app.prisma.conversation.findUniqueOrThrow({ where: { id: groupId } })).ownerId, b.id, 'the owner stored by its id')
 
   t.equal((await call('DELETE', `/api/friends/${U(b.id)}`)).statusCode, 204, 'DELETE /friends/:userId')
   t.equal((await call('POST', `/api/blocks/${U(c.id)}`)).statusCode, 201, 'POST /blocks/:userId')

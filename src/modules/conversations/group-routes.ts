@@ -1,5 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { AddMembersBody, Conversation, CreateGroupBody, IdParams, MemberParams } from './schemas.js'
+import { Type } from 'typebox'
+import {
+  AddMembersBody, Conversation, CreateGroupBody, CreateInviteBody, GroupInviteParams, IdParams, Invite, InviteParams, InvitePreview,
+  MemberIdParams, MemberParams, RoleBody, TransferBody, UpdateGroupBody
+} from './schemas.js'
 import type { ConversationsService } from './service.js'
 import { ErrorSchema } from '../../lib/error-schema.js'
 
@@ -8,8 +12,14 @@ const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: Erro
 const tags = ['groups']
 
 const groupRoutes: FastifyPluginAsyncTypebox<{ service: ConversationsService }> = async (app, { service }) => {
-  const { groups } = service
+  const { groups, invites } = service
   app.addHook('onRequest', app.authenticate)
+  // Per user (the hook runs after authentication): a code is 192 random bits, this only stops floods.
+  const inviteRateLimit = {
+    max: app.config.INVITE_RATE_LIMIT_MAX,
+    timeWindow: app.config.INVITE_RATE_LIMIT_WINDOW_MS,
+    keyGenerator: (request: { userId?: string, ip: string }) => `invite:${request.userId ?? request.ip}`
+  }
 
   app.post('/groups', {
     schema: { operationId: 'createGroup', tags, security, summary: 'Create a group; the caller becomes its owner', body: CreateGroupBody, response: { 201: Conversation, ...errors } }
@@ -17,12 +27,66 @@ const groupRoutes: FastifyPluginAsyncTypebox<{ service: ConversationsService }> 
     return await reply.status(201).send(await groups.create(request.userId, request.body))
   })
 
+  app.patch('/groups/:id', {
+    schema: {
+      operationId: 'updateGroup',
+      tags,
+      security,
+      summary: 'Change the group\'s name, topic or avatar (owner or admin)',
+      params: IdParams,
+      body: UpdateGroupBody,
+      response: { 200: Conversation, ...errors }
+    }
+  }, async (request) => await groups.updateProfile(request.userId, request.params.id, request.body))
+
   app.post('/groups/:id/members', {
     schema: { operationId: 'addGroupMembers', tags, security, summary: 'Add members (owner or admin)', params: IdParams, body: AddMembersBody, response: { 200: Conversation, ...errors } }
   }, async (request) => await groups.addMembers(request.userId, request.params.id, request.body.userIds))
 
   app.delete('/groups/:id/members/:userId', {
-    schema: { operationId: 'removeGroupMember', tags, security, summary: 'Remove a member (owner or admin), or leave (your own id)', params: MemberParams, response: { 200: Conversation, ...errors } }
-  }, async (request) => await groups.removeMember(request.userId, request.params.id, request.params.userId))
+    schema: { operationId: 'removeGroupMember', tags, security, summary: 'Remove a member (owner or admin), or leave (your own id, or me)', params: MemberParams, response: { 200: Conversation, ...errors } }
+  }, async (request) => {
+    const target = request.params.userId === 'me' ? request.userId : request.params.userId
+    return await groups.removeMember(request.userId, request.params.id, target)
+  })
+
+  app.put('/groups/:id/members/:userId/role', {
+    schema: { operationId: 'setGroupMemberRole', tags, security, summary: 'Make a member admin, or an admin member (owner)', params: MemberIdParams, body: RoleBody, response: { 200: Conversation, ...errors } }
+  }, async (request) => await groups.setRole(request.userId, request.params.id, request.params.userId, request.body.role))
+
+  app.post('/groups/:id/transfer', {
+    schema: { operationId: 'transferGroupOwnership', tags, security, summary: 'Hand the group to another member; the old owner becomes admin (owner)', params: IdParams, body: TransferBody, response: { 200: Conversation, ...errors } }
+  }, async (request) => await groups.transfer(request.userId, request.params.id, request.body.userId))
+
+  app.post('/groups/:id/invites', {
+    // the body is optional: no body means {} (no expiry, no use limit)
+    preValidation: async (request) => { request.body ??= {} },
+    schema: {
+      operationId: 'createGroupInvite',
+      tags,
+      security,
+      summary: 'Make an invite link code (owner or admin); the code is shown only here',
+      params: IdParams,
+      body: CreateInviteBody,
+      response: { 201: Invite, ...errors }
+    }
+  }, async (request, reply) => await reply.status(201).send(await invites.create(request.userId, request.params.id, request.body)))
+
+  app.delete('/groups/:id/invites/:code', {
+    schema: { operationId: 'revokeGroupInvite', tags, security, summary: 'Revoke an invite code (owner or admin)', params: GroupInviteParams, response: { 204: Type.Null(), ...errors } }
+  }, async (request, reply) => {
+    await invites.revoke(request.userId, request.params.id, request.params.code)
+    return await reply.status(204).send(null)
+  })
+
+  app.get('/invites/:code', {
+    config: { rateLimit: inviteRateLimit },
+    schema: { operationId: 'previewInvite', tags, security, summary: 'What an invite code leads to (any signed-in user)', params: InviteParams, response: { 200: InvitePreview, ...errors, 429: ErrorSchema } }
+  }, async (request) => await invites.preview(request.params.code))
+
+  app.post('/invites/:code/join', {
+    config: { rateLimit: inviteRateLimit },
+    schema: { operationId: 'joinByInvite', tags, security, summary: 'Join a group with an invite code; already a member: the group', params: InviteParams, response: { 200: Conversation, ...errors, 429: ErrorSchema } }
+  }, async (request) => await invites.join(request.userId, request.params.code))
 }
 export default groupRoutes

@@ -3,8 +3,12 @@ import { conflict, Errors, forbidden, validation } from '../../lib/errors.js'
 import { messageNotFound, type ChangeStream } from './change-stream.js'
 import { checkContent } from './content.js'
 import type { ConversationsDeps } from './deps.js'
+import { requireRole } from './permissions.js'
 import { checkEmoji, EMOJIS_PER_MESSAGE } from './reactions.js'
+import { createSystemPublisher, writeSystemMessage } from './system-messages.js'
 import { MESSAGE_COLUMNS, toMessage, type MessageRow, type MessageView, type ReactionView } from './rows.js'
+
+const systemImmutable = (what: string) => validation(`System messages cannot be ${what}`)
 
 /** Pinned messages one conversation may have. */
 export const PINS_MAX = 50
@@ -16,7 +20,7 @@ WHERE x.conversation_id = $1::uuid AND x.pinned_at IS NOT NULL AND x.seq > m.cle
   AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = x.id)
 ORDER BY x.pinned_at DESC, x.seq DESC`
 
-interface ReactRow { recalled: boolean, mine: boolean, present: boolean, changed: boolean, member_ids: string[] | null }
+interface ReactRow { recalled: boolean, system: boolean, mine: boolean, present: boolean, changed: boolean, member_ids: string[] | null }
 
 /**
  * The message under its conversation's row lock (the lock sends and every change take, so
@@ -26,7 +30,7 @@ const REACTION_TARGET = `
 lock AS (
   SELECT c.id FROM conversations c WHERE c.id = (SELECT conversation_id FROM messages WHERE id = $1::uuid) FOR UPDATE
 ), t AS (
-  SELECT x.id, x.conversation_id, x.recalled_at IS NOT NULL AS recalled FROM messages x
+  SELECT x.id, x.conversation_id, x.recalled_at IS NOT NULL AS recalled, x.type::text = 'system' AS system FROM messages x
   JOIN lock ON lock.id = x.conversation_id
   JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
   WHERE x.id = $1::uuid AND ($4::uuid IS NULL OR x.conversation_id = $4::uuid) AND x.seq > m.cleared_seq
@@ -57,10 +61,10 @@ WITH ${REACTION_TARGET}, proof AS (
   SELECT coalesce(bool_or(r.user_id = $2::uuid), false) AS mine FROM message_reactions r WHERE r.message_id = $1::uuid AND r.emoji = $3
 ), changed AS (
   INSERT INTO message_reactions (message_id, emoji, user_id)
-  SELECT t.id, $3, $2::uuid FROM t WHERE NOT t.recalled AND EXISTS (SELECT 1 FROM proof)
+  SELECT t.id, $3, $2::uuid FROM t WHERE NOT t.recalled AND NOT t.system AND EXISTS (SELECT 1 FROM proof)
   ON CONFLICT DO NOTHING RETURNING message_id
 ), ${REACTION_BUMP}
-SELECT t.recalled, st.mine, EXISTS (SELECT 1 FROM proof) AS present, EXISTS (SELECT 1 FROM changed) AS changed, $5::int IS NULL AS unused,
+SELECT t.recalled, t.system, st.mine, EXISTS (SELECT 1 FROM proof) AS present, EXISTS (SELECT 1 FROM changed) AS changed, $5::int IS NULL AS unused,
   CASE WHEN EXISTS (SELECT 1 FROM s) THEN ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = t.conversation_id) END AS member_ids
 FROM t, st`
 
@@ -69,7 +73,7 @@ WITH ${REACTION_TARGET}, changed AS (
   DELETE FROM message_reactions r USING t WHERE r.message_id = t.id AND r.emoji = $3 AND r.user_id = $2::uuid AND NOT t.recalled
   RETURNING r.message_id
 ), ${REACTION_BUMP}
-SELECT t.recalled, false AS mine, true AS present, EXISTS (SELECT 1 FROM changed) AS changed, $5::int IS NULL AS unused,
+SELECT t.recalled, t.system, false AS mine, true AS present, EXISTS (SELECT 1 FROM changed) AS changed, $5::int IS NULL AS unused,
   CASE WHEN EXISTS (SELECT 1 FROM s) THEN ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = t.conversation_id) END AS member_ids
 FROM t`
 
@@ -80,10 +84,12 @@ FROM t`
  */
 export function createMessageActions (deps: ConversationsDeps, changes: ChangeStream) {
   const { prisma, sql, limits, publish } = deps
+  const publishSystem = createSystemPublisher(deps)
 
   /** An emoji new to the message: the limit is checked in a fresh snapshot under the conversation's lock. */
   async function addFirst (userId: string, messageId: string, emoji: string, conversationId?: string): Promise<MessageView> {
     const { message } = await changes.change(userId, messageId, conversationId, async (tx, t) => {
+      if (t.type === 'system') throw systemImmutable('reacted to')
       if (t.recalled_at !== null) throw conflict('A recalled message cannot be reacted to')
       const [state] = await tx.$queryRaw<Array<{ emojis: number, has_emoji: boolean }>>`
         SELECT count(DISTINCT emoji)::int AS emojis, coalesce(bool_or(emoji = ${emoji}), false) AS has_emoji
@@ -99,6 +105,7 @@ export function createMessageActions (deps: ConversationsDeps, changes: ChangeSt
     /** Sender only (FORBIDDEN), text and custom only (VALIDATION), not recalled (CONFLICT), within EDIT_WINDOW_S (FORBIDDEN). */
     async edit (userId: string, messageId: string, content: unknown, conversationId?: string): Promise<MessageView> {
       const { message } = await changes.change(userId, messageId, conversationId, async (tx, t) => {
+        if (t.type === 'system') throw systemImmutable('edited')
         if (t.sender_id !== userId) throw forbidden('Only the sender can edit a message')
         if (t.type !== 'text' && t.type !== 'custom') throw validation('Only text and custom messages can be edited')
         if (t.recalled_at !== null) throw conflict('A recalled message cannot be edited')
@@ -124,6 +131,7 @@ export function createMessageActions (deps: ConversationsDeps, changes: ChangeSt
       const rows = await changes.exclusive(async () => await sql.query<ReactRow>(add ? REACTION_ADD_SQL : REACTION_REMOVE_SQL, [messageId, userId, emoji, conversationId ?? null, EMOJIS_PER_MESSAGE], add ? 'reaction_add' : 'reaction_remove'))
       const row = rows[0]
       if (row === undefined) throw messageNotFound()
+      if (row.system) throw systemImmutable('reacted to')
       if (row.recalled) throw conflict('A recalled message cannot be reacted to')
       if (!row.present) return { reactions: (await addFirst(userId, messageId, emoji, conversationId)).reactions }
       const message = await changes.read(messageId)
@@ -132,10 +140,15 @@ export function createMessageActions (deps: ConversationsDeps, changes: ChangeSt
       return { reactions: message.reactions }
     },
 
-    /** In groups only the owner and admins (FORBIDDEN); in a direct conversation either member. At most PINS_MAX (CONFLICT). */
+    /**
+     * In groups only the owner and admins (FORBIDDEN); in a direct conversation either member.
+     * At most PINS_MAX (CONFLICT). System messages cannot be pinned (VALIDATION). A pin (not
+     * an unpin) adds a `message_pinned` system message.
+     */
     async pin (userId: string, messageId: string, pinned: boolean, conversationId?: string): Promise<MessageView> {
-      const { message } = await changes.change(userId, messageId, conversationId, async (tx, t) => {
-        if (t.conversation_type === 'group' && t.role !== 'owner' && t.role !== 'admin') throw forbidden('Only the group\'s owner and admins can pin')
+      const { message, result } = await changes.change(userId, messageId, conversationId, async (tx, t) => {
+        if (t.conversation_type !== 'direct') requireRole(t.role, 'pinMessages')
+        if (t.type === 'system') throw systemImmutable('pinned')
         if (pinned === (t.pinned_at !== null)) return { changed: false, result: undefined }
         if (pinned) {
           if (t.recalled_at !== null) throw conflict('A recalled message cannot be pinned')
@@ -143,11 +156,12 @@ export function createMessageActions (deps: ConversationsDeps, changes: ChangeSt
             SELECT count(*)::int AS n FROM messages WHERE conversation_id = ${t.conversation_id}::uuid AND pinned_at IS NOT NULL`
           if ((count?.n ?? 0) >= PINS_MAX) throw conflict(`At most ${PINS_MAX} pinned messages per conversation`)
           await tx.$executeRaw`UPDATE messages SET pinned_at = now(), pinned_by = ${userId}::uuid WHERE id = ${t.id}::uuid`
-        } else {
-          await tx.$executeRaw`UPDATE messages SET pinned_at = NULL, pinned_by = NULL WHERE id = ${t.id}::uuid`
+          return { changed: true, result: await writeSystemMessage(tx, t.conversation_id, { event: 'message_pinned', actorId: userId, messageId: t.id }) }
         }
+        await tx.$executeRaw`UPDATE messages SET pinned_at = NULL, pinned_by = NULL WHERE id = ${t.id}::uuid`
         return { changed: true, result: undefined }
       })
+      if (result !== undefined) await publishSystem([result])
       return message
     },
 

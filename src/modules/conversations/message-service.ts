@@ -314,6 +314,7 @@ export function createMessageService (deps: ConversationsDeps, changes: ChangeSt
      */
     async recall (userId: string, messageId: string, conversationId?: string): Promise<void> {
       const { changed, target, memberIds } = await changes.change(userId, messageId, conversationId, async (tx, t) => {
+        if (t.type === 'system') throw validation('System messages cannot be recalled')
         if (t.sender_id !== userId) throw forbidden('Only the sender can recall a message')
         if (t.recalled_at !== null) return { changed: false, result: undefined }
         if (t.age_s > limits.recallWindowS) throw forbidden(`Messages can only be recalled within ${limits.recallWindowS} s`)

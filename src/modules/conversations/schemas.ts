@@ -10,7 +10,11 @@ export const Uuid = Type.String({ format: 'uuid' })
 export const Seq = Type.Integer({ minimum: 0, maximum: 2_147_483_647 })
 /** PostgreSQL text cannot hold NUL characters. */
 export const ClientMsgId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\u0000]+$' })
-export const MessageType = Type.Enum(['text', 'image', 'file', 'custom'])
+/** What a client may send; `system` messages are written by the server only. */
+export const SendableType = Type.Enum(['text', 'image', 'file', 'custom'])
+export type SendableType = Static<typeof SendableType>
+/** Every stored message type (v2: `system`, membership and profile changes). */
+export const MessageType = Type.Enum(['text', 'image', 'file', 'custom', 'system'])
 export type MessageType = Static<typeof MessageType>
 
 /** image/file content; checked in the service once `type` is known. */
@@ -37,7 +41,7 @@ export const Mentions = Type.Array(Type.Union([Uuid, Type.Literal('all')]), { ma
  */
 const sendFields = {
   clientMsgId: ClientMsgId,
-  type: Type.Optional(MessageType),
+  type: Type.Optional(SendableType),
   content: Type.Optional(Type.Unknown()),
   senderId: Type.Optional(Type.Unknown()),
   replyTo: Type.Optional(Uuid),
@@ -93,13 +97,66 @@ export const AddMembersBody = Type.Object({
   userIds: Type.Array(Uuid, { uniqueItems: true, minItems: 1, maxItems: 1000 })
 }, { additionalProperties: false })
 
+/** v2 group profile; the rules (trimmed, not empty, length, no control characters) are checked in the service for clear messages. */
+export const UpdateGroupBody = Type.Object({
+  name: Type.Optional(Type.String({ maxLength: 1000 })),
+  /** null clears it */
+  topic: Type.Optional(Type.Union([Type.String({ maxLength: 4000 }), Type.Null()])),
+  /** an image uploaded by the caller to this server (/api/uploads/<id>); null clears it */
+  avatarUrl: Type.Optional(Type.Union([Type.String({ maxLength: 2048 }), Type.Null()]))
+}, { additionalProperties: false, minProperties: 1 })
+export const RoleBody = Type.Object({ role: Type.Enum(['admin', 'member']) }, { additionalProperties: false })
+export const TransferBody = Type.Object({ userId: Uuid }, { additionalProperties: false })
+/** v2 invites: both optional (no expiry, no use limit) */
+export const CreateInviteBody = Type.Object({
+  expiresInS: Type.Optional(Type.Integer({ minimum: 60, maximum: 31_536_000 })),
+  maxUses: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 }))
+}, { additionalProperties: false })
+/** Any text: a malformed code is NOT_FOUND like an unknown one (checked in the service). */
+export const InviteCode = Type.String({ minLength: 1, maxLength: 128 })
+export const InviteParams = Type.Object({ code: InviteCode })
+export const GroupInviteParams = Type.Object({ id: Uuid, code: InviteCode })
+export const Invite = Type.Object({
+  code: Type.String(),
+  conversationId: Type.String(),
+  expiresAt: Nullable(Type.String()),
+  maxUses: Nullable(Type.Integer()),
+  uses: Type.Integer(),
+  createdAt: Type.String()
+})
+export const InvitePreview = Type.Object({
+  conversation: Type.Object({ id: Type.String(), name: Type.String(), topic: Nullable(Type.String()), memberCount: Type.Integer() })
+})
+
 export const IdParams = Type.Object({ id: Uuid })
-export const MemberParams = Type.Object({ id: Uuid, userId: Uuid })
+/** `me` (v2): the caller, to leave */
+export const MemberParams = Type.Object({ id: Uuid, userId: Type.Union([Uuid, Type.Literal('me')]) })
+export const MemberIdParams = Type.Object({ id: Uuid, userId: Uuid })
 export const MessageParams = Type.Object({ id: Uuid, messageId: Uuid })
 
 export const ListQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 }))
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  /** v2: include archived conversations (they are left out otherwise) */
+  archived: Type.Optional(Type.Boolean())
+})
+
+/** An ISO 8601 instant; whether it is a real date (2026-13-45 is not) is checked in the service. */
+export const ISO_INSTANT = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2})$'
+export const NotifyLevel = Type.Enum(['all', 'mentions', 'none'])
+/** v2: PATCH /conversations/:id/settings; at least one field. */
+export const SettingsBody = Type.Object({
+  notify: Type.Optional(NotifyLevel),
+  mutedUntil: Type.Optional(Type.Union([Type.String({ maxLength: 40, pattern: ISO_INSTANT }), Type.Null()])),
+  archived: Type.Optional(Type.Boolean()),
+  pinned: Type.Optional(Type.Boolean())
+}, { additionalProperties: false, minProperties: 1 })
+export const Settings = Type.Object({
+  notify: NotifyLevel,
+  mutedUntil: Nullable(Type.String()),
+  /** in effect: a later message un-archives a conversation that is not muted */
+  archived: Type.Boolean(),
+  pinned: Type.Boolean()
 })
 export const HistoryQuery = Type.Object({
   before: Type.Optional(Seq),
@@ -176,6 +233,9 @@ export const Conversation = Type.Object({
   type: Type.Enum(['direct', 'group']),
   /** groups only */
   name: Type.Optional(Type.String()),
+  /** v2, groups only */
+  topic: Type.Optional(Nullable(Type.String())),
+  avatarUrl: Type.Optional(Nullable(Type.String())),
   ownerId: Type.Optional(Nullable(Type.String())),
   members: Type.Array(Member),
   /** direct only: the other user with presence */
@@ -188,6 +248,8 @@ export const Conversation = Type.Object({
   unread: Type.Optional(Type.Integer()),
   /** v2: unread messages that mention the caller or "all" */
   unreadMentions: Type.Optional(Type.Integer()),
+  /** v2: the caller's settings (absent in `conversation:updated`) */
+  settings: Type.Optional(Settings),
   createdAt: Type.String(),
   lastActivityAt: Type.String()
 })

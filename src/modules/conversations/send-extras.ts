@@ -1,5 +1,6 @@
 import { conflict, Errors, forbidden, notFound, validation } from '../../lib/errors.js'
 import type { ConversationsDeps } from './deps.js'
+import { requireRole } from './permissions.js'
 import type { ForwardedFromView, StoredReplyTo } from './rows.js'
 import type { MessageType } from './schemas.js'
 
@@ -63,6 +64,7 @@ export function createSendExtras (deps: ConversationsDeps) {
     async forwardSource (senderId: string, messageId: string): Promise<{ type: MessageType, content: unknown, forwardedFrom: ForwardedFromView }> {
       const m = await visible(senderId, messageId)
       if (m === undefined) throw notFound('Message to forward not found')
+      if (m.type === 'system') throw validation('System messages cannot be forwarded')
       if (m.recalled) throw conflict('A recalled message cannot be forwarded')
       return { type: m.type, content: m.content, forwardedFrom: m.forwarded_from ?? { messageId: m.id, senderId: m.sender_id, senderName: m.display_name } }
     },
@@ -80,7 +82,8 @@ export function createSendExtras (deps: ConversationsDeps) {
       if (row === undefined || row.role === null) throw Errors.notMember()
       if (mentions.includes('all')) {
         if (mentions.length > 1) throw validation('mentions: "all" stands alone')
-        if (row.type !== 'group' || (row.role !== 'owner' && row.role !== 'admin')) throw forbidden('Only a group\'s owner or admins can mention all')
+        if (row.type === 'direct') throw forbidden('Only a group\'s owner or admins can mention all')
+        requireRole(row.role, 'mentionAll')
         return ['all']
       }
       const ids = mentions

@@ -2,8 +2,10 @@ import { createChangeStream } from './change-stream.js'
 import { createConversationService } from './conversation-service.js'
 import type { ConversationsDeps } from './deps.js'
 import { createGroupService } from './group-service.js'
+import { createInviteService } from './invites.js'
 import { createMessageActions } from './message-actions.js'
 import { createMessageService } from './message-service.js'
+import { createSettingsService } from './settings.js'
 
 export type { ConversationsDeps, ConversationLimits } from './deps.js'
 
@@ -14,8 +16,10 @@ export function createConversationsService (deps: ConversationsDeps) {
   return {
     conversations,
     groups: createGroupService(deps, conversations),
+    invites: createInviteService(deps, conversations),
     messages: createMessageService(deps, changes),
-    actions: createMessageActions(deps, changes)
+    actions: createMessageActions(deps, changes),
+    settings: createSettingsService(deps)
   }
 }
 

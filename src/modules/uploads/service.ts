@@ -103,7 +103,8 @@ export function createUploadsService (prisma: PrismaClient, opts: UploadsOptions
      * The file behind an upload id, for its uploader and for members of a conversation in
      * which the uploader sent a message with its url, or forwarded one of the uploader's
      * messages with it (forwardedFrom names the original author through chains of forwards;
-     * a message by someone else naming the url grants nothing, forwarded or not); null for
+     * a message by someone else naming the url grants nothing, forwarded or not), and for
+     * members of a group whose avatar it is (set by its owner or an admin, who uploaded it); null for
      * anyone else (and for an unknown id or a file gone from disk).
      */
     async find (userId: string, id: string): Promise<StoredFile | null> {
@@ -116,6 +117,11 @@ export function createUploadsService (prisma: PrismaClient, opts: UploadsOptions
           WHERE (m.sender_id = ${row.uploaderId}::uuid OR m.forwarded_from->>'senderId' = ${row.uploaderId})
             AND m.type IN ('image', 'file')
             AND m.content->>'url' = ${uploadUrl(id)}
+          UNION ALL
+          -- v2: a group's avatar, for its members
+          SELECT 1 AS ok FROM conversations c
+          JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = ${userId}::uuid
+          WHERE c.avatar_url = ${uploadUrl(id)}
           LIMIT 1`
         if (shared.length === 0) return null
       }

@@ -300,12 +300,13 @@ t.test('a removed group member no longer receives or sends messages', async (t) 
   const removed = await app.inject({ method: 'DELETE', url: `/api/groups/${groupId}/members/${bob!.id}`, headers: owner!.auth })
   t.equal(removed.statusCode, 200)
   await so.call('message:send', { conversationId: groupId, ...text('two') })
-  await so.waitFor('message:new', 2)
+  // one, the member_removed system message (v2), two
+  await so.waitFor('message:new', 3)
   await settle()
   t.equal(sb.of('message:new').length, 1)
   const late = await sb.call('message:send', { conversationId: groupId, ...text('let me back') })
   t.equal(late.error.code, 'NOT_FOUND')
-  t.equal(await messageCount(app, groupId), 2)
+  t.equal(await messageCount(app, groupId), 3)
 })
 
 t.test('a user outside both ends cannot be the target of toUserId for others (self-only sender)', async (t) => {

@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto'
+import type { Prisma } from '../../generated/prisma/client.js'
+import { uuidv7 } from '../../lib/uuid.js'
+import type { ConversationsDeps } from './deps.js'
+import { MESSAGE_BY_ID_SQL, toMessage, toNewMessageEvent, type MessageRow } from './rows.js'
+
+export type SystemEvent = 'member_added' | 'member_removed' | 'member_left' | 'member_joined' | 'role_changed' |
+  'owner_transferred' | 'renamed' | 'topic_changed' | 'avatar_changed' | 'message_pinned'
+
+/** Content of a `system` message (PROTOCOL-v2 section 3, plus `role` for role_changed). */
+export interface SystemContent {
+  event: SystemEvent
+  /** Who did it (for member_left and member_joined, the member themselves). */
+  actorId: string
+  userIds?: string[]
+  name?: string
+  topic?: string
+  messageId?: string
+  role?: 'admin' | 'member'
+}
+
+/**
+ * Writes a system message inside the caller's transaction, which must hold (or take here)
+ * the conversation's row lock: the UPDATE of the conversation row takes the next seq and rev
+ * exactly as the send statement does (`last_seq`/`last_rev` + 1 under the row lock, so seqs
+ * stay gap-free and revs commit in order). The sender is the actor; the clientMsgId is
+ * `system:<uuid>` (never a client's). Returns the message id: give it to `publish` after
+ * the commit.
+ */
+export async function writeSystemMessage (tx: Prisma.TransactionClient, conversationId: string, content: SystemContent): Promise<string> {
+  const id = uuidv7()
+  const rows = await tx.$queryRaw<Array<{ id: string }>>`
+    WITH c AS (
+      UPDATE conversations SET last_seq = last_seq + 1, last_rev = last_rev + 1, last_message_at = now(), updated_at = now()
+      WHERE id = ${conversationId}::uuid RETURNING id, last_seq, last_rev
+    )
+    INSERT INTO messages (id, conversation_id, seq, rev, sender_id, client_msg_id, type, content)
+    SELECT ${id}::uuid, c.id, c.last_seq, c.last_rev, ${content.actorId}::uuid, ${`system:${randomUUID()}`}, 'system'::message_type, ${JSON.stringify(content)}::jsonb
+    FROM c RETURNING id`
+  if (rows.length === 0) throw new Error(`system message: conversation ${conversationId} not found`)
+  return id
+}
+
+/** After the commit: each system message as `message:new` to the conversation's members (and `extra` users, e.g. one just removed). */
+export function createSystemPublisher (deps: Pick<ConversationsDeps, 'sql' | 'publish'>) {
+  const { sql, publish } = deps
+  return async function publishSystemMessages (messageIds: readonly string[], extra: readonly string[] = []): Promise<void> {
+    for (const id of messageIds) {
+      const rows = await sql.query<MessageRow & { member_ids: string[] }>(
+        `SELECT q.*, ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = q.conversation_id) AS member_ids
+         FROM (${MESSAGE_BY_ID_SQL}) q`, [id], 'system_message_publish')
+      const row = rows[0]
+      if (row === undefined) continue // the conversation was deleted since (last member left)
+      publish([...new Set([...row.member_ids, ...extra])], 'message:new', toNewMessageEvent(toMessage(row)))
+    }
+  }
+}
+
+export type PublishSystemMessages = ReturnType<typeof createSystemPublisher>
