@@ -13,6 +13,7 @@ import { messaging } from './scenarios/messaging.js'
 import { reactions } from './scenarios/reactions.js'
 import { reconnectStorm } from './scenarios/reconnect-storm.js'
 import { search } from './scenarios/search.js'
+import { channel } from './scenarios/channel.js'
 
 const scenarios: Record<Args['scenario'], (args: Args) => Promise<BenchResult>> = {
   'one-to-one': messaging,
@@ -21,7 +22,8 @@ const scenarios: Record<Args['scenario'], (args: Args) => Promise<BenchResult>> 
   'reconnect-storm': reconnectStorm,
   history,
   reactions,
-  search
+  search,
+  channel
 }
 
 async function main (): Promise<void> {

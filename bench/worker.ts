@@ -11,6 +11,7 @@ import { io, type Socket } from 'socket.io-client'
 import { createClient, type Client, type Message } from '@relay-im/client'
 import { Histogram, type HistogramData } from './lib/histogram.js'
 import { react, type ReactCommand } from './lib/react-load.js'
+import { channelLoad, type ChannelCommand } from './lib/channel-load.js'
 
 export interface UserSpec { id: string, token: string, rooms: string[] }
 /** A conversation; members are indexes into the worker's users. */
@@ -29,6 +30,7 @@ export type Command =
   | { cmd: 'sdk-close' }
   | { cmd: 'http', url: string, token: string, conversationId: string, maxSeq: number, limit: number, rate: number, durationMs: number, startAt: number }
   | ReactCommand
+  | ChannelCommand
 
 export type Reply = { id: number, ok: true, result: unknown } | { id: number, ok: false, error: string }
 
@@ -389,6 +391,7 @@ async function dispatch (c: Command): Promise<unknown> {
       return null
     case 'http': return await http(c)
     case 'react': return await react(sockets, c)
+    case 'channel': return await channelLoad(sockets, users.map((u) => u.id), c)
   }
 }
 

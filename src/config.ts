@@ -38,6 +38,8 @@ export const ConfigSchema = Type.Object({
   TEXT_MAX_CHARS: Int(DEFAULT_TEXT_MAX_CHARS, 1),
   CUSTOM_MAX_BYTES: Int(16 * 1024, 16),
   GROUP_MAX_MEMBERS: Int(200, 2),
+  /** Members of a public channel at most; a join beyond it is CONFLICT. */
+  CHANNEL_MAX_MEMBERS: Int(10_000, 1),
   RECALL_WINDOW_S: Int(120, 0),
   /** Seconds after sending during which the sender may edit a text or custom message. */
   EDIT_WINDOW_S: Int(172_800, 0),

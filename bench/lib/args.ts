@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 import type { DbKind } from './database.js'
 
-export const SCENARIOS = ['one-to-one', 'group', 'connections', 'reconnect-storm', 'history', 'reactions', 'search'] as const
+export const SCENARIOS = ['one-to-one', 'group', 'connections', 'reconnect-storm', 'history', 'reactions', 'search', 'channel'] as const
 export type Scenario = typeof SCENARIOS[number]
 
 export interface Args {
@@ -41,13 +41,14 @@ const DEFAULTS: Record<Scenario, { rate: number, durationS: number, users: numbe
   'reconnect-storm': { rate: 0, durationS: 0, users: 5000 },
   history: { rate: 100, durationS: 20, users: 2 },
   reactions: { rate: 1000, durationS: 10, users: 200 },
-  search: { rate: 200, durationS: 0, users: 1 }
+  search: { rate: 200, durationS: 0, users: 1 },
+  channel: { rate: 20, durationS: 20, users: 5000 }
 }
 
 export const USAGE = `usage: npm run bench -- <${SCENARIOS.join('|')}> [options]
   --rate N          messages/s over all senders (history: requests/s; reactions: reactions/s; search: requests per term, one at a time)
   --duration S      measured seconds per run (one-to-one/group/history); connections: idle seconds
-  --users N         users online (connections: sockets; reconnect-storm: clients; reactions: group members)
+  --users N         users online (connections: sockets; reconnect-storm: clients; reactions: group members; channel: channel members)
   --db pglite|postgres    store (default postgres)
   --json            print one JSON object on stdout
   --baseline        also run the bare Socket.IO relay (bench/relay.ts) with the same load; report ratios

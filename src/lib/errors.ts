@@ -52,6 +52,8 @@ export const Errors = {
   conversationNotFound: () => notFound('Conversation not found'),
   messageNotFound: () => notFound('Message not found'),
   notMember: () => notFound('Conversation not found'),
+  /** A channel is public (readable by anyone signed in); writing in it takes joining. */
+  notChannelMember: () => forbidden('Join the channel first'),
   blocked: () => forbidden('Blocked'),
   notFriends: () => forbidden('Direct messages require friendship'),
   /** A suspended account: login, refresh and access tokens are refused. */

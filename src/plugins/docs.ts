@@ -11,6 +11,7 @@ const tags = [
   { name: 'conversations', description: 'Direct and group conversations I am a member of' },
   { name: 'messages', description: 'History, sending, read receipts, recall, edits, reactions, pins, delete and clear for me; the socket events do the same live' },
   { name: 'groups', description: 'Creating groups and managing their members' },
+  { name: 'channels', description: 'Public channels: create, find, join (leave with DELETE /groups/:id/members/me); anyone signed in reads their history' },
   { name: 'search', description: 'Finding my messages by English words or Chinese substrings' },
   { name: 'uploads', description: 'Files for image and file messages' },
   { name: 'reports', description: 'Reporting a message or a user to the admins' },

@@ -17,7 +17,7 @@ import { userRoom, type AppServer, type AppSocket, type Realtime, type SocketCon
  *   types.ts       the Realtime facade and the types handlers see
  * This file wires them; modules import everything from here.
  */
-export { defineEvent, userRoom, type Ack, type AppSocket, type ConnectionHook, type DispatchStats, type EventDefinition, type Publish, type PublishToUser, type Realtime, type ServerEvent, type ServerPayload, type SocketContext, type SocketData } from './realtime/types.js'
+export { channelRoom, defineEvent, userRoom, type Ack, type AppSocket, type ConnectionHook, type DispatchStats, type EventDefinition, type Publish, type PublishToRoom, type PublishToUser, type Realtime, type ServerEvent, type ServerPayload, type SocketContext, type SocketData } from './realtime/types.js'
 export { AUTH_EXPIRY_GRACE_MS } from './realtime/sessions.js'
 export { SESSIONS_CHANNEL } from './realtime/cluster.js'
 
@@ -57,6 +57,18 @@ export default fp(async (app) => {
   dispatcher.handle(sessions.events)
 
   io.use(handshakeAuth(app))
+  // Rooms besides the user room (a user's channels), read before `connect` completes.
+  const roomProviders: Array<(userId: string) => Promise<string[]>> = []
+  io.use((socket: AppSocket, next) => {
+    if (roomProviders.length === 0) { next(); return }
+    Promise.all(roomProviders.map(async (fn) => await fn(socket.data.userId))).then((lists) => {
+      socket.data.rooms = lists.flat()
+      next()
+    }, (err: unknown) => {
+      app.log.warn({ err }, 'rooms at connect failed')
+      next(new Error('INTERNAL'))
+    })
+  })
 
   io.on('connection', (socket: AppSocket) => {
     // A handshake that was under way when shutdown began: reconnect elsewhere.
@@ -66,7 +78,7 @@ export default fp(async (app) => {
     }
     const { userId } = socket.data
     const ctx: SocketContext = { userId, socketId: socket.id, emit: (event, payload) => { loose(socket).emit(event, payload) } }
-    void socket.join(userRoom(userId))
+    void socket.join([userRoom(userId), ...(socket.data.rooms ?? [])])
     sessions.open(socket)
     dispatcher.attach(socket, ctx)
     // Connect hooks start now; the disconnect hooks run after them.
@@ -90,6 +102,14 @@ export default fp(async (app) => {
     toUsers: (userIds, event, payload) => {
       if (userIds.length > 0) loose(io.to(userIds.map(userRoom))).emit(event, payload)
     },
+    toRoom: (room, event, payload) => { loose(io.to(room)).emit(event, payload) },
+    joinRoom: (userIds, room) => {
+      if (userIds.length > 0) io.in(userIds.map(userRoom)).socketsJoin(room)
+    },
+    leaveRoom: (userIds, room) => {
+      if (userIds.length > 0) io.in(userIds.map(userRoom)).socketsLeave(room)
+    },
+    roomsAtConnect: (fn) => { roomProviders.push(fn) },
     handle: dispatcher.handle,
     eventNames: dispatcher.eventNames,
     onConnect: hooks.onConnect,

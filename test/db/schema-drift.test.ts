@@ -39,7 +39,7 @@ t.test('schema.prisma and the migrations describe the same database', async (t) 
   t.same(actual.tables.conversation_members?.columns.role, { type: 'member_role', nullable: false, default: 'member' })
   t.same(actual.tables.friendships?.primaryKey, { name: 'friendships_pkey', columns: ['user_id', 'friend_id'] })
   t.same(actual.tables.conversations?.foreignKeys.owner_id?.onDelete, 'SetNull')
-  t.same(actual.enums.conversation_type, ['direct', 'group'])
+  t.same(actual.enums.conversation_type, ['direct', 'group', 'channel'])
   t.same(actual.tables.users?.indexes.users_username_pattern_idx, { unique: false, method: 'btree', columns: ['username text_pattern_ops'] }, 'operator classes are read')
 })
 
@@ -109,8 +109,8 @@ t.test('the comparator reports each kind of disagreement', async (t) => {
     },
     {
       name: 'an enum value',
-      schema: mutate(schema, '  group\n', '  group\n  channel\n'),
-      expect: /^enum conversation_type: values \["direct","group","channel"\] in schema\.prisma, \["direct","group"\] in the migrations$/
+      schema: mutate(schema, '  channel\n', '  channel\n  broadcast\n'),
+      expect: /^enum conversation_type: values \["direct","group","channel","broadcast"\] in schema\.prisma, \["direct","group","channel"\] in the migrations$/
     }
   ]
   for (const c of cases) {

@@ -23,6 +23,8 @@ import { can, type GroupAction } from '../../src/modules/conversations/permissio
  *   nonMember N: a registered user with no tie to O except the request N sent.
  *   blocked  B: blocked by O; still a member of the old direct conversation D2.
  *   anonymous: no token.
+ *   channel  C: a public channel owned by O, M a member, with a message from O: anyone signed in
+ *              reads it and its history; only members write, read-receipt and type in it.
  *   admin    A: a platform admin (users.role, carried in the token) with no tie to O. Every
  *              /api/admin route allows A alone; an outcome not given for A is nonMember's.
  */
@@ -39,6 +41,7 @@ interface World {
   /** v2: O's second group (M a plain member), with nothing secret; the invite is to it */
   H: string
   D2: string
+  C: string
   gMessageId: string
   uploadId: string
   requestId: string
@@ -94,7 +97,10 @@ async function makeWorld (app: App): Promise<World> {
   // An invite preview shows the group's name to anyone with the code: the invite is to H, a group with nothing secret (O owns it, M is a plain member).
   const H = (await ok(app, { method: 'POST', url: '/api/groups', headers: O.auth, payload: { name: 'open house', memberIds: [M.id] } })).id as string
   const inviteCode = (await ok(app, { method: 'POST', url: `/api/groups/${H}/invites`, headers: O.auth, payload: {} })).code as string
-  return { O, M, N, B, X, E, A, G, H, D2, gMessageId, uploadId, requestId, inviteCode, secrets }
+  const C = (await ok(app, { method: 'POST', url: '/api/channels', headers: O.auth, payload: { name: `open ${tag}` } })).id as string
+  await ok(app, { method: 'POST', url: `/api/channels/${C}/join`, headers: M.auth })
+  await ok(app, { method: 'POST', url: `/api/conversations/${C}/messages`, headers: O.auth, payload: { clientMsgId: randomUUID(), type: 'text', content: 'public words' } })
+  return { O, M, N, B, X, E, A, G, H, D2, C, gMessageId, uploadId, requestId, inviteCode, secrets }
 }
 
 /** 'allow' = 2xx; otherwise the error code the contract requires. */
@@ -220,19 +226,26 @@ const RULES: Record<string, Rule> = {
     ]
   }),
   'GET /api/conversations': read(one('own conversations', () => ({ url: '/api/conversations' }), signedIn('allow'), notIncluding((w) => [w.G], ['nonMember', 'blocked']))),
-  'GET /api/conversations/:id': read(one('group G', (w) => ({ url: `/api/conversations/${w.G}` }), ownerMember())),
+  'GET /api/conversations/:id': read({
+    variants: [
+      { name: 'group G', request: (w) => ({ url: `/api/conversations/${w.G}` }), expect: ownerMember() },
+      { name: 'channel C: public', request: (w) => ({ url: `/api/conversations/${w.C}` }), expect: signedIn('allow') }
+    ]
+  }),
   'POST /api/conversations/direct': one('with the owner', (w) => ({ method: 'POST', url: '/api/conversations/direct', payload: { userId: w.O.id } }),
     { owner: 'VALIDATION', member: 'allow', nonMember: 'FORBIDDEN', blocked: 'FORBIDDEN', anonymous: 'UNAUTHORIZED' }),
   'GET /api/conversations/:id/messages': read({
     variants: [
       { name: 'group G', request: (w) => ({ url: `/api/conversations/${w.G}/messages` }), expect: ownerMember() },
-      { name: 'direct D2 (O-B, blocked): both ends keep their history', request: (w) => ({ url: `/api/conversations/${w.D2}/messages` }), expect: { owner: 'allow', blocked: 'allow', member: 'NOT_FOUND', nonMember: 'NOT_FOUND', anonymous: 'UNAUTHORIZED' } }
+      { name: 'direct D2 (O-B, blocked): both ends keep their history', request: (w) => ({ url: `/api/conversations/${w.D2}/messages` }), expect: { owner: 'allow', blocked: 'allow', member: 'NOT_FOUND', nonMember: 'NOT_FOUND', anonymous: 'UNAUTHORIZED' } },
+      { name: 'channel C: anyone signed in reads its history', request: (w) => ({ url: `/api/conversations/${w.C}/messages` }), expect: signedIn('allow') }
     ]
   }),
   'POST /api/conversations/:id/messages': {
     variants: [
       { name: 'group G', request: (w) => ({ method: 'POST', url: `/api/conversations/${w.G}/messages`, payload: { clientMsgId: randomUUID(), type: 'text', content: 'hi' } }), expect: ownerMember() },
-      { name: 'direct D2 after the block: nobody writes', request: (w) => ({ method: 'POST', url: `/api/conversations/${w.D2}/messages`, payload: { clientMsgId: randomUUID(), type: 'text', content: 'hi' } }), expect: { owner: 'FORBIDDEN', blocked: 'FORBIDDEN', member: 'NOT_FOUND', nonMember: 'NOT_FOUND', anonymous: 'UNAUTHORIZED' } }
+      { name: 'direct D2 after the block: nobody writes', request: (w) => ({ method: 'POST', url: `/api/conversations/${w.D2}/messages`, payload: { clientMsgId: randomUUID(), type: 'text', content: 'hi' } }), expect: { owner: 'FORBIDDEN', blocked: 'FORBIDDEN', member: 'NOT_FOUND', nonMember: 'NOT_FOUND', anonymous: 'UNAUTHORIZED' } },
+      { name: 'channel C: members write, others are FORBIDDEN', request: (w) => ({ method: 'POST', url: `/api/conversations/${w.C}/messages`, payload: { clientMsgId: randomUUID(), type: 'text', content: 'hi' } }), expect: ownerMember('FORBIDDEN') }
     ]
   },
   'DELETE /api/conversations/:id/messages/:messageId': {
@@ -252,15 +265,34 @@ const RULES: Record<string, Rule> = {
   'DELETE /api/conversations/:id/pins/:messageId': one('unpin in G: owner and admins', (w) => ({ method: 'DELETE', url: `/api/conversations/${w.G}/pins/${w.gMessageId}` }),
     ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
   'POST /api/conversations/:id/clear': one('clear G for me: any member', (w) => ({ method: 'POST', url: `/api/conversations/${w.G}/clear`, payload: {} }), ownerMember()),
-  'POST /api/conversations/:id/read': one('group G', (w) => ({ method: 'POST', url: `/api/conversations/${w.G}/read`, payload: { seq: 1 } }), ownerMember()),
+  'POST /api/conversations/:id/read': {
+    variants: [
+      { name: 'group G', request: (w) => ({ method: 'POST', url: `/api/conversations/${w.G}/read`, payload: { seq: 1 } }), expect: ownerMember() },
+      { name: 'channel C: members only (FORBIDDEN: it is readable, not theirs)', request: (w) => ({ method: 'POST', url: `/api/conversations/${w.C}/read`, payload: { seq: 1 } }), expect: ownerMember('FORBIDDEN') }
+    ]
+  },
   'PATCH /api/conversations/:id/settings': one('my settings of G: any member, for themselves', (w) => ({ method: 'PATCH', url: `/api/conversations/${w.G}/settings`, payload: { pinned: true, notify: 'mentions' } }), ownerMember()),
   // Documented policy (src/modules/conversations/README.md): no friendship is needed to add someone to a group; a block is.
   'POST /api/groups': one('a group with the owner in it', (w) => ({ method: 'POST', url: '/api/groups', payload: { name: 'g', memberIds: [w.O.id] } }),
     { owner: 'allow', member: 'allow', nonMember: 'allow', blocked: 'FORBIDDEN', anonymous: 'UNAUTHORIZED' }),
   'POST /api/groups/:id/members': one('add E to G: owner or admin', (w) => ({ method: 'POST', url: `/api/groups/${w.G}/members`, payload: { userIds: [w.E.id] } }),
     ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
-  'DELETE /api/groups/:id/members/:userId': one('remove X from G: owner or admin', (w) => ({ method: 'DELETE', url: `/api/groups/${w.G}/members/${w.X.id}` }),
-    ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
+  'DELETE /api/groups/:id/members/:userId': {
+    variants: [
+      { name: 'remove X from G: owner or admin', request: (w) => ({ method: 'DELETE', url: `/api/groups/${w.G}/members/${w.X.id}` }), expect: ownerMember('NOT_FOUND', { member: 'FORBIDDEN' }) },
+      { name: 'leave channel C (me): its members', request: (w) => ({ method: 'DELETE', url: `/api/groups/${w.C}/members/me` }), expect: ownerMember() }
+    ]
+  },
+  // Channels (PROTOCOL-v2 section 3): public, open to join.
+  'POST /api/channels': one('anyone signed in creates one', () => ({ method: 'POST', url: '/api/channels', payload: { name: 'a channel' } }), signedIn('allow')),
+  'GET /api/channels': read(one('anyone signed in lists them', () => ({ url: `/api/channels?q=${encodeURIComponent('open')}` }), signedIn('allow'),
+    (body, w) => JSON.stringify(body).includes(w.G) ? 'lists the private group' : undefined)),
+  'POST /api/channels/:id/join': {
+    variants: [
+      { name: 'join C: anyone signed in (a member already: no change)', request: (w) => ({ method: 'POST', url: `/api/channels/${w.C}/join` }), expect: signedIn('allow') },
+      { name: 'join the private group G by its id: NOT_FOUND for all', request: (w) => ({ method: 'POST', url: `/api/channels/${w.G}/join` }), expect: signedIn('NOT_FOUND') }
+    ]
+  },
   // v2 groups (PROTOCOL-v2 section 3; the roles table is src/modules/conversations/permissions.ts). G has no admin: M is a plain member.
   'PATCH /api/groups/:id': one('rename G: owner or admin', (w) => ({ method: 'PATCH', url: `/api/groups/${w.G}`, payload: { name: 'renamed', topic: 'a topic' } }),
     ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
@@ -388,15 +420,19 @@ interface EventRule { name: string, payload: (w: World, role: Role, fresh: () =>
 const EVENT_RULES: Record<string, EventRule[]> = {
   'auth:refresh': [{ name: 'own fresh token', payload: (_w, _role, fresh) => ({ token: fresh() }), expect: { owner: 'allow', member: 'allow', nonMember: 'allow', blocked: 'allow' } },
     { name: 'the owner\'s token on another user\'s socket', payload: (w) => ({ token: w.O.token }), expect: { owner: 'allow', member: 'UNAUTHORIZED', nonMember: 'UNAUTHORIZED', blocked: 'UNAUTHORIZED' } }],
-  typing: [{ name: 'in G', payload: (w) => ({ conversationId: w.G, typing: true }), expect: { owner: 'allow', member: 'allow', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } }],
+  typing: [{ name: 'in G', payload: (w) => ({ conversationId: w.G, typing: true }), expect: { owner: 'allow', member: 'allow', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } },
+    { name: 'in channel C: members (not relayed)', payload: (w) => ({ conversationId: w.C, typing: true }), expect: { owner: 'allow', member: 'allow', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } }],
   signal: [{ name: 'to the owner', payload: (w) => ({ toUserId: w.O.id, name: 'call', payload: { sdp: 'x' } }), expect: { owner: 'VALIDATION', member: 'allow', nonMember: 'FORBIDDEN', blocked: 'FORBIDDEN' } }],
   'message:send': [
     { name: 'into G', payload: (w) => ({ conversationId: w.G, clientMsgId: randomUUID(), type: 'text', content: 'hello' }), expect: { owner: 'allow', member: 'allow', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } },
     { name: 'toUserId owner', payload: (w) => ({ toUserId: w.O.id, clientMsgId: randomUUID(), type: 'text', content: 'hello' }), expect: { owner: 'VALIDATION', member: 'allow', nonMember: 'FORBIDDEN', blocked: 'FORBIDDEN' } },
-    { name: 'into D2 after the block', payload: (w) => ({ conversationId: w.D2, clientMsgId: randomUUID(), type: 'text', content: 'hello' }), expect: { owner: 'FORBIDDEN', member: 'NOT_FOUND', nonMember: 'NOT_FOUND', blocked: 'FORBIDDEN' } }
+    { name: 'into D2 after the block', payload: (w) => ({ conversationId: w.D2, clientMsgId: randomUUID(), type: 'text', content: 'hello' }), expect: { owner: 'FORBIDDEN', member: 'NOT_FOUND', nonMember: 'NOT_FOUND', blocked: 'FORBIDDEN' } },
+    { name: 'into channel C: members', payload: (w) => ({ conversationId: w.C, clientMsgId: randomUUID(), type: 'text', content: 'hello' }), expect: { owner: 'allow', member: 'allow', nonMember: 'FORBIDDEN', blocked: 'FORBIDDEN' } }
   ],
-  'message:read': [{ name: 'G', payload: (w) => ({ conversationId: w.G, seq: 1 }), expect: { owner: 'allow', member: 'allow', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } }],
-  'message:delivered': [{ name: 'G', payload: (w) => ({ conversationId: w.G, seq: 1 }), expect: { owner: 'allow', member: 'allow', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } }],
+  'message:read': [{ name: 'G', payload: (w) => ({ conversationId: w.G, seq: 1 }), expect: { owner: 'allow', member: 'allow', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } },
+    { name: 'channel C', payload: (w) => ({ conversationId: w.C, seq: 1 }), expect: { owner: 'allow', member: 'allow', nonMember: 'FORBIDDEN', blocked: 'FORBIDDEN' } }],
+  'message:delivered': [{ name: 'G', payload: (w) => ({ conversationId: w.G, seq: 1 }), expect: { owner: 'allow', member: 'allow', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } },
+    { name: 'channel C', payload: (w) => ({ conversationId: w.C, seq: 1 }), expect: { owner: 'allow', member: 'allow', nonMember: 'FORBIDDEN', blocked: 'FORBIDDEN' } }],
   sync: [{ name: 'cursors of G and D2', payload: (w) => ({ cursors: { [w.G]: 0, [w.D2]: 0 } }), expect: { owner: 'allow', member: 'allow', nonMember: 'allow', blocked: 'allow' } }],
   'message:edit': [{ name: 'the owner\'s message in G', payload: (w) => ({ messageId: w.gMessageId, content: 'edited' }), expect: { owner: 'allow', member: 'FORBIDDEN', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } }],
   'message:pin': [{ name: 'the owner\'s message in G: owner and admins', payload: (w) => ({ messageId: w.gMessageId, pinned: true }), expect: { owner: 'allow', member: 'FORBIDDEN', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } }],

@@ -149,6 +149,14 @@ t.test('write routes with upper-case ids succeed and store the lower-case form',
   t.equal((await call('POST', `/api/groups/${U(groupId)}/transfer`, { userId: U(b.id) })).statusCode, 200, 'POST /groups/:id/transfer')
   t.equal((await app.prisma.conversation.findUniqueOrThrow({ where: { id: groupId } })).ownerId, b.id, 'the owner stored by its id')
 
+  const channel = await call('POST', '/api/channels', { name: 'upper channel' })
+  t.equal(channel.statusCode, 201, 'POST /channels')
+  const channelId = channel.json().id as string
+  t.equal((await app.inject({ method: 'POST', url: `/api/channels/${U(channelId)}/join`, headers: b.auth })).statusCode, 200, 'POST /channels/:id/join')
+  t.same((await app.prisma.conversationMember.findMany({ where: { conversationId: channelId }, select: { userId: true } })).map((m) => m.userId).sort(), [a.id, b.id].sort(), 'channel members stored by their ids')
+  t.equal((await app.inject({ method: 'DELETE', url: `/api/groups/${U(channelId)}/members/me`, headers: b.auth })).statusCode, 200, 'DELETE /groups/:id/members/me (leave a channel)')
+  t.equal(await app.prisma.conversationMember.count({ where: { conversationId: channelId } }), 1)
+
   t.equal((await call('DELETE', `/api/friends/${U(b.id)}`)).statusCode, 204, 'DELETE /friends/:userId')
   t.equal((await call('POST', `/api/blocks/${U(c.id)}`)).statusCode, 201, 'POST /blocks/:userId')
   t.equal((await call('DELETE', `/api/blocks/${U(c.id)}`)).statusCode, 204, 'DELETE /blocks/:userId')

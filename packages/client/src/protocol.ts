@@ -238,13 +238,14 @@ export interface Conversation {
   type: ConversationType
   /** Groups and channels only. */
   name?: string
-  /** v2, groups only. */
+  /** v2, groups and channels: their description, null when none. */
   topic?: string | null
   /** v2, groups only: an upload of this server (/api/uploads/<id>). */
   avatarUrl?: string | null
-  /** v2, groups and channels: how many members (channels list only some in `members`). */
-  memberCount?: number
   ownerId?: string | null
+  /** Channels: how many members (their list is not sent: `members` is empty for a channel). */
+  memberCount?: number
+  /** Empty for a channel (see memberCount). */
   members: ConversationMember[]
   /** Direct only: the other user, with presence. */
   peer?: Sender & { presence: PresenceState }
@@ -263,6 +264,28 @@ export interface Conversation {
 }
 
 export interface HistoryPage { messages: Message[], hasMore: boolean }
+
+/** v2 channels: a name and a topic have at most this many characters (no control characters, not blank). */
+export const CHANNEL_NAME_MAX = 64
+export const CHANNEL_TOPIC_MAX = 256
+/** v2: `POST /channels`. */
+export interface CreateChannelInput { name: string, topic?: string }
+/** v2: `GET /channels` options; `q` is a case-insensitive substring of the name (at most 64 characters). */
+export interface ChannelListOptions { q?: string, limit?: number, cursor?: string }
+/** v2: one entry of `GET /channels` (most members first). */
+export interface ChannelSummary {
+  id: string
+  name: string
+  topic: string | null
+  ownerId: string | null
+  memberCount: number
+  /** Whether the caller is a member. */
+  joined: boolean
+  createdAt: string
+  lastActivityAt: string
+}
+/** v2: one page of `GET /channels`; `nextCursor` (the x-next-cursor header) is absent on the last page. */
+export interface ChannelPage { channels: ChannelSummary[], nextCursor?: string }
 
 export interface HistoryOptions {
   /** Messages with seq < before, newest first. */
@@ -303,22 +326,6 @@ export interface InvitePreview {
   conversation: { id: string, name: string, topic: string | null, memberCount: number }
 }
 
-/** v2: `GET /channels` options; `q` is a case-insensitive substring of the name (at most 64 characters). */
-export interface ChannelListOptions { q?: string, limit?: number, cursor?: string }
-/** v2: one entry of `GET /channels` (most members first). */
-export interface ChannelSummary {
-  id: string
-  name: string
-  topic: string | null
-  ownerId: string | null
-  memberCount: number
-  /** Whether the caller is a member. */
-  joined: boolean
-  createdAt: string
-  lastActivityAt: string
-}
-/** v2: one page of `GET /channels`; `nextCursor` (the x-next-cursor header) is absent on the last page. */
-export interface ChannelPage { channels: ChannelSummary[], nextCursor?: string }
 /** One page of GET /conversations; `nextCursor` (the x-next-cursor header) is absent on the last page. */
 export interface ConversationPage { conversations: Conversation[], nextCursor?: string }
 

@@ -34,8 +34,8 @@ export function createAccountService (deps: AccountDeps) {
         const others = await prisma.user.findMany({ where: { role: 'admin', id: { not: userId }, deletedAt: null }, select: { suspendedAt: true, suspendedUntil: true } })
         if (!others.some((o) => !isSuspended(o))) throw conflict('The last admin cannot delete their account; promote another first')
       }
-      // Groups first, one by one, by the leave rule (heirs, announcements, empty groups deleted).
-      const groups = await prisma.conversationMember.findMany({ where: { userId, conversation: { type: 'group' } }, select: { conversationId: true } })
+      // Groups and channels first, one by one, by the leave rule (heirs, announcements, empty ones deleted).
+      const groups = await prisma.conversationMember.findMany({ where: { userId, conversation: { type: { in: ['group', 'channel'] } } }, select: { conversationId: true } })
       for (const g of groups) await deps.leaveGroup(userId, g.conversationId)
 
       const now = new Date()

@@ -21,6 +21,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     prisma: app.prisma,
     endSessions: async (userId, atMs) => { await app.realtime.endSessions(userId, atMs) },
     publish: app.realtime.toUsers,
+    publishRoom: app.realtime.toRoom,
     readMessage: async (messageId) => {
       const rows = await app.sql.query<MessageRow>(MESSAGE_BY_ID_SQL, [messageId], 'message_by_id')
       return rows[0] === undefined ? undefined : toMessage(rows[0])

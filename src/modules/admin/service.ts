@@ -1,5 +1,5 @@
 import type { Message } from '@relay-im/client/protocol'
-import type { Publish } from '../../plugins/realtime.js'
+import type { Publish, PublishToRoom } from '../../plugins/realtime.js'
 import type { PrismaClient, User } from '../../generated/prisma/client.js'
 import { conflict, Errors, validation } from '../../lib/errors.js'
 import { isSuspended } from '../../lib/suspension.js'
@@ -14,6 +14,8 @@ export interface AdminServiceDeps {
   /** Cuts the user's access tokens issued before `atMs` and their sockets, on every node. */
   endSessions: (userId: string, atMs: number) => Promise<void>
   publish: Publish
+  /** Channels' events go to their room. */
+  publishRoom?: PublishToRoom
   /** The message in its current state, as members see it (for `message:updated`). */
   readMessage: (messageId: string) => Promise<Message | undefined>
 }
@@ -132,7 +134,7 @@ export function createAdminService (deps: AdminServiceDeps) {
         }
         return m
       })
-      announceRemoval(deps.publish, removed, removed.changed ? await deps.readMessage(messageId) : undefined)
+      announceRemoval(deps.publish, removed, removed.changed ? await deps.readMessage(messageId) : undefined, deps.publishRoom)
     },
 
     async listReports (limit: number, cursor: string | undefined): Promise<Page<ReportView>> {

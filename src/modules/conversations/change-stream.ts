@@ -4,6 +4,7 @@ import { createLimiter } from '../../lib/limiter.js'
 import type { ConversationsDeps } from './deps.js'
 import { MESSAGE_BY_ID_SQL, toMessage, type MessageRow, type MessageView } from './rows.js'
 import type { MessageType } from './schemas.js'
+import { toMembers } from './fanout.js'
 
 export const messageNotFound = Errors.messageNotFound
 
@@ -20,7 +21,7 @@ export interface Target {
   pinned_at: Date | null
   /** Seconds since the message was created, by the database clock. */
   age_s: number
-  conversation_type: 'direct' | 'group'
+  conversation_type: 'direct' | 'group' | 'channel'
   role: 'owner' | 'admin' | 'member'
 }
 
@@ -39,7 +40,7 @@ export interface ChangeOutcome<T> {
  * current state goes to every member's devices as `message:updated`.
  */
 export function createChangeStream (deps: ConversationsDeps) {
-  const { prisma, sql, publish } = deps
+  const { prisma, sql } = deps
   // Changes of one conversation serialise on its row lock: let no more of them hold a pooled
   // connection at once than sends may (the rest wait in memory, see lib/limiter.ts).
   const slots = createLimiter(Math.max(1, deps.sendConcurrency), 10_000)
@@ -80,9 +81,10 @@ export function createChangeStream (deps: ConversationsDeps) {
           ), s AS (
             UPDATE messages x SET rev = c.last_rev FROM c WHERE x.id = ${messageId}::uuid RETURNING x.id
           )
-          SELECT ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = ${target.conversation_id}::uuid) AS member_ids
+          SELECT CASE WHEN ${target.conversation_type}::text <> 'channel'
+            THEN ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = ${target.conversation_id}::uuid) END AS member_ids
           FROM s`
-        memberIds = bumped[0]?.member_ids ?? []
+        memberIds = bumped[0]?.member_ids ?? [] // a channel's: none, its room gets the event
       }
       return { ...outcome, target, memberIds }
     // Many changes of one conversation queue on its row lock, each holding a pooled
@@ -90,7 +92,7 @@ export function createChangeStream (deps: ConversationsDeps) {
     }, { maxWait: 10_000, timeout: 10_000 }))
     const message = await read(messageId)
     if (message === undefined) throw messageNotFound()
-    if (out.changed) publish(out.memberIds, 'message:updated', message)
+    if (out.changed) toMembers(deps, { id: out.target.conversation_id, type: out.target.conversation_type }, out.memberIds, 'message:updated', message)
     return { result: out.result, changed: out.changed, message, target: out.target, memberIds: out.memberIds }
   }
 

@@ -10,10 +10,11 @@ export const directKey = (a: string, b: string): string => a < b ? `${a}:${b}` :
 
 interface ConversationRow {
   id: string
-  type: 'direct' | 'group'
+  type: 'direct' | 'group' | 'channel'
   name: string | null
   topic: string | null
   avatar_url: string | null
+  member_count: number
   owner_id: string | null
   last_seq: number
   created_at: Date
@@ -54,7 +55,7 @@ function decodeCursor (cursor: string): { at: Date, id: string, pin: Date } {
   return { at: date, id, pin: pinDate }
 }
 
-const LIST_COLUMNS = Prisma.sql`c.id, c.type::text AS type, c.name, c.topic, c.avatar_url, c.owner_id, c.last_seq, c.created_at,
+const LIST_COLUMNS = Prisma.sql`c.id, c.type::text AS type, c.name, c.topic, c.avatar_url, c.member_count, c.owner_id, c.last_seq, c.created_at,
   coalesce(c.last_message_at, c.created_at) AS activity_at, row_to_json(lm) AS last_message`
 /** The shared view's last message: the conversation's last one. */
 const LAST_MESSAGE_JOIN = Prisma.sql`LEFT JOIN LATERAL (SELECT ${Prisma.raw(MESSAGE_COLUMNS)} FROM messages x JOIN users u ON u.id = x.sender_id
@@ -116,7 +117,8 @@ export function createConversationService (deps: ConversationsDeps) {
 
   /** Turns rows into views: members for every conversation, the peer with presence for direct ones. */
   async function toViews (rows: Row[], viewerId: string | null): Promise<ConversationView[]> {
-    const members = await membersOf(rows.map((r) => r.id))
+    // A channel's members (up to CHANNEL_MAX_MEMBERS) are not listed in its view: `memberCount` says how many.
+    const members = await membersOf(rows.filter((r) => r.type !== 'channel').map((r) => r.id))
     const peers = new Map<string, MemberView>()
     if (viewerId !== null) {
       for (const r of rows) {
@@ -131,6 +133,7 @@ export function createConversationService (deps: ConversationsDeps) {
         id: r.id,
         type: r.type,
         ...(r.type === 'group' ? { name: r.name ?? '', topic: r.topic, avatarUrl: r.avatar_url, ownerId: r.owner_id } : {}),
+        ...(r.type === 'channel' ? { name: r.name ?? '', topic: r.topic, ownerId: r.owner_id, memberCount: r.member_count } : {}),
         members: members.get(r.id) ?? [],
         ...(peer !== undefined
           ? {
@@ -157,8 +160,11 @@ export function createConversationService (deps: ConversationsDeps) {
   async function view (conversationId: string, viewerId: string): Promise<ConversationView> {
     const rows = await viewerRows(viewerId, Prisma.sql`AND c.id = ${conversationId}::uuid`, 1)
     const [v] = await toViews(rows, viewerId)
-    if (v === undefined) throw Errors.conversationNotFound()
-    return v
+    if (v !== undefined) return v
+    // A channel is public: a non-member sees the shared view (no cursors of theirs).
+    const shared = await sharedView(conversationId)
+    if (shared?.type === 'channel') return shared
+    throw Errors.conversationNotFound()
   }
 
   /** The view every member shares (no per-member cursors); what `conversation:updated` carries. */

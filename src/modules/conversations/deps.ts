@@ -1,4 +1,4 @@
-import type { Publish } from '../../plugins/realtime.js'
+import type { Publish, PublishToRoom } from '../../plugins/realtime.js'
 import type { SqlClient } from '../../db/drivers.js'
 import type { PrismaClient } from '../../generated/prisma/client.js'
 import type { FriendsService } from '../friends/service.js'
@@ -8,6 +8,8 @@ export interface ConversationLimits {
   textMaxChars: number
   customMaxBytes: number
   groupMaxMembers: number
+  /** CHANNEL_MAX_MEMBERS: a join beyond it is CONFLICT. */
+  channelMaxMembers: number
   recallWindowS: number
   /** Seconds after sending during which the sender may edit (EDIT_WINDOW_S). */
   editWindowS: number
@@ -23,6 +25,15 @@ export interface ConversationsDeps {
   limits: ConversationLimits
   /** Live delivery to every device of each user (any node). */
   publish: Publish
+  /**
+   * Channels: one emit to the channel's room (every socket of every member joined it, on any
+   * node), and joining / leaving that room for all of a user's sockets.
+   */
+  channels: {
+    publish: PublishToRoom
+    join: (userIds: readonly string[], channelId: string) => void
+    leave: (userIds: readonly string[], channelId: string) => void
+  }
   /** The app's friends service (friendship and blocks of a pair). */
   friends: Pick<FriendsService, 'relation'>
   presence: (userIds: readonly string[]) => Promise<Map<string, PresenceStatus>>

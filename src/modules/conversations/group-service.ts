@@ -22,12 +22,15 @@ export interface LockedGroup {
 
 export interface GroupMember { userId: string, role: GroupRole, joinedAt: Date }
 
-/** Locks a group's row (the lock sends take): membership changes and sends are ordered. Not a group: NOT_FOUND. */
-export async function lockGroup (tx: Prisma.TransactionClient, groupId: string): Promise<LockedGroup> {
+/**
+ * Locks a group's row (the lock sends take): membership changes and sends are ordered. Not a
+ * group (or, with `channels`, a channel: leaving and removal): NOT_FOUND.
+ */
+export async function lockGroup (tx: Prisma.TransactionClient, groupId: string, channels = false): Promise<LockedGroup> {
   const [group] = await tx.$queryRaw<LockedGroup[]>`
     SELECT id, type::text AS type, name, last_seq, created_at, coalesce(last_message_at, created_at) AS activity_at
     FROM conversations WHERE id = ${groupId}::uuid FOR UPDATE`
-  if (group === undefined || group.type !== 'group') throw groupNotFound()
+  if (group === undefined || !(group.type === 'group' || (channels && group.type === 'channel'))) throw groupNotFound()
   return group
 }
 
@@ -90,13 +93,17 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
     await tx.conversationMember.update({ where: { conversationId_userId: { conversationId: groupId, userId } }, data: { role } })
   }
 
-  /** Runs a change of a group in a transaction, then publishes its system messages and `conversation:updated` to `tell` (current members by default). */
-  async function change (groupId: string, fn: (tx: Prisma.TransactionClient, system: string[]) => Promise<{ tell?: string[] } | undefined>): Promise<void> {
+  /**
+   * Runs a change of a group in a transaction, then publishes its system messages and
+   * `conversation:updated` to `tell` and the current members (`only`: to `tell` alone, as a
+   * channel does: its thousands of members are not told of every departure).
+   */
+  async function change (groupId: string, fn: (tx: Prisma.TransactionClient, system: string[]) => Promise<{ tell?: string[], only?: boolean } | undefined>): Promise<void> {
     const system: string[] = []
     const out = await prisma.$transaction(async (tx) => await fn(tx, system))
     if (system.length > 0) {
       await publishSystem(system)
-      const members = await prisma.conversationMember.findMany({ where: { conversationId: groupId }, select: { userId: true } })
+      const members = out?.only === true ? [] : await prisma.conversationMember.findMany({ where: { conversationId: groupId }, select: { userId: true } })
       await conversations.announce(groupId, [...members.map((m) => m.userId), ...(out?.tell ?? [])])
     }
   }
@@ -165,8 +172,10 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
     async removeMember (actorId: string, groupId: string, targetId: string): Promise<ConversationView> {
       let gone: ConversationView | undefined
       let before: string[] = []
+      let channel = false
       await change(groupId, async (tx, system) => {
-        const group = await lockGroup(tx, groupId)
+        const group = await lockGroup(tx, groupId, true)
+        channel = group.type === 'channel'
         const members = await groupMembers(tx, groupId)
         const actor = actorOf(members, actorId)
         const target = members.find((m) => m.userId === targetId)
@@ -183,7 +192,7 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
           await tx.conversation.delete({ where: { id: groupId } })
           gone = {
             id: group.id,
-            type: 'group',
+            type: channel ? 'channel' : 'group',
             name: group.name ?? '',
             ownerId: null,
             members: [],
@@ -207,11 +216,14 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
           await tx.conversation.update({ where: { id: groupId }, data: { ownerId: heir.userId } })
           system.push(await writeSystemMessage(tx, groupId, { event: 'owner_transferred', actorId, userIds: [heir.userId] }))
         }
-        // The removed member is told too: they see the member list without themselves.
-        return { tell: [targetId] }
+        // The removed member is told too: they see the member list without themselves. In a
+        // channel only the removed member and the remover are (see `change`).
+        return channel ? { tell: [...new Set([targetId, actorId])], only: true } : { tell: [targetId] }
       })
+      // A channel's room: the removed member's sockets leave it (on every node).
+      if (channel) deps.channels.leave([targetId], groupId)
       if (gone !== undefined) {
-        deps.publish(before, 'conversation:updated', gone)
+        deps.publish(channel ? [...new Set([targetId, actorId])] : before, 'conversation:updated', gone)
         return gone
       }
       if (actorId === targetId) {

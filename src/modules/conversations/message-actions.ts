@@ -5,6 +5,7 @@ import { checkContent } from './content.js'
 import type { ConversationsDeps } from './deps.js'
 import { requireRole } from './permissions.js'
 import { checkEmoji, EMOJIS_PER_MESSAGE } from './reactions.js'
+import { toMembers } from './fanout.js'
 import { createSystemPublisher, writeSystemMessage } from './system-messages.js'
 import { MESSAGE_COLUMNS, toMessage, type MessageRow, type MessageView, type ReactionView } from './rows.js'
 
@@ -20,7 +21,7 @@ WHERE x.conversation_id = $1::uuid AND x.pinned_at IS NOT NULL AND x.seq > m.cle
   AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = x.id)
 ORDER BY x.pinned_at DESC, x.seq DESC`
 
-interface ReactRow { recalled: boolean, system: boolean, mine: boolean, present: boolean, changed: boolean, member_ids: string[] | null }
+interface ReactRow { recalled: boolean, system: boolean, mine: boolean, present: boolean, changed: boolean, conversation_id: string, conversation_type: string, member_ids: string[] | null }
 
 /**
  * The message under its conversation's row lock (the lock sends and every change take, so
@@ -28,9 +29,9 @@ interface ReactRow { recalled: boolean, system: boolean, mine: boolean, present:
  */
 const REACTION_TARGET = `
 lock AS (
-  SELECT c.id FROM conversations c WHERE c.id = (SELECT conversation_id FROM messages WHERE id = $1::uuid) FOR UPDATE
+  SELECT c.id, c.type FROM conversations c WHERE c.id = (SELECT conversation_id FROM messages WHERE id = $1::uuid) FOR UPDATE
 ), t AS (
-  SELECT x.id, x.conversation_id, x.recalled_at IS NOT NULL AS recalled, x.type::text = 'system' AS system FROM messages x
+  SELECT x.id, x.conversation_id, lock.type::text AS conversation_type, x.recalled_at IS NOT NULL AS recalled, x.type::text = 'system' AS system FROM messages x
   JOIN lock ON lock.id = x.conversation_id
   JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
   WHERE x.id = $1::uuid AND ($4::uuid IS NULL OR x.conversation_id = $4::uuid) AND x.seq > m.cleared_seq
@@ -65,7 +66,8 @@ WITH ${REACTION_TARGET}, proof AS (
   ON CONFLICT DO NOTHING RETURNING message_id
 ), ${REACTION_BUMP}
 SELECT t.recalled, t.system, st.mine, EXISTS (SELECT 1 FROM proof) AS present, EXISTS (SELECT 1 FROM changed) AS changed, $5::int IS NULL AS unused,
-  CASE WHEN EXISTS (SELECT 1 FROM s) THEN ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = t.conversation_id) END AS member_ids
+  t.conversation_id, t.conversation_type,
+  CASE WHEN EXISTS (SELECT 1 FROM s) AND t.conversation_type <> 'channel' THEN ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = t.conversation_id) END AS member_ids
 FROM t, st`
 
 const REACTION_REMOVE_SQL = `
@@ -74,7 +76,8 @@ WITH ${REACTION_TARGET}, changed AS (
   RETURNING r.message_id
 ), ${REACTION_BUMP}
 SELECT t.recalled, t.system, false AS mine, true AS present, EXISTS (SELECT 1 FROM changed) AS changed, $5::int IS NULL AS unused,
-  CASE WHEN EXISTS (SELECT 1 FROM s) THEN ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = t.conversation_id) END AS member_ids
+  t.conversation_id, t.conversation_type,
+  CASE WHEN EXISTS (SELECT 1 FROM s) AND t.conversation_type <> 'channel' THEN ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = t.conversation_id) END AS member_ids
 FROM t`
 
 /**
@@ -136,7 +139,7 @@ export function createMessageActions (deps: ConversationsDeps, changes: ChangeSt
       if (!row.present) return { reactions: (await addFirst(userId, messageId, emoji, conversationId)).reactions }
       const message = await changes.read(messageId)
       if (message === undefined) throw messageNotFound()
-      if (row.changed) publish(row.member_ids ?? [], 'message:updated', message)
+      if (row.changed) toMembers(deps, { id: row.conversation_id, type: row.conversation_type }, row.member_ids, 'message:updated', message)
       return { reactions: message.reactions }
     },
 

@@ -23,7 +23,9 @@ export interface Stored {
   rev: number
   createdAt: Date
   sender: { username: string, displayName: string, avatarUrl: string | null }
+  /** Empty for a channel: its message goes to the channel's room. */
   memberIds: string[]
+  conversationType: 'direct' | 'group' | 'channel'
 }
 
 /** `undefined`: not stored (a repeat, or the sender may not post here); the caller finds out which. */
@@ -39,6 +41,7 @@ interface Row {
   username: string
   display_name: string
   avatar_url: string | null
+  conversation_type: 'direct' | 'group' | 'channel'
   /** Only on the first row of each conversation (a big group's list is not repeated per message). */
   member_ids: string[] | null
 }
@@ -62,7 +65,8 @@ export interface SenderOptions {
  * named in direct_key, no block either way), skip a (sender, clientMsgId) already stored,
  * take consecutive seqs per conversation under the conversation's row lock, insert, move
  * each sender's own cursors to their last message, return the sender's public fields and,
- * once per conversation, the member list for the fan-out. Each message also takes the
+ * once per conversation, the member list for the fan-out (not for a channel: its messages go
+ * to the channel's room, so its thousands of members are not read per message). Each message also takes the
  * conversation's next rev (creation is a change: sync by rev sees it); seq and rev move by
  * the same count, so one UPDATE serves both. The v2 columns (reply_to, mentions,
  * forwarded_from) travel as text[] of JSON, NULL on plain sends.
@@ -89,7 +93,7 @@ WITH input AS (
   SELECT i.*, row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.n) AS k
   FROM input i JOIN target cv ON cv.id = i.conversation_id
   WHERE EXISTS (SELECT 1 FROM conversation_members s WHERE s.conversation_id = cv.id AND s.user_id = i.sender_id OFFSET 0)
-    AND (cv.type = 'group' OR EXISTS (
+    AND (cv.type <> 'direct' OR EXISTS (
       SELECT 1 FROM friendships f
       WHERE f.user_id = i.sender_id
         AND f.friend_id = (CASE WHEN split_part(cv.direct_key, ':', 1) = i.sender_id::text
@@ -115,8 +119,9 @@ WITH input AS (
   WHERE m.conversation_id = x.conversation_id AND m.user_id = x.sender_id
 )
 SELECT ok.n::int AS n, ins.id, ins.conversation_id, ins.seq, ins.rev, ins.created_at, u.username, u.display_name, u.avatar_url,
-  CASE WHEN ok.k = 1 THEN ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = ins.conversation_id) END AS member_ids
-FROM ins JOIN ok ON ok.id = ins.id JOIN users u ON u.id = ins.sender_id`
+  tg.type::text AS conversation_type,
+  CASE WHEN ok.k = 1 AND tg.type <> 'channel' THEN ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = ins.conversation_id) END AS member_ids
+FROM ins JOIN ok ON ok.id = ins.id JOIN users u ON u.id = ins.sender_id JOIN target tg ON tg.id = ins.conversation_id`
 
 /**
  * Stores messages with gap-free seqs, as a group commit (src/lib/group-commit.ts): sends
@@ -133,7 +138,8 @@ export function createMessageSender (sql: SqlClient, opts: SenderOptions) {
     rev: r.rev,
     createdAt: r.created_at,
     sender: { username: r.username, displayName: r.display_name, avatarUrl: r.avatar_url },
-    memberIds
+    memberIds,
+    conversationType: r.conversation_type
   })
 
   /** Outcomes in input order. */

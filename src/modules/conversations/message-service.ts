@@ -8,6 +8,7 @@ import { createMessageSender, type Outgoing } from './message-sender.js'
 import { MESSAGE_COLUMNS, toMessage, toNewMessageEvent, toReplyTo, type ForwardedFromView, type MessageRow, type MessageView, type StoredReplyTo } from './rows.js'
 import type { MessageType } from './schemas.js'
 import { createSendExtras } from './send-extras.js'
+import { toMembers } from './fanout.js'
 
 export interface SendInput {
   clientMsgId: string
@@ -21,6 +22,7 @@ export interface SendInput {
 export interface SendResult { message: MessageView, created: boolean }
 
 interface CursorRow {
+  type: 'direct' | 'group' | 'channel'
   last_seq: number
   old_seq: number
   new_seq: number | null
@@ -41,6 +43,17 @@ SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
 JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
 WHERE x.conversation_id = $1::uuid AND x.seq > $3::int AND ${VISIBLE}
 ORDER BY x.seq ASC LIMIT $4::int`
+
+/** A channel's history for a non-member (public; nothing is hidden or cleared for them). */
+const PUBLIC_HISTORY_BEFORE_SQL = `
+SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
+WHERE x.conversation_id = $1::uuid AND x.seq < $2::int
+ORDER BY x.seq DESC LIMIT $3::int`
+
+const PUBLIC_HISTORY_AFTER_SQL = `
+SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
+WHERE x.conversation_id = $1::uuid AND x.seq > $2::int
+ORDER BY x.seq ASC LIMIT $3::int`
 
 /** Messages after each cursor, in the conversations the caller is a member of; conversation id then seq. */
 const SYNC_SQL = `
@@ -107,7 +120,7 @@ export function createMessageService (deps: ConversationsDeps, changes: ChangeSt
       where: { conversationId_userId: { conversationId, userId: senderId } },
       select: { conversation: { select: { type: true, directKey: true } } }
     })
-    if (member === null) return Errors.notMember()
+    if (member === null) return await notMemberOf(conversationId)
     const { type, directKey } = member.conversation
     if (type === 'direct' && directKey !== null) {
       const peer = directKey.split(':').find((id) => id !== senderId) ?? senderId
@@ -116,6 +129,12 @@ export function createMessageService (deps: ConversationsDeps, changes: ChangeSt
       if (!relation.isFriend) return Errors.notFriends()
     }
     return conflict('Message not sent, try again')
+  }
+
+  /** A non-member's refusal: FORBIDDEN in a channel (it is public: readable, but only members write), else NOT_FOUND. */
+  async function notMemberOf (conversationId: string): Promise<AppError> {
+    const c = await prisma.conversation.findUnique({ where: { id: conversationId }, select: { type: true } })
+    return c?.type === 'channel' ? Errors.notChannelMember() : Errors.notMember()
   }
 
   async function assertMember (userId: string, conversationId: string): Promise<void> {
@@ -198,18 +217,18 @@ export function createMessageService (deps: ConversationsDeps, changes: ChangeSt
       pinnedAt: null,
       pinnedBy: null
     }
-    publish(stored.memberIds, 'message:new', toNewMessageEvent(message))
+    toMembers(deps, { id: conversationId, type: stored.conversationType }, stored.memberIds, 'message:new', toNewMessageEvent(message))
     return { message, created: true }
   }
 
   /** Moves one of the caller's cursors forward; returns the cursor and whether it moved. */
-  async function moveCursor (userId: string, conversationId: string, seq: number, column: 'read_seq' | 'delivered_seq'): Promise<{ seq: number, moved: boolean, memberIds: string[] }> {
+  async function moveCursor (userId: string, conversationId: string, seq: number, column: 'read_seq' | 'delivered_seq'): Promise<{ seq: number, moved: boolean, memberIds: string[], channel: boolean }> {
     const col = Prisma.raw(column)
     // Reading implies delivery: the read cursor drags the delivered one along.
     const alsoDelivered = column === 'read_seq' ? Prisma.sql`, delivered_seq = GREATEST(m.delivered_seq, ${seq}::int)` : Prisma.empty
     const rows = await prisma.$queryRaw<CursorRow[]>`
       WITH cur AS (
-        SELECT m.${col} AS old_seq, c.last_seq FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+        SELECT m.${col} AS old_seq, c.last_seq, c.type FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
         WHERE m.conversation_id = ${conversationId}::uuid AND m.user_id = ${userId}::uuid
       ), upd AS (
         UPDATE conversation_members m SET ${col} = ${seq}::int ${alsoDelivered}
@@ -217,15 +236,16 @@ export function createMessageService (deps: ConversationsDeps, changes: ChangeSt
           AND m.${col} < ${seq}::int AND ${seq}::int <= cur.last_seq
         RETURNING m.${col} AS new_seq
       )
-      SELECT cur.last_seq, cur.old_seq, upd.new_seq,
-        CASE WHEN upd.new_seq IS NOT NULL THEN
+      SELECT cur.type::text AS type, cur.last_seq, cur.old_seq, upd.new_seq,
+        CASE WHEN upd.new_seq IS NOT NULL AND cur.type <> 'channel' THEN
           ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = ${conversationId}::uuid) END AS member_ids
       FROM cur LEFT JOIN upd ON true`
     const row = rows[0]
-    if (row === undefined) throw Errors.notMember()
+    if (row === undefined) throw await notMemberOf(conversationId)
     if (seq > row.last_seq) throw validation(`seq beyond the last message (${row.last_seq})`)
-    if (row.new_seq === null) return { seq: Math.max(row.old_seq, seq), moved: false, memberIds: [] }
-    return { seq: row.new_seq, moved: true, memberIds: row.member_ids ?? [] }
+    const channel = row.type === 'channel'
+    if (row.new_seq === null) return { seq: Math.max(row.old_seq, seq), moved: false, memberIds: [], channel }
+    return { seq: row.new_seq, moved: true, memberIds: row.member_ids ?? [], channel }
   }
 
   return {
@@ -243,7 +263,19 @@ export function createMessageService (deps: ConversationsDeps, changes: ChangeSt
       const rows = opts.after !== undefined
         ? await sql.query<MessageRow>(HISTORY_AFTER_SQL, [conversationId, userId, opts.after, limit + 1], 'history_after')
         : await sql.query<MessageRow>(HISTORY_BEFORE_SQL, [conversationId, userId, opts.before ?? 2147483647, limit + 1], 'history_before')
-      if (rows.length === 0) await assertMember(userId, conversationId)
+      if (rows.length === 0) {
+        try {
+          await assertMember(userId, conversationId)
+        } catch (err) {
+          // A channel's history is public: a non-member reads it as it is (nothing hidden or cleared).
+          const type = (await prisma.conversation.findUnique({ where: { id: conversationId }, select: { type: true } }))?.type
+          if (type !== 'channel') throw err
+          const open = opts.after !== undefined
+            ? await sql.query<MessageRow>(PUBLIC_HISTORY_AFTER_SQL, [conversationId, opts.after, limit + 1], 'public_history_after')
+            : await sql.query<MessageRow>(PUBLIC_HISTORY_BEFORE_SQL, [conversationId, opts.before ?? 2147483647, limit + 1], 'public_history_before')
+          return { messages: open.slice(0, limit).map(toMessage), hasMore: open.length > limit }
+        }
+      }
       return { messages: rows.slice(0, limit).map(toMessage), hasMore: rows.length > limit }
     },
 
@@ -292,14 +324,18 @@ export function createMessageService (deps: ConversationsDeps, changes: ChangeSt
       }
     },
 
-    /** Read cursor forward; `message:read` to every member (the reader's other devices sync badges). */
+    /**
+     * Read cursor forward; `message:read` to every member (the reader's other devices sync
+     * badges). In a channel only to the reader's own devices: thousands of members do not
+     * each get everybody's receipts.
+     */
     async markRead (userId: string, conversationId: string, seq: number): Promise<{ readSeq: number }> {
       const r = await moveCursor(userId, conversationId, seq, 'read_seq')
-      if (r.moved) publish(r.memberIds, 'message:read', { conversationId, userId, seq: r.seq })
+      if (r.moved) publish(r.channel ? [userId] : r.memberIds, 'message:read', { conversationId, userId, seq: r.seq })
       return { readSeq: r.seq }
     },
 
-    /** Delivered cursor forward; `message:delivered` to the other members. */
+    /** Delivered cursor forward; `message:delivered` to the other members (nobody in a channel: the member list is empty). */
     async markDelivered (userId: string, conversationId: string, seq: number): Promise<{ deliveredSeq: number }> {
       const r = await moveCursor(userId, conversationId, seq, 'delivered_seq')
       if (r.moved) publish(r.memberIds.filter((id) => id !== userId), 'message:delivered', { conversationId, userId, seq: r.seq })
@@ -321,7 +357,7 @@ export function createMessageService (deps: ConversationsDeps, changes: ChangeSt
         await tx.$executeRaw`UPDATE messages SET content = NULL, recalled_at = now(), pinned_at = NULL, pinned_by = NULL WHERE id = ${messageId}::uuid`
         return { changed: true, result: undefined }
       })
-      if (changed) publish(memberIds, 'message:recalled', { conversationId: target.conversation_id, messageId, seq: target.seq })
+      if (changed) toMembers(deps, { id: target.conversation_id, type: target.conversation_type }, memberIds, 'message:recalled', { conversationId: target.conversation_id, messageId, seq: target.seq })
     }
   }
 }

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { channelRoom } from '../../plugins/realtime.js'
+import channelRoutes from './channel-routes.js'
 import type { ConversationsDeps } from './deps.js'
 import conversationRoutes from './conversation-routes.js'
 import { registerConversationEvents } from './events.js'
@@ -20,10 +22,17 @@ export function conversationsDeps (app: FastifyInstance): ConversationsDeps {
       textMaxChars: config.TEXT_MAX_CHARS,
       customMaxBytes: config.CUSTOM_MAX_BYTES,
       groupMaxMembers: config.GROUP_MAX_MEMBERS,
+      channelMaxMembers: config.CHANNEL_MAX_MEMBERS,
       recallWindowS: config.RECALL_WINDOW_S,
       editWindowS: config.EDIT_WINDOW_S
     },
-    publish: app.realtime.toUsers,
+    // Late-bound (tests observe the facade's calls).
+    publish: (userIds, event, payload) => { app.realtime.toUsers(userIds, event, payload) },
+    channels: {
+      publish: (channelId, event, payload) => { app.realtime.toRoom(channelRoom(channelId), event, payload) },
+      join: (userIds, channelId) => { app.realtime.joinRoom(userIds, channelRoom(channelId)) },
+      leave: (userIds, channelId) => { app.realtime.leaveRoom(userIds, channelRoom(channelId)) }
+    },
     friends: app.friends,
     presence: async (userIds) => await app.presence.status(userIds)
   }
@@ -33,8 +42,11 @@ export function conversationsDeps (app: FastifyInstance): ConversationsDeps {
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const service = createConversationsService(conversationsDeps(app))
   registerConversationEvents(app.realtime, service)
+  // A socket joins the rooms of its user's channels before its `connect` completes.
+  app.realtime.roomsAtConnect(async (userId) => (await service.channels.idsOf(userId)).map(channelRoom))
   await app.register(conversationRoutes, { service })
   await app.register(messageRoutes, { service })
   await app.register(groupRoutes, { service })
+  await app.register(channelRoutes, { service })
 }
 export default routes

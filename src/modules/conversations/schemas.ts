@@ -132,6 +132,32 @@ export const IdParams = Type.Object({ id: Uuid })
 /** `me` (v2): the caller, to leave */
 export const MemberParams = Type.Object({ id: Uuid, userId: Type.Union([Uuid, Type.Literal('me')]) })
 export const MemberIdParams = Type.Object({ id: Uuid, userId: Uuid })
+
+// ---- channels ------------------------------------------------------------------------------
+
+/** No control characters and not blank; trimmed when stored (checked again in channel-service.ts). */
+const LABEL_PATTERN = '^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$'
+export const CreateChannelBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 64, pattern: LABEL_PATTERN }),
+  topic: Type.Optional(Type.String({ minLength: 1, maxLength: 256, pattern: LABEL_PATTERN }))
+}, { additionalProperties: false })
+export const ChannelListQuery = Type.Object({
+  /** A case-insensitive substring of the name; %, _ and \ match themselves. */
+  q: Type.Optional(Type.String({ maxLength: 64 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 }))
+})
+export const ChannelSummary = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  topic: Nullable(Type.String()),
+  ownerId: Nullable(Type.String()),
+  memberCount: Type.Integer(),
+  /** whether the caller is a member */
+  joined: Type.Boolean(),
+  createdAt: Type.String(),
+  lastActivityAt: Type.String()
+})
 export const MessageParams = Type.Object({ id: Uuid, messageId: Uuid })
 
 export const ListQuery = Type.Object({
@@ -230,13 +256,17 @@ export const Peer = Type.Object({
 
 export const Conversation = Type.Object({
   id: Type.String(),
-  type: Type.Enum(['direct', 'group']),
-  /** groups only */
+  type: Type.Enum(['direct', 'group', 'channel']),
+  /** groups and channels only */
   name: Type.Optional(Type.String()),
-  /** v2, groups only */
+  /** v2, groups and channels (null when none) */
   topic: Type.Optional(Nullable(Type.String())),
+  /** v2, groups only */
   avatarUrl: Type.Optional(Nullable(Type.String())),
   ownerId: Type.Optional(Nullable(Type.String())),
+  /** channels: how many members (their list is not in the view: empty `members`) */
+  memberCount: Type.Optional(Type.Integer()),
+  /** empty for a channel */
   members: Type.Array(Member),
   /** direct only: the other user with presence */
   peer: Type.Optional(Peer),

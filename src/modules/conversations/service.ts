@@ -1,4 +1,5 @@
 import { createChangeStream } from './change-stream.js'
+import { createChannelService } from './channel-service.js'
 import { createConversationService } from './conversation-service.js'
 import type { ConversationsDeps } from './deps.js'
 import { createGroupService } from './group-service.js'
@@ -16,6 +17,7 @@ export function createConversationsService (deps: ConversationsDeps) {
   return {
     conversations,
     groups: createGroupService(deps, conversations),
+    channels: createChannelService(deps, conversations),
     invites: createInviteService(deps, conversations),
     messages: createMessageService(deps, changes),
     actions: createMessageActions(deps, changes),

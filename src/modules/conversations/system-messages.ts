@@ -42,16 +42,24 @@ export async function writeSystemMessage (tx: Prisma.TransactionClient, conversa
 }
 
 /** After the commit: each system message as `message:new` to the conversation's members (and `extra` users, e.g. one just removed). */
-export function createSystemPublisher (deps: Pick<ConversationsDeps, 'sql' | 'publish'>) {
+export function createSystemPublisher (deps: Pick<ConversationsDeps, 'sql' | 'publish' | 'channels'>) {
   const { sql, publish } = deps
   return async function publishSystemMessages (messageIds: readonly string[], extra: readonly string[] = []): Promise<void> {
     for (const id of messageIds) {
-      const rows = await sql.query<MessageRow & { member_ids: string[] }>(
-        `SELECT q.*, ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = q.conversation_id) AS member_ids
-         FROM (${MESSAGE_BY_ID_SQL}) q`, [id], 'system_message_publish')
+      // A channel's go to its room (one emit); its member list is not read.
+      const rows = await sql.query<MessageRow & { channel: boolean, member_ids: string[] | null }>(
+        `SELECT q.*, cv.type = 'channel' AS channel,
+           CASE WHEN cv.type <> 'channel' THEN ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = q.conversation_id) END AS member_ids
+         FROM (${MESSAGE_BY_ID_SQL}) q JOIN conversations cv ON cv.id = q.conversation_id`, [id], 'system_message_publish')
       const row = rows[0]
       if (row === undefined) continue // the conversation was deleted since (last member left)
-      publish([...new Set([...row.member_ids, ...extra])], 'message:new', toNewMessageEvent(toMessage(row)))
+      const event = toNewMessageEvent(toMessage(row))
+      if (row.channel) {
+        deps.channels.publish(row.conversation_id, 'message:new', event)
+        if (extra.length > 0) publish(extra, 'message:new', event)
+      } else {
+        publish([...new Set([...(row.member_ids ?? []), ...extra])], 'message:new', event)
+      }
     }
   }
 }

@@ -13,9 +13,16 @@ export function createPresenceService (prisma: PrismaClient) {
       return new Map(rows.map((r) => [r.id, r.lastSeenAt?.toISOString() ?? null]))
     },
 
-    /** Members of a conversation (empty when it does not exist). */
-    async memberIds (conversationId: string): Promise<string[]> {
-      const rows = await prisma.conversationMember.findMany({ where: { conversationId }, select: { userId: true } })
+    /**
+     * Members of a conversation to relay typing to (empty when it does not exist). In a channel
+     * only `userId` itself, when a member: typing is not relayed in channels (thousands of
+     * members would each get everybody's keystrokes), but a member's event still answers ok.
+     */
+    async memberIds (conversationId: string, userId?: string): Promise<string[]> {
+      const rows = await prisma.conversationMember.findMany({
+        where: { conversationId, OR: [{ conversation: { type: { not: 'channel' } } }, ...(userId === undefined ? [] : [{ userId }])] },
+        select: { userId: true }
+      })
       return rows.map((r) => r.userId)
     }
   }

@@ -27,7 +27,7 @@ export function registerTypingEvents (realtime: Realtime, service: Pick<Presence
         throw Errors.notMember()
       }
 
-      const members = service.memberIds(p.conversationId)
+      const members = service.memberIds(p.conversationId, ctx.userId)
       const member = members.then((ids) => ids.includes(ctx.userId), () => false)
       if (p.typing) relayed.set(p.conversationId, { at: now, member })
       else relayed.delete(p.conversationId)

@@ -18,6 +18,8 @@ export interface SocketData {
   expiresAt: number
   /** Epoch ms at which the socket's access token was issued. */
   issuedAt: number
+  /** Rooms besides the user room, joined at connect (see Realtime.roomsAtConnect). */
+  rooms?: string[]
 }
 /** socket.io's emit signatures, from the protocol's payload map. */
 export type EmitEvents = { [E in ServerEvent]: (payload: ServerPayload<E>) => void }
@@ -60,6 +62,17 @@ export type EventObserver = (event: string, outcome: string, seconds: number) =>
 export interface Realtime {
   toUser: PublishToUser
   toUsers: Publish
+  /** One emit to a room every member's sockets joined (a channel's): one fan-out, not one per member. */
+  toRoom: PublishToRoom
+  /** Every socket of these users, on every node (through the adapter), joins / leaves the room. */
+  joinRoom: (userIds: readonly string[], room: string) => void
+  leaveRoom: (userIds: readonly string[], room: string) => void
+  /**
+   * Rooms a connecting socket joins before its `connect` completes (with its user room), so
+   * nothing emitted to them after the client saw `connect` is missed. Modules register a
+   * provider (e.g. the channels a user is in); a failing provider refuses the connection.
+   */
+  roomsAtConnect: (fn: (userId: string) => Promise<string[]>) => void
   /** Registers client -> server events; payloads are validated before the handler runs. */
   handle: (events: Record<string, EventDefinition<any>>) => void
   /** Names of the registered client -> server events (read-only; tests fuzz every one). */
@@ -93,3 +106,7 @@ export interface Realtime {
 export interface DispatchStats { unknownEvents: number, rateLimited: number, handlerErrors: number }
 
 export const userRoom = (userId: string): string => `user:${userId}`
+/** The room of a channel: every socket of every member joins it. */
+export const channelRoom = (channelId: string): string => `channel:${channelId}`
+/** Emits to one room, typed by event name. */
+export type PublishToRoom = <E extends ServerEvent>(room: string, event: E, payload: ServerPayload<E>) => void
