@@ -217,6 +217,16 @@ export class Store {
     this.client.markRead(conversationId, c.lastSeq).catch(() => {})
   }
 
+  private reloadTimer: ReturnType<typeof setTimeout> | undefined
+  /** One list reload for a burst of events that need it. */
+  private reloadSoon (): void {
+    if (this.reloadTimer !== undefined) return
+    this.reloadTimer = setTimeout(() => {
+      this.reloadTimer = undefined
+      void this.loadConversations().catch(() => {})
+    }, 200)
+  }
+
   /** Tells the senders a message reached this device; batched per conversation. */
   private delivered (conversationId: string, seq: number): void {
     const pending = this.deliveredPending.get(conversationId)
@@ -357,7 +367,11 @@ export class Store {
         // conversation:updated is shared by all members: my own settings stay mine.
         settings: c.settings ?? old?.settings
       })
-      if (!c.members.some((m) => m.id === this.me.id)) this.conversations.delete(c.id)
+      // A channel's view lists no members (only memberCount): whether I am still in it is the
+      // list's to say (a join, a departure and a profile change look alike here).
+      const channelView = c.type === 'channel' && c.members.length === 0
+      if (channelView) this.reloadSoon()
+      else if (!c.members.some((m) => m.id === this.me.id)) this.conversations.delete(c.id)
       this.emit({ type: 'conversations' })
     })
     document.addEventListener('visibilitychange', () => {
