@@ -1,4 +1,5 @@
 import type { ChannelSummary } from '@relay-im/client'
+import { CHANNEL_NAME_MAX, CHANNEL_TOPIC_MAX } from '@relay-im/client/protocol'
 import { h, replace } from '../dom.js'
 import type { Store } from '../store.js'
 
@@ -18,8 +19,8 @@ export function channelBrowser (store: Store, open: (conversationId: string) => 
   const more = h('button', { type: 'button', class: 'small', testid: 'channel-more', hidden: true, onclick: () => { void load(false) } }, 'More channels')
   const error = h('p', { class: 'error', role: 'alert', testid: 'channel-error' })
   const search = h('input', { type: 'search', testid: 'channel-search', placeholder: 'Search channels', 'aria-label': 'Search channels', oninput: () => { void load(true) } })
-  const name = h('input', { testid: 'channel-name', placeholder: 'Channel name', maxlength: 64, required: true, 'aria-label': 'New channel name' })
-  const topic = h('input', { testid: 'channel-topic', placeholder: 'Topic (optional)', maxlength: 256, 'aria-label': 'New channel topic' })
+  const name = h('input', { testid: 'channel-name', placeholder: 'Channel name', maxlength: CHANNEL_NAME_MAX, required: true, 'aria-label': 'New channel name' })
+  const topic = h('input', { testid: 'channel-topic', placeholder: 'Topic (optional)', maxlength: CHANNEL_TOPIC_MAX, 'aria-label': 'New channel topic' })
   const close = (): void => { overlay.remove() }
 
   async function load (fresh: boolean): Promise<void> {
