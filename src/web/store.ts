@@ -1,6 +1,11 @@
 import type {
-  Client, ConnectionStatus, Conversation, Friend, FriendRequest, Message, PresenceState, ReceiptEvent, RecalledEvent, User
+  Client, ConnectionStatus, Conversation, Friend, FriendRequest, Message, PresenceState, ReceiptEvent, RecalledEvent, SettingsUpdate, User
 } from '@relay-im/client'
+
+/** v2: a notice the server wrote (membership and profile changes). */
+export function isSystem (m: Pick<Message, 'type'>): boolean {
+  return (m.type as string) === 'system'
+}
 
 /** What views listen to; each says what changed. */
 export type StoreEvent =
@@ -16,6 +21,8 @@ export type StoreEvent =
   | { type: 'receipts', conversationId: string }
   | { type: 'typing', conversationId: string }
   | { type: 'resynced' }
+  /** v2: names of people no longer in a conversation arrived (system notices re-render). */
+  | { type: 'names' }
 
 interface Receipts { read: Record<string, number>, delivered: Record<string, number> }
 
@@ -33,6 +40,9 @@ export class Store {
   incoming: FriendRequest[] = []
   outgoing: FriendRequest[] = []
   presence = new Map<string, PresenceState>()
+  /** Display names of everyone seen in any conversation (system notices name former members). */
+  readonly names = new Map<string, string>()
+  private readonly fetchingNames = new Set<string>()
   /** The conversation on screen, if any. */
   activeId: string | undefined
   private readonly typingTimers = new Map<string, Map<string, ReturnType<typeof setTimeout>>>()
@@ -71,10 +81,12 @@ export class Store {
   }
 
   async loadConversations (): Promise<void> {
-    const list = await this.client.conversations({ limit: 100 })
+    // `archived: true` lists the archived ones too (settings.archived tells them apart).
+    const list = await this.client.conversations({ limit: 100, archived: true })
     const cursors = this.client.getCursors()
     this.conversations = new Map(list.map((c) => [c.id, c]))
     for (const c of list) {
+      this.learnNames(c)
       if (c.peer !== undefined) this.presence.set(c.peer.id, c.peer.presence)
       // Catch-up after a reconnect covers every listed conversation, not only those seen live.
       if ((cursors[c.id] ?? -1) < c.lastSeq) this.client.setCursor(c.id, c.lastSeq)
@@ -98,13 +110,72 @@ export class Store {
     this.emit({ type: 'conversations' })
   }
 
-  /** Conversations, newest activity first. */
-  sortedConversations (): Conversation[] {
-    return [...this.conversations.values()].sort((a, b) => b.lastActivityAt.localeCompare(a.lastActivityAt))
+  /** Conversations, pinned first, then newest activity first; the archive on its own. */
+  sortedConversations (archived = false): Conversation[] {
+    return [...this.conversations.values()]
+      .filter((c) => (c.settings?.archived === true) === archived)
+      .sort((a, b) => Number(b.settings?.pinned === true) - Number(a.settings?.pinned === true) || b.lastActivityAt.localeCompare(a.lastActivityAt))
+  }
+
+  /** How many conversations are archived. */
+  archivedCount (): number {
+    let n = 0
+    for (const c of this.conversations.values()) if (c.settings?.archived === true) n++
+    return n
+  }
+
+  /** Whether the conversation is muted now. */
+  muted (c: Conversation): boolean {
+    const until = c.settings?.mutedUntil
+    return until !== null && until !== undefined && Date.parse(until) > Date.now()
+  }
+
+  /** My role in a group or channel. */
+  role (c: Conversation | undefined): 'owner' | 'admin' | 'member' | undefined {
+    const listed = c?.members.find((m) => m.id === this.me.id)?.role
+    // A channel's members are not sent (only memberCount): its owner is known by ownerId.
+    if (listed === undefined && c?.type === 'channel') return c.ownerId === this.me.id ? 'owner' : 'member'
+    return listed
+  }
+
+  /** Changes my settings of a conversation and shows the result at once. */
+  async updateSettings (conversationId: string, patch: SettingsUpdate): Promise<void> {
+    const settings = await this.client.updateSettings(conversationId, patch)
+    const c = this.conversations.get(conversationId)
+    if (c !== undefined) c.settings = settings
+    this.emit({ type: 'conversations' })
+  }
+
+  /** Adds (or refreshes) a conversation I just joined or made, and shows it. */
+  add (c: Conversation): void {
+    const old = this.conversations.get(c.id)
+    this.learnNames(c)
+    this.conversations.set(c.id, { ...c, unread: c.unread ?? old?.unread ?? 0, readSeq: c.readSeq ?? old?.readSeq ?? 0, settings: c.settings ?? old?.settings })
+    if ((this.client.getCursors()[c.id] ?? -1) < c.lastSeq) this.client.setCursor(c.id, c.lastSeq)
+    this.emit({ type: 'conversations' })
+  }
+
+  /** "You", a known name, or (while it is fetched) "Someone". */
+  nameOf (userId: string): string {
+    if (userId === this.me.id) return 'You'
+    const known = this.names.get(userId)
+    if (known !== undefined) return known
+    if (!this.fetchingNames.has(userId)) {
+      this.fetchingNames.add(userId)
+      this.client.getUser(userId).then((u) => {
+        this.names.set(u.id, u.displayName)
+        this.emit({ type: 'names' })
+      }, () => {})
+    }
+    return 'Someone'
+  }
+
+  private learnNames (c: Conversation): void {
+    for (const m of c.members) this.names.set(m.id, m.displayName)
   }
 
   title (c: Conversation): string {
-    if (c.type === 'group') return c.name ?? 'Group'
+    if (c.type === 'group' || c.type === 'channel') return c.name ?? (c.type === 'group' ? 'Group' : 'Channel')
     const peer = c.peer ?? c.members.find((m) => m.id !== this.me.id)
     return peer?.displayName ?? 'Conversation'
   }
@@ -146,6 +217,16 @@ export class Store {
     this.client.markRead(conversationId, c.lastSeq).catch(() => {})
   }
 
+  private reloadTimer: ReturnType<typeof setTimeout> | undefined
+  /** One list reload for a burst of events that need it. */
+  private reloadSoon (): void {
+    if (this.reloadTimer !== undefined) return
+    this.reloadTimer = setTimeout(() => {
+      this.reloadTimer = undefined
+      void this.loadConversations().catch(() => {})
+    }, 200)
+  }
+
   /** Tells the senders a message reached this device; batched per conversation. */
   private delivered (conversationId: string, seq: number): void {
     const pending = this.deliveredPending.get(conversationId)
@@ -185,7 +266,10 @@ export class Store {
       c.lastMessage = m
       c.lastActivityAt = m.createdAt
       if (mine) c.readSeq = m.seq
-      else c.unread = (c.unread ?? 0) + 1
+      // System notices (joins, renames...) never count as unread.
+      else if (!isSystem(m)) c.unread = (c.unread ?? 0) + 1
+      // A new message brings an archived conversation back, unless it is muted (as the server does).
+      if (c.settings?.archived === true && !this.muted(c) && c.settings.notify !== 'none' && !isSystem(m)) c.settings = { ...c.settings, archived: false }
       if (!mine && (m.mentions ?? []).some((id) => id === this.me.id || id === 'all')) c.unreadMentions = (c.unreadMentions ?? 0) + 1
     }
     if (!mine) {
@@ -264,10 +348,30 @@ export class Store {
     client.on('friend:request', reloadContacts)
     client.on('friend:accepted', reloadContacts)
     client.on('friend:removed', reloadContacts)
+    // v2: my settings changed on another device.
+    client.on('conversation:settings', (e) => {
+      const c = this.conversations.get(e.conversationId)
+      if (c === undefined) return
+      c.settings = e.settings
+      this.emit({ type: 'conversations' })
+    })
     client.on('conversation:updated', (c) => {
       const old = this.conversations.get(c.id)
-      this.conversations.set(c.id, { ...c, readSeq: old?.readSeq ?? c.readSeq, deliveredSeq: old?.deliveredSeq ?? c.deliveredSeq, unread: old?.unread ?? c.unread ?? 0 })
-      if (!c.members.some((m) => m.id === this.me.id)) this.conversations.delete(c.id)
+      this.learnNames(c)
+      this.conversations.set(c.id, {
+        ...c,
+        readSeq: old?.readSeq ?? c.readSeq,
+        deliveredSeq: old?.deliveredSeq ?? c.deliveredSeq,
+        unread: old?.unread ?? c.unread ?? 0,
+        unreadMentions: old?.unreadMentions ?? c.unreadMentions,
+        // conversation:updated is shared by all members: my own settings stay mine.
+        settings: c.settings ?? old?.settings
+      })
+      // A channel's view lists no members (only memberCount): whether I am still in it is the
+      // list's to say (a join, a departure and a profile change look alike here).
+      const channelView = c.type === 'channel' && c.members.length === 0
+      if (channelView) this.reloadSoon()
+      else if (!c.members.some((m) => m.id === this.me.id)) this.conversations.delete(c.id)
       this.emit({ type: 'conversations' })
     })
     document.addEventListener('visibilitychange', () => {

@@ -5,7 +5,7 @@
 import { Client, type ClientOptions } from './client.js'
 
 export { Client, type ClientOptions } from './client.js'
-export { RestClient, type RestOptions } from './rest.js'
+export { RestClient, MUTE_FOREVER, type RestOptions } from './rest.js'
 export { ClientError } from './errors.js'
 export { TYPING_IDLE_MS, TYPING_THROTTLE_MS } from './typing.js'
 export { uuid } from './util.js'

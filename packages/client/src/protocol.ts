@@ -204,6 +204,12 @@ export interface ConversationMember extends Sender {
   joinedAt: string
 }
 
+/** v2: the conversation types; a channel is a public group anyone may join. */
+export type ConversationType = 'direct' | 'group' | 'channel'
+
+/** v2: who gets notified of new messages in a conversation (per member). */
+export type NotifyLevel = 'all' | 'mentions' | 'none'
+
 /** v2: a member's own settings of a conversation. */
 export interface ConversationSettings {
   notify: 'all' | 'mentions' | 'none'
@@ -223,12 +229,15 @@ export interface SettingsPatch {
   pinned?: boolean
 }
 
+/** The SDK's name for SettingsPatch. */
+export type SettingsUpdate = SettingsPatch
+
 /** v2, to the member's own devices after PATCH /conversations/:id/settings. */
 export interface SettingsEvent { conversationId: string, settings: ConversationSettings }
 
 export interface Conversation {
   id: string
-  type: 'direct' | 'group' | 'channel'
+  type: ConversationType
   /** Groups and channels only. */
   name?: string
   /** v2, groups and channels: their description, null when none. */
@@ -294,6 +303,31 @@ export interface ListOptions {
   /** v2: include archived conversations. */
   archived?: boolean
 }
+
+// ---------------------------------------------------------------- v2: groups, invites, channels
+
+/** `PATCH /groups/:id` (owner, admins); null clears the topic or avatar. */
+export interface GroupProfileUpdate {
+  name?: string
+  topic?: string | null
+  avatarUrl?: string | null
+}
+
+/** `POST /groups/:id/invites` options: lifetime in seconds and use limit (server defaults when absent). */
+export interface InviteOptions { expiresInS?: number, maxUses?: number }
+
+export interface Invite {
+  code: string
+  expiresAt: string | null
+  maxUses: number | null
+  uses: number
+}
+
+/** `GET /invites/:code`: what the invite leads to, for a preview before joining. */
+export interface InvitePreview {
+  conversation: { id: string, name: string, topic: string | null, memberCount: number }
+}
+
 /** One page of GET /conversations; `nextCursor` (the x-next-cursor header) is absent on the last page. */
 export interface ConversationPage { conversations: Conversation[], nextCursor?: string }
 

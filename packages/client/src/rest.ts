@@ -4,7 +4,8 @@ import type { ClientEvents } from './types.js'
 import type {
   Block, BlockedUser, Conversation, ConversationPage, Credentials, Friend, FriendRequest, HistoryOptions, HistoryPage,
   ListOptions, Message, MessageContent, MessageType, ProfileUpdate, SendExtras, ReadAck, RegisterInput, Relation, Session, Tokens, User,
-  UserWithPresence, VersionInfo, FileContent, SearchOptions, SearchPage
+  UserWithPresence, VersionInfo, FileContent, SearchOptions, SearchPage, ConversationSettings, SettingsUpdate, NotifyLevel,
+  GroupProfileUpdate, Invite, InviteOptions, InvitePreview, ChannelPage, ChannelListOptions, ChannelSummary
 } from './protocol.js'
 
 export interface RestOptions {
@@ -29,6 +30,10 @@ interface RequestOptions {
 }
 
 const enc = encodeURIComponent
+
+/** `mute(id, null)`: muted with no end, stated as a time far ahead (the wire has no "forever"). */
+export const MUTE_FOREVER = '9999-12-31T23:59:59.000Z'
+const FOREVER = MUTE_FOREVER
 
 /**
  * The REST half of the SDK: the session (tokens, refresh, login) and one method per route
@@ -275,7 +280,7 @@ export class RestClient extends Emitter<ClientEvents> {
 
   /** One page, newest activity first, with the cursor of the next page (absent on the last). */
   async conversationsPage (opts: ListOptions = {}): Promise<ConversationPage> {
-    const { body, headers } = await this.requestWithHeaders<Conversation[]>('GET', '/conversations', { query: { limit: opts.limit, cursor: opts.cursor } })
+    const { body, headers } = await this.requestWithHeaders<Conversation[]>('GET', '/conversations', { query: { limit: opts.limit, cursor: opts.cursor, archived: opts.archived === true ? 'true' : undefined } })
     const nextCursor = headers.get('x-next-cursor') ?? undefined
     return nextCursor === undefined || nextCursor === '' ? { conversations: body } : { conversations: body, nextCursor }
   }
@@ -295,6 +300,116 @@ export class RestClient extends Emitter<ClientEvents> {
 
   async removeGroupMember (groupId: string, userId: string): Promise<Conversation> {
     return await this.request('DELETE', `/groups/${enc(groupId)}/members/${enc(userId)}`)
+  }
+
+  // ------------------------------------------------------------ v2: my settings of a conversation
+
+  /** Changes my own settings of a conversation (others see nothing); returns all of them. */
+  async updateSettings (conversationId: string, patch: SettingsUpdate): Promise<ConversationSettings> {
+    return await this.request('PATCH', `/conversations/${enc(conversationId)}/settings`, { body: patch })
+  }
+
+  /** Keeps the conversation at the top of my list (`pinned: false` lets it go). */
+  async pinConversation (conversationId: string, pinned = true): Promise<ConversationSettings> {
+    return await this.updateSettings(conversationId, { pinned })
+  }
+
+  /** Moves the conversation to my archive (listed with `{ archived: true }`); a new message brings it back unless muted. */
+  async archiveConversation (conversationId: string, archived = true): Promise<ConversationSettings> {
+    return await this.updateSettings(conversationId, { archived })
+  }
+
+  /** Whose messages notify me: all, only those that mention me (or "all"), or none. */
+  async setNotify (conversationId: string, notify: NotifyLevel): Promise<ConversationSettings> {
+    return await this.updateSettings(conversationId, { notify })
+  }
+
+  /**
+   * Mutes the conversation for `durationMs` from now, or until a given time; `null` mutes it
+   * with no end and `0` unmutes it. A muted conversation stays archived when a message comes.
+   */
+  async mute (conversationId: string, until: number | Date | null): Promise<ConversationSettings> {
+    let mutedUntil: string | null
+    if (until === 0) mutedUntil = null
+    else if (until === null) mutedUntil = FOREVER
+    else mutedUntil = (until instanceof Date ? until : new Date(Date.now() + until)).toISOString()
+    return await this.updateSettings(conversationId, { mutedUntil })
+  }
+
+  /** Ends a mute. */
+  async unmute (conversationId: string): Promise<ConversationSettings> {
+    return await this.updateSettings(conversationId, { mutedUntil: null })
+  }
+
+  // ------------------------------------------------------------ v2: groups
+
+  /** Renames the group, sets or clears its topic and avatar (owner and admins). */
+  async updateGroup (groupId: string, patch: GroupProfileUpdate): Promise<Conversation> {
+    return await this.request('PATCH', `/groups/${enc(groupId)}`, { body: patch })
+  }
+
+  /** Makes a member an admin or an admin a member again (the owner only). */
+  async setRole (groupId: string, userId: string, role: 'admin' | 'member'): Promise<Conversation> {
+    return await this.request('PUT', `/groups/${enc(groupId)}/members/${enc(userId)}/role`, { body: { role } })
+  }
+
+  /** Hands the group to another member (the owner only); the old owner becomes an admin. */
+  async transferOwnership (groupId: string, userId: string): Promise<Conversation> {
+    return await this.request('POST', `/groups/${enc(groupId)}/transfer`, { body: { userId } })
+  }
+
+  /**
+   * Leaves a group or channel. An owner who leaves hands the group to the oldest admin,
+   * else the oldest member.
+   */
+  async leaveGroup (groupId: string): Promise<void> {
+    await this.request('DELETE', `/groups/${enc(groupId)}/members/me`)
+  }
+
+  /** A new invite link code (owner and admins). */
+  async createInvite (groupId: string, opts: InviteOptions = {}): Promise<Invite> {
+    return await this.request('POST', `/groups/${enc(groupId)}/invites`, { body: opts })
+  }
+
+  /** Revokes an invite; it then gives NOT_FOUND to everyone. */
+  async revokeInvite (groupId: string, code: string): Promise<void> {
+    await this.request('DELETE', `/groups/${enc(groupId)}/invites/${enc(code)}`)
+  }
+
+  /** What an invite leads to (any signed-in user); NOT_FOUND once expired, used up or revoked. */
+  async previewInvite (code: string): Promise<InvitePreview> {
+    return await this.request('GET', `/invites/${enc(code)}`)
+  }
+
+  /** Joins the group an invite leads to and returns it. */
+  async joinInvite (code: string): Promise<Conversation> {
+    return await this.request('POST', `/invites/${enc(code)}/join`)
+  }
+
+  // ------------------------------------------------------------ v2: channels
+
+  /** A new public channel, with me as its owner. */
+  async createChannel (name: string, topic?: string): Promise<Conversation> {
+    return await this.request('POST', '/channels', { body: topic === undefined ? { name } : { name, topic } })
+  }
+
+  /** Public channels whose name contains `q` (all when absent), most members first, one page. */
+  async channels (opts: ChannelListOptions = {}): Promise<ChannelPage> {
+    const { body, headers } = await this.requestWithHeaders<ChannelSummary[] | ChannelPage>('GET', '/channels', { query: { q: opts.q === '' ? undefined : opts.q, limit: opts.limit, cursor: opts.cursor } })
+    // The list is the body; the next page's cursor the x-next-cursor header (as conversations).
+    const list = Array.isArray(body) ? body : body.channels
+    const nextCursor = headers.get('x-next-cursor') ?? (Array.isArray(body) ? undefined : body.nextCursor)
+    return nextCursor === undefined || nextCursor === null || nextCursor === '' ? { channels: list } : { channels: list, nextCursor }
+  }
+
+  /** Joins a public channel and returns it (its history is readable before joining too). */
+  async joinChannel (channelId: string): Promise<Conversation> {
+    return await this.request('POST', `/channels/${enc(channelId)}/join`)
+  }
+
+  /** Leaves a channel (the same route as leaving a group). */
+  async leaveChannel (channelId: string): Promise<void> {
+    await this.leaveGroup(channelId)
   }
 
   /** A page of messages: `before` (newest first), `after` (oldest first) or the latest. */

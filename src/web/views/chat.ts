@@ -3,6 +3,9 @@ import { clock, formatBytes, h, replace } from '../dom.js'
 import type { Store } from '../store.js'
 import { fileHref, uploadFile } from '../uploads.js'
 import { avatar } from './sidebar.js'
+import { isSystem } from '../store.js'
+import { groupPanel } from './group-panel.js'
+import { systemRow } from './system.js'
 import { forwardDialog, forwardedLabel, mentionsMe, messageMenu, previewOf, replyQuote, reactionChips } from './message-parts.js'
 
 const PAGE = 30
@@ -67,7 +70,8 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
     replace(headAvatar, avatar(store.title(c), peer === undefined ? undefined : store.online(peer)))
     title.textContent = store.title(c)
     if (peer === undefined) {
-      subtitle.textContent = `${c.members.length} members`
+      const n = c.memberCount ?? c.members.length
+      subtitle.textContent = `${n} ${n === 1 ? 'member' : 'members'}${c.topic !== null && c.topic !== undefined && c.topic !== '' ? ` · ${c.topic}` : ''}${store.muted(c) ? ' · muted' : ''}`
     } else {
       const p = store.presence.get(peer)
       subtitle.textContent = p?.online === true ? 'online' : (p?.lastSeenAt != null ? `last seen ${clock(p.lastSeenAt)}` : 'offline')
@@ -107,7 +111,7 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
 
   function nameOf (userId: string): string {
     if (userId === me.id) return 'You'
-    return conversation()?.members.find((u) => u.id === userId)?.displayName ?? 'Someone'
+    return conversation()?.members.find((u) => u.id === userId)?.displayName ?? store.nameOf(userId)
   }
 
   /** In groups only the owner and admins pin; in direct conversations both members. */
@@ -120,6 +124,8 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
   }
 
   function row (m: Message): HTMLElement {
+    // v2: membership and profile changes are centred notices, with no actions.
+    if (isSystem(m)) return systemRow(m, nameOf)
     const mine = m.senderId === me.id
     const recalled = m.recalled === true || m.content === null
     const c = conversation()
@@ -523,6 +529,9 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
       case 'conversations':
         renderHeader()
         return
+      case 'names':
+        for (const r of rows.values()) if (isSystem(r.m)) { const fresh = row(r.m); r.el.replaceWith(fresh); r.el = fresh }
+        return
       case 'resynced':
         void loadNewer().catch(() => {})
         void loadPins()
@@ -533,7 +542,9 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
     h('header', { class: 'chat-head' },
       h('button', { class: 'back', testid: 'back', 'aria-label': 'Back to conversations', onclick: onBack }, '‹'),
       headAvatar,
-      h('span', { class: 'chat-names' }, title, subtitle)),
+      h('span', { class: 'chat-names' }, title, subtitle),
+      h('span', { class: 'spacer' }),
+      h('button', { type: 'button', class: 'small', testid: 'chat-info', 'aria-label': 'Conversation settings', onclick: togglePanel }, 'Settings')),
     pinnedBar,
     scroller,
     typing,
@@ -545,6 +556,19 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
       fileInput,
       input,
       h('button', { type: 'submit', class: 'primary', testid: 'send' }, 'Send')))
+
+  /** The settings panel (group profile, members, invites, my settings), over the chat. */
+  let panel: ReturnType<typeof groupPanel> | undefined
+  function togglePanel (): void {
+    if (panel !== undefined) { closePanel(); return }
+    panel = groupPanel(store, conversationId, closePanel)
+    el.append(panel.el)
+  }
+  function closePanel (): void {
+    panel?.destroy()
+    panel?.el.remove()
+    panel = undefined
+  }
 
   renderHeader()
   renderTyping()
@@ -571,5 +595,5 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
     target.scrollIntoView({ block: 'center' })
   }
 
-  return { el, destroy: () => { unsubscribe(); document.removeEventListener('click', closeMenus) } }
+  return { el, destroy: () => { unsubscribe(); closePanel(); document.removeEventListener('click', closeMenus) } }
 }

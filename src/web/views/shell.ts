@@ -2,6 +2,7 @@ import type { ConnectionStatus } from '@relay-im/client'
 import { h, replace } from '../dom.js'
 import type { Store } from '../store.js'
 import { chatView, type ChatView } from './chat.js'
+import { inviteCode, invitePage } from './invite.js'
 import { sidebar } from './sidebar.js'
 
 const STATUS_TEXT: Record<ConnectionStatus, string> = {
@@ -45,7 +46,11 @@ export function shell (store: Store, onLogout: () => void): HTMLElement {
     store.emitConversations()
   }
 
-  store.subscribe((e) => { if (e.type === 'status') renderStatus() })
+  store.subscribe((e) => {
+    if (e.type === 'status') renderStatus()
+    // Left, removed, or the group is gone: close it.
+    if (e.type === 'conversations' && store.activeId !== undefined && !store.conversations.has(store.activeId)) open(undefined)
+  })
   renderStatus()
 
   app.append(
@@ -57,7 +62,23 @@ export function shell (store: Store, onLogout: () => void): HTMLElement {
       h('button', { class: 'small', testid: 'logout', onclick: onLogout }, 'Sign out')),
     h('div', { class: 'columns' }, sidebar(store, { open, openAt: open }), pane))
 
+  /** `#/invite/<code>`: the invite's join page over whatever is open. */
+  function showInvite (code: string): void {
+    document.querySelector('[data-testid="invite-page"]')?.parentElement?.remove()
+    const page = invitePage(store, code, (id) => { open(id) }, () => {
+      page.remove()
+      if (inviteCode(location.hash) !== undefined) history.replaceState(null, '', store.activeId === undefined ? location.pathname : `#c=${store.activeId}`)
+    })
+    document.body.append(page)
+  }
+  window.addEventListener('hashchange', () => {
+    const code = inviteCode(location.hash)
+    if (code !== undefined) showInvite(code)
+  })
+
+  const invite = inviteCode(location.hash)
   const fromHash = /^#c=([0-9a-f-]{36})$/i.exec(location.hash)?.[1]
   open(fromHash)
+  if (invite !== undefined) showInvite(invite)
   return app
 }

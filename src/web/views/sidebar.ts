@@ -1,7 +1,10 @@
 import type { Conversation, FriendRequest, Message, User } from '@relay-im/client'
 import { h, initials, replace } from '../dom.js'
-import type { Store } from '../store.js'
+import { isSystem, type Store } from '../store.js'
+import { channelBrowser } from './channels.js'
+import { applyMute, MUTE_CHOICES, muteState, NOTIFY_CHOICES } from './group-panel.js'
 import { messageSearch } from './message-search.js'
+import { systemContent, systemText } from './system.js'
 
 export interface SidebarActions {
   open: (conversationId: string) => void
@@ -11,12 +14,29 @@ export interface SidebarActions {
 
 function preview (store: Store, m: Message | null): string {
   if (m === null) return 'No messages yet'
+  if (isSystem(m)) return systemText(systemContent(m), (id) => store.nameOf(id))
   const who = m.senderId === store.me.id ? 'You: ' : ''
   if (m.recalled === true || m.content === null) return `${who}message recalled`
   if (m.type === 'text') return who + String(m.content)
   if (m.type === 'image') return `${who}Photo`
   if (m.type === 'file') return `${who}File: ${(m.content as { name?: string }).name ?? ''}`
   return `${who}…`
+}
+
+/** Stroke icons (emoji fonts are not everywhere): a pin, and a bell struck through. */
+const PIN_PATH = 'M9 4h6l-1 6 3 3H7l3-3-1-6M12 13v7'
+const MUTED_PATH = 'M6 16V11a6 6 0 0 1 9.5-4.9M18 11v5l2 2H7M10 20a2 2 0 0 0 4 0M3 3l18 18'
+
+function icon (d: string): SVGSVGElement {
+  const ns = 'http://www.w3.org/2000/svg'
+  const svg = document.createElementNS(ns, 'svg')
+  svg.setAttribute('viewBox', '0 0 24 24')
+  svg.setAttribute('class', 'icon small-icon')
+  svg.setAttribute('aria-hidden', 'true')
+  const path = document.createElementNS(ns, 'path')
+  path.setAttribute('d', d)
+  svg.append(path)
+  return svg
 }
 
 export function avatar (name: string, online?: boolean): HTMLElement {
@@ -27,6 +47,15 @@ export function avatar (name: string, online?: boolean): HTMLElement {
 /** Left column: conversations, contacts (search, requests, friends) and new group. */
 export function sidebar (store: Store, actions: SidebarActions): HTMLElement {
   let tab: 'chats' | 'contacts' = 'chats'
+  /** v2: the archived conversations instead of the others. */
+  let showArchived = false
+  /** The conversation whose settings menu is open: it stays open across re-renders. */
+  let menuFor: string | undefined
+  document.addEventListener('click', () => {
+    if (menuFor === undefined) return
+    menuFor = undefined
+    body.querySelectorAll<HTMLElement>('[data-testid="conv-menu-pop"]').forEach((pop) => { pop.hidden = true })
+  })
   let results: User[] = []
   let searchSeq = 0
   const body = h('div', { class: 'side-body' })
@@ -65,24 +94,64 @@ export function sidebar (store: Store, actions: SidebarActions): HTMLElement {
     await store.loadContacts().catch(() => {})
   }
 
+  /** My settings of a conversation, from its "⋯" menu: pin, archive, mute, notify. */
+  function settingsMenu (c: Conversation): HTMLElement {
+    const s = c.settings
+    const run = (fn: () => Promise<unknown>): void => { pop.hidden = true; menuFor = undefined; fn().catch((err: Error) => { alert(err.message) }) }
+    const item = (testid: string, label: string, fn: () => Promise<unknown>, current = false): HTMLElement =>
+      h('button', { type: 'button', class: `menu-item ${current ? 'current' : ''}`, testid, 'aria-pressed': current ? 'true' : null, onclick: (e: MouseEvent) => { e.stopPropagation(); run(fn) } }, label)
+    const muted = store.muted(c)
+    const pop = h('div', { class: 'menu-pop', testid: 'conv-menu-pop', hidden: menuFor !== c.id },
+      item('conv-pin', s?.pinned === true ? 'Unpin' : 'Pin to top', () => store.updateSettings(c.id, { pinned: s?.pinned !== true })),
+      item('conv-archive', s?.archived === true ? 'Unarchive' : 'Archive', () => store.updateSettings(c.id, { archived: s?.archived !== true })),
+      h('div', { class: 'menu-label' }, muted ? muteState(store, c) : 'Mute'),
+      ...MUTE_CHOICES.filter((m) => m.value !== 'off' || muted).map((m) => item(`conv-mute-${m.value}`, m.value === 'off' ? 'Unmute' : m.label, () => applyMute(store, c.id, m.value))),
+      h('div', { class: 'menu-label' }, 'Notify me about'),
+      ...NOTIFY_CHOICES.map((n) => item(`conv-notify-${n.value}`, n.label, () => store.updateSettings(c.id, { notify: n.value }), (s?.notify ?? 'all') === n.value)))
+    const button = h('button', {
+      type: 'button',
+      class: 'menu-btn conv-menu-btn',
+      testid: 'conv-menu',
+      'aria-label': 'Chat settings',
+      onclick: (e: MouseEvent) => {
+        e.stopPropagation()
+        const open = pop.hidden
+        document.querySelectorAll<HTMLElement>('.menu-pop').forEach((other) => { other.hidden = true })
+        pop.hidden = !open
+        menuFor = open ? c.id : undefined
+      }
+    }, '⋯')
+    return h('span', { class: 'menu', onclick: (e: MouseEvent) => { e.stopPropagation() } }, button, pop)
+  }
+
   function conversationItem (c: Conversation): HTMLElement {
     const peer = store.peerId(c)
     const unread = c.unread ?? 0
+    const pinned = c.settings?.pinned === true
+    const muted = store.muted(c)
     return h('li', {
-      class: `conv ${store.activeId === c.id ? 'active' : ''}`,
+      class: `conv ${store.activeId === c.id ? 'active' : ''} ${muted ? 'muted-conv' : ''}`,
       testid: 'conversation',
       'data-conversation-id': c.id,
       'data-title': store.title(c),
+      'data-type': c.type,
+      'data-pinned': String(pinned),
+      'data-archived': String(c.settings?.archived === true),
+      'data-muted': String(muted),
+      'data-notify': c.settings?.notify ?? 'all',
       tabindex: 0,
       onclick: () => { actions.open(c.id) },
       onkeydown: (e: KeyboardEvent) => { if (e.key === 'Enter') actions.open(c.id) }
     },
     avatar(store.title(c), peer === undefined ? undefined : store.online(peer)),
     h('span', { class: 'conv-text' },
-      h('span', { class: 'conv-title' }, store.title(c), c.type === 'group' ? h('span', { class: 'tag' }, 'group') : null),
+      h('span', { class: 'conv-title' }, store.title(c), c.type !== 'direct' ? h('span', { class: 'tag' }, c.type) : null),
       h('span', { class: 'conv-preview', testid: 'conversation-preview' }, preview(store, c.lastMessage))),
+    pinned ? h('span', { class: 'conv-flag', testid: 'pinned-mark', title: 'Pinned', 'aria-label': 'Pinned' }, icon(PIN_PATH)) : null,
+    muted ? h('span', { class: 'conv-flag', testid: 'muted-mark', title: muteState(store, c), 'aria-label': 'Muted' }, icon(MUTED_PATH)) : null,
     (c.unreadMentions ?? 0) > 0 ? h('span', { class: 'badge mention', testid: 'mention-badge', title: 'You were mentioned' }, '@') : null,
-    unread > 0 ? h('span', { class: 'badge', testid: 'unread-badge' }, unread > 99 ? '99+' : unread) : null)
+    unread > 0 ? h('span', { class: `badge ${muted ? 'quiet' : ''}`, testid: 'unread-badge' }, unread > 99 ? '99+' : unread) : null,
+    settingsMenu(c))
   }
 
   function requestItem (r: FriendRequest, incoming: boolean): HTMLElement {
@@ -140,13 +209,22 @@ export function sidebar (store: Store, actions: SidebarActions): HTMLElement {
     requestsBadge.hidden = store.incoming.length === 0
     requestsBadge.textContent = String(store.incoming.length)
     if (tab === 'chats') {
-      const list = store.sortedConversations()
+      const archivedCount = store.archivedCount()
+      if (archivedCount === 0) showArchived = false
+      const list = store.sortedConversations(showArchived)
       if (!body.contains(messages)) replace(body, messages, chats)
       replace(chats,
-        h('div', { class: 'side-actions' }, h('button', { class: 'small', testid: 'new-group', onclick: () => { document.body.append(groupDialog(store, actions)) } }, '+ New group')),
+        showArchived
+          ? h('div', { class: 'side-actions' },
+            h('button', { class: 'small', testid: 'archived-back', onclick: () => { showArchived = false; render() } }, '‹ Chats'),
+            h('strong', { class: 'archived-title', testid: 'archived-title' }, 'Archived'))
+          : h('div', { class: 'side-actions' },
+            h('button', { class: 'small', testid: 'new-group', onclick: () => { document.body.append(groupDialog(store, actions)) } }, '+ New group'),
+            h('button', { class: 'small', testid: 'browse-channels', onclick: () => { document.body.append(channelBrowser(store, actions.open)) } }, '# Channels'),
+            archivedCount > 0 ? h('button', { class: 'small', testid: 'archived-toggle', onclick: () => { showArchived = true; render() } }, `Archived (${archivedCount})`) : null),
         list.length === 0
-          ? h('p', { class: 'empty' }, 'No conversations yet. Add friends under Contacts.')
-          : h('ul', { class: 'list', testid: 'conversation-list' }, ...list.map(conversationItem)))
+          ? h('p', { class: 'empty' }, showArchived ? 'Nothing archived.' : 'No conversations yet. Add friends under Contacts.')
+          : h('ul', { class: 'list', testid: showArchived ? 'archived-list' : 'conversation-list' }, ...list.map(conversationItem)))
       return
     }
     if (!body.contains(search)) replace(body, h('div', { class: 'search' }, search), contacts)
@@ -163,7 +241,7 @@ export function sidebar (store: Store, actions: SidebarActions): HTMLElement {
   }
 
   store.subscribe((e) => {
-    if (e.type === 'conversations' && tab === 'chats') render()
+    if ((e.type === 'conversations' || e.type === 'names') && tab === 'chats') render()
     else if (e.type === 'contacts') render()
   })
   render()
@@ -185,7 +263,7 @@ function groupDialog (store: Store, actions: SidebarActions): HTMLElement {
         const memberIds = boxes.filter((b) => b.checked).map((b) => b.value)
         try {
           const c = await store.client.createGroup(name.value.trim(), memberIds)
-          store.conversations.set(c.id, { ...c, unread: 0, readSeq: 0 })
+          store.add({ ...c, unread: 0, readSeq: 0 })
           close()
           actions.open(c.id)
         } catch (err) {

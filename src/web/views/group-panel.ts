@@ -1,0 +1,249 @@
+import type { Conversation, ConversationMember, Invite, NotifyLevel } from '@relay-im/client'
+import { h, replace } from '../dom.js'
+import type { Store } from '../store.js'
+import { fileHref, uploadFile } from '../uploads.js'
+
+/** The mute choices: how long from now, null for no end, 0 to unmute. */
+export const MUTE_CHOICES: Array<{ value: string, label: string, ms: number | null }> = [
+  { value: 'off', label: 'Not muted', ms: 0 },
+  { value: '1h', label: 'Mute for 1 hour', ms: 3_600_000 },
+  { value: '8h', label: 'Mute for 8 hours', ms: 8 * 3_600_000 },
+  { value: 'forever', label: 'Mute until I unmute', ms: null }
+]
+
+export const NOTIFY_CHOICES: Array<{ value: NotifyLevel, label: string }> = [
+  { value: 'all', label: 'All messages' },
+  { value: 'mentions', label: 'Only @mentions' },
+  { value: 'none', label: 'Nothing' }
+]
+
+/** "Muted until 14:05", "Muted" (no end) or "". */
+export function muteState (store: Store, c: Conversation): string {
+  if (!store.muted(c)) return ''
+  const until = new Date(c.settings!.mutedUntil!)
+  if (until.getUTCFullYear() >= 9999) return 'Muted'
+  return `Muted until ${until.toLocaleString([], { hour: '2-digit', minute: '2-digit', month: 'short', day: 'numeric' })}`
+}
+
+/** Applies a mute choice. */
+export async function applyMute (store: Store, conversationId: string, value: string): Promise<void> {
+  const choice = MUTE_CHOICES.find((m) => m.value === value)
+  if (choice === undefined) return
+  const settings = await store.client.mute(conversationId, choice.ms)
+  const c = store.conversations.get(conversationId)
+  if (c !== undefined) c.settings = settings
+  store.emitConversations()
+}
+
+/** A button that asks "sure?" on its first click and acts on the second. */
+function confirmButton (attrs: Record<string, string>, label: string, confirmLabel: string, act: () => void): HTMLButtonElement {
+  const b = h('button', { type: 'button', ...attrs }, label)
+  b.addEventListener('click', () => {
+    if (b.dataset.confirm !== 'true') {
+      b.dataset.confirm = 'true'
+      b.textContent = confirmLabel
+      setTimeout(() => { b.dataset.confirm = 'false'; b.textContent = label }, 5000)
+      return
+    }
+    act()
+  })
+  return b
+}
+
+/**
+ * The conversation's settings panel: for groups and channels the profile (name, topic,
+ * avatar; owner and admins edit), the members with their roles (the owner promotes, demotes
+ * and hands over; owner and admins remove), invite links (create, copy, revoke) and leaving;
+ * for every conversation my own settings (notify, mute, pin, archive).
+ */
+export function groupPanel (store: Store, conversationId: string, onClose: () => void): { el: HTMLElement, destroy: () => void } {
+  const { client, me } = store
+  const body = h('div', { class: 'panel-body' })
+  const error = h('p', { class: 'error', role: 'alert', testid: 'panel-error' })
+  /** Invites made while the panel is open (the contract has no route that lists them). */
+  const invites: Invite[] = []
+  let nameDraft: string | undefined
+  let topicDraft: string | undefined
+
+  async function act (fn: () => Promise<unknown>): Promise<void> {
+    error.textContent = ''
+    try {
+      const result = await fn()
+      const c = result as Partial<Conversation> | undefined
+      if (c !== undefined && c !== null && typeof c === 'object' && c.id === conversationId && Array.isArray(c.members)) store.add(c as Conversation)
+    } catch (err) {
+      error.textContent = (err as Error).message
+    }
+    render()
+  }
+
+  function inviteUrl (code: string): string {
+    return `${location.origin}${location.pathname}#/invite/${code}`
+  }
+
+  async function copy (text: string, field: HTMLInputElement): Promise<void> {
+    try {
+      await navigator.clipboard.writeText(text)
+    } catch {
+      field.select()
+      document.execCommand('copy')
+    }
+  }
+
+  function memberRow (c: Conversation, m: ConversationMember, myRole: string | undefined): HTMLElement {
+    const isMe = m.id === me.id
+    const owner = myRole === 'owner'
+    const canRemove = !isMe && m.role !== 'owner' && (owner || (myRole === 'admin' && m.role === 'member'))
+    return h('li', { class: 'person', testid: 'panel-member', 'data-user-id': m.id, 'data-username': m.username, 'data-role': m.role },
+      h('span', { class: 'conv-text' },
+        h('span', { class: 'conv-title' }, isMe ? `${m.displayName} (you)` : m.displayName),
+        h('span', { class: 'conv-preview' }, `@${m.username}`)),
+      m.role !== 'member' ? h('span', { class: `tag role-${m.role}`, testid: 'member-role' }, m.role) : null,
+      h('span', { class: 'actions' },
+        owner && !isMe && m.role === 'member' ? h('button', { type: 'button', class: 'small', testid: 'member-promote', onclick: () => { void act(() => client.setRole(c.id, m.id, 'admin')) } }, 'Make admin') : null,
+        owner && !isMe && m.role === 'admin' ? h('button', { type: 'button', class: 'small', testid: 'member-demote', onclick: () => { void act(() => client.setRole(c.id, m.id, 'member')) } }, 'Remove admin') : null,
+        owner && !isMe ? confirmButton({ class: 'small', 'data-testid': 'member-transfer' }, 'Make owner', 'Confirm owner', () => { void act(() => client.transferOwnership(c.id, m.id)) }) : null,
+        canRemove ? confirmButton({ class: 'small danger', 'data-testid': 'member-remove' }, 'Remove', 'Confirm remove', () => { void act(() => client.removeGroupMember(c.id, m.id)) }) : null))
+  }
+
+  function profile (c: Conversation, canEdit: boolean): HTMLElement {
+    const avatarUrl = c.avatarUrl ?? null
+    const avatarImg = avatarUrl !== null ? h('img', { class: 'group-avatar', testid: 'group-avatar', src: fileHref(client, avatarUrl), alt: '' }) : null
+    if (!canEdit) {
+      return h('section', { class: 'panel-section' },
+        avatarImg,
+        h('h3', { testid: 'panel-name' }, store.title(c)),
+        h('p', { class: 'muted', testid: 'panel-topic' }, c.topic ?? ''))
+    }
+    const name = h('input', { testid: 'group-name-input', value: nameDraft ?? c.name ?? '', maxlength: 64, 'aria-label': 'Name', oninput: () => { nameDraft = name.value } })
+    const topic = h('input', { testid: 'group-topic-input', value: topicDraft ?? c.topic ?? '', maxlength: 256, 'aria-label': 'Topic', placeholder: 'No topic', oninput: () => { topicDraft = topic.value } })
+    const file = h('input', { type: 'file', accept: 'image/*', testid: 'group-avatar-input', hidden: true })
+    file.addEventListener('change', () => {
+      const f = file.files?.[0]
+      if (f === undefined) return
+      void act(async () => {
+        const { content } = await uploadFile(client, f)
+        return await client.updateGroup(c.id, { avatarUrl: content.url })
+      })
+    })
+    return h('form', {
+      class: 'panel-section',
+      testid: 'group-profile',
+      onsubmit: (e: SubmitEvent) => {
+        e.preventDefault()
+        const patch: { name?: string, topic?: string | null } = {}
+        if (name.value.trim() !== (c.name ?? '')) patch.name = name.value.trim()
+        if (topic.value.trim() !== (c.topic ?? '')) patch.topic = topic.value.trim() === '' ? null : topic.value.trim()
+        if (patch.name === undefined && patch.topic === undefined) return
+        void act(async () => {
+          const r = await client.updateGroup(c.id, patch)
+          nameDraft = undefined
+          topicDraft = undefined
+          return r
+        })
+      }
+    },
+    h('div', { class: 'avatar-line' }, avatarImg,
+      h('button', { type: 'button', class: 'small', testid: 'group-avatar-upload', onclick: () => { file.click() } }, avatarUrl === null ? 'Add photo' : 'Change photo'), file),
+    h('label', { class: 'field' }, 'Name', name),
+    h('label', { class: 'field' }, 'Topic', topic),
+    h('div', { class: 'dialog-actions' }, h('button', { type: 'submit', class: 'primary small', testid: 'group-save' }, 'Save')))
+  }
+
+  function inviteSection (c: Conversation): HTMLElement {
+    return h('section', { class: 'panel-section', testid: 'invites' },
+      h('h3', {}, 'Invite links'),
+      ...invites.map((inv) => {
+        const url = inviteUrl(inv.code)
+        const field = h('input', { readonly: true, value: url, testid: 'invite-link', 'data-code': inv.code, 'aria-label': 'Invite link' })
+        return h('div', { class: 'invite-row', testid: 'invite' }, field,
+          h('button', { type: 'button', class: 'small', testid: 'invite-copy', onclick: () => { void copy(url, field) } }, 'Copy'),
+          h('button', {
+            type: 'button',
+            class: 'small danger',
+            testid: 'invite-revoke',
+            onclick: () => {
+              void act(async () => {
+                await client.revokeInvite(c.id, inv.code)
+                invites.splice(invites.indexOf(inv), 1)
+              })
+            }
+          }, 'Revoke'))
+      }),
+      h('button', { type: 'button', class: 'small', testid: 'invite-create', onclick: () => { void act(async () => { invites.push(await client.createInvite(c.id)) }) } }, 'Create invite link'))
+  }
+
+  function mySettings (c: Conversation): HTMLElement {
+    const s = c.settings
+    const notify = h('select', { testid: 'notify-select', 'aria-label': 'Notifications' },
+      ...NOTIFY_CHOICES.map((o) => h('option', { value: o.value, selected: (s?.notify ?? 'all') === o.value }, o.label)))
+    notify.addEventListener('change', () => { void act(() => store.updateSettings(c.id, { notify: notify.value as NotifyLevel })) })
+    const mute = h('select', { testid: 'mute-select', 'aria-label': 'Mute' },
+      ...MUTE_CHOICES.map((o) => h('option', { value: o.value, selected: o.value === 'off' && !store.muted(c) }, o.label)))
+    if (store.muted(c)) mute.prepend(h('option', { value: 'current', selected: true, disabled: true }, muteState(store, c)))
+    mute.addEventListener('change', () => { void act(() => applyMute(store, c.id, mute.value)) })
+    return h('section', { class: 'panel-section' },
+      h('h3', {}, 'My settings'),
+      h('label', { class: 'field' }, 'Notify me about', notify),
+      h('label', { class: 'field' }, 'Mute', mute),
+      h('span', { class: 'muted small', testid: 'mute-state' }, muteState(store, c)),
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', class: 'small', testid: 'panel-pin', onclick: () => { void act(() => store.updateSettings(c.id, { pinned: s?.pinned !== true })) } }, s?.pinned === true ? 'Unpin chat' : 'Pin chat'),
+        h('button', { type: 'button', class: 'small', testid: 'panel-archive', onclick: () => { void act(() => store.updateSettings(c.id, { archived: s?.archived !== true })) } }, s?.archived === true ? 'Unarchive' : 'Archive')))
+  }
+
+  function render (): void {
+    const c = store.conversations.get(conversationId)
+    if (c === undefined) { onClose(); return }
+    const myRole = store.role(c)
+    const shared = c.type === 'group' || c.type === 'channel'
+    const canEdit = shared && (myRole === 'owner' || myRole === 'admin')
+    replace(body,
+      shared ? profile(c, canEdit) : null,
+      shared
+        ? h('section', { class: 'panel-section' },
+          h('h3', {}, `Members (${c.memberCount ?? c.members.length})`),
+          c.members.length === 0 && c.type === 'channel' ? h('p', { class: 'muted small' }, 'A channel does not list its members.') : null,
+          h('ul', { class: 'list', testid: 'panel-members' }, ...[...c.members]
+            .sort((a, b) => ROLE_ORDER[a.role] - ROLE_ORDER[b.role] || a.displayName.localeCompare(b.displayName))
+            .map((m) => memberRow(c, m, myRole))))
+        : null,
+      c.type === 'group' && canEdit ? inviteSection(c) : null,
+      mySettings(c),
+      shared
+        ? h('section', { class: 'panel-section' },
+          confirmButton({ class: 'danger', 'data-testid': 'group-leave' }, c.type === 'channel' ? 'Leave channel' : 'Leave group', 'Click again to leave', () => {
+            void (async () => {
+              try {
+                await client.leaveGroup(c.id)
+                store.conversations.delete(c.id)
+                store.emitConversations()
+                onClose()
+              } catch (err) {
+                error.textContent = (err as Error).message
+              }
+            })()
+          }))
+        : null)
+  }
+
+  let stale = false
+  const unsubscribe = store.subscribe((e) => {
+    if (e.type !== 'conversations') return
+    // Never re-render under the caret of someone typing a name or topic: after they leave the field.
+    const active = document.activeElement
+    if (active instanceof HTMLInputElement && body.contains(active) && active.type !== 'file') stale = true
+    else render()
+  })
+  body.addEventListener('focusout', () => { if (stale) { stale = false; setTimeout(render, 0) } })
+  render()
+  const el = h('aside', { class: 'group-panel', testid: 'group-panel', role: 'dialog', 'aria-label': 'Conversation settings' },
+    h('header', { class: 'panel-head' },
+      h('h2', {}, 'Settings'),
+      h('button', { type: 'button', class: 'link', testid: 'panel-close', 'aria-label': 'Close', onclick: onClose }, '✕')),
+    error,
+    body)
+  return { el, destroy: unsubscribe }
+}
+
+const ROLE_ORDER = { owner: 0, admin: 1, member: 2 } as const
