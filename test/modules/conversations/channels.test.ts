@@ -396,7 +396,7 @@ t.test('a channel has a profile and roles like a group: owner and admins rename 
   const c = await makeChannel(app, owner!, 'old name')
   for (const u of [alice!, bob!]) t.equal((await join(app, u, c)).statusCode, 200)
   const sb = await connect(t, url, bob!)
-  const patch = async (u: User, body: unknown) => await app.inject({ method: 'PATCH', url: `/api/groups/${c}`, headers: u.auth, payload: body })
+  const patch = async (u: User, body: Record<string, unknown>) => await app.inject({ method: 'PATCH', url: `/api/groups/${c}`, headers: u.auth, payload: body })
   const role = async (u: User, target: User, r: string) => await app.inject({ method: 'PUT', url: `/api/groups/${c}/members/${target.id}/role`, headers: u.auth, payload: { role: r } })
 
   t.equal((await patch(alice!, { name: 'by a member' })).json().error?.code, 'FORBIDDEN', 'a plain member cannot rename')
