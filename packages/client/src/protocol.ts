@@ -340,3 +340,53 @@ export const SERVER_EVENTS = [
 // Compile-time check that SERVER_EVENTS lists every event of ServerToClientEvents.
 type Missing = Exclude<keyof ServerToClientEvents, typeof SERVER_EVENTS[number]>
 const _serverEventsComplete: [Missing] extends [never] ? true : Missing = true
+
+// ---------------------------------------------------------------- notifications and bots (v2 section 4)
+
+/** A browser's PushSubscription as `subscription.toJSON()` gives it (`POST /push/subscriptions`). */
+export interface PushSubscriptionInput {
+  endpoint: string
+  keys: { p256dh: string, auth: string }
+  expirationTime?: number | null
+}
+
+/** One of my push subscriptions (`GET /push/subscriptions`). */
+export interface PushSubscriptionInfo {
+  id: string
+  endpoint: string
+  expirationTime?: number | null
+  createdAt?: string
+}
+
+/** What a push carries to the service worker (decrypted by the browser). */
+export interface PushPayload {
+  conversationId: string
+  messageId: string
+  seq: number
+  sender: { id: string, displayName: string }
+  /** The message's text preview; absent or null when the server sends none (PUSH_PREVIEW=false). */
+  preview?: string | null
+  unread: number
+}
+
+/** A bot account: a user with `isBot: true`. */
+export interface Bot extends User { isBot?: boolean }
+
+/** `POST /bots`: the bot and its token, shown only this once. */
+export interface BotCreated { bot: Bot, token: string }
+
+export interface BotInput { username: string, displayName: string }
+
+export interface WebhookInput { url: string, secret: string }
+
+/** One webhook delivery attempt record (`GET /bots/:id/deliveries`). */
+export interface WebhookDelivery {
+  id: string
+  messageId: string
+  conversationId?: string
+  status: string
+  attempts?: number
+  lastError?: string | null
+  createdAt?: string
+  [key: string]: unknown
+}

@@ -4,7 +4,8 @@ import type { ClientEvents } from './types.js'
 import type {
   Block, BlockedUser, Conversation, ConversationPage, Credentials, Friend, FriendRequest, HistoryOptions, HistoryPage,
   ListOptions, Message, MessageContent, MessageType, ProfileUpdate, SendExtras, ReadAck, RegisterInput, Relation, Session, Tokens, User,
-  UserWithPresence, VersionInfo, FileContent, SearchOptions, SearchPage
+  UserWithPresence, VersionInfo, FileContent, SearchOptions, SearchPage,
+  Bot, BotCreated, BotInput, PushSubscriptionInfo, PushSubscriptionInput, WebhookDelivery, WebhookInput
 } from './protocol.js'
 
 export interface RestOptions {
@@ -14,6 +15,12 @@ export interface RestOptions {
   refreshToken?: string
   /** Used to sign in when there is no token, or when the refresh token is no longer valid. */
   credentials?: Credentials
+  /**
+   * Connects as a bot: every REST call carries `Authorization: Bot <token>` and the socket
+   * handshake the same token (the one `createBot` returned). No refresh: a revoked token
+   * fails with UNAUTHORIZED.
+   */
+  botToken?: string
   /** Per-request limit for REST calls (default 15 s). */
   requestTimeoutMs?: number
   fetch?: typeof fetch
@@ -29,6 +36,7 @@ interface RequestOptions {
 }
 
 const enc = encodeURIComponent
+const bearer = (token: string | undefined): string | undefined => token === undefined ? undefined : `Bearer ${token}`
 
 /**
  * The REST half of the SDK: the session (tokens, refresh, login) and one method per route
@@ -39,6 +47,8 @@ export class RestClient extends Emitter<ClientEvents> {
   protected accessToken: string | undefined
   protected refreshToken: string | undefined
   protected credentials: Credentials | undefined
+  /** Set when this client acts as a bot (`Authorization: Bot <token>`). */
+  protected readonly botToken: string | undefined
   /** The signed-in user, once known (login, register, me). */
   user: User | undefined
   private readonly requestTimeoutMs: number
@@ -51,6 +61,7 @@ export class RestClient extends Emitter<ClientEvents> {
     this.accessToken = opts.token
     this.refreshToken = opts.refreshToken
     this.credentials = opts.credentials
+    this.botToken = opts.botToken
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 15_000
     this.fetchFn = opts.fetch ?? ((...args) => globalThis.fetch(...args))
   }
@@ -80,18 +91,19 @@ export class RestClient extends Emitter<ClientEvents> {
   /** As request(), also giving the response headers (paging cursors). */
   async requestWithHeaders<T> (method: string, path: string, opts: RequestOptions = {}): Promise<{ body: T, headers: Headers }> {
     const auth = opts.auth ?? true
+    if (auth && this.botToken !== undefined) return this.finish<T>(await this.fetchJson(method, path, opts, `Bot ${this.botToken}`))
     if (auth && this.accessToken === undefined) await this.renewTokens()
     const used = this.accessToken
-    const res = await this.fetchJson(method, path, opts, auth ? used : undefined)
+    const res = await this.fetchJson(method, path, opts, auth ? bearer(used) : undefined)
     if (res.status === 401 && auth && this.canRenew()) {
       // Another call may have refreshed meanwhile; refresh only if our token is still current.
       if (used === this.accessToken) await this.renewTokens()
-      return this.finish<T>(await this.fetchJson(method, path, opts, this.accessToken))
+      return this.finish<T>(await this.fetchJson(method, path, opts, bearer(this.accessToken)))
     }
     return this.finish<T>(res)
   }
 
-  private async fetchJson (method: string, path: string, opts: RequestOptions, token: string | undefined): Promise<{ status: number, body: unknown, headers: Headers }> {
+  private async fetchJson (method: string, path: string, opts: RequestOptions, authorization: string | undefined): Promise<{ status: number, body: unknown, headers: Headers }> {
     let url = `${this.url}/api${path}`
     if (opts.query !== undefined) {
       const q = Object.entries(opts.query).filter((e): e is [string, string | number] => e[1] !== undefined)
@@ -99,7 +111,7 @@ export class RestClient extends Emitter<ClientEvents> {
     }
     const headers: Record<string, string> = { accept: 'application/json' }
     if (opts.body !== undefined && opts.form === undefined) headers['content-type'] = 'application/json'
-    if (token !== undefined) headers.authorization = `Bearer ${token}`
+    if (authorization !== undefined) headers.authorization = authorization
     const controller = new AbortController()
     const timer = setTimeout(() => { controller.abort() }, this.requestTimeoutMs)
     try {
@@ -131,6 +143,7 @@ export class RestClient extends Emitter<ClientEvents> {
   }
 
   protected canRenew (): boolean {
+    if (this.botToken !== undefined) return false
     return this.refreshToken !== undefined || this.credentials !== undefined
   }
 
@@ -339,6 +352,65 @@ export class RestClient extends Emitter<ClientEvents> {
   /** Moves the read position over REST (the socket `markRead` prefers the live connection). */
   async markReadRest (conversationId: string, seq: number): Promise<ReadAck> {
     return await this.request('POST', `/conversations/${enc(conversationId)}/read`, { body: { seq } })
+  }
+
+  // ------------------------------------------------------------ push notifications
+
+  /** The server's VAPID public key (base64url), the `applicationServerKey` of `pushManager.subscribe`. */
+  async getVapidPublicKey (): Promise<string> {
+    return (await this.request<{ publicKey: string }>('GET', '/push/vapid-public-key')).publicKey
+  }
+
+  /**
+   * Registers a browser push subscription for the signed-in user: pass `subscription.toJSON()`
+   * (endpoint and the p256dh/auth keys). Returns its id, for deletePushSubscription.
+   */
+  async subscribePush (subscription: PushSubscriptionInput): Promise<{ id: string }> {
+    const { endpoint, keys, expirationTime } = subscription
+    const body: PushSubscriptionInput = { endpoint, keys: { p256dh: keys.p256dh, auth: keys.auth } }
+    if (typeof expirationTime === 'number') body.expirationTime = expirationTime
+    return await this.request('POST', '/push/subscriptions', { body })
+  }
+
+  async listPushSubscriptions (): Promise<PushSubscriptionInfo[]> {
+    return await this.request('GET', '/push/subscriptions')
+  }
+
+  async deletePushSubscription (subscriptionId: string): Promise<void> {
+    await this.request('DELETE', `/push/subscriptions/${enc(subscriptionId)}`)
+  }
+
+  // ------------------------------------------------------------ bots
+
+  /** Creates a bot owned by me; the token is returned only here (connect with `botToken`). */
+  async createBot (input: BotInput): Promise<BotCreated> {
+    return await this.request('POST', '/bots', { body: input })
+  }
+
+  /** The bots I own. */
+  async listBots (): Promise<Bot[]> {
+    return await this.request('GET', '/bots')
+  }
+
+  async deleteBot (botId: string): Promise<void> {
+    await this.request('DELETE', `/bots/${enc(botId)}`)
+  }
+
+  /**
+   * Every `message:new` in the bot's conversations is POSTed to `url`, signed with `secret`
+   * (`X-Relay-Signature: t=<unix s>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`).
+   */
+  async setWebhook (botId: string, webhook: WebhookInput): Promise<unknown> {
+    return await this.request('PUT', `/bots/${enc(botId)}/webhook`, { body: webhook })
+  }
+
+  async deleteWebhook (botId: string): Promise<void> {
+    await this.request('DELETE', `/bots/${enc(botId)}/webhook`)
+  }
+
+  /** The bot's webhook delivery log, for its owner. */
+  async listDeliveries (botId: string): Promise<WebhookDelivery[]> {
+    return await this.request('GET', `/bots/${enc(botId)}/deliveries`)
   }
 
   // ------------------------------------------------------------ uploads
