@@ -1,7 +1,9 @@
 import type { ConnectionStatus } from '@relay-im/client'
 import { h, replace } from '../dom.js'
 import type { Store } from '../store.js'
+import { onOpenFromNotification } from '../push.js'
 import { chatView, type ChatView } from './chat.js'
+import { notificationsToggle } from './notifications.js'
 import { sidebar } from './sidebar.js'
 
 const STATUS_TEXT: Record<ConnectionStatus, string> = {
@@ -47,12 +49,19 @@ export function shell (store: Store, onLogout: () => void): HTMLElement {
 
   store.subscribe((e) => { if (e.type === 'status') renderStatus() })
   renderStatus()
+  // A notification was clicked while this page is open: show its conversation (loading the
+  // list first when the conversation is new to this page).
+  onOpenFromNotification((conversationId) => {
+    if (conversationId === undefined || store.conversations.has(conversationId)) open(conversationId)
+    else void store.loadConversations().then(() => { open(conversationId) }, () => {})
+  })
 
   app.append(
     h('header', { class: 'topbar' },
       h('span', { class: 'brand' }, 'Relay'),
       status,
       h('span', { class: 'spacer' }),
+      notificationsToggle(store),
       h('span', { class: 'me', testid: 'me', title: `@${store.me.username}` }, store.me.displayName),
       h('button', { class: 'small', testid: 'logout', onclick: onLogout }, 'Sign out')),
     h('div', { class: 'columns' }, sidebar(store, { open, openAt: open }), pane))
