@@ -61,7 +61,7 @@ t.test('service worker shows pushes; the toggle fails visibly without a push ser
 
   const toggle = page.locator(id('notifications-toggle'))
   t.equal(await toggle.getAttribute('aria-pressed'), 'false', 'off at first')
-  t.equal(await toggle.textContent(), 'Notifications: off')
+  t.equal(await page.textContent(id('notifications-state')), 'off')
 
   await t.test('toggle: no push service here, so a clear message and the toggle stays off', async (t) => {
     await toggle.click()
@@ -71,7 +71,7 @@ t.test('service worker shows pushes; the toggle fails visibly without a push ser
     const text = await status.textContent() ?? ''
     t.match(text, /push service could not be reached|does not offer push notifications/, `says why: ${text}`)
     t.equal(await toggle.getAttribute('aria-pressed'), 'false')
-    t.equal(await toggle.textContent(), 'Notifications: off')
+    t.equal(await page.textContent(id('notifications-state')), 'off')
     t.equal(await toggle.isEnabled(), true, 'can be tried again')
     const stored = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('relay.push.')))
     t.same(stored, [], 'no subscription remembered')
