@@ -77,18 +77,30 @@ t.test('bots: create, connect with the token, talk in a group, webhook, delete',
   const ack = await botClient.send({ conversationId, type: 'text', content: 'beep' })
   t.match(await seen, { id: ack.id, conversationId, content: 'beep' })
 
-  await owner.setWebhook(bot.id, { url: `https://${HOOK_HOST}/relay`, secret: 'a long random secret, 32+ chars!' })
+  t.match(await owner.setWebhook(bot.id, { url: `https://${HOOK_HOST}/relay`, secret: 'a long random secret, 32+ chars!' }), { id: bot.id, webhook: { url: `https://${HOOK_HOST}/relay` } })
+  t.match((await owner.listBots()).find((b) => b.id === bot.id), { webhook: { url: `https://${HOOK_HOST}/relay` } })
   t.match(await owner.setWebhook(bot.id, { url: `https://${HOOK_HOST}/relay`, secret: 'short' }).catch((e: unknown) => e), { code: 'VALIDATION' }, 'secret too short')
   t.match(await owner.setWebhook(bot.id, { url: 'https://127.0.0.1/hook', secret: 'a long random secret, 32+ chars!' }).catch((e: unknown) => e), { code: 'VALIDATION' }, 'loopback refused')
-  t.ok(Array.isArray(await owner.listDeliveries(bot.id)))
+  t.ok(Array.isArray(await owner.listDeliveries(bot.id, { limit: 10 })))
+  t.match(await owner.listDeliveries(bot.id, { limit: 0 }).catch((e: unknown) => e), { code: 'VALIDATION' })
   await owner.deleteWebhook(bot.id)
 
   // Not the owner: the bot's routes are not bob's.
   t.match(await bobClient.listDeliveries(bot.id).catch((e: unknown) => e), { status: 404 })
 
+  // A rotated token replaces the old one at once.
+  const { token: rotated } = await owner.rotateBotToken(bot.id)
+  t.not(rotated, token)
+  const old = createClient({ url: srv.url, botToken: token })
+  t.teardown(() => { old.close() })
+  t.match(await old.me().catch((e: unknown) => e), { code: 'UNAUTHORIZED' }, 'the old token is refused')
+  const renewed = createClient({ url: srv.url, botToken: rotated })
+  t.teardown(() => { renewed.close() })
+  t.equal((await renewed.me()).id, bot.id)
+
   await owner.deleteBot(bot.id)
   t.notOk((await owner.listBots()).some((b) => b.id === bot.id))
-  const after = createClient({ url: srv.url, botToken: token })
+  const after = createClient({ url: srv.url, botToken: rotated })
   t.teardown(() => { after.close() })
   t.match(await after.me().catch((e: unknown) => e), { code: 'UNAUTHORIZED' }, 'a deleted bot\'s token is refused')
 })

@@ -369,24 +369,34 @@ export interface PushPayload {
   unread: number
 }
 
-/** A bot account: a user with `isBot: true`. */
-export interface Bot extends User { isBot?: boolean }
+/** One of my bots (`GET /bots`): its user and its webhook's URL (never the secret). */
+export interface Bot extends User {
+  isBot: true
+  webhook: { url: string, since: string } | null
+}
 
 /** `POST /bots`: the bot and its token, shown only this once. */
 export interface BotCreated { bot: Bot, token: string }
 
 export interface BotInput { username: string, displayName: string }
 
+/** `secret`: 16-256 characters; it keys the HMAC of `X-Relay-Signature`. */
 export interface WebhookInput { url: string, secret: string }
 
-/** One webhook delivery attempt record (`GET /bots/:id/deliveries`). */
+/** One webhook delivery attempt (`GET /bots/:id/deliveries`), newest first. */
 export interface WebhookDelivery {
   id: string
+  conversationId: string
   messageId: string
-  conversationId?: string
-  status: string
-  attempts?: number
-  lastError?: string | null
-  createdAt?: string
-  [key: string]: unknown
+  seq: number
+  /** 1 for the first try. */
+  attempt: number
+  status: 'delivered' | 'failed' | 'gave_up'
+  /** The receiver's HTTP status, or null when there was no answer (timeout, refused address). */
+  responseCode: number | null
+  error: string | null
+  createdAt: string
 }
+
+/** Paging of the delivery log: up to `limit` (1-200, default 50) attempts before `before`. */
+export interface DeliveriesOptions { limit?: number, before?: string }

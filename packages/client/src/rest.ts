@@ -5,7 +5,7 @@ import type {
   Block, BlockedUser, Conversation, ConversationPage, Credentials, Friend, FriendRequest, HistoryOptions, HistoryPage,
   ListOptions, Message, MessageContent, MessageType, ProfileUpdate, SendExtras, ReadAck, RegisterInput, Relation, Session, Tokens, User,
   UserWithPresence, VersionInfo, FileContent, SearchOptions, SearchPage,
-  Bot, BotCreated, BotInput, PushSubscriptionInfo, PushSubscriptionInput, WebhookDelivery, WebhookInput
+  Bot, BotCreated, BotInput, DeliveriesOptions, PushSubscriptionInfo, PushSubscriptionInput, WebhookDelivery, WebhookInput
 } from './protocol.js'
 
 export interface RestOptions {
@@ -396,11 +396,16 @@ export class RestClient extends Emitter<ClientEvents> {
     await this.request('DELETE', `/bots/${enc(botId)}`)
   }
 
+  /** Replaces the bot's token: the old one stops working at once (its sockets are cut). */
+  async rotateBotToken (botId: string): Promise<{ token: string }> {
+    return await this.request('POST', `/bots/${enc(botId)}/token`)
+  }
+
   /**
    * Every `message:new` in the bot's conversations is POSTed to `url`, signed with `secret`
    * (`X-Relay-Signature: t=<unix s>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`).
    */
-  async setWebhook (botId: string, webhook: WebhookInput): Promise<unknown> {
+  async setWebhook (botId: string, webhook: WebhookInput): Promise<Bot> {
     return await this.request('PUT', `/bots/${enc(botId)}/webhook`, { body: webhook })
   }
 
@@ -408,9 +413,9 @@ export class RestClient extends Emitter<ClientEvents> {
     await this.request('DELETE', `/bots/${enc(botId)}/webhook`)
   }
 
-  /** The bot's webhook delivery log, for its owner. */
-  async listDeliveries (botId: string): Promise<WebhookDelivery[]> {
-    return await this.request('GET', `/bots/${enc(botId)}/deliveries`)
+  /** The bot's webhook delivery log, for its owner: one row per attempt, newest first. */
+  async listDeliveries (botId: string, opts: DeliveriesOptions = {}): Promise<WebhookDelivery[]> {
+    return await this.request('GET', `/bots/${enc(botId)}/deliveries`, { query: { limit: opts.limit, before: opts.before } })
   }
 
   // ------------------------------------------------------------ uploads
