@@ -30,6 +30,8 @@ import uploadsRoutes from './modules/uploads/routes.js'
 import adminRoutes from './modules/admin/routes.js'
 import reportsRoutes from './modules/reports/routes.js'
 import accountRoutes from './modules/account/routes.js'
+import botsRoutes from './modules/bots/routes.js'
+import webhooksPlugin from './modules/bots/webhooks.js'
 import metricsPlugin from './modules/metrics/plugin.js'
 import { originAllowed } from './lib/origins.js'
 import { sharedRateLimitStore } from './lib/rate-limit-store.js'
@@ -115,6 +117,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(friendsPlugin)
   await app.register(presencePlugin)
   await app.register(signalPlugin)
+  await app.register(webhooksPlugin)
 
   await app.register(healthRoutes)
   await app.register(metricsPlugin)
@@ -140,6 +143,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     await api.register(versionRoutes)
     await api.register(reportsRoutes)
     await api.register(accountRoutes)
+    await api.register(botsRoutes)
     await api.register(adminRoutes, { prefix: '/admin' })
   }, { prefix: '/api' })
 

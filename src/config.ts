@@ -4,6 +4,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { DEFAULT_TEXT_MAX_CHARS } from '@relay-im/client/protocol'
+import webpush from 'web-push'
+import { parseAllowedHosts, OutboundUrlError, type AllowedHosts } from './lib/outbound-url.js'
 
 const Int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   Type.Integer({ default: def, minimum: min, maximum: max })
@@ -54,10 +56,33 @@ export const ConfigSchema = Type.Object({
   UPLOAD_MIME_ALLOWLIST: Type.String({ default: 'image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,application/zip' }),
   UPLOAD_DIR: Type.Optional(Type.String({ minLength: 1 })),
   SHUTDOWN_TIMEOUT_MS: Int(10_000, 100),
+  /** Bot webhooks: a message not delivered this long after it was sent is given up (logged gave_up). */
+  WEBHOOK_MAX_AGE_S: Int(86_400, 1, 30 * 86_400),
+  /** Bot webhooks: the first retry waits about this long, doubling per failure (with jitter, at most an hour). */
+  WEBHOOK_RETRY_BASE_MS: Int(1000, 10, 3_600_000),
+  /** Bot webhooks: one delivery, connect to last byte. */
+  WEBHOOK_TIMEOUT_MS: Int(10_000, 100, 60_000),
   /** On a signal, how long /readyz is red while everything still serves, before sockets close (capped at half of SHUTDOWN_TIMEOUT_MS). */
   SHUTDOWN_DRAIN_MS: Int(2000, 0, 600_000),
   /** Bearer token for GET /metrics; unset: the metrics are open (keep the port private). */
-  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 }))
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  /** Comma-separated `host:port` that outbound URLs (push endpoints, webhooks) may reach although private or plain http. */
+  OUTBOUND_ALLOWED_HOSTS: Type.String({ default: '' }),
+  /** Web Push VAPID key pair (base64url, as `web-push generate-vapid-keys` prints); unset: generated once into DATA_DIR (refused in production). */
+  VAPID_PUBLIC_KEY: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{87}$' })),
+  VAPID_PRIVATE_KEY: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' })),
+  /** Contact for push services (RFC 8292): `mailto:` or `https:` URL. */
+  VAPID_SUBJECT: Type.String({ default: 'mailto:admin@localhost', pattern: '^(mailto:|https://)' }),
+  /** false: pushes carry no message preview. */
+  PUSH_PREVIEW: Type.Boolean({ default: true }),
+  /** Seconds a push service keeps an undelivered push (TTL header). */
+  PUSH_TTL_S: Int(86_400, 0, 2_419_200),
+  /** Push subscriptions per user; more is CONFLICT. */
+  PUSH_MAX_SUBSCRIPTIONS: Int(20, 1, 1000),
+  /** Attempts per push before it is given up (5xx, network errors). */
+  PUSH_RETRY_LIMIT: Int(5, 0, 100),
+  /** false: this node does not work the job queue (it still enqueues). */
+  JOBS_WORKER: Type.Boolean({ default: true })
 })
 
 export type RawConfig = Static<typeof ConfigSchema>
@@ -70,6 +95,10 @@ export interface Config extends RawConfig {
   uploadMimeAllowlist: string[]
   /** Set when no JWT_SECRET was given and one was generated or read from DATA_DIR. */
   generatedSecret: boolean
+  /** OUTBOUND_ALLOWED_HOSTS parsed (lower-case host:port). */
+  outboundAllowedHosts: AllowedHosts
+  /** Undefined in production without VAPID keys: Web Push is then off (keys are never generated in production). */
+  vapid: { publicKey: string, privateKey: string, subject: string, generated: boolean } | undefined
 }
 
 export class ConfigError extends Error {}
@@ -107,8 +136,27 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     generatedSecret = true
   }
 
+  let outboundAllowedHosts: AllowedHosts
+  try {
+    outboundAllowedHosts = parseAllowedHosts(raw.OUTBOUND_ALLOWED_HOSTS)
+  } catch (err) {
+    throw new ConfigError((err as OutboundUrlError).message)
+  }
+
+  if ((raw.VAPID_PUBLIC_KEY === undefined) !== (raw.VAPID_PRIVATE_KEY === undefined)) {
+    throw new ConfigError('VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY go together')
+  }
+  let vapid: Config['vapid']
+  if (raw.VAPID_PUBLIC_KEY !== undefined && raw.VAPID_PRIVATE_KEY !== undefined) {
+    vapid = { publicKey: raw.VAPID_PUBLIC_KEY, privateKey: raw.VAPID_PRIVATE_KEY, subject: raw.VAPID_SUBJECT, generated: false }
+  } else if (!isProduction) {
+    vapid = { ...readOrCreateVapid(dataDir), subject: raw.VAPID_SUBJECT, generated: true }
+  }
+
   return {
     ...raw,
+    outboundAllowedHosts,
+    vapid,
     DATA_DIR: dataDir,
     UPLOAD_DIR: resolve(raw.UPLOAD_DIR ?? join(dataDir, 'uploads')),
     JWT_SECRET: secret,
@@ -126,4 +174,17 @@ function readOrCreateSecret (dataDir: string): string {
   const secret = randomBytes(48).toString('base64url')
   writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' })
   return secret
+}
+
+function readOrCreateVapid (dataDir: string): { publicKey: string, privateKey: string } {
+  const file = join(dataDir, 'vapid-keys.json')
+  if (existsSync(file)) {
+    const keys = JSON.parse(readFileSync(file, 'utf8')) as { publicKey?: unknown, privateKey?: unknown }
+    if (typeof keys.publicKey === 'string' && typeof keys.privateKey === 'string') return { publicKey: keys.publicKey, privateKey: keys.privateKey }
+    throw new ConfigError(`${file} is not a VAPID key pair; delete it to generate a new one`)
+  }
+  mkdirSync(dataDir, { recursive: true })
+  const keys = webpush.generateVAPIDKeys()
+  writeFileSync(file, JSON.stringify(keys) + '\n', { mode: 0o600, flag: 'wx' })
+  return keys
 }

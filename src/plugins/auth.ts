@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Errors } from '../lib/errors.js'
 import { TokenCutoffs } from '../lib/token-cutoffs.js'
 import { isSuspended } from '../lib/suspension.js'
+import { botTokenHash, BOT_TOKEN_RE } from '../lib/bot-token.js'
 
 /**
  * `iatMs`: when the token was issued, in epoch milliseconds. The standard `iat` is whole
@@ -48,8 +49,12 @@ declare module 'fastify' {
     /** `role` goes into the token: a role change applies from the user's next token. */
     signAccessToken: (userId: string, role?: PlatformRole) => string
     accessTokenCutoffs: AccessTokenCutoffs
+    /** Verifies a bot token (`Authorization: Bot <token>`): the bot's user id, or UNAUTHORIZED / FORBIDDEN "Suspended". */
+    verifyBotToken: (token: string) => Promise<string>
   }
   interface FastifyRequest {
+    /** The caller authenticated with a bot token (set by authenticate). */
+    isBot: boolean
     userId: string
     /** The platform role from the access token (set by authenticate). */
     userRole: PlatformRole
@@ -105,7 +110,25 @@ export default fp(async (app) => {
   app.addHook('onReady', async () => { await accessTokenCutoffs.reload() })
   app.addHook('onClose', async () => { clearInterval(pruner) })
 
+  /**
+   * Bot tokens are opaque and looked up on every use (one indexed read), so deleting a bot,
+   * rotating its token or suspending the bot or its owner applies to the next request.
+   */
+  const verifyBotToken = async (token: string): Promise<string> => {
+    if (!BOT_TOKEN_RE.test(token)) throw Errors.invalidToken()
+    const state = { deletedAt: true, suspendedAt: true, suspendedUntil: true } as const
+    const bot = await app.prisma.bot.findUnique({
+      where: { tokenHash: botTokenHash(token) },
+      select: { userId: true, user: { select: state }, owner: { select: state } }
+    })
+    if (bot === null || bot.user.deletedAt !== null || bot.owner.deletedAt !== null) throw Errors.invalidToken()
+    if (isSuspended(bot.user) || isSuspended(bot.owner)) throw Errors.suspended()
+    return bot.userId
+  }
+
   app.decorateRequest('userId', '')
+  app.decorateRequest('isBot', false)
+  app.decorate('verifyBotToken', verifyBotToken)
   app.decorateRequest('userRole', 'user')
   app.decorate('verifyAccessToken', verifyAccessToken)
   app.decorate('accessTokenCutoffs', accessTokenCutoffs)
@@ -113,6 +136,12 @@ export default fp(async (app) => {
     app.jwt.sign({ sub: userId, typ: 'access', iatMs: Date.now(), ...(role === 'admin' ? { role } : {}) }))
   app.decorate('authenticate', async (request: FastifyRequest) => {
     const header = request.headers.authorization
+    const bot = typeof header === 'string' ? /^Bot ([^\s]+)$/i.exec(header) : null
+    if (bot?.[1] !== undefined) {
+      request.userId = await verifyBotToken(bot[1])
+      request.isBot = true
+      return
+    }
     const match = typeof header === 'string' ? /^Bearer ([^\s]+)$/i.exec(header) : null
     if (match?.[1] === undefined) throw Errors.invalidToken()
     const { claims, revoked } = readAccessToken(match[1])

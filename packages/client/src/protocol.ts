@@ -51,6 +51,8 @@ export interface User {
   displayName: string
   avatarUrl: string | null
   createdAt: string
+  /** Present (true) only on bot accounts (`POST /bots`). */
+  isBot?: boolean
 }
 
 export interface PresenceState { online: boolean, lastSeenAt: string | null }

@@ -1,6 +1,6 @@
 import { unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { PrismaClient } from '../../generated/prisma/client.js'
+import type { Prisma, PrismaClient } from '../../generated/prisma/client.js'
 import { conflict, Errors, forbidden } from '../../lib/errors.js'
 import { verifyPassword } from '../../lib/password.js'
 import { isSuspended } from '../../lib/suspension.js'
@@ -25,6 +25,57 @@ export const tombstoneUsername = (id: string): string => `deleted.${id.replaceAl
  */
 export function createAccountService (deps: AccountDeps) {
   const { prisma } = deps
+  /**
+   * Leaves the user's groups, turns the row into a tombstone and removes everything else that
+   * belongs to the user, then cuts their sessions. `guard`: extra conditions on the row (a
+   * concurrent password change wins); false when the row no longer matched. The user's bots
+   * go with them.
+   */
+  async function erase (userId: string, guard: Prisma.UserWhereInput = {}): Promise<boolean> {
+    // Groups first, one by one, by the leave rule (heirs, announcements, empty groups deleted).
+    const groups = await prisma.conversationMember.findMany({ where: { userId, conversation: { type: 'group' } }, select: { conversationId: true } })
+    for (const g of groups) await deps.leaveGroup(userId, g.conversationId)
+
+    const now = new Date()
+    const uploads = await prisma.$transaction(async (tx) => {
+      const { count } = await tx.user.updateMany({
+        where: { ...guard, id: userId, deletedAt: null },
+        data: {
+          username: tombstoneUsername(userId),
+          displayName: DELETED_DISPLAY_NAME,
+          avatarUrl: null,
+          passwordHash: '!',
+          lastSeenAt: null,
+          role: 'user',
+          suspendedAt: null,
+          suspendedUntil: null,
+          suspendedReason: null,
+          deletedAt: now,
+          tokensValidAfter: now
+        }
+      })
+      if (count !== 1) return null
+      await tx.refreshToken.deleteMany({ where: { userId } })
+      await tx.friendRequest.deleteMany({ where: { OR: [{ fromUserId: userId }, { toUserId: userId }] } })
+      await tx.friendship.deleteMany({ where: { OR: [{ userId }, { friendId: userId }] } })
+      await tx.block.deleteMany({ where: { OR: [{ blockerId: userId }, { blockedId: userId }] } })
+      // Direct conversations stay for the peer (with the messages, from "Deleted user").
+      await tx.conversationMember.deleteMany({ where: { userId } })
+      await tx.report.deleteMany({ where: { OR: [{ reporterId: userId }, { targetUserId: userId }] } })
+      // A bot's token and webhook (its users row stays as the tombstone).
+      await tx.bot.deleteMany({ where: { userId } })
+      const files = await tx.upload.findMany({ where: { uploaderId: userId }, select: { storageKey: true } })
+      await tx.upload.deleteMany({ where: { uploaderId: userId } })
+      return files
+    })
+    if (uploads === null) return false
+    await deps.endSessions(userId, now.getTime())
+    for (const f of uploads) await unlink(join(deps.uploadDir, f.storageKey)).catch(() => {})
+    const bots = await prisma.bot.findMany({ where: { ownerId: userId }, select: { userId: true } })
+    for (const b of bots) await erase(b.userId)
+    return true
+  }
+
   return {
     async deleteAccount (userId: string, password: string): Promise<void> {
       const user = await prisma.user.findUnique({ where: { id: userId }, select: { passwordHash: true, role: true, deletedAt: true } })
@@ -34,44 +85,10 @@ export function createAccountService (deps: AccountDeps) {
         const others = await prisma.user.findMany({ where: { role: 'admin', id: { not: userId }, deletedAt: null }, select: { suspendedAt: true, suspendedUntil: true } })
         if (!others.some((o) => !isSuspended(o))) throw conflict('The last admin cannot delete their account; promote another first')
       }
-      // Groups first, one by one, by the leave rule (heirs, announcements, empty groups deleted).
-      const groups = await prisma.conversationMember.findMany({ where: { userId, conversation: { type: 'group' } }, select: { conversationId: true } })
-      for (const g of groups) await deps.leaveGroup(userId, g.conversationId)
-
-      const now = new Date()
-      const uploads = await prisma.$transaction(async (tx) => {
-        // Conditional on the hash just checked: a concurrent password change wins.
-        const { count } = await tx.user.updateMany({
-          where: { id: userId, passwordHash: user.passwordHash, deletedAt: null },
-          data: {
-            username: tombstoneUsername(userId),
-            displayName: DELETED_DISPLAY_NAME,
-            avatarUrl: null,
-            passwordHash: '!',
-            lastSeenAt: null,
-            role: 'user',
-            suspendedAt: null,
-            suspendedUntil: null,
-            suspendedReason: null,
-            deletedAt: now,
-            tokensValidAfter: now
-          }
-        })
-        if (count !== 1) throw forbidden('Password is incorrect')
-        await tx.refreshToken.deleteMany({ where: { userId } })
-        await tx.friendRequest.deleteMany({ where: { OR: [{ fromUserId: userId }, { toUserId: userId }] } })
-        await tx.friendship.deleteMany({ where: { OR: [{ userId }, { friendId: userId }] } })
-        await tx.block.deleteMany({ where: { OR: [{ blockerId: userId }, { blockedId: userId }] } })
-        // Direct conversations stay for the peer (with the messages, from "Deleted user").
-        await tx.conversationMember.deleteMany({ where: { userId } })
-        await tx.report.deleteMany({ where: { OR: [{ reporterId: userId }, { targetUserId: userId }] } })
-        const files = await tx.upload.findMany({ where: { uploaderId: userId }, select: { storageKey: true } })
-        await tx.upload.deleteMany({ where: { uploaderId: userId } })
-        return files
-      })
-      await deps.endSessions(userId, now.getTime())
-      for (const f of uploads) await unlink(join(deps.uploadDir, f.storageKey)).catch(() => {})
+      if (!await erase(userId, { passwordHash: user.passwordHash })) throw forbidden('Password is incorrect')
     },
+
+    erase,
 
     /** Everything the server holds about the user, as one JSON document. */
     async exportData (userId: string): Promise<Record<string, unknown>> {

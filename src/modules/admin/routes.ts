@@ -5,6 +5,7 @@ import { Errors } from '../../lib/errors.js'
 import { ErrorSchema } from '../../lib/error-schema.js'
 import { AdminUserSchema, AuditEntrySchema, AuditQuery, IdParams, RemoveMessageQuery, ReportSchema, ReportsQuery, SuspendBody, UsersQuery } from './schemas.js'
 import { createAdminService } from './service.js'
+import { endOwnedBotSessions } from '../bots/service.js'
 import { MESSAGE_BY_ID_SQL, toMessage, type MessageRow } from '../conversations/rows.js'
 
 const tags = ['admin']
@@ -19,7 +20,11 @@ const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema }
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const admin = createAdminService({
     prisma: app.prisma,
-    endSessions: async (userId, atMs) => { await app.realtime.endSessions(userId, atMs) },
+    endSessions: async (userId, atMs) => {
+      await app.realtime.endSessions(userId, atMs)
+      // A suspended owner's bots stop too (their tokens are refused while the owner is suspended).
+      await endOwnedBotSessions(app.prisma, app.realtime.endSessions, userId, atMs)
+    },
     publish: app.realtime.toUsers,
     readMessage: async (messageId) => {
       const rows = await app.sql.query<MessageRow>(MESSAGE_BY_ID_SQL, [messageId], 'message_by_id')

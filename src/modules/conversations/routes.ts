@@ -23,7 +23,11 @@ export function conversationsDeps (app: FastifyInstance): ConversationsDeps {
       recallWindowS: config.RECALL_WINDOW_S,
       editWindowS: config.EDIT_WINDOW_S
     },
-    publish: app.realtime.toUsers,
+    publish: (userIds, event, payload) => {
+      app.realtime.toUsers(userIds, event, payload)
+      // Bot webhooks: derived from the committed rows; this only wakes the worker.
+      if (event === 'message:new') app.webhooks.notify(userIds)
+    },
     friends: app.friends,
     presence: async (userIds) => await app.presence.status(userIds)
   }

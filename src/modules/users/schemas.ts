@@ -18,7 +18,9 @@ export const UserSchema = Type.Object({
   username: Type.String(),
   displayName: Type.String(),
   avatarUrl: Type.Union([Type.String(), Type.Null()]),
-  createdAt: Type.String({ format: 'date-time' })
+  createdAt: Type.String({ format: 'date-time' }),
+  /** Present (true) only on bot accounts. */
+  isBot: Type.Optional(Type.Literal(true))
 })
 export type PublicUser = Static<typeof UserSchema>
 

@@ -1,21 +1,22 @@
 import type { PrismaClient, User } from '../../generated/prisma/client.js'
 import type { Me, PublicUser, UpdateMe } from './schemas.js'
 
-type UserRow = Pick<User, 'id' | 'username' | 'displayName' | 'avatarUrl' | 'createdAt'>
+type UserRow = Pick<User, 'id' | 'username' | 'displayName' | 'avatarUrl' | 'createdAt'> & { isBot?: boolean }
 
-/** Only the public fields, whatever the row carries (never the password hash). */
+/** Only the public fields, whatever the row carries (never the password hash). `isBot` only on bots. */
 export function toPublicUser (row: UserRow): PublicUser {
   return {
     id: row.id,
     username: row.username,
     displayName: row.displayName,
     avatarUrl: row.avatarUrl,
-    createdAt: row.createdAt.toISOString()
+    createdAt: row.createdAt.toISOString(),
+    ...(row.isBot === true ? { isBot: true } : {})
   }
 }
 
 /** Prisma `select` for exactly the public fields. */
-export const publicUserSelect = { id: true, username: true, displayName: true, avatarUrl: true, createdAt: true } as const
+export const publicUserSelect = { id: true, username: true, displayName: true, avatarUrl: true, createdAt: true, isBot: true } as const
 
 export function createUsersService (prisma: PrismaClient) {
   return {

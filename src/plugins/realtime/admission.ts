@@ -72,9 +72,33 @@ export function createAdmission (config: Config, isClosing: () => boolean) {
   return { serverOptions, countConnections }
 }
 
-/** Socket.IO middleware: the handshake's access token becomes socket.data {userId, expiresAt, issuedAt}. */
+/** `Bot <token>` in `auth.token`, or (without one) in the handshake's Authorization header. */
+function botToken (socket: AppSocket): string | undefined {
+  const token: unknown = socket.handshake.auth?.token
+  const header = token === undefined ? socket.handshake.headers.authorization : token
+  if (typeof header !== 'string') return undefined
+  return /^Bot (\S+)$/i.exec(header)?.[1] ?? (/^Bot\b/i.test(header) ? '' : undefined)
+}
+
+/**
+ * Socket.IO middleware: the handshake's access token becomes socket.data {userId, expiresAt,
+ * issuedAt}. A bot token (no expiry) is checked against the database; its socket's issuedAt
+ * is the moment of that check, so a later cut (bot deleted, token rotated, bot or owner
+ * suspended: realtime.endSessions) disconnects it.
+ */
 export function handshakeAuth (app: FastifyInstance) {
   return (socket: AppSocket, next: (err?: Error) => void): void => {
+    const bot = botToken(socket)
+    if (bot !== undefined) {
+      const checkedAt = Date.now()
+      app.verifyBotToken(bot).then((userId) => {
+        socket.data.userId = userId
+        socket.data.expiresAt = Number.POSITIVE_INFINITY
+        socket.data.issuedAt = checkedAt
+        next()
+      }, () => { next(new Error('UNAUTHORIZED')) })
+      return
+    }
     const token: unknown = socket.handshake.auth?.token
     try {
       if (typeof token !== 'string' || token === '') throw Errors.invalidToken()
