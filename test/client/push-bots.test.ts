@@ -22,7 +22,7 @@ async function browserSubscription (): Promise<{ endpoint: string, expirationTim
 }
 
 t.test('push subscriptions: key, subscribe, list, delete; bad input is VALIDATION', async (t) => {
-  const srv = await server(t, { OUTBOUND_ALLOWED_HOSTS: `${PUSH_HOST}:443,${HOOK_HOST}:443` } as never)
+  const srv = await server(t, { OUTBOUND_ALLOWED_HOSTS: `${PUSH_HOST}:443,${HOOK_HOST}:443` })
   const alice = await registerUser(srv.app)
   const client = clientFor(t, srv, alice)
 
@@ -50,7 +50,7 @@ t.test('push subscriptions: key, subscribe, list, delete; bad input is VALIDATIO
 })
 
 t.test('bots: create, connect with the token, talk in a group, webhook, delete', async (t) => {
-  const srv = await server(t, { OUTBOUND_ALLOWED_HOSTS: `${PUSH_HOST}:443,${HOOK_HOST}:443` } as never)
+  const srv = await server(t, { OUTBOUND_ALLOWED_HOSTS: `${PUSH_HOST}:443,${HOOK_HOST}:443` })
   const alice = await registerUser(srv.app)
   const bob = await registerUser(srv.app)
   await befriend(srv.app, alice, bob)
