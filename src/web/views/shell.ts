@@ -51,7 +51,13 @@ export function shell (store: Store, onLogout: () => void): HTMLElement {
   renderStatus()
   // A notification was clicked while this page is open: show its conversation (loading the
   // list first when the conversation is new to this page).
-  onOpenFromNotification((conversationId) => {
+  const stopListening = onOpenFromNotification((conversationId) => {
+    if (!app.isConnected) {
+      // Signed out: this shell is gone; the next sign-in opens the conversation (#c= link).
+      stopListening()
+      if (conversationId !== undefined && document.querySelector('[data-testid="sidebar"]') === null) history.replaceState(null, '', `#c=${conversationId}`)
+      return
+    }
     if (conversationId === undefined || store.conversations.has(conversationId)) open(conversationId)
     else void store.loadConversations().then(() => { open(conversationId) }, () => {})
   })
