@@ -149,6 +149,17 @@ t.test('service worker shows pushes; the toggle fails visibly without a push ser
     await worker.evaluate(async (cid) => { await (self as unknown as { relayOpenConversation: (c: string) => Promise<void> }).relayOpenConversation(cid) }, conversationId)
     await page.waitForSelector(`${id('chat')}[data-conversation-id="${conversationId}"]`, { timeout: WAIT })
     t.equal(new URL(page.url()).hash, `#c=${conversationId}`)
+
+    // Signed out when the click comes: the conversation opens after signing in.
+    await page.click(id('logout'))
+    await page.waitForSelector(id('auth-username'), { timeout: WAIT })
+    await worker.evaluate(async (cid) => { await (self as unknown as { relayOpenConversation: (c: string) => Promise<void> }).relayOpenConversation(cid) }, conversationId)
+    await page.waitForFunction((cid) => location.hash === `#c=${cid}`, conversationId, { timeout: WAIT })
+    await page.fill(id('auth-username'), alice.username)
+    await page.fill(id('auth-password'), 'correct horse battery')
+    await page.click(id('auth-submit'))
+    await page.waitForSelector(`${id('chat')}[data-conversation-id="${conversationId}"]`, { timeout: WAIT })
+    t.pass('opened after signing in')
   })
 
   t.same(errors, [], 'no page errors')
