@@ -33,6 +33,9 @@ import accountRoutes from './modules/account/routes.js'
 import botsRoutes from './modules/bots/routes.js'
 import webhooksPlugin from './modules/bots/webhooks.js'
 import metricsPlugin from './modules/metrics/plugin.js'
+import jobsPlugin from './plugins/jobs.js'
+import pushPlugin from './modules/push/plugin.js'
+import pushRoutes from './modules/push/routes.js'
 import { originAllowed } from './lib/origins.js'
 import { sharedRateLimitStore } from './lib/rate-limit-store.js'
 import { rateLimited } from './lib/errors.js'
@@ -118,6 +121,8 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(presencePlugin)
   await app.register(signalPlugin)
   await app.register(webhooksPlugin)
+  await app.register(jobsPlugin)
+  await app.register(pushPlugin)
 
   await app.register(healthRoutes)
   await app.register(metricsPlugin)
@@ -141,6 +146,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     await api.register(uploadsRoutes)
     await api.register(searchRoutes)
     await api.register(versionRoutes)
+    await api.register(pushRoutes)
     await api.register(reportsRoutes)
     await api.register(accountRoutes)
     await api.register(botsRoutes)

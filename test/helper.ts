@@ -80,7 +80,10 @@ export async function build (t: Test, overrides: Partial<RawConfig> = {}, opts: 
     RATE_LIMIT_NAMESPACE: `test:${randomUUID()}:`,
     SOCKET_EVENTS_PER_S: 10_000,
     PORT: 0,
-    HOST: '127.0.0.1'
+    HOST: '127.0.0.1',
+    // Apps share one PGlite per test file: only the tests of outbound work run queue workers,
+    // so no app works another's jobs.
+    JOBS_WORKER: false
   }
   if (servicesMode) {
     base.DATABASE_URL = opts.databaseUrl ?? await createTestDatabase(t)

@@ -19,10 +19,19 @@ export interface SqlClient {
   query: <R>(text: string, values: unknown[], name?: string) => Promise<R[]>
 }
 
+/**
+ * What the job queue (pg-boss, src/plugins/jobs.ts) runs its SQL through: statements with
+ * parameters, and, without parameters, scripts of several statements (its migrations).
+ */
+export interface JobsExecutor {
+  executeSql: (text: string, values?: unknown[]) => Promise<{ rows: any[] }>
+}
+
 export interface Database {
   kind: DbKind
   prisma: PrismaClient
   sql: SqlClient
+  jobs: JobsExecutor
   migrations: MigrateResult
   /** PostgreSQL pool occupancy (metrics); absent on PGlite, which is one connection. */
   poolStats?: () => { total: number, idle: number, waiting: number }
@@ -62,6 +71,16 @@ async function openPglite (dir: string): Promise<Database> {
       prisma,
       // PGlite runs one query at a time and waits for an open transaction to end first.
       sql: { query: async <R>(text: string, values: unknown[]) => (await client.query<R>(text, values)).rows },
+      jobs: {
+        // PGlite takes several statements only through exec (one call, so nothing interleaves).
+        executeSql: async (text, values) => {
+          if (values === undefined || values.length === 0) {
+            const results = await client.exec(text)
+            return { rows: results.at(-1)?.rows ?? [] }
+          }
+          return { rows: (await client.query<any>(text, values)).rows }
+        }
+      },
       migrations,
       close: async () => { await prisma.$disconnect(); await client.close() }
     }
@@ -92,6 +111,7 @@ async function openPostgres (url: string, max: number, onPoolError: (err: Error)
           query: async <R>(text: string, values: unknown[], name?: string) =>
             (await pool.query<R & pg.QueryResultRow>({ text, values, name })).rows
         },
+        jobs: { executeSql: async (text, values) => await pool.query(text, values) },
         migrations,
         poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
         close: async () => { await prisma.$disconnect(); await pool.end() }

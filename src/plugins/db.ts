@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import { join } from 'node:path'
-import { openDatabase, type Database, type DbKind, type SqlClient } from '../db/drivers.js'
+import { openDatabase, type Database, type DbKind, type JobsExecutor, type SqlClient } from '../db/drivers.js'
 import type { PrismaClient } from '../generated/prisma/client.js'
 
 declare module 'fastify' {
@@ -9,6 +9,8 @@ declare module 'fastify' {
     /** Plain SQL for the hot paths (see SqlClient). */
     sql: SqlClient
     dbKind: DbKind
+    /** The job queue's SQL executor (src/plugins/jobs.ts). */
+    jobsDb: JobsExecutor
     /** PostgreSQL pool occupancy for metrics; undefined on PGlite. */
     dbPoolStats: Database['poolStats']
   }
@@ -29,6 +31,7 @@ export default fp<{ database?: Database }>(async (app, opts) => {
   app.decorate('prisma', db.prisma)
   app.decorate('sql', db.sql)
   app.decorate('dbKind', db.kind)
+  app.decorate('jobsDb', db.jobs)
   app.decorate('dbPoolStats', db.poolStats)
   if (shared === undefined) app.addHook('onClose', async () => { await db.close() })
 }, { name: 'db', dependencies: ['config'] })

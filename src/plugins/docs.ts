@@ -13,6 +13,7 @@ const tags = [
   { name: 'groups', description: 'Creating groups and managing their members' },
   { name: 'search', description: 'Finding my messages by English words or Chinese substrings' },
   { name: 'uploads', description: 'Files for image and file messages' },
+  { name: 'push', description: 'Web Push: the VAPID key and my browsers\' push subscriptions' },
   { name: 'reports', description: 'Reporting a message or a user to the admins' },
   { name: 'bots', description: 'Bot accounts I own (token, webhook, delivery log); bots sign in with `Authorization: Bot <token>`' },
   { name: 'admin', description: 'Platform administration (admins only): users, suspensions, message removal, reports, audit log' },

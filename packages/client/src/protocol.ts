@@ -356,8 +356,9 @@ export interface PushSubscriptionInput {
 export interface PushSubscriptionInfo {
   id: string
   endpoint: string
-  expirationTime?: number | null
-  createdAt?: string
+  /** When the browser said the subscription expires (ISO date-time), or null. */
+  expirationTime: string | null
+  createdAt: string
 }
 
 /** What a push carries to the service worker (decrypted by the browser). */

@@ -75,6 +75,8 @@ export interface SenderOptions {
  * the tables are small; `OFFSET 0` keeps the membership and repeat checks per-row index
  * probes instead of hash joins over whole tables (seen in EXPLAIN on a fresh database).
  * Message ids are UUIDv7, so inserts go to the right edge of the primary-key index.
+ * A message some other member could get a Web Push for also gets its push_outbox row here, in
+ * the same statement (src/modules/push/relay.ts): no subscriptions among the members, no row.
  */
 const SEND_SQL = `
 WITH input AS (
@@ -113,6 +115,11 @@ WITH input AS (
   UPDATE conversation_members m SET read_seq = GREATEST(m.read_seq, x.seq), delivered_seq = GREATEST(m.delivered_seq, x.seq)
   FROM (SELECT conversation_id, sender_id, max(seq) AS seq FROM ins GROUP BY conversation_id, sender_id) x
   WHERE m.conversation_id = x.conversation_id AND m.user_id = x.sender_id
+), push AS (
+  INSERT INTO push_outbox (message_id)
+  SELECT ins.id FROM ins
+  WHERE EXISTS (SELECT 1 FROM push_subscriptions ps JOIN conversation_members pm ON pm.user_id = ps.user_id
+    WHERE pm.conversation_id = ins.conversation_id AND ps.user_id <> ins.sender_id)
 )
 SELECT ok.n::int AS n, ins.id, ins.conversation_id, ins.seq, ins.rev, ins.created_at, u.username, u.display_name, u.avatar_url,
   CASE WHEN ok.k = 1 THEN ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = ins.conversation_id) END AS member_ids

@@ -1,0 +1,143 @@
+import fp from 'fastify-plugin'
+import PgBoss from 'pg-boss'
+
+/**
+ * The durable job queue for outbound work (Web Push, webhooks): pg-boss 10 on the database
+ * the server already uses, through the same driver (a pg Pool on PostgreSQL, the one PGlite
+ * connection embedded), in its own schema `pgboss`. Jobs are claimed with SKIP LOCKED, so
+ * several nodes never work one job at once; a job whose worker died (SIGKILL) is retried
+ * once its `expireInSeconds` has passed.
+ *
+ * "A job exists iff its message committed" is kept by relays: a feature writes its outbox
+ * rows in the very statement that commits the message, and a relay moves committed rows
+ * into pg-boss's job table in one statement (DELETE … RETURNING feeding INSERT), so nothing
+ * is enqueued before the commit and nothing committed is lost. Relays run on worker nodes
+ * every RELAY_INTERVAL_MS (and again at once while they find rows); workers are woken as
+ * soon as a relay moved jobs for them.
+ */
+
+export const JOBS_SCHEMA = 'pgboss'
+const RELAY_INTERVAL_MS = 200
+
+/** Moves committed outbox rows into the queue; returns how many jobs it created. */
+export type Relay = () => Promise<number>
+
+export interface QueueSpec {
+  retryLimit: number
+  /** Seconds before the first retry; with retryBackoff it doubles each time (with jitter). */
+  retryDelay: number
+  retryBackoff: boolean
+  /** A job active this long is taken as lost (its worker died) and retried. */
+  expireInSeconds: number
+}
+
+export interface Jobs {
+  boss: PgBoss
+  /** Whether this node works jobs (JOBS_WORKER). */
+  worker: boolean
+  /** Creates the queue if missing (idempotent; the spec is written on creation). */
+  queue: (name: string, spec: QueueSpec) => Promise<void>
+  /** Works a queue on this node (no-op when JOBS_WORKER=false); `batchSize` jobs per call. */
+  work: <T extends object>(name: string, opts: { batchSize: number, pollingIntervalSeconds?: number }, handler: (jobs: Array<PgBoss.Job<T>>) => Promise<void>) => Promise<void>
+  /** Runs `relay` on worker nodes; `wakes` names the queues whose workers to wake after it moved jobs. */
+  relay: (relay: Relay, wakes: string[]) => void
+  /** Runs every relay now and waits for it (tests, and after a burst). */
+  flush: () => Promise<number>
+  /** Stops relays and workers, letting jobs in hand finish (idempotent; also run on close). */
+  stop: () => Promise<void>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance { jobs: Jobs }
+}
+
+export default fp(async (app) => {
+  const { config } = app
+  const executor = app.jobsDb
+  const boss = new PgBoss({
+    db: executor as PgBoss.Db,
+    schema: JOBS_SCHEMA,
+    // No cron schedules; maintenance (expiry of lost jobs, archiving) on every node, pg-boss
+    // itself makes sure one runs at a time.
+    schedule: false,
+    supervise: true,
+    migrate: true,
+    maintenanceIntervalSeconds: 30,
+    archiveCompletedAfterSeconds: 3600,
+    deleteAfterDays: 7
+  })
+  boss.on('error', (err: Error) => { app.log.warn({ err }, 'job queue error') })
+  await boss.start()
+
+  const worker = config.JOBS_WORKER
+  const workerIds = new Map<string, string[]>()
+  const relays: Array<{ relay: Relay, wakes: string[] }> = []
+  let stopping = false
+  let running: Promise<number> | undefined
+
+  const runRelays = async (): Promise<number> => {
+    let total = 0
+    for (const r of relays) {
+      for (;;) {
+        const moved = await r.relay()
+        total += moved
+        if (moved > 0) for (const q of r.wakes) for (const id of workerIds.get(q) ?? []) boss.notifyWorker(id)
+        if (moved < 100 || stopping) break
+      }
+    }
+    return total
+  }
+  const flush = async (): Promise<number> => {
+    // One pass at a time per node: a flush during a timed pass waits for it, then runs its own.
+    while (running !== undefined) await running.catch(() => 0)
+    running = runRelays()
+    try {
+      return await running
+    } finally {
+      running = undefined
+    }
+  }
+
+  let timer: NodeJS.Timeout | undefined
+  const tick = (): void => {
+    timer = undefined
+    if (stopping) return
+    flush()
+      .catch((err: unknown) => { if (!stopping) app.log.warn({ err }, 'outbox relay failed') })
+      .finally(() => { if (!stopping) timer = setTimeout(tick, RELAY_INTERVAL_MS).unref() })
+  }
+
+  let stopped: Promise<void> | undefined
+  const stop = async (): Promise<void> => {
+    stopped ??= (async () => {
+      stopping = true
+      if (timer !== undefined) clearTimeout(timer)
+      await running?.catch(() => 0)
+      await boss.stop({ graceful: true, wait: true, timeout: Math.min(config.SHUTDOWN_TIMEOUT_MS, 10_000) })
+    })()
+    await stopped
+  }
+
+  app.decorate('jobs', {
+    boss,
+    worker,
+    queue: async (name, spec) => {
+      await boss.createQueue(name, { name, policy: 'standard', ...spec })
+    },
+    work: async (name, opts, handler) => {
+      if (!worker) return
+      const id = await boss.work(name, { batchSize: opts.batchSize, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 0.5 }, handler as PgBoss.WorkHandler<object>)
+      workerIds.set(name, [...(workerIds.get(name) ?? []), id])
+    },
+    relay: (relay, wakes) => {
+      relays.push({ relay, wakes })
+      if (worker && timer === undefined) timer = setTimeout(tick, 0).unref()
+    },
+    flush,
+    stop
+  } satisfies Jobs)
+
+  // onClose hooks run in reverse order of registration, so this runs before db's: jobs in
+  // hand finish (or are left active, to be retried after their expiry) before it closes.
+  app.addHook('onClose', stop)
+}, { name: 'jobs', dependencies: ['config', 'db'] })
