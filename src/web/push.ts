@@ -86,7 +86,7 @@ export async function enablePush (client: Client, user: User): Promise<void> {
   try {
     sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: base64UrlBytes(publicKey) })
   } catch (err) {
-    throw new Error(`The browser's push service could not be reached, so notifications stay off (${reasonOf(err)}).`)
+    throw new Error(`This browser could not subscribe with its push service, so notifications stay off (${reasonOf(err)}).`)
   }
   const json = sub.toJSON()
   try {
