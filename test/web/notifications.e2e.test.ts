@@ -1,6 +1,6 @@
 import t from 'tap'
 import { existsSync } from 'node:fs'
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID, webcrypto } from 'node:crypto'
 import { chromium, type Browser, type CDPSession } from 'playwright-core'
 import { befriend, listen, registerUser } from '../helper.js'
 import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt } from './fixtures.js'
@@ -162,5 +162,93 @@ t.test('service worker shows pushes; the toggle fails visibly without a push ser
     t.pass('opened after signing in')
   })
 
+  t.same(errors, [], 'no page errors')
+})
+
+t.test('toggle on and off, and signing out, with the browser\'s subscribe stood in for', async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    t.fail(`Chromium is missing at ${CHROMIUM}`)
+    return
+  }
+  ensureWebBuilt()
+  const PUSH_HOST = 'push.example.test'
+  const [{ app, url }, browser] = await Promise.all([
+    listen(t, { OUTBOUND_ALLOWED_HOSTS: `${PUSH_HOST}:443` }),
+    chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }) as Promise<Browser>
+  ])
+  t.teardown(async () => { await browser.close() })
+  const alice = await registerUser(app)
+  const pair = await webcrypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, true, ['deriveBits'])
+  const fake = {
+    endpoint: `https://${PUSH_HOST}/send/${randomUUID()}`,
+    p256dh: Buffer.from(await webcrypto.subtle.exportKey('raw', pair.publicKey)).toString('base64url'),
+    auth: randomBytes(16).toString('base64url')
+  }
+
+  const context = await browser.newContext()
+  await context.grantPermissions(['notifications'], { origin: url })
+  // No push service is reachable from here: pushManager.subscribe/getSubscription answer as a
+  // browser with one would (the subscription lives in sessionStorage across reloads).
+  await context.addInitScript((f: typeof fake) => {
+    const KEY = 'test.fake-push'
+    const make = (): unknown => ({
+      endpoint: f.endpoint,
+      expirationTime: null,
+      options: {},
+      toJSON: () => ({ endpoint: f.endpoint, expirationTime: null, keys: { p256dh: f.p256dh, auth: f.auth } }),
+      unsubscribe: async () => { sessionStorage.removeItem(KEY); (window as any).__unsubscribed = ((window as any).__unsubscribed ?? 0) + 1; return true }
+    })
+    const key = (window as any).__pushKey = { value: undefined as unknown }
+    PushManager.prototype.subscribe = async function (opts?: PushSubscriptionOptionsInit) {
+      key.value = opts?.applicationServerKey
+      sessionStorage.setItem(KEY, '1')
+      return make() as PushSubscription
+    }
+    PushManager.prototype.getSubscription = async function () {
+      return sessionStorage.getItem(KEY) === null ? null : make() as PushSubscription
+    }
+  }, fake)
+  const page = await context.newPage()
+  const errors: string[] = []
+  page.on('pageerror', (err) => { errors.push(err.message) })
+  await page.goto(url)
+  await page.fill(id('auth-username'), alice.username)
+  await page.fill(id('auth-password'), 'correct horse battery')
+  await page.click(id('auth-submit'))
+  await page.waitForSelector(`${id('conn-status')}[data-status="online"]`, { timeout: WAIT })
+  const records = async (): Promise<Array<{ id: string, endpoint: string }>> => (await app.inject({ method: 'GET', url: '/api/push/subscriptions', headers: alice.auth })).json()
+
+  await page.click(id('notifications-toggle'))
+  await page.waitForSelector(`${id('notifications-toggle')}[data-state="on"]`, { timeout: WAIT })
+  t.equal(await page.getAttribute(id('notifications-toggle'), 'aria-pressed'), 'true')
+  t.equal(await page.textContent(id('notifications-state')), 'on')
+  t.notOk(await page.isVisible(id('notifications-status')), 'no message')
+  const vapid = (await app.inject({ method: 'GET', url: '/api/push/vapid-public-key', headers: alice.auth })).json().publicKey as string
+  const applicationServerKey = await page.evaluate(() => {
+    const k = (window as any).__pushKey.value as Uint8Array
+    return btoa(String.fromCharCode(...k)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+  })
+  t.equal(applicationServerKey, vapid, 'subscribed with the server\'s VAPID key, as bytes')
+  let list = await records()
+  t.same(list.map((r) => r.endpoint), [fake.endpoint], 'the subscription is recorded on the server')
+  t.same(await page.evaluate((uid) => JSON.parse(localStorage.getItem(`relay.push.${uid}`) ?? 'null'), alice.id), { id: list[0]!.id, endpoint: fake.endpoint })
+
+  // A reload shows it on.
+  await page.reload()
+  await page.waitForSelector(`${id('notifications-toggle')}[data-state="on"]`, { timeout: WAIT })
+
+  await page.click(id('notifications-toggle'))
+  await page.waitForSelector(`${id('notifications-toggle')}[data-state="off"]`, { timeout: WAIT })
+  t.same(await records(), [], 'off deletes the server record')
+  t.equal(await page.evaluate(() => (window as any).__unsubscribed), 1, 'and unsubscribes the browser')
+
+  // On again, then sign out: the record goes too.
+  await page.click(id('notifications-toggle'))
+  await page.waitForSelector(`${id('notifications-toggle')}[data-state="on"]`, { timeout: WAIT })
+  list = await records()
+  t.equal(list.length, 1)
+  await page.click(id('logout'))
+  await page.waitForSelector(id('auth-username'), { timeout: WAIT })
+  t.same(await records(), [], 'signing out deletes the subscription')
   t.same(errors, [], 'no page errors')
 })
