@@ -88,13 +88,8 @@ export async function enablePush (client: Client, user: User): Promise<void> {
   } catch (err) {
     throw new Error(`This browser could not subscribe with its push service, so notifications stay off (${reasonOf(err)}).`)
   }
-  const json = sub.toJSON()
   try {
-    const { id } = await client.subscribePush({
-      endpoint: sub.endpoint,
-      keys: { p256dh: json.keys?.p256dh ?? '', auth: json.keys?.auth ?? '' },
-      expirationTime: sub.expirationTime
-    })
+    const { id } = await client.subscribePush(sub.toJSON())
     localStorage.setItem(key(user), JSON.stringify({ id, endpoint: sub.endpoint } satisfies Saved))
   } catch (err) {
     await sub.unsubscribe().catch(() => false)

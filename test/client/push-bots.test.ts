@@ -35,13 +35,17 @@ t.test('push subscriptions: key, subscribe, list, delete; bad input is VALIDATIO
   const { id } = await client.subscribePush(sub)
   t.match(id, /^[0-9a-f-]{36}$/)
   const list = await client.listPushSubscriptions()
-  t.same(list.map((s) => [s.id, s.endpoint]), [[id, sub.endpoint]])
+  t.same(list.map((s) => [s.id, s.endpoint, s.expirationTime]), [[id, sub.endpoint, null]])
+  t.type(list[0]?.createdAt, 'string')
 
   const bad = await client.subscribePush({ ...sub, endpoint: sub.endpoint + 'x', keys: { p256dh: 'not base64url!', auth: sub.keys.auth } }).catch((e: unknown) => e)
   t.ok(bad instanceof ClientError)
   t.match(bad, { code: 'VALIDATION', status: 400 })
   const plain = await client.subscribePush({ ...(await browserSubscription()), endpoint: 'http://push.elsewhere.test/x' }).catch((e: unknown) => e)
   t.match(plain, { code: 'VALIDATION' }, 'not https and not an allowed host')
+  t.match(await client.subscribePush({}).catch((e: unknown) => e), { code: 'VALIDATION' }, 'an empty toJSON() shape')
+  const short = await browserSubscription()
+  t.match(await client.subscribePush({ ...short, keys: { ...short.keys, auth: b64url(randomBytes(8)) } }).catch((e: unknown) => e), { code: 'VALIDATION' }, 'auth secret of the wrong length')
   t.equal((await client.listPushSubscriptions()).length, 1, 'nothing written by the bad calls')
 
   await client.deletePushSubscription(id)

@@ -36,6 +36,9 @@ interface RequestOptions {
 }
 
 const enc = encodeURIComponent
+
+/** What a browser's `PushSubscription.toJSON()` is typed as (every part optional). */
+interface BrowserSubscriptionJson { endpoint?: string, expirationTime?: number | null, keys?: Record<string, string> }
 const bearer = (token: string | undefined): string | undefined => token === undefined ? undefined : `Bearer ${token}`
 
 /**
@@ -365,9 +368,10 @@ export class RestClient extends Emitter<ClientEvents> {
    * Registers a browser push subscription for the signed-in user: pass `subscription.toJSON()`
    * (endpoint and the p256dh/auth keys). Returns its id, for deletePushSubscription.
    */
-  async subscribePush (subscription: PushSubscriptionInput): Promise<{ id: string }> {
+  async subscribePush (subscription: PushSubscriptionInput | BrowserSubscriptionJson): Promise<{ id: string }> {
     const { endpoint, keys, expirationTime } = subscription
-    const body: PushSubscriptionInput = { endpoint, keys: { p256dh: keys.p256dh, auth: keys.auth } }
+    // Missing parts go as empty strings: the server answers VALIDATION, as for any bad input.
+    const body: PushSubscriptionInput = { endpoint: endpoint ?? '', keys: { p256dh: keys?.p256dh ?? '', auth: keys?.auth ?? '' } }
     if (typeof expirationTime === 'number') body.expirationTime = expirationTime
     return await this.request('POST', '/push/subscriptions', { body })
   }
