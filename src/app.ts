@@ -120,9 +120,9 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(friendsPlugin)
   await app.register(presencePlugin)
   await app.register(signalPlugin)
-  await app.register(webhooksPlugin)
   await app.register(jobsPlugin)
   await app.register(pushPlugin)
+  await app.register(webhooksPlugin)
 
   await app.register(healthRoutes)
   await app.register(metricsPlugin)

@@ -6,6 +6,7 @@ import { badTokens, craftJwt, TEST_SECRET } from '../modules/auth/tokens.js'
 import { connect, openSocket, refused } from '../modules/presence/helpers.js'
 import { fillUrl, listRoutes, restErrorProblem, snapshot, type RouteInfo } from './surface.js'
 import { KNOWN_BUGS } from './known-bugs.js'
+import { makeBot } from '../modules/bots/helpers.js'
 import type { App } from '../../src/app.js'
 
 /**
@@ -120,6 +121,41 @@ t.test('a valid token of a deleted user: no route writes, none fails with a 5xx'
   for (const url of ['/api/users/me']) {
     t.equal((await app.inject({ method: 'GET', url, headers: gone.auth })).statusCode, 401, `${url} treats it as no token`)
   }
+})
+
+t.test('Bot tokens: garbage, unknown, rotated, deleted-bot and suspended ones are refused on every route and at the handshake, writing nothing', async (t) => {
+  const { app, url } = await listen(t)
+  const owner = await registerUser(app)
+  const bot = await makeBot(app, owner)
+  const deleted = await makeBot(app, owner)
+  const suspended = await makeBot(app, owner)
+  const rotated = await makeBot(app, owner)
+  await app.inject({ method: 'POST', url: `/api/bots/${rotated.id}/token`, headers: owner.auth })
+  await app.inject({ method: 'DELETE', url: `/api/bots/${deleted.id}`, headers: owner.auth })
+  await app.prisma.user.update({ where: { id: suspended.id }, data: { suspendedAt: new Date() } })
+  t.equal((await app.inject({ method: 'GET', url: '/api/users/me', headers: bot.auth })).statusCode, 200, 'a good bot token passes')
+  const tokens: Array<[string, string, 'UNAUTHORIZED' | 'FORBIDDEN']> = [
+    ['garbage', 'Bot garbage', 'UNAUTHORIZED'],
+    ['unknown of the right shape', `Bot rbot_${'Z'.repeat(43)}`, 'UNAUTHORIZED'],
+    ['one character changed', `Bot ${bot.token.slice(0, -1)}${bot.token.endsWith('A') ? 'B' : 'A'}`, 'UNAUTHORIZED'],
+    ['the scheme alone', 'Bot', 'UNAUTHORIZED'],
+    ['rotated away', rotated.auth.authorization, 'UNAUTHORIZED'],
+    ['of a deleted bot', deleted.auth.authorization, 'UNAUTHORIZED'],
+    ['of a suspended bot', suspended.auth.authorization, 'FORBIDDEN'],
+    ['a bot token under Bearer', `Bearer ${bot.token}`, 'UNAUTHORIZED'],
+    ['a user token under Bot', `Bot ${owner.accessToken}`, 'UNAUTHORIZED']
+  ]
+  const routes = await authRoutes(app)
+  const before = await snapshot(app)
+  for (const route of routes) {
+    for (const [what, authorization, code] of tokens) {
+      const res = await app.inject({ method: route.method as 'GET', url: fillUrl(route, () => randomUUID()), headers: { authorization }, ...(['POST', 'PATCH', 'PUT', 'DELETE'].includes(route.method) ? { payload: {} } : {}) })
+      if (restErrorProblem(res) !== undefined || res.json().error?.code !== code) t.fail(`${route.key} with ${what}: ${res.statusCode} ${res.body.slice(0, 160)}`)
+    }
+  }
+  t.same(await snapshot(app), before, 'nothing written')
+  for (const [what, authorization] of tokens) t.equal(await refused(openSocket(t, url, authorization)), 'UNAUTHORIZED', `handshake: ${what}`)
+  t.pass(`${routes.length} routes x ${tokens.length} bot tokens refused`)
 })
 
 t.test('socket: algorithm swaps and forged tokens are refused at the handshake and by auth:refresh', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { randomUUID } from 'node:crypto'
+import { createECDH, randomBytes, randomUUID } from 'node:crypto'
 import { build, listen } from '../helper.js'
 import { hashPassword } from '../../src/lib/password.js'
 import { multipart } from '../modules/uploads/helpers.js'
@@ -34,12 +34,16 @@ interface U { id: string, username: string, token: string, auth: Record<string, 
 
 interface World {
   O: U, M: U, N: U, B: U, X: U, E: U, A: U
+  /** O's bot, a member of G. */
+  Bot: U
   G: string
   D2: string
   gMessageId: string
   uploadId: string
   requestId: string
-  secrets: { group: string, groupName: string, direct: string, upload: string }
+  /** O's Web Push subscription. */
+  pushId: string
+  secrets: { group: string, groupName: string, direct: string, upload: string, botToken: string }
 }
 
 /** Which secrets each role may see. */
@@ -71,10 +75,17 @@ async function ok (app: App, opts: { method: string, url: string, headers?: Reco
   return res.body === '' ? undefined : res.json()
 }
 
+/** A browser's PushSubscription.toJSON(), on a public literal address (no DNS needed). */
+function pushSubscription (): unknown {
+  const ecdh = createECDH('prime256v1')
+  ecdh.generateKeys()
+  return { endpoint: `https://93.184.216.34/push/${randomUUID()}`, keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') } }
+}
+
 async function makeWorld (app: App): Promise<World> {
   const [O, M, N, B, X, E, A] = [await makeUser(app), await makeUser(app), await makeUser(app), await makeUser(app), await makeUser(app), await makeUser(app), await makeUser(app, 'admin')]
   const tag = randomUUID().slice(0, 8)
-  const secrets = { group: `SECRET-G-${tag}`, groupName: `SECRETNAME-${tag}`, direct: `SECRET-D2-${tag}`, upload: `SECRET-U-${tag}` }
+  const secrets: Partial<World['secrets']> & Pick<World['secrets'], 'group' | 'groupName' | 'direct' | 'upload'> = { group: `SECRET-G-${tag}`, groupName: `SECRETNAME-${tag}`, direct: `SECRET-D2-${tag}`, upload: `SECRET-U-${tag}` }
   const pairs = [[O, M], [O, X], [O, E], [O, B]] as const
   await app.prisma.friendship.createMany({ data: pairs.flatMap(([a, b]) => [{ userId: a.id, friendId: b.id }, { userId: b.id, friendId: a.id }]) })
   const D2 = (await ok(app, { method: 'POST', url: '/api/conversations/direct', headers: O.auth, payload: { userId: B.id } })).id as string
@@ -87,7 +98,14 @@ async function makeWorld (app: App): Promise<World> {
   const gMessageId = (await ok(app, { method: 'POST', url: `/api/conversations/${G}/messages`, headers: O.auth, payload: { clientMsgId: randomUUID(), type: 'text', content: secrets.group } })).id as string
   await ok(app, { method: 'POST', url: `/api/conversations/${G}/messages`, headers: O.auth, payload: { clientMsgId: randomUUID(), type: 'file', content: upload } })
   const requestId = (await ok(app, { method: 'POST', url: '/api/friends/requests', headers: N.auth, payload: { toUserId: O.id } })).id as string
-  return { O, M, N, B, X, E, A, G, D2, gMessageId, uploadId, requestId, secrets }
+  const pushId = (await ok(app, { method: 'POST', url: '/api/push/subscriptions', headers: O.auth, payload: pushSubscription() })).id as string
+  // O's bot in G: its token is shown to nobody after creation. (No webhook here: deliveries
+  // would write the log while denied cells are being checked.)
+  const created = await ok(app, { method: 'POST', url: '/api/bots', headers: O.auth, payload: { username: `mxb${process.pid % 100000}_${++n}_${tag.slice(0, 6)}`, displayName: 'bot' } })
+  const Bot: U = { id: created.bot.id, username: created.bot.username, token: created.token, auth: { authorization: `Bot ${created.token as string}` } }
+  await ok(app, { method: 'POST', url: `/api/groups/${G}/members`, headers: O.auth, payload: { userIds: [Bot.id] } })
+  Object.assign(secrets, { botToken: created.token as string })
+  return { O, M, N, B, X, E, A, Bot, G, D2, gMessageId, uploadId, requestId, pushId, secrets: secrets as World['secrets'] }
 }
 
 /** 'allow' = 2xx; otherwise the error code the contract requires. */
@@ -246,6 +264,7 @@ const RULES: Record<string, Rule> = {
     ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
   'POST /api/conversations/:id/clear': one('clear G for me: any member', (w) => ({ method: 'POST', url: `/api/conversations/${w.G}/clear`, payload: {} }), ownerMember()),
   'POST /api/conversations/:id/read': one('group G', (w) => ({ method: 'POST', url: `/api/conversations/${w.G}/read`, payload: { seq: 1 } }), ownerMember()),
+  'PATCH /api/conversations/:id/settings': one('my settings of G: any member, for themselves', (w) => ({ method: 'PATCH', url: `/api/conversations/${w.G}/settings`, payload: { pinned: true, notify: 'mentions' } }), ownerMember()),
   // Documented policy (src/modules/conversations/README.md): no friendship is needed to add someone to a group; a block is.
   'POST /api/groups': one('a group with the owner in it', (w) => ({ method: 'POST', url: '/api/groups', payload: { name: 'g', memberIds: [w.O.id] } }),
     { owner: 'allow', member: 'allow', nonMember: 'allow', blocked: 'FORBIDDEN', anonymous: 'UNAUTHORIZED' }),
@@ -254,8 +273,27 @@ const RULES: Record<string, Rule> = {
   'DELETE /api/groups/:id/members/:userId': one('remove X from G: owner or admin', (w) => ({ method: 'DELETE', url: `/api/groups/${w.G}/members/${w.X.id}` }),
     ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
 
+  // Web Push (PROTOCOL-v2 section 4): each user their own subscriptions.
+  'GET /api/push/vapid-public-key': read(one('the VAPID key', () => ({ url: '/api/push/vapid-public-key' }), signedIn('allow'))),
+  'POST /api/push/subscriptions': one('subscribe a browser', () => ({ method: 'POST', url: '/api/push/subscriptions', payload: pushSubscription() }), signedIn('allow')),
+  'GET /api/push/subscriptions': read(one('my subscriptions', () => ({ url: '/api/push/subscriptions' }), signedIn('allow'),
+    notIncluding((w) => [w.pushId], ['member', 'nonMember', 'blocked', 'admin']))),
+  'DELETE /api/push/subscriptions/:id': one('delete O\'s subscription: O alone', (w) => ({ method: 'DELETE', url: `/api/push/subscriptions/${w.pushId}` }),
+    { owner: 'allow', member: 'NOT_FOUND', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND', anonymous: 'UNAUTHORIZED' }),
+
   // Any user reports another (not themselves).
   'POST /api/reports': one('report the owner', (w) => ({ method: 'POST', url: '/api/reports', payload: { userId: w.O.id, reason: 'spam' } }), signedIn('allow', { owner: 'VALIDATION' })),
+  // Bots (PROTOCOL-v2 section 4): each signed-in user manages their own; O's bot is O's alone
+  // (NOT_FOUND for everyone else, no hint that it exists). The token
+  // is never shown again (a secret no role is entitled to).
+  'POST /api/bots': one('create my own bot', () => ({ method: 'POST', url: '/api/bots', payload: { username: `mxb_${randomUUID().slice(0, 12)}`, displayName: 'b' } }), signedIn('allow')),
+  'GET /api/bots': read(one('my bots', () => ({ url: '/api/bots' }), signedIn('allow'), notIncluding((w) => [w.Bot.id], ['member', 'nonMember', 'blocked', 'admin']))),
+  'DELETE /api/bots/:id': one('delete O\'s bot', (w) => ({ method: 'DELETE', url: `/api/bots/${w.Bot.id}` }), signedIn('NOT_FOUND', { owner: 'allow' })),
+  'POST /api/bots/:id/token': one('rotate O\'s bot\'s token', (w) => ({ method: 'POST', url: `/api/bots/${w.Bot.id}/token` }), signedIn('NOT_FOUND', { owner: 'allow' })),
+  'PUT /api/bots/:id/webhook': one('set O\'s bot\'s webhook', (w) => ({ method: 'PUT', url: `/api/bots/${w.Bot.id}/webhook`, payload: { url: 'https://8.8.4.4/hook', secret: 'another-secret-long-enough' } }), signedIn('NOT_FOUND', { owner: 'allow' })),
+  'DELETE /api/bots/:id/webhook': one('remove O\'s bot\'s webhook', (w) => ({ method: 'DELETE', url: `/api/bots/${w.Bot.id}/webhook` }), signedIn('NOT_FOUND', { owner: 'allow' })),
+  'GET /api/bots/:id/deliveries': read(one('O\'s bot\'s delivery log', (w) => ({ url: `/api/bots/${w.Bot.id}/deliveries` }), signedIn('NOT_FOUND', { owner: 'allow' }))),
+
   // Platform admin routes: the admin alone, whatever the relation to O.
   'GET /api/admin/users': read(one('search users', (w) => ({ url: `/api/admin/users?q=${w.O.username}` }), adminOnly())),
   'POST /api/admin/users/:id/suspend': one('suspend X', (w) => ({ method: 'POST', url: `/api/admin/users/${w.X.id}/suspend`, payload: { reason: 'spam' } }), adminOnly()),

@@ -50,7 +50,7 @@ function requestArb (route: RouteInfo, token: string, userId: string): fc.Arbitr
       arbitrary: fc.oneof(
         fc.constantFrom(...tokens).map((tok) => `Bearer ${tok}`),
         fc.string({ maxLength: 60 }).map((s) => `Bearer ${s.replace(/[^\x21-\x7e]/g, '')}x`),
-        fc.constantFrom('Bearer', 'Basic Zm9vOmJhcg==', `Token ${token}`, `Bearer ${token}x`, `Bearer ${token.slice(0, -2)}`)
+        fc.constantFrom('Bearer', 'Basic Zm9vOmJhcg==', `Token ${token}`, `Bearer ${token}x`, `Bearer ${token.slice(0, -2)}`, 'Bot', `Bot ${token}`, `Bot rbot_${'A'.repeat(43)}`)
       ).map((authorization) => ({ kind: 'bad' as const, headers: { authorization } }))
     }
   )

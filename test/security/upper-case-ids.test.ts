@@ -129,6 +129,7 @@ t.test('write routes with upper-case ids succeed and store the lower-case form',
   t.equal((await call('DELETE', `/api/conversations/${U(conversationId)}/messages/${U(messageId)}/reactions/${encodeURIComponent('👍')}`)).statusCode, 200, 'DELETE a reaction')
   t.equal((await call('DELETE', `/api/conversations/${U(conversationId)}/messages/${U(messageId)}?for=me`)).statusCode, 204, 'DELETE for me')
   t.equal((await call('POST', `/api/conversations/${U(conversationId)}/clear`, {})).statusCode, 204, 'POST clear')
+  t.equal((await call('PATCH', `/api/conversations/${U(conversationId)}/settings`, { pinned: true })).statusCode, 200, 'PATCH settings')
 
   const group = await call('POST', '/api/groups', { name: 'upper', memberIds: [U(b.id)] })
   t.equal(group.statusCode, 201, 'POST /groups with upper-case member ids')

@@ -101,7 +101,31 @@ export interface BlockedUser { user: User, createdAt: string }
 
 // ---------------------------------------------------------------- conversations and messages
 
-export type MessageType = 'text' | 'image' | 'file' | 'custom'
+/** What a client may send. */
+export type SendableMessageType = 'text' | 'image' | 'file' | 'custom'
+/** v2: `system` messages (membership and profile changes) are written by the server only. */
+export type MessageType = SendableMessageType | 'system'
+
+/** v2: what a system message's content says happened. */
+export type SystemEvent = 'member_added' | 'member_removed' | 'member_left' | 'member_joined' | 'role_changed' |
+  'owner_transferred' | 'renamed' | 'topic_changed' | 'avatar_changed' | 'message_pinned'
+
+/** v2: content of a `system` message. */
+export interface SystemContent {
+  event: SystemEvent
+  /** Who did it (for member_left / member_joined, the member themselves). */
+  actorId: string
+  /** The members concerned: added, removed, whose role changed, the new owner. */
+  userIds?: string[]
+  /** renamed: the new name. */
+  name?: string
+  /** topic_changed: the new topic ("" when cleared). */
+  topic?: string
+  /** message_pinned: the pinned message. */
+  messageId?: string
+  /** role_changed: the new role. */
+  role?: 'admin' | 'member'
+}
 
 /** Content of an image or file message. */
 export interface FileContent {
@@ -113,7 +137,7 @@ export interface FileContent {
   height?: number
 }
 
-/** text: a string; image/file: FileContent; custom: any JSON object. null once recalled. */
+/** text: a string; image/file: FileContent; custom: any JSON object; system: SystemContent. null once recalled. */
 export type MessageContent = string | FileContent | Record<string, unknown> | null
 
 export interface Sender {
@@ -180,11 +204,37 @@ export interface ConversationMember extends Sender {
   joinedAt: string
 }
 
+/** v2: a member's own settings of a conversation. */
+export interface ConversationSettings {
+  notify: 'all' | 'mentions' | 'none'
+  /** Muted (no notification) until then; null: not muted. */
+  mutedUntil: string | null
+  /** In effect now: a later message (not system, not while muted) un-archives it. */
+  archived: boolean
+  pinned: boolean
+}
+
+/** v2: PATCH /conversations/:id/settings (at least one field). */
+export interface SettingsPatch {
+  notify?: 'all' | 'mentions' | 'none'
+  /** An ISO instant in the future, or null to unmute. */
+  mutedUntil?: string | null
+  archived?: boolean
+  pinned?: boolean
+}
+
+/** v2, to the member's own devices after PATCH /conversations/:id/settings. */
+export interface SettingsEvent { conversationId: string, settings: ConversationSettings }
+
 export interface Conversation {
   id: string
   type: 'direct' | 'group'
   /** Groups only. */
   name?: string
+  /** v2, groups only. */
+  topic?: string | null
+  /** v2, groups only: an upload of this server (/api/uploads/<id>). */
+  avatarUrl?: string | null
   ownerId?: string | null
   members: ConversationMember[]
   /** Direct only: the other user, with presence. */
@@ -197,6 +247,8 @@ export interface Conversation {
   unread?: number
   /** v2, the caller's own: unread messages that mention the caller or "all". */
   unreadMentions?: number
+  /** v2, the caller's own; absent in `conversation:updated`. */
+  settings?: ConversationSettings
   createdAt: string
   lastActivityAt: string
 }
@@ -211,7 +263,12 @@ export interface HistoryOptions {
   limit?: number
 }
 
-export interface ListOptions { limit?: number, cursor?: string }
+export interface ListOptions {
+  limit?: number
+  cursor?: string
+  /** v2: include archived conversations. */
+  archived?: boolean
+}
 /** One page of GET /conversations; `nextCursor` (the x-next-cursor header) is absent on the last page. */
 export interface ConversationPage { conversations: Conversation[], nextCursor?: string }
 
@@ -244,7 +301,7 @@ export interface SendExtras {
  * A forward (`forwardOf`) copies type and content from the original, so it gives neither.
  */
 export type SendInput = SendTarget & SendExtras & (
-  { type: MessageType, content: MessageContent, forwardOf?: undefined } |
+  { type: SendableMessageType, content: MessageContent, forwardOf?: undefined } |
   { forwardOf: string, type?: undefined, content?: undefined }
 ) & {
   /** Made by the SDK when absent; keep it to retry the same message later. */
@@ -254,7 +311,7 @@ export type SendInput = SendTarget & SendExtras & (
 /** The `message:send` payload on the wire. */
 export type SendPayload = SendTarget & SendExtras & {
   clientMsgId: string
-  type?: MessageType
+  type?: SendableMessageType
   content?: MessageContent
   forwardOf?: string
 }
@@ -327,6 +384,8 @@ export interface ServerToClientEvents {
   'friend:accepted': FriendAcceptedEvent
   'friend:removed': UserRef
   'conversation:updated': Conversation
+  /** v2: the caller's settings of a conversation changed (on another device). */
+  'conversation:settings': SettingsEvent
   signal: SignalEvent
   /** Sent before the server cuts a socket whose access token expired; the SDK refreshes. */
   'auth:expired': { expiresAt: string }
@@ -336,7 +395,7 @@ export interface ServerToClientEvents {
 export const SERVER_EVENTS = [
   'message:new', 'message:read', 'message:delivered', 'message:recalled', 'message:updated', 'message:hidden',
   'conversation:cleared', 'typing', 'presence',
-  'friend:request', 'friend:accepted', 'friend:removed', 'conversation:updated', 'signal', 'auth:expired'
+  'friend:request', 'friend:accepted', 'friend:removed', 'conversation:updated', 'conversation:settings', 'signal', 'auth:expired'
 ] as const satisfies ReadonlyArray<keyof ServerToClientEvents>
 
 // Compile-time check that SERVER_EVENTS lists every event of ServerToClientEvents.

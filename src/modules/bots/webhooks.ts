@@ -57,15 +57,21 @@ export interface WorkerOptions {
   agents?: OutboundAgents
 }
 
-// Due keys: a bot with a webhook, a conversation it is in with a message beyond its cursor
+/** Not deleted and not suspended now (a suspension with a past `until` has lifted itself). */
+const ACTIVE = (u: string): string => `${u}.deleted_at IS NULL AND (${u}.suspended_at IS NULL OR (${u}.suspended_until IS NOT NULL AND ${u}.suspended_until <= now()))`
+
+// Due keys: a bot with a webhook (bot and owner neither deleted nor suspended), a conversation it is in with a message beyond its cursor
 // (or no cursor yet and activity since the webhook was set), not backing off, not leased.
 const DUE_SQL = `
 SELECT b.user_id AS bot_id, m.conversation_id
 FROM bots b
+JOIN users bu ON bu.id = b.user_id
+JOIN users bo ON bo.id = b.owner_id
 JOIN conversation_members m ON m.user_id = b.user_id
 JOIN conversations c ON c.id = m.conversation_id
 LEFT JOIN webhook_cursors w ON w.bot_id = b.user_id AND w.conversation_id = m.conversation_id
 WHERE b.webhook_url IS NOT NULL
+  AND ${ACTIVE('bu')} AND ${ACTIVE('bo')}
   AND c.last_seq > coalesce(w.seq, 0)
   AND coalesce(c.last_message_at, c.created_at) >= b.webhook_since
   AND (w.next_attempt_at IS NULL OR w.next_attempt_at <= now())
@@ -94,7 +100,7 @@ WHERE (webhook_cursors.lease_until IS NULL OR webhook_cursors.lease_until < now(
 RETURNING seq, attempts`
 
 const NEXT_SQL = `SELECT id, seq, sender_id, created_at, recalled_at FROM messages WHERE conversation_id = $1::uuid AND seq > $2::int ORDER BY seq LIMIT 1`
-const BOT_SQL = `SELECT webhook_url, webhook_secret FROM bots WHERE user_id = $1::uuid`
+const BOT_SQL = `SELECT b.webhook_url, b.webhook_secret FROM bots b JOIN users bu ON bu.id = b.user_id JOIN users bo ON bo.id = b.owner_id WHERE b.user_id = $1::uuid AND ${ACTIVE('bu')} AND ${ACTIVE('bo')}`
 
 // The log row and the cursor move in one statement: both or neither.
 const LOG_COLUMNS = '(id, bot_id, conversation_id, message_id, seq, attempt, status, response_code, error, created_at)'
@@ -123,7 +129,7 @@ const RELEASE_SQL = 'UPDATE webhook_cursors SET lease_id = NULL, lease_until = N
 export function createWebhookWorker (opts: WorkerOptions) {
   const { sql } = opts
   const agents = opts.agents ?? createOutboundAgents({ maxSockets: 16 })
-  const leaseS = Math.ceil(opts.timeoutMs / 1000) + 30
+  const leaseS = Math.ceil(opts.timeoutMs / 1000) + 5
   const timers = new Set<NodeJS.Timeout>()
   let running: Promise<void> | undefined
   let again = false

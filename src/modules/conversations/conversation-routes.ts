@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { Conversation, DirectBody, IdParams, ListQuery } from './schemas.js'
+import { Conversation, DirectBody, IdParams, ListQuery, Settings, SettingsBody } from './schemas.js'
 import type { ConversationsService } from './service.js'
 import { ErrorSchema } from '../../lib/error-schema.js'
 
@@ -9,16 +9,16 @@ const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: Erro
 const tags = ['conversations']
 
 const conversationRoutes: FastifyPluginAsyncTypebox<{ service: ConversationsService }> = async (app, { service }) => {
-  const { conversations } = service
+  const { conversations, settings } = service
   app.addHook('onRequest', app.authenticate)
 
   app.get('/conversations', {
     schema: {
       operationId: 'listConversations',
-      summary: 'My conversations, newest activity first',
+      summary: 'My conversations, pinned first, then newest activity first',
       tags,
       security,
-      description: 'My conversations, newest activity first. The next page\'s cursor is in the x-next-cursor header.',
+      description: 'My conversations: pinned first (latest pin first), then newest activity first; archived ones only with ?archived=true. The next page\'s cursor is in the x-next-cursor header.',
       querystring: ListQuery,
       response: { 200: Type.Array(Conversation), ...errors }
     }
@@ -42,5 +42,17 @@ const conversationRoutes: FastifyPluginAsyncTypebox<{ service: ConversationsServ
       response: { 200: Conversation, ...errors }
     }
   }, async (request) => await conversations.openDirect(request.userId, request.body.userId))
+
+  app.patch('/conversations/:id/settings', {
+    schema: {
+      operationId: 'updateConversationSettings',
+      tags,
+      security,
+      summary: 'My settings of a conversation: notify, mutedUntil, archived, pinned',
+      params: IdParams,
+      body: SettingsBody,
+      response: { 200: Settings, ...errors }
+    }
+  }, async (request) => await settings.update(request.userId, request.params.id, request.body))
 }
 export default conversationRoutes

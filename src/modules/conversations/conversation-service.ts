@@ -4,6 +4,7 @@ import { Errors, validation } from '../../lib/errors.js'
 import type { ConversationsDeps } from './deps.js'
 import { isUniqueViolation } from '../../db/errors.js'
 import { MESSAGE_COLUMNS, toMessage, type ConversationView, type MemberView, type MessageRow } from './rows.js'
+import { ARCHIVED_SQL, SETTINGS_COLUMNS, toSettings, type SettingsRow } from './settings.js'
 
 export const directKey = (a: string, b: string): string => a < b ? `${a}:${b}` : `${b}:${a}`
 
@@ -11,6 +12,8 @@ interface ConversationRow {
   id: string
   type: 'direct' | 'group'
   name: string | null
+  topic: string | null
+  avatar_url: string | null
   owner_id: string | null
   last_seq: number
   created_at: Date
@@ -22,8 +25,10 @@ interface ConversationRow {
   unread_mentions: number | null
   /** The last message (the viewer's last visible one), through row_to_json: timestamps as strings. */
   last_message: MessageRow | null
+  /** The viewer's pin time, 'epoch' when not pinned (the list's first sort key). */
+  pin_key: Date | null
 }
-type Row = ConversationRow
+type Row = ConversationRow & Partial<SettingsRow>
 
 interface MemberRow {
   conversation_id: string
@@ -35,19 +40,21 @@ interface MemberRow {
   joined_at: Date
 }
 
-/** Keyset position in the list: activity time and id of the last conversation on the page. */
-function encodeCursor (row: { activity_at: Date, id: string }): string {
-  return Buffer.from(`${row.activity_at.toISOString()}|${row.id}`).toString('base64url')
+/** Keyset position in the list: pin time ('epoch' when not pinned), activity time and id of the last conversation on the page. */
+function encodeCursor (row: { activity_at: Date, id: string, pin_key: Date | null }): string {
+  return Buffer.from(`${row.activity_at.toISOString()}|${row.id}|${(row.pin_key ?? new Date(0)).toISOString()}`).toString('base64url')
 }
 
-function decodeCursor (cursor: string): { at: Date, id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|')
+function decodeCursor (cursor: string): { at: Date, id: string, pin: Date } {
+  const [at, id, pin] = Buffer.from(cursor, 'base64url').toString().split('|')
   const date = new Date(at ?? '')
-  if (id === undefined || Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/i.test(id)) throw validation('cursor: invalid cursor')
-  return { at: date, id }
+  // cursors made before pins existed have no third part: not pinned
+  const pinDate = new Date(pin ?? 0)
+  if (id === undefined || Number.isNaN(date.getTime()) || Number.isNaN(pinDate.getTime()) || !/^[0-9a-f-]{36}$/i.test(id)) throw validation('cursor: invalid cursor')
+  return { at: date, id, pin: pinDate }
 }
 
-const LIST_COLUMNS = Prisma.sql`c.id, c.type::text AS type, c.name, c.owner_id, c.last_seq, c.created_at,
+const LIST_COLUMNS = Prisma.sql`c.id, c.type::text AS type, c.name, c.topic, c.avatar_url, c.owner_id, c.last_seq, c.created_at,
   coalesce(c.last_message_at, c.created_at) AS activity_at, row_to_json(lm) AS last_message`
 /** The shared view's last message: the conversation's last one. */
 const LAST_MESSAGE_JOIN = Prisma.sql`LEFT JOIN LATERAL (SELECT ${Prisma.raw(MESSAGE_COLUMNS)} FROM messages x JOIN users u ON u.id = x.sender_id
@@ -59,32 +66,33 @@ const VIEWER_LAST_MESSAGE_JOIN = Prisma.sql`LEFT JOIN LATERAL (SELECT ${Prisma.r
   ORDER BY x.seq DESC LIMIT 1) lm ON true`
 /** Others' messages after the member's read cursor that are still shown to them. */
 const UNREAD = Prisma.sql`x.conversation_id = c.id AND x.seq > GREATEST(m.read_seq, m.cleared_seq)
-  AND x.sender_id <> m.user_id AND x.recalled_at IS NULL
+  AND x.sender_id <> m.user_id AND x.recalled_at IS NULL AND x.type <> 'system'
   AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = x.id)`
 
 /** Conversation views, listing and direct get-or-create; groups are in group-service.ts. */
 export function createConversationService (deps: ConversationsDeps) {
   const { prisma, publish, presence, friends } = deps
 
-  /** Rows seen by `viewerId` (their cursors and unread count), newest activity first. */
+  /** Rows seen by `viewerId` (their cursors, unread counts and settings), pinned first, then newest activity first. */
   async function viewerRows (viewerId: string, filter: Prisma.Sql, limit: number): Promise<Row[]> {
     // Unread: others' messages after my read cursor that are still shown (recalled, deleted or cleared ones are not counted).
     return await prisma.$queryRaw<Row[]>`
       SELECT ${LIST_COLUMNS}, m.read_seq, m.delivered_seq,
         (SELECT count(*)::int FROM messages x WHERE ${UNREAD}) AS unread,
         (SELECT count(*)::int FROM messages x WHERE ${UNREAD}
-          AND x.mentions IS NOT NULL AND (x.mentions @> jsonb_build_array(m.user_id::text) OR x.mentions @> '["all"]'::jsonb)) AS unread_mentions
+          AND x.mentions IS NOT NULL AND (x.mentions @> jsonb_build_array(m.user_id::text) OR x.mentions @> '["all"]'::jsonb)) AS unread_mentions,
+        ${Prisma.raw(SETTINGS_COLUMNS)}, coalesce(m.pinned_at, 'epoch'::timestamptz) AS pin_key
       FROM conversation_members m
       JOIN conversations c ON c.id = m.conversation_id
       ${VIEWER_LAST_MESSAGE_JOIN}
       WHERE m.user_id = ${viewerId}::uuid ${filter}
-      ORDER BY activity_at DESC, c.id DESC
+      ORDER BY pin_key DESC, activity_at DESC, c.id DESC
       LIMIT ${limit}`
   }
 
   async function sharedRow (conversationId: string): Promise<Row | undefined> {
     const rows = await prisma.$queryRaw<Row[]>`
-      SELECT ${LIST_COLUMNS}, NULL::int AS read_seq, NULL::int AS delivered_seq, NULL::int AS unread, NULL::int AS unread_mentions
+      SELECT ${LIST_COLUMNS}, NULL::int AS read_seq, NULL::int AS delivered_seq, NULL::int AS unread, NULL::int AS unread_mentions, NULL::timestamptz AS pin_key
       FROM conversations c ${LAST_MESSAGE_JOIN}
       WHERE c.id = ${conversationId}::uuid`
     return rows[0]
@@ -122,7 +130,7 @@ export function createConversationService (deps: ConversationsDeps) {
       const view: ConversationView = {
         id: r.id,
         type: r.type,
-        ...(r.type === 'group' ? { name: r.name ?? '', ownerId: r.owner_id } : {}),
+        ...(r.type === 'group' ? { name: r.name ?? '', topic: r.topic, avatarUrl: r.avatar_url, ownerId: r.owner_id } : {}),
         members: members.get(r.id) ?? [],
         ...(peer !== undefined
           ? {
@@ -138,6 +146,7 @@ export function createConversationService (deps: ConversationsDeps) {
         lastMessage: r.last_message === null ? null : toMessage(r.last_message),
         lastSeq: r.last_seq,
         ...(r.read_seq !== null ? { readSeq: r.read_seq, deliveredSeq: r.delivered_seq ?? 0, unread: r.unread ?? 0, unreadMentions: r.unread_mentions ?? 0 } : {}),
+        ...(r.s_notify !== undefined ? { settings: toSettings(r as SettingsRow) } : {}),
         createdAt: r.created_at.toISOString(),
         lastActivityAt: r.activity_at.toISOString()
       }
@@ -218,13 +227,17 @@ export function createConversationService (deps: ConversationsDeps) {
       return await view(await ensureDirect(userId, otherId), userId)
     },
 
-    /** One page of the caller's conversations and the cursor of the next page, if any. */
-    async list (userId: string, opts: { limit?: number, cursor?: string }): Promise<{ conversations: ConversationView[], nextCursor?: string }> {
+    /**
+     * One page of the caller's conversations and the cursor of the next page, if any: pinned
+     * ones first (latest pin first), then by activity; archived ones only with `archived`.
+     */
+    async list (userId: string, opts: { limit?: number, cursor?: string, archived?: boolean }): Promise<{ conversations: ConversationView[], nextCursor?: string }> {
       const limit = opts.limit ?? 20
-      let filter = Prisma.empty
+      let filter = opts.archived === true ? Prisma.empty : Prisma.sql`AND NOT ${Prisma.raw(ARCHIVED_SQL)}`
       if (opts.cursor !== undefined) {
         const after = decodeCursor(opts.cursor)
-        filter = Prisma.sql`AND (coalesce(c.last_message_at, c.created_at), c.id) < (${after.at}::timestamptz, ${after.id}::uuid)`
+        filter = Prisma.sql`${filter} AND (coalesce(m.pinned_at, 'epoch'::timestamptz), coalesce(c.last_message_at, c.created_at), c.id)
+          < (${after.pin}::timestamptz, ${after.at}::timestamptz, ${after.id}::uuid)`
       }
       const rows = await viewerRows(userId, filter, limit + 1)
       const page = rows.slice(0, limit)

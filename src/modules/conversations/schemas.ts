@@ -10,7 +10,11 @@ export const Uuid = Type.String({ format: 'uuid' })
 export const Seq = Type.Integer({ minimum: 0, maximum: 2_147_483_647 })
 /** PostgreSQL text cannot hold NUL characters. */
 export const ClientMsgId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\u0000]+$' })
-export const MessageType = Type.Enum(['text', 'image', 'file', 'custom'])
+/** What a client may send; `system` messages are written by the server only. */
+export const SendableType = Type.Enum(['text', 'image', 'file', 'custom'])
+export type SendableType = Static<typeof SendableType>
+/** Every stored message type (v2: `system`, membership and profile changes). */
+export const MessageType = Type.Enum(['text', 'image', 'file', 'custom', 'system'])
 export type MessageType = Static<typeof MessageType>
 
 /** image/file content; checked in the service once `type` is known. */
@@ -37,7 +41,7 @@ export const Mentions = Type.Array(Type.Union([Uuid, Type.Literal('all')]), { ma
  */
 const sendFields = {
   clientMsgId: ClientMsgId,
-  type: Type.Optional(MessageType),
+  type: Type.Optional(SendableType),
   content: Type.Optional(Type.Unknown()),
   senderId: Type.Optional(Type.Unknown()),
   replyTo: Type.Optional(Uuid),
@@ -99,7 +103,27 @@ export const MessageParams = Type.Object({ id: Uuid, messageId: Uuid })
 
 export const ListQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 }))
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  /** v2: include archived conversations (they are left out otherwise) */
+  archived: Type.Optional(Type.Boolean())
+})
+
+/** An ISO 8601 instant; whether it is a real date (2026-13-45 is not) is checked in the service. */
+export const ISO_INSTANT = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2})$'
+export const NotifyLevel = Type.Enum(['all', 'mentions', 'none'])
+/** v2: PATCH /conversations/:id/settings; at least one field. */
+export const SettingsBody = Type.Object({
+  notify: Type.Optional(NotifyLevel),
+  mutedUntil: Type.Optional(Type.Union([Type.String({ maxLength: 40, pattern: ISO_INSTANT }), Type.Null()])),
+  archived: Type.Optional(Type.Boolean()),
+  pinned: Type.Optional(Type.Boolean())
+}, { additionalProperties: false, minProperties: 1 })
+export const Settings = Type.Object({
+  notify: NotifyLevel,
+  mutedUntil: Nullable(Type.String()),
+  /** in effect: a later message un-archives a conversation that is not muted */
+  archived: Type.Boolean(),
+  pinned: Type.Boolean()
 })
 export const HistoryQuery = Type.Object({
   before: Type.Optional(Seq),
@@ -176,6 +200,9 @@ export const Conversation = Type.Object({
   type: Type.Enum(['direct', 'group']),
   /** groups only */
   name: Type.Optional(Type.String()),
+  /** v2, groups only */
+  topic: Type.Optional(Nullable(Type.String())),
+  avatarUrl: Type.Optional(Nullable(Type.String())),
   ownerId: Type.Optional(Nullable(Type.String())),
   members: Type.Array(Member),
   /** direct only: the other user with presence */
@@ -188,6 +215,8 @@ export const Conversation = Type.Object({
   unread: Type.Optional(Type.Integer()),
   /** v2: unread messages that mention the caller or "all" */
   unreadMentions: Type.Optional(Type.Integer()),
+  /** v2: the caller's settings (absent in `conversation:updated`) */
+  settings: Type.Optional(Settings),
   createdAt: Type.String(),
   lastActivityAt: Type.String()
 })

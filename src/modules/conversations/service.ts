@@ -4,6 +4,7 @@ import type { ConversationsDeps } from './deps.js'
 import { createGroupService } from './group-service.js'
 import { createMessageActions } from './message-actions.js'
 import { createMessageService } from './message-service.js'
+import { createSettingsService } from './settings.js'
 
 export type { ConversationsDeps, ConversationLimits } from './deps.js'
 
@@ -15,7 +16,8 @@ export function createConversationsService (deps: ConversationsDeps) {
     conversations,
     groups: createGroupService(deps, conversations),
     messages: createMessageService(deps, changes),
-    actions: createMessageActions(deps, changes)
+    actions: createMessageActions(deps, changes),
+    settings: createSettingsService(deps)
   }
 }
 

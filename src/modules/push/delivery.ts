@@ -3,6 +3,7 @@ import type PgBoss from 'pg-boss'
 import type { SqlClient } from '../../db/drivers.js'
 import { JOBS_SCHEMA } from '../../plugins/jobs.js'
 import { outboundRequest, OutboundUrlError, type AllowedHosts, type OutboundAgents } from '../../lib/outbound-url.js'
+import { shouldNotify } from '../conversations/settings.js'
 import type { PushPayload } from './schemas.js'
 
 /**
@@ -61,7 +62,7 @@ interface RecipientRow {
   subscription_id: string
   user_id: string
   unread: number
-  notify: string | null
+  notify: string
   muted_until: Date | null
 }
 
@@ -82,13 +83,6 @@ export function previewOf (type: string, content: unknown): string {
   return '[message]'
 }
 
-/** notify "all" (default) / "mentions" / "none", and mutedUntil in the future mutes. */
-export function settingsAllow (notify: string | null, mutedUntil: Date | null, mentioned: boolean, now = new Date()): boolean {
-  if (mutedUntil !== null && mutedUntil > now) return false
-  if (notify === 'none') return false
-  if (notify === 'mentions') return mentioned
-  return true
-}
 
 export interface DeliveryDeps {
   sql: SqlClient
@@ -100,14 +94,10 @@ export interface DeliveryDeps {
   ttlS: number
   allowedHosts: AllowedHosts
   agents: OutboundAgents
-  /** Whether conversation_members has the settings columns (notify, muted_until). */
-  hasSettings: boolean
   log: { warn: (obj: object, msg: string) => void, debug: (obj: object, msg: string) => void }
 }
 
 export function createDelivery (deps: DeliveryDeps) {
-  const settingsCols = deps.hasSettings ? 'cm.notify::text AS notify, cm.muted_until' : 'NULL::text AS notify, NULL::timestamptz AS muted_until'
-
   /** The send jobs for one committed message (none when nobody is to be pushed). */
   async function plan (messageId: string): Promise<Array<Partial<PgBoss.JobInsert<SendJob>>>> {
     const [m] = await deps.sql.query<MessageRow>(`
@@ -117,14 +107,14 @@ export function createDelivery (deps: DeliveryDeps) {
       WHERE m.id = $1::uuid`, [messageId], 'push_message')
     if (m === undefined || m.recalled) return []
     const recipients = await deps.sql.query<RecipientRow>(`
-      SELECT ps.id AS subscription_id, ps.user_id, GREATEST(0, $3::int - cm.read_seq)::int AS unread, ${settingsCols}
+      SELECT ps.id AS subscription_id, ps.user_id, GREATEST(0, $3::int - cm.read_seq)::int AS unread, cm.notify::text AS notify, cm.muted_until
       FROM conversation_members cm JOIN push_subscriptions ps ON ps.user_id = cm.user_id
-      WHERE cm.conversation_id = $1::uuid AND cm.user_id <> $2::uuid`, [m.conversation_id, m.sender_id, m.seq])
+      WHERE cm.conversation_id = $1::uuid AND cm.user_id <> $2::uuid`, [m.conversation_id, m.sender_id, m.seq], 'push_recipients')
     if (recipients.length === 0) return []
     const mentions = Array.isArray(m.mentions) ? m.mentions as string[] : []
     const mentioned = (userId: string): boolean => mentions.includes(userId) || mentions.includes('all')
     const now = new Date()
-    const allowed = recipients.filter((r) => settingsAllow(r.notify, r.muted_until, mentioned(r.user_id), now))
+    const allowed = recipients.filter((r) => shouldNotify({ notify: r.notify, mutedUntil: r.muted_until }, { mentioned: mentioned(r.user_id), now }))
     if (allowed.length === 0) return []
     const online = await deps.online([...new Set(allowed.map((r) => r.user_id))])
     return allowed.filter((r) => !online.has(r.user_id)).map((r) => {

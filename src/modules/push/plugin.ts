@@ -16,10 +16,6 @@ export default fp(async (app) => {
   await jobs.queue(MESSAGE_QUEUE, { retryLimit: 5, retryDelay: 2, retryBackoff: true, expireInSeconds: 60 })
   await jobs.queue(SEND_QUEUE, { retryLimit: config.PUSH_RETRY_LIMIT, retryDelay: 1, retryBackoff: true, expireInSeconds: 60 })
 
-  // The settings columns come with the conversation-settings work; read them when present.
-  const cols = await app.sql.query<{ column_name: string }>(
-    `SELECT column_name FROM information_schema.columns
-     WHERE table_schema = current_schema() AND table_name = 'conversation_members' AND column_name IN ('notify', 'muted_until')`, [])
   const agents = createOutboundAgents()
   const delivery = createDelivery({
     sql: app.sql,
@@ -33,7 +29,6 @@ export default fp(async (app) => {
     ttlS: config.PUSH_TTL_S,
     allowedHosts: config.outboundAllowedHosts,
     agents,
-    hasSettings: cols.length === 2,
     log: app.log
   })
 

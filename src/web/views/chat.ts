@@ -1,4 +1,4 @@
-import { uuid, type Conversation, type FileContent, type Message, type MessageContent, type MessageType } from '@relay-im/client'
+import { uuid, type Conversation, type FileContent, type Message, type MessageContent, type MessageType, type SendableMessageType } from '@relay-im/client'
 import { clock, formatBytes, h, replace } from '../dom.js'
 import type { Store } from '../store.js'
 import { fileHref, uploadFile } from '../uploads.js'
@@ -415,7 +415,7 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
 
   // ---------------------------------------------------------------- sending
 
-  function send (type: MessageType, body: MessageContent, clientMsgId = uuid(), extras: { replyTo?: string, mentions?: string[] } = {}): void {
+  function send (type: SendableMessageType, body: MessageContent, clientMsgId = uuid(), extras: { replyTo?: string, mentions?: string[] } = {}): void {
     if (!pending.has(clientMsgId)) pendingRow(clientMsgId, type, body)
     client.send({ conversationId, type, content: body, clientMsgId, ...extras }).catch((err: Error) => { failed(clientMsgId, err.message) })
   }

@@ -203,3 +203,18 @@ t.test('an admin suspending the owner cuts the bot\'s sockets', async (t) => {
   t.equal(await socket.disconnected, 'io server disconnect')
   t.equal(await refused(openSocket(t, url, `Bot ${bot.token}`)), 'UNAUTHORIZED', 'no reconnect while the owner is suspended')
 })
+
+t.test('upper-case bot ids name the same bot on the write routes', async (t) => {
+  const app = await build(t)
+  const owner = await registerUser(app)
+  const bot = await makeBot(app, owner)
+  const up = bot.id.toUpperCase()
+  const rotated = await app.inject({ method: 'POST', url: `/api/bots/${up}/token`, headers: owner.auth })
+  t.equal(rotated.statusCode, 200, rotated.body)
+  const hook = await app.inject({ method: 'PUT', url: `/api/bots/${up}/webhook`, headers: owner.auth, payload: { url: 'https://8.8.8.8/hook', secret: 'sixteen-characters!' } })
+  t.equal(hook.statusCode, 200, hook.body)
+  t.equal(hook.json().id, bot.id, 'answered with the stored lower-case id')
+  t.equal((await app.inject({ method: 'DELETE', url: `/api/bots/${up}/webhook`, headers: owner.auth })).statusCode, 204)
+  t.equal((await app.inject({ method: 'DELETE', url: `/api/bots/${up}`, headers: owner.auth })).statusCode, 204)
+  t.ok((await app.prisma.user.findUniqueOrThrow({ where: { id: bot.id } })).deletedAt !== null, 'the bot is deleted')
+})

@@ -1,6 +1,10 @@
 import t, { type Test } from 'tap'
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { build, registerUser, type TestUser } from '../../helper.js'
 import { snapshot } from '../../security/surface.js'
 import { backoffMs, signature } from '../../../src/modules/bots/webhooks.js'
@@ -54,7 +58,7 @@ async function until (what: string, cond: () => boolean | Promise<boolean>, time
 interface World { app: App, owner: TestUser, other: TestUser, bot: TestBot, group: string }
 
 async function world (t: Test, rx: { url: string, host: string }, config: Record<string, unknown> = {}): Promise<World> {
-  const app = await build(t, { OUTBOUND_ALLOWED_HOSTS: rx.host, WEBHOOK_RETRY_BASE_MS: 20, ...config })
+  const app = await build(t, { OUTBOUND_ALLOWED_HOSTS: rx.host, WEBHOOK_RETRY_BASE_MS: 20, JOBS_WORKER: true, ...config })
   const [owner, other] = [await registerUser(app), await registerUser(app)]
   const bot = await makeBot(app, owner)
   const res = await app.inject({ method: 'POST', url: '/api/groups', headers: owner.auth, payload: { name: 'bots', memberIds: [other.id, bot.id] } })
@@ -102,9 +106,28 @@ t.test('every new message in the bot\'s conversations is POSTed, signed, with Id
   t.notOk(list.body.includes(SECRET), 'the secret is never shown')
 })
 
+t.test('the README\'s verification snippet accepts a real delivery and refuses a tampered one', async (t) => {
+  const readme = readFileSync(join(import.meta.dirname, '..', '..', '..', 'README.md'), 'utf8')
+  const block = [...readme.matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((m) => m[1]!).find((b) => b.includes('verifyRelaySignature'))
+  t.ok(block, 'the README has the snippet')
+  const dir = mkdtempSync(join(tmpdir(), 'relay-readme-sig-'))
+  t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
+  writeFileSync(join(dir, 'verify.mjs'), block!)
+  const { verifyRelaySignature } = await import(pathToFileURL(join(dir, 'verify.mjs')).href) as { verifyRelaySignature: (secret: string, header: string, body: string) => boolean }
+  const rx = await receiver(t)
+  const w = await world(t, rx)
+  await send(w.app, w.owner, w.group, 'check me')
+  await until('a delivery', () => rx.got.length >= 1)
+  const r = rx.got[0]!
+  t.equal(verifyRelaySignature(SECRET, r.headers['x-relay-signature'] as string, r.body), true, 'accepted')
+  t.equal(verifyRelaySignature(SECRET, r.headers['x-relay-signature'] as string, r.body.replace('check me', 'check us')), false, 'a changed body is refused')
+  t.equal(verifyRelaySignature('wrong-secret-of-some-length', r.headers['x-relay-signature'] as string, r.body), false, 'another secret is refused')
+  t.equal(verifyRelaySignature(SECRET, signature(SECRET, r.body, Math.floor(Date.now() / 1000) - 3600), r.body), false, 'an hour-old signature is refused')
+})
+
 t.test('no history replay: only messages sent after the webhook was set', async (t) => {
   const rx = await receiver(t)
-  const app = await build(t, { OUTBOUND_ALLOWED_HOSTS: rx.host })
+  const app = await build(t, { OUTBOUND_ALLOWED_HOSTS: rx.host, JOBS_WORKER: true })
   const owner = await registerUser(app)
   const bot = await makeBot(app, owner)
   const group = (await app.inject({ method: 'POST', url: '/api/groups', headers: owner.auth, payload: { name: 'g', memberIds: [bot.id] } })).json().id as string
@@ -174,7 +197,7 @@ t.test('derived from committed rows: messages sent while no node works the queue
   await new Promise((resolve) => setTimeout(resolve, 300))
   t.equal(rx.got.length, 0, 'no worker, no delivery (and nothing was enqueued in memory)')
   // Two more nodes on the same database, both working.
-  const [a, b] = [await build(t, { OUTBOUND_ALLOWED_HOSTS: rx.host }), await build(t, { OUTBOUND_ALLOWED_HOSTS: rx.host })]
+  const [a, b] = [await build(t, { OUTBOUND_ALLOWED_HOSTS: rx.host, JOBS_WORKER: true }), await build(t, { OUTBOUND_ALLOWED_HOSTS: rx.host, JOBS_WORKER: true })]
   a.webhooks.kick()
   b.webhooks.kick()
   await until('10 delivered', () => rx.got.length >= 10)
@@ -229,4 +252,16 @@ t.test('removing the webhook stops deliveries', async (t) => {
   await send(w.app, w.owner, w.group, 'after removal')
   await new Promise((resolve) => setTimeout(resolve, 1500))
   t.equal(rx.got.length, 1)
+})
+
+t.test('no deliveries while the bot or its owner is suspended; they resume when it is lifted', async (t) => {
+  const rx = await receiver(t)
+  const w = await world(t, rx)
+  await w.app.prisma.user.update({ where: { id: w.owner.id }, data: { suspendedAt: new Date() } })
+  const held = await send(w.app, w.other, w.group, 'while the owner is suspended')
+  await new Promise((resolve) => setTimeout(resolve, 1500))
+  t.equal(rx.got.length, 0, 'held back')
+  await w.app.prisma.user.update({ where: { id: w.owner.id }, data: { suspendedAt: null } })
+  await until('delivered after the lift', () => rx.got.length >= 1)
+  t.equal(rx.got[0]!.json.data.id, held.id)
 })
