@@ -82,7 +82,9 @@ export const ConfigSchema = Type.Object({
   /** Attempts per push before it is given up (5xx, network errors). */
   PUSH_RETRY_LIMIT: Int(5, 0, 100),
   /** false: this node does not work the job queue (it still enqueues). */
-  JOBS_WORKER: Type.Boolean({ default: true })
+  JOBS_WORKER: Type.Boolean({ default: true }),
+  /** Seconds a job may stay active before it is taken as lost (its node died) and retried. */
+  JOBS_EXPIRE_S: Int(60, 5, 3600)
 })
 
 export type RawConfig = Static<typeof ConfigSchema>

@@ -35,7 +35,7 @@ export interface Jobs {
   boss: PgBoss
   /** Whether this node works jobs (JOBS_WORKER). */
   worker: boolean
-  /** Creates the queue if missing (idempotent; the spec is written on creation). */
+  /** Creates the queue if missing and writes its spec (idempotent). */
   queue: (name: string, spec: QueueSpec) => Promise<void>
   /** Works a queue on this node (no-op when JOBS_WORKER=false); `batchSize` jobs per call. */
   work: <T extends object>(name: string, opts: { batchSize: number, pollingIntervalSeconds?: number }, handler: (jobs: Array<PgBoss.Job<T>>) => Promise<void>) => Promise<void>
@@ -62,7 +62,8 @@ export default fp(async (app) => {
     schedule: false,
     supervise: true,
     migrate: true,
-    maintenanceIntervalSeconds: 30,
+    // Lost jobs (expired while active) are found by maintenance: run it often enough.
+    maintenanceIntervalSeconds: Math.max(2, Math.min(30, Math.ceil(config.JOBS_EXPIRE_S / 2))),
     archiveCompletedAfterSeconds: 3600,
     deleteAfterDays: 7
   })
@@ -113,7 +114,8 @@ export default fp(async (app) => {
       stopping = true
       if (timer !== undefined) clearTimeout(timer)
       await running?.catch(() => 0)
-      await boss.stop({ graceful: true, wait: true, timeout: Math.min(config.SHUTDOWN_TIMEOUT_MS, 10_000) })
+      // Half the shutdown budget: jobs still running then are failed, to be retried (by another node, or this one after its restart).
+      await boss.stop({ graceful: true, wait: true, timeout: Math.max(1000, Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2)) })
     })()
     await stopped
   }
@@ -122,7 +124,9 @@ export default fp(async (app) => {
     boss,
     worker,
     queue: async (name, spec) => {
+      // create is a no-op when it exists; update keeps its settings in step with the config
       await boss.createQueue(name, { name, policy: 'standard', ...spec })
+      await boss.updateQueue(name, { name, policy: 'standard', ...spec })
     },
     work: async (name, opts, handler) => {
       if (!worker) return

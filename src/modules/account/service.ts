@@ -56,6 +56,7 @@ export function createAccountService (deps: AccountDeps) {
       })
       if (count !== 1) return null
       await tx.refreshToken.deleteMany({ where: { userId } })
+      await tx.pushSubscription.deleteMany({ where: { userId } })
       await tx.friendRequest.deleteMany({ where: { OR: [{ fromUserId: userId }, { toUserId: userId }] } })
       await tx.friendship.deleteMany({ where: { OR: [{ userId }, { friendId: userId }] } })
       await tx.block.deleteMany({ where: { OR: [{ blockerId: userId }, { blockedId: userId }] } })
@@ -98,13 +99,14 @@ export function createAccountService (deps: AccountDeps) {
       })
       if (user === null || user.deletedAt !== null) throw Errors.invalidToken()
       const { deletedAt: _deleted, ...profile } = user
-      const [friends, requests, blocks, memberships, messages, uploads] = await Promise.all([
+      const [friends, requests, blocks, memberships, messages, uploads, pushSubscriptions] = await Promise.all([
         prisma.friendship.findMany({ where: { userId }, select: { createdAt: true, friend: { select: { id: true, username: true, displayName: true } } }, orderBy: { createdAt: 'asc' } }),
         prisma.friendRequest.findMany({ where: { OR: [{ fromUserId: userId }, { toUserId: userId }] }, select: { id: true, fromUserId: true, toUserId: true, message: true, status: true, createdAt: true, respondedAt: true } }),
         prisma.block.findMany({ where: { blockerId: userId }, select: { blockedId: true, createdAt: true } }),
         prisma.conversationMember.findMany({ where: { userId }, select: { role: true, joinedAt: true, readSeq: true, conversation: { select: { id: true, type: true, name: true, createdAt: true } } } }),
         prisma.message.findMany({ where: { senderId: userId }, select: { id: true, conversationId: true, seq: true, clientMsgId: true, type: true, content: true, createdAt: true, recalledAt: true }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
-        prisma.upload.findMany({ where: { uploaderId: userId }, select: { id: true, name: true, mime: true, size: true, createdAt: true }, orderBy: { createdAt: 'asc' } })
+        prisma.upload.findMany({ where: { uploaderId: userId }, select: { id: true, name: true, mime: true, size: true, createdAt: true }, orderBy: { createdAt: 'asc' } }),
+        prisma.pushSubscription.findMany({ where: { userId }, select: { id: true, endpoint: true, expirationTime: true, createdAt: true }, orderBy: { createdAt: 'asc' } })
       ])
       return {
         exportedAt: new Date().toISOString(),
@@ -114,7 +116,8 @@ export function createAccountService (deps: AccountDeps) {
         blocks,
         conversations: memberships.map((m) => ({ ...m.conversation, myRole: m.role, joinedAt: m.joinedAt, readSeq: m.readSeq })),
         messages,
-        uploads
+        uploads,
+        pushSubscriptions
       }
     }
   }

@@ -13,8 +13,8 @@ export default fp(async (app) => {
     app.log.warn('Web Push is off: set VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY (npx web-push generate-vapid-keys)')
     return
   }
-  await jobs.queue(MESSAGE_QUEUE, { retryLimit: 5, retryDelay: 2, retryBackoff: true, expireInSeconds: 60 })
-  await jobs.queue(SEND_QUEUE, { retryLimit: config.PUSH_RETRY_LIMIT, retryDelay: 1, retryBackoff: true, expireInSeconds: 60 })
+  await jobs.queue(MESSAGE_QUEUE, { retryLimit: 5, retryDelay: 2, retryBackoff: true, expireInSeconds: config.JOBS_EXPIRE_S })
+  await jobs.queue(SEND_QUEUE, { retryLimit: config.PUSH_RETRY_LIMIT, retryDelay: 1, retryBackoff: true, expireInSeconds: config.JOBS_EXPIRE_S })
 
   const agents = createOutboundAgents()
   const delivery = createDelivery({

@@ -61,7 +61,7 @@ function verifyVapid (authorization: string | undefined, origin: string): Receiv
   return { aud: claims.aud, sub: claims.sub, exp: claims.exp, k }
 }
 
-export async function startPushService (opts: { vapidPublicKey?: string } = {}): Promise<PushService> {
+export async function startPushService (opts: { vapidPublicKey?: string, /** answer each accepted push this late */ delayMs?: number } = {}): Promise<PushService> {
   const keys = new Map<string, { ecdh: ECDH, auth: Buffer }>()
   const scripts = new Map<string, number[]>()
   const received: Received[] = []
@@ -95,7 +95,9 @@ export async function startPushService (opts: { vapidPublicKey?: string } = {}):
         refuse(400, (err as Error).message)
         return
       }
-      res.writeHead(201, { location: `${origin}/message/${received.length}` }).end()
+      const answer = (): void => { res.writeHead(201, { location: `${origin}/message/${received.length}` }).end() }
+      if (opts.delayMs !== undefined) setTimeout(answer, opts.delayMs)
+      else answer()
       for (const w of waiters.splice(0)) w()
     })
   })

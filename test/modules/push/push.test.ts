@@ -94,6 +94,22 @@ t.test('an offline member gets an encrypted push with the contract payload and h
   t.equal(long!.payload.unread, 2)
 })
 
+t.test('no subscription among the other members: the send writes no outbox row and no job exists', async (t) => {
+  const alice = await registerUser(app)
+  const bob = await registerUser(app)
+  const conversationId = await direct(alice, bob)
+  await subscribe(alice, push.device()) // the sender's own subscription does not count
+  const quiet = await send(alice, conversationId, 'nobody to push')
+  await idle()
+  const jobs = async (messageId: string): Promise<number> => (await app.sql.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'push-message' AND singleton_key = $1`, [messageId]))[0]!.n
+  t.equal(await jobs(quiet.id), 0, 'no job')
+  await subscribe(bob, push.device())
+  const loud = await send(alice, conversationId, 'now there is')
+  await idle()
+  t.equal(await jobs(loud.id), 1, 'one job for the message once the recipient subscribed')
+})
+
 t.test('a member with a socket connected gets no push; after disconnecting they do', async (t) => {
   const alice = await registerUser(app)
   const bob = await registerUser(app)

@@ -104,3 +104,22 @@ t.test('production without VAPID keys: push is off (NOT_FOUND), no keys generate
   t.equal(sub.statusCode, 404)
   t.equal(await app.prisma.pushSubscription.count({ where: { userId: user.id } }), 0)
 })
+
+t.test('deleting the account deletes its push subscriptions', async (t) => {
+  const app = await build(t)
+  const user = await registerUser(app)
+  t.equal((await app.inject({ method: 'POST', url: '/api/push/subscriptions', headers: user.auth, payload: subscription() })).statusCode, 201)
+  const res = await app.inject({ method: 'DELETE', url: '/api/users/me', headers: user.auth, payload: { password: 'correct horse battery' } })
+  t.equal(res.statusCode, 204, res.body)
+  t.equal(await app.prisma.pushSubscription.count({ where: { userId: user.id } }), 0)
+})
+
+t.test('the data export lists my push subscriptions (not their keys)', async (t) => {
+  const app = await build(t)
+  const user = await registerUser(app)
+  const sub = subscription()
+  const id = (await app.inject({ method: 'POST', url: '/api/push/subscriptions', headers: user.auth, payload: sub })).json().id
+  const exported = (await app.inject({ method: 'GET', url: '/api/users/me/export', headers: user.auth })).json()
+  t.same(exported.pushSubscriptions.map((s: { id: string, endpoint: string }) => [s.id, s.endpoint]), [[id, sub.endpoint]])
+  t.notOk(JSON.stringify(exported).includes(sub.keys.auth))
+})
