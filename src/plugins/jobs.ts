@@ -130,7 +130,14 @@ export default fp(async (app) => {
     },
     work: async (name, opts, handler) => {
       if (!worker) return
-      const id = await boss.work(name, { batchSize: opts.batchSize, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 0.5 }, handler as PgBoss.WorkHandler<object>)
+      let id = ''
+      // pg-boss waits a polling interval after every batch; a full batch means more are
+      // waiting, so the worker is woken to fetch again at once (a backlog drains at full speed).
+      const run = async (batch: Array<PgBoss.Job<object>>): Promise<void> => {
+        await handler(batch as never)
+        if (batch.length >= opts.batchSize && id !== '') boss.notifyWorker(id)
+      }
+      id = await boss.work(name, { batchSize: opts.batchSize, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 0.5 }, run)
       workerIds.set(name, [...(workerIds.get(name) ?? []), id])
     },
     relay: (relay, wakes) => {

@@ -138,8 +138,8 @@ export function createDelivery (deps: DeliveryDeps) {
 
   /** Works `push-message` jobs: plans each and enqueues its sends. */
   async function workMessages (jobs: Array<PgBoss.Job<{ messageId: string }>>): Promise<void> {
-    const sends: Array<Partial<PgBoss.JobInsert<SendJob>>> = []
-    for (const job of jobs) sends.push(...await plan(job.data.messageId))
+    const planned = await Promise.all(jobs.map(async (job) => await plan(job.data.messageId)))
+    const sends = planned.flat()
     if (sends.length > 0) await deps.boss.insert(sends as PgBoss.JobInsert[])
   }
 

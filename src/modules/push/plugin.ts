@@ -32,8 +32,11 @@ export default fp(async (app) => {
     log: app.log
   })
 
-  await jobs.work(MESSAGE_QUEUE, { batchSize: 20 }, delivery.workMessages)
-  await jobs.work(SEND_QUEUE, { batchSize: 20 }, delivery.workSends)
+  // Planning is a few queries per message; sending waits on push services, so two send
+  // workers keep requests in flight while one waits for its batch's slowest answer.
+  await jobs.work(MESSAGE_QUEUE, { batchSize: 50 }, delivery.workMessages)
+  await jobs.work(SEND_QUEUE, { batchSize: 50 }, delivery.workSends)
+  await jobs.work(SEND_QUEUE, { batchSize: 50 }, delivery.workSends)
   jobs.relay(async () => (await app.sql.query<{ id: string }>(RELAY_SQL, [], 'push_relay')).length, [MESSAGE_QUEUE])
   // Workers first (jobs in hand finish on these agents), then the agents.
   app.addHook('onClose', async () => { await jobs.stop(); agents.destroy() })

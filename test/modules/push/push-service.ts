@@ -33,6 +33,10 @@ export interface PushService {
   refused: Array<{ subscription: string, status: number, reason: string }>
   /** The next answers for a subscription (e.g. [500, 503] then the default 201; or [410]). */
   script: (device: Device, statuses: number[]) => void
+  /** Answer accepted pushes this late from now on (0: at once). */
+  setDelay: (ms: number) => void
+  /** Pushes answered 201 so far (a delayed answer counts once sent). */
+  answered: () => number
   /** Resolves once `n` pushes (matching `filter`) arrived. */
   waitFor: (n: number, filter?: (r: Received) => boolean, timeoutMs?: number) => Promise<Received[]>
   close: () => Promise<void>
@@ -68,6 +72,8 @@ export async function startPushService (opts: { vapidPublicKey?: string, /** ans
   const refused: PushService['refused'] = []
   const waiters: Array<() => void> = []
   let origin = ''
+  let delayMs = opts.delayMs ?? 0
+  let answered = 0
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = []
@@ -95,8 +101,12 @@ export async function startPushService (opts: { vapidPublicKey?: string, /** ans
         refuse(400, (err as Error).message)
         return
       }
-      const answer = (): void => { res.writeHead(201, { location: `${origin}/message/${received.length}` }).end() }
-      if (opts.delayMs !== undefined) setTimeout(answer, opts.delayMs)
+      const answer = (): void => {
+        if (res.destroyed) return // the server went away meanwhile
+        answered++
+        res.writeHead(201, { location: `${origin}/message/${received.length}` }).end()
+      }
+      if (delayMs > 0) setTimeout(answer, delayMs).unref()
       else answer()
       for (const w of waiters.splice(0)) w()
     })
@@ -118,6 +128,8 @@ export async function startPushService (opts: { vapidPublicKey?: string, /** ans
       return { name, subscription: { endpoint: `${origin}/push/${name}`, keys: { p256dh: b64(ecdh.getPublicKey()), auth: b64(auth) }, expirationTime: null } }
     },
     script: (device, statuses) => { scripts.set(device.name, [...statuses]) },
+    setDelay: (ms) => { delayMs = ms },
+    answered: () => answered,
     waitFor: async (count, filter = () => true, timeoutMs = 20_000) => {
       const deadline = Date.now() + timeoutMs
       for (;;) {
