@@ -197,7 +197,9 @@ t.test('derived from committed rows: messages sent while no node works the queue
   await new Promise((resolve) => setTimeout(resolve, 300))
   t.equal(rx.got.length, 0, 'no worker, no delivery (and nothing was enqueued in memory)')
   // Two more nodes on the same database, both working.
-  const [a, b] = [await build(t, { OUTBOUND_ALLOWED_HOSTS: rx.host, JOBS_WORKER: true }), await build(t, { OUTBOUND_ALLOWED_HOSTS: rx.host, JOBS_WORKER: true })]
+  // (In services mode each app gets its own database unless told to share one.)
+  const same = { databaseUrl: w.app.config.DATABASE_URL }
+  const [a, b] = [await build(t, { OUTBOUND_ALLOWED_HOSTS: rx.host, JOBS_WORKER: true }, same), await build(t, { OUTBOUND_ALLOWED_HOSTS: rx.host, JOBS_WORKER: true }, same)]
   a.webhooks.kick()
   b.webhooks.kick()
   await until('10 delivered', () => rx.got.length >= 10)
