@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds the browser page (src/web) into dist/web: one bundled, minified app.js (the SDK and
 // socket.io-client included, nothing loaded from elsewhere at run time) plus index.html and
-// styles.css. The server serves dist/web at `/` (src/app.ts).
+// styles.css, and the service worker sw.js (a classic script at the root, so its scope is the
+// whole page). The server serves dist/web at `/` (src/app.ts).
 import { build } from 'esbuild'
 import { copyFile, mkdir, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
@@ -28,6 +29,21 @@ const result = await build({
   logLevel: 'warning',
   metafile: true
 })
+// The service worker: a classic script (not a module) for the widest support.
+const worker = await build({
+  entryPoints: [join(src, 'sw.ts')],
+  outfile: join(out, 'sw.js'),
+  bundle: true,
+  conditions: ['@relay-im/source'],
+  format: 'iife',
+  platform: 'browser',
+  target: ['es2022'],
+  minify: true,
+  sourcemap: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  metafile: true
+})
 await Promise.all(['index.html', 'styles.css'].map((f) => copyFile(join(src, f), join(out, f))))
-const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0)
+const bytes = [...Object.values(result.metafile.outputs), ...Object.values(worker.metafile.outputs)].reduce((n, o) => n + o.bytes, 0)
 console.log(`web page built into dist/web (${Math.round(bytes / 1024)} KiB with source map)`)

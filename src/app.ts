@@ -5,7 +5,7 @@ import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import staticFiles from '@fastify/static'
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Config } from './config.js'
 import type { Database } from './db/drivers.js'
@@ -131,9 +131,14 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(metricsPlugin)
   await app.register(staticFiles, {
     root: webRoot(),
-    setHeaders: (reply) => {
+    setHeaders: (reply, path) => {
       reply.header('content-security-policy', PAGE_CSP)
       reply.header('x-content-type-options', 'nosniff')
+      // The service worker: always revalidated (a fixed page reaches browsers at once), scope '/'.
+      if (basename(path) === 'sw.js') {
+        reply.header('cache-control', 'no-cache')
+        reply.header('service-worker-allowed', '/')
+      }
     }
   })
   await app.register(async (api) => {

@@ -1,5 +1,6 @@
 import type { Client } from '@relay-im/client'
 import { replace } from './dom.js'
+import { disablePush } from './push.js'
 import { logout, resume } from './session.js'
 import { Store } from './store.js'
 import { authView } from './views/auth.js'
@@ -25,6 +26,8 @@ async function start (client: Client): Promise<void> {
   const end = async (): Promise<void> => {
     window.removeEventListener('offline', goOffline)
     window.removeEventListener('online', goOnline)
+    // Pushes for this account must not reach whoever uses this browser next.
+    await disablePush(client, me).catch(() => {})
     await logout(client)
     showAuth()
   }

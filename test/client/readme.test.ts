@@ -73,7 +73,8 @@ t.test('every ts snippet of packages/client/README.md compiles and runs against 
   t.equal(tsc.status, 0, 'the snippets type-check')
   if (tsc.status !== 0) t.comment(tsc.stdout + tsc.stderr)
 
-  const srv = await listen(t)
+  // The Bots snippet's webhook host: allowed, so no DNS lookup of it is needed (no network here).
+  const srv = await listen(t, { OUTBOUND_ALLOWED_HOSTS: 'hooks.example.test:443' })
   const alice = await registerUser(srv.app)
   const bob = await registerUser(srv.app)
   await befriend(srv.app, alice, bob)
@@ -102,7 +103,8 @@ t.test('every ts snippet of packages/client/README.md compiles and runs against 
     await t.resolves(import(pathToFileURL(file).href), `${file.slice(dir.length + 1)} runs`)
   }
   t.ok(store.has('tokens') && store.has('cursors'), 'tokens and cursors were persisted')
-  const [direct] = await shared.conversations()
+  // The direct conversation with friendId (the Bots snippet makes a group after it).
+  const direct = (await shared.conversations()).find((c) => c.type === 'direct')
   const messages = await allMessages(srv.app, alice, direct!.id)
   t.ok(messages.some((m) => (m.content as { name?: string } | null)?.name === 'hello.txt'), 'the uploaded file was sent')
   t.notOk(messages.some((m) => m.content === ''), 'the invalid send wrote nothing')

@@ -23,7 +23,7 @@ function newestMtime (dir: string): number {
 export function ensureWebBuilt (): void {
   const bundle = join(ROOT, 'dist/web/app.js')
   const sources = Math.max(newestMtime(join(ROOT, 'src/web')), newestMtime(join(ROOT, 'packages/client/src')))
-  if (existsSync(bundle) && existsSync(join(ROOT, 'dist/web/index.html')) && statSync(bundle).mtimeMs >= sources) return
+  if (existsSync(bundle) && existsSync(join(ROOT, 'dist/web/index.html')) && existsSync(join(ROOT, 'dist/web/sw.js')) && statSync(bundle).mtimeMs >= sources) return
   execFileSync(process.execPath, [join(ROOT, 'scripts/build-web.mjs')], { cwd: ROOT, stdio: 'inherit' })
 }
 

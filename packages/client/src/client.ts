@@ -104,7 +104,7 @@ export class Client extends RestClient {
       // A function, so every (re)connection carries the newest token.
       auth: (cb) => {
         this.handshakeToken = this.accessToken
-        cb({ token: this.accessToken ?? '' })
+        cb({ token: this.botToken !== undefined ? `Bot ${this.botToken}` : this.accessToken ?? '' })
       }
     })
     this.outbox = new Outbox({
@@ -172,7 +172,7 @@ export class Client extends RestClient {
         await checkProtocol(() => this.version())
         this.protocolUnchecked = false
       }
-      if (this.accessToken === undefined) await this.renewTokens()
+      if (this.accessToken === undefined && this.botToken === undefined) await this.renewTokens()
       if (this.wanted && !this.socket.connected) this.socket.connect()
     } catch (err) {
       if (!this.wanted) return // disconnect() meanwhile: connect() was rejected there

@@ -460,3 +460,64 @@ export const SERVER_EVENTS = [
 // Compile-time check that SERVER_EVENTS lists every event of ServerToClientEvents.
 type Missing = Exclude<keyof ServerToClientEvents, typeof SERVER_EVENTS[number]>
 const _serverEventsComplete: [Missing] extends [never] ? true : Missing = true
+
+// ---------------------------------------------------------------- notifications and bots (v2 section 4)
+
+/** A browser's PushSubscription as `subscription.toJSON()` gives it (`POST /push/subscriptions`). */
+export interface PushSubscriptionInput {
+  endpoint: string
+  keys: { p256dh: string, auth: string }
+  expirationTime?: number | null
+}
+
+/** One of my push subscriptions (`GET /push/subscriptions`). */
+export interface PushSubscriptionInfo {
+  id: string
+  endpoint: string
+  /** When the browser said the subscription expires (ISO date-time), or null. */
+  expirationTime: string | null
+  createdAt: string
+}
+
+/** What a push carries to the service worker (decrypted by the browser). */
+export interface PushPayload {
+  conversationId: string
+  messageId: string
+  seq: number
+  sender: { id: string, displayName: string }
+  /** The message's text preview; absent or null when the server sends none (PUSH_PREVIEW=false). */
+  preview?: string | null
+  unread: number
+}
+
+/** One of my bots (`GET /bots`): its user and its webhook's URL (never the secret). */
+export interface Bot extends User {
+  isBot: true
+  webhook: { url: string, since: string } | null
+}
+
+/** `POST /bots`: the bot and its token, shown only this once. */
+export interface BotCreated { bot: Bot, token: string }
+
+export interface BotInput { username: string, displayName: string }
+
+/** `secret`: 16-256 characters; it keys the HMAC of `X-Relay-Signature`. */
+export interface WebhookInput { url: string, secret: string }
+
+/** One webhook delivery attempt (`GET /bots/:id/deliveries`), newest first. */
+export interface WebhookDelivery {
+  id: string
+  conversationId: string
+  messageId: string
+  seq: number
+  /** 1 for the first try. */
+  attempt: number
+  status: 'delivered' | 'failed' | 'gave_up'
+  /** The receiver's HTTP status, or null when there was no answer (timeout, refused address). */
+  responseCode: number | null
+  error: string | null
+  createdAt: string
+}
+
+/** Paging of the delivery log: up to `limit` (1-200, default 50) attempts before `before`. */
+export interface DeliveriesOptions { limit?: number, before?: string }

@@ -5,7 +5,8 @@ import type {
   Block, BlockedUser, Conversation, ConversationPage, Credentials, Friend, FriendRequest, HistoryOptions, HistoryPage,
   ListOptions, Message, MessageContent, MessageType, ProfileUpdate, SendExtras, ReadAck, RegisterInput, Relation, Session, Tokens, User,
   UserWithPresence, VersionInfo, FileContent, SearchOptions, SearchPage, ConversationSettings, SettingsUpdate, NotifyLevel,
-  GroupProfileUpdate, Invite, InviteOptions, InvitePreview, ChannelPage, ChannelListOptions, ChannelSummary
+  GroupProfileUpdate, Invite, InviteOptions, InvitePreview, ChannelPage, ChannelListOptions, ChannelSummary,
+  Bot, BotCreated, BotInput, DeliveriesOptions, PushSubscriptionInfo, PushSubscriptionInput, WebhookDelivery, WebhookInput
 } from './protocol.js'
 
 export interface RestOptions {
@@ -15,6 +16,12 @@ export interface RestOptions {
   refreshToken?: string
   /** Used to sign in when there is no token, or when the refresh token is no longer valid. */
   credentials?: Credentials
+  /**
+   * Connects as a bot: every REST call carries `Authorization: Bot <token>` and the socket
+   * handshake the same token (the one `createBot` returned). No refresh: a revoked token
+   * fails with UNAUTHORIZED.
+   */
+  botToken?: string
   /** Per-request limit for REST calls (default 15 s). */
   requestTimeoutMs?: number
   fetch?: typeof fetch
@@ -34,6 +41,9 @@ const enc = encodeURIComponent
 /** `mute(id, null)`: muted with no end, stated as a time far ahead (the wire has no "forever"). */
 export const MUTE_FOREVER = '9999-12-31T23:59:59.000Z'
 const FOREVER = MUTE_FOREVER
+/** What a browser's `PushSubscription.toJSON()` is typed as (every part optional). */
+interface BrowserSubscriptionJson { endpoint?: string, expirationTime?: number | null, keys?: Record<string, string> }
+const bearer = (token: string | undefined): string | undefined => token === undefined ? undefined : `Bearer ${token}`
 
 /**
  * The REST half of the SDK: the session (tokens, refresh, login) and one method per route
@@ -44,6 +54,8 @@ export class RestClient extends Emitter<ClientEvents> {
   protected accessToken: string | undefined
   protected refreshToken: string | undefined
   protected credentials: Credentials | undefined
+  /** Set when this client acts as a bot (`Authorization: Bot <token>`). */
+  protected readonly botToken: string | undefined
   /** The signed-in user, once known (login, register, me). */
   user: User | undefined
   private readonly requestTimeoutMs: number
@@ -56,6 +68,7 @@ export class RestClient extends Emitter<ClientEvents> {
     this.accessToken = opts.token
     this.refreshToken = opts.refreshToken
     this.credentials = opts.credentials
+    this.botToken = opts.botToken
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 15_000
     this.fetchFn = opts.fetch ?? ((...args) => globalThis.fetch(...args))
   }
@@ -85,18 +98,19 @@ export class RestClient extends Emitter<ClientEvents> {
   /** As request(), also giving the response headers (paging cursors). */
   async requestWithHeaders<T> (method: string, path: string, opts: RequestOptions = {}): Promise<{ body: T, headers: Headers }> {
     const auth = opts.auth ?? true
+    if (auth && this.botToken !== undefined) return this.finish<T>(await this.fetchJson(method, path, opts, `Bot ${this.botToken}`))
     if (auth && this.accessToken === undefined) await this.renewTokens()
     const used = this.accessToken
-    const res = await this.fetchJson(method, path, opts, auth ? used : undefined)
+    const res = await this.fetchJson(method, path, opts, auth ? bearer(used) : undefined)
     if (res.status === 401 && auth && this.canRenew()) {
       // Another call may have refreshed meanwhile; refresh only if our token is still current.
       if (used === this.accessToken) await this.renewTokens()
-      return this.finish<T>(await this.fetchJson(method, path, opts, this.accessToken))
+      return this.finish<T>(await this.fetchJson(method, path, opts, bearer(this.accessToken)))
     }
     return this.finish<T>(res)
   }
 
-  private async fetchJson (method: string, path: string, opts: RequestOptions, token: string | undefined): Promise<{ status: number, body: unknown, headers: Headers }> {
+  private async fetchJson (method: string, path: string, opts: RequestOptions, authorization: string | undefined): Promise<{ status: number, body: unknown, headers: Headers }> {
     let url = `${this.url}/api${path}`
     if (opts.query !== undefined) {
       const q = Object.entries(opts.query).filter((e): e is [string, string | number] => e[1] !== undefined)
@@ -104,7 +118,7 @@ export class RestClient extends Emitter<ClientEvents> {
     }
     const headers: Record<string, string> = { accept: 'application/json' }
     if (opts.body !== undefined && opts.form === undefined) headers['content-type'] = 'application/json'
-    if (token !== undefined) headers.authorization = `Bearer ${token}`
+    if (authorization !== undefined) headers.authorization = authorization
     const controller = new AbortController()
     const timer = setTimeout(() => { controller.abort() }, this.requestTimeoutMs)
     try {
@@ -136,6 +150,7 @@ export class RestClient extends Emitter<ClientEvents> {
   }
 
   protected canRenew (): boolean {
+    if (this.botToken !== undefined) return false
     return this.refreshToken !== undefined || this.credentials !== undefined
   }
 
@@ -454,6 +469,71 @@ export class RestClient extends Emitter<ClientEvents> {
   /** Moves the read position over REST (the socket `markRead` prefers the live connection). */
   async markReadRest (conversationId: string, seq: number): Promise<ReadAck> {
     return await this.request('POST', `/conversations/${enc(conversationId)}/read`, { body: { seq } })
+  }
+
+  // ------------------------------------------------------------ push notifications
+
+  /** The server's VAPID public key (base64url), the `applicationServerKey` of `pushManager.subscribe`. */
+  async getVapidPublicKey (): Promise<string> {
+    return (await this.request<{ publicKey: string }>('GET', '/push/vapid-public-key')).publicKey
+  }
+
+  /**
+   * Registers a browser push subscription for the signed-in user: pass `subscription.toJSON()`
+   * (endpoint and the p256dh/auth keys). Returns its id, for deletePushSubscription.
+   */
+  async subscribePush (subscription: PushSubscriptionInput | BrowserSubscriptionJson): Promise<{ id: string }> {
+    const { endpoint, keys, expirationTime } = subscription
+    // Missing parts go as empty strings: the server answers VALIDATION, as for any bad input.
+    const body: PushSubscriptionInput = { endpoint: endpoint ?? '', keys: { p256dh: keys?.p256dh ?? '', auth: keys?.auth ?? '' } }
+    if (typeof expirationTime === 'number') body.expirationTime = expirationTime
+    return await this.request('POST', '/push/subscriptions', { body })
+  }
+
+  async listPushSubscriptions (): Promise<PushSubscriptionInfo[]> {
+    return await this.request('GET', '/push/subscriptions')
+  }
+
+  async deletePushSubscription (subscriptionId: string): Promise<void> {
+    await this.request('DELETE', `/push/subscriptions/${enc(subscriptionId)}`)
+  }
+
+  // ------------------------------------------------------------ bots
+
+  /** Creates a bot owned by me; the token is returned only here (connect with `botToken`). */
+  async createBot (input: BotInput): Promise<BotCreated> {
+    return await this.request('POST', '/bots', { body: input })
+  }
+
+  /** The bots I own. */
+  async listBots (): Promise<Bot[]> {
+    return await this.request('GET', '/bots')
+  }
+
+  async deleteBot (botId: string): Promise<void> {
+    await this.request('DELETE', `/bots/${enc(botId)}`)
+  }
+
+  /** Replaces the bot's token: the old one stops working at once (its sockets are cut). */
+  async rotateBotToken (botId: string): Promise<{ token: string }> {
+    return await this.request('POST', `/bots/${enc(botId)}/token`)
+  }
+
+  /**
+   * Every `message:new` in the bot's conversations is POSTed to `url`, signed with `secret`
+   * (`X-Relay-Signature: t=<unix s>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`).
+   */
+  async setWebhook (botId: string, webhook: WebhookInput): Promise<Bot> {
+    return await this.request('PUT', `/bots/${enc(botId)}/webhook`, { body: webhook })
+  }
+
+  async deleteWebhook (botId: string): Promise<void> {
+    await this.request('DELETE', `/bots/${enc(botId)}/webhook`)
+  }
+
+  /** The bot's webhook delivery log, for its owner: one row per attempt, newest first. */
+  async listDeliveries (botId: string, opts: DeliveriesOptions = {}): Promise<WebhookDelivery[]> {
+    return await this.request('GET', `/bots/${enc(botId)}/deliveries`, { query: { limit: opts.limit, before: opts.before } })
   }
 
   // ------------------------------------------------------------ uploads

@@ -1,8 +1,10 @@
 import type { ConnectionStatus } from '@relay-im/client'
 import { h, replace } from '../dom.js'
 import type { Store } from '../store.js'
+import { onOpenFromNotification } from '../push.js'
 import { chatView, type ChatView } from './chat.js'
 import { inviteCode, invitePage } from './invite.js'
+import { notificationsToggle } from './notifications.js'
 import { sidebar } from './sidebar.js'
 
 const STATUS_TEXT: Record<ConnectionStatus, string> = {
@@ -52,12 +54,25 @@ export function shell (store: Store, onLogout: () => void): HTMLElement {
     if (e.type === 'conversations' && store.activeId !== undefined && !store.conversations.has(store.activeId)) open(undefined)
   })
   renderStatus()
+  // A notification was clicked while this page is open: show its conversation (loading the
+  // list first when the conversation is new to this page).
+  const stopListening = onOpenFromNotification((conversationId) => {
+    if (!app.isConnected) {
+      // Signed out: this shell is gone; the next sign-in opens the conversation (#c= link).
+      stopListening()
+      if (conversationId !== undefined && document.querySelector('[data-testid="sidebar"]') === null) history.replaceState(null, '', `#c=${conversationId}`)
+      return
+    }
+    if (conversationId === undefined || store.conversations.has(conversationId)) open(conversationId)
+    else void store.loadConversations().then(() => { open(conversationId) }, () => {})
+  })
 
   app.append(
     h('header', { class: 'topbar' },
       h('span', { class: 'brand' }, 'Relay'),
       status,
       h('span', { class: 'spacer' }),
+      notificationsToggle(store),
       h('span', { class: 'me', testid: 'me', title: `@${store.me.username}` }, store.me.displayName),
       h('button', { class: 'small', testid: 'logout', onclick: onLogout }, 'Sign out')),
     h('div', { class: 'columns' }, sidebar(store, { open, openAt: open }), pane))

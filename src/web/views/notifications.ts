@@ -1,0 +1,71 @@
+import { h } from '../dom.js'
+import { disablePush, enablePush, pushState, pushUnsupported } from '../push.js'
+import type { Store } from '../store.js'
+
+const SVG = 'http://www.w3.org/2000/svg'
+
+/** A small bell (inline SVG: no icon font or image request). */
+function bell (): SVGSVGElement {
+  const svg = document.createElementNS(SVG, 'svg')
+  svg.setAttribute('viewBox', '0 0 24 24')
+  svg.setAttribute('width', '14')
+  svg.setAttribute('height', '14')
+  const path = document.createElementNS(SVG, 'path')
+  path.setAttribute('d', 'M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3a1.5 1.5 0 0 0-3 0v1.16A7 7 0 0 0 5 11v5l-2 2v1h18v-1Z')
+  path.setAttribute('fill', 'currentColor')
+  svg.append(path)
+  return svg
+}
+
+/**
+ * The top bar's "Notifications" toggle: subscribes this browser to Web Push, or unsubscribes
+ * it. A failure (no push service reachable, permission refused, a server without push) is
+ * shown next to it and leaves the toggle off; the rest of the page goes on as before.
+ */
+export function notificationsToggle (store: Store): HTMLElement {
+  // "Notifications: on/off"; phones show a bell instead of the word (see styles.css).
+  const label = h('span', { testid: 'notifications-state' }, 'off')
+  const button = h('button', { class: 'small', type: 'button', testid: 'notifications-toggle', 'aria-pressed': 'false', 'data-state': 'off', 'aria-label': 'Notifications', title: 'Notifications on this device' },
+    h('span', { class: 'n-long' }, 'Notifications: '), h('span', { class: 'n-short', 'aria-hidden': 'true' }, bell()), label)
+  const message = h('span', { class: 'notice', testid: 'notifications-status', role: 'alert', hidden: true, title: 'Click to dismiss', onclick: () => { message.hidden = true } })
+  let on = false
+  let busy = false
+
+  function show (s: 'on' | 'off' | 'busy' | 'error', text?: string): void {
+    button.dataset.state = s
+    button.setAttribute('aria-pressed', String(on))
+    label.textContent = s === 'busy' ? '…' : on ? 'on' : 'off'
+    button.disabled = busy
+    message.hidden = text === undefined
+    message.textContent = text ?? ''
+  }
+
+  button.addEventListener('click', () => {
+    if (busy) return
+    busy = true
+    show('busy')
+    const wanted = !on
+    void (wanted ? enablePush(store.client, store.me) : disablePush(store.client, store.me)).then(() => {
+      on = wanted
+      busy = false
+      show(on ? 'on' : 'off')
+    }, (err: unknown) => {
+      busy = false
+      if (wanted) on = false
+      show('error', err instanceof Error ? err.message : String(err))
+    })
+  })
+
+  const unsupported = pushUnsupported()
+  if (unsupported !== undefined) {
+    button.disabled = true
+    button.title = unsupported
+  } else {
+    void pushState(store.me).then((s) => {
+      if (busy) return
+      on = s.on
+      show(on ? 'on' : 'off')
+    }, () => {})
+  }
+  return h('span', { class: 'notifications' }, button, message)
+}
