@@ -142,13 +142,19 @@ export function createChannelService (deps: ConversationsDeps, conversations: Co
         // The members' record of the arrival (section 3): a `member_joined` system message.
         return await writeSystemMessage(tx, channelId, { event: 'member_joined', actorId: userId })
       })
+      if (joined !== undefined) deps.channels.join([userId], channelId)
+      const view = await conversations.view(channelId, userId)
       if (joined !== undefined) {
-        deps.channels.join([userId], channelId)
-        await publishSystem([joined])
-        // Only the newcomer's devices: a channel's members are not told of every arrival.
-        await conversations.announce(channelId, [userId])
+        // The notice's fan-out is one emit to a room of up to CHANNEL_MAX_MEMBERS sockets
+        // (milliseconds of CPU at 5,000): done after the answer, so the joiner does not wait
+        // for it. It is committed; a device that misses it live gets it from sync.
+        void (async () => {
+          await publishSystem([joined])
+          // Only the newcomer's devices: a channel's members are not told of every arrival.
+          await conversations.announce(channelId, [userId])
+        })().catch((err: unknown) => { deps.log?.warn({ err, channelId }, 'announcing a channel join failed (clients catch up with sync)') })
       }
-      return await conversations.view(channelId, userId)
+      return view
     },
 
     /** The channels a user is a member of (their sockets join these rooms at connect). */

@@ -18,6 +18,8 @@ export interface ConversationLimits {
 /** What the conversations services need from the outside; plain functions, no Fastify or socket types. */
 export interface ConversationsDeps {
   prisma: PrismaClient
+  /** For work done after an answer was sent (nobody is left to receive its error). */
+  log?: { warn: (obj: object, msg: string) => void }
   /** Plain SQL for the send and history paths. */
   sql: SqlClient
   /** Send statements in flight at once on this node (1 on PGlite, which runs one query at a time). */

@@ -41,7 +41,8 @@ export function conversationsDeps (app: FastifyInstance): ConversationsDeps {
       leave: (userIds, channelId) => { app.realtime.leaveRoom(userIds, channelRoom(channelId)) }
     },
     friends: app.friends,
-    presence: async (userIds) => await app.presence.status(userIds)
+    presence: async (userIds) => await app.presence.status(userIds),
+    log: app.log
   }
 }
 
