@@ -254,9 +254,11 @@ t.test('delivery goes through the channel room: one emit per message, personal e
   // carol joins while connected: her socket joins the room live
   const joined = await join(app, carol!, channelId)
   t.equal(joined.statusCode, 200)
+  // The arrival is announced just after the answer (channel-service.ts, join).
+  await sc.waitFor('conversation:updated')
+  await settle(50)
   t.same(users.map((u) => u[0]), ['conversation:updated'], 'only the newcomer is told')
   t.same(users[0]!.slice(1), [carol!.id])
-  await sc.waitFor('conversation:updated')
   await until(async () => (await app.realtime.localSocketCount(carol!.id)) === 1)
   await settle(50)
   const [joinedNotice] = await sc.waitFor('message:new')
