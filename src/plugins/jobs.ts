@@ -53,10 +53,16 @@ declare module 'fastify' {
   interface FastifyInstance { jobs: Jobs }
 }
 
+/** An error of two nodes installing the same thing at once: unique violation, deadlock, "already exists". */
+const lostRace = (err: unknown): boolean => {
+  const code = (err as { code?: string }).code
+  return code === '23505' || code === '40P01' || /already exists/.test(String((err as Error).message))
+}
+
 export default fp(async (app) => {
   const { config } = app
   const executor = app.jobsDb
-  const boss = new PgBoss({
+  const options: PgBoss.ConstructorOptions = {
     db: executor as PgBoss.Db,
     schema: JOBS_SCHEMA,
     // No cron schedules; maintenance (expiry of lost jobs, archiving) on every node, pg-boss
@@ -68,9 +74,27 @@ export default fp(async (app) => {
     maintenanceIntervalSeconds: Math.max(2, Math.min(30, Math.ceil(config.JOBS_EXPIRE_S / 2))),
     archiveCompletedAfterSeconds: 3600,
     deleteAfterDays: 7
-  })
-  boss.on('error', (err: Error) => { app.log.warn({ err }, 'job queue error') })
-  await boss.start()
+  }
+  // Nodes starting together on a new database both install pg-boss's schema. pg-boss
+  // serialises that with an advisory lock and treats an "already exists" error as the race
+  // lost, but PostgreSQL can report the second CREATE SCHEMA as a unique violation on
+  // pg_namespace instead, and pg-boss rethrows that. By then the other node has installed it:
+  // a fresh instance that starts again finds it there.
+  const startBoss = async (attempt = 1): Promise<PgBoss> => {
+    const b = new PgBoss(options)
+    b.on('error', (err: Error) => { app.log.warn({ err }, 'job queue error') })
+    try {
+      await b.start()
+      return b
+    } catch (err) {
+      if (!lostRace(err) || attempt >= 3) throw err
+      app.log.warn({ err: (err as Error).message, attempt }, 'job queue: another node was installing its schema; starting again')
+      await b.stop({ graceful: false, wait: false }).catch(() => {})
+      await new Promise((resolve) => setTimeout(resolve, 250 * attempt))
+      return await startBoss(attempt + 1)
+    }
+  }
+  const boss = await startBoss()
 
   const worker = config.JOBS_WORKER
   const workerIds = new Map<string, string[]>()
@@ -128,7 +152,17 @@ export default fp(async (app) => {
     queue: async (name, spec) => {
       // create is a no-op when it exists; update keeps its settings in step with the config
       const options = { name, ...spec, policy: spec.policy ?? 'standard' }
-      await boss.createQueue(name, options)
+      // Nodes starting together create the same queue at once: pg-boss's create_queue can
+      // then deadlock or hit the other's row; one more try finds the queue there.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await boss.createQueue(name, options)
+          break
+        } catch (err) {
+          if (!lostRace(err) || attempt >= 5) throw err
+          await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100))
+        }
+      }
       await boss.updateQueue(name, options)
     },
     work: async (name, opts, handler) => {
