@@ -4,20 +4,9 @@ import { uuidv7 } from '../../lib/uuid.js'
 import type { ConversationsDeps } from './deps.js'
 import { MESSAGE_BY_ID_SQL, toMessage, toNewMessageEvent, type MessageRow } from './rows.js'
 
-export type SystemEvent = 'member_added' | 'member_removed' | 'member_left' | 'member_joined' | 'role_changed' |
-  'owner_transferred' | 'renamed' | 'topic_changed' | 'avatar_changed' | 'message_pinned'
-
-/** Content of a `system` message (PROTOCOL-v2 section 3, plus `role` for role_changed). */
-export interface SystemContent {
-  event: SystemEvent
-  /** Who did it (for member_left and member_joined, the member themselves). */
-  actorId: string
-  userIds?: string[]
-  name?: string
-  topic?: string
-  messageId?: string
-  role?: 'admin' | 'member'
-}
+// The wire shape of a system message's content is the SDK's protocol module's (one definition).
+export type { SystemContent, SystemEvent } from '@relay-im/client/protocol'
+import type { SystemContent } from '@relay-im/client/protocol'
 
 /**
  * Writes a system message inside the caller's transaction, which must hold (or take here)
