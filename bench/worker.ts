@@ -7,11 +7,12 @@
  */
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { io, type Socket } from 'socket.io-client'
+import { io } from 'socket.io-client'
 import { createClient, type Client, type Message } from '@relay-im/client'
 import { Histogram, type HistogramData } from './lib/histogram.js'
 import { react, type ReactCommand } from './lib/react-load.js'
 import { channelLoad, type ChannelCommand } from './lib/channel-load.js'
+import { RawSocket, type LoadSocket } from './lib/raw-socket.js'
 
 export interface UserSpec { id: string, token: string, rooms: string[] }
 /** A conversation; members are indexes into the worker's users. */
@@ -19,7 +20,7 @@ export interface ConvSpec { id: string, members: number[] }
 export interface PairSpec { a: number, b: number, conversationId: string }
 
 export type Command =
-  | { cmd: 'connect', url: string, users: UserSpec[], relay: boolean, concurrency: number, localAddress?: string }
+  | { cmd: 'connect', url: string, users: UserSpec[], relay: boolean, concurrency: number, localAddress?: string, client: ClientKind }
   | { cmd: 'load', convs: ConvSpec[], rate: number, durationMs: number, startAt: number, drainMs: number, content: string }
   | { cmd: 'connected' }
   | { cmd: 'disconnect' }
@@ -31,6 +32,9 @@ export type Command =
   | { cmd: 'http', url: string, token: string, conversationId: string, maxSeq: number, limit: number, rate: number, durationMs: number, startAt: number }
   | ReactCommand
   | ChannelCommand
+
+/** raw: bench/lib/raw-socket.ts (the default: cheap); socket.io: socket.io-client, as an app would. */
+export type ClientKind = 'raw' | 'socket.io'
 
 export type Reply = { id: number, ok: true, result: unknown } | { id: number, ok: false, error: string }
 
@@ -73,7 +77,7 @@ const perfAt = (epochMs: number): number => epochMs - performance.timeOrigin
 interface Pending { t: number, expect: number, got: number, seen?: Set<number> }
 
 let users: UserSpec[] = []
-let sockets: Socket[] = []
+let sockets: LoadSocket[] = []
 let pending = new Map<string, Pending>()
 let phase: { delivered: number, duplicates: number, stray: number, delivery: Histogram } | undefined
 
@@ -104,21 +108,28 @@ async function connect (c: Extract<Command, { cmd: 'connect' }>): Promise<Connec
   const t0 = performance.now()
   await pool(c.users, c.concurrency, async (u, i) => {
     const started = performance.now()
-    const socket = io(c.url, {
-      transports: ['websocket'],
-      reconnection: false,
-      forceNew: true,
-      timeout: 30_000,
-      auth: c.relay ? { userId: u.id, rooms: u.rooms } : { token: u.token },
-      ...(c.localAddress !== undefined ? { localAddress: c.localAddress } : {})
-    } as Parameters<typeof io>[1])
-    sockets[i] = socket
-    socket.on('message:new', (m: Message) => { onDelivery(i, m) })
+    const auth = c.relay ? { userId: u.id, rooms: u.rooms } : { token: u.token }
     try {
-      await new Promise<void>((resolve, reject) => {
-        socket.once('connect', () => { resolve() })
-        socket.once('connect_error', (err) => { reject(err) })
-      })
+      if (c.client === 'raw') {
+        const socket = await RawSocket.connect(c.url, auth, { localAddress: c.localAddress })
+        socket.on('message:new', (m: Message) => { onDelivery(i, m) })
+        sockets[i] = socket
+      } else {
+        const socket = io(c.url, {
+          transports: ['websocket'],
+          reconnection: false,
+          forceNew: true,
+          timeout: 30_000,
+          auth,
+          ...(c.localAddress !== undefined ? { localAddress: c.localAddress } : {})
+        } as Parameters<typeof io>[1])
+        sockets[i] = socket
+        socket.on('message:new', (m: Message) => { onDelivery(i, m) })
+        await new Promise<void>((resolve, reject) => {
+          socket.once('connect', () => { resolve() })
+          socket.once('connect_error', (err) => { reject(err) })
+        })
+      }
       connected++
       hist.record(performance.now() - started)
     } catch (err) {

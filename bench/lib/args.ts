@@ -36,6 +36,12 @@ export interface Args {
   sql: string[]
   /** one-to-one/group: GET /metrics every this many seconds during the measured run (0 = off). */
   scrapeMetricsS: number
+  /** one-to-one/group: earlier messages seeded in every conversation before the run (then ANALYZE). */
+  historyPerConversation: number
+  /** The generator's Socket.IO client (bench/lib/raw-socket.ts or socket.io-client). */
+  client: 'raw' | 'socket.io'
+  /** one-to-one/group: also run the load against bench/echo.ts (the generator's own ceiling). */
+  ceiling: boolean
 }
 
 const DEFAULTS: Record<Scenario, { rate: number, durationS: number, users: number }> = {
@@ -69,6 +75,11 @@ export const USAGE = `usage: npm run bench -- <${SCENARIOS.join('|')}> [options]
   --env K=V         extra server environment (repeatable), e.g. --env DB_POOL_MAX=20
   --sql STATEMENT   run on the database after seeding, before the server starts (repeatable),
                     e.g. --sql "ALTER INDEX messages_search_trgm_idx SET (fastupdate = off)"
+  --history N       one-to-one/group: N earlier messages seeded in every conversation, then
+                    ANALYZE (default 100; 0 = an empty messages table, as before 2026-12-01)
+  --client raw|socket.io  generator's client: raw frames over ws (default, cheap) or socket.io-client
+  --ceiling         one-to-one/group: also run the load against bench/echo.ts, a bare ws echo
+                    (the generator's own ceiling; with --find-max its maximum rate)
   --scrape-metrics S      one-to-one/group: scrape GET /metrics every S seconds while measuring
   --no-build        do not rebuild a stale dist   --keep-db   keep the database`
 
@@ -104,6 +115,9 @@ export function parse (argv: string[]): Args {
       env: { type: 'string', multiple: true, default: [] },
       sql: { type: 'string', multiple: true, default: [] },
       'scrape-metrics': { type: 'string', default: '0' },
+      history: { type: 'string', default: '100' },
+      client: { type: 'string', default: 'raw' },
+      ceiling: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false }
     }
   })
@@ -117,6 +131,7 @@ export function parse (argv: string[]): Args {
   }
   const d = DEFAULTS[scenario]
   if (values.db !== 'postgres' && values.db !== 'pglite') throw new Error(`--db must be pglite or postgres\n${USAGE}`)
+  if (values.client !== 'raw' && values.client !== 'socket.io') throw new Error(`--client must be raw or socket.io\n${USAGE}`)
   if (values.restart !== 'term' && values.restart !== 'kill') throw new Error(`--restart must be term or kill\n${USAGE}`)
   const env: Record<string, string> = {}
   for (const kv of values.env) {
@@ -151,6 +166,9 @@ export function parse (argv: string[]): Args {
     nice: Math.trunc(Number(values.nice)) || 0,
     env,
     sql: values.sql,
-    scrapeMetricsS: num(values['scrape-metrics'], 'scrape-metrics', 0)
+    scrapeMetricsS: num(values['scrape-metrics'], 'scrape-metrics', 0),
+    historyPerConversation: Math.floor(num(values.history, 'history', 100)),
+    client: values.client,
+    ceiling: values.ceiling
   }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Socket } from 'socket.io-client'
+import type { LoadSocket } from './raw-socket.js'
 import { Histogram, type HistogramData } from './histogram.js'
 
 /**
@@ -39,7 +39,7 @@ export interface ChannelResult {
 
 const nowEpoch = (): number => performance.timeOrigin + performance.now()
 
-export async function channelLoad (sockets: Socket[], userIds: string[], c: ChannelCommand): Promise<ChannelResult> {
+export async function channelLoad (sockets: LoadSocket[], userIds: string[], c: ChannelCommand): Promise<ChannelResult> {
   const ack = new Histogram()
   const lag = new Histogram()
   const delivery = new Histogram()
@@ -104,6 +104,6 @@ export async function channelLoad (sockets: Socket[], userIds: string[], c: Chan
   const deadline = startEpoch + c.durationMs + c.drainMs
   const answered = (): number => acked + Object.values(ackErrors).reduce((a, b) => a + b, 0)
   while (nowEpoch() < deadline && (delivered < expected || answered() < sent)) await sleep(20)
-  sockets.forEach((s, i) => { s.off('message:new', handlers[i]) })
+  sockets.forEach((s, i) => { s.off('message:new', handlers[i]!) })
   return { sent, acked, ackErrors, expected, delivered, duplicates, stray, ack: ack.toJSON(), delivery: delivery.toJSON(), lag: lag.toJSON() }
 }

@@ -58,6 +58,13 @@ export class Context {
     return this.server
   }
 
+  /** The generator's ceiling: bench/echo.ts, the least a Socket.IO server can do for the load. */
+  async startEcho (): Promise<Running> {
+    this.server = await start('echo', await freePort(), { HOST: '127.0.0.1' }, join(this.dir, 'echo.log'), [], this.args.nice)
+    log(`echo pid ${this.server.pid} ready on ${this.server.url}`)
+    return this.server
+  }
+
   async stopServer (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     if (this.server !== undefined) await stop(this.server, signal)
   }

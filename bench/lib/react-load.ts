@@ -1,4 +1,4 @@
-import type { Socket } from 'socket.io-client'
+import type { LoadSocket } from './raw-socket.js'
 import { Histogram, type HistogramData } from './histogram.js'
 
 /** 20 distinct emojis: the most one message may carry, so no add is refused for the limit. */
@@ -27,7 +27,7 @@ const perfAt = (epochMs: number): number => epochMs - performance.timeOrigin
  * (seconds apart at the benchmark's rates) and its adds and removes never overlap. The
  * expected final counts follow the acked ops only.
  */
-export async function react (sockets: Socket[], c: ReactCommand): Promise<ReactResult> {
+export async function react (sockets: LoadSocket[], c: ReactCommand): Promise<ReactResult> {
   const ack = new Histogram()
   const lag = new Histogram()
   const ackErrors: Record<string, number> = {}

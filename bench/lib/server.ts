@@ -8,6 +8,7 @@ import { log } from './log.js'
 export const ROOT = resolve(import.meta.dirname, '..', '..')
 const SERVER_ENTRY = join(ROOT, 'dist', 'src', 'server.js')
 const RELAY_ENTRY = join(ROOT, 'bench', 'relay.ts')
+const ECHO_ENTRY = join(ROOT, 'bench', 'echo.ts')
 /**
  * Children get a high open-file limit (10,000+ sockets need as many descriptors): 65536, or
  * the hard limit when that is lower (raising it needs CAP_SYS_RESOURCE, absent in containers).
@@ -60,7 +61,7 @@ export async function freePort (): Promise<number> {
 export const niced = (n: number): string[] => n === 0 ? [] : ['nice', '-n', String(n)]
 
 export interface Running {
-  kind: 'server' | 'relay'
+  kind: 'server' | 'relay' | 'echo'
   port: number
   url: string
   proc: ChildProcess
@@ -89,8 +90,8 @@ export function serverEnv (extra: Record<string, string>): Record<string, string
  * Starts the production build (or the bare relay) under `prlimit`, which execs it in place so
  * the pid is the server's own, and waits until it answers.
  */
-export async function start (kind: 'server' | 'relay', port: number, env: Record<string, string>, logFile: string, nodeArgs: string[] = [], nice = 0): Promise<Running> {
-  const entry = kind === 'server' ? [SERVER_ENTRY] : ['--import', 'tsx', RELAY_ENTRY]
+export async function start (kind: 'server' | 'relay' | 'echo', port: number, env: Record<string, string>, logFile: string, nodeArgs: string[] = [], nice = 0): Promise<Running> {
+  const entry = kind === 'server' ? [SERVER_ENTRY] : ['--import', 'tsx', kind === 'relay' ? RELAY_ENTRY : ECHO_ENTRY]
   const startedAt = performance.now()
   const [cmd, ...args] = [...niced(nice), 'prlimit', `--nofile=${NOFILE}:${NOFILE}`, '--', process.execPath, ...nodeArgs, ...entry]
   const proc = spawn(cmd!, args, {

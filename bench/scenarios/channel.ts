@@ -51,7 +51,7 @@ async function fanOut (ctx: Context, members: number, relay: boolean): Promise<F
     const id = userId(j)
     per[j % workers.size]!.push({ id, token: ctx.token(id), rooms: [CHANNEL] })
   }
-  const conn = await workers.all<ConnectResult>((i) => ({ cmd: 'connect', url: server.url, users: per[i]!, relay, concurrency: args.concurrency }))
+  const conn = await workers.all<ConnectResult>((i) => ({ cmd: 'connect', url: server.url, users: per[i]!, relay, concurrency: args.concurrency, client: args.client }))
   const failed = conn.reduce((n, c) => n + c.failed, 0)
   if (failed > 0) throw new Error(`${failed} sockets failed to connect: ${JSON.stringify(conn.map((c) => c.errors))}`)
   log(`${conn.reduce((n, c) => n + c.connected, 0)} sockets connected to the ${server.kind}`)

@@ -26,6 +26,7 @@ async function measure (ctx: Context, users: UserSpec[][], relay: boolean): Prom
     users: users[i]!,
     relay,
     concurrency: args.concurrency,
+    client: args.client,
     // One loopback source address per worker: ephemeral ports are per source address.
     localAddress: `127.0.0.${2 + i}`
   }))

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Args } from '../lib/args.js'
 import { Context, loadAverage } from '../lib/context.js'
-import { seedGroups, seedPairs, seedUsers } from '../lib/database.js'
+import { seedConversationHistory, seedGroups, seedPairs, seedUsers } from '../lib/database.js'
 import { Histogram, round2 } from '../lib/histogram.js'
 import { directId, groupId, userId } from '../lib/ids.js'
 import { log } from '../lib/log.js'
@@ -193,7 +193,7 @@ async function runAgainst (ctx: Context, plans: Plan[], relay: boolean): Promise
   const { args } = ctx
   const workers = ctx.startWorkers()
   const server = ctx.server!
-  const conn = await workers.all<ConnectResult>((i) => ({ cmd: 'connect', url: server.url, users: plans[i]!.users, relay, concurrency: args.concurrency }))
+  const conn = await workers.all<ConnectResult>((i) => ({ cmd: 'connect', url: server.url, users: plans[i]!.users, relay, concurrency: args.concurrency, client: args.client }))
   const failed = conn.reduce((n, c) => n + c.failed, 0)
   if (failed > 0) throw new Error(`${failed} sockets failed to connect: ${JSON.stringify(conn.map((c) => c.errors))}`)
   log(`${conn.reduce((n, c) => n + c.connected, 0)} sockets connected to the ${server.kind}`)
@@ -218,6 +218,7 @@ export async function messaging (args: Args): Promise<BenchResult> {
     await seedUsers(db, convCount * size)
     if (group) await seedGroups(db, convCount, size)
     else await seedPairs(db, convCount)
+    await seedConversationHistory(db, convCount, group, size, args.historyPerConversation)
   })
   try {
     const plans = plan(ctx, group, size, convCount)
@@ -230,6 +231,12 @@ export async function messaging (args: Args): Promise<BenchResult> {
     const rows = await ctx.db.query<{ n: string | number }>('SELECT count(*) AS n FROM messages')
     ours.persisted = Number(rows[0]?.n ?? 0)
     ours.ackedInRun = ackedInRun
+    if (args.ceiling) {
+      // The same load against the bare echo: what the generator itself can drive.
+      await ctx.startEcho()
+      ours.ceiling = await runAgainst(ctx, plans, true)
+      await ctx.stopServer()
+    }
     if (!args.baseline) return ours
     await ctx.startRelay()
     const base = await runAgainst(ctx, plans, true)

@@ -36,7 +36,7 @@ export async function reactions (args: Args): Promise<BenchResult> {
 
     const users: UserSpec[][] = Array.from({ length: workers.size }, () => [])
     for (let i = 0; i < args.users; i++) users[i % workers.size]!.push({ id: userId(i), token: ctx.token(userId(i)), rooms: [conversationId] })
-    const conn = await workers.all<ConnectResult>((i) => ({ cmd: 'connect', url: server.url, users: users[i]!, relay: false, concurrency: args.concurrency }))
+    const conn = await workers.all<ConnectResult>((i) => ({ cmd: 'connect', url: server.url, users: users[i]!, relay: false, concurrency: args.concurrency, client: args.client }))
     const failed = conn.reduce((n, c) => n + c.failed, 0)
     if (failed > 0) throw new Error(`${failed} sockets failed to connect: ${JSON.stringify(conn.map((c) => c.errors))}`)
     log(`${args.users} sockets connected; reacting to ${messageId}`)

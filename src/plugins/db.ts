@@ -8,12 +8,22 @@ declare module 'fastify' {
     prisma: PrismaClient
     /** Plain SQL for the hot paths (see SqlClient). */
     sql: SqlClient
+    /** The send statement's connections (see Database.sendSql). */
+    sendSql: SqlClient
+    /** Send statements in flight at once on this node (group commit): DB_SEND_CONCURRENCY, or auto. */
+    sendConcurrency: number
     dbKind: DbKind
     /** The job queue's SQL executor (src/plugins/jobs.ts). */
     jobsDb: JobsExecutor
     /** PostgreSQL pool occupancy for metrics; undefined on PGlite. */
     dbPoolStats: Database['poolStats']
   }
+}
+
+/** DB_SEND_CONCURRENCY, or by default a third of DB_POOL_MAX, at most 4; PGlite runs one statement at a time. */
+export function sendConcurrencyOf (config: { DB_SEND_CONCURRENCY: number, DB_POOL_MAX: number }, kind: DbKind): number {
+  if (kind !== 'postgres') return 1
+  return config.DB_SEND_CONCURRENCY > 0 ? config.DB_SEND_CONCURRENCY : Math.max(1, Math.min(4, Math.floor(config.DB_POOL_MAX / 3)))
 }
 
 /** Prisma on PGlite (default, under DATA_DIR) or PostgreSQL (DATABASE_URL), migrated at start. */
@@ -25,11 +35,14 @@ export default fp<{ database?: Database }>(async (app, opts) => {
     databaseUrl: config.DATABASE_URL,
     pgliteDir: config.PGLITE_DIR ?? join(config.DATA_DIR, 'pglite'),
     poolMax: config.DB_POOL_MAX,
+    sendConnections: sendConcurrencyOf(config, 'postgres'),
     onPoolError: (err) => { app.log.warn({ err }, 'database connection lost while idle; the pool replaces it') }
   })
   if (db.migrations.applied.length > 0) app.log.info({ applied: db.migrations.applied }, 'database migrated')
   app.decorate('prisma', db.prisma)
   app.decorate('sql', db.sql)
+  app.decorate('sendSql', db.sendSql)
+  app.decorate('sendConcurrency', sendConcurrencyOf(config, db.kind))
   app.decorate('dbKind', db.kind)
   app.decorate('jobsDb', db.jobs)
   app.decorate('dbPoolStats', db.poolStats)

@@ -22,6 +22,8 @@ export interface ConversationsDeps {
   log?: { warn: (obj: object, msg: string) => void }
   /** Plain SQL for the send and history paths. */
   sql: SqlClient
+  /** The send statement's connections (generic plans on PostgreSQL; see Database.sendSql). */
+  sendSql: SqlClient
   /** Send statements in flight at once on this node (1 on PGlite, which runs one query at a time). */
   sendConcurrency: number
   limits: ConversationLimits

@@ -82,15 +82,16 @@ export interface SenderOptions {
  * A message some other member could get a Web Push for also gets its push_outbox row here, in
  * the same statement (src/modules/push/relay.ts): no subscriptions among the members, no row.
  */
-const SEND_SQL = `
+export const SEND_SQL = `
 WITH input AS (
   SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
     WITH ORDINALITY AS i(id, conversation_id, sender_id, client_msg_id, type, content, reply_to, mentions, forwarded_from, n)
 ), target AS (
-  SELECT cv.id, cv.type, cv.direct_key FROM conversations cv
-  WHERE cv.id = ANY($2::uuid[])
+  SELECT cv.id, cv.type, cv.direct_key
+  FROM (SELECT DISTINCT unnest($2::uuid[]) AS id) t
+  CROSS JOIN LATERAL (SELECT c.id, c.type, c.direct_key FROM conversations c WHERE c.id = t.id) cv
   ORDER BY cv.id
-  FOR UPDATE
+  FOR UPDATE OF cv
 ), ok AS (
   SELECT i.*, row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.n) AS k
   FROM input i JOIN target cv ON cv.id = i.conversation_id

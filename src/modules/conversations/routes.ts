@@ -15,9 +15,8 @@ export function conversationsDeps (app: FastifyInstance): ConversationsDeps {
   return {
     prisma: app.prisma,
     sql: app.sql,
-    sendConcurrency: app.dbKind !== 'postgres'
-      ? 1
-      : config.DB_SEND_CONCURRENCY > 0 ? config.DB_SEND_CONCURRENCY : Math.max(1, Math.min(4, Math.floor(config.DB_POOL_MAX / 3))),
+    sendSql: app.sendSql,
+    sendConcurrency: app.sendConcurrency,
     limits: {
       textMaxChars: config.TEXT_MAX_CHARS,
       customMaxBytes: config.CUSTOM_MAX_BYTES,
