@@ -6,7 +6,12 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { log } from './log.js'
 
 export const ROOT = resolve(import.meta.dirname, '..', '..')
-const SERVER_ENTRY = join(ROOT, 'dist', 'src', 'server.js')
+/**
+ * The server under test: this checkout's build, or another checkout's (BENCH_SERVER_ROOT, e.g.
+ * a worktree of an earlier commit) to measure before and after with one harness in one session.
+ */
+const SERVER_ROOT = resolve(process.env.BENCH_SERVER_ROOT ?? ROOT)
+const SERVER_ENTRY = join(SERVER_ROOT, 'dist', 'src', 'server.js')
 const RELAY_ENTRY = join(ROOT, 'bench', 'relay.ts')
 const ECHO_ENTRY = join(ROOT, 'bench', 'echo.ts')
 /**
@@ -32,14 +37,14 @@ function newestMtime (path: string): number {
 /** `npm run build` when dist/src/server.js is missing or older than src/ or prisma/. */
 export function ensureBuild (skip: boolean): void {
   const built = existsSync(SERVER_ENTRY) ? statSync(SERVER_ENTRY).mtimeMs : 0
-  const sources = Math.max(newestMtime(join(ROOT, 'src')), newestMtime(join(ROOT, 'prisma')))
+  const sources = Math.max(newestMtime(join(SERVER_ROOT, 'src')), newestMtime(join(SERVER_ROOT, 'prisma')))
   if (built >= sources) return
   if (skip && built > 0) {
     log('dist is older than src, using it anyway (--no-build)')
     return
   }
   log('building the server (npm run build)')
-  const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 2, 2] })
+  const r = spawnSync('npm', ['run', 'build'], { cwd: SERVER_ROOT, stdio: ['ignore', 2, 2] })
   if (r.status !== 0) {
     if (!existsSync(SERVER_ENTRY)) throw new Error('npm run build failed and there is no dist to run')
     log('npm run build failed; running the existing dist')
@@ -95,7 +100,7 @@ export async function start (kind: 'server' | 'relay' | 'echo', port: number, en
   const startedAt = performance.now()
   const [cmd, ...args] = [...niced(nice), 'prlimit', `--nofile=${NOFILE}:${NOFILE}`, '--', process.execPath, ...nodeArgs, ...entry]
   const proc = spawn(cmd!, args, {
-    cwd: ROOT,
+    cwd: kind === 'server' ? SERVER_ROOT : ROOT,
     env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe']
   })
