@@ -2,6 +2,7 @@ import { Errors, validation } from '../../lib/errors.js'
 import type { SqlClient } from '../../db/drivers.js'
 import { MESSAGE_COLUMNS, toMessage, type MessageRow, type MessageView } from '../conversations/rows.js'
 import { SEARCH_QUERY_MAX_CHARS } from './schemas.js'
+import { NO_SPACE_CHAR, NO_SPACE_CLASS_SQL } from './no-space-chars.js'
 
 export interface SearchHitView {
   message: MessageView
@@ -29,9 +30,17 @@ const TSQUERY = `websearch_to_tsquery('english', $2)`
 const WORDS = `to_tsvector('english'::regconfig, ${TEXT}) @@ ${TSQUERY}`
 /** The text with every character doubled: what the trigram index covers (see the migration). */
 const DOUBLED = `regexp_replace(${TEXT}, '(.)', '\\1\\1', 'g')`
+/**
+ * The trigram index's predicate beyond type and recall: the text holds a character of a
+ * script without spaces. A group with such a term implies it, and says so for the planner.
+ */
+const HAS_NO_SPACE_CHAR = `${TEXT} ~ '${NO_SPACE_CLASS_SQL}'`
 
 /** Visible to the caller (`m` is their membership row): not cleared, not deleted for them. */
 const VISIBLE = `x.seq > m.cleared_seq AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = x.id)`
+
+/** A group that can only match text the trigram index covers (it requires such a character). */
+const indexed = (g: Term[]): boolean => g.some((term) => !term.exclude && NO_SPACE_CHAR.test(term.text))
 
 /** websearch syntax for substrings: groups separated by `or`; in a group every term is required, `-term` excluded. */
 interface Term { text: string, exclude: boolean, caseless: boolean }
@@ -44,7 +53,11 @@ type Groups = Term[][]
  */
 function searchSql (groups: Groups, words: boolean): string {
   let n = 8
-  const like = groups.map((g) => '(' + g.map((term) => `${DOUBLED} ${term.exclude ? 'NOT ' : ''}${term.caseless ? 'LIKE' : 'ILIKE'} $${n++}`).join(' AND ') + ')').join(' OR ')
+  // A group holding such a character can only match indexed text: it names the predicate so
+  // the trigram index serves it. A group without one (English stop words only, "the") has
+  // no index to use and is checked row by row in the caller's conversations.
+  const like = groups.map((g) => '(' + (indexed(g) ? `${HAS_NO_SPACE_CHAR} AND ` : '') +
+    g.map((term) => `${DOUBLED} ${term.exclude ? 'NOT ' : ''}${term.caseless ? 'LIKE' : 'ILIKE'} $${n++}`).join(' AND ') + ')').join(' OR ')
   const match = groups.length === 0 ? WORDS : words ? `(${WORDS} OR ${like})` : `(${like})`
   return `
 SELECT ${MESSAGE_COLUMNS},
@@ -215,7 +228,7 @@ export function createSearchService (sql: SqlClient) {
       const highlighted = terms.filter((term) => !term.exclude).map((term) => term.text)
 
       // Each shape of groups is its own statement; only small ones are prepared (named).
-      const name = terms.length <= 3 ? `search_${words ? 'w' : ''}${groups.map((g) => g.map((term) => (term.exclude ? 'n' : 'y') + (term.caseless ? 'c' : 'i')).join('')).join('_')}` : undefined
+      const name = terms.length <= 3 ? `search_${words ? 'w' : ''}${groups.map((g) => (indexed(g) ? 'k' : '') + g.map((term) => (term.exclude ? 'n' : 'y') + (term.caseless ? 'c' : 'i')).join('')).join('_')}` : undefined
       const recent = after === undefined ? await recentWindow(userId, q, opts.conversationId, limit, groups, words, name) : undefined
       const rows = recent ?? await sql.query<MessageRow & { headline: string | null }>(searchSql(groups, words), [
         userId, q, opts.conversationId ?? null, after?.at ?? null, after?.id ?? null, limit + 1, HEADLINE_OPTIONS,
