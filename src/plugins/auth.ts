@@ -64,10 +64,11 @@ declare module 'fastify' {
 const ALGORITHM = 'HS256'
 
 /**
- * Verified access tokens kept in memory (fast-jwt's LRU, entries expire with the token), so a
- * client's repeated requests skip the base64/JSON decode and the HMAC. Keyed by the token
- * itself: fast-jwt's default key is a SHA-256 of the token, which costs as much as the HMAC
- * it saves. Cutoffs (password change, suspension) are checked after verifying, cached or not.
+ * Verified access tokens kept in memory (fast-jwt's LRU, keyed by a SHA-256 of the token;
+ * entries expire with the token), so a client's repeated requests skip the decode, the
+ * claim checks and the HMAC: 40-70 us -> 14-19 us a verify on this machine. (A key of the
+ * token itself would make it 0.2 us, but fast-jwt warns on every start about custom keys.)
+ * Cutoffs (password change, suspension) are checked after verifying, cached or not.
  */
 const VERIFY_CACHE_SIZE = 10_000
 
@@ -81,7 +82,7 @@ export default fp(async (app) => {
   await app.register(jwt, {
     secret: config.JWT_SECRET,
     sign: { algorithm: ALGORITHM, expiresIn: config.ACCESS_TOKEN_TTL_S },
-    verify: { algorithms: [ALGORITHM], cache: VERIFY_CACHE_SIZE, cacheKeyBuilder: (token: string) => token }
+    verify: { algorithms: [ALGORITHM], cache: VERIFY_CACHE_SIZE }
   })
 
   /** The claims of a well-signed, unexpired access token, and whether a cutoff revoked it. */

@@ -51,10 +51,14 @@ const REACTIONS = `(SELECT jsonb_agg(jsonb_build_object('emoji', r.emoji, 'count
  * Message columns plus its sender, as plain SQL text; needs `messages x JOIN users u ON
  * u.id = x.sender_id`. Reactions and whether a replied-to message was recalled since are
  * read when served (index probes on the message's id), so they are never stale.
+ * `reply_recalled` is a scalar subquery, not EXISTS(... AND recalled_at IS NOT NULL): the
+ * planner turned that EXISTS into a hashed subplan over every recalled message, a parallel
+ * sequential scan of the whole table (265 ms at 1M messages) for any page holding a reply.
+ * A replied-to message that no longer exists reads as NULL, i.e. not recalled, as before.
  */
 export const MESSAGE_COLUMNS = `x.id, x.conversation_id, x.seq, x.sender_id, x.client_msg_id, x.type::text AS type,
   x.content, x.created_at, x.recalled_at, x.rev, x.edited_at, x.reply_to,
-  CASE WHEN x.reply_to IS NOT NULL THEN EXISTS (SELECT 1 FROM messages rm WHERE rm.id = (x.reply_to->>'id')::uuid AND rm.recalled_at IS NOT NULL) END AS reply_recalled,
+  CASE WHEN x.reply_to IS NOT NULL THEN (SELECT rm.recalled_at IS NOT NULL FROM messages rm WHERE rm.id = (x.reply_to->>'id')::uuid) END AS reply_recalled,
   x.mentions, x.forwarded_from, x.pinned_at, x.pinned_by, ${REACTIONS} AS reactions,
   u.username, u.display_name, u.avatar_url`
 
