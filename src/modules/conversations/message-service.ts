@@ -73,55 +73,43 @@ SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
 WHERE x.conversation_id = $1::uuid AND x.seq > $2::int
 ORDER BY x.seq ASC LIMIT $3::int`
 
-/*
- * Catch-up in one statement (one round trip and one snapshot; a reconnect storm runs it once
- * per client): `revs`, the last rev of each listed conversation the caller is a member of;
- * `msgs`, the messages after each seq cursor, conversation id then seq; `upd`, the messages
- * changed after each device's last rev, at or below its seq cursor (newer ones come in `msgs`
- * anyway), oldest change first per conversation (index conversation_id, rev). Revs, messages
- * and changes come from the same snapshot, so a change after it has a rev above the one
- * returned and comes next time, never missed. Rows go through row_to_json (timestamps as ISO
- * strings, as in the conversation list).
- *   $1 all ids, $2/$3 seq cursors (ids, seqs), $4 caller, $5 limit + 1,
- *   $6/$7/$8 rev cursors (ids, their seq cursor, their rev)
- */
+/** Messages after each cursor, in the conversations the caller is a member of; conversation id then seq. */
 const SYNC_SQL = `
-WITH revs AS (
-  SELECT c.id, c.last_rev FROM conversations c
-  JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = $4::uuid
-  WHERE c.id = ANY($1::uuid[])
-), msgs AS (
-  SELECT ${MESSAGE_COLUMNS}
-  FROM unnest($2::uuid[], $3::int[]) AS cur(conversation_id, after_seq)
-  JOIN conversation_members m ON m.conversation_id = cur.conversation_id AND m.user_id = $4::uuid
-  CROSS JOIN LATERAL (
-    SELECT * FROM messages y WHERE y.conversation_id = cur.conversation_id AND y.seq > GREATEST(cur.after_seq, m.cleared_seq)
-      AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = y.id)
-    ORDER BY y.seq LIMIT $5::int
-  ) x
-  JOIN users u ON u.id = x.sender_id
-  ORDER BY x.conversation_id, x.seq
-  LIMIT $5::int
-), upd AS (
-  SELECT ${MESSAGE_COLUMNS}
-  FROM unnest($6::uuid[], $7::int[], $8::int[]) AS cur(conversation_id, upto_seq, after_rev)
-  JOIN conversation_members m ON m.conversation_id = cur.conversation_id AND m.user_id = $4::uuid
-  CROSS JOIN LATERAL (
-    SELECT * FROM messages y WHERE y.conversation_id = cur.conversation_id AND y.rev > cur.after_rev
-      AND y.seq <= cur.upto_seq AND y.seq > m.cleared_seq
-      AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = y.id)
-    ORDER BY y.rev LIMIT $5::int
-  ) x
-  JOIN users u ON u.id = x.sender_id
-  ORDER BY x.conversation_id, x.rev
-  LIMIT $5::int
-)
-SELECT
-  (SELECT json_agg(json_build_array(r.id, r.last_rev)) FROM revs r) AS revs,
-  (SELECT json_agg(row_to_json(q) ORDER BY q.conversation_id, q.seq) FROM msgs q) AS messages,
-  (SELECT json_agg(row_to_json(q) ORDER BY q.conversation_id, q.rev) FROM upd q) AS updated`
+SELECT ${MESSAGE_COLUMNS}
+FROM unnest($1::uuid[], $2::int[]) AS cur(conversation_id, after_seq)
+JOIN conversation_members m ON m.conversation_id = cur.conversation_id AND m.user_id = $3::uuid
+CROSS JOIN LATERAL (
+  SELECT * FROM messages y WHERE y.conversation_id = cur.conversation_id AND y.seq > GREATEST(cur.after_seq, m.cleared_seq)
+    AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = y.id)
+  ORDER BY y.seq LIMIT $4::int
+) x
+JOIN users u ON u.id = x.sender_id
+ORDER BY x.conversation_id, x.seq
+LIMIT $4::int`
 
-interface SyncRow { revs: Array<[string, number]> | null, messages: MessageRow[] | null, updated: MessageRow[] | null }
+/**
+ * Messages changed after each device's last rev, at or below its seq cursor (newer ones come
+ * in `messages` anyway), oldest change first per conversation (index conversation_id, rev).
+ */
+const SYNC_UPDATED_SQL = `
+SELECT ${MESSAGE_COLUMNS}
+FROM unnest($1::uuid[], $2::int[], $3::int[]) AS cur(conversation_id, upto_seq, after_rev)
+JOIN conversation_members m ON m.conversation_id = cur.conversation_id AND m.user_id = $4::uuid
+CROSS JOIN LATERAL (
+  SELECT * FROM messages y WHERE y.conversation_id = cur.conversation_id AND y.rev > cur.after_rev
+    AND y.seq <= cur.upto_seq AND y.seq > m.cleared_seq
+    AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = y.id)
+  ORDER BY y.rev LIMIT $5::int
+) x
+JOIN users u ON u.id = x.sender_id
+ORDER BY x.conversation_id, x.rev
+LIMIT $5::int`
+
+/** The last rev of each listed conversation the caller is a member of. */
+const SYNC_REVS_SQL = `
+SELECT c.id, c.last_rev FROM conversations c
+JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = $2::uuid
+WHERE c.id = ANY($1::uuid[])`
 
 export interface SyncResult {
   messages: MessageView[]
@@ -342,17 +330,13 @@ export function createMessageService (deps: ConversationsDeps, changes: ChangeSt
       }
       const ids = [...new Set([...after.keys(), ...since.keys()])]
       if (ids.length === 0) return { messages: [], updated: [], revs: {}, hasMore: false }
-      // Changes are read only where a seq cursor says which messages the device already has.
-      const revIds = [...since.keys()].filter((id) => (after.get(id) ?? 0) > 0)
-      const [res] = await sql.query<SyncRow>(SYNC_SQL, [
-        ids, [...after.keys()], [...after.values()], userId, limit + 1,
-        revIds, revIds.map((id) => after.get(id) ?? 0), revIds.map((id) => since.get(id) ?? 0)
-      ], 'sync')
-      const last = new Map(res?.revs ?? [])
-      const rows = res?.messages ?? []
-      const changedRows = res?.updated ?? []
-      // The conversations whose changes were asked for (member ones only, as `last` says).
-      const asked = revIds.filter((id) => last.has(id))
+      // Last revs first: anything changed after this read comes again next time, never missed.
+      const last = new Map((await sql.query<{ id: string, last_rev: number }>(SYNC_REVS_SQL, [ids, userId], 'sync_revs')).map((r) => [r.id, r.last_rev]))
+      const rows = after.size === 0 ? [] : await sql.query<MessageRow>(SYNC_SQL, [[...after.keys()], [...after.values()], userId, limit + 1], 'sync')
+      const asked = [...since.keys()].filter((id) => last.has(id) && (after.get(id) ?? 0) > 0)
+      const changedRows = asked.length === 0
+        ? []
+        : await sql.query<MessageRow>(SYNC_UPDATED_SQL, [asked, asked.map((id) => after.get(id) ?? 0), asked.map((id) => since.get(id) ?? 0), userId, limit + 1], 'sync_updated')
       const updated = changedRows.slice(0, limit)
       const out: Record<string, number> = {}
       for (const [id, rev] of last) out[id] = rev
