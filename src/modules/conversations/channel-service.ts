@@ -8,6 +8,10 @@ import type { ConversationsDeps } from './deps.js'
 import type { ConversationView } from './rows.js'
 import { createSystemPublisher, writeSystemMessage } from './system-messages.js'
 
+/** The channels a user is a member of (the rooms a socket joins at connect). */
+const CHANNEL_IDS_OF_SQL = `SELECT m.conversation_id AS id FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+WHERE m.user_id = $1::uuid AND c.type = 'channel'`
+
 const channelNotFound = () => notFound('Channel not found')
 
 /** C0 and C1 control characters, DEL. */
@@ -159,9 +163,9 @@ export function createChannelService (deps: ConversationsDeps, conversations: Co
 
     /** The channels a user is a member of (their sockets join these rooms at connect). */
     async idsOf (userId: string): Promise<string[]> {
-      const rows = await prisma.$queryRaw<Array<{ id: string }>>`
-        SELECT m.conversation_id AS id FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
-        WHERE m.user_id = ${userId}::uuid AND c.type = 'channel'`
+      // Runs for every socket at connect (a reconnect storm: thousands a second), hence a
+      // prepared statement rather than Prisma's $queryRaw (~0.4 ms of CPU a call in a storm).
+      const rows = await deps.sql.query<{ id: string }>(CHANNEL_IDS_OF_SQL, [userId], 'channel_ids_of')
       return rows.map((r) => r.id)
     }
   }

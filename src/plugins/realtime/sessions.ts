@@ -38,10 +38,12 @@ interface Session {
 
 /** When a token was issued and when it expires (auth:expired, then the cut after the grace period unless refreshed). */
 export function tokenTimes (app: FastifyInstance, token: string): { expiresAt: number, issuedAt: number } {
-  const exp = app.jwt.decode<{ exp?: unknown }>(token)?.exp
+  // One decode for both (it runs at every handshake).
+  const claims = app.jwt.decode<{ exp?: unknown, iat?: unknown, iatMs?: unknown }>(token)
+  const exp = claims?.exp
   return {
     expiresAt: typeof exp === 'number' ? exp * 1000 : Date.now() + app.config.ACCESS_TOKEN_TTL_S * 1000,
-    issuedAt: issuedAtMs(app.jwt.decode<{ iat?: unknown, iatMs?: unknown }>(token))
+    issuedAt: issuedAtMs(claims)
   }
 }
 
