@@ -13,7 +13,13 @@ import { Histogram, type HistogramData } from './lib/histogram.js'
 import { react, type ReactCommand } from './lib/react-load.js'
 import { channelLoad, type ChannelCommand } from './lib/channel-load.js'
 
-export interface UserSpec { id: string, token: string, rooms: string[] }
+export interface UserSpec {
+  id: string
+  token: string
+  rooms: string[]
+  /** This user's node (--nodes); the command's url otherwise. */
+  url?: string
+}
 /** A conversation; members are indexes into the worker's users. */
 export interface ConvSpec { id: string, members: number[] }
 export interface PairSpec { a: number, b: number, conversationId: string }
@@ -104,7 +110,7 @@ async function connect (c: Extract<Command, { cmd: 'connect' }>): Promise<Connec
   const t0 = performance.now()
   await pool(c.users, c.concurrency, async (u, i) => {
     const started = performance.now()
-    const socket = io(c.url, {
+    const socket = io(u.url ?? c.url, {
       transports: ['websocket'],
       reconnection: false,
       forceNew: true,

@@ -36,6 +36,12 @@ export interface Args {
   sql: string[]
   /** one-to-one/group: GET /metrics every this many seconds during the measured run (0 = off). */
   scrapeMetricsS: number
+  /**
+   * one-to-one/group: 0 = one server as always; N >= 1 = N server processes on one PostgreSQL
+   * database and a private redis-server (REDIS_URL), the members of each conversation spread
+   * over different nodes.
+   */
+  nodes: number
 }
 
 const DEFAULTS: Record<Scenario, { rate: number, durationS: number, users: number }> = {
@@ -70,6 +76,11 @@ export const USAGE = `usage: npm run bench -- <${SCENARIOS.join('|')}> [options]
   --sql STATEMENT   run on the database after seeding, before the server starts (repeatable),
                     e.g. --sql "ALTER INDEX messages_search_trgm_idx SET (fastupdate = off)"
   --scrape-metrics S      one-to-one/group: scrape GET /metrics every S seconds while measuring
+  --nodes N         one-to-one/group (postgres): N server processes on one database and a private
+                    redis-server started for the run; the two members of every pair (every group's
+                    members) are put on different nodes, so every delivery crosses nodes. Reports
+                    per-node CPU and RSS, Redis CPU and bytes in/out per message. Choose the adapter
+                    with --env REDIS_ADAPTER=classic|sharded
   --no-build        do not rebuild a stale dist   --keep-db   keep the database`
 
 export function parse (argv: string[]): Args {
@@ -104,6 +115,7 @@ export function parse (argv: string[]): Args {
       env: { type: 'string', multiple: true, default: [] },
       sql: { type: 'string', multiple: true, default: [] },
       'scrape-metrics': { type: 'string', default: '0' },
+      nodes: { type: 'string', default: '0' },
       help: { type: 'boolean', default: false }
     }
   })
@@ -116,6 +128,13 @@ export function parse (argv: string[]): Args {
     return n
   }
   const d = DEFAULTS[scenario]
+  const nodes = (n: number): number => {
+    if (n === 0) return 0
+    if (scenario !== 'one-to-one' && scenario !== 'group') throw new Error(`--nodes is for one-to-one and group\n${USAGE}`)
+    if (values.db !== 'postgres') throw new Error(`--nodes needs --db postgres\n${USAGE}`)
+    if (values.baseline === true || values['find-max'] === true) throw new Error(`--nodes does not combine with --baseline or --find-max\n${USAGE}`)
+    return n
+  }
   if (values.db !== 'postgres' && values.db !== 'pglite') throw new Error(`--db must be pglite or postgres\n${USAGE}`)
   if (values.restart !== 'term' && values.restart !== 'kill') throw new Error(`--restart must be term or kill\n${USAGE}`)
   const env: Record<string, string> = {}
@@ -151,6 +170,7 @@ export function parse (argv: string[]): Args {
     nice: Math.trunc(Number(values.nice)) || 0,
     env,
     sql: values.sql,
-    scrapeMetricsS: num(values['scrape-metrics'], 'scrape-metrics', 0)
+    scrapeMetricsS: num(values['scrape-metrics'], 'scrape-metrics', 0),
+    nodes: nodes(Math.floor(num(values.nodes, 'nodes', 0)))
   }
 }
