@@ -42,6 +42,8 @@ export interface Args {
    * over different nodes.
    */
   nodes: number
+  /** --nodes: this many more server processes in the cluster with no users (what a node pays for the others' traffic). */
+  idleNodes: number
 }
 
 const DEFAULTS: Record<Scenario, { rate: number, durationS: number, users: number }> = {
@@ -81,6 +83,8 @@ export const USAGE = `usage: npm run bench -- <${SCENARIOS.join('|')}> [options]
                     members) are put on different nodes, so every delivery crosses nodes. Reports
                     per-node CPU and RSS, Redis CPU and bytes in/out per message. Choose the adapter
                     with --env REDIS_ADAPTER=classic|sharded
+  --idle-nodes K    with --nodes: K more nodes that hold no users; their CPU per message is what a
+                    node pays for traffic that is not its users'
   --no-build        do not rebuild a stale dist   --keep-db   keep the database`
 
 export function parse (argv: string[]): Args {
@@ -116,6 +120,7 @@ export function parse (argv: string[]): Args {
       sql: { type: 'string', multiple: true, default: [] },
       'scrape-metrics': { type: 'string', default: '0' },
       nodes: { type: 'string', default: '0' },
+      'idle-nodes': { type: 'string', default: '0' },
       help: { type: 'boolean', default: false }
     }
   })
@@ -171,6 +176,7 @@ export function parse (argv: string[]): Args {
     env,
     sql: values.sql,
     scrapeMetricsS: num(values['scrape-metrics'], 'scrape-metrics', 0),
-    nodes: nodes(Math.floor(num(values.nodes, 'nodes', 0)))
+    nodes: nodes(Math.floor(num(values.nodes, 'nodes', 0))),
+    idleNodes: Math.floor(num(values['idle-nodes'], 'idle-nodes', 0))
   }
 }

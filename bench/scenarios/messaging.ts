@@ -282,7 +282,7 @@ export async function messaging (args: Args): Promise<BenchResult> {
     else await seedPairs(db, convCount)
   })
   try {
-    const urls = args.nodes > 0 ? (await ctx.startNodes(args.nodes)).map((n) => n.url) : []
+    const urls = args.nodes > 0 ? (await ctx.startNodes(args.nodes + args.idleNodes)).slice(0, args.nodes).map((n) => n.url) : []
     const plans = plan(ctx, group, size, convCount, urls)
     if (args.nodes === 0) await ctx.startServer()
     ackedInRun = 0

@@ -25,7 +25,7 @@ export { SESSIONS_CHANNEL } from './realtime/cluster.js'
  * Sharded adapter: up to this many user rooms are emitted to one by one (one SPUBLISH each, to
  * the nodes of that room), more in one emit (one SPUBLISH that every node receives).
  */
-const SHARDED_PER_ROOM_MAX = Number(process.env.BENCH_SHARDED_PER_ROOM_MAX ?? 8)
+const SHARDED_PER_ROOM_MAX = 8
 
 /** At shutdown, how long event handlers under way may take to finish before sockets close. */
 const INFLIGHT_WAIT_MS = 3000

@@ -39,7 +39,7 @@ function observe (client: Redis, method: 'publish' | 'spublish' | 'ssubscribe' |
  *            room's channel only. An emit to several rooms at once, socketsJoin/Leave and
  *            disconnectSockets go to the namespace channel, which every node receives.
  */
-export function joinCluster (io: AppServer, url: string, log: FastifyBaseLogger, kind: AdapterKind = 'classic'): Cluster {
+export function joinCluster (io: AppServer, url: string, log: FastifyBaseLogger, kind: AdapterKind): Cluster {
   const pub = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true })
   const sub = pub.duplicate()
   // Missed live events are what `sync` recovers; a room subscription lost while Redis is down
@@ -51,6 +51,15 @@ export function joinCluster (io: AppServer, url: string, log: FastifyBaseLogger,
   // Connection errors are retried by ioredis; readiness reports them.
   pub.on('error', (err) => { log.warn({ err: err.message }, 'redis (pub) error') })
   sub.on('error', (err) => { log.warn({ err: err.message }, 'redis (sub) error') })
+  if (kind === 'sharded') {
+    // SSUBSCRIBE/SPUBLISH are Redis 7: an older server refuses them and no emit would cross nodes.
+    pub.once('ready', () => {
+      pub.info('server').then((info) => {
+        const major = Number(/redis_version:(\d+)/.exec(info)?.[1] ?? 0)
+        if (major < 7) log.error({ redisVersion: /redis_version:([^\r\n]+)/.exec(info)?.[1] }, 'REDIS_ADAPTER=sharded needs Redis 7 or later (sharded pub/sub): emits will not cross nodes; set REDIS_ADAPTER=classic')
+      }).catch(() => {})
+    })
+  }
   io.adapter(kind === 'sharded'
     ? createShardedAdapter(pub, sub, { subscriptionMode: 'dynamic' })
     : createAdapter(pub, sub))
