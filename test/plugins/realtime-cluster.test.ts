@@ -41,21 +41,25 @@ t.test(`many nodes (${adapter} adapter)`, { skip: !servicesMode ? 'needs Postgre
     n1.app.realtime.toUsers(many, 'typing', typing(2))
     for (const [client, n] of [[a1, before.a1], [b1, before.b1], [b2, before.b2]] as const) {
       const got = await client.waitFor('typing', n + 2)
-      t.same(got.slice(n), [typing(1), typing(2)], 'each device once, in order')
+      // Emitted from two nodes: no order between them.
+      t.same(got.slice(n).map((p) => p.conversationId).sort(), ['c1', 'c2'], 'each device once')
     }
 
     const room = `channel:${randomUUID()}`
     n1.app.realtime.joinRoom([b.id], room)
-    await eventually(() => { n1.app.realtime.toRoom(room, 'typing', typing(3)) }, () => b2.of('typing').some((p) => p.conversationId === 'c3'), 'b\'s socket on node 2 in the room')
-    await until(() => b1.of('typing').some((p) => p.conversationId === 'c3'), 5000, 'and on node 1')
+    // Joins are asynchronous on both adapters (classic: even on the emitting node, which
+    // applies its own join when Redis echoes it back; sharded: until the other node's room
+    // subscription is live).
+    const inRoom = (c: typeof b1): boolean => c.of('typing').some((p) => p.conversationId === 'c3')
+    await eventually(() => { n1.app.realtime.toRoom(room, 'typing', typing(3)) }, () => inRoom(b1) && inRoom(b2), 'b\'s sockets on both nodes in the room')
     t.notOk(a1.of('typing').some((p) => p.conversationId === 'c3'), 'not a, who is not in the room')
 
     n1.app.realtime.leaveRoom([b.id], room)
     await settle(300)
-    const inRoom = b2.of('typing').length
+    const received = b2.of('typing').length
     n1.app.realtime.toRoom(room, 'typing', typing(4))
     await settle(300)
-    t.equal(b2.of('typing').length, inRoom, 'left on node 2 too')
+    t.equal(b2.of('typing').length, received, 'left on node 2 too')
 
     n1.app.realtime.disconnectUser(b.id)
     t.equal(await b2.disconnected, 'io server disconnect', 'kicked on the other node')
