@@ -111,8 +111,8 @@ export default fp(async (app) => {
       // Sharded adapter: an emit to several rooms goes to every node, one room's emit only to
       // the nodes holding a socket of it (see ./realtime/cluster.ts). A handful of recipients
       // (one-to-one: sender and recipient) are cheaper one room at a time; a socket is in one
-      // user room only, so nobody gets a copy twice.
-      if (perRoom(userIds.length)) for (const id of userIds) loose(io.to(userRoom(id))).emit(event, payload)
+      // user room only, so nobody gets a copy twice (a user named twice is emitted to once).
+      if (perRoom(userIds.length)) for (const id of new Set(userIds)) loose(io.to(userRoom(id))).emit(event, payload)
       else loose(io.to(userIds.map(userRoom))).emit(event, payload)
     },
     toRoom: (room, event, payload) => { loose(io.to(room)).emit(event, payload) },
