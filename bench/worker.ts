@@ -14,7 +14,13 @@ import { react, type ReactCommand } from './lib/react-load.js'
 import { channelLoad, type ChannelCommand } from './lib/channel-load.js'
 import { RawSocket, type LoadSocket } from './lib/raw-socket.js'
 
-export interface UserSpec { id: string, token: string, rooms: string[] }
+export interface UserSpec {
+  id: string
+  token: string
+  rooms: string[]
+  /** This user's node (--nodes); the command's url otherwise. */
+  url?: string
+}
 /** A conversation; members are indexes into the worker's users. */
 export interface ConvSpec { id: string, members: number[] }
 export interface PairSpec { a: number, b: number, conversationId: string }
@@ -109,13 +115,14 @@ async function connect (c: Extract<Command, { cmd: 'connect' }>): Promise<Connec
   await pool(c.users, c.concurrency, async (u, i) => {
     const started = performance.now()
     const auth = c.relay ? { userId: u.id, rooms: u.rooms } : { token: u.token }
+    const url = u.url ?? c.url
     try {
       if (c.client === 'raw') {
-        const socket = await RawSocket.connect(c.url, auth, { localAddress: c.localAddress })
+        const socket = await RawSocket.connect(url, auth, { localAddress: c.localAddress })
         socket.on('message:new', (m: Message) => { onDelivery(i, m) })
         sockets[i] = socket
       } else {
-        const socket = io(c.url, {
+        const socket = io(url, {
           transports: ['websocket'],
           reconnection: false,
           forceNew: true,

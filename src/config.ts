@@ -28,6 +28,8 @@ export const ConfigSchema = Type.Object({
   DB_SEND_CONCURRENCY: Int(0, 0, 64),
   /** redis://… enables the Socket.IO Redis adapter and shared presence. */
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  /** Socket.IO Redis adapter: `sharded` (Redis >= 7 sharded pub/sub, a channel per room: a node receives the emits to rooms it holds sockets of) or `classic` (every node receives every broadcast; Redis < 7). */
+  REDIS_ADAPTER: Type.Union([Type.Literal('classic'), Type.Literal('sharded')], { default: 'sharded' }),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   ACCESS_TOKEN_TTL_S: Int(900, 10),
   REFRESH_TOKEN_TTL_S: Int(30 * 24 * 3600, 60),

@@ -53,6 +53,7 @@ t.test('bad values stop the start with the variable named', async (t) => {
     ['PORT', '70000'],
     ['DATABASE_URL', 'mysql://root@localhost/im'],
     ['REDIS_URL', 'http://localhost:6379'],
+    ['REDIS_ADAPTER', 'sentinel'],
     ['JWT_SECRET', 'too-short'],
     ['LOG_LEVEL', 'verbose'],
     ['DB_POOL_MAX', '0'],

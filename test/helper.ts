@@ -18,6 +18,8 @@ import type { SqlClient } from '../src/db/drivers.js'
 export const servicesMode = process.env.TEST_SERVICES === '1'
 export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+/** Services mode: the Socket.IO Redis adapter of every node a test starts (TEST_REDIS_ADAPTER=classic|sharded; unset: the server's default). */
+export const REDIS_ADAPTER = process.env.TEST_REDIS_ADAPTER === 'sharded' || process.env.TEST_REDIS_ADAPTER === 'classic' ? process.env.TEST_REDIS_ADAPTER : undefined
 
 /** Creates an empty PostgreSQL database for this test and drops it in teardown. */
 export async function createTestDatabase (t: Test): Promise<string> {
@@ -89,6 +91,7 @@ export async function build (t: Test, overrides: Partial<RawConfig> = {}, opts: 
   if (servicesMode) {
     base.DATABASE_URL = opts.databaseUrl ?? await createTestDatabase(t)
     base.REDIS_URL = REDIS_URL
+    if (REDIS_ADAPTER !== undefined) base.REDIS_ADAPTER = REDIS_ADAPTER
   }
   const config = loadConfig({}, { ...base, ...overrides })
   const app = await buildApp(config, { database: servicesMode ? undefined : await sharedPglite() })

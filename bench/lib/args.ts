@@ -42,6 +42,14 @@ export interface Args {
   client: 'raw' | 'socket.io'
   /** one-to-one/group: also run the load against bench/echo.ts (the generator's own ceiling). */
   ceiling: boolean
+  /**
+   * one-to-one/group: 0 = one server as always; N >= 1 = N server processes on one PostgreSQL
+   * database and a private redis-server (REDIS_URL), the members of each conversation spread
+   * over different nodes.
+   */
+  nodes: number
+  /** --nodes: this many more server processes in the cluster with no users (what a node pays for the others' traffic). */
+  idleNodes: number
 }
 
 const DEFAULTS: Record<Scenario, { rate: number, durationS: number, users: number }> = {
@@ -81,6 +89,13 @@ export const USAGE = `usage: npm run bench -- <${SCENARIOS.join('|')}> [options]
   --ceiling         one-to-one/group: also run the load against bench/echo.ts, a bare ws echo
                     (the generator's own ceiling; with --find-max its maximum rate)
   --scrape-metrics S      one-to-one/group: scrape GET /metrics every S seconds while measuring
+  --nodes N         one-to-one/group (postgres): N server processes on one database and a private
+                    redis-server started for the run; the two members of every pair (every group's
+                    members) are put on different nodes, so every delivery crosses nodes. Reports
+                    per-node CPU and RSS, Redis CPU and bytes in/out per message. Choose the adapter
+                    with --env REDIS_ADAPTER=classic|sharded
+  --idle-nodes K    with --nodes: K more nodes that hold no users; their CPU per message is what a
+                    node pays for traffic that is not its users'
   --no-build        do not rebuild a stale dist   --keep-db   keep the database`
 
 export function parse (argv: string[]): Args {
@@ -118,6 +133,8 @@ export function parse (argv: string[]): Args {
       history: { type: 'string', default: '100' },
       client: { type: 'string', default: 'raw' },
       ceiling: { type: 'boolean', default: false },
+      nodes: { type: 'string', default: '0' },
+      'idle-nodes': { type: 'string', default: '0' },
       help: { type: 'boolean', default: false }
     }
   })
@@ -130,6 +147,13 @@ export function parse (argv: string[]): Args {
     return n
   }
   const d = DEFAULTS[scenario]
+  const nodes = (n: number): number => {
+    if (n === 0) return 0
+    if (scenario !== 'one-to-one' && scenario !== 'group') throw new Error(`--nodes is for one-to-one and group\n${USAGE}`)
+    if (values.db !== 'postgres') throw new Error(`--nodes needs --db postgres\n${USAGE}`)
+    if (values.baseline === true || values['find-max'] === true) throw new Error(`--nodes does not combine with --baseline or --find-max\n${USAGE}`)
+    return n
+  }
   if (values.db !== 'postgres' && values.db !== 'pglite') throw new Error(`--db must be pglite or postgres\n${USAGE}`)
   if (values.client !== 'raw' && values.client !== 'socket.io') throw new Error(`--client must be raw or socket.io\n${USAGE}`)
   if (values.restart !== 'term' && values.restart !== 'kill') throw new Error(`--restart must be term or kill\n${USAGE}`)
@@ -169,6 +193,8 @@ export function parse (argv: string[]): Args {
     scrapeMetricsS: num(values['scrape-metrics'], 'scrape-metrics', 0),
     historyPerConversation: Math.floor(num(values.history, 'history', 100)),
     client: values.client,
-    ceiling: values.ceiling
+    ceiling: values.ceiling,
+    nodes: nodes(Math.floor(num(values.nodes, 'nodes', 0))),
+    idleNodes: Math.floor(num(values['idle-nodes'], 'idle-nodes', 0))
   }
 }

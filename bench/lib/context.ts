@@ -6,6 +6,7 @@ import type { Args } from './args.js'
 import { createDatabase, type BenchDb } from './database.js'
 import { signAccessToken } from './ids.js'
 import { log } from './log.js'
+import { PrivateRedis } from './redis-server.js'
 import { ensureBuild, freePort, serverEnv, start, stop, type Running } from './server.js'
 import { WorkerPool } from './workers.js'
 
@@ -15,6 +16,9 @@ const TOKEN_TTL_S = 6 * 3600
 /** Everything one run owns: its database, server (or relay), workers and log directory. */
 export class Context {
   server: Running | undefined
+  /** --nodes N: every server process (server is the first); a single server otherwise. */
+  servers: Running[] = []
+  redis: PrivateRedis | undefined
   workers: WorkerPool | undefined
   private readonly env: Record<string, string>
   private port = 0
@@ -44,6 +48,25 @@ export class Context {
 
   token (userId: string): string { return signAccessToken(this.secret, userId, TOKEN_TTL_S) }
 
+  /**
+   * --nodes N: a private redis-server and N servers on it and on the one database, started one
+   * after another (the first migrates). Each node's log is server-<i>.log.
+   */
+  async startNodes (n: number): Promise<Running[]> {
+    this.redis ??= await PrivateRedis.start(join(this.dir, 'redis.log'), this.args.nice)
+    log(`redis-server pid ${this.redis.pid} on ${this.redis.url}`)
+    const env = { ...this.env, REDIS_URL: this.redis.url }
+    this.servers = []
+    for (let i = 0; i < n; i++) {
+      const nodeArgs = this.args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(this.dir, `node-${i}`)}`] : []
+      const s = await start('server', await freePort(), env, join(this.dir, `server-${i}.log`), nodeArgs, this.args.nice)
+      log(`node ${i} pid ${s.pid} ready on ${s.url} in ${s.readyMs.toFixed(0)} ms (REDIS_ADAPTER=${this.args.env.REDIS_ADAPTER ?? 'default'})`)
+      this.servers.push(s)
+    }
+    this.server = this.servers[0]
+    return this.servers
+  }
+
   async startServer (): Promise<Running> {
     if (this.port === 0) this.port = await freePort()
     const nodeArgs = this.args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${this.dir}`] : []
@@ -66,7 +89,8 @@ export class Context {
   }
 
   async stopServer (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    if (this.server !== undefined) await stop(this.server, signal)
+    if (this.servers.length > 0) await Promise.all(this.servers.map(async (s) => { await stop(s, signal) }))
+    else if (this.server !== undefined) await stop(this.server, signal)
   }
 
   startWorkers (): WorkerPool {
@@ -78,6 +102,7 @@ export class Context {
     await this.workers?.close().catch(() => {})
     this.workers = undefined
     await this.stopServer().catch(() => {})
+    await this.redis?.stop().catch(() => {})
     if (this.args.cpuProf) log(`CPU profile(s) in ${this.dir}`)
     if (this.args.keepDb) log(`database kept: ${JSON.stringify(this.db.serverEnv)}`)
     else await this.db.drop().catch((err: unknown) => { log(`could not drop the database: ${String(err)}`) })

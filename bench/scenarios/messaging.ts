@@ -5,7 +5,8 @@ import { seedConversationHistory, seedGroups, seedPairs, seedUsers } from '../li
 import { Histogram, round2 } from '../lib/histogram.js'
 import { directId, groupId, userId } from '../lib/ids.js'
 import { log } from '../lib/log.js'
-import { Sampler } from '../lib/proc.js'
+import { Sampler, type Usage } from '../lib/proc.js'
+import type { RedisTraffic } from '../lib/redis-server.js'
 import type { BenchResult } from '../lib/result.js'
 import type { ConnectResult, ConvSpec, LoadResult, UserSpec } from '../worker.js'
 
@@ -17,9 +18,12 @@ interface Plan { convs: ConvSpec[], users: UserSpec[] }
 /**
  * one-to-one: pairs (2k, 2k+1) in their direct conversations. group: groups of groupSize.
  * Each conversation lives wholly in one worker (round-robin), so the sender and every
- * recipient of a message share a clock.
+ * recipient of a message share a clock. With --nodes N (`urls`), member j of conversation k
+ * connects to node (k + j) mod N: the two members of a pair are always on different nodes
+ * (every one-to-one delivery crosses nodes, the worst case), a group's members are spread
+ * over all nodes, and each node holds 1/N of the users.
  */
-function plan (ctx: Context, group: boolean, size: number, convCount: number): Plan[] {
+function plan (ctx: Context, group: boolean, size: number, convCount: number, urls: string[] = []): Plan[] {
   const plans: Plan[] = Array.from({ length: ctx.args.workers }, () => ({ convs: [], users: [] }))
   for (let k = 0; k < convCount; k++) {
     const p = plans[k % plans.length]!
@@ -27,7 +31,8 @@ function plan (ctx: Context, group: boolean, size: number, convCount: number): P
     const members: number[] = []
     for (let j = 0; j < size; j++) {
       const uid = userId(k * size + j)
-      members.push(p.users.push({ id: uid, token: ctx.token(uid), rooms: [id] }) - 1)
+      const url = urls.length > 0 ? urls[(k + j) % urls.length] : undefined
+      members.push(p.users.push({ id: uid, token: ctx.token(uid), rooms: [id], ...(url !== undefined ? { url } : {}) }) - 1)
     }
     p.convs.push({ id, members })
   }
@@ -61,7 +66,11 @@ function scrapeMetrics (url: string, everyS: number): { stop: () => { ok: number
 async function measure (ctx: Context, plans: Plan[], rate: number, durationS: number, label: string): Promise<Measured> {
   const workers = ctx.workers!
   const server = ctx.server!
-  const serverUsage = new Sampler(() => [server.pid])
+  const nodes = ctx.servers
+  const serverUsage = new Sampler(() => nodes.length > 0 ? nodes.map((n) => n.pid) : [server.pid])
+  const nodeUsage = nodes.map((n) => new Sampler(() => [n.pid]))
+  const redisUsage = ctx.redis === undefined ? undefined : new Sampler(() => [ctx.redis!.pid])
+  const redisBefore = await ctx.redis?.traffic()
   const genUsage = new Sampler(() => workers.pids())
   // The server's pooled PostgreSQL backends (PGlite runs inside the server process). The pool
   // opens connections as load grows, so the list is refreshed during the run.
@@ -77,6 +86,8 @@ async function measure (ctx: Context, plans: Plan[], rate: number, durationS: nu
   serverUsage.start()
   genUsage.start()
   dbUsage.start()
+  for (const u of nodeUsage) u.start()
+  redisUsage?.start()
   const parts = await workers.all<LoadResult>((i) => ({
     cmd: 'load',
     convs: plans[i]!.convs,
@@ -91,6 +102,9 @@ async function measure (ctx: Context, plans: Plan[], rate: number, durationS: nu
   const srv = serverUsage.stop()
   const gen = genUsage.stop()
   const dbCpu = dbUsage.stop()
+  const nodeCpu = nodeUsage.map((u) => u.stop())
+  const redisCpu = redisUsage?.stop()
+  const redisAfter = await ctx.redis?.traffic()
   clearInterval(refresher)
   const ack = new Histogram()
   const delivery = new Histogram()
@@ -153,11 +167,59 @@ async function measure (ctx: Context, plans: Plan[], rate: number, durationS: nu
     loadAvg: loadAverage(),
     pass
   }
+  if (nodes.length > 0) Object.assign(result, clusterCost(ctx, plans, delivered, nodeCpu, redisCpu, redisBefore, redisAfter))
   log(`${label} ${server.kind} rate ${rate}/s: sent ${sent} acked ${acked} delivered ${delivered}/${expected} lost ${lost} dup ${duplicates}` +
     ` ack p50/p99 ${result.ackP50Ms}/${result.ackP99Ms} ms delivery p50/p99 ${result.deliveryP50Ms}/${result.deliveryP99Ms} ms` +
     ` server cpu ${result.serverCpuPct}% db cpu ${result.dbCpuPct}% rss ${result.serverRssMb} MB gen cpu ${result.generatorCpuPct}% run-queue wait server/gen ${result.serverRunqWaitPct}/${result.generatorRunqWaitPct}% lag p99 ${result.sendLagP99Ms} ms` +
     `${Object.keys(errors).length > 0 ? ' errors ' + JSON.stringify(errors) : ''} load ${result.loadAvg.join(' ')} ${pass ? 'PASS' : 'FAIL'}`)
+  if (nodes.length > 0) {
+    const c = result as unknown as ClusterCost
+    log(`${label} ${nodes.length} node(s), REDIS_ADAPTER=${c.redisAdapter}: per node cpu ms/delivered msg (cluster) ${c.perNode.map((n) => n.cpuMsPerMsg).join(' / ')}` +
+      `, per own delivery ${c.perNode.map((n) => n.cpuMsPerOwnDelivery).join(' / ')}, rss MB ${c.perNode.map((n) => n.rssMaxMb).join(' / ')}` +
+      `; redis cpu ms/msg ${c.redis.cpuMsPerMsg} bytes in/out per msg ${c.redis.inBytesPerMsg}/${c.redis.outBytesPerMsg}`)
+  }
   return result
+}
+
+interface ClusterCost {
+  redisAdapter: string
+  nodes: number
+  /** Each node: CPU per message delivered in the whole cluster, and per message delivered to its own users. */
+  perNode: Array<{ node: number, users: number, cpuPct: number | null, cpuMsPerMsg: number | null, cpuMsPerOwnDelivery: number | null, rssMaxMb: number | null }>
+  redis: { cpuPct: number | null, cpuMsPerMsg: number | null, inBytesPerMsg: number | null, outBytesPerMsg: number | null }
+}
+
+/**
+ * --nodes: per-node and Redis cost per delivered message. A node's own deliveries are its
+ * users' share of all deliveries (senders rotate over members, so deliveries are uniform over
+ * users).
+ */
+function clusterCost (ctx: Context, plans: Plan[], delivered: number, nodeCpu: Usage[], redisCpu: Usage | undefined,
+  before: RedisTraffic | undefined, after: RedisTraffic | undefined): ClusterCost {
+  const users = plans.flatMap((p) => p.users)
+  const per = (x: number): number | null => delivered > 0 ? round2(x / delivered) : null
+  return {
+    redisAdapter: ctx.args.env.REDIS_ADAPTER ?? 'default',
+    nodes: ctx.servers.length,
+    perNode: ctx.servers.map((s, i) => {
+      const own = users.filter((u) => u.url === s.url).length
+      const cpuMs = (nodeCpu[i]?.cpuS ?? 0) * 1000
+      return {
+        node: i,
+        users: own,
+        cpuPct: round2(nodeCpu[i]?.cpuPct),
+        cpuMsPerMsg: per(cpuMs),
+        cpuMsPerOwnDelivery: own > 0 && delivered > 0 ? round2(cpuMs / (delivered * own / users.length)) : null,
+        rssMaxMb: round2(nodeCpu[i]?.rssMaxMb)
+      }
+    }),
+    redis: {
+      cpuPct: round2(redisCpu?.cpuPct),
+      cpuMsPerMsg: per((redisCpu?.cpuS ?? 0) * 1000),
+      inBytesPerMsg: before !== undefined && after !== undefined ? per(after.inBytes - before.inBytes) : null,
+      outBytesPerMsg: before !== undefined && after !== undefined ? per(after.outBytes - before.outBytes) : null
+    }
+  }
 }
 
 /** Steps the rate up by `step` until a run fails, then bisects once between the last pass and the failure. */
@@ -221,8 +283,9 @@ export async function messaging (args: Args): Promise<BenchResult> {
     await seedConversationHistory(db, convCount, group, size, args.historyPerConversation)
   })
   try {
-    const plans = plan(ctx, group, size, convCount)
-    await ctx.startServer()
+    const urls = args.nodes > 0 ? (await ctx.startNodes(args.nodes + args.idleNodes)).slice(0, args.nodes).map((n) => n.url) : []
+    const plans = plan(ctx, group, size, convCount, urls)
+    if (args.nodes === 0) await ctx.startServer()
     ackedInRun = 0
     const ours = await runAgainst(ctx, plans, false)
     await ctx.stopServer()

@@ -21,6 +21,12 @@ export { channelRoom, defineEvent, userRoom, type Ack, type AppSocket, type Conn
 export { AUTH_EXPIRY_GRACE_MS } from './realtime/sessions.js'
 export { SESSIONS_CHANNEL } from './realtime/cluster.js'
 
+/**
+ * Sharded adapter: up to this many user rooms are emitted to one by one (one SPUBLISH each, to
+ * the nodes of that room), more in one emit (one SPUBLISH that every node receives).
+ */
+const SHARDED_PER_ROOM_MAX = 8
+
 /** At shutdown, how long event handlers under way may take to finish before sockets close. */
 const INFLIGHT_WAIT_MS = 3000
 
@@ -49,7 +55,7 @@ export default fp(async (app) => {
     ...admission.serverOptions
   })
   admission.countConnections(io)
-  const cluster = config.REDIS_URL === undefined ? undefined : joinCluster(io, config.REDIS_URL, app.log)
+  const cluster = config.REDIS_URL === undefined ? undefined : joinCluster(io, config.REDIS_URL, app.log, config.REDIS_ADAPTER)
 
   const dispatcher = createDispatcher(app.log, config.SOCKET_EVENTS_PER_S)
   const hooks = createHooks(app.log)
@@ -97,10 +103,17 @@ export default fp(async (app) => {
     }, app.log)
   }
 
+  const perRoom = (rooms: number): boolean => cluster !== undefined && config.REDIS_ADAPTER === 'sharded' && rooms > 1 && rooms <= SHARDED_PER_ROOM_MAX
   const realtime: Realtime = {
     toUser: (userId, event, payload) => { loose(io.to(userRoom(userId))).emit(event, payload) },
     toUsers: (userIds, event, payload) => {
-      if (userIds.length > 0) loose(io.to(userIds.map(userRoom))).emit(event, payload)
+      if (userIds.length === 0) return
+      // Sharded adapter: an emit to several rooms goes to every node, one room's emit only to
+      // the nodes holding a socket of it (see ./realtime/cluster.ts). A handful of recipients
+      // (one-to-one: sender and recipient) are cheaper one room at a time; a socket is in one
+      // user room only, so nobody gets a copy twice (a user named twice is emitted to once).
+      if (perRoom(userIds.length)) for (const id of new Set(userIds)) loose(io.to(userRoom(id))).emit(event, payload)
+      else loose(io.to(userIds.map(userRoom))).emit(event, payload)
     },
     toRoom: (room, event, payload) => { loose(io.to(room)).emit(event, payload) },
     joinRoom: (userIds, room) => {

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url'
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { createClient, type Client, type ClientOptions, type Message } from '@relay-im/client'
+import { REDIS_ADAPTER } from '../helper.js'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 /** FAULTS_SERVER_JS: run another build (e.g. a patched copy) instead of this checkout's dist. */
@@ -149,6 +150,7 @@ export async function startServer (t: Test, env: Record<string, string>, opts: S
     SCRYPT_LOG_N: '10',
     AUTH_RATE_LIMIT_MAX: '100000',
     SOCKET_EVENTS_PER_S: '10000',
+    ...(REDIS_ADAPTER !== undefined ? { REDIS_ADAPTER } : {}),
     ...env
   }
   if (fullEnv.DATA_DIR === undefined) fullEnv.DATA_DIR = tempDir(t)

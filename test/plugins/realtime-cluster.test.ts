@@ -4,19 +4,88 @@ import { createTestDatabase, listen, servicesMode } from '../helper.js'
 import type { App } from '../../src/app.js'
 import { connect, makeConversation, makeFriends, makeUsers, settle, until, type User } from '../modules/presence/helpers.js'
 
+type Adapter = 'classic' | 'sharded'
+
 /** Two app instances (nodes) on one PostgreSQL database and one Redis. */
-async function twoNodes (t: Test): Promise<Array<{ app: App, url: string }>> {
+async function twoNodes (t: Test, adapter: Adapter): Promise<Array<{ app: App, url: string }>> {
   const databaseUrl = await createTestDatabase(t)
-  const one = await listen(t, {}, { databaseUrl })
-  const two = await listen(t, {}, { databaseUrl })
+  const one = await listen(t, { REDIS_ADAPTER: adapter }, { databaseUrl })
+  const two = await listen(t, { REDIS_ADAPTER: adapter }, { databaseUrl })
   return [one, two]
 }
 
 const online = async (app: App, userId: string): Promise<boolean | undefined> => (await app.presence.status([userId])).get(userId)?.online
 
-t.test('many nodes', { skip: !servicesMode ? 'needs PostgreSQL and Redis' : false }, async (t) => {
+// Every test under both Socket.IO Redis adapters (REDIS_ADAPTER).
+for (const adapter of ['classic', 'sharded'] as const) {
+t.test(`many nodes (${adapter} adapter)`, { skip: !servicesMode ? 'needs PostgreSQL and Redis' : false }, async (t) => {
+  t.test('emits to users, rooms joined and left, and kicks cross nodes', async (t) => {
+    const [n1, n2] = await twoNodes(t, adapter) as [{ app: App, url: string }, { app: App, url: string }]
+    const [a, b] = await makeUsers(n1.app, 2) as [User, User]
+    const a1 = await connect(t, n1.url, a)
+    const b2 = await connect(t, n2.url, b)
+    const b1 = await connect(t, n1.url, b)
+    // Until the other node's subscription to a room it just got a socket in is live (the
+    // sharded adapter subscribes per room), an emit may miss it: retry until one arrives.
+    const eventually = async (emit: () => void, got: () => boolean, what: string): Promise<void> => {
+      await until(async () => { if (!got()) emit(); await settle(50); return got() }, 5000, what)
+    }
+    const typing = (n: number): { conversationId: string, userId: string, typing: boolean } => ({ conversationId: `c${n}`, userId: a.id, typing: true })
+    await eventually(() => { n2.app.realtime.toUser(b.id, 'typing', typing(0)) }, () => b2.of('typing').length > 0, 'b\'s user room live on node 2')
+    await settle(300)
+    const before = { a1: a1.of('typing').length, b1: b1.of('typing').length, b2: b2.of('typing').length }
+
+    // Two rooms (one at a time under sharded; b named twice) and many rooms (one emit to all).
+    n2.app.realtime.toUsers([a.id, b.id, b.id], 'typing', typing(1))
+    const many = [a.id, b.id, ...Array.from({ length: 10 }, () => randomUUID())]
+    n1.app.realtime.toUsers(many, 'typing', typing(2))
+    for (const [client, n] of [[a1, before.a1], [b1, before.b1], [b2, before.b2]] as const) await client.waitFor('typing', n + 2)
+    await settle(300)
+    for (const [client, n] of [[a1, before.a1], [b1, before.b1], [b2, before.b2]] as const) {
+      // Emitted from two nodes: no order between them.
+      t.same(client.of('typing').slice(n).map((p) => p.conversationId).sort(), ['c1', 'c2'], 'each device once')
+    }
+
+    const room = `channel:${randomUUID()}`
+    n1.app.realtime.joinRoom([b.id], room)
+    // Joins are asynchronous on both adapters (classic: even on the emitting node, which
+    // applies its own join when Redis echoes it back; sharded: until the other node's room
+    // subscription is live).
+    const inRoom = (c: typeof b1): boolean => c.of('typing').some((p) => p.conversationId === 'c3')
+    await eventually(() => { n1.app.realtime.toRoom(room, 'typing', typing(3)) }, () => inRoom(b1) && inRoom(b2), 'b\'s sockets on both nodes in the room')
+    t.notOk(a1.of('typing').some((p) => p.conversationId === 'c3'), 'not a, who is not in the room')
+
+    n1.app.realtime.leaveRoom([b.id], room)
+    await settle(300)
+    const received = b2.of('typing').length
+    n1.app.realtime.toRoom(room, 'typing', typing(4))
+    await settle(300)
+    t.equal(b2.of('typing').length, received, 'left on node 2 too')
+
+    n1.app.realtime.disconnectUser(b.id)
+    t.equal(await b2.disconnected, 'io server disconnect', 'kicked on the other node')
+    t.equal(await b1.disconnected, 'io server disconnect')
+  })
+
+  t.test('a session cutoff lands on the other node before a later emit from the same node', async (t) => {
+    const [n1, n2] = await twoNodes(t, adapter) as [{ app: App, url: string }, { app: App, url: string }]
+    const [b] = await makeUsers(n1.app, 1) as [User]
+    const b2 = await connect(t, n2.url, b)
+    const typing = { conversationId: 'c', userId: b.id, typing: true }
+    await until(async () => { if (b2.of('typing').length === 0) n1.app.realtime.toUser(b.id, 'typing', typing); await settle(50); return b2.of('typing').length > 0 }, 5000, 'b\'s room live on node 2')
+    await settle(300)
+    const seen = b2.of('typing').length
+    await settle(5)
+    // PUBLISH (the cutoff) then, under sharded, SPUBLISH (the emit) on one connection.
+    const cut = n1.app.realtime.endSessions(b.id, Date.now())
+    n1.app.realtime.toUser(b.id, 'typing', typing)
+    await cut
+    t.equal(await b2.disconnected, 'io server disconnect', 'the old token\'s socket is cut')
+    t.equal(b2.of('typing').length, seen, 'before the emit that followed the cutoff reached it')
+  })
+
   t.test('presence follows a user\'s devices across nodes', async (t) => {
-    const [n1, n2] = await twoNodes(t) as [{ app: App, url: string }, { app: App, url: string }]
+    const [n1, n2] = await twoNodes(t, adapter) as [{ app: App, url: string }, { app: App, url: string }]
     const [a, friend] = await makeUsers(n1.app, 2) as [User, User]
     await makeFriends(n1.app, a, friend)
     const f = await connect(t, n1.url, friend)
@@ -40,7 +109,7 @@ t.test('many nodes', { skip: !servicesMode ? 'needs PostgreSQL and Redis' : fals
   })
 
   t.test('devices connecting and leaving on both nodes at once: exactly one online and one offline', async (t) => {
-    const [n1, n2] = await twoNodes(t) as [{ app: App, url: string }, { app: App, url: string }]
+    const [n1, n2] = await twoNodes(t, adapter) as [{ app: App, url: string }, { app: App, url: string }]
     const [a, friend] = await makeUsers(n1.app, 2) as [User, User]
     await makeFriends(n1.app, a, friend)
     const f = await connect(t, n2.url, friend)
@@ -55,7 +124,7 @@ t.test('many nodes', { skip: !servicesMode ? 'needs PostgreSQL and Redis' : fals
   })
 
   t.test('typing and signal cross nodes', async (t) => {
-    const [n1, n2] = await twoNodes(t) as [{ app: App, url: string }, { app: App, url: string }]
+    const [n1, n2] = await twoNodes(t, adapter) as [{ app: App, url: string }, { app: App, url: string }]
     const [a, b, c] = await makeUsers(n1.app, 3) as [User, User, User]
     const conversationId = await makeConversation(n1.app, [a, b, c])
     const a1 = await connect(t, n1.url, a)
@@ -77,7 +146,7 @@ t.test('many nodes', { skip: !servicesMode ? 'needs PostgreSQL and Redis' : fals
   })
 
   t.test('a node shutting down announces its users offline to the other nodes', async (t) => {
-    const [n1, n2] = await twoNodes(t) as [{ app: App, url: string }, { app: App, url: string }]
+    const [n1, n2] = await twoNodes(t, adapter) as [{ app: App, url: string }, { app: App, url: string }]
     const [a, friend] = await makeUsers(n1.app, 2) as [User, User]
     await makeFriends(n1.app, a, friend)
     const f = await connect(t, n1.url, friend)
@@ -90,7 +159,7 @@ t.test('many nodes', { skip: !servicesMode ? 'needs PostgreSQL and Redis' : fals
   })
 
   t.test('the users of a node that stopped heartbeating count as offline, and a sweep announces them', async (t) => {
-    const [n1] = await twoNodes(t) as [{ app: App, url: string }]
+    const [n1] = await twoNodes(t, adapter) as [{ app: App, url: string }]
     const redis = n1.app.realtime.redis
     if (redis === undefined) throw new Error('no redis')
     const [a, friend] = await makeUsers(n1.app, 2) as [User, User]
@@ -116,7 +185,7 @@ t.test('many nodes', { skip: !servicesMode ? 'needs PostgreSQL and Redis' : fals
   })
 
   t.test('a sweep does not announce users still connected elsewhere', async (t) => {
-    const [n1, n2] = await twoNodes(t) as [{ app: App, url: string }, { app: App, url: string }]
+    const [n1, n2] = await twoNodes(t, adapter) as [{ app: App, url: string }, { app: App, url: string }]
     const redis = n1.app.realtime.redis
     if (redis === undefined) throw new Error('no redis')
     const [a, friend] = await makeUsers(n1.app, 2) as [User, User]
@@ -135,7 +204,7 @@ t.test('many nodes', { skip: !servicesMode ? 'needs PostgreSQL and Redis' : fals
   })
 
   t.test('a node repairs its Redis state on the next heartbeat (Redis restarted or flushed)', async (t) => {
-    const [n1, n2] = await twoNodes(t) as [{ app: App, url: string }, { app: App, url: string }]
+    const [n1, n2] = await twoNodes(t, adapter) as [{ app: App, url: string }, { app: App, url: string }]
     const redis = n1.app.realtime.redis
     if (redis === undefined) throw new Error('no redis')
     const [a] = await makeUsers(n1.app, 1) as [User]
@@ -152,3 +221,4 @@ t.test('many nodes', { skip: !servicesMode ? 'needs PostgreSQL and Redis' : fals
     t.equal(await online(n2.app, a.id), true, 'restored by the heartbeat')
   })
 })
+}
