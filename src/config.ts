@@ -21,6 +21,16 @@ export const ConfigSchema = Type.Object({
   DATA_DIR: Type.String({ default: './data', minLength: 1 }),
   /** Where PGlite keeps its files (default DATA_DIR/pglite); `memory://` for a throwaway store. */
   PGLITE_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  /**
+   * PGlite's buffer cache (PostgreSQL's shared_buffers), MB. It lives in the WebAssembly memory,
+   * which never shrinks, and PGlite touches all of it when it opens: it is most of the idle RSS.
+   */
+  PGLITE_SHARED_BUFFERS_MB: Int(16, 1, 4096),
+  /**
+   * Run PGlite's WebAssembly on V8's baseline compiler only (--liftoff-only, set in-process
+   * before PGlite compiles): no optimised second copy of the code in memory.
+   */
+  PGLITE_LIFTOFF_ONLY: Type.Boolean({ default: true }),
   /** postgresql://… switches from embedded PGlite to PostgreSQL. */
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DB_POOL_MAX: Int(10, 1, 200),

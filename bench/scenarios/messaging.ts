@@ -5,6 +5,7 @@ import { seedConversationHistory, seedGroups, seedPairs, seedUsers } from '../li
 import { Histogram, round2 } from '../lib/histogram.js'
 import { directId, groupId, userId } from '../lib/ids.js'
 import { log } from '../lib/log.js'
+import { memoryTimeline, rssGrowthAfter } from '../lib/memory-timeline.js'
 import { Sampler, type Usage } from '../lib/proc.js'
 import type { RedisTraffic } from '../lib/redis-server.js'
 import type { BenchResult } from '../lib/result.js'
@@ -88,6 +89,7 @@ async function measure (ctx: Context, plans: Plan[], rate: number, durationS: nu
   dbUsage.start()
   for (const u of nodeUsage) u.start()
   redisUsage?.start()
+  const memory = memoryTimeline(server.pid, server.kind === 'server' ? `${server.url}/metrics` : undefined)
   const parts = await workers.all<LoadResult>((i) => ({
     cmd: 'load',
     convs: plans[i]!.convs,
@@ -105,6 +107,7 @@ async function measure (ctx: Context, plans: Plan[], rate: number, durationS: nu
   const nodeCpu = nodeUsage.map((u) => u.stop())
   const redisCpu = redisUsage?.stop()
   const redisAfter = await ctx.redis?.traffic()
+  const memTimeline = await memory.stop()
   clearInterval(refresher)
   const ack = new Histogram()
   const delivery = new Histogram()
@@ -152,6 +155,11 @@ async function measure (ctx: Context, plans: Plan[], rate: number, durationS: nu
     deliveryMaxMs: round2(delivery.max),
     serverCpuPct: round2(srv.cpuPct),
     serverRssMb: round2(srv.rssMaxMb),
+    /** RSS (MB) at the end of the run, and its growth from the first minute's end to then. */
+    serverRssLastMb: round2(srv.rssLastMb),
+    serverRssGrowthAfter60sMb: rssGrowthAfter(memTimeline, 60),
+    /** The server's memory every 10 s: RSS, anonymous part, V8 heap, external (PGlite's WASM memory). */
+    serverMemTimeline: memTimeline,
     generatorCpuPct: round2(gen.cpuPct),
     /** PostgreSQL backends of the server's pool (0 with PGlite, which is inside the server). */
     dbCpuPct: round2(dbCpu.cpuPct),
@@ -170,7 +178,7 @@ async function measure (ctx: Context, plans: Plan[], rate: number, durationS: nu
   if (nodes.length > 0) Object.assign(result, clusterCost(ctx, plans, delivered, nodeCpu, redisCpu, redisBefore, redisAfter))
   log(`${label} ${server.kind} rate ${rate}/s: sent ${sent} acked ${acked} delivered ${delivered}/${expected} lost ${lost} dup ${duplicates}` +
     ` ack p50/p99 ${result.ackP50Ms}/${result.ackP99Ms} ms delivery p50/p99 ${result.deliveryP50Ms}/${result.deliveryP99Ms} ms` +
-    ` server cpu ${result.serverCpuPct}% db cpu ${result.dbCpuPct}% rss ${result.serverRssMb} MB gen cpu ${result.generatorCpuPct}% run-queue wait server/gen ${result.serverRunqWaitPct}/${result.generatorRunqWaitPct}% lag p99 ${result.sendLagP99Ms} ms` +
+    ` server cpu ${result.serverCpuPct}% db cpu ${result.dbCpuPct}% rss ${result.serverRssMb} MB (last ${result.serverRssLastMb}, external ${memTimeline.at(-1)?.externalMb ?? '-'}, heap ${memTimeline.at(-1)?.heapUsedMb ?? '-'}) gen cpu ${result.generatorCpuPct}% run-queue wait server/gen ${result.serverRunqWaitPct}/${result.generatorRunqWaitPct}% lag p99 ${result.sendLagP99Ms} ms` +
     `${Object.keys(errors).length > 0 ? ' errors ' + JSON.stringify(errors) : ''} load ${result.loadAvg.join(' ')} ${pass ? 'PASS' : 'FAIL'}`)
   if (nodes.length > 0) {
     const c = result as unknown as ClusterCost
@@ -178,6 +186,7 @@ async function measure (ctx: Context, plans: Plan[], rate: number, durationS: nu
       `, per own delivery ${c.perNode.map((n) => n.cpuMsPerOwnDelivery).join(' / ')}, rss MB ${c.perNode.map((n) => n.rssMaxMb).join(' / ')}` +
       `; redis cpu ms/msg ${c.redis.cpuMsPerMsg} bytes in/out per msg ${c.redis.inBytesPerMsg}/${c.redis.outBytesPerMsg}`)
   }
+  if (durationS >= 60) log(`${label} server memory every 10 s (s: rss/external/heap MB, send queue): ${memTimeline.map((p) => `${p.tS}: ${p.rssMb}/${p.externalMb ?? '-'}/${p.heapUsedMb ?? '-'} q${p.sendQueue ?? '-'}`).join(', ')}`)
   return result
 }
 

@@ -34,6 +34,7 @@ export default fp<{ database?: Database }>(async (app, opts) => {
   const db = shared ?? await openDatabase({
     databaseUrl: config.DATABASE_URL,
     pgliteDir: config.PGLITE_DIR ?? join(config.DATA_DIR, 'pglite'),
+    pglite: { sharedBuffersMb: config.PGLITE_SHARED_BUFFERS_MB, liftoffOnly: config.PGLITE_LIFTOFF_ONLY },
     poolMax: config.DB_POOL_MAX,
     sendConnections: sendConcurrencyOf(config, 'postgres'),
     onPoolError: (err) => { app.log.warn({ err }, 'database connection lost while idle; the pool replaces it') }

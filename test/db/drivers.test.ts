@@ -23,3 +23,10 @@ tap.test('an idle pooled connection killed by the server is reported to onPoolEr
   t.ok(errors.length >= 1, 'the pool error reached the callback')
   t.same(await db.sql.query<{ one: number }>('SELECT 1 AS one', []), [{ one: 1 }], 'the pool recovers')
 })
+
+tap.test('PGlite opens with the configured shared_buffers (PGLITE_SHARED_BUFFERS_MB), and with Liftoff only still answers', async (t) => {
+  const db = await openDatabase({ pgliteDir: 'memory://', poolMax: 1, pglite: { sharedBuffersMb: 16, liftoffOnly: true } })
+  t.teardown(async () => { await db.close() })
+  t.same(await db.sql.query<{ shared_buffers: string }>('SHOW shared_buffers', []), [{ shared_buffers: '16MB' }])
+  t.same(await db.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM messages', []), [{ n: 0 }], 'migrated and queryable')
+})
