@@ -123,7 +123,7 @@ export interface SyncResult {
 /** Sending, history, catch-up sync, read/delivered cursors and recall. */
 export function createMessageService (deps: ConversationsDeps, changes: ChangeStream) {
   const { prisma, sql, limits, publish, friends } = deps
-  const sender = createMessageSender(deps.sendSql, { concurrency: deps.sendConcurrency })
+  const sender = createMessageSender(deps.sendSql, { concurrency: deps.sendConcurrency, maxQueued: deps.sendQueueMax })
   const extras = createSendExtras(deps)
 
   async function findByClientMsgId (senderId: string, clientMsgId: string): Promise<MessageView | undefined> {
