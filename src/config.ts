@@ -34,7 +34,7 @@ export const ConfigSchema = Type.Object({
   /** postgresql://… switches from embedded PGlite to PostgreSQL. */
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DB_POOL_MAX: Int(10, 1, 200),
-  /** Message-send statements in flight at once per process (group commit); 0 = a third of DB_POOL_MAX, at most 4 (always 1 on PGlite). */
+  /** Message-send statements in flight at once per process (group commit); 0 = auto: 1 (always 1 on PGlite). */
   DB_SEND_CONCURRENCY: Int(0, 0, 64),
   /** redis://… enables the Socket.IO Redis adapter and shared presence. */
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),

@@ -12,6 +12,8 @@ declare module 'fastify' {
     sendSql: SqlClient
     /** Send statements in flight at once on this node (group commit): DB_SEND_CONCURRENCY, or auto. */
     sendConcurrency: number
+    /** Message-change transactions in flight at once on this node. */
+    changeConcurrency: number
     dbKind: DbKind
     /** The job queue's SQL executor (src/plugins/jobs.ts). */
     jobsDb: JobsExecutor
@@ -20,10 +22,22 @@ declare module 'fastify' {
   }
 }
 
-/** DB_SEND_CONCURRENCY, or by default a third of DB_POOL_MAX, at most 4; PGlite runs one statement at a time. */
-export function sendConcurrencyOf (config: { DB_SEND_CONCURRENCY: number, DB_POOL_MAX: number }, kind: DbKind): number {
+/**
+ * DB_SEND_CONCURRENCY, or by default one statement in flight (PGlite: always one). Now that
+ * the statement is planned once, one at a time makes the biggest batches: at 2,000 msg/s on
+ * the 2-core benchmark machine, 1 / 2 / 3 in flight gave delivery p99 15 / 22 / 34-43 ms,
+ * server CPU 0.23 / 0.26 / 0.27 ms and PostgreSQL CPU 0.23 / 0.31 / 0.34 ms per message, and
+ * one still carried 4,883 msg/s (BENCHMARKS.md, 2026-12-01). A database with more cores may
+ * take more.
+ */
+export function sendConcurrencyOf (config: { DB_SEND_CONCURRENCY: number }, kind: DbKind): number {
   if (kind !== 'postgres') return 1
-  return config.DB_SEND_CONCURRENCY > 0 ? config.DB_SEND_CONCURRENCY : Math.max(1, Math.min(4, Math.floor(config.DB_POOL_MAX / 3)))
+  return config.DB_SEND_CONCURRENCY > 0 ? config.DB_SEND_CONCURRENCY : 1
+}
+
+/** Message changes (edits, reactions, pins) in flight at once: a third of DB_POOL_MAX, at most 4 (PGlite: 1). */
+export function changeConcurrencyOf (config: { DB_POOL_MAX: number }, kind: DbKind): number {
+  return kind !== 'postgres' ? 1 : Math.max(1, Math.min(4, Math.floor(config.DB_POOL_MAX / 3)))
 }
 
 /** Prisma on PGlite (default, under DATA_DIR) or PostgreSQL (DATABASE_URL), migrated at start. */
@@ -44,6 +58,7 @@ export default fp<{ database?: Database }>(async (app, opts) => {
   app.decorate('sql', db.sql)
   app.decorate('sendSql', db.sendSql)
   app.decorate('sendConcurrency', sendConcurrencyOf(config, db.kind))
+  app.decorate('changeConcurrency', changeConcurrencyOf(config, db.kind))
   app.decorate('dbKind', db.kind)
   app.decorate('jobsDb', db.jobs)
   app.decorate('dbPoolStats', db.poolStats)

@@ -41,9 +41,9 @@ export interface ChangeOutcome<T> {
  */
 export function createChangeStream (deps: ConversationsDeps) {
   const { prisma, sql } = deps
-  // Changes of one conversation serialise on its row lock: let no more of them hold a pooled
-  // connection at once than sends may (the rest wait in memory, see lib/limiter.ts).
-  const slots = createLimiter(Math.max(1, deps.sendConcurrency), 10_000)
+  // Changes of one conversation serialise on its row lock: let only a few of them hold a
+  // pooled connection at once (the rest wait in memory, see lib/limiter.ts).
+  const slots = createLimiter(Math.max(1, deps.changeConcurrency), 10_000)
 
   async function read (messageId: string): Promise<MessageView | undefined> {
     const rows = await sql.query<MessageRow>(MESSAGE_BY_ID_SQL, [messageId], 'message_by_id')

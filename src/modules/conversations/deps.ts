@@ -26,6 +26,8 @@ export interface ConversationsDeps {
   sendSql: SqlClient
   /** Send statements in flight at once on this node (1 on PGlite, which runs one query at a time). */
   sendConcurrency: number
+  /** Message-change transactions (edits, reactions, pins) holding a pooled connection at once. */
+  changeConcurrency: number
   /** Sends waiting beyond this many are refused with RATE_LIMITED at once (a bound on the backlog's memory). */
   sendQueueMax: number
   limits: ConversationLimits

@@ -17,6 +17,7 @@ export function conversationsDeps (app: FastifyInstance): ConversationsDeps {
     sql: app.sql,
     sendSql: app.sendSql,
     sendConcurrency: app.sendConcurrency,
+    changeConcurrency: app.changeConcurrency,
     // About a second of work either way. Each waiting send holds ~10 KB of heap: PGlite's
     // 20,000 (at ~2,000 msg/s, ten seconds of its work) were most of the ~1 GB RSS seen at
     // 2,000 msg/s in embedded mode (bench/results/2026-12-01b).
