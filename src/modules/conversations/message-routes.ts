@@ -23,14 +23,7 @@ const messageRoutes: FastifyPluginAsyncTypebox<{ service: ConversationsService }
       querystring: HistoryQuery,
       response: { 200: MessagePage, ...errors }
     }
-  }, async (request, reply) => {
-    // The page's JSON comes ready-made from PostgreSQL (no row decoding or serialising here).
-    const body = await messages.historyJson(request.userId, request.params.id, request.query)
-    if (body === undefined) return await messages.history(request.userId, request.params.id, request.query)
-    // A string with a JSON content type is sent as it is (Fastify skips the serialiser); the
-    // type provider only knows the object form of the MessagePage schema.
-    return await reply.type('application/json; charset=utf-8').send(body as never)
-  })
+  }, async (request) => await messages.history(request.userId, request.params.id, request.query))
 
   app.post('/conversations/:id/messages', {
     schema: {

@@ -5,7 +5,7 @@ import type { ChangeStream } from './change-stream.js'
 import { checkContent } from './content.js'
 import type { ConversationsDeps } from './deps.js'
 import { createMessageSender, type Outgoing } from './message-sender.js'
-import { MESSAGE_COLUMNS, MESSAGE_ROW_JSON, toMessage, toNewMessageEvent, toReplyTo, type ForwardedFromView, type MessageRow, type MessageView, type StoredReplyTo } from './rows.js'
+import { MESSAGE_COLUMNS, toMessage, toNewMessageEvent, toReplyTo, type ForwardedFromView, type MessageRow, type MessageView, type StoredReplyTo } from './rows.js'
 import type { MessageType } from './schemas.js'
 import { createSendExtras } from './send-extras.js'
 import { toMembers } from './fanout.js'
@@ -43,24 +43,6 @@ SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
 JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
 WHERE x.conversation_id = $1::uuid AND x.seq > $3::int AND ${VISIBLE}
 ORDER BY x.seq ASC LIMIT $4::int`
-
-/**
- * A history page as the JSON text of `messages` (MESSAGE_ROW_JSON, PostgreSQL builds it),
- * plus whether there is more: the same rows as HISTORY_BEFORE_SQL/HISTORY_AFTER_SQL, $4 the
- * page size (one more row is read to tell `hasMore`).
- */
-const historyJsonSql = (dir: 'before' | 'after'): string => `
-SELECT count(*) > $4::int AS has_more,
-  COALESCE(json_agg(${MESSAGE_ROW_JSON} ORDER BY p.n) FILTER (WHERE p.n <= $4::int), '[]')::text AS messages
-FROM (
-  SELECT row_number() OVER (ORDER BY x.seq ${dir === 'before' ? 'DESC' : 'ASC'}) AS n, ${MESSAGE_COLUMNS}
-  FROM messages x JOIN users u ON u.id = x.sender_id
-  JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
-  WHERE x.conversation_id = $1::uuid AND x.seq ${dir === 'before' ? '<' : '>'} $3::int AND ${VISIBLE}
-  ORDER BY x.seq ${dir === 'before' ? 'DESC' : 'ASC'} LIMIT $4::int + 1
-) p`
-const HISTORY_BEFORE_JSON_SQL = historyJsonSql('before')
-const HISTORY_AFTER_JSON_SQL = historyJsonSql('after')
 
 /** A channel's history for a non-member (public; nothing is hidden or cleared for them). */
 const PUBLIC_HISTORY_BEFORE_SQL = `
@@ -295,21 +277,6 @@ export function createMessageService (deps: ConversationsDeps, changes: ChangeSt
         }
       }
       return { messages: rows.slice(0, limit).map(toMessage), hasMore: rows.length > limit }
-    },
-
-    /**
-     * history() as the response body, built by PostgreSQL (`{"messages":[...],"hasMore":...}`,
-     * the MessagePage schema); undefined when the page is empty, where history() tells an
-     * empty page from a non-member (or a channel's public history) and answers.
-     */
-    async historyJson (userId: string, conversationId: string, opts: { before?: number, after?: number, limit?: number }): Promise<string | undefined> {
-      if (opts.before !== undefined && opts.after !== undefined) throw validation('Give either before or after, not both')
-      const limit = opts.limit ?? 50
-      const [row] = opts.after !== undefined
-        ? await sql.query<{ has_more: boolean, messages: string }>(HISTORY_AFTER_JSON_SQL, [conversationId, userId, opts.after, limit], 'history_after_json')
-        : await sql.query<{ has_more: boolean, messages: string }>(HISTORY_BEFORE_JSON_SQL, [conversationId, userId, opts.before ?? 2147483647, limit], 'history_before_json')
-      if (row === undefined || row.messages === '[]') return undefined
-      return `{"messages":${row.messages},"hasMore":${row.has_more ? 'true' : 'false'}}`
     },
 
     /**

@@ -98,37 +98,6 @@ export function toMessage (r: MessageRow): MessageView {
   }
 }
 
-/** A timestamp column of `p` as toISOString() writes it (timestamp(3): the milliseconds are exact). */
-const isoSql = (col: string): string => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
-
-/**
- * toMessage in SQL: the JSON of a served message (the `Message` schema, same keys and values)
- * from the columns of MESSAGE_COLUMNS selected as `p`. For history pages, where building the
- * JSON in PostgreSQL spares the server decoding 21 columns of 51 rows, making the objects
- * and serialising them again (~0.6 ms of the server's CPU per page of 50). Keep the two in
- * step: test/modules/conversations/history-json.test.ts compares them on every kind of message.
- */
-export const MESSAGE_ROW_JSON = `json_build_object(
-  'id', p.id, 'conversationId', p.conversation_id, 'seq', p.seq, 'senderId', p.sender_id,
-  'sender', json_build_object('id', p.sender_id, 'username', p.username, 'displayName', p.display_name, 'avatarUrl', p.avatar_url),
-  'clientMsgId', p.client_msg_id, 'type', p.type,
-  'content', CASE WHEN p.recalled_at IS NULL THEN p.content END,
-  'createdAt', ${isoSql('p.created_at')},
-  'recalled', p.recalled_at IS NOT NULL,
-  'recalledAt', ${isoSql('p.recalled_at')},
-  'rev', p.rev,
-  'editedAt', ${isoSql('p.edited_at')},
-  'replyTo', CASE WHEN p.reply_to IS NOT NULL THEN json_build_object(
-    'id', p.reply_to->'id', 'seq', p.reply_to->'seq', 'senderId', p.reply_to->'senderId', 'type', p.reply_to->'type',
-    'preview', CASE WHEN p.reply_recalled IS TRUE THEN to_jsonb(''::text) ELSE p.reply_to->'preview' END,
-    'recalled', p.reply_recalled IS TRUE) END,
-  'mentions', COALESCE(p.mentions, '[]'::jsonb),
-  'reactions', COALESCE(p.reactions, '[]'::jsonb),
-  'forwardedFrom', CASE WHEN p.forwarded_from IS NOT NULL THEN json_build_object(
-    'messageId', p.forwarded_from->'messageId', 'senderId', p.forwarded_from->'senderId', 'senderName', p.forwarded_from->'senderName') END,
-  'pinnedAt', ${isoSql('p.pinned_at')},
-  'pinnedBy', p.pinned_by)`
-
 /** `message:new`: the contract's v1 fields plus the v2 ones (`recalledAt` included, `recalled` not). */
 export function toNewMessageEvent (m: MessageView): Omit<MessageView, 'recalled'> {
   const { recalled: _r, ...event } = m
