@@ -65,10 +65,12 @@ try {
     if (res.rows.length !== size) throw new Error(`stored ${res.rows.length} of ${size}`)
   }
   for (let i = 0; i < 200; i++) await statement(4) // warm: plan cached, caches filled
-  const results: Array<{ batch: number, statements: number, cpuMsPerStatement: number, cpuMsPerMessage: number, wallMsPerStatement: number }> = []
+  const results: Array<{ batch: number, statements: number, cpuMsPerStatement: number, cpuMsPerMessage: number, wallMsPerStatement: number, walBytesPerMessage: number }> = []
+  const walLsn = async (): Promise<string> => (await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn
   for (const size of sizes) {
     const n = Math.max(20, Math.round(perSize / size))
     const before = readProc(pid)!
+    const walBefore = await walLsn()
     const t = performance.now()
     for (let i = 0; i < n; i++) await statement(size)
     // GIN indexes defer their work to a pending list cleaned up later (by a later insert or
@@ -78,7 +80,9 @@ try {
     }
     const wall = performance.now() - t
     const cpuMs = (readProc(pid)!.cpuS - before.cpuS) * 1000
-    results.push({ batch: size, statements: n, cpuMsPerStatement: cpuMs / n, cpuMsPerMessage: cpuMs / (n * size), wallMsPerStatement: wall / n })
+    // WAL written (by everything on the server meanwhile: run it on a quiet PostgreSQL).
+    const wal = Number((await client.query<{ b: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn) AS b', [walBefore])).rows[0]!.b)
+    results.push({ batch: size, statements: n, cpuMsPerStatement: cpuMs / n, cpuMsPerMessage: cpuMs / (n * size), wallMsPerStatement: wall / n, walBytesPerMessage: wal / (n * size) })
   }
   // Least squares: cpu per statement = fixed + perMessage * batch.
   const xs = results.map((r) => r.batch)
@@ -90,7 +94,7 @@ try {
   const out = { sql: values.sql, results, fixedMs: my - slope * mx, perMessageMs: slope, genericPlans: Number(plans?.generic_plans), customPlans: Number(plans?.custom_plans) }
   if (values.json) process.stdout.write(JSON.stringify(out) + '\n')
   else {
-    for (const r of results) process.stdout.write(`batch ${String(r.batch).padStart(3)}: ${r.statements} statements, CPU ${r.cpuMsPerStatement.toFixed(3)} ms/statement = ${r.cpuMsPerMessage.toFixed(3)} ms/message, wall ${r.wallMsPerStatement.toFixed(2)} ms/statement\n`)
+    for (const r of results) process.stdout.write(`batch ${String(r.batch).padStart(3)}: ${r.statements} statements, CPU ${r.cpuMsPerStatement.toFixed(3)} ms/statement = ${r.cpuMsPerMessage.toFixed(3)} ms/message, wall ${r.wallMsPerStatement.toFixed(2)} ms/statement, WAL ${Math.round(r.walBytesPerMessage)} bytes/message\n`)
     process.stdout.write(`fit: ${out.fixedMs.toFixed(3)} ms per statement + ${out.perMessageMs.toFixed(3)} ms per message; plans: ${out.genericPlans} generic, ${out.customPlans} custom\n`)
   }
   await client.end()
