@@ -21,3 +21,7 @@ want adapt-2000 && BENCH_SERVER_ROOT=$ADAPT run adapt-2000 $B one-to-one --rate 
 want adapt-max && BENCH_SERVER_ROOT=$ADAPT run adapt-max $B one-to-one --find-max --rate 3906 --step 1.25 --duration 10 --json
 want statement && run statement npx tsx bench/send-statement.ts --batches 1,4,16,64 --messages 4000 --json
 want statement-custom && run statement-custom npx tsx bench/send-statement.ts --batches 1,4,16,64 --messages 4000 --custom-plans --json
+want after-group && run after-group $B group --rate 20 --ceiling --baseline --json
+want before-group && BENCH_SERVER_ROOT=$BEFORE run before-group $B group --rate 20 --json
+want after-connections && run after-connections $B connections --users 10000 --json
+want before-connections && BENCH_SERVER_ROOT=$BEFORE run before-connections $B connections --users 10000 --json
