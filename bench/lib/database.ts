@@ -1,9 +1,10 @@
 import pg from 'pg'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { migrate, readMigrations, type SqlRunner } from '../../src/db/migrator.js'
 import { hashPassword } from '../../src/lib/password.js'
+import { SERVER_ROOT } from './server.js'
 
 export type DbKind = 'pglite' | 'postgres'
 
@@ -102,7 +103,7 @@ async function migrateDb (db: BenchDb): Promise<void> {
     query: async <T>(sql: string, params?: unknown[]) => await db.query<T>(sql, params)
   }
   // The migrations of the server under test (BENCH_SERVER_ROOT: an earlier checkout's schema).
-  await migrate(runner, readMigrations(join(resolve(process.env.BENCH_SERVER_ROOT ?? join(import.meta.dirname, '..', '..')), 'prisma', 'migrations')))
+  await migrate(runner, readMigrations(join(SERVER_ROOT, 'prisma', 'migrations')))
 }
 
 /** Users bench_0 .. bench_{n-1}, ids md5('u'||i), all with the password BENCH_PASSWORD. */

@@ -10,7 +10,7 @@ export const ROOT = resolve(import.meta.dirname, '..', '..')
  * The server under test: this checkout's build, or another checkout's (BENCH_SERVER_ROOT, e.g.
  * a worktree of an earlier commit) to measure before and after with one harness in one session.
  */
-const SERVER_ROOT = resolve(process.env.BENCH_SERVER_ROOT ?? ROOT)
+export const SERVER_ROOT = resolve(process.env.BENCH_SERVER_ROOT ?? ROOT)
 const SERVER_ENTRY = join(SERVER_ROOT, 'dist', 'src', 'server.js')
 const RELAY_ENTRY = join(ROOT, 'bench', 'relay.ts')
 const ECHO_ENTRY = join(ROOT, 'bench', 'echo.ts')

@@ -135,6 +135,12 @@ async function openPglite (dir: string, tuning: PgliteTuning = {}): Promise<Data
  * first execution, kept until a schema change or an ANALYZE (autovacuum's too) invalidates
  * it. Other statements keep PostgreSQL's choice on the main pool.
  */
+/** A SqlClient on a pool: `name` makes the statement prepared on each connection. */
+const sqlOn = (pool: pg.Pool): SqlClient => ({
+  query: async <R>(text: string, values: unknown[], name?: string) =>
+    (await pool.query<R & pg.QueryResultRow>({ text, values, name })).rows
+})
+
 export const SEND_SESSION_OPTIONS = '-c plan_cache_mode=force_generic_plan'
 
 async function openPostgres (url: string, max: number, sendConnections: number, onPoolError: (err: Error) => void = () => {}): Promise<Database> {
@@ -156,14 +162,8 @@ async function openPostgres (url: string, max: number, sendConnections: number, 
       return {
         kind: 'postgres',
         prisma,
-        sql: {
-          query: async <R>(text: string, values: unknown[], name?: string) =>
-            (await pool.query<R & pg.QueryResultRow>({ text, values, name })).rows
-        },
-        sendSql: {
-          query: async <R>(text: string, values: unknown[], name?: string) =>
-            (await sendPool.query<R & pg.QueryResultRow>({ text, values, name })).rows
-        },
+        sql: sqlOn(pool),
+        sendSql: sqlOn(sendPool),
         jobs: { executeSql: async (text, values) => await pool.query(text, values) },
         migrations,
         poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
