@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs'
 import { setFlagsFromString } from 'node:v8'
 import { PrismaClient } from '../generated/prisma/client.js'
 import { migrate, type MigrateResult, type SqlRunner } from './migrator.js'
+import { pgliteStatements } from './pglite-statements.js'
 
 export type DbKind = 'pglite' | 'postgres'
 
@@ -16,7 +17,7 @@ export type DbKind = 'pglite' | 'postgres'
  * driver parses them (uuid and text as strings, int4 as numbers, timestamptz as Date).
  */
 export interface SqlClient {
-  /** `name` makes it a prepared statement on PostgreSQL, parsed and planned once per connection. */
+  /** `name` makes it a prepared statement, parsed once per connection (on PGlite, once per instance). */
   query: <R>(text: string, values: unknown[], name?: string) => Promise<R[]>
 }
 
@@ -35,7 +36,8 @@ export interface Database {
   /**
    * The connections of the message-send statement (src/modules/conversations/message-sender.ts):
    * on PostgreSQL a pool of its own whose sessions plan every prepared statement once
-   * (`plan_cache_mode = force_generic_plan`, see openPostgres); on PGlite the one connection.
+   * (`plan_cache_mode = force_generic_plan`, see openPostgres); on PGlite the one connection,
+   * with that setting around each named statement (src/db/pglite-statements.ts).
    */
   sendSql: SqlClient
   jobs: JobsExecutor
@@ -100,12 +102,12 @@ async function openPglite (dir: string, tuning: PgliteTuning = {}): Promise<Data
     const migrations = await migrate(runner)
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(client) })
     // PGlite runs one query at a time and waits for an open transaction to end first.
-    const sql: SqlClient = { query: async <R>(text: string, values: unknown[]) => (await client.query<R>(text, values)).rows }
+    const statements = pgliteStatements(client)
     return {
       kind: 'pglite',
       prisma,
-      sql,
-      sendSql: sql,
+      sql: statements({ generic: false }),
+      sendSql: statements({ generic: true }),
       jobs: {
         // PGlite takes several statements only through exec (one call, so nothing interleaves).
         executeSql: async (text, values) => {
