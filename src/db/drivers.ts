@@ -36,8 +36,8 @@ export interface Database {
   /**
    * The connections of the message-send statement (src/modules/conversations/message-sender.ts):
    * on PostgreSQL a pool of its own whose sessions plan every prepared statement once
-   * (`plan_cache_mode = force_generic_plan`, see openPostgres); on PGlite the one connection,
-   * with that setting around each named statement (src/db/pglite-statements.ts).
+   * (`plan_cache_mode = force_generic_plan`, see openPostgres); on PGlite the one connection
+   * (src/db/pglite-statements.ts says why its plans are PostgreSQL's choice).
    */
   sendSql: SqlClient
   jobs: JobsExecutor
@@ -102,12 +102,12 @@ async function openPglite (dir: string, tuning: PgliteTuning = {}): Promise<Data
     const migrations = await migrate(runner)
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(client) })
     // PGlite runs one query at a time and waits for an open transaction to end first.
-    const statements = pgliteStatements(client)
+    const sql = pgliteStatements(client)
     return {
       kind: 'pglite',
       prisma,
-      sql: statements({ generic: false }),
-      sendSql: statements({ generic: true }),
+      sql,
+      sendSql: sql,
       jobs: {
         // PGlite takes several statements only through exec (one call, so nothing interleaves).
         executeSql: async (text, values) => {
