@@ -175,6 +175,13 @@ async function load (c: Extract<Command, { cmd: 'load' }>): Promise<LoadResult> 
         ack.record(performance.now() - due)
       } else {
         inc(ackErrors, res?.error?.code ?? 'BAD_ACK')
+        // Refused (RATE_LIMITED, ...): never stored, so no delivery will come. Expecting one
+        // kept the drain waiting its whole window with the server idle, which read as the
+        // server's CPU dropping in every overloaded step; `lost` now counts accepted messages only.
+        if (res?.ok === false) {
+          expected -= expect
+          pending.delete(clientMsgId)
+        }
       }
     })
   }
