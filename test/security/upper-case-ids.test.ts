@@ -1,3 +1,4 @@
+// suite: default only — who may call what is decided in the services, the same on both engines; the store-dependent paths run on both in test/modules
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { listen } from '../helper.js'

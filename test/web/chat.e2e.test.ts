@@ -1,10 +1,11 @@
+// suite: default only — the browser page; the server paths it drives run on both engines in test/modules
 import t from 'tap'
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { listen, registerUser } from '../helper.js'
-import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, gradientPng, ROOT } from './fixtures.js'
+import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, gradientPng, ROOT, newContext } from './fixtures.js'
 
 /**
  * The chat page in real Chromium: two people in two browser contexts register, become
@@ -60,8 +61,8 @@ t.test('two people chat through the page', async (t) => {
   t.teardown(async () => { await browser.close() })
   phase('server and browser up')
   const viewport = { width: 1000, height: 700 }
-  const ctxA = await browser.newContext({ viewport })
-  const ctxB = await browser.newContext({ viewport })
+  const ctxA = await newContext(browser, { viewport })
+  const ctxB = await newContext(browser, { viewport })
   const alice = await ctxA.newPage()
   const bob = await ctxB.newPage()
   const errors: string[] = []
