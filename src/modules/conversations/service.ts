@@ -1,3 +1,4 @@
+import { createBanService } from './bans.js'
 import { createChangeStream } from './change-stream.js'
 import { createChannelService } from './channel-service.js'
 import { createConversationService } from './conversation-service.js'
@@ -19,6 +20,7 @@ export function createConversationsService (deps: ConversationsDeps) {
     groups: createGroupService(deps, conversations),
     channels: createChannelService(deps, conversations),
     invites: createInviteService(deps, conversations),
+    bans: createBanService(deps),
     messages: createMessageService(deps, changes),
     actions: createMessageActions(deps, changes),
     settings: createSettingsService(deps)
