@@ -165,6 +165,10 @@ t.test('invite links: list without codes, revoke by id; bans: list and unban (ow
   await a!.client.unban(ch.id, c!.user.id)
   t.same(await a!.client.bans(ch.id), [])
   t.equal((await c!.client.joinChannel(ch.id)).id, ch.id, 'unbanned: joins again')
+  await c!.client.leaveChannel(ch.id)
+  await a!.client.ban(ch.id, c!.user.id)
+  t.equal(await codeOf(c!.client.joinChannel(ch.id)), 'FORBIDDEN', 'banned after leaving')
+  t.equal(await codeOf(b!.client.ban(ch.id, c!.user.id)), 'NOT_FOUND', 'a non-member bans nobody')
 })
 
 t.test('channels: create, search with a cursor, read before joining, join, leave', async (t) => {

@@ -345,6 +345,8 @@ const RULES: Record<string, Rule> = {
   // Bans (a removal by the owner or an admin): E is banned from channel C.
   'GET /api/groups/:id/bans': read(one('C\'s bans: owner or admin', (w) => ({ url: `/api/groups/${w.C}/bans` }), ownerMember('NOT_FOUND', { member: 'FORBIDDEN' }),
     (body, w) => body.some((b: any) => b.user.id === w.E.id) ? undefined : 'misses E')),
+  'PUT /api/groups/:id/bans/:userId': one('ban X (not in C) from C: owner or admin', (w) => ({ method: 'PUT', url: `/api/groups/${w.C}/bans/${w.X.id}` }),
+    ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
   'DELETE /api/groups/:id/bans/:userId': one('unban E from C: owner or admin', (w) => ({ method: 'DELETE', url: `/api/groups/${w.C}/bans/${w.E.id}` }),
     ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
   'GET /api/invites/:code': read(one('preview the invite to H: any signed-in user', (w) => ({ url: `/api/invites/${w.inviteCode}` }), signedIn('allow'))),
@@ -412,6 +414,7 @@ const GROUP_ROUTE_ACTIONS: Record<string, GroupAction> = {
   'DELETE /api/groups/:id/invites/:code': 'manageInvites',
   'GET /api/groups/:id/invites': 'manageInvites',
   'GET /api/groups/:id/bans': 'manageBans',
+  'PUT /api/groups/:id/bans/:userId': 'manageBans',
   'DELETE /api/groups/:id/bans/:userId': 'manageBans',
   'POST /api/conversations/:id/pins': 'pinMessages',
   'DELETE /api/conversations/:id/pins/:messageId': 'pinMessages'

@@ -402,6 +402,14 @@ export class RestClient extends Emitter<ClientEvents> {
     return await this.request('GET', `/groups/${enc(groupId)}/bans`)
   }
 
+  /**
+   * Bans a user (owner and admins): a member is removed (admins ban plain members only);
+   * anyone else (one who left, one who never joined) can no longer join or use an invite.
+   */
+  async ban (groupId: string, userId: string): Promise<void> {
+    await this.request('PUT', `/groups/${enc(groupId)}/bans/${enc(userId)}`)
+  }
+
   /** Lifts a ban: the user may join the channel again, or use an invite to the group (owner and admins). */
   async unban (groupId: string, userId: string): Promise<void> {
     await this.request('DELETE', `/groups/${enc(groupId)}/bans/${enc(userId)}`)

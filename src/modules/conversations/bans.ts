@@ -1,8 +1,8 @@
 import type { BannedMember } from '@relay-im/client/protocol'
-import { notFound } from '../../lib/errors.js'
+import { conflict, Errors, notFound, validation } from '../../lib/errors.js'
 import type { ConversationsDeps } from './deps.js'
-import { actorOf, groupMembers, groupNotFound, lockGroup } from './group-service.js'
-import { liftBans } from './membership-rules.js'
+import { actorOf, groupMembers, groupNotFound, lockGroup, type GroupService } from './group-service.js'
+import { liftBans, recordBan } from './membership-rules.js'
 import { requireRole } from './permissions.js'
 
 export const banNotFound = () => notFound('Ban not found')
@@ -16,10 +16,34 @@ interface BanRow { user_id: string, username: string, display_name: string, avat
  * The bans of a group or channel (membership-rules.ts: a removal by the owner or an admin),
  * as its owner and admins see and lift them. Not a member: NOT_FOUND; a plain member: FORBIDDEN.
  */
-export function createBanService (deps: ConversationsDeps) {
+export function createBanService (deps: ConversationsDeps, groups: GroupService) {
   const { prisma } = deps
 
   return {
+    /**
+     * PUT /groups/:id/bans/:userId. A member is removed (the removal is the ban, with its
+     * rules: an admin bans plain members only, nobody the owner); anyone else (one who left
+     * before being removed, one who never joined) is banned without a removal. Banning
+     * oneself is VALIDATION, an unknown user NOT_FOUND; banning again renews the ban.
+     */
+    async ban (actorId: string, groupId: string, userId: string): Promise<void> {
+      if (userId === actorId) throw validation('You cannot ban yourself (leave instead)')
+      const member = await prisma.conversationMember.findUnique({ where: { conversationId_userId: { conversationId: groupId, userId } }, select: { userId: true } })
+      if (member !== null) {
+        await groups.removeMember(actorId, groupId, userId)
+        return
+      }
+      await prisma.$transaction(async (tx) => {
+        await lockGroup(tx, groupId, true)
+        const members = await groupMembers(tx, groupId)
+        requireRole(actorOf(members, actorId).role, 'manageBans')
+        if (members.some((m) => m.userId === userId)) throw conflict('The user joined meanwhile: remove them (DELETE /groups/:id/members/:userId)')
+        const user = await tx.user.findFirst({ where: { id: userId, deletedAt: null }, select: { id: true } })
+        if (user === null) throw Errors.userNotFound()
+        await recordBan(tx, groupId, userId, actorId)
+      })
+    },
+
     /** GET /groups/:id/bans, newest first. */
     async list (actorId: string, groupId: string): Promise<BannedMember[]> {
       const member = await prisma.conversationMember.findUnique({

@@ -101,6 +101,20 @@ const groupRoutes: FastifyPluginAsyncTypebox<{ service: ConversationsService }> 
     }
   }, async (request) => await bans.list(request.userId, request.params.id))
 
+  app.put('/groups/:id/bans/:userId', {
+    schema: {
+      operationId: 'ban',
+      tags,
+      security,
+      summary: 'Ban a user: a member is removed (admins ban plain members only), anyone else cannot join or use an invite (groups and channels; owner or admin)',
+      params: MemberIdParams,
+      response: { 204: Type.Null(), ...errors }
+    }
+  }, async (request, reply) => {
+    await bans.ban(request.userId, request.params.id, request.params.userId)
+    return await reply.status(204).send(null)
+  })
+
   app.delete('/groups/:id/bans/:userId', {
     schema: { operationId: 'unban', tags, security, summary: 'Lift a ban (groups and channels; owner or admin)', params: MemberIdParams, response: { 204: Type.Null(), ...errors } }
   }, async (request, reply) => {

@@ -15,12 +15,13 @@ export type { ConversationsDeps, ConversationLimits } from './deps.js'
 export function createConversationsService (deps: ConversationsDeps) {
   const conversations = createConversationService(deps)
   const changes = createChangeStream(deps)
+  const groups = createGroupService(deps, conversations)
   return {
     conversations,
-    groups: createGroupService(deps, conversations),
+    groups,
     channels: createChannelService(deps, conversations),
     invites: createInviteService(deps, conversations),
-    bans: createBanService(deps),
+    bans: createBanService(deps, groups),
     messages: createMessageService(deps, changes),
     actions: createMessageActions(deps, changes),
     settings: createSettingsService(deps)

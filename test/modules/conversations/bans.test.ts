@@ -143,3 +143,28 @@ t.test('fuzz: any text as an invite code or id, or as a user to unban, on a grou
   t.equal((await req(app, 'GET', `/invites/${live.code as string}`, R)).statusCode, 200, 'the invite still works')
   t.same((await ok(app, 'GET', `/groups/${g}/bans`, O)).map((b: any) => b.user.id), [R.id], 'the ban is still there')
 })
+
+t.test('PUT /groups/:id/bans/:userId: one who left before being removed can be banned; a member is removed; the removal rules hold', async (t) => {
+  const app = await build(t)
+  const [O, A, B, S, M] = await makeUsers(app, 5) as [User, User, User, User, User]
+  const c = await channel(app, O, [A, B, S, M])
+  await ok(app, 'PUT', `/groups/${c}/members/${A.id}/role`, O, { role: 'admin' })
+  await ok(app, 'PUT', `/groups/${c}/members/${B.id}/role`, O, { role: 'admin' })
+  await ok(app, 'DELETE', `/groups/${c}/members/me`, S)
+
+  t.equal((await req(app, 'PUT', `/groups/${c}/bans/${S.id}`, A)).statusCode, 204, 'an admin bans one who already left')
+  await refused(t, app, 'FORBIDDEN', 'who then cannot join', async () => await req(app, 'POST', `/channels/${c}/join`, S))
+  t.equal((await req(app, 'PUT', `/groups/${c}/bans/${M.id}`, A)).statusCode, 204, 'banning a member removes them')
+  t.equal(await app.prisma.conversationMember.count({ where: { conversationId: c, userId: M.id } }), 0)
+  const notice = await app.prisma.message.findFirst({ where: { conversationId: c, type: 'system' }, orderBy: { seq: 'desc' } })
+  t.match(notice?.content, { event: 'member_removed', actorId: A.id, userIds: [M.id] }, 'with the removal notice')
+  await refused(t, app, 'FORBIDDEN', 'an admin bans another admin', async () => await req(app, 'PUT', `/groups/${c}/bans/${B.id}`, A))
+  await refused(t, app, 'FORBIDDEN', 'an admin bans the owner', async () => await req(app, 'PUT', `/groups/${c}/bans/${O.id}`, A))
+  await refused(t, app, 'VALIDATION', 'banning oneself', async () => await req(app, 'PUT', `/groups/${c}/bans/${A.id}`, A))
+  await refused(t, app, 'NOT_FOUND', 'an unknown user', async () => await req(app, 'PUT', `/groups/${c}/bans/${randomUUID()}`, O))
+  await refused(t, app, 'NOT_FOUND', 'a non-member bans', async () => await req(app, 'PUT', `/groups/${c}/bans/${O.id}`, S))
+  const [P] = await makeUsers(app, 1) as [User]
+  await ok(app, 'POST', `/channels/${c}/join`, P)
+  await refused(t, app, 'FORBIDDEN', 'a plain member bans', async () => await req(app, 'PUT', `/groups/${c}/bans/${S.id}`, P))
+  t.same((await ok(app, 'GET', `/groups/${c}/bans`, O)).map((b: any) => b.user.id).sort(), [S.id, M.id].sort())
+})
