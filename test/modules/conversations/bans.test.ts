@@ -1,8 +1,6 @@
 import t from 'tap'
-import fc from 'fast-check'
 import { randomUUID } from 'node:crypto'
 import { build } from '../../helper.js'
-import { badParam, nastyString } from '../../security/arbitraries.js'
 import { makeGroup, makeUsers, text, type User } from './helpers.js'
 import { refused } from './v2-helpers.js'
 
@@ -124,24 +122,6 @@ t.test('an admin who leaves loses their invites too', async (t) => {
   const byA = await ok(app, 'POST', `/groups/${g}/invites`, A, {})
   await ok(app, 'DELETE', `/groups/${g}/members/me`, A)
   t.equal((await req(app, 'POST', `/invites/${byA.code}/join`, J)).statusCode, 404)
-})
-
-t.test('fuzz: any text as an invite code or id, or as a user to unban, on a group the caller manages: a clean refusal that changes nothing', async (t) => {
-  const app = await build(t)
-  const [O, R] = await makeUsers(app, 2) as [User, User]
-  const g = await makeGroup(app, O, [R])
-  const live = await ok(app, 'POST', `/groups/${g}/invites`, O, {})
-  await ok(app, 'DELETE', `/groups/${g}/members/${R.id}`, O)
-  const encoded = nastyString({ surrogates: false }).map(encodeURIComponent).filter((s) => s !== '' && s !== '.' && s !== '..' && s.length <= 100)
-  await fc.assert(fc.asyncProperty(fc.oneof(badParam, encoded, fc.uuid()), async (path) => {
-    for (const url of [`/groups/${g}/invites/${path}`, `/groups/${g}/bans/${path}`]) {
-      const res = await req(app, 'DELETE', url, O)
-      if (![400, 404].includes(res.statusCode)) throw new Error(`${url}: ${res.statusCode} ${res.body}`)
-      if (res.json().error?.code === undefined) throw new Error(`${url}: no error code`)
-    }
-  }), { numRuns: 60 })
-  t.equal((await req(app, 'GET', `/invites/${live.code as string}`, R)).statusCode, 200, 'the invite still works')
-  t.same((await ok(app, 'GET', `/groups/${g}/bans`, O)).map((b: any) => b.user.id), [R.id], 'the ban is still there')
 })
 
 t.test('PUT /groups/:id/bans/:userId: one who left before being removed can be banned; a member is removed; the removal rules hold', async (t) => {
