@@ -1,5 +1,7 @@
 import t from 'tap'
-import { build, registerUser } from '../../helper.js'
+import { setTimeout as sleep } from 'node:timers/promises'
+import pg from 'pg'
+import { build, registerUser, servicesMode } from '../../helper.js'
 import { makeBot } from '../bots/helpers.js'
 import { makeAdmin, moderationCounts, PASSWORD } from './helpers.js'
 import type { App } from '../../../src/app.js'
@@ -72,4 +74,23 @@ t.test('a suspended admin is not the other admin: the active one cannot delete t
   t.equal((await app.inject({ method: 'POST', url: `/api/admin/users/${b.id}/unsuspend`, headers: a.auth })).statusCode, 200)
   t.equal((await app.inject({ method: 'DELETE', url: '/api/users/me', headers: a.auth, payload: { password: PASSWORD } })).statusCode, 204)
   t.same(await activeAdmins(app), [b.id])
+})
+
+t.test('two transactions demoting the last two admins at once: the second waits for the first, then is refused', { skip: servicesMode ? false : 'needs PostgreSQL (two connections)' }, async (t) => {
+  const app = await build(t)
+  const [a, b] = [await makeAdmin(app), await makeAdmin(app)]
+  await onlyAdmins(app, [a.id, b.id])
+  const [c1, c2] = [new pg.Client({ connectionString: app.config.DATABASE_URL }), new pg.Client({ connectionString: app.config.DATABASE_URL })]
+  await c1.connect()
+  await c2.connect()
+  t.teardown(async () => { await c1.end(); await c2.end() })
+  await c1.query('BEGIN')
+  await c1.query('UPDATE users SET role = \'user\' WHERE id = $1', [a.id])
+  await c2.query('BEGIN')
+  const second = c2.query('UPDATE users SET role = \'user\' WHERE id = $1', [b.id]).then(() => 'done', (err: { code?: string }) => err.code)
+  t.equal(await Promise.race([second, sleep(500).then(() => 'waiting')]), 'waiting', 'the second waits for the first one\'s commit')
+  await c1.query('COMMIT')
+  t.equal(await second, 'RA001', 'then sees it and is refused')
+  await c2.query('ROLLBACK')
+  t.same(await activeAdmins(app), [b.id], 'one active admin left')
 })
