@@ -25,7 +25,8 @@ import { can, type GroupAction } from '../../src/modules/conversations/permissio
  *   blocked  B: blocked by O; still a member of the old direct conversation D2.
  *   anonymous: no token.
  *   channel  C: a public channel owned by O, M a member, with a message from O: anyone signed in
- *              reads it and its history; only members write, read-receipt and type in it.
+ *              reads it and its history; only members write, read-receipt and type in it. E joined
+ *              C and O removed them: E is banned from C.
  *   admin    A: a platform admin (users.role, carried in the token) with no tie to O. Every
  *              /api/admin route allows A alone; an outcome not given for A is nonMember's.
  */
@@ -49,6 +50,7 @@ interface World {
   uploadId: string
   requestId: string
   inviteCode: string
+  inviteId: string
   /** O's Web Push subscription. */
   pushId: string
   secrets: { group: string, groupName: string, direct: string, upload: string, botToken: string }
@@ -108,9 +110,13 @@ async function makeWorld (app: App): Promise<World> {
   const requestId = (await ok(app, { method: 'POST', url: '/api/friends/requests', headers: N.auth, payload: { toUserId: O.id } })).id as string
   // An invite preview shows the group's name to anyone with the code: the invite is to H, a group with nothing secret (O owns it, M is a plain member).
   const H = (await ok(app, { method: 'POST', url: '/api/groups', headers: O.auth, payload: { name: 'open house', memberIds: [M.id] } })).id as string
-  const inviteCode = (await ok(app, { method: 'POST', url: `/api/groups/${H}/invites`, headers: O.auth, payload: {} })).code as string
+  const invite = await ok(app, { method: 'POST', url: `/api/groups/${H}/invites`, headers: O.auth, payload: {} })
+  const inviteCode = invite.code as string
+  const inviteId = invite.id as string
   const C = (await ok(app, { method: 'POST', url: '/api/channels', headers: O.auth, payload: { name: `open ${tag}` } })).id as string
   await ok(app, { method: 'POST', url: `/api/channels/${C}/join`, headers: M.auth })
+  await ok(app, { method: 'POST', url: `/api/channels/${C}/join`, headers: E.auth })
+  await ok(app, { method: 'DELETE', url: `/api/groups/${C}/members/${E.id}`, headers: O.auth })
   await ok(app, { method: 'POST', url: `/api/conversations/${C}/messages`, headers: O.auth, payload: { clientMsgId: randomUUID(), type: 'text', content: 'public words' } })
   const pushId = (await ok(app, { method: 'POST', url: '/api/push/subscriptions', headers: O.auth, payload: pushSubscription() })).id as string
   // O's bot in G: its token is shown to nobody after creation. (No webhook here: deliveries
@@ -119,7 +125,7 @@ async function makeWorld (app: App): Promise<World> {
   const Bot: U = { id: created.bot.id, username: created.bot.username, token: created.token, auth: { authorization: `Bot ${created.token as string}` } }
   await ok(app, { method: 'POST', url: `/api/groups/${G}/members`, headers: O.auth, payload: { userIds: [Bot.id] } })
   Object.assign(secrets, { botToken: created.token as string })
-  return { O, M, N, B, X, E, A, Bot, G, H, D2, C, gMessageId, uploadId, requestId, inviteCode, pushId, secrets: secrets as World['secrets'] }
+  return { O, M, N, B, X, E, A, Bot, G, H, D2, C, gMessageId, uploadId, requestId, inviteCode, inviteId, pushId, secrets: secrets as World['secrets'] }
 }
 
 /** 'allow' = 2xx; otherwise the error code the contract requires. */
@@ -328,7 +334,21 @@ const RULES: Record<string, Rule> = {
     ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
   'POST /api/groups/:id/invites': one('an invite to G: owner or admin', (w) => ({ method: 'POST', url: `/api/groups/${w.G}/invites`, payload: { maxUses: 5 } }),
     ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
-  'DELETE /api/groups/:id/invites/:code': one('revoke the invite to H: owner or admin', (w) => ({ method: 'DELETE', url: `/api/groups/${w.H}/invites/${w.inviteCode}` }),
+  'DELETE /api/groups/:id/invites/:code': {
+    variants: [
+      { name: 'revoke the invite to H by code: owner or admin', request: (w) => ({ method: 'DELETE', url: `/api/groups/${w.H}/invites/${w.inviteCode}` }), expect: ownerMember('NOT_FOUND', { member: 'FORBIDDEN' }) },
+      { name: 'revoke the invite to H by id: owner or admin', request: (w) => ({ method: 'DELETE', url: `/api/groups/${w.H}/invites/${w.inviteId}` }), expect: ownerMember('NOT_FOUND', { member: 'FORBIDDEN' }) }
+    ]
+  },
+  // The list never shows a code (only hashes are stored): no role sees one.
+  'GET /api/groups/:id/invites': read(one('H\'s live invites: owner or admin', (w) => ({ url: `/api/groups/${w.H}/invites` }), ownerMember('NOT_FOUND', { member: 'FORBIDDEN' }),
+    (body, w) => JSON.stringify(body).includes(w.inviteCode) ? 'shows the code' : (body.some((i: any) => i.id === w.inviteId) ? undefined : 'misses the invite'))),
+  // Bans (a removal by the owner or an admin): E is banned from channel C.
+  'GET /api/groups/:id/bans': read(one('C\'s bans: owner or admin', (w) => ({ url: `/api/groups/${w.C}/bans` }), ownerMember('NOT_FOUND', { member: 'FORBIDDEN' }),
+    (body, w) => body.some((b: any) => b.user.id === w.E.id) ? undefined : 'misses E')),
+  'PUT /api/groups/:id/bans/:userId': one('ban X (not in C) from C: owner or admin', (w) => ({ method: 'PUT', url: `/api/groups/${w.C}/bans/${w.X.id}` }),
+    ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
+  'DELETE /api/groups/:id/bans/:userId': one('unban E from C: owner or admin', (w) => ({ method: 'DELETE', url: `/api/groups/${w.C}/bans/${w.E.id}` }),
     ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
   'GET /api/invites/:code': read(one('preview the invite to H: any signed-in user', (w) => ({ url: `/api/invites/${w.inviteCode}` }), signedIn('allow'))),
   // Joining changes the membership: each allowed role gets a world of its own. Members get the group back (idempotent).
@@ -393,6 +413,10 @@ const GROUP_ROUTE_ACTIONS: Record<string, GroupAction> = {
   'POST /api/groups/:id/transfer': 'transferOwnership',
   'POST /api/groups/:id/invites': 'manageInvites',
   'DELETE /api/groups/:id/invites/:code': 'manageInvites',
+  'GET /api/groups/:id/invites': 'manageInvites',
+  'GET /api/groups/:id/bans': 'manageBans',
+  'PUT /api/groups/:id/bans/:userId': 'manageBans',
+  'DELETE /api/groups/:id/bans/:userId': 'manageBans',
   'POST /api/conversations/:id/pins': 'pinMessages',
   'DELETE /api/conversations/:id/pins/:messageId': 'pinMessages'
 }

@@ -317,10 +317,37 @@ export interface GroupProfileUpdate {
 export interface InviteOptions { expiresInS?: number, maxUses?: number }
 
 export interface Invite {
+  /** the invite's id: `revokeInvite` takes it as well as the code */
+  id: string
   code: string
+  conversationId: string
   expiresAt: string | null
   maxUses: number | null
   uses: number
+  createdAt: string
+}
+
+/** `GET /groups/:id/invites` (owner, admins): a live invite; its code is never shown again. */
+export interface InviteLink {
+  id: string
+  conversationId: string
+  /** who made it (null: an account since deleted) */
+  createdBy: string | null
+  createdAt: string
+  expiresAt: string | null
+  maxUses: number | null
+  uses: number
+}
+
+/**
+ * `GET /groups/:id/bans` (owner, admins): a user removed by the owner or an admin. While
+ * banned they cannot join the channel again nor use any invite to the group.
+ */
+export interface BannedMember {
+  user: { id: string, username: string, displayName: string, avatarUrl: string | null }
+  /** who removed them (null: unknown) */
+  bannedBy: string | null
+  bannedAt: string
 }
 
 /** `GET /invites/:code`: what the invite leads to, for a preview before joining. */

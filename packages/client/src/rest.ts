@@ -5,7 +5,7 @@ import type {
   Block, BlockedUser, Conversation, ConversationPage, Credentials, Friend, FriendRequest, HistoryOptions, HistoryPage,
   ListOptions, Message, MessageContent, MessageType, ProfileUpdate, SendExtras, ReadAck, RegisterInput, Relation, Session, Tokens, User,
   UserWithPresence, VersionInfo, FileContent, SearchOptions, SearchPage, ConversationSettings, SettingsUpdate, NotifyLevel,
-  GroupProfileUpdate, Invite, InviteOptions, InvitePreview, ChannelPage, ChannelListOptions, ChannelSummary,
+  GroupProfileUpdate, Invite, InviteLink, InviteOptions, InvitePreview, BannedMember, ChannelPage, ChannelListOptions, ChannelSummary,
   Bot, BotCreated, BotInput, DeliveriesOptions, PushSubscriptionInfo, PushSubscriptionInput, WebhookDelivery, WebhookInput
 } from './protocol.js'
 
@@ -313,6 +313,7 @@ export class RestClient extends Emitter<ClientEvents> {
     return await this.request('POST', `/groups/${enc(groupId)}/members`, { body: { userIds } })
   }
 
+  /** Removes a member (owner, admins); a removal by someone else is a ban until `unban`. Your own id leaves. */
   async removeGroupMember (groupId: string, userId: string): Promise<Conversation> {
     return await this.request('DELETE', `/groups/${enc(groupId)}/members/${enc(userId)}`)
   }
@@ -386,9 +387,32 @@ export class RestClient extends Emitter<ClientEvents> {
     return await this.request('POST', `/groups/${enc(groupId)}/invites`, { body: opts })
   }
 
-  /** Revokes an invite; it then gives NOT_FOUND to everyone. */
-  async revokeInvite (groupId: string, code: string): Promise<void> {
-    await this.request('DELETE', `/groups/${enc(groupId)}/invites/${enc(code)}`)
+  /** The group's live invites, newest first, without their codes (owner and admins). */
+  async invites (groupId: string): Promise<InviteLink[]> {
+    return await this.request('GET', `/groups/${enc(groupId)}/invites`)
+  }
+
+  /** Revokes an invite by its code or its id (from `invites`); it then gives NOT_FOUND to everyone. */
+  async revokeInvite (groupId: string, codeOrId: string): Promise<void> {
+    await this.request('DELETE', `/groups/${enc(groupId)}/invites/${enc(codeOrId)}`)
+  }
+
+  /** Users removed from a group or channel by its owner or an admin, newest first (owner and admins). */
+  async bans (groupId: string): Promise<BannedMember[]> {
+    return await this.request('GET', `/groups/${enc(groupId)}/bans`)
+  }
+
+  /**
+   * Bans a user (owner and admins): a member is removed (admins ban plain members only);
+   * anyone else (one who left, one who never joined) can no longer join or use an invite.
+   */
+  async ban (groupId: string, userId: string): Promise<void> {
+    await this.request('PUT', `/groups/${enc(groupId)}/bans/${enc(userId)}`)
+  }
+
+  /** Lifts a ban: the user may join the channel again, or use an invite to the group (owner and admins). */
+  async unban (groupId: string, userId: string): Promise<void> {
+    await this.request('DELETE', `/groups/${enc(groupId)}/bans/${enc(userId)}`)
   }
 
   /** What an invite leads to (any signed-in user); NOT_FOUND once expired, used up or revoked. */

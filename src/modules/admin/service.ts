@@ -4,6 +4,7 @@ import type { PrismaClient, User } from '../../generated/prisma/client.js'
 import { conflict, Errors, validation } from '../../lib/errors.js'
 import { isSuspended } from '../../lib/suspension.js'
 import { writeAudit } from './audit.js'
+import { isLastAdminRefusal } from './last-admin.js'
 import { cleanText } from './text.js'
 import { after, encodeCursor } from './keyset.js'
 import { announceRemoval, removeMessageContent } from './message-removal.js'
@@ -88,15 +89,10 @@ export function createAdminService (deps: AdminServiceDeps) {
       const until = parseUntil(untilText)
       reason = cleanText(reason, 'reason')
       const now = new Date()
+      // The last active admin cannot be suspended: the database refuses it (last-admin.ts).
       const row = await prisma.$transaction(async (tx) => {
-        // Admin rows locked in one order, as in demotion: the last active admin cannot be suspended.
-        await tx.$queryRaw`SELECT id FROM users WHERE role = 'admin' ORDER BY id FOR UPDATE`
         const target = await tx.user.findUnique({ where: { id: userId }, select: adminUserSelect })
         if (target === null || target.deletedAt !== null) throw Errors.userNotFound()
-        if (target.role === 'admin') {
-          const others = await tx.user.findMany({ where: { role: 'admin', id: { not: userId }, deletedAt: null }, select: { suspendedAt: true, suspendedUntil: true } })
-          if (!others.some((o) => !isSuspended(o, now.getTime()))) throw conflict('The last active admin cannot be suspended')
-        }
         const updated = await tx.user.update({
           where: { id: userId },
           data: { suspendedAt: now, suspendedUntil: until, suspendedReason: reason, tokensValidAfter: now },
@@ -105,6 +101,9 @@ export function createAdminService (deps: AdminServiceDeps) {
         await tx.refreshToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: now } })
         await writeAudit(tx, { actorId, action: 'user.suspend', targetType: 'user', targetId: userId, reason, details: { until: until?.toISOString() ?? null } })
         return updated
+      }).catch((err: unknown) => {
+        if (isLastAdminRefusal(err)) throw conflict('The last active admin cannot be suspended')
+        throw err
       })
       await deps.endSessions(userId, now.getTime())
       return toAdminUser(row)

@@ -117,12 +117,28 @@ export const InviteCode = Type.String({ minLength: 1, maxLength: 128 })
 export const InviteParams = Type.Object({ code: InviteCode })
 export const GroupInviteParams = Type.Object({ id: Uuid, code: InviteCode })
 export const Invite = Type.Object({
+  id: Type.String(),
   code: Type.String(),
   conversationId: Type.String(),
   expiresAt: Nullable(Type.String()),
   maxUses: Nullable(Type.Integer()),
   uses: Type.Integer(),
   createdAt: Type.String()
+})
+/** GET /groups/:id/invites: a live invite without its code (only its hash is stored). */
+export const InviteLink = Type.Object({
+  id: Type.String(),
+  conversationId: Type.String(),
+  createdBy: Nullable(Type.String()),
+  createdAt: Type.String(),
+  expiresAt: Nullable(Type.String()),
+  maxUses: Nullable(Type.Integer()),
+  uses: Type.Integer()
+})
+export const BannedMember = Type.Object({
+  user: Type.Object({ id: Type.String(), username: Type.String(), displayName: Type.String(), avatarUrl: Nullable(Type.String()) }),
+  bannedBy: Nullable(Type.String()),
+  bannedAt: Type.String()
 })
 export const InvitePreview = Type.Object({
   conversation: Type.Object({ id: Type.String(), name: Type.String(), topic: Nullable(Type.String()), memberCount: Type.Integer() })
