@@ -1,3 +1,4 @@
+// suite: default only — the browser page; the server paths it drives run on both engines in test/modules
 import t from 'tap'
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -5,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { listen, registerUser, type TestUser } from '../helper.js'
 import type { App } from '../../src/app.js'
-import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, ROOT } from './fixtures.js'
+import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, ROOT, newContext } from './fixtures.js'
 
 /**
  * Membership in real Chromium: the owner's settings panel lists every live invite link of
@@ -54,7 +55,7 @@ async function person (name: string, withPage: boolean): Promise<Person> {
   const user = await registerUser(app)
   await api(user, 'PATCH', '/users/me', { displayName: name })
   if (!withPage) return { ...user, name, page: undefined as unknown as Page }
-  const ctx = await browser!.newContext({ viewport: { width: 1100, height: 760 } })
+  const ctx = await newContext(browser!, { viewport: { width: 1100, height: 760 } })
   contexts.push(ctx)
   const page = await ctx.newPage()
   page.on('pageerror', (err) => { errors.push(`${name}: ${err.message}`) })
