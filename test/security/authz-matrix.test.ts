@@ -8,6 +8,7 @@ import { connect, refused, openSocket, settle, type Client } from '../modules/pr
 import { listEvents, listRoutes, restErrorProblem, ackErrorProblem, snapshot } from './surface.js'
 import type { App } from '../../src/app.js'
 import { can, type GroupAction } from '../../src/modules/conversations/permissions.js'
+import { createUrlSigner } from '../../src/modules/uploads/signed-url.js'
 
 /**
  * Authorisation matrix: every HTTP route and every socket event, against five roles around
@@ -48,6 +49,8 @@ interface World {
   C: string
   gMessageId: string
   uploadId: string
+  /** A signed URL of the upload for each signed-in role, as GET /uploads/:id/link would mint it (whether or not the role may). */
+  signed: Partial<Record<Role, string>>
   requestId: string
   inviteCode: string
   inviteId: string
@@ -125,7 +128,9 @@ async function makeWorld (app: App): Promise<World> {
   const Bot: U = { id: created.bot.id, username: created.bot.username, token: created.token, auth: { authorization: `Bot ${created.token as string}` } }
   await ok(app, { method: 'POST', url: `/api/groups/${G}/members`, headers: O.auth, payload: { userIds: [Bot.id] } })
   Object.assign(secrets, { botToken: created.token as string })
-  return { O, M, N, B, X, E, A, Bot, G, H, D2, C, gMessageId, uploadId, requestId, inviteCode, inviteId, pushId, secrets: secrets as World['secrets'] }
+  const signer = createUrlSigner(app.config.JWT_SECRET)
+  const signed = Object.fromEntries(([['owner', O], ['member', M], ['nonMember', N], ['blocked', B], ['admin', A]] as const).map(([role, u]) => [role, signer.sign(uploadId, u.id).url]))
+  return { O, M, N, B, X, E, A, Bot, G, H, D2, C, gMessageId, uploadId, signed, requestId, inviteCode, inviteId, pushId, secrets: secrets as World['secrets'] }
 }
 
 /** 'allow' = 2xx; otherwise the error code the contract requires. */
@@ -198,10 +203,17 @@ const RULES: Record<string, Rule> = {
   'POST /api/auth/password': one('own password only', (w, role) => ({ method: 'POST', url: '/api/auth/password', payload: { currentPassword: PASSWORD, newPassword: 'another horse battery' }, headers: user(w, role)?.auth }), signedIn('allow')),
 
   'GET /api/users/me': read(one('self', () => ({ url: '/api/users/me' }), signedIn('allow'), (body, w, role) => body.id === me(w, role).id ? undefined : 'another user')),
-  'PATCH /api/users/me': one('self', () => ({ method: 'PATCH', url: '/api/users/me', payload: { displayName: 'changed' } }), signedIn('allow'), (body, w, role) => body.id === me(w, role).id ? undefined : 'another user'),
+  'PATCH /api/users/me': {
+    variants: [
+      { name: 'self', request: () => ({ method: 'PATCH', url: '/api/users/me', payload: { displayName: 'changed' } }), expect: signedIn('allow'), check: (body, w, role) => body.id === me(w, role).id ? undefined : 'another user' },
+      { name: 'own presence setting', request: () => ({ method: 'PATCH', url: '/api/users/me', payload: { presenceVisibility: 'nobody' } }), expect: signedIn('allow'), check: (body, w, role) => body.id === me(w, role).id && body.presenceVisibility === 'nobody' ? undefined : 'another user' }
+    ]
+  },
   'GET /api/users': read(one('public search', (w) => ({ url: `/api/users?q=${w.O.username}` }), signedIn('allow'),
     (body) => JSON.stringify(body).includes('password') ? 'password field' : undefined)),
-  'GET /api/users/:id': read(one('public profile', (w) => ({ url: `/api/users/${w.O.id}` }), signedIn('allow'))),
+  // Presence only to O's friends (O's setting is the default, contacts): M and the owner see it; strangers, and B (the block ended the friendship), get it hidden.
+  'GET /api/users/:id': read(one('public profile; presence to friends only', (w) => ({ url: `/api/users/${w.O.id}` }), signedIn('allow'),
+    (body, w, role) => (['nonMember', 'admin', 'blocked'].includes(role) ? body.presence?.hidden === true : body.presence?.hidden === undefined) ? undefined : `presence ${JSON.stringify(body.presence)}`)),
   // Only one's own account, confirmed by its password; each role deletes its own, in a world of its own.
   'DELETE /api/users/me': { ...one('own account', () => ({ method: 'DELETE', url: '/api/users/me', payload: { password: PASSWORD } }), signedIn('allow')), fresh: true },
   'GET /api/users/me/export': read(one('own data', () => ({ url: '/api/users/me/export' }), signedIn('allow'), (body, w, role) => body.profile?.id === me(w, role).id ? undefined : 'another user\'s data')),
@@ -213,9 +225,12 @@ const RULES: Record<string, Rule> = {
   'GET /api/uploads/:id': read({
     variants: [
       { name: 'file shared in G', request: (w) => ({ url: `/api/uploads/${w.uploadId}` }), expect: ownerMember() },
-      { name: '?token= grants no more than the header', request: (w, role) => ({ url: `/api/uploads/${w.uploadId}${user(w, role) === undefined ? '' : `?token=${user(w, role)!.token}`}`, headers: {} }), expect: ownerMember() }
+      { name: '?token= is refused, whoever\'s it is', request: (w, role) => ({ url: `/api/uploads/${w.uploadId}?token=${user(w, role)?.token ?? 'none'}`, headers: {} }), expect: all('UNAUTHORIZED') },
+      { name: 'a signed URL (no header) grants no more than the header', request: (w, role) => ({ url: w.signed[role] ?? `/api/uploads/${w.uploadId}`, headers: {} }), expect: ownerMember() }
     ]
   }),
+  'GET /api/uploads/:id/link': read(one('a signed URL of the file shared in G, for the caller', (w) => ({ url: `/api/uploads/${w.uploadId}/link` }), ownerMember(),
+    (body, w, role) => typeof body.url === 'string' && body.url.includes(`user=${me(w, role).id}`) && !body.url.includes('token') ? undefined : 'not signed for the caller')),
 
   'GET /api/friends': read(one('own friends', () => ({ url: '/api/friends' }), signedIn('allow'), notIncluding((w) => [w.O.id], ['nonMember', 'blocked']))),
   'GET /api/friends/requests': read({

@@ -128,7 +128,7 @@ t.test('two people chat through the page', async (t) => {
   t.pass('Bob has the chat open, so Alice\'s message shows read')
 
   phase('an image')
-  // ---- an image: uploaded, sent, and shown to Bob (the <img> loads through ?token=)
+  // ---- an image: uploaded, sent, and shown to Bob (the <img> loads through a signed URL)
   await alice.setInputFiles(id('file-input'), { name: 'gradient.png', mimeType: 'image/png', buffer: gradientPng(160, 100) })
   const image = bob.locator(id('message-image')).last()
   await image.waitFor({ timeout: WAIT })
@@ -144,7 +144,8 @@ t.test('two people chat through the page', async (t) => {
   await bob.setInputFiles(id('file-input'), { name: 'notes.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% tiny test file\n') })
   const link = alice.locator(id('message-file'), { hasText: 'notes.pdf' }).last()
   await link.waitFor({ timeout: WAIT })
-  t.match(await link.getAttribute('href'), /^\/api\/uploads\/[0-9a-f-]{36}\?token=/)
+  await alice.waitForFunction((sel) => Array.from(document.querySelectorAll(sel)).some((a) => (a.getAttribute('href') ?? '').includes('&sig=')), id('message-file'), { timeout: WAIT })
+  t.match(await link.getAttribute('href'), /^\/api\/uploads\/[0-9a-f-]{36}\?user=[0-9a-f-]{36}&expires=\d+&sig=[\w-]+$/, 'a signed URL, no token')
 
   phase('recall')
   // ---- recall

@@ -122,18 +122,21 @@ export function createAdminService (deps: AdminServiceDeps) {
       return toAdminUser(row)
     },
 
-    /** Removes a message's content for everyone; members are told live. Already removed: no-op. */
+    /** Removes a message's content (and its forwarded copies') for everyone; members are told live. Already removed: no-op. */
     async removeMessage (actorId: string, messageId: string, reason: string | undefined): Promise<void> {
       if (reason !== undefined) reason = cleanText(reason, 'reason')
       const removed = await prisma.$transaction(async (tx) => {
-        const m = await removeMessageContent(tx, messageId)
-        if (m === null) throw Errors.messageNotFound()
-        if (m.changed) {
-          await writeAudit(tx, { actorId, action: 'message.remove', targetType: 'message', targetId: messageId, reason: reason ?? null, details: { conversationId: m.conversationId, seq: m.seq, senderId: m.senderId } })
+        const all = await removeMessageContent(tx, messageId)
+        const m = all?.[0]
+        if (all === null || m === undefined) throw Errors.messageNotFound()
+        const copies = all.slice(1).filter((c) => c.changed).map((c) => c.id)
+        if (m.changed || copies.length > 0) {
+          await writeAudit(tx, { actorId, action: 'message.remove', targetType: 'message', targetId: messageId, reason: reason ?? null, details: { conversationId: m.conversationId, seq: m.seq, senderId: m.senderId, ...(copies.length > 0 ? { forwardedCopies: copies } : {}) } })
         }
-        return m
+        return all
       })
-      announceRemoval(deps.publish, removed, removed.changed ? await deps.readMessage(messageId) : undefined, deps.publishRoom)
+      // The message and its forwarded copies, each to those who see it.
+      for (const r of removed) announceRemoval(deps.publish, r, r.changed ? await deps.readMessage(r.id) : undefined, deps.publishRoom)
     },
 
     async listReports (limit: number, cursor: string | undefined): Promise<Page<ReportView>> {

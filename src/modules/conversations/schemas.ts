@@ -267,7 +267,7 @@ export const Member = Type.Object({
 
 export const Peer = Type.Object({
   ...PublicUser.properties,
-  presence: Type.Object({ online: Type.Boolean(), lastSeenAt: Nullable(Type.String()) })
+  presence: Type.Object({ online: Type.Boolean(), lastSeenAt: Nullable(Type.String()), hidden: Type.Optional(Type.Literal(true)) })
 })
 
 export const Conversation = Type.Object({

@@ -1,7 +1,7 @@
 import type { BannedMember, Conversation, ConversationMember, Invite, InviteLink, NotifyLevel } from '@relay-im/client'
 import { h, replace } from '../dom.js'
 import type { Store } from '../store.js'
-import { fileHref, uploadFile } from '../uploads.js'
+import { linkFile, uploadFile } from '../uploads.js'
 
 /** The mute choices: how long from now, null for no end, 0 to unmute. */
 export const MUTE_CHOICES: Array<{ value: string, label: string, ms: number | null }> = [
@@ -133,7 +133,8 @@ export function groupPanel (store: Store, conversationId: string, onClose: () =>
 
   function profile (c: Conversation, canEdit: boolean): HTMLElement {
     const avatarUrl = c.avatarUrl ?? null
-    const avatarImg = avatarUrl !== null ? h('img', { class: 'group-avatar', testid: 'group-avatar', src: fileHref(client, avatarUrl), alt: '' }) : null
+    const avatarImg = avatarUrl !== null ? h('img', { class: 'group-avatar', testid: 'group-avatar', alt: '' }) : null
+    if (avatarImg !== null && avatarUrl !== null) linkFile(client, avatarUrl, [[avatarImg, 'src']])
     if (!canEdit) {
       return h('section', { class: 'panel-section' },
         avatarImg,
