@@ -19,10 +19,8 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
-import { PGlite } from '@electric-sql/pglite'
-import { buildApp } from '../src/app.js'
-import { loadConfig, type RawConfig } from '../src/config.js'
-import { openDatabase, type Database } from '../src/db/drivers.js'
+import type { RawConfig } from '../src/config.js'
+import type { Database } from '../src/db/drivers.js'
 import { readMigrations } from '../src/db/migrator.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -39,6 +37,8 @@ function schemaKey (): string {
 
 /** Starts an app once on `database` and closes it: the job queue installs its schema. */
 async function startOnce (database: Database | undefined, overrides: Partial<RawConfig>): Promise<void> {
+  // Imported here: the `before` script mostly finds the stores made, and the app takes a second to load.
+  const [{ buildApp }, { loadConfig }] = await Promise.all([import('../src/app.js'), import('../src/config.js')])
   const dataDir = mkdtempSync(join(tmpdir(), 'relay-prepare-'))
   const config = loadConfig({}, {
     NODE_ENV: 'test',
@@ -59,8 +59,8 @@ async function startOnce (database: Database | undefined, overrides: Partial<Raw
 
 const cacheDir = join(ROOT, 'node_modules', '.cache', 'relay-test')
 
-/** Reads the dump at `path`, first writing it with `make` if it is missing (atomically: concurrent makers are harmless). */
-async function cachedDump (path: string, make: () => Promise<Blob>): Promise<Blob> {
+/** The dump at `path`, written first with `make` if it is missing (atomically: concurrent makers are harmless). */
+async function ensureDump (path: string, make: () => Promise<Blob>): Promise<string> {
   if (!existsSync(path)) {
     const dump = await make()
     mkdirSync(dirname(path), { recursive: true })
@@ -68,12 +68,19 @@ async function cachedDump (path: string, make: () => Promise<Blob>): Promise<Blo
     writeFileSync(partial, Buffer.from(await dump.arrayBuffer()))
     renameSync(partial, path)
   }
-  return new Blob([readFileSync(path)])
+  return path
 }
+
+const read = (path: string): Blob => new Blob([readFileSync(path)])
 
 /** The migrated PGlite data directory as a tar file (the app started on it once). */
 export async function preparedPgliteDump (): Promise<Blob> {
-  return await cachedDump(join(cacheDir, `pglite-${schemaKey()}.tar`), async () => {
+  return read(await ensurePreparedPgliteDump())
+}
+
+export async function ensurePreparedPgliteDump (): Promise<string> {
+  return await ensureDump(join(cacheDir, `pglite-${schemaKey()}.tar`), async () => {
+    const { openDatabase } = await import('../src/db/drivers.js')
     const db = await openDatabase({ pgliteDir: 'memory://', poolMax: 1 })
     try {
       await startOnce(db, {})
@@ -86,7 +93,12 @@ export async function preparedPgliteDump (): Promise<Blob> {
 
 /** A new, empty PGlite cluster (initdb only, no migration), for the tests of the migrator. */
 export async function emptyPgliteDump (): Promise<Blob> {
-  return await cachedDump(join(cacheDir, `pglite-empty-${pgliteVersion()}.tar`), async () => {
+  return read(await ensureEmptyPgliteDump())
+}
+
+export async function ensureEmptyPgliteDump (): Promise<string> {
+  return await ensureDump(join(cacheDir, `pglite-empty-${pgliteVersion()}.tar`), async () => {
+    const { PGlite } = await import('@electric-sql/pglite')
     const client = await PGlite.create('memory://')
     try {
       return await client.dumpDataDir('none')
