@@ -43,7 +43,7 @@ t.test('register creates the user, a hashed password and a first session', async
 
   const me = await app.inject({ method: 'GET', url: '/api/users/me', headers: { authorization: `Bearer ${body.accessToken as string}` } })
   t.equal(me.statusCode, 200)
-  t.same(me.json(), { ...body.user, role: 'user' }, 'the session\'s user, and the own role')
+  t.same(me.json(), { ...body.user, role: 'user', presenceVisibility: 'contacts' }, 'the session\'s user, with the own role and presence setting')
 })
 
 t.test('register takes an optional display name (trimmed) and avatar', async (t) => {
