@@ -3,6 +3,7 @@ import { createHmac, randomUUID } from 'node:crypto'
 import { createOutboundAgents, outboundRequest, type AllowedHosts, type OutboundAgents } from '../../lib/outbound-url.js'
 import type { SqlClient } from '../../db/drivers.js'
 import { MESSAGE_BY_ID_SQL, toMessage, toNewMessageEvent, type MessageRow } from '../conversations/rows.js'
+import { visibleTo } from '../conversations/visibility.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -106,9 +107,11 @@ RETURNING seq, attempts`
 // Only while the bot is a member: a removal that commits while a key is worked stops it
 // before the next message (its own removal notice included). The cursor row itself lives as
 // long as the membership (a trigger on conversation_members, migration 20261206000000).
+// Messages the bot does not see by the visibility rule (it cleared the conversation past them
+// or deleted them for itself) are passed over, as history and sync pass them over.
 const NEXT_SQL = `SELECT x.id, x.seq, x.sender_id, x.created_at, x.recalled_at FROM messages x
 WHERE x.conversation_id = $1::uuid AND x.seq > $2::int
-  AND EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = $1::uuid AND m.user_id = $3::uuid)
+  AND EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = $1::uuid AND m.user_id = $3::uuid AND ${visibleTo('x', 'm')})
 ORDER BY x.seq LIMIT 1`
 const BOT_SQL = `SELECT b.webhook_url, b.webhook_secret FROM bots b JOIN users bu ON bu.id = b.user_id JOIN users bo ON bo.id = b.owner_id WHERE b.user_id = $1::uuid AND ${ACTIVE('bu')} AND ${ACTIVE('bo')}`
 

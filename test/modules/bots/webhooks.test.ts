@@ -296,3 +296,22 @@ t.test('a bot removed and added back gets only what is sent once it is back: not
   t.ok(later.every((m: any) => m.seq >= headAtReturn), `only from the head at its return (seq ${headAtReturn}) on: ${later.map((m: any) => m.seq).join(',')}`)
   t.equal(later[later.length - 1].id, back.id)
 })
+
+t.test('the visibility rule holds for bots: a message the bot deleted for itself, or cleared past, is not delivered', async (t) => {
+  const rx = await receiver(t)
+  const w = await world(t, rx, { JOBS_WORKER: false })
+  const cleared = await send(w.app, w.owner, w.group, 'cleared by the bot')
+  const hidden = await send(w.app, w.owner, w.group, 'hidden by the bot')
+  const kept = await send(w.app, w.owner, w.group, 'seen by the bot')
+  const botAuth = { authorization: `Bot ${w.bot.token}` }
+  t.equal((await w.app.inject({ method: 'POST', url: `/api/conversations/${w.group}/clear`, headers: botAuth, payload: { uptoSeq: cleared.seq } })).statusCode, 204, 'the bot clears up to the first')
+  t.equal((await w.app.inject({ method: 'DELETE', url: `/api/conversations/${w.group}/messages/${hidden.id}?for=me`, headers: botAuth })).statusCode, 204, 'and deletes the second for itself')
+  // A node that works the queue (the same database), from now on.
+  const worker = await build(t, { OUTBOUND_ALLOWED_HOSTS: rx.host, JOBS_WORKER: true }, { databaseUrl: w.app.config.DATABASE_URL })
+  worker.webhooks.kick()
+  await until('the visible message', () => rx.got.some((r) => r.json.data.id === kept.id))
+  await worker.webhooks.idle()
+  const ids = rx.got.map((r) => r.json.data.id)
+  t.notOk(ids.includes(cleared.id), 'not the cleared one')
+  t.notOk(ids.includes(hidden.id), 'not the hidden one')
+})
