@@ -27,7 +27,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   })
   const signer = createUrlSigner(config.JWT_SECRET)
   /** Downloads that came with a signed URL instead of the Authorization header. */
-  const signedDownloads = new WeakSet<FastifyRequest>()
+  /** Downloads authenticated by a signed URL: the reader it was signed for, and its expiry (s). */
+  const signedDownloads = new WeakMap<FastifyRequest, { userId: string, expires: number }>()
   // Encapsulated: only these routes parse multipart bodies.
   await app.register(multipart, { throwFileSizeLimit: false })
 
@@ -87,12 +88,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     let readerId = request.userId
     let maxAge = 3600
-    if (signedDownloads.has(request)) {
-      const checked = signer.verify(request.params.id, request.query)
-      if ('error' in checked) throw unauthorized(checked.error === 'expired' ? 'This file link has expired: get a new one (GET /api/uploads/:id/link)' : 'Invalid file link')
-      if (!await uploads.readerActive(checked.userId)) throw unauthorized('Invalid file link')
-      readerId = checked.userId
-      maxAge = Math.max(0, Math.min(300, Number(request.query.expires) - Math.floor(Date.now() / 1000)))
+    const signed = signedDownloads.get(request)
+    if (signed !== undefined) {
+      readerId = signed.userId
+      maxAge = Math.max(0, Math.min(300, signed.expires - Math.floor(Date.now() / 1000)))
     }
     // Checked on every download: a reader who left the conversation (or whose message was recalled) is refused at once.
     const file = await uploads.find(readerId, request.params.id)
@@ -125,15 +124,23 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   /**
-   * The Authorization header as everywhere, or a signed URL (checked by the handler, once the
-   * id is validated). An access token in the URL is refused: it would end up in logs, browser
-   * histories and anything the URL is pasted into.
+   * The Authorization header as everywhere, or a signed URL, checked here before anything else
+   * (like a token, so a caller without valid credentials learns nothing from validation errors).
+   * An access token in the URL is refused: it would end up in logs, browser histories and
+   * anything the URL is pasted into.
    */
   async function authenticateHeaderOrSignature (request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const query = request.query as Record<string, unknown>
     if (query.token !== undefined) throw unauthorized('Access tokens are not accepted in URLs: use a signed URL (GET /api/uploads/:id/link)')
     if (request.headers.authorization === undefined && query.sig !== undefined) {
-      signedDownloads.add(request)
+      const { id } = request.params as { id?: unknown }
+      const text = (v: unknown): string | undefined => typeof v === 'string' ? v : undefined
+      const checked = typeof id === 'string'
+        ? signer.verify(id, { user: text(query.user), expires: text(query.expires), sig: text(query.sig) })
+        : { error: 'invalid' as const }
+      if ('error' in checked) throw unauthorized(checked.error === 'expired' ? 'This file link has expired: get a new one (GET /api/uploads/:id/link)' : 'Invalid file link')
+      if (!await uploads.readerActive(checked.userId)) throw unauthorized('Invalid file link')
+      signedDownloads.set(request, { userId: checked.userId, expires: Number(query.expires) })
       return
     }
     await app.authenticate(request, reply)
