@@ -1,5 +1,6 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify'
-import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifySchemaCompiler, type FastifyServerOptions } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { TSchema } from 'typebox'
 import cors from '@fastify/cors'
 import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import staticFiles from '@fastify/static'
@@ -39,8 +40,11 @@ import pushRoutes from './modules/push/routes.js'
 import { originAllowed } from './lib/origins.js'
 import { sharedRateLimitStore } from './lib/rate-limit-store.js'
 import { rateLimited } from './lib/errors.js'
+import { compileRequestSchema } from './lib/schema-compiler.js'
 
 export type App = FastifyInstance
+
+type FastifyValidator = ReturnType<FastifySchemaCompiler<unknown>>
 
 /** The page's CSP: everything from this origin (the socket included), images also as blobs. */
 const PAGE_CSP = "default-src 'self'; img-src 'self' blob: data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -94,7 +98,8 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
       void (reply as FastifyReply).status(400).send({ error: { code: 'VALIDATION', message: err.message } })
     }
   }).withTypeProvider<TypeBoxTypeProvider>()
-  app.setValidatorCompiler(TypeBoxValidatorCompiler)
+  // Bodies as sent (no coercion); params and query strings converted to the schema's types.
+  app.setValidatorCompiler(({ schema, httpPart }) => compileRequestSchema(schema as TSchema, { convert: httpPart !== 'body' }) as FastifyValidator)
 
   await app.register(configPlugin, { config })
   await app.register(errorsPlugin)
