@@ -7,6 +7,7 @@ import { AppError, notFound, payloadTooLarge, validation } from '../../lib/error
 import { ErrorSchema } from '../../lib/error-schema.js'
 import { DownloadQuery, UploadIdParams, UploadSchema } from './schemas.js'
 import { createUploadsService } from './service.js'
+import { helmetFor, UPLOAD_CSP } from '../../plugins/security-headers.js'
 
 const security = [{ bearer: [] }]
 /** Room for the multipart boundaries and part headers around the file itself. */
@@ -69,6 +70,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/uploads/:id', {
+    // Never active content; embeddable as <img src> by clients on allowed origins.
+    config: helmetFor(UPLOAD_CSP, { crossOriginResourcePolicy: { policy: 'cross-origin' } }),
     schema: {
       operationId: 'getUpload',
       summary: 'Download an uploaded file',
@@ -87,8 +90,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       .type(file.mime)
       .header('content-length', file.size)
       .header('content-disposition', `${inline ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(file.name)}`)
-      .header('x-content-type-options', 'nosniff')
-      .header('content-security-policy', "default-src 'none'; sandbox")
       .header('cache-control', 'private, max-age=3600')
       .send(createReadStream(file.path))
   })
