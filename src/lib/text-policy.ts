@@ -48,6 +48,19 @@ export function problemOf (kind: TextKind, value: string): string | undefined {
   return kind === 'label' ? labelProblem(value) : textProblem(value)
 }
 
+/** What a label may not hold, for dropping it (see sanitiseLabel). */
+const UNFIT_IN_LABEL = /[\p{Cc}\u2028\u2029\p{Bidi_Control}]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/gu
+
+/**
+ * For a name the server takes from data it does not refuse over it (an uploaded file's name
+ * in a multipart header): what the label rule refuses is dropped, the rest normalised; blank
+ * gives `fallback`.
+ */
+export function sanitiseLabel (value: string, fallback: string): string {
+  const label = normaliseLabel(value.replace(UNFIT_IN_LABEL, ''))
+  return label.replace(INVISIBLE, '') === '' ? fallback : label
+}
+
 /** The stored form of a label: NFC, without surrounding white space. */
 export function normaliseLabel (value: string): string {
   return value.normalize('NFC').trim()

@@ -5,6 +5,7 @@ import { build, listen, registerUser, type TestUser } from '../helper.js'
 import { makeBot } from '../modules/bots/helpers.js'
 import { connect, makeUsers } from '../modules/conversations/helpers.js'
 import { refused } from '../modules/conversations/v2-helpers.js'
+import { multipart, SAMPLES } from '../modules/uploads/helpers.js'
 
 /**
  * The text policy (src/lib/text-policy.ts) at the routes that store text: NUL is refused
@@ -113,4 +114,17 @@ t.test('message bodies are prose: line breaks and bidi characters are kept, NUL 
   await refused(t, app, 'VALIDATION', 'NUL in a clientMsgId', async () => await s.call('message:send', { conversationId: group, clientMsgId: NUL, type: 'text', content: 'x' }))
   await refused(t, app, 'VALIDATION', 'a lone surrogate in a clientMsgId', async () => await s.call('message:send', { conversationId: group, clientMsgId: LONE, type: 'text', content: 'x' }))
   await refused(t, app, 'VALIDATION', 'NUL in a signal name', async () => await s.call('signal', { toUserId: b!.id, name: NUL, payload: {} }))
+})
+
+t.test('file names are labels too: an upload drops what would reorder or break them; a message cannot bring them back', async (t) => {
+  const app = await build(t)
+  const [a, b] = [await registerUser(app), await registerUser(app)]
+  const { payload, headers } = multipart([{ filename: 'invoice\u202efdp.exe\u2028.png', type: 'image/png', data: SAMPLES.png }])
+  const up = await app.inject({ method: 'POST', url: '/api/uploads', headers: { ...headers, ...a.auth }, payload })
+  t.equal(up.statusCode, 201)
+  t.equal(up.json().name, 'invoicefdp.exe.png', 'the override and the separator are dropped')
+  const group = (await inject(app, a, 'POST', '/api/groups', { name: 'g', memberIds: [b.id] })).json().id as string
+  const file = up.json()
+  await refused(t, app, 'VALIDATION', 'an image message naming the file with a bidi override', async () => await inject(app, a, 'POST', `/api/conversations/${group}/messages`, { clientMsgId: randomUUID(), type: 'image', content: { ...file, name: 'invoice\u202efdp.exe' } }))
+  t.equal((await inject(app, a, 'POST', `/api/conversations/${group}/messages`, { clientMsgId: randomUUID(), type: 'image', content: file })).statusCode, 201, 'the stored name as it is')
 })

@@ -20,7 +20,8 @@ export type MessageType = Static<typeof MessageType>
 /** image/file content; checked in the service once `type` is known. */
 export const AttachmentContent = Type.Object({
   url: Type.String({ minLength: 1, maxLength: 2048, pattern: '^(https?://|/)' }),
-  name: Type.String({ minLength: 1, maxLength: 255 }),
+  /** shown as the file's name: a label, like the name the upload route stores */
+  name: Label({ minLength: 1, maxLength: 255 }),
   size: Type.Integer({ minimum: 0 }),
   mime: Type.String({ minLength: 1, maxLength: 255 }),
   width: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
