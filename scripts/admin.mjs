@@ -5,8 +5,11 @@
 //   one process's files, so the server must be stopped: while it runs, the directory holds
 //   postmaster.pid and this command refuses (after a crash the file stays: `--force`).
 // A role change applies from the user's next access token (at most ACCESS_TOKEN_TTL_S later).
-// Demoting the last admin is refused, as on the API. Each change is written to the audit log
-// with no actor (the operator's command line).
+// The database keeps the platform-admin rules (migration 20261206000000_membership_trust),
+// for this command as for the API: a demotion that would leave no active human admin is
+// refused (the trigger's SQLSTATE RA001; suspended, deleted and bot accounts do not count),
+// and a bot is never an admin (CHECK users_bot_never_admin). Each change is written to the
+// audit log with no actor (the operator's command line).
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -22,22 +25,23 @@ if ((command !== 'promote' && command !== 'demote') || rawName === undefined) {
 const username = rawName.trim().toLowerCase()
 const role = command === 'promote' ? 'admin' : 'user'
 
-/** Exit codes: 0 done (or nothing to do), 1 failure, 2 usage, 3 not found, 4 last admin. */
+/** Exit codes: 0 done (or nothing to do), 1 failure, 2 usage, 3 not found, 4 last active admin, 5 a bot. */
 class Refusal extends Error { constructor (message, code) { super(message); this.code = code } }
+
+const BOT_REFUSAL = () => `${username} is a bot; bots cannot be platform admins`
 
 /** The change, in one transaction; `query(text, values)` returns rows. */
 async function apply (query) {
   await query('BEGIN', [])
   try {
-    // Admin rows locked in a fixed order: two concurrent demotions cannot both see "another admin".
-    const admins = await query("SELECT id FROM users WHERE role = 'admin' ORDER BY id FOR UPDATE", [])
-    const [user] = await query('SELECT id, role FROM users WHERE username = $1 AND deleted_at IS NULL FOR UPDATE', [username])
+    const [user] = await query('SELECT id, role, is_bot FROM users WHERE username = $1 AND deleted_at IS NULL FOR UPDATE', [username])
     if (user === undefined) throw new Refusal(`No user named "${username}"`, 3)
     if (user.role === role) {
       await query('ROLLBACK', [])
       return `${username} is already ${role === 'admin' ? 'an admin' : 'not an admin'}`
     }
-    if (role === 'user' && admins.length <= 1) throw new Refusal(`${username} is the last admin; promote another first`, 4)
+    if (role === 'admin' && user.is_bot) throw new Refusal(BOT_REFUSAL(), 5)
+    // The database decides whether an active human admin is left (race-safe: its trigger locks).
     await query('UPDATE users SET role = $1::platform_role, updated_at = now() WHERE id = $2', [role, user.id])
     await query('INSERT INTO audit_log (id, actor_id, action, target_type, target_id, reason) VALUES ($1, NULL, $2, $3, $4, $5)',
       [randomUUID(), role === 'admin' ? 'user.promote' : 'user.demote', 'user', user.id, 'npm run admin'])
@@ -45,6 +49,8 @@ async function apply (query) {
     return `${username} is now ${role === 'admin' ? 'an admin' : 'a plain user'} (from their next access token)`
   } catch (err) {
     await query('ROLLBACK', []).catch(() => {})
+    if (err?.code === 'RA001') throw new Refusal(`${username} is the last active admin; promote another first`, 4)
+    if (err?.code === '23514' && String(err.message).includes('users_bot_never_admin')) throw new Refusal(BOT_REFUSAL(), 5)
     throw err
   }
 }

@@ -58,6 +58,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger']
   /** An already open database that the app uses but does not close. */
   database?: Database
+  /** Fastify's schema compilers (the tests reuse compiled serializers across the apps of one process). */
+  schemaController?: FastifyServerOptions['schemaController']
 }
 
 /** Builds the whole server: plugins first, then feature modules under /api. Tests build it too. */
@@ -90,6 +92,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     genReqId: () => randomUUID(),
     ajv: { customOptions: { removeAdditional: false } },
     forceCloseConnections: true,
+    schemaController: opts.schemaController,
     // Errors raised before routing (a bad percent-encoding, a path parameter over the length
     // limit) get the contract's body too, not Fastify's own.
     frameworkErrors: (err, _request, reply) => {

@@ -1,3 +1,4 @@
+// suite: default only — pure logic: no database, Redis or second node is involved
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, statSync } from 'node:fs'

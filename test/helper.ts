@@ -5,10 +5,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import tap from 'tap'
+import { SerializerSelector } from '@fastify/fast-json-stringify-compiler'
+import type { FastifyServerOptions } from 'fastify'
 import { buildApp, type App } from '../src/app.js'
 import { openDatabase, type Database } from '../src/db/drivers.js'
 import { loadConfig, type RawConfig } from '../src/config.js'
 import type { SqlClient } from '../src/db/drivers.js'
+import { PG_ADMIN_URL, preparedPgliteDump, preparedTemplate } from './prepared-databases.js'
 
 /**
  * Default suite: every app gets a fresh in-memory PGlite and a temp DATA_DIR.
@@ -16,18 +19,23 @@ import type { SqlClient } from '../src/db/drivers.js'
  * real Redis instead. A service that is down fails the test; nothing is skipped.
  */
 export const servicesMode = process.env.TEST_SERVICES === '1'
-export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
+export { PG_ADMIN_URL }
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 /** Services mode: the Socket.IO Redis adapter of every node a test starts (TEST_REDIS_ADAPTER=classic|sharded; unset: the server's default). */
 export const REDIS_ADAPTER = process.env.TEST_REDIS_ADAPTER === 'sharded' || process.env.TEST_REDIS_ADAPTER === 'classic' ? process.env.TEST_REDIS_ADAPTER : undefined
 
-/** Creates an empty PostgreSQL database for this test and drops it in teardown. */
-export async function createTestDatabase (t: Test): Promise<string> {
+/**
+ * Creates a PostgreSQL database for this test and drops it in teardown: a copy of the migrated
+ * template (test/prepared-databases.ts), or an empty one with `empty` (tests of the migrator,
+ * and of nodes starting on a new database).
+ */
+export async function createTestDatabase (t: Test, opts: { empty?: boolean } = {}): Promise<string> {
   const name = `relay_test_${randomUUID().replaceAll('-', '')}`
+  const template = opts.empty === true ? undefined : await preparedTemplate()
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL })
   await admin.connect()
   try {
-    await admin.query(`CREATE DATABASE ${name}`)
+    await admin.query(template === undefined ? `CREATE DATABASE ${name}` : `CREATE DATABASE ${name} TEMPLATE ${template}`)
   } finally {
     await admin.end()
   }
@@ -47,12 +55,12 @@ export async function createTestDatabase (t: Test): Promise<string> {
 
 let pglite: Promise<Database> | undefined
 /**
- * One migrated in-memory PGlite per test process (it takes seconds to start). Tests in a
+ * One migrated in-memory PGlite per test process, loaded from the prepared dump. Tests in a
  * file share it, so each test makes its own users and never assumes an empty database.
  */
 export async function sharedPglite (): Promise<Database> {
   if (pglite === undefined) {
-    pglite = openDatabase({ pgliteDir: 'memory://', poolMax: 1 })
+    pglite = preparedPgliteDump().then(async (pgliteLoad) => await openDatabase({ pgliteDir: 'memory://', poolMax: 1, pgliteLoad }))
     tap.teardown(async () => { await (await pglite)?.close() })
   }
   return await pglite
@@ -67,6 +75,30 @@ export function tempDir (t: Test): string {
 export interface BuildOptions {
   /** Reuse this database (two nodes on one PostgreSQL). Services mode only. */
   databaseUrl?: string
+}
+
+/**
+ * Response serializers compiled once per schema object in this process instead of once per
+ * app: compiling them was about 100 ms of every build, and the suites build thousands of apps.
+ * The compiled function depends only on the schema (the apps share their shared schemas).
+ */
+const buildSerializer = SerializerSelector()
+const serializers = new WeakMap<object, Map<string, (data: unknown) => string>>()
+const schemaController: FastifyServerOptions['schemaController'] = {
+  compilersFactory: {
+    buildSerializer: (externalSchemas, options) => {
+      const compile = buildSerializer(externalSchemas as any, options as any)
+      return (route) => {
+        const schema = route.schema as object
+        let byStatus = serializers.get(schema)
+        if (byStatus === undefined) serializers.set(schema, byStatus = new Map())
+        const key = `${route.httpStatus} ${(route as { contentType?: string }).contentType ?? ''}`
+        let serialize = byStatus.get(key)
+        if (serialize === undefined) byStatus.set(key, serialize = compile(route as any))
+        return serialize
+      }
+    }
+  }
 }
 
 /** Test defaults: quiet logs, cheap scrypt, auth limits out of the way unless a test sets them. */
@@ -94,7 +126,7 @@ export async function build (t: Test, overrides: Partial<RawConfig> = {}, opts: 
     if (REDIS_ADAPTER !== undefined) base.REDIS_ADAPTER = REDIS_ADAPTER
   }
   const config = loadConfig({}, { ...base, ...overrides })
-  const app = await buildApp(config, { database: servicesMode ? undefined : await sharedPglite() })
+  const app = await buildApp(config, { database: servicesMode ? undefined : await sharedPglite(), schemaController })
   t.teardown(async () => { await app.close() })
   await app.ready()
   return app

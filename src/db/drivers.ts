@@ -44,6 +44,8 @@ export interface Database {
   migrations: MigrateResult
   /** PostgreSQL pool occupancy (metrics); absent on PGlite, which is one connection. */
   poolStats?: () => { total: number, idle: number, waiting: number }
+  /** PGlite only: the whole data directory as one tar file (PGlite's dumpDataDir), loadable with `pgliteLoad`. */
+  dumpDataDir?: () => Promise<Blob>
   close: () => Promise<void>
 }
 
@@ -53,6 +55,12 @@ export interface DbOptions {
   pgliteDir: string
   /** PGlite memory settings (PGLITE_SHARED_BUFFERS_MB, PGLITE_LIFTOFF_ONLY); absent: PGlite's defaults. */
   pglite?: PgliteTuning
+  /**
+   * PGlite only: start from this data-directory dump (a `dumpDataDir` result) instead of an
+   * empty cluster. Skips initdb, which is most of a new PGlite's start-up; pending migrations
+   * still run.
+   */
+  pgliteLoad?: Blob
   poolMax: number
   /** Connections of the send statement's own pool (PostgreSQL): its statements in flight at once (default 4). */
   sendConnections?: number
@@ -83,17 +91,17 @@ export function pgliteStartParams (tuning: PgliteTuning = {}): string[] {
  * driver adapter. The only place in the code base that constructs Prisma.
  */
 export async function openDatabase (opts: DbOptions): Promise<Database> {
-  return opts.databaseUrl !== undefined ? await openPostgres(opts.databaseUrl, opts.poolMax, opts.sendConnections ?? 4, opts.onPoolError) : await openPglite(opts.pgliteDir, opts.pglite)
+  return opts.databaseUrl !== undefined ? await openPostgres(opts.databaseUrl, opts.poolMax, opts.sendConnections ?? 4, opts.onPoolError) : await openPglite(opts.pgliteDir, opts.pglite, opts.pgliteLoad)
 }
 
-async function openPglite (dir: string, tuning: PgliteTuning = {}): Promise<Database> {
+async function openPglite (dir: string, tuning: PgliteTuning = {}, load?: Blob): Promise<Database> {
   if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true })
   // Before PGlite compiles its module (in create): TurboFan's optimised copy of PostgreSQL's
   // hot code costs about 80 MB of RSS and seconds of start-up CPU. V8 reads the flag when it
   // compiles a module, so modules compiled earlier (none of PGlite's) keep their tiering.
   if (tuning.liftoffOnly === true) setFlagsFromString('--liftoff-only')
   // pg_trgm: the message search migration creates the extension (substring search).
-  const client = await PGlite.create(dir, { extensions: { pg_trgm }, startParams: pgliteStartParams(tuning) })
+  const client = await PGlite.create(dir, { extensions: { pg_trgm }, startParams: pgliteStartParams(tuning), loadDataDir: load })
   const runner: SqlRunner = {
     exec: async (sql) => { await client.exec(sql) },
     query: async (sql, params) => (await client.query<any>(sql, params)).rows
@@ -119,6 +127,7 @@ async function openPglite (dir: string, tuning: PgliteTuning = {}): Promise<Data
         }
       },
       migrations,
+      dumpDataDir: async () => await client.dumpDataDir('none'),
       close: async () => { await prisma.$disconnect(); await client.close() }
     }
   } catch (err) {

@@ -1,7 +1,7 @@
 import { Prisma } from '../generated/prisma/client.js'
 
 /** The SQLSTATE behind an error from pg, PGlite, or Prisma (P2010/P20xx with the driver adapter's cause). */
-function sqlState (err: unknown): string | undefined {
+export function sqlState (err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code
   if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code
   if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return undefined

@@ -115,7 +115,7 @@ export default fp(async (app) => {
       if (perRoom(userIds.length)) for (const id of new Set(userIds)) loose(io.to(userRoom(id))).emit(event, payload)
       else loose(io.to(userIds.map(userRoom))).emit(event, payload)
     },
-    toRoom: (room, event, payload) => { loose(io.to(room)).emit(event, payload) },
+    toRoom: (room, event, payload, except = []) => { loose(except.length > 0 ? io.to(room).except(except.map(userRoom)) : io.to(room)).emit(event, payload) },
     joinRoom: (userIds, room) => {
       if (userIds.length > 0) io.in(userIds.map(userRoom)).socketsJoin(room)
     },

@@ -49,7 +49,7 @@ export const UPLOAD_CSP: Directives = { 'default-src': ["'none'"], sandbox: [], 
 
 const csp = (directives: Directives): FastifyHelmetOptions['contentSecurityPolicy'] => ({ useDefaults: false, directives })
 
-/** Route `config` giving a route (or every route of a scope, see `withCsp`) another CSP, and other helmet options. */
+/** Route options (`helmet`) giving a route (its `config.helmet`, for every route of a scope: see `useCsp`) another CSP, and other helmet options. */
 export function helmetFor (directives: Directives, extra: Record<string, unknown> = {}): { helmet: FastifyHelmetOptions } {
   return { helmet: { ...extra, contentSecurityPolicy: csp(directives) } as FastifyHelmetOptions }
 }

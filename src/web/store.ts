@@ -340,7 +340,7 @@ export class Store {
       }
     })
     client.on('presence', (e) => {
-      this.presence.set(e.userId, { online: e.online, lastSeenAt: e.lastSeenAt })
+      this.presence.set(e.userId, { online: e.online, lastSeenAt: e.lastSeenAt, ...(e.hidden === true ? { hidden: true as const } : {}) })
       this.emit({ type: 'contacts' })
       this.emit({ type: 'conversations' })
     })

@@ -36,8 +36,13 @@ export async function uploadFile (client: Client, file: File): Promise<{ type: '
   return { type: isImage ? 'image' : 'file', content }
 }
 
-/** The URL an `<img>` or link can load: uploads need the access token as `?token=`. */
-export function fileHref (client: Client, url: string): string {
-  if (!url.startsWith('/api/uploads/')) return url
-  return `${url}?token=${encodeURIComponent(accessToken(client))}`
+/**
+ * Points `attr` of each element at a file: an upload through its signed URL (minted for this
+ * user, cached by the SDK until shortly before it expires; never the access token), set once
+ * it arrives; any other URL at once. A file the user may no longer see gets no URL.
+ */
+export function linkFile (client: Client, url: string, targets: Array<[HTMLElement, 'src' | 'href']>): void {
+  const apply = (href: string): void => { for (const [el, attr] of targets) el.setAttribute(attr, href) }
+  if (!url.startsWith('/api/uploads/')) { apply(url); return }
+  client.fileUrl(url).then(apply, () => { for (const [el] of targets) el.dataset.unavailable = 'true' })
 }

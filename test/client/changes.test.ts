@@ -1,3 +1,4 @@
+// suite: default only — the SDK's own behaviour; the server paths it drives run on both engines in test/modules
 import t, { type Test } from 'tap'
 import { ClientError, type Message } from '@relay-im/client'
 import type { App } from '../../src/app.js'

@@ -1,3 +1,4 @@
+// suite: default only — the SDK's own behaviour; the server paths it drives run on both engines in test/modules
 import t from 'tap'
 import { ClientError, createClient, type ConnectionStatus, type DisconnectInfo } from '@relay-im/client'
 import { build } from '../helper.js'

@@ -1,3 +1,4 @@
+// suite: default only — the SDK's own behaviour; the server paths it drives run on both engines in test/modules
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { ClientError, MUTE_FOREVER, type Client, type Conversation } from '@relay-im/client'
@@ -138,6 +139,37 @@ t.test('invites: create, preview, join, revoke', async (t) => {
   await c!.client.joinInvite(once.code)
   const d = (await people(srv, 1))[0]!
   t.equal(await codeOf(d.client.joinInvite(once.code)), 'NOT_FOUND', 'used up')
+})
+
+t.test('invite links: list without codes, revoke by id; bans: list and unban (owner and admins)', async (t) => {
+  const srv = await server(t)
+  const [a, b, c] = await people(srv, 3)
+  const g = await a!.client.createGroup('club', [b!.user.id])
+  const one = await a!.client.createInvite(g.id, { maxUses: 2 })
+  const two = await a!.client.createInvite(g.id)
+  const links = await a!.client.invites(g.id)
+  t.same(links.map((l) => [l.id, l.createdBy, l.uses, l.maxUses]), [[two.id, a!.user.id, 0, null], [one.id, a!.user.id, 0, 2]])
+  t.notOk(JSON.stringify(links).includes(one.code), 'no code in the list')
+  t.equal(await codeOf(b!.client.invites(g.id)), 'FORBIDDEN', 'a plain member does not list invites')
+  await a!.client.revokeInvite(g.id, one.id)
+  t.equal(await codeOf(c!.client.joinInvite(one.code)), 'NOT_FOUND', 'revoked by id')
+  t.same((await a!.client.invites(g.id)).map((l) => l.id), [two.id])
+
+  const ch = await a!.client.createChannel(`banned ${randomUUID().slice(0, 6)}`)
+  await c!.client.joinChannel(ch.id)
+  await a!.client.removeGroupMember(ch.id, c!.user.id)
+  t.equal(await codeOf(c!.client.joinChannel(ch.id)), 'FORBIDDEN', 'removed from a channel: banned')
+  const bans = await a!.client.bans(ch.id)
+  t.same(bans.map((x) => [x.user.id, x.user.username, x.bannedBy]), [[c!.user.id, c!.user.username, a!.user.id]])
+  t.equal(await codeOf(c!.client.bans(ch.id)), 'NOT_FOUND', 'the banned user does not see the list')
+  t.equal(await codeOf(a!.client.unban(ch.id, b!.user.id)), 'NOT_FOUND', 'not banned')
+  await a!.client.unban(ch.id, c!.user.id)
+  t.same(await a!.client.bans(ch.id), [])
+  t.equal((await c!.client.joinChannel(ch.id)).id, ch.id, 'unbanned: joins again')
+  await c!.client.leaveChannel(ch.id)
+  await a!.client.ban(ch.id, c!.user.id)
+  t.equal(await codeOf(c!.client.joinChannel(ch.id)), 'FORBIDDEN', 'banned after leaving')
+  t.equal(await codeOf(b!.client.ban(ch.id, c!.user.id)), 'NOT_FOUND', 'a non-member bans nobody')
 })
 
 t.test('channels: create, search with a cursor, read before joining, join, leave', async (t) => {

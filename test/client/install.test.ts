@@ -1,3 +1,4 @@
+// suite: default only — the SDK's own behaviour; the server paths it drives run on both engines in test/modules
 import t from 'tap'
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'

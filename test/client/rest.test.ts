@@ -1,3 +1,4 @@
+// suite: default only — the SDK's own behaviour; the server paths it drives run on both engines in test/modules
 import t, { type Test } from 'tap'
 import { ClientError, createClient, type Client } from '@relay-im/client'
 import { next, server, type Server } from './fixtures.js'

@@ -81,7 +81,7 @@ t.test('two migrators started at once on one PostgreSQL database apply each migr
   const migrations = readMigrations(migrationsDir(t, { [slow]: 'SELECT pg_sleep(1);' }))
   const names = migrations.map((m) => m.name)
 
-  const url = await createTestDatabase(t)
+  const url = await createTestDatabase(t, { empty: true })
   const [a, b] = [await postgresRunner(t, url), await postgresRunner(t, url)]
   const results = await Promise.all([migrate(a, migrations, { lock: true }), migrate(b, migrations, { lock: true })])
   t.same([...results[0].applied, ...results[1].applied].sort(), names, 'every migration applied by exactly one of them')
@@ -90,7 +90,7 @@ t.test('two migrators started at once on one PostgreSQL database apply each migr
 
   // Control: without the lock the same race is caught (an error or a double-recorded migration),
   // so the assertions above can fail.
-  const url2 = await createTestDatabase(t)
+  const url2 = await createTestDatabase(t, { empty: true })
   const [c, d] = [await postgresRunner(t, url2), await postgresRunner(t, url2)]
   const unlocked = await Promise.allSettled([migrate(c, migrations), migrate(d, migrations)])
   const rows = await recorded(c).catch(() => [])

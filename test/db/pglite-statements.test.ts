@@ -1,11 +1,12 @@
 import tap from 'tap'
 import { PGlite } from '@electric-sql/pglite'
 import { pgliteStatements } from '../../src/db/pglite-statements.js'
+import { emptyPgliteDump } from '../prepared-databases.js'
 
 interface Prepared { name: string, generic_plans: number, custom_plans: number }
 
 tap.test('PGlite named statements: prepared once, the same rows as query, errors with their codes', async (t) => {
-  const client = await PGlite.create('memory://')
+  const client = await PGlite.create('memory://', { loadDataDir: await emptyPgliteDump() })
   t.teardown(async () => { await client.close() })
   await client.exec(`
     CREATE TABLE items (id uuid PRIMARY KEY, n int NOT NULL, tags text[] NOT NULL, meta jsonb, at timestamptz NOT NULL);

@@ -4,10 +4,11 @@ import pg from 'pg'
 import type { Test } from 'tap'
 import type { SqlRunner } from '../../src/db/migrator.js'
 import { createTestDatabase, servicesMode } from '../helper.js'
+import { emptyPgliteDump } from '../prepared-databases.js'
 
-/** A fresh in-memory PGlite behind the migrator's SqlRunner, closed in teardown. */
+/** A fresh, empty in-memory PGlite behind the migrator's SqlRunner, closed in teardown. */
 export async function pgliteRunner (t: Test): Promise<SqlRunner> {
-  const client = await PGlite.create('memory://', { extensions: { pg_trgm } })
+  const client = await PGlite.create('memory://', { extensions: { pg_trgm }, loadDataDir: await emptyPgliteDump() })
   t.teardown(async () => { await client.close() })
   return {
     exec: async (sql) => { await client.exec(sql) },
@@ -17,7 +18,7 @@ export async function pgliteRunner (t: Test): Promise<SqlRunner> {
 
 /** One connection to a fresh PostgreSQL database (services mode), dropped in teardown. */
 export async function postgresRunner (t: Test, url?: string): Promise<SqlRunner> {
-  const client = new pg.Client({ connectionString: url ?? await createTestDatabase(t) })
+  const client = new pg.Client({ connectionString: url ?? await createTestDatabase(t, { empty: true }) })
   await client.connect()
   // Registered after createTestDatabase's teardown, so it runs first (tap runs them in reverse).
   t.teardown(async () => { await client.end() })

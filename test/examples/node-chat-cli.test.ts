@@ -1,3 +1,4 @@
+// suite: default only — the embedded store's own start and restart (PGlite under DATA_DIR); it takes no DATABASE_URL
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'

@@ -1,3 +1,4 @@
+// suite: default only — the embedded store's own start and restart (PGlite under DATA_DIR); it takes no DATABASE_URL
 /**
  * Fault: the embedded server (PGlite under DATA_DIR) is killed with SIGKILL while messages
  * are being written, then started again on the same DATA_DIR.

@@ -1,3 +1,4 @@
+// suite: default only — the embedded store's own start and restart (PGlite under DATA_DIR); it takes no DATABASE_URL
 /**
  * Fault: the embedded server is killed with SIGKILL right after 100 messages to an offline
  * user were acknowledged, while their pushes are queued and some are in flight; then started

@@ -1,3 +1,4 @@
+// suite: default only — address checks and the outbound client against local servers; nothing here reads the store
 import t from 'tap'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'

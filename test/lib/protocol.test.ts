@@ -1,3 +1,4 @@
+// suite: default only — the protocol module against the server's schemas and docs; nothing here reads the store
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'

@@ -1,3 +1,4 @@
+// suite: default only — pure logic: no database, Redis or second node is involved
 import t from 'tap'
 import { TokenCutoffs } from '../../src/lib/token-cutoffs.js'
 

@@ -1,3 +1,4 @@
+// suite: default only — the OpenAPI document is built from the route schemas alone
 import tap from 'tap'
 import { createConfig, lintFromString } from '@redocly/openapi-core'
 import { buildApp } from '../../src/app.js'

@@ -8,7 +8,7 @@ import { build, createTestDatabase, servicesMode } from '../helper.js'
  */
 t.test('four nodes starting at once on a new database all start and share one queue', { skip: servicesMode ? false : 'needs PostgreSQL (TEST_SERVICES=1)' }, async (t) => {
   for (let round = 0; round < 3; round++) {
-    const databaseUrl = await createTestDatabase(t)
+    const databaseUrl = await createTestDatabase(t, { empty: true })
     const apps = await Promise.all(Array.from({ length: 4 }, async () => await build(t, { JOBS_WORKER: true }, { databaseUrl })))
     t.equal(apps.length, 4, `round ${round}: every node started`)
     const rows = await apps[0]!.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM pgboss.version', [])

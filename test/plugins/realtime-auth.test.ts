@@ -1,8 +1,13 @@
+// suite: default only — token and origin checks happen before any query; the same on both engines
 import t from 'tap'
 import { listen } from '../helper.js'
 import { craftJwt } from '../modules/auth/tokens.js'
 import { AUTH_EXPIRY_GRACE_MS } from '../../src/plugins/realtime.js'
 import { connect, makeUsers, settle, sleep, type User } from '../modules/presence/helpers.js'
+
+// Most of this file's time is waiting out token lifetimes and the grace period; its tests share
+// nothing (an app and users each), so they wait side by side.
+t.jobs = 4
 
 /** An access token for `userId` that expires `seconds` from now (JWT exp has 1 s granularity). */
 const shortToken = (userId: string, seconds: number): { accessToken: string, exp: number } => {

@@ -7,7 +7,7 @@ export const FIELD_NAMES = [
   'toUserId', 'message', 'userId', 'name', 'memberIds', 'userIds', 'clientMsgId', 'type', 'content', 'seq',
   'senderId', 'conversationId', 'messageId', 'typing', 'payload', 'cursors', 'limit', 'token', 'id'
 ]
-export const QUERY_NAMES = ['q', 'limit', 'cursor', 'before', 'after', 'direction', 'token']
+export const QUERY_NAMES = ['q', 'limit', 'cursor', 'before', 'after', 'direction', 'token', 'user', 'expires', 'sig']
 const POISON_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '__defineGetter__']
 
 export const loneSurrogate = fc.constantFrom('\ud800', '\udfff', 'a\udc00b', '\ud83d')

@@ -1,3 +1,4 @@
+// suite: default only — token and origin checks happen before any query; the same on both engines
 import t from 'tap'
 import { createSign, generateKeyPairSync, randomUUID } from 'node:crypto'
 import { request as httpRequest } from 'node:http'

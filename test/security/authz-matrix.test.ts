@@ -1,3 +1,4 @@
+// suite: default only — who may call what is decided in the services, the same on both engines; the store-dependent paths run on both in test/modules
 import t from 'tap'
 import { createECDH, randomBytes, randomUUID } from 'node:crypto'
 import { build, listen } from '../helper.js'
@@ -7,6 +8,7 @@ import { connect, refused, openSocket, settle, type Client } from '../modules/pr
 import { listEvents, listRoutes, restErrorProblem, ackErrorProblem, snapshot } from './surface.js'
 import type { App } from '../../src/app.js'
 import { can, type GroupAction } from '../../src/modules/conversations/permissions.js'
+import { createUrlSigner } from '../../src/modules/uploads/signed-url.js'
 
 /**
  * Authorisation matrix: every HTTP route and every socket event, against five roles around
@@ -24,7 +26,8 @@ import { can, type GroupAction } from '../../src/modules/conversations/permissio
  *   blocked  B: blocked by O; still a member of the old direct conversation D2.
  *   anonymous: no token.
  *   channel  C: a public channel owned by O, M a member, with a message from O: anyone signed in
- *              reads it and its history; only members write, read-receipt and type in it.
+ *              reads it and its history; only members write, read-receipt and type in it. E joined
+ *              C and O removed them: E is banned from C.
  *   admin    A: a platform admin (users.role, carried in the token) with no tie to O. Every
  *              /api/admin route allows A alone; an outcome not given for A is nonMember's.
  */
@@ -46,8 +49,11 @@ interface World {
   C: string
   gMessageId: string
   uploadId: string
+  /** A signed URL of the upload for each signed-in role, as GET /uploads/:id/link would mint it (whether or not the role may). */
+  signed: Partial<Record<Role, string>>
   requestId: string
   inviteCode: string
+  inviteId: string
   /** O's Web Push subscription. */
   pushId: string
   secrets: { group: string, groupName: string, direct: string, upload: string, botToken: string }
@@ -107,9 +113,13 @@ async function makeWorld (app: App): Promise<World> {
   const requestId = (await ok(app, { method: 'POST', url: '/api/friends/requests', headers: N.auth, payload: { toUserId: O.id } })).id as string
   // An invite preview shows the group's name to anyone with the code: the invite is to H, a group with nothing secret (O owns it, M is a plain member).
   const H = (await ok(app, { method: 'POST', url: '/api/groups', headers: O.auth, payload: { name: 'open house', memberIds: [M.id] } })).id as string
-  const inviteCode = (await ok(app, { method: 'POST', url: `/api/groups/${H}/invites`, headers: O.auth, payload: {} })).code as string
+  const invite = await ok(app, { method: 'POST', url: `/api/groups/${H}/invites`, headers: O.auth, payload: {} })
+  const inviteCode = invite.code as string
+  const inviteId = invite.id as string
   const C = (await ok(app, { method: 'POST', url: '/api/channels', headers: O.auth, payload: { name: `open ${tag}` } })).id as string
   await ok(app, { method: 'POST', url: `/api/channels/${C}/join`, headers: M.auth })
+  await ok(app, { method: 'POST', url: `/api/channels/${C}/join`, headers: E.auth })
+  await ok(app, { method: 'DELETE', url: `/api/groups/${C}/members/${E.id}`, headers: O.auth })
   await ok(app, { method: 'POST', url: `/api/conversations/${C}/messages`, headers: O.auth, payload: { clientMsgId: randomUUID(), type: 'text', content: 'public words' } })
   const pushId = (await ok(app, { method: 'POST', url: '/api/push/subscriptions', headers: O.auth, payload: pushSubscription() })).id as string
   // O's bot in G: its token is shown to nobody after creation. (No webhook here: deliveries
@@ -118,7 +128,9 @@ async function makeWorld (app: App): Promise<World> {
   const Bot: U = { id: created.bot.id, username: created.bot.username, token: created.token, auth: { authorization: `Bot ${created.token as string}` } }
   await ok(app, { method: 'POST', url: `/api/groups/${G}/members`, headers: O.auth, payload: { userIds: [Bot.id] } })
   Object.assign(secrets, { botToken: created.token as string })
-  return { O, M, N, B, X, E, A, Bot, G, H, D2, C, gMessageId, uploadId, requestId, inviteCode, pushId, secrets: secrets as World['secrets'] }
+  const signer = createUrlSigner(app.config.JWT_SECRET)
+  const signed = Object.fromEntries(([['owner', O], ['member', M], ['nonMember', N], ['blocked', B], ['admin', A]] as const).map(([role, u]) => [role, signer.sign(uploadId, u.id).url]))
+  return { O, M, N, B, X, E, A, Bot, G, H, D2, C, gMessageId, uploadId, signed, requestId, inviteCode, inviteId, pushId, secrets: secrets as World['secrets'] }
 }
 
 /** 'allow' = 2xx; otherwise the error code the contract requires. */
@@ -191,10 +203,17 @@ const RULES: Record<string, Rule> = {
   'POST /api/auth/password': one('own password only', (w, role) => ({ method: 'POST', url: '/api/auth/password', payload: { currentPassword: PASSWORD, newPassword: 'another horse battery' }, headers: user(w, role)?.auth }), signedIn('allow')),
 
   'GET /api/users/me': read(one('self', () => ({ url: '/api/users/me' }), signedIn('allow'), (body, w, role) => body.id === me(w, role).id ? undefined : 'another user')),
-  'PATCH /api/users/me': one('self', () => ({ method: 'PATCH', url: '/api/users/me', payload: { displayName: 'changed' } }), signedIn('allow'), (body, w, role) => body.id === me(w, role).id ? undefined : 'another user'),
+  'PATCH /api/users/me': {
+    variants: [
+      { name: 'self', request: () => ({ method: 'PATCH', url: '/api/users/me', payload: { displayName: 'changed' } }), expect: signedIn('allow'), check: (body, w, role) => body.id === me(w, role).id ? undefined : 'another user' },
+      { name: 'own presence setting', request: () => ({ method: 'PATCH', url: '/api/users/me', payload: { presenceVisibility: 'nobody' } }), expect: signedIn('allow'), check: (body, w, role) => body.id === me(w, role).id && body.presenceVisibility === 'nobody' ? undefined : 'another user' }
+    ]
+  },
   'GET /api/users': read(one('public search', (w) => ({ url: `/api/users?q=${w.O.username}` }), signedIn('allow'),
     (body) => JSON.stringify(body).includes('password') ? 'password field' : undefined)),
-  'GET /api/users/:id': read(one('public profile', (w) => ({ url: `/api/users/${w.O.id}` }), signedIn('allow'))),
+  // Presence only to O's friends (O's setting is the default, contacts): M and the owner see it; strangers, and B (the block ended the friendship), get it hidden.
+  'GET /api/users/:id': read(one('public profile; presence to friends only', (w) => ({ url: `/api/users/${w.O.id}` }), signedIn('allow'),
+    (body, w, role) => (['nonMember', 'admin', 'blocked'].includes(role) ? body.presence?.hidden === true : body.presence?.hidden === undefined) ? undefined : `presence ${JSON.stringify(body.presence)}`)),
   // Only one's own account, confirmed by its password; each role deletes its own, in a world of its own.
   'DELETE /api/users/me': { ...one('own account', () => ({ method: 'DELETE', url: '/api/users/me', payload: { password: PASSWORD } }), signedIn('allow')), fresh: true },
   'GET /api/users/me/export': read(one('own data', () => ({ url: '/api/users/me/export' }), signedIn('allow'), (body, w, role) => body.profile?.id === me(w, role).id ? undefined : 'another user\'s data')),
@@ -206,9 +225,12 @@ const RULES: Record<string, Rule> = {
   'GET /api/uploads/:id': read({
     variants: [
       { name: 'file shared in G', request: (w) => ({ url: `/api/uploads/${w.uploadId}` }), expect: ownerMember() },
-      { name: '?token= grants no more than the header', request: (w, role) => ({ url: `/api/uploads/${w.uploadId}${user(w, role) === undefined ? '' : `?token=${user(w, role)!.token}`}`, headers: {} }), expect: ownerMember() }
+      { name: '?token= is refused, whoever\'s it is', request: (w, role) => ({ url: `/api/uploads/${w.uploadId}?token=${user(w, role)?.token ?? 'none'}`, headers: {} }), expect: all('UNAUTHORIZED') },
+      { name: 'a signed URL (no header) grants no more than the header', request: (w, role) => ({ url: w.signed[role] ?? `/api/uploads/${w.uploadId}`, headers: {} }), expect: ownerMember() }
     ]
   }),
+  'GET /api/uploads/:id/link': read(one('a signed URL of the file shared in G, for the caller', (w) => ({ url: `/api/uploads/${w.uploadId}/link` }), ownerMember(),
+    (body, w, role) => typeof body.url === 'string' && body.url.includes(`user=${me(w, role).id}`) && !body.url.includes('token') ? undefined : 'not signed for the caller')),
 
   'GET /api/friends': read(one('own friends', () => ({ url: '/api/friends' }), signedIn('allow'), notIncluding((w) => [w.O.id], ['nonMember', 'blocked']))),
   'GET /api/friends/requests': read({
@@ -336,7 +358,21 @@ const RULES: Record<string, Rule> = {
     ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
   'POST /api/groups/:id/invites': one('an invite to G: owner or admin', (w) => ({ method: 'POST', url: `/api/groups/${w.G}/invites`, payload: { maxUses: 5 } }),
     ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
-  'DELETE /api/groups/:id/invites/:code': one('revoke the invite to H: owner or admin', (w) => ({ method: 'DELETE', url: `/api/groups/${w.H}/invites/${w.inviteCode}` }),
+  'DELETE /api/groups/:id/invites/:code': {
+    variants: [
+      { name: 'revoke the invite to H by code: owner or admin', request: (w) => ({ method: 'DELETE', url: `/api/groups/${w.H}/invites/${w.inviteCode}` }), expect: ownerMember('NOT_FOUND', { member: 'FORBIDDEN' }) },
+      { name: 'revoke the invite to H by id: owner or admin', request: (w) => ({ method: 'DELETE', url: `/api/groups/${w.H}/invites/${w.inviteId}` }), expect: ownerMember('NOT_FOUND', { member: 'FORBIDDEN' }) }
+    ]
+  },
+  // The list never shows a code (only hashes are stored): no role sees one.
+  'GET /api/groups/:id/invites': read(one('H\'s live invites: owner or admin', (w) => ({ url: `/api/groups/${w.H}/invites` }), ownerMember('NOT_FOUND', { member: 'FORBIDDEN' }),
+    (body, w) => JSON.stringify(body).includes(w.inviteCode) ? 'shows the code' : (body.some((i: any) => i.id === w.inviteId) ? undefined : 'misses the invite'))),
+  // Bans (a removal by the owner or an admin): E is banned from channel C.
+  'GET /api/groups/:id/bans': read(one('C\'s bans: owner or admin', (w) => ({ url: `/api/groups/${w.C}/bans` }), ownerMember('NOT_FOUND', { member: 'FORBIDDEN' }),
+    (body, w) => body.some((b: any) => b.user.id === w.E.id) ? undefined : 'misses E')),
+  'PUT /api/groups/:id/bans/:userId': one('ban X (not in C) from C: owner or admin', (w) => ({ method: 'PUT', url: `/api/groups/${w.C}/bans/${w.X.id}` }),
+    ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
+  'DELETE /api/groups/:id/bans/:userId': one('unban E from C: owner or admin', (w) => ({ method: 'DELETE', url: `/api/groups/${w.C}/bans/${w.E.id}` }),
     ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
   'GET /api/invites/:code': read(one('preview the invite to H: any signed-in user', (w) => ({ url: `/api/invites/${w.inviteCode}` }), signedIn('allow'))),
   // Joining changes the membership: each allowed role gets a world of its own. Members get the group back (idempotent).
@@ -401,6 +437,10 @@ const GROUP_ROUTE_ACTIONS: Record<string, GroupAction> = {
   'POST /api/groups/:id/transfer': 'transferOwnership',
   'POST /api/groups/:id/invites': 'manageInvites',
   'DELETE /api/groups/:id/invites/:code': 'manageInvites',
+  'GET /api/groups/:id/invites': 'manageInvites',
+  'GET /api/groups/:id/bans': 'manageBans',
+  'PUT /api/groups/:id/bans/:userId': 'manageBans',
+  'DELETE /api/groups/:id/bans/:userId': 'manageBans',
   'POST /api/conversations/:id/pins': 'pinMessages',
   'DELETE /api/conversations/:id/pins/:messageId': 'pinMessages'
 }

@@ -1,3 +1,4 @@
+// suite: default only — token and origin checks happen before any query; the same on both engines
 import t from 'tap'
 import { build, registerUser } from '../helper.js'
 

@@ -221,3 +221,24 @@ t.test('raw HTTP: bytes no client library would send leave the server up and ans
   t.equal(res.status, 200, 'the server still answers')
   t.same(await snapshot(app), mid, 'nothing written by the oversized body')
 })
+
+t.test('membership routes on a group the caller manages: any text as an invite code or id, or as a user to ban or unban, is a clean refusal that changes nothing', async (t) => {
+  const app = await build(t)
+  const [O, R] = [await registerUser(app), await registerUser(app)]
+  const call = async (method: string, path: string, who: { auth: Record<string, string> }, payload?: unknown) =>
+    await app.inject({ method: method as 'GET', url: `/api${path}`, headers: who.auth, ...(payload === undefined ? {} : { payload: payload as any }) })
+  const g = (await call('POST', '/groups', O, { name: 'fuzzed', memberIds: [R.id] })).json().id as string
+  const live = (await call('POST', `/groups/${g}/invites`, O, {})).json()
+  t.equal((await call('DELETE', `/groups/${g}/members/${R.id}`, O)).statusCode, 200)
+  const before = await snapshot(app)
+  const encoded = nastyString({ surrogates: false }).map(encodeURIComponent).filter((s) => s !== '' && s !== '.' && s !== '..' && s.length <= 100)
+  await fc.assert(fc.asyncProperty(fc.oneof(badParam, encoded, fc.uuid()), async (path) => {
+    for (const [method, url] of [['DELETE', `/groups/${g}/invites/${path}`], ['DELETE', `/groups/${g}/bans/${path}`], ['PUT', `/groups/${g}/bans/${path}`]] as const) {
+      const res = await call(method, url, O)
+      if (![400, 404].includes(res.statusCode)) throw new Error(`${url}: ${res.statusCode} ${res.body}`)
+      if (res.json().error?.code === undefined) throw new Error(`${url}: no error code`)
+    }
+  }), { numRuns: 60 })
+  t.same(await snapshot(app), before, 'no table changed')
+  t.equal((await call('GET', `/invites/${live.code as string}`, R)).statusCode, 200, 'the invite still works')
+})

@@ -1,3 +1,4 @@
+// suite: default only — who may call what is decided in the services, the same on both engines; the store-dependent paths run on both in test/modules
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { listen } from '../helper.js'
@@ -110,7 +111,7 @@ t.test('write routes with upper-case ids succeed and store the lower-case form',
   const [a, b, c] = await makeUsers(app, 3) as [User, User, User]
   await makeFriends(app, a, b)
   const U = upper
-  const call = async (method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: Record<string, unknown>) =>
+  const call = async (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: Record<string, unknown>) =>
     await app.inject({ method, url, headers: a.auth, ...(payload === undefined ? {} : { payload }) })
 
   const direct = await call('POST', '/api/conversations/direct', { userId: U(b.id) })
@@ -144,7 +145,11 @@ t.test('write routes with upper-case ids succeed and store the lower-case form',
   const invite = await call('POST', `/api/groups/${U(groupId)}/invites`, {})
   t.equal(invite.statusCode, 201, 'POST /groups/:id/invites')
   t.equal(invite.json().conversationId, groupId)
+  // c was removed above: a ban, lifted here with upper-case ids
+  t.same((await call('GET', `/api/groups/${U(groupId)}/bans`)).json().map((x: any) => x.user.id), [c.id], 'GET /groups/:id/bans')
+  t.equal((await call('DELETE', `/api/groups/${U(groupId)}/bans/${U(c.id)}`)).statusCode, 204, 'DELETE /groups/:id/bans/:userId')
   t.equal((await app.inject({ method: 'POST', url: `/api/invites/${invite.json().code as string}/join`, headers: c.auth })).statusCode, 200, 'POST /invites/:code/join')
+  t.equal((await call('DELETE', `/api/groups/${U(groupId)}/invites/${U(invite.json().id as string)}`)).statusCode, 204, 'DELETE /groups/:id/invites/:id')
   t.equal((await call('DELETE', `/api/groups/${U(groupId)}/invites/${invite.json().code as string}`)).statusCode, 204, 'DELETE /groups/:id/invites/:code')
   t.equal((await call('POST', `/api/groups/${U(groupId)}/transfer`, { userId: U(b.id) })).statusCode, 200, 'POST /groups/:id/transfer')
   t.equal((await app.prisma.conversation.findUniqueOrThrow({ where: { id: groupId } })).ownerId, b.id, 'the owner stored by its id')

@@ -1,10 +1,11 @@
+// suite: default only — the browser page; the server paths it drives run on both engines in test/modules
 import t from 'tap'
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { listen, registerUser } from '../helper.js'
-import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, gradientPng, ROOT } from './fixtures.js'
+import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, gradientPng, ROOT, newContext } from './fixtures.js'
 
 /**
  * The chat page in real Chromium: two people in two browser contexts register, become
@@ -60,8 +61,8 @@ t.test('two people chat through the page', async (t) => {
   t.teardown(async () => { await browser.close() })
   phase('server and browser up')
   const viewport = { width: 1000, height: 700 }
-  const ctxA = await browser.newContext({ viewport })
-  const ctxB = await browser.newContext({ viewport })
+  const ctxA = await newContext(browser, { viewport })
+  const ctxB = await newContext(browser, { viewport })
   const alice = await ctxA.newPage()
   const bob = await ctxB.newPage()
   const errors: string[] = []
@@ -127,7 +128,7 @@ t.test('two people chat through the page', async (t) => {
   t.pass('Bob has the chat open, so Alice\'s message shows read')
 
   phase('an image')
-  // ---- an image: uploaded, sent, and shown to Bob (the <img> loads through ?token=)
+  // ---- an image: uploaded, sent, and shown to Bob (the <img> loads through a signed URL)
   await alice.setInputFiles(id('file-input'), { name: 'gradient.png', mimeType: 'image/png', buffer: gradientPng(160, 100) })
   const image = bob.locator(id('message-image')).last()
   await image.waitFor({ timeout: WAIT })
@@ -143,7 +144,8 @@ t.test('two people chat through the page', async (t) => {
   await bob.setInputFiles(id('file-input'), { name: 'notes.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% tiny test file\n') })
   const link = alice.locator(id('message-file'), { hasText: 'notes.pdf' }).last()
   await link.waitFor({ timeout: WAIT })
-  t.match(await link.getAttribute('href'), /^\/api\/uploads\/[0-9a-f-]{36}\?token=/)
+  await alice.waitForFunction((sel) => Array.from(document.querySelectorAll(sel)).some((a) => (a.getAttribute('href') ?? '').includes('&sig=')), id('message-file'), { timeout: WAIT })
+  t.match(await link.getAttribute('href'), /^\/api\/uploads\/[0-9a-f-]{36}\?user=[0-9a-f-]{36}&expires=\d+&sig=[\w-]+$/, 'a signed URL, no token')
 
   phase('recall')
   // ---- recall

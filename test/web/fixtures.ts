@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import type { Browser, BrowserContext, BrowserContextOptions } from 'playwright-core'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { crc32, deflateSync } from 'node:zlib'
@@ -55,4 +56,16 @@ export function gradientPng (width: number, height: number): Buffer {
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))
   ])
+}
+
+/**
+ * A browser context for the page tests. The tests run under tsx, whose esbuild transform keeps
+ * function names by wrapping named inner functions in a `__name(…)` helper; a function handed
+ * to the page (`page.evaluate`, `addInitScript`) carries that call but not the helper, so each
+ * context defines it first, as the identity it stands for.
+ */
+export async function newContext (browser: Browser, options: BrowserContextOptions = {}): Promise<BrowserContext> {
+  const context = await browser.newContext(options)
+  await context.addInitScript('globalThis.__name ??= (fn) => fn')
+  return context
 }

@@ -1,3 +1,4 @@
+// suite: default only — the browser page; the server paths it drives run on both engines in test/modules
 import t from 'tap'
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -5,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { befriend, listen, registerUser, type TestUser } from '../helper.js'
 import type { App } from '../../src/app.js'
-import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, gradientPng, ROOT } from './fixtures.js'
+import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, gradientPng, ROOT, newContext } from './fixtures.js'
 
 /**
  * Groups, invites, channels and the organised conversation list in real Chromium, with two or
@@ -50,7 +51,7 @@ async function setup (): Promise<Browser> {
 async function person (name: string): Promise<Person> {
   const user = await registerUser(app)
   await app.inject({ method: 'PATCH', url: '/api/users/me', headers: user.auth, payload: { displayName: name } })
-  const ctx = await browser!.newContext({ viewport: { width: 1100, height: 760 } })
+  const ctx = await newContext(browser!, { viewport: { width: 1100, height: 760 } })
   contexts.push(ctx)
   const page = await ctx.newPage()
   page.on('pageerror', (err) => { errors.push(`${name}: ${err.message}`) })

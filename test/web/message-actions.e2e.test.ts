@@ -1,10 +1,11 @@
+// suite: default only — the browser page; the server paths it drives run on both engines in test/modules
 import t from 'tap'
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core'
 import { befriend, listen, registerUser, type TestUser } from '../helper.js'
 import type { App } from '../../src/app.js'
-import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, ROOT } from './fixtures.js'
+import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, ROOT, newContext } from './fixtures.js'
 
 /**
  * Messages that change, in real Chromium: mention, reply, reactions, edit (Up key and menu),
@@ -33,7 +34,7 @@ async function session (app: App, u: TestUser): Promise<{ accessToken: string, r
 
 /** A page signed in with `tokens` (the page resumes a stored session). */
 async function pageFor (browser: Browser, url: string, tokens: { accessToken: string, refreshToken: string }, errors: string[]): Promise<{ ctx: BrowserContext, page: Page }> {
-  const ctx = await browser.newContext({ viewport: { width: 1000, height: 720 } })
+  const ctx = await newContext(browser, { viewport: { width: 1000, height: 720 } })
   await ctx.addInitScript((value) => { if (localStorage.getItem('relay.tokens') === null) localStorage.setItem('relay.tokens', value) }, JSON.stringify(tokens))
   const page = await ctx.newPage()
   page.on('pageerror', (err) => { errors.push(err.message) })

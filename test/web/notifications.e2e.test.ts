@@ -1,9 +1,10 @@
+// suite: default only — the browser page; the server paths it drives run on both engines in test/modules
 import t from 'tap'
 import { existsSync } from 'node:fs'
 import { randomBytes, randomUUID, webcrypto } from 'node:crypto'
 import { chromium, type Browser, type CDPSession } from 'playwright-core'
 import { befriend, listen, registerUser } from '../helper.js'
-import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt } from './fixtures.js'
+import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, newContext } from './fixtures.js'
 
 /**
  * Web Push on the page, in real Chromium: the "Notifications" toggle registers the service
@@ -48,7 +49,7 @@ t.test('service worker shows pushes; the toggle fails visibly without a push ser
   t.equal(sent.statusCode, 201)
   const message = sent.json()
 
-  const context = await browser.newContext({ viewport: { width: 1000, height: 700 } })
+  const context = await newContext(browser, { viewport: { width: 1000, height: 700 } })
   await context.grantPermissions(['notifications'], { origin: url })
   const page = await context.newPage()
   const errors: string[] = []
@@ -206,7 +207,7 @@ t.test('toggle on and off, and signing out, with the browser\'s subscribe stood 
     auth: randomBytes(16).toString('base64url')
   }
 
-  const context = await browser.newContext()
+  const context = await newContext(browser)
   await context.grantPermissions(['notifications'], { origin: url })
   // No push service is reachable from here: pushManager.subscribe/getSubscription answer as a
   // browser with one would (the subscription lives in sessionStorage across reloads).

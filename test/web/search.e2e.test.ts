@@ -1,9 +1,10 @@
+// suite: default only — the browser page; the server paths it drives run on both engines in test/modules
 import t from 'tap'
 import { existsSync } from 'node:fs'
 import { randomUUID } from 'node:crypto'
 import { chromium, type Browser } from 'playwright-core'
 import { befriend, listen, registerUser } from '../helper.js'
-import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt } from './fixtures.js'
+import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, newContext } from './fixtures.js'
 
 /**
  * Message search in real Chromium: the sidebar's search box finds an old message (English and
@@ -40,7 +41,7 @@ t.test('search box: results jump to the message in context', async (t) => {
   const targetSeq = await post(`Meet me in 北京 tomorrow, code needle${tag} <img src=x onerror="window.__xss=1">`)
   for (let i = 0; i < 150; i++) await post(`filler message ${i}`)
 
-  const page = await (await browser.newContext({ viewport: { width: 1000, height: 700 } })).newPage()
+  const page = await (await newContext(browser, { viewport: { width: 1000, height: 700 } })).newPage()
   const errors: string[] = []
   page.on('pageerror', (err) => { errors.push(err.message) })
   await page.goto(url)

@@ -55,9 +55,19 @@ export interface User {
   isBot?: boolean
 }
 
-export interface PresenceState { online: boolean, lastSeenAt: string | null }
+/** `hidden`: the user does not show their presence to you (their setting); then offline, never seen. */
+export interface PresenceState { online: boolean, lastSeenAt: string | null, hidden?: true }
+
+/** Who sees my presence (online, last seen): anyone, friends only (the default), nobody. */
+export type PresenceVisibility = 'everyone' | 'contacts' | 'nobody'
 
 export interface UserWithPresence extends User { presence: PresenceState }
+
+/** `GET /users/me`: my own profile, with my platform role and my presence setting. */
+export interface Me extends User { role: 'user' | 'admin', presenceVisibility: PresenceVisibility }
+
+/** `GET /uploads/:id/link`: a URL that downloads the file for me only, until `expiresAt`. */
+export interface SignedFileUrl { url: string, expiresAt: string }
 
 export interface Tokens { accessToken: string, refreshToken: string }
 
@@ -73,6 +83,8 @@ export interface RegisterInput extends Credentials {
 export interface ProfileUpdate {
   displayName?: string
   avatarUrl?: string | null
+  /** Who sees my presence; friends are told at once. */
+  presenceVisibility?: PresenceVisibility
 }
 
 // ---------------------------------------------------------------- friends
@@ -319,10 +331,37 @@ export interface GroupProfileUpdate {
 export interface InviteOptions { expiresInS?: number, maxUses?: number }
 
 export interface Invite {
+  /** the invite's id: `revokeInvite` takes it as well as the code */
+  id: string
   code: string
+  conversationId: string
   expiresAt: string | null
   maxUses: number | null
   uses: number
+  createdAt: string
+}
+
+/** `GET /groups/:id/invites` (owner, admins): a live invite; its code is never shown again. */
+export interface InviteLink {
+  id: string
+  conversationId: string
+  /** who made it (null: an account since deleted) */
+  createdBy: string | null
+  createdAt: string
+  expiresAt: string | null
+  maxUses: number | null
+  uses: number
+}
+
+/**
+ * `GET /groups/:id/bans` (owner, admins): a user removed by the owner or an admin. While
+ * banned they cannot join the channel again nor use any invite to the group.
+ */
+export interface BannedMember {
+  user: { id: string, username: string, displayName: string, avatarUrl: string | null }
+  /** who removed them (null: unknown) */
+  bannedBy: string | null
+  bannedAt: string
 }
 
 /** `GET /invites/:code`: what the invite leads to, for a preview before joining. */
@@ -419,7 +458,8 @@ export interface ClientToServerEvents {
 export interface ReceiptEvent { conversationId: string, userId: string, seq: number }
 export interface RecalledEvent { conversationId: string, messageId: string, seq: number }
 export interface TypingEvent { conversationId: string, userId: string, typing: boolean }
-export interface PresenceEvent { userId: string, online: boolean, lastSeenAt: string | null }
+/** `hidden`: the user stopped showing you their presence (their setting changed to `nobody`). */
+export interface PresenceEvent { userId: string, online: boolean, lastSeenAt: string | null, hidden?: true }
 export interface UserRef { userId: string }
 /** `friend:accepted`: the other person, and the request that made you friends. */
 export interface FriendAcceptedEvent { userId: string, request: FriendRequest }

@@ -4,8 +4,8 @@ import type { ClientEvents } from './types.js'
 import type {
   Block, BlockedUser, Conversation, ConversationPage, Credentials, Friend, FriendRequest, HistoryOptions, HistoryPage,
   ListOptions, Message, MessageContent, MessageType, ProfileUpdate, SendExtras, ReadAck, RegisterInput, Relation, Session, Tokens, User,
-  UserWithPresence, VersionInfo, FileContent, SearchOptions, SearchPage, ConversationSettings, SettingsUpdate, NotifyLevel,
-  GroupProfileUpdate, Invite, InviteOptions, InvitePreview, ChannelPage, ChannelListOptions, ChannelSummary,
+  UserWithPresence, VersionInfo, FileContent, Me, PresenceVisibility, SignedFileUrl, SearchOptions, SearchPage, ConversationSettings, SettingsUpdate, NotifyLevel,
+  GroupProfileUpdate, Invite, InviteLink, InviteOptions, InvitePreview, BannedMember, ChannelPage, ChannelListOptions, ChannelSummary,
   Bot, BotCreated, BotInput, DeliveriesOptions, PushSubscriptionInfo, PushSubscriptionInput, WebhookDelivery, WebhookInput
 } from './protocol.js'
 
@@ -58,6 +58,8 @@ export class RestClient extends Emitter<ClientEvents> {
   protected readonly botToken: string | undefined
   /** The signed-in user, once known (login, register, me). */
   user: User | undefined
+  /** Signed upload URLs by upload id (`fileUrl`). */
+  private readonly fileLinks = new Map<string, SignedFileUrl>()
   private readonly requestTimeoutMs: number
   private readonly fetchFn: typeof fetch
   private renewing: Promise<Tokens> | undefined
@@ -187,6 +189,7 @@ export class RestClient extends Emitter<ClientEvents> {
   async register (input: RegisterInput): Promise<Session> {
     const session = await this.request<Session>('POST', '/auth/register', { body: input, auth: false })
     this.user = session.user
+    this.fileLinks.clear()
     this.storeTokens(session)
     return session
   }
@@ -197,6 +200,7 @@ export class RestClient extends Emitter<ClientEvents> {
     const session = await this.request<Session>('POST', '/auth/login', { body: { username: credentials.username, password: credentials.password }, auth: false })
     this.credentials = credentials
     this.user = session.user
+    this.fileLinks.clear()
     this.storeTokens(session)
     return session
   }
@@ -216,19 +220,30 @@ export class RestClient extends Emitter<ClientEvents> {
     this.refreshToken = undefined
     this.credentials = undefined
     this.user = undefined
+    this.fileLinks.clear() // they are signed for this user
     if (refreshToken !== undefined) await this.request<void>('POST', '/auth/logout', { body: { refreshToken }, auth: false })
   }
 
   // ------------------------------------------------------------ users
 
-  async me (): Promise<User> {
-    this.user = await this.request<User>('GET', '/users/me')
-    return this.user
+  async me (): Promise<Me> {
+    const me = await this.request<Me>('GET', '/users/me')
+    this.user = me
+    return me
   }
 
-  async updateMe (patch: ProfileUpdate): Promise<User> {
-    this.user = await this.request<User>('PATCH', '/users/me', { body: patch })
-    return this.user
+  async updateMe (patch: ProfileUpdate): Promise<Me> {
+    const me = await this.request<Me>('PATCH', '/users/me', { body: patch })
+    this.user = me
+    return me
+  }
+
+  /**
+   * Who sees whether I am online and when I was last seen: `everyone`, `contacts` (friends,
+   * the default) or `nobody`. Friends are told at once (`presence` with `hidden: true`).
+   */
+  async setPresenceVisibility (visibility: PresenceVisibility): Promise<Me> {
+    return await this.updateMe({ presenceVisibility: visibility })
   }
 
   /** Username prefix search. */
@@ -313,6 +328,7 @@ export class RestClient extends Emitter<ClientEvents> {
     return await this.request('POST', `/groups/${enc(groupId)}/members`, { body: { userIds } })
   }
 
+  /** Removes a member (owner, admins); a removal by someone else is a ban until `unban`. Your own id leaves. */
   async removeGroupMember (groupId: string, userId: string): Promise<Conversation> {
     return await this.request('DELETE', `/groups/${enc(groupId)}/members/${enc(userId)}`)
   }
@@ -386,9 +402,32 @@ export class RestClient extends Emitter<ClientEvents> {
     return await this.request('POST', `/groups/${enc(groupId)}/invites`, { body: opts })
   }
 
-  /** Revokes an invite; it then gives NOT_FOUND to everyone. */
-  async revokeInvite (groupId: string, code: string): Promise<void> {
-    await this.request('DELETE', `/groups/${enc(groupId)}/invites/${enc(code)}`)
+  /** The group's live invites, newest first, without their codes (owner and admins). */
+  async invites (groupId: string): Promise<InviteLink[]> {
+    return await this.request('GET', `/groups/${enc(groupId)}/invites`)
+  }
+
+  /** Revokes an invite by its code or its id (from `invites`); it then gives NOT_FOUND to everyone. */
+  async revokeInvite (groupId: string, codeOrId: string): Promise<void> {
+    await this.request('DELETE', `/groups/${enc(groupId)}/invites/${enc(codeOrId)}`)
+  }
+
+  /** Users removed from a group or channel by its owner or an admin, newest first (owner and admins). */
+  async bans (groupId: string): Promise<BannedMember[]> {
+    return await this.request('GET', `/groups/${enc(groupId)}/bans`)
+  }
+
+  /**
+   * Bans a user (owner and admins): a member is removed (admins ban plain members only);
+   * anyone else (one who left, one who never joined) can no longer join or use an invite.
+   */
+  async ban (groupId: string, userId: string): Promise<void> {
+    await this.request('PUT', `/groups/${enc(groupId)}/bans/${enc(userId)}`)
+  }
+
+  /** Lifts a ban: the user may join the channel again, or use an invite to the group (owner and admins). */
+  async unban (groupId: string, userId: string): Promise<void> {
+    await this.request('DELETE', `/groups/${enc(groupId)}/bans/${enc(userId)}`)
   }
 
   /** What an invite leads to (any signed-in user); NOT_FOUND once expired, used up or revoked. */
@@ -549,9 +588,29 @@ export class RestClient extends Emitter<ClientEvents> {
     return await this.request<FileContent>('POST', '/uploads', { form })
   }
 
-  /** The URL an `<img src>` or a download can load: uploads need the access token as `?token=`. */
-  fileUrl (url: string): string {
-    if (!url.startsWith('/api/uploads/')) return url
-    return `${this.url}${url}?token=${enc(this.accessToken ?? '')}`
+  /**
+   * A signed URL of an upload (`GET /api/uploads/:id/link`): it downloads the file for me
+   * only, without the Authorization header (for `<img src>` and links), until `expiresAt`,
+   * and only while I may still see a message carrying the file. No token is ever put in it.
+   */
+  async fileLink (uploadId: string): Promise<SignedFileUrl> {
+    const link = await this.request<SignedFileUrl>('GET', `/uploads/${enc(uploadId)}/link`)
+    return { url: `${this.url}${link.url}`, expiresAt: link.expiresAt }
+  }
+
+  /**
+   * The URL an `<img src>` or a download can load, for a file message's `content.url`: an
+   * upload's signed URL (`fileLink`, kept until a minute before it expires), any other URL as
+   * it is.
+   */
+  async fileUrl (url: string): Promise<string> {
+    const id = /^\/api\/uploads\/([0-9a-fA-F-]{36})$/.exec(url)?.[1]
+    if (id === undefined) return url
+    const cached = this.fileLinks.get(id)
+    if (cached !== undefined && Date.parse(cached.expiresAt) - Date.now() > 60_000) return cached.url
+    const link = await this.fileLink(id)
+    if (this.fileLinks.size >= 500) this.fileLinks.clear()
+    this.fileLinks.set(id, link)
+    return link.url
   }
 }

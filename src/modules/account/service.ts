@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { Prisma, PrismaClient } from '../../generated/prisma/client.js'
 import { conflict, Errors, forbidden } from '../../lib/errors.js'
 import { verifyPassword } from '../../lib/password.js'
-import { isSuspended } from '../../lib/suspension.js'
+import { adminRemainsWithout, isLastAdminRefusal } from '../admin/last-admin.js'
 
 export interface AccountDeps {
   prisma: PrismaClient
@@ -82,11 +82,14 @@ export function createAccountService (deps: AccountDeps) {
       const user = await prisma.user.findUnique({ where: { id: userId }, select: { passwordHash: true, role: true, deletedAt: true } })
       if (user === null || user.deletedAt !== null) throw Errors.invalidToken()
       if (!await verifyPassword(password, user.passwordHash)) throw forbidden('Password is incorrect')
-      if (user.role === 'admin') {
-        const others = await prisma.user.findMany({ where: { role: 'admin', id: { not: userId }, deletedAt: null }, select: { suspendedAt: true, suspendedUntil: true } })
-        if (!others.some((o) => !isSuspended(o))) throw conflict('The last admin cannot delete their account; promote another first')
-      }
-      if (!await erase(userId, { passwordHash: user.passwordHash })) throw forbidden('Password is incorrect')
+      const lastAdmin = () => conflict('The last admin cannot delete their account; promote another first')
+      // Checked before erase leaves the groups; the database's rule decides at the tombstone's update.
+      if (user.role === 'admin' && !await adminRemainsWithout(prisma, userId)) throw lastAdmin()
+      const erased = await erase(userId, { passwordHash: user.passwordHash }).catch((err: unknown) => {
+        if (isLastAdminRefusal(err)) throw lastAdmin()
+        throw err
+      })
+      if (!erased) throw forbidden('Password is incorrect')
     },
 
     erase,

@@ -4,6 +4,7 @@ import type { PrismaClient, User } from '../../generated/prisma/client.js'
 import { conflict, Errors, validation } from '../../lib/errors.js'
 import { isSuspended } from '../../lib/suspension.js'
 import { writeAudit } from './audit.js'
+import { isLastAdminRefusal } from './last-admin.js'
 import { cleanText } from './text.js'
 import { after, encodeCursor } from './keyset.js'
 import { announceRemoval, removeMessageContent } from './message-removal.js'
@@ -88,15 +89,10 @@ export function createAdminService (deps: AdminServiceDeps) {
       const until = parseUntil(untilText)
       reason = cleanText(reason, 'reason')
       const now = new Date()
+      // The last active admin cannot be suspended: the database refuses it (last-admin.ts).
       const row = await prisma.$transaction(async (tx) => {
-        // Admin rows locked in one order, as in demotion: the last active admin cannot be suspended.
-        await tx.$queryRaw`SELECT id FROM users WHERE role = 'admin' ORDER BY id FOR UPDATE`
         const target = await tx.user.findUnique({ where: { id: userId }, select: adminUserSelect })
         if (target === null || target.deletedAt !== null) throw Errors.userNotFound()
-        if (target.role === 'admin') {
-          const others = await tx.user.findMany({ where: { role: 'admin', id: { not: userId }, deletedAt: null }, select: { suspendedAt: true, suspendedUntil: true } })
-          if (!others.some((o) => !isSuspended(o, now.getTime()))) throw conflict('The last active admin cannot be suspended')
-        }
         const updated = await tx.user.update({
           where: { id: userId },
           data: { suspendedAt: now, suspendedUntil: until, suspendedReason: reason, tokensValidAfter: now },
@@ -105,6 +101,9 @@ export function createAdminService (deps: AdminServiceDeps) {
         await tx.refreshToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: now } })
         await writeAudit(tx, { actorId, action: 'user.suspend', targetType: 'user', targetId: userId, reason, details: { until: until?.toISOString() ?? null } })
         return updated
+      }).catch((err: unknown) => {
+        if (isLastAdminRefusal(err)) throw conflict('The last active admin cannot be suspended')
+        throw err
       })
       await deps.endSessions(userId, now.getTime())
       return toAdminUser(row)
@@ -123,18 +122,21 @@ export function createAdminService (deps: AdminServiceDeps) {
       return toAdminUser(row)
     },
 
-    /** Removes a message's content for everyone; members are told live. Already removed: no-op. */
+    /** Removes a message's content (and its forwarded copies') for everyone; members are told live. Already removed: no-op. */
     async removeMessage (actorId: string, messageId: string, reason: string | undefined): Promise<void> {
       if (reason !== undefined) reason = cleanText(reason, 'reason')
       const removed = await prisma.$transaction(async (tx) => {
-        const m = await removeMessageContent(tx, messageId)
-        if (m === null) throw Errors.messageNotFound()
-        if (m.changed) {
-          await writeAudit(tx, { actorId, action: 'message.remove', targetType: 'message', targetId: messageId, reason: reason ?? null, details: { conversationId: m.conversationId, seq: m.seq, senderId: m.senderId } })
+        const all = await removeMessageContent(tx, messageId)
+        const m = all?.[0]
+        if (all === null || m === undefined) throw Errors.messageNotFound()
+        const copies = all.slice(1).filter((c) => c.changed).map((c) => c.id)
+        if (m.changed || copies.length > 0) {
+          await writeAudit(tx, { actorId, action: 'message.remove', targetType: 'message', targetId: messageId, reason: reason ?? null, details: { conversationId: m.conversationId, seq: m.seq, senderId: m.senderId, ...(copies.length > 0 ? { forwardedCopies: copies } : {}) } })
         }
-        return m
+        return all
       })
-      announceRemoval(deps.publish, removed, removed.changed ? await deps.readMessage(messageId) : undefined, deps.publishRoom)
+      // The message and its forwarded copies, each to those who see it.
+      for (const r of removed) announceRemoval(deps.publish, r, r.changed ? await deps.readMessage(r.id) : undefined, deps.publishRoom)
     },
 
     async listReports (limit: number, cursor: string | undefined): Promise<Page<ReportView>> {

@@ -81,8 +81,10 @@ WHERE b.webhook_url IS NOT NULL
 ORDER BY coalesce(w.next_attempt_at, c.last_message_at)
 LIMIT ${BATCH}`
 
-// Where a new cursor starts: before the first message sent once both the webhook was set and
-// the bot had joined (no history replay); past the last message when there is none yet.
+// Where a cursor made by the worker starts (a webhook set after the bot joined: a join with a
+// webhook set makes the cursor itself, at the join): before the first message sent once both
+// the webhook was set and the bot had joined (no history replay); past the last message when
+// there is none yet.
 const START_SQL = `
 SELECT coalesce(
   (SELECT x.seq - 1 FROM messages x WHERE x.conversation_id = $2::uuid AND x.created_at >= greatest(b.webhook_since, m.joined_at) ORDER BY x.seq LIMIT 1),
@@ -101,7 +103,13 @@ WHERE (webhook_cursors.lease_until IS NULL OR webhook_cursors.lease_until < now(
   AND (webhook_cursors.next_attempt_at IS NULL OR webhook_cursors.next_attempt_at <= now())
 RETURNING seq, attempts`
 
-const NEXT_SQL = `SELECT id, seq, sender_id, created_at, recalled_at FROM messages WHERE conversation_id = $1::uuid AND seq > $2::int ORDER BY seq LIMIT 1`
+// Only while the bot is a member: a removal that commits while a key is worked stops it
+// before the next message (its own removal notice included). The cursor row itself lives as
+// long as the membership (a trigger on conversation_members, migration 20261206000000).
+const NEXT_SQL = `SELECT x.id, x.seq, x.sender_id, x.created_at, x.recalled_at FROM messages x
+WHERE x.conversation_id = $1::uuid AND x.seq > $2::int
+  AND EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = $1::uuid AND m.user_id = $3::uuid)
+ORDER BY x.seq LIMIT 1`
 const BOT_SQL = `SELECT b.webhook_url, b.webhook_secret FROM bots b JOIN users bu ON bu.id = b.user_id JOIN users bo ON bo.id = b.owner_id WHERE b.user_id = $1::uuid AND ${ACTIVE('bu')} AND ${ACTIVE('bo')}`
 
 // The log row and the cursor move in one statement: both or neither.
@@ -171,7 +179,7 @@ export function createWebhookWorker (opts: WorkerOptions) {
     }
     while (!closed) {
       const bot = (await sql.query<{ webhook_url: string | null, webhook_secret: string | null }>(BOT_SQL, [key.bot_id], 'webhook_bot'))[0]
-      const next = (await sql.query<NextMessage>(NEXT_SQL, [key.conversation_id, seq], 'webhook_next'))[0]
+      const next = (await sql.query<NextMessage>(NEXT_SQL, [key.conversation_id, seq, key.bot_id], 'webhook_next'))[0]
       if (bot?.webhook_url == null || bot.webhook_secret === null || next === undefined) break
       // The bot's own messages and messages recalled before delivery are passed over.
       if (next.sender_id === key.bot_id || next.recalled_at !== null) {

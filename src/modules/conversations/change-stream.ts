@@ -1,10 +1,11 @@
-import type { Prisma } from '../../generated/prisma/client.js'
+import { Prisma } from '../../generated/prisma/client.js'
 import { Errors } from '../../lib/errors.js'
 import { createLimiter } from '../../lib/limiter.js'
 import type { ConversationsDeps } from './deps.js'
 import { MESSAGE_BY_ID_SQL, toMessage, type MessageRow, type MessageView } from './rows.js'
 import type { MessageType } from './schemas.js'
 import { toMembers } from './fanout.js'
+import { audienceOf, blindTo, visibleTo } from './visibility.js'
 
 export const messageNotFound = Errors.messageNotFound
 
@@ -57,7 +58,7 @@ export function createChangeStream (deps: ConversationsDeps) {
    * transaction and `message:updated` follows the commit. Returns the message as it is now.
    */
   async function change<T> (userId: string, messageId: string, conversationId: string | undefined,
-    fn: (tx: Tx, target: Target) => Promise<ChangeOutcome<T>>): Promise<{ result: T, changed: boolean, message: MessageView, target: Target, memberIds: string[] }> {
+    fn: (tx: Tx, target: Target) => Promise<ChangeOutcome<T>>): Promise<{ result: T, changed: boolean, message: MessageView, target: Target, memberIds: string[], blindIds: string[] }> {
     const out = await slots.run(async () => await prisma.$transaction(async (tx) => {
       // Lock first, then read: the read sees every change committed before the lock was granted.
       const locked = await tx.$queryRaw<Array<{ id: string }>>`
@@ -68,32 +69,34 @@ export function createChangeStream (deps: ConversationsDeps) {
           extract(epoch FROM now() - x.created_at)::float8 AS age_s, c.type::text AS conversation_type, m.role::text AS role
         FROM messages x JOIN conversations c ON c.id = x.conversation_id
         JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = ${userId}::uuid
-        WHERE x.id = ${messageId}::uuid AND x.seq > m.cleared_seq
-          AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = ${userId}::uuid AND h.message_id = x.id)`
+        WHERE x.id = ${messageId}::uuid AND ${Prisma.raw(visibleTo('x', 'm'))}`
       const target = rows[0]
       if (target === undefined || (conversationId !== undefined && target.conversation_id !== conversationId)) throw messageNotFound()
       const outcome = await fn(tx, target)
       let memberIds: string[] = []
+      let blindIds: string[] = []
       if (outcome.changed) {
-        const bumped = await tx.$queryRaw<Array<{ member_ids: string[] }>>`
+        // Who is told: the visibility rule, as it stands in this transaction.
+        const bumped = await tx.$queryRaw<Array<{ member_ids: string[] | null, blind_ids: string[] | null }>>`
           WITH c AS (
             UPDATE conversations SET last_rev = last_rev + 1 WHERE id = ${target.conversation_id}::uuid RETURNING last_rev
           ), s AS (
-            UPDATE messages x SET rev = c.last_rev FROM c WHERE x.id = ${messageId}::uuid RETURNING x.id
+            UPDATE messages x SET rev = c.last_rev FROM c WHERE x.id = ${messageId}::uuid RETURNING x.id, x.conversation_id, x.seq
           )
-          SELECT CASE WHEN ${target.conversation_type}::text <> 'channel'
-            THEN ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = ${target.conversation_id}::uuid) END AS member_ids
+          SELECT CASE WHEN ${target.conversation_type}::text <> 'channel' THEN ${Prisma.raw(audienceOf('s'))} END AS member_ids,
+            CASE WHEN ${target.conversation_type}::text = 'channel' THEN ${Prisma.raw(blindTo('s'))} END AS blind_ids
           FROM s`
         memberIds = bumped[0]?.member_ids ?? [] // a channel's: none, its room gets the event
+        blindIds = bumped[0]?.blind_ids ?? []
       }
-      return { ...outcome, target, memberIds }
+      return { ...outcome, target, memberIds, blindIds }
     // Many changes of one conversation queue on its row lock, each holding a pooled
     // connection while it waits: Prisma's defaults (2 s to get one, 5 s to finish) are short.
     }, { maxWait: 10_000, timeout: 10_000 }))
     const message = await read(messageId)
     if (message === undefined) throw messageNotFound()
-    if (out.changed) toMembers(deps, { id: out.target.conversation_id, type: out.target.conversation_type }, out.memberIds, 'message:updated', message)
-    return { result: out.result, changed: out.changed, message, target: out.target, memberIds: out.memberIds }
+    if (out.changed) toMembers(deps, { id: out.target.conversation_id, type: out.target.conversation_type }, out.memberIds, 'message:updated', message, out.blindIds)
+    return { result: out.result, changed: out.changed, message, target: out.target, memberIds: out.memberIds, blindIds: out.blindIds }
   }
 
   /** Runs one statement of a change (the one-statement paths) within the same bound. */

@@ -6,6 +6,7 @@ import { conflict, Errors, notFound, validation } from '../../lib/errors.js'
 import { requireLabel } from '../../lib/text-policy.js'
 import type { ConversationService } from './conversation-service.js'
 import type { ConversationsDeps } from './deps.js'
+import { refuseIfBanned } from './membership-rules.js'
 import type { ConversationView } from './rows.js'
 import { createSystemPublisher, writeSystemMessage } from './system-messages.js'
 
@@ -117,8 +118,8 @@ export function createChannelService (deps: ConversationsDeps, conversations: Co
     /**
      * Joins a channel: a group's or a direct conversation's id is NOT_FOUND like an unknown
      * one (nothing about private conversations leaks); already a member is a no-op answering
-     * the channel; a full channel is CONFLICT. Newcomers start caught up (old messages are
-     * readable, not unread).
+     * the channel; a banned user (removed by the owner or an admin) is FORBIDDEN; a full
+     * channel is CONFLICT. Newcomers start caught up (old messages are readable, not unread).
      */
     async join (userId: string, channelId: string): Promise<ConversationView> {
       const joined = await prisma.$transaction(async (tx): Promise<string | undefined> => {
@@ -127,6 +128,7 @@ export function createChannelService (deps: ConversationsDeps, conversations: Co
         if (c === undefined || c.type !== 'channel') throw channelNotFound()
         const present = await tx.conversationMember.findUnique({ where: { conversationId_userId: { conversationId: channelId, userId } }, select: { userId: true } })
         if (present !== null) return undefined
+        await refuseIfBanned(tx, channelId, userId)
         if (c.member_count >= limits.channelMaxMembers) throw conflict(`Channel is full (at most ${limits.channelMaxMembers} members)`)
         try {
           // Caught up to their own join notice (the system message below takes last_seq + 1).

@@ -5,6 +5,7 @@ import type { ConversationsDeps } from './deps.js'
 import { isUniqueViolation } from '../../db/errors.js'
 import { MESSAGE_COLUMNS, toMessage, type ConversationView, type MemberView, type MessageRow } from './rows.js'
 import { ARCHIVED_SQL, SETTINGS_COLUMNS, toSettings, type SettingsRow } from './settings.js'
+import { contentLive, visibleTo } from './visibility.js'
 
 export const directKey = (a: string, b: string): string => a < b ? `${a}:${b}` : `${b}:${a}`
 
@@ -62,13 +63,12 @@ const LAST_MESSAGE_JOIN = Prisma.sql`LEFT JOIN LATERAL (SELECT ${Prisma.raw(MESS
   WHERE x.conversation_id = c.id AND x.seq = c.last_seq) lm ON true`
 /** A member's view: their last visible message (deleted or cleared ones skipped). */
 const VIEWER_LAST_MESSAGE_JOIN = Prisma.sql`LEFT JOIN LATERAL (SELECT ${Prisma.raw(MESSAGE_COLUMNS)} FROM messages x JOIN users u ON u.id = x.sender_id
-  WHERE x.conversation_id = c.id AND x.seq > m.cleared_seq
-    AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = x.id)
+  WHERE x.conversation_id = c.id AND ${Prisma.raw(visibleTo('x', 'm'))}
   ORDER BY x.seq DESC LIMIT 1) lm ON true`
-/** Others' messages after the member's read cursor that are still shown to them. */
+/** Others' messages after the member's read cursor that are still shown to them (the GREATEST lets the index skip cleared ones). */
 const UNREAD = Prisma.sql`x.conversation_id = c.id AND x.seq > GREATEST(m.read_seq, m.cleared_seq)
-  AND x.sender_id <> m.user_id AND x.recalled_at IS NULL AND x.type <> 'system'
-  AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = x.id)`
+  AND x.sender_id <> m.user_id AND ${Prisma.raw(contentLive('x'))} AND x.type <> 'system'
+  AND ${Prisma.raw(visibleTo('x', 'm'))}`
 
 /** Conversation views, listing and direct get-or-create; groups are in group-service.ts. */
 export function createConversationService (deps: ConversationsDeps) {
@@ -126,7 +126,7 @@ export function createConversationService (deps: ConversationsDeps) {
         if (peer !== undefined) peers.set(r.id, peer)
       }
     }
-    const status = peers.size > 0 ? await presence([...new Set([...peers.values()].map((p) => p.id))]) : new Map()
+    const status = viewerId !== null && peers.size > 0 ? await presence(viewerId, [...new Set([...peers.values()].map((p) => p.id))]) : new Map()
     return rows.map((r) => {
       const peer = peers.get(r.id)
       const view: ConversationView = {

@@ -38,11 +38,13 @@ export interface ConversationsDeps {
    * node), and joining / leaving that room for all of a user's sockets.
    */
   channels: {
+    /** `except`: users whose sockets in the room do not get it (the visibility rule's `blindTo`). */
     publish: PublishToRoom
     join: (userIds: readonly string[], channelId: string) => void
     leave: (userIds: readonly string[], channelId: string) => void
   }
   /** The app's friends service (friendship and blocks of a pair). */
   friends: Pick<FriendsService, 'relation'>
-  presence: (userIds: readonly string[]) => Promise<Map<string, PresenceStatus>>
+  /** What `viewerId` may see of each user's presence (presence/visibility.ts). */
+  presence: (viewerId: string, userIds: readonly string[]) => Promise<Map<string, PresenceStatus>>
 }

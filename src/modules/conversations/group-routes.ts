@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import {
-  AddMembersBody, Conversation, CreateGroupBody, CreateInviteBody, GroupInviteParams, IdParams, Invite, InviteParams, InvitePreview,
-  MemberIdParams, MemberParams, RoleBody, TransferBody, UpdateGroupBody
+  AddMembersBody, BannedMember, Conversation, CreateGroupBody, CreateInviteBody, GroupInviteParams, IdParams, Invite, InviteLink, InviteParams,
+  InvitePreview, MemberIdParams, MemberParams, RoleBody, TransferBody, UpdateGroupBody
 } from './schemas.js'
 import type { ConversationsService } from './service.js'
 import { ErrorSchema } from '../../lib/error-schema.js'
@@ -12,7 +12,7 @@ const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: Erro
 const tags = ['groups']
 
 const groupRoutes: FastifyPluginAsyncTypebox<{ service: ConversationsService }> = async (app, { service }) => {
-  const { groups, invites } = service
+  const { groups, invites, bans } = service
   app.addHook('onRequest', app.authenticate)
   // Per user (the hook runs after authentication): a code is 192 random bits, this only stops floods.
   const inviteRateLimit = {
@@ -72,10 +72,53 @@ const groupRoutes: FastifyPluginAsyncTypebox<{ service: ConversationsService }> 
     }
   }, async (request, reply) => await reply.status(201).send(await invites.create(request.userId, request.params.id, request.body)))
 
+  app.get('/groups/:id/invites', {
+    schema: {
+      operationId: 'listGroupInvites',
+      tags,
+      security,
+      summary: 'The group\'s live invites, newest first: id, maker, time, uses, expiry; never the code (owner or admin)',
+      params: IdParams,
+      response: { 200: Type.Array(InviteLink), ...errors }
+    }
+  }, async (request) => await invites.list(request.userId, request.params.id))
+
   app.delete('/groups/:id/invites/:code', {
-    schema: { operationId: 'revokeGroupInvite', tags, security, summary: 'Revoke an invite code (owner or admin)', params: GroupInviteParams, response: { 204: Type.Null(), ...errors } }
+    schema: { operationId: 'revokeGroupInvite', tags, security, summary: 'Revoke an invite by its code or its id (owner or admin)', params: GroupInviteParams, response: { 204: Type.Null(), ...errors } }
   }, async (request, reply) => {
     await invites.revoke(request.userId, request.params.id, request.params.code)
+    return await reply.status(204).send(null)
+  })
+
+  app.get('/groups/:id/bans', {
+    schema: {
+      operationId: 'listBans',
+      tags,
+      security,
+      summary: 'Users removed by the owner or an admin, who cannot come back until unbanned (groups and channels; owner or admin)',
+      params: IdParams,
+      response: { 200: Type.Array(BannedMember), ...errors }
+    }
+  }, async (request) => await bans.list(request.userId, request.params.id))
+
+  app.put('/groups/:id/bans/:userId', {
+    schema: {
+      operationId: 'ban',
+      tags,
+      security,
+      summary: 'Ban a user: a member is removed (admins ban plain members only), anyone else cannot join or use an invite (groups and channels; owner or admin)',
+      params: MemberIdParams,
+      response: { 204: Type.Null(), ...errors }
+    }
+  }, async (request, reply) => {
+    await bans.ban(request.userId, request.params.id, request.params.userId)
+    return await reply.status(204).send(null)
+  })
+
+  app.delete('/groups/:id/bans/:userId', {
+    schema: { operationId: 'unban', tags, security, summary: 'Lift a ban (groups and channels; owner or admin)', params: MemberIdParams, response: { 204: Type.Null(), ...errors } }
+  }, async (request, reply) => {
+    await bans.unban(request.userId, request.params.id, request.params.userId)
     return await reply.status(204).send(null)
   })
 

@@ -5,6 +5,7 @@ import { conflict, Errors, notFound, validation, forbidden } from '../../lib/err
 import { requireLabel } from '../../lib/text-policy.js'
 import type { ConversationService } from './conversation-service.js'
 import type { ConversationsDeps } from './deps.js'
+import { liftBans, recordBan, revokeInvitesOf } from './membership-rules.js'
 import { mayRemove, requireRole, type GroupRole } from './permissions.js'
 import type { ConversationView } from './rows.js'
 import { createSystemPublisher, writeSystemMessage } from './system-messages.js'
@@ -141,7 +142,7 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
       return await conversations.view(id, ownerId)
     },
 
-    /** Owner or admin adds users; ones already in are skipped. A full group -> CONFLICT. */
+    /** Owner or admin adds users; ones already in are skipped. A full group -> CONFLICT. Adding a banned user lifts the ban. */
     async addMembers (actorId: string, groupId: string, userIds: string[]): Promise<ConversationView> {
       return await changeAndView(actorId, groupId, async (tx, system) => {
         const group = await lockGroup(tx, groupId)
@@ -156,6 +157,7 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
         await tx.conversationMember.createMany({
           data: added.map((userId) => ({ conversationId: groupId, userId, role: 'member' as const, readSeq: group.last_seq, deliveredSeq: group.last_seq }))
         })
+        await liftBans(tx, groupId, added)
         system.push(await writeSystemMessage(tx, groupId, { event: 'member_added', actorId, userIds: added }))
         return undefined
       })
@@ -163,8 +165,9 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
 
     /**
      * Owner/admin removes a member (an admin removes plain members only; nobody removes the
-     * owner); anyone removes themselves (leave). A removal by someone else is recorded, so
-     * an invite made before it does not let the user back. When the owner leaves, the
+     * owner); anyone removes themselves (leave). A removal by someone else is a ban
+     * (membership-rules.ts): no join or invite lets the user back until an unban. Whoever
+     * goes, the invites they made are revoked. When the owner leaves, the
      * oldest admin, else the oldest member, becomes owner; when the last member leaves, the
      * group and its messages are deleted.
      */
@@ -185,6 +188,7 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
           if (!mayRemove(actor.role, target.role)) throw forbidden('Only the owner can remove an admin; nobody can remove the owner')
         }
         await tx.conversationMember.delete({ where: { conversationId_userId: { conversationId: groupId, userId: targetId } } })
+        await revokeInvitesOf(tx, groupId, targetId)
         const rest = members.filter((m) => m.userId !== targetId)
         const heir = heirOf(rest)
         if (heir === undefined) {
@@ -203,9 +207,7 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
           return undefined
         }
         if (actorId !== targetId) {
-          await tx.$executeRaw`
-            INSERT INTO group_removals (conversation_id, user_id, removed_by, removed_at) VALUES (${groupId}::uuid, ${targetId}::uuid, ${actorId}::uuid, now())
-            ON CONFLICT (conversation_id, user_id) DO UPDATE SET removed_by = EXCLUDED.removed_by, removed_at = EXCLUDED.removed_at`
+          await recordBan(tx, groupId, targetId, actorId)
           system.push(await writeSystemMessage(tx, groupId, { event: 'member_removed', actorId, userIds: [targetId] }))
         } else {
           system.push(await writeSystemMessage(tx, groupId, { event: 'member_left', actorId }))
@@ -263,7 +265,7 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
       })
     },
 
-    /** PUT /groups/:id/members/:userId/role: the owner makes a member admin or an admin member. */
+    /** PUT /groups/:id/members/:userId/role: the owner makes a member admin or an admin member (whose invites are revoked). */
     async setRole (actorId: string, groupId: string, targetId: string, role: 'admin' | 'member'): Promise<ConversationView> {
       return await changeAndView(actorId, groupId, async (tx, system) => {
         const group = await lockGroup(tx, groupId, true)
@@ -274,6 +276,7 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
         if (target.role === 'owner') throw validation('The owner\'s role changes only by a transfer (POST /groups/:id/transfer)')
         if (target.role === role) return undefined
         await setRoleRow(tx, groupId, targetId, role)
+        if (role === 'member') await revokeInvitesOf(tx, groupId, targetId)
         system.push(await writeSystemMessage(tx, groupId, { event: 'role_changed', actorId, userIds: [targetId], role }))
         return { room: group.type === 'channel' }
       })

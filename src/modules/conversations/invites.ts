@@ -1,9 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { isForeignKeyViolation } from '../../db/errors.js'
-import { conflict, Errors, forbidden, notFound } from '../../lib/errors.js'
+import { conflict, Errors, notFound } from '../../lib/errors.js'
 import type { ConversationService } from './conversation-service.js'
 import type { ConversationsDeps } from './deps.js'
 import { groupMembers, groupNotFound, lockGroup } from './group-service.js'
+import { refuseIfBanned } from './membership-rules.js'
 import { requireRole } from './permissions.js'
 import type { ConversationView } from './rows.js'
 import { createSystemPublisher, writeSystemMessage } from './system-messages.js'
@@ -15,6 +16,7 @@ const CODE_PATTERN = /^[A-Za-z0-9_-]{32}$/
 export const inviteNotFound = () => notFound('Invite not found')
 
 export interface InviteView {
+  id: string
   code: string
   conversationId: string
   expiresAt: string | null
@@ -22,6 +24,21 @@ export interface InviteView {
   uses: number
   createdAt: string
 }
+
+/** A live invite as its group's owner and admins list it (the code itself is never stored). */
+export interface InviteLinkView {
+  id: string
+  conversationId: string
+  createdBy: string | null
+  createdAt: string
+  expiresAt: string | null
+  maxUses: number | null
+  uses: number
+}
+
+/** The most a group's list shows (newest first). */
+export const INVITE_LIST_MAX = 200
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export interface InvitePreview { conversation: { id: string, name: string, topic: string | null, memberCount: number } }
 
@@ -34,7 +51,7 @@ function hashOrNotFound (code: string): string {
   return hashOf(code)
 }
 
-interface LiveInvite { id: string, conversation_id: string, created_at: Date }
+interface LiveInvite { id: string, conversation_id: string }
 
 /** An invite that still lets people in: not revoked, not expired, not used up. */
 const LIVE = 'revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) AND (max_uses IS NULL OR uses < max_uses)'
@@ -42,14 +59,15 @@ const LIVE = 'revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) 
 /**
  * Invite links of groups: made and revoked by the owner and admins, previewed by any
  * signed-in user, used to join. Codes are 192 random bits; only their SHA-256 is stored, so
- * a code is shown once (on creation) and there is no route that lists them.
+ * a code is shown once (on creation); the owner and admins list the live invites by id (with
+ * maker, time, uses, expiry) and revoke one by id or by code.
  */
 export function createInviteService (deps: ConversationsDeps, conversations: ConversationService) {
   const { prisma, sql, limits } = deps
   const publishSystem = createSystemPublisher(deps)
 
   async function live (code: string): Promise<LiveInvite> {
-    const rows = await sql.query<LiveInvite>(`SELECT id, conversation_id, created_at FROM group_invites WHERE code_hash = $1 AND ${LIVE}`, [hashOrNotFound(code)], 'invite_live')
+    const rows = await sql.query<LiveInvite>(`SELECT id, conversation_id FROM group_invites WHERE code_hash = $1 AND ${LIVE}`, [hashOrNotFound(code)], 'invite_live')
     const invite = rows[0]
     if (invite === undefined) throw inviteNotFound()
     return invite
@@ -70,10 +88,18 @@ export function createInviteService (deps: ConversationsDeps, conversations: Con
       await requireManager(actorId, groupId)
       const code = randomBytes(CODE_BYTES).toString('base64url')
       const expiresAt = opts.expiresInS === undefined ? null : new Date(Date.now() + opts.expiresInS * 1000)
-      const row = await prisma.groupInvite.create({
-        data: { id: randomUUID(), conversationId: groupId, codeHash: hashOf(code), createdBy: actorId, expiresAt, maxUses: opts.maxUses ?? null }
+      // Under the group's row lock, the lock of a demotion or removal: an invite made by an
+      // admin being demoted either exists before it (and is revoked by it) or is refused.
+      const row = await prisma.$transaction(async (tx) => {
+        await lockGroup(tx, groupId)
+        const member = await tx.conversationMember.findUnique({ where: { conversationId_userId: { conversationId: groupId, userId: actorId } }, select: { role: true } })
+        if (member === null) throw groupNotFound()
+        requireRole(member.role, 'manageInvites')
+        return await tx.groupInvite.create({
+          data: { id: randomUUID(), conversationId: groupId, codeHash: hashOf(code), createdBy: actorId, expiresAt, maxUses: opts.maxUses ?? null }
+        })
       })
-      return { code, conversationId: groupId, expiresAt: row.expiresAt?.toISOString() ?? null, maxUses: row.maxUses, uses: row.uses, createdAt: row.createdAt.toISOString() }
+      return { id: row.id, code, conversationId: groupId, expiresAt: row.expiresAt?.toISOString() ?? null, maxUses: row.maxUses, uses: row.uses, createdAt: row.createdAt.toISOString() }
     },
 
     /** GET /invites/:code: what the invite leads to (any signed-in user). */
@@ -87,9 +113,26 @@ export function createInviteService (deps: ConversationsDeps, conversations: Con
       return { conversation: { id: c.id, name: c.name ?? '', topic: c.topic, memberCount: c.member_count } }
     },
 
+    /** GET /groups/:id/invites: the live invites (not revoked, expired or used up), newest first. */
+    async list (actorId: string, groupId: string): Promise<InviteLinkView[]> {
+      await requireManager(actorId, groupId)
+      const rows = await sql.query<{ id: string, created_by: string | null, created_at: Date, expires_at: Date | null, max_uses: number | null, uses: number }>(
+        `SELECT id, created_by, created_at, expires_at, max_uses, uses FROM group_invites WHERE conversation_id = $1::uuid AND ${LIVE}
+         ORDER BY created_at DESC, id DESC LIMIT ${INVITE_LIST_MAX}`, [groupId], 'invite_list')
+      return rows.map((r) => ({
+        id: r.id,
+        conversationId: groupId,
+        createdBy: r.created_by,
+        createdAt: r.created_at.toISOString(),
+        expiresAt: r.expires_at?.toISOString() ?? null,
+        maxUses: r.max_uses,
+        uses: r.uses
+      }))
+    },
+
     /**
      * POST /invites/:code/join. Already a member: the conversation, nothing counted.
-     * Removed by the owner or an admin after the invite was made: FORBIDDEN. A full group:
+     * Banned (removed by the owner or an admin, not unbanned since): FORBIDDEN. A full group:
      * CONFLICT. The use is counted under the group's row lock, so maxUses holds under races.
      */
     async join (userId: string, code: string): Promise<ConversationView> {
@@ -101,9 +144,7 @@ export function createInviteService (deps: ConversationsDeps, conversations: Con
           const group = await lockGroup(tx, groupId).catch(() => { throw inviteNotFound() })
           const members = await groupMembers(tx, groupId)
           if (members.some((m) => m.userId === userId)) return
-          const [removal] = await tx.$queryRaw<Array<{ removed_at: Date }>>`
-            SELECT removed_at FROM group_removals WHERE conversation_id = ${groupId}::uuid AND user_id = ${userId}::uuid`
-          if (removal !== undefined && removal.removed_at >= invite.created_at) throw forbidden('You were removed from this group; an invite made before that does not let you back in')
+          await refuseIfBanned(tx, groupId, userId)
           if (members.length + 1 > limits.groupMaxMembers) throw conflict(`Group is full (at most ${limits.groupMaxMembers} members)`)
           const used = await tx.$executeRawUnsafe(`UPDATE group_invites SET uses = uses + 1 WHERE id = $1::uuid AND ${LIVE}`, invite.id)
           if (used === 0) throw inviteNotFound()
@@ -123,12 +164,15 @@ export function createInviteService (deps: ConversationsDeps, conversations: Con
       return await conversations.view(groupId, userId)
     },
 
-    /** DELETE /groups/:id/invites/:code: owner and admins; revoking a revoked invite is a no-op. */
-    async revoke (actorId: string, groupId: string, code: string): Promise<void> {
-      const hash = hashOrNotFound(code)
+    /**
+     * DELETE /groups/:id/invites/:code: owner and admins, by the code or by the invite's id (a
+     * uuid: never a well-formed code); revoking a revoked invite is a no-op.
+     */
+    async revoke (actorId: string, groupId: string, codeOrId: string): Promise<void> {
+      const which = UUID_PATTERN.test(codeOrId) ? { id: codeOrId.toLowerCase() } : { codeHash: hashOrNotFound(codeOrId) }
       await requireManager(actorId, groupId)
-      const n = await prisma.groupInvite.updateMany({ where: { codeHash: hash, conversationId: groupId, revokedAt: null }, data: { revokedAt: new Date() } })
-      if (n.count === 0 && await prisma.groupInvite.count({ where: { codeHash: hash, conversationId: groupId } }) === 0) throw inviteNotFound()
+      const n = await prisma.groupInvite.updateMany({ where: { ...which, conversationId: groupId, revokedAt: null }, data: { revokedAt: new Date() } })
+      if (n.count === 0 && await prisma.groupInvite.count({ where: { ...which, conversationId: groupId } }) === 0) throw inviteNotFound()
     }
   }
 }

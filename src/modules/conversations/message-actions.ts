@@ -7,6 +7,7 @@ import { requireRole } from './permissions.js'
 import { checkEmoji, EMOJIS_PER_MEMBER, EMOJIS_PER_MESSAGE } from './reactions.js'
 import { toMembers } from './fanout.js'
 import { createSystemPublisher, writeSystemMessage } from './system-messages.js'
+import { audienceOf, blindTo, visibleTo } from './visibility.js'
 import { MESSAGE_COLUMNS, toMessage, type MessageRow, type MessageView, type ReactionView } from './rows.js'
 
 const systemImmutable = (what: string) => validation(`System messages cannot be ${what}`)
@@ -17,11 +18,10 @@ export const PINS_MAX = 50
 const PINS_SQL = `
 SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
 JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
-WHERE x.conversation_id = $1::uuid AND x.pinned_at IS NOT NULL AND x.seq > m.cleared_seq
-  AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = x.id)
+WHERE x.conversation_id = $1::uuid AND x.pinned_at IS NOT NULL AND ${visibleTo('x', 'm')}
 ORDER BY x.pinned_at DESC, x.seq DESC`
 
-interface ReactRow { recalled: boolean, system: boolean, mine: boolean, present: boolean, changed: boolean, conversation_id: string, conversation_type: string, member_ids: string[] | null }
+interface ReactRow { recalled: boolean, system: boolean, mine: boolean, present: boolean, changed: boolean, conversation_id: string, conversation_type: string, member_ids: string[] | null, blind_ids: string[] | null }
 
 /**
  * The message under its conversation's row lock (the lock sends and every change take, so
@@ -31,12 +31,15 @@ const REACTION_TARGET = `
 lock AS (
   SELECT c.id, c.type FROM conversations c WHERE c.id = (SELECT conversation_id FROM messages WHERE id = $1::uuid) FOR UPDATE
 ), t AS (
-  SELECT x.id, x.conversation_id, lock.type::text AS conversation_type, x.recalled_at IS NOT NULL AS recalled, x.type::text = 'system' AS system FROM messages x
+  SELECT x.id, x.conversation_id, x.seq, lock.type::text AS conversation_type, x.recalled_at IS NOT NULL AS recalled, x.type::text = 'system' AS system FROM messages x
   JOIN lock ON lock.id = x.conversation_id
   JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
-  WHERE x.id = $1::uuid AND ($4::uuid IS NULL OR x.conversation_id = $4::uuid) AND x.seq > m.cleared_seq
-    AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = x.id)
+  WHERE x.id = $1::uuid AND ($4::uuid IS NULL OR x.conversation_id = $4::uuid) AND ${visibleTo('x', 'm')}
 )`
+
+/** Who is told of the change (the visibility rule): members who see it, or in a channel those of its room who do not. */
+const AUDIENCE = `CASE WHEN EXISTS (SELECT 1 FROM s) AND t.conversation_type <> 'channel' THEN ${audienceOf('t')} END AS member_ids,
+  CASE WHEN EXISTS (SELECT 1 FROM s) AND t.conversation_type = 'channel' THEN ${blindTo('t')} END AS blind_ids`
 
 /** Rev bump and member list once `changed` (a CTE named so) returned a row. */
 const REACTION_BUMP = `
@@ -71,7 +74,7 @@ WITH ${REACTION_TARGET}, proof AS (
 ), ${REACTION_BUMP}
 SELECT t.recalled, t.system, st.mine, EXISTS (SELECT 1 FROM proof) AS present, EXISTS (SELECT 1 FROM changed) AS changed, $5::int IS NULL AS unused,
   t.conversation_id, t.conversation_type,
-  CASE WHEN EXISTS (SELECT 1 FROM s) AND t.conversation_type <> 'channel' THEN ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = t.conversation_id) END AS member_ids
+  ${AUDIENCE}
 FROM t, st`
 
 const REACTION_REMOVE_SQL = `
@@ -81,7 +84,7 @@ WITH ${REACTION_TARGET}, changed AS (
 ), ${REACTION_BUMP}
 SELECT t.recalled, t.system, false AS mine, true AS present, EXISTS (SELECT 1 FROM changed) AS changed, $5::int IS NULL AND $6::int IS NULL AS unused,
   t.conversation_id, t.conversation_type,
-  CASE WHEN EXISTS (SELECT 1 FROM s) AND t.conversation_type <> 'channel' THEN ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = t.conversation_id) END AS member_ids
+  ${AUDIENCE}
 FROM t`
 
 /**
@@ -152,7 +155,7 @@ export function createMessageActions (deps: ConversationsDeps, changes: ChangeSt
       if (add && !row.changed && (!row.present || !row.mine)) return { reactions: (await addFirst(userId, messageId, emoji, conversationId)).reactions }
       const message = await changes.read(messageId)
       if (message === undefined) throw messageNotFound()
-      if (row.changed) toMembers(deps, { id: row.conversation_id, type: row.conversation_type }, row.member_ids, 'message:updated', message)
+      if (row.changed) toMembers(deps, { id: row.conversation_id, type: row.conversation_type }, row.member_ids, 'message:updated', message, row.blind_ids ?? [])
       return { reactions: message.reactions }
     },
 
@@ -197,7 +200,7 @@ export function createMessageActions (deps: ConversationsDeps, changes: ChangeSt
         INSERT INTO hidden_messages (user_id, message_id, conversation_id)
         SELECT m.user_id, x.id, x.conversation_id FROM messages x
         JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $1::uuid
-        WHERE x.id = $3::uuid AND x.conversation_id = $2::uuid AND x.seq > m.cleared_seq
+        WHERE x.id = $3::uuid AND x.conversation_id = $2::uuid AND ${visibleTo('x', 'm')}
         ON CONFLICT DO NOTHING
         RETURNING message_id`, [userId, conversationId, messageId], 'hide_message')
       if (rows.length === 0) throw messageNotFound()

@@ -9,6 +9,7 @@ import { MESSAGE_COLUMNS, toMessage, toNewMessageEvent, toReplyTo, type Forwarde
 import type { MessageType } from './schemas.js'
 import { createSendExtras } from './send-extras.js'
 import { toMembers } from './fanout.js'
+import { visibleTo } from './visibility.js'
 
 export interface SendInput {
   clientMsgId: string
@@ -29,8 +30,8 @@ interface CursorRow {
   member_ids: string[] | null
 }
 
-/** Only the caller's visible messages: not cleared, not deleted for them (`m` is their membership row). */
-const VISIBLE = `x.seq > m.cleared_seq AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = x.id)`
+/** Only the caller's visible messages (`m` is their membership row): the visibility rule. */
+const VISIBLE = visibleTo('x', 'm')
 
 const HISTORY_BEFORE_SQL = `
 SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
@@ -61,8 +62,7 @@ SELECT ${MESSAGE_COLUMNS}
 FROM unnest($1::uuid[], $2::int[]) AS cur(conversation_id, after_seq)
 JOIN conversation_members m ON m.conversation_id = cur.conversation_id AND m.user_id = $3::uuid
 CROSS JOIN LATERAL (
-  SELECT * FROM messages y WHERE y.conversation_id = cur.conversation_id AND y.seq > GREATEST(cur.after_seq, m.cleared_seq)
-    AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = y.id)
+  SELECT * FROM messages y WHERE y.conversation_id = cur.conversation_id AND y.seq > cur.after_seq AND ${visibleTo('y', 'm')}
   ORDER BY y.seq LIMIT $4::int
 ) x
 JOIN users u ON u.id = x.sender_id
@@ -79,8 +79,7 @@ FROM unnest($1::uuid[], $2::int[], $3::int[]) AS cur(conversation_id, upto_seq, 
 JOIN conversation_members m ON m.conversation_id = cur.conversation_id AND m.user_id = $4::uuid
 CROSS JOIN LATERAL (
   SELECT * FROM messages y WHERE y.conversation_id = cur.conversation_id AND y.rev > cur.after_rev
-    AND y.seq <= cur.upto_seq AND y.seq > m.cleared_seq
-    AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = y.id)
+    AND y.seq <= cur.upto_seq AND ${visibleTo('y', 'm')}
   ORDER BY y.rev LIMIT $5::int
 ) x
 JOIN users u ON u.id = x.sender_id
@@ -146,7 +145,7 @@ export function createMessageService (deps: ConversationsDeps, changes: ChangeSt
   }
 
   /** Plain sends skip this; replies, mentions and forwards are checked and snapshotted first. */
-  async function prepare (senderId: string, conversationId: string, input: SendInput): Promise<{ item: Outgoing, replyRecalled: boolean }> {
+  async function prepare (senderId: string, conversationId: string, input: SendInput): Promise<{ item: Outgoing, reply?: { preview: string | null, recalled: boolean } }> {
     if (input.forwardOf !== undefined) {
       if (input.type !== undefined || input.content !== undefined) throw validation('A forward copies type and content: give forwardOf without them')
     } else if (input.type === undefined || input.content === undefined) {
@@ -161,25 +160,25 @@ export function createMessageService (deps: ConversationsDeps, changes: ChangeSt
     } else {
       checkContent(item.type, item.content, limits)
     }
-    let replyRecalled = false
+    let reply: { preview: string | null, recalled: boolean } | undefined
     if (input.replyTo !== undefined) {
-      const reply = await extras.replySnapshot(senderId, conversationId, input.replyTo)
-      item.replyTo = reply.stored
-      replyRecalled = reply.recalled
+      const snapshot = await extras.replySnapshot(senderId, conversationId, input.replyTo)
+      item.replyTo = snapshot.stored
+      reply = snapshot
     }
     if (input.mentions !== undefined && input.mentions.length > 0) item.mentions = await extras.checkMentions(senderId, conversationId, input.mentions)
-    return { item, replyRecalled }
+    return { item, reply }
   }
 
   async function send (senderId: string, conversationId: string, input: SendInput): Promise<SendResult> {
     let item: Outgoing
-    let replyRecalled = false
+    let reply: { preview: string | null, recalled: boolean } | undefined
     if (input.forwardOf === undefined && input.replyTo === undefined && input.mentions === undefined && input.type !== undefined && input.content !== undefined) {
       checkContent(input.type, input.content, limits)
       item = { senderId, clientMsgId: input.clientMsgId, type: input.type, content: input.content }
     } else {
       try {
-        ({ item, replyRecalled } = await prepare(senderId, conversationId, input))
+        ({ item, reply } = await prepare(senderId, conversationId, input))
       } catch (err) {
         // A repeat whose reply target or forward source has gone since still gets its original.
         const original = await findByClientMsgId(senderId, input.clientMsgId)
@@ -210,7 +209,7 @@ export function createMessageService (deps: ConversationsDeps, changes: ChangeSt
       recalledAt: null,
       rev: stored.rev,
       editedAt: null,
-      replyTo: replyTo === undefined ? null : toReplyTo(replyTo, replyRecalled),
+      replyTo: replyTo === undefined ? null : toReplyTo(replyTo, reply?.preview ?? null, reply?.recalled ?? true),
       mentions: item.mentions ?? [],
       reactions: [],
       forwardedFrom: (item.forwardedFrom as ForwardedFromView | undefined) ?? null,
@@ -349,7 +348,7 @@ export function createMessageService (deps: ConversationsDeps, changes: ChangeSt
      * and tells nobody.
      */
     async recall (userId: string, messageId: string, conversationId?: string): Promise<void> {
-      const { changed, target, memberIds } = await changes.change(userId, messageId, conversationId, async (tx, t) => {
+      const { changed, target, memberIds, blindIds } = await changes.change(userId, messageId, conversationId, async (tx, t) => {
         if (t.type === 'system') throw validation('System messages cannot be recalled')
         if (t.sender_id !== userId) throw forbidden('Only the sender can recall a message')
         if (t.recalled_at !== null) return { changed: false, result: undefined }
@@ -357,7 +356,7 @@ export function createMessageService (deps: ConversationsDeps, changes: ChangeSt
         await tx.$executeRaw`UPDATE messages SET content = NULL, recalled_at = now(), pinned_at = NULL, pinned_by = NULL WHERE id = ${messageId}::uuid`
         return { changed: true, result: undefined }
       })
-      if (changed) toMembers(deps, { id: target.conversation_id, type: target.conversation_type }, memberIds, 'message:recalled', { conversationId: target.conversation_id, messageId, seq: target.seq })
+      if (changed) toMembers(deps, { id: target.conversation_id, type: target.conversation_type }, memberIds, 'message:recalled', { conversationId: target.conversation_id, messageId, seq: target.seq }, blindIds)
     }
   }
 }

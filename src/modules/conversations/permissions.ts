@@ -18,8 +18,10 @@ export const GROUP_PERMISSIONS = {
   setRole: ['owner'],
   /** POST /groups/:id/transfer */
   transferOwnership: ['owner'],
-  /** POST /groups/:id/invites, DELETE /groups/:id/invites/:code */
+  /** GET/POST /groups/:id/invites, DELETE /groups/:id/invites/:code (a code or an invite id) */
   manageInvites: ['owner', 'admin'],
+  /** GET /groups/:id/bans, PUT/DELETE /groups/:id/bans/:userId (groups and channels; banning a member is a removal: see mayRemove) */
+  manageBans: ['owner', 'admin'],
   /** message:pin, POST/DELETE /conversations/:id/pins */
   pinMessages: ['owner', 'admin'],
   /** mentions: ["all"] */
@@ -39,6 +41,7 @@ const REFUSALS: Record<GroupAction, string> = {
   setRole: 'Only the owner can change roles',
   transferOwnership: 'Only the owner can transfer ownership',
   manageInvites: 'Only the owner or an admin can manage invites',
+  manageBans: 'Only the owner or an admin can ban, see and lift bans',
   pinMessages: 'Only the group\'s owner and admins can pin',
   mentionAll: 'Only a group\'s owner or admins can mention all',
   leave: 'Members only',

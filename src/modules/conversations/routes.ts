@@ -37,15 +37,15 @@ export function conversationsDeps (app: FastifyInstance): ConversationsDeps {
       if (event === 'message:new') app.webhooks.notify(userIds)
     },
     channels: {
-      publish: (channelId, event, payload) => {
-        app.realtime.toRoom(channelRoom(channelId), event, payload)
+      publish: (channelId, event, payload, except) => {
+        app.realtime.toRoom(channelRoom(channelId), event, payload, except)
         if (event === 'message:new') app.webhooks.notifyAny()
       },
       join: (userIds, channelId) => { app.realtime.joinRoom(userIds, channelRoom(channelId)) },
       leave: (userIds, channelId) => { app.realtime.leaveRoom(userIds, channelRoom(channelId)) }
     },
     friends: app.friends,
-    presence: async (userIds) => await app.presence.status(userIds),
+    presence: async (viewerId, userIds) => await app.presence.statusFor(viewerId, userIds),
     log: app.log
   }
 }

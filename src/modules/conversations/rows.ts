@@ -1,5 +1,6 @@
 import type { Static } from 'typebox'
 import type { MessageContent } from '@relay-im/client/protocol'
+import { PREVIEW_MAX_CHARS, replyColumns } from './visibility.js'
 import type { Conversation, Member, Message, MessageType, PublicUser, Reaction, ReplyTo, ForwardedFrom } from './schemas.js'
 
 export type PublicUserView = Static<typeof PublicUser>
@@ -11,8 +12,12 @@ export type ReactionView = Static<typeof Reaction>
 export type ReplyToView = Static<typeof ReplyTo>
 export type ForwardedFromView = Static<typeof ForwardedFrom>
 
-/** The reply snapshot as stored (`recalled` is read from the replied-to message when served). */
-export type StoredReplyTo = Omit<ReplyToView, 'recalled'>
+/**
+ * The reply reference as stored. The quote's text and whether it was recalled are read from
+ * the quoted message when served (visibility.ts, `replyColumns`); rows stored before that
+ * also hold a `preview`, which is never served.
+ */
+export type StoredReplyTo = Omit<ReplyToView, 'recalled' | 'preview'>
 
 /**
  * What the columns of `MESSAGE_COLUMNS` come back as. Timestamps are Dates from a plain
@@ -31,6 +36,7 @@ export interface MessageRow {
   rev: number
   edited_at: Date | string | null
   reply_to: StoredReplyTo | null
+  reply_preview: string | null
   reply_recalled: boolean | null
   mentions: string[] | null
   forwarded_from: ForwardedFromView | null
@@ -49,16 +55,15 @@ const REACTIONS = `(SELECT jsonb_agg(jsonb_build_object('emoji', r.emoji, 'count
 
 /**
  * Message columns plus its sender, as plain SQL text; needs `messages x JOIN users u ON
- * u.id = x.sender_id`. Reactions and whether a replied-to message was recalled since are
- * read when served (index probes on the message's id), so they are never stale.
- * `reply_recalled` is a scalar subquery, not EXISTS(... AND recalled_at IS NOT NULL): the
- * planner turned that EXISTS into a hashed subplan over every recalled message, a parallel
- * sequential scan of the whole table (265 ms at 1M messages) for any page holding a reply.
- * A replied-to message that no longer exists reads as NULL, i.e. not recalled, as before.
+ * u.id = x.sender_id`. Reactions and a reply's quote are read when served (index probes on
+ * the message's id), so they are never stale. The quote's columns are scalar subqueries, not
+ * EXISTS(... AND recalled_at IS NOT NULL): the planner turned that EXISTS into a hashed
+ * subplan over every recalled message, a parallel sequential scan of the whole table (265 ms
+ * at 1M messages) for any page holding a reply.
  */
 export const MESSAGE_COLUMNS = `x.id, x.conversation_id, x.seq, x.sender_id, x.client_msg_id, x.type::text AS type,
   x.content, x.created_at, x.recalled_at, x.rev, x.edited_at, x.reply_to,
-  CASE WHEN x.reply_to IS NOT NULL THEN (SELECT rm.recalled_at IS NOT NULL FROM messages rm WHERE rm.id = (x.reply_to->>'id')::uuid) END AS reply_recalled,
+  ${replyColumns('x', PREVIEW_MAX_CHARS)},
   x.mentions, x.forwarded_from, x.pinned_at, x.pinned_by, ${REACTIONS} AS reactions,
   u.username, u.display_name, u.avatar_url`
 
@@ -68,10 +73,14 @@ export const MESSAGE_BY_ID_SQL = `SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN
 const iso = (d: Date | string): string => (d instanceof Date ? d : new Date(d)).toISOString()
 const isoOrNull = (d: Date | string | null): string | null => d === null ? null : iso(d)
 
-export function toReplyTo (stored: StoredReplyTo | null, recalled: boolean | null): ReplyToView | null {
+/**
+ * A reply's quote as served: the quoted message's current preview, or none (`preview: ''`,
+ * `recalled: true`) once it was recalled or removed (or is gone).
+ */
+export function toReplyTo (stored: StoredReplyTo | null, preview: string | null, recalled: boolean | null): ReplyToView | null {
   if (stored === null) return null
-  // a reply to a message recalled since shows it as recalled, without its text
-  return recalled === true ? { ...stored, preview: '', recalled: true } : { ...stored, recalled: false }
+  const { id, seq, senderId, type } = stored
+  return recalled === false && preview !== null ? { id, seq, senderId, type, preview, recalled: false } : { id, seq, senderId, type, preview: '', recalled: true }
 }
 
 export function toMessage (r: MessageRow): MessageView {
@@ -89,7 +98,7 @@ export function toMessage (r: MessageRow): MessageView {
     recalledAt: isoOrNull(r.recalled_at),
     rev: r.rev,
     editedAt: isoOrNull(r.edited_at),
-    replyTo: toReplyTo(r.reply_to, r.reply_recalled),
+    replyTo: toReplyTo(r.reply_to, r.reply_preview, r.reply_recalled),
     mentions: r.mentions ?? [],
     reactions: r.reactions ?? [],
     forwardedFrom: r.forwarded_from,

@@ -118,12 +118,28 @@ export const InviteCode = Text({ minLength: 1, maxLength: 128 })
 export const InviteParams = Type.Object({ code: InviteCode })
 export const GroupInviteParams = Type.Object({ id: Uuid, code: InviteCode })
 export const Invite = Type.Object({
+  id: Type.String(),
   code: Type.String(),
   conversationId: Type.String(),
   expiresAt: Nullable(Type.String()),
   maxUses: Nullable(Type.Integer()),
   uses: Type.Integer(),
   createdAt: Type.String()
+})
+/** GET /groups/:id/invites: a live invite without its code (only its hash is stored). */
+export const InviteLink = Type.Object({
+  id: Type.String(),
+  conversationId: Type.String(),
+  createdBy: Nullable(Type.String()),
+  createdAt: Type.String(),
+  expiresAt: Nullable(Type.String()),
+  maxUses: Nullable(Type.Integer()),
+  uses: Type.Integer()
+})
+export const BannedMember = Type.Object({
+  user: Type.Object({ id: Type.String(), username: Type.String(), displayName: Type.String(), avatarUrl: Nullable(Type.String()) }),
+  bannedBy: Nullable(Type.String()),
+  bannedAt: Type.String()
 })
 export const InvitePreview = Type.Object({
   conversation: Type.Object({ id: Type.String(), name: Type.String(), topic: Nullable(Type.String()), memberCount: Type.Integer() })
@@ -251,7 +267,7 @@ export const Member = Type.Object({
 
 export const Peer = Type.Object({
   ...PublicUser.properties,
-  presence: Type.Object({ online: Type.Boolean(), lastSeenAt: Nullable(Type.String()) })
+  presence: Type.Object({ online: Type.Boolean(), lastSeenAt: Nullable(Type.String()), hidden: Type.Optional(Type.Literal(true)) })
 })
 
 export const Conversation = Type.Object({

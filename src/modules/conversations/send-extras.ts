@@ -4,8 +4,9 @@ import { requireRole } from './permissions.js'
 import type { ForwardedFromView, StoredReplyTo } from './rows.js'
 import type { MessageType } from './schemas.js'
 
-/** At most this many characters of text in a reply's preview. */
-export const PREVIEW_MAX_CHARS = 100
+import { PREVIEW_MAX_CHARS, visibleTo } from './visibility.js'
+
+export { PREVIEW_MAX_CHARS }
 
 interface SourceRow {
   id: string
@@ -25,10 +26,9 @@ SELECT x.id, x.conversation_id, x.seq, x.sender_id, x.type::text AS type, x.cont
   x.forwarded_from, u.display_name
 FROM messages x JOIN users u ON u.id = x.sender_id
 JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
-WHERE x.id = $1::uuid AND x.seq > m.cleared_seq
-  AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = x.id)`
+WHERE x.id = $1::uuid AND ${visibleTo('x', 'm')}`
 
-/** The text a reply shows of the message it quotes. */
+/** The text a reply shows of the message it quotes (the SQL twin is visibility.ts, `replyColumns`). */
 export function preview (type: MessageType, content: unknown): string {
   if (type === 'text' && typeof content === 'string') return [...content].slice(0, PREVIEW_MAX_CHARS).join('')
   return `[${type}]`
@@ -47,12 +47,14 @@ export function createSendExtras (deps: ConversationsDeps) {
 
   return {
     /** `replyTo`: a message the sender can see (NOT_FOUND) in the same conversation (VALIDATION). */
-    async replySnapshot (senderId: string, conversationId: string, messageId: string): Promise<{ stored: StoredReplyTo, recalled: boolean }> {
+    async replySnapshot (senderId: string, conversationId: string, messageId: string): Promise<{ stored: StoredReplyTo, preview: string | null, recalled: boolean }> {
       const m = await visible(senderId, messageId)
       if (m === undefined) throw notFound('Message replied to not found')
       if (m.conversation_id !== conversationId) throw validation('replyTo: the message is in another conversation')
+      // Only the reference is stored: the quote is read from the message whenever it is served.
       return {
-        stored: { id: m.id, seq: m.seq, senderId: m.sender_id, type: m.type, preview: m.recalled ? '' : preview(m.type, m.content) },
+        stored: { id: m.id, seq: m.seq, senderId: m.sender_id, type: m.type },
+        preview: m.recalled ? null : preview(m.type, m.content),
         recalled: m.recalled
       }
     },

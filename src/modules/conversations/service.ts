@@ -1,3 +1,4 @@
+import { createBanService } from './bans.js'
 import { createChangeStream } from './change-stream.js'
 import { createChannelService } from './channel-service.js'
 import { createConversationService } from './conversation-service.js'
@@ -14,11 +15,13 @@ export type { ConversationsDeps, ConversationLimits } from './deps.js'
 export function createConversationsService (deps: ConversationsDeps) {
   const conversations = createConversationService(deps)
   const changes = createChangeStream(deps)
+  const groups = createGroupService(deps, conversations)
   return {
     conversations,
-    groups: createGroupService(deps, conversations),
+    groups,
     channels: createChannelService(deps, conversations),
     invites: createInviteService(deps, conversations),
+    bans: createBanService(deps, groups),
     messages: createMessageService(deps, changes),
     actions: createMessageActions(deps, changes),
     settings: createSettingsService(deps)

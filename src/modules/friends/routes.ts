@@ -60,7 +60,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { operationId: 'listFriends', tags: ['friends'], security, summary: 'My friends by username, with presence', response: { 200: Type.Array(FriendSchema), 401: ErrorSchema } }
   }, async (request) => {
     const list = await friends.listFriends(request.userId)
-    const status = list.length > 0 ? await app.presence.status(list.map((f) => f.user.id)) : new Map()
+    const status = list.length > 0 ? await app.presence.statusFor(request.userId, list.map((f) => f.user.id)) : new Map()
     return list.map((f) => ({ ...f, presence: status.get(f.user.id) ?? { online: false, lastSeenAt: null } }))
   })
 

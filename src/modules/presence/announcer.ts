@@ -1,7 +1,8 @@
 import type { SqlClient } from '../../db/drivers.js'
 import { createGroupCommit } from '../../lib/group-commit.js'
+import { liveAudienceOf } from './visibility.js'
 
-export interface PresenceEvent { userId: string, online: boolean, lastSeenAt: string | null }
+export interface PresenceEvent { userId: string, online: boolean, lastSeenAt: string | null, hidden?: true }
 
 interface Transition { userId: string, online: boolean, at: Date }
 
@@ -17,7 +18,8 @@ const MAX_USERS = 1000
 /*
  * One statement per batch: store last_seen_at of users who went offline, then read, for every
  * user of the batch, the stored last_seen_at and the friend list. (The SELECT cannot see the
- * UPDATE of its own statement, hence the COALESCE with what the UPDATE returned.)
+ * UPDATE of its own statement, hence the COALESCE with what the UPDATE returned.) Friends
+ * only, and nobody under the `nobody` setting (visibility.ts).
  */
 const ANNOUNCE_SQL = `
 WITH seen AS (
@@ -27,7 +29,7 @@ WITH seen AS (
   RETURNING u.id, u.last_seen_at
 )
 SELECT u.id, COALESCE(s.last_seen_at, u.last_seen_at) AS last_seen_at,
-  ARRAY(SELECT f.friend_id FROM friendships f WHERE f.user_id = u.id) AS friend_ids
+  ${liveAudienceOf('u')} AS friend_ids
 FROM users u LEFT JOIN seen s ON s.id = u.id
 WHERE u.id = ANY($1::uuid[])`
 

@@ -5,6 +5,7 @@ import { JOBS_SCHEMA } from '../../plugins/jobs.js'
 import { outboundRequest, OutboundUrlError, type AllowedHosts, type OutboundAgents } from '../../lib/outbound-url.js'
 import { shouldNotify } from '../conversations/settings.js'
 import type { PushPayload } from './schemas.js'
+import { visibleTo } from '../conversations/visibility.js'
 
 /**
  * Web Push delivery, in two queues:
@@ -109,7 +110,10 @@ export function createDelivery (deps: DeliveryDeps) {
     const recipients = await deps.sql.query<RecipientRow>(`
       SELECT ps.id AS subscription_id, ps.user_id, GREATEST(0, $3::int - cm.read_seq)::int AS unread, cm.notify::text AS notify, cm.muted_until
       FROM conversation_members cm JOIN push_subscriptions ps ON ps.user_id = cm.user_id
-      WHERE cm.conversation_id = $1::uuid AND cm.user_id <> $2::uuid`, [m.conversation_id, m.sender_id, m.seq], 'push_recipients')
+      JOIN messages x ON x.id = $4::uuid
+      WHERE cm.conversation_id = $1::uuid AND cm.user_id <> $2::uuid AND ${visibleTo('x', 'cm')}`, [m.conversation_id, m.sender_id, m.seq, m.id], 'push_recipients')
+    // Only members who see the message now (the visibility rule): one who deleted it for
+    // themselves or cleared past it before the job ran is not pushed.
     if (recipients.length === 0) return []
     const mentions = Array.isArray(m.mentions) ? m.mentions as string[] : []
     const mentioned = (userId: string): boolean => mentions.includes(userId) || mentions.includes('all')

@@ -1,6 +1,7 @@
 import { Errors, validation } from '../../lib/errors.js'
 import type { SqlClient } from '../../db/drivers.js'
 import { MESSAGE_COLUMNS, toMessage, type MessageRow, type MessageView } from '../conversations/rows.js'
+import { visibleTo } from '../conversations/visibility.js'
 import { SEARCH_QUERY_MAX_CHARS } from './schemas.js'
 import { NO_SPACE_CHAR, NO_SPACE_CLASS_SQL } from './no-space-chars.js'
 
@@ -36,8 +37,8 @@ const DOUBLED = `regexp_replace(${TEXT}, '(.)', '\\1\\1', 'g')`
  */
 const HAS_NO_SPACE_CHAR = `${TEXT} ~ '${NO_SPACE_CLASS_SQL}'`
 
-/** Visible to the caller (`m` is their membership row): not cleared, not deleted for them. */
-const VISIBLE = `x.seq > m.cleared_seq AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = x.id)`
+/** Visible to the caller (`m` is their membership row): the visibility rule (conversations/visibility.ts). */
+const VISIBLE = visibleTo('x', 'm')
 
 /** A group that can only match text the trigram index covers (it requires such a character). */
 const indexed = (g: Term[]): boolean => g.some((term) => !term.exclude && NO_SPACE_CHAR.test(term.text))
@@ -120,6 +121,7 @@ SELECT ${MESSAGE_COLUMNS},
   (SELECT at FROM bound) AS bound
 FROM win x
 JOIN users u ON u.id = x.sender_id
+-- The visibility rule (visibleTo) in two halves: cleared inside the window, hidden on the hits only.
 WHERE x.hit AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = $1::uuid AND h.message_id = x.id)
 ORDER BY x.created_at DESC, x.id DESC
 LIMIT $4::int`

@@ -3,11 +3,12 @@ import multipart from '@fastify/multipart'
 import { createReadStream } from 'node:fs'
 import { Type } from 'typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { AppError, notFound, payloadTooLarge, validation } from '../../lib/errors.js'
+import { AppError, notFound, payloadTooLarge, unauthorized, validation } from '../../lib/errors.js'
 import { ErrorSchema } from '../../lib/error-schema.js'
-import { DownloadQuery, UploadIdParams, UploadSchema } from './schemas.js'
+import { DownloadQuery, SignedUrlSchema, UploadIdParams, UploadSchema } from './schemas.js'
 import { createUploadsService } from './service.js'
 import { helmetFor, UPLOAD_CSP } from '../../plugins/security-headers.js'
+import { createUrlSigner } from './signed-url.js'
 
 const security = [{ bearer: [] }]
 /** Room for the multipart boundaries and part headers around the file itself. */
@@ -15,7 +16,8 @@ const ENVELOPE_BYTES = 64 * 1024
 
 /**
  * Attachments: `POST /uploads` (multipart, one file) stores a file and returns the content
- * for an image/file message; `GET /uploads/:id` serves it to whoever may see it.
+ * for an image/file message; `GET /uploads/:id` serves it to whoever may see it, with the
+ * Authorization header or with a signed URL (`GET /uploads/:id/link`) for `<img src>`.
  */
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app
@@ -24,12 +26,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     maxBytes: config.UPLOAD_MAX_BYTES,
     mimeAllowlist: config.uploadMimeAllowlist
   })
+  const signer = createUrlSigner(config.JWT_SECRET)
+  /** Downloads that came with a signed URL instead of the Authorization header. */
+  const signedDownloads = new WeakSet<FastifyRequest>()
   // Encapsulated: only these routes parse multipart bodies.
   await app.register(multipart, { throwFileSizeLimit: false })
-  app.addHook('onRequest', authenticateHeaderOrQuery)
 
   app.post('/uploads', {
-    onRequest: [async (request) => {
+    onRequest: [app.authenticate, async (request) => {
       // Refuse what is too big before reading it, when the client says so up front.
       const length = Number(request.headers['content-length'])
       if (length > config.UPLOAD_MAX_BYTES + ENVELOPE_BYTES) throw payloadTooLarge(`file larger than ${config.UPLOAD_MAX_BYTES} bytes`)
@@ -71,40 +75,69 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/uploads/:id', {
     // Never active content; embeddable as <img src> by clients on allowed origins.
-    config: helmetFor(UPLOAD_CSP, { crossOriginResourcePolicy: { policy: 'cross-origin' } }),
+    ...helmetFor(UPLOAD_CSP, { crossOriginResourcePolicy: { policy: 'cross-origin' } }),
     schema: {
       operationId: 'getUpload',
       summary: 'Download an uploaded file',
       tags: ['uploads'],
       security,
-      description: 'The file, for its uploader and members of conversations where the uploader sent it. `?token=<access token>` works instead of the Authorization header (for <img src>).',
+      description: 'The file, for its uploader and for whoever may see a message carrying it (the visibility rule, docs/reliability.md). Authenticate with the Authorization header, or with a signed URL from GET /uploads/:id/link (`?user=&expires=&sig=`, for <img src>). An access token in the URL (`?token=`) is refused (401).',
       params: UploadIdParams,
       querystring: DownloadQuery,
       response: { 200: Type.Unknown({ description: 'The file, with its stored type' }), 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema }
-    }
+    },
+    onRequest: authenticateHeaderOrSignature
   }, async (request, reply) => {
-    const file = await uploads.find(request.userId, request.params.id)
+    let readerId = request.userId
+    let maxAge = 3600
+    if (signedDownloads.has(request)) {
+      const checked = signer.verify(request.params.id, request.query)
+      if ('error' in checked) throw unauthorized(checked.error === 'expired' ? 'This file link has expired: get a new one (GET /api/uploads/:id/link)' : 'Invalid file link')
+      if (!await uploads.readerActive(checked.userId)) throw unauthorized('Invalid file link')
+      readerId = checked.userId
+      maxAge = Math.max(0, Math.min(300, Number(request.query.expires) - Math.floor(Date.now() / 1000)))
+    }
+    // Checked on every download: a reader who left the conversation (or whose message was recalled) is refused at once.
+    const file = await uploads.find(readerId, request.params.id)
     if (file === null) throw notFound('Upload not found')
     const inline = file.mime.startsWith('image/') || file.mime === 'application/pdf'
     return await reply
       .type(file.mime)
       .header('content-length', file.size)
       .header('content-disposition', `${inline ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(file.name)}`)
-      .header('cache-control', 'private, max-age=3600')
+      .header('cache-control', `private, max-age=${maxAge}`)
       .send(createReadStream(file.path))
   })
 
+  app.get('/uploads/:id/link', {
+    schema: {
+      operationId: 'getUploadLink',
+      summary: 'A signed URL of an uploaded file, for <img src> and links',
+      tags: ['uploads'],
+      security,
+      description: `A URL that downloads this file for the caller only, until \`expiresAt\` (${signer.ttlS} s), without the Authorization header. Whether the caller may still see the file is checked at every download. 404 for a file the caller may not see.`,
+      params: UploadIdParams,
+      response: { 200: SignedUrlSchema, 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema }
+    },
+    onRequest: app.authenticate
+  }, async (request) => {
+    if (await uploads.find(request.userId, request.params.id) === null) throw notFound('Upload not found')
+    return signer.sign(request.params.id, request.userId)
+  })
+
   /**
-   * Bearer header as everywhere; downloads also take `?token=`, for elements that cannot send
-   * headers. Uploads do not: a token in a URL ends up in logs and histories.
+   * The Authorization header as everywhere, or a signed URL (checked by the handler, once the
+   * id is validated). An access token in the URL is refused: it would end up in logs, browser
+   * histories and anything the URL is pasted into.
    */
-  async function authenticateHeaderOrQuery (request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const token = request.method === 'GET' ? (request.query as { token?: unknown }).token : undefined
-    if (request.headers.authorization !== undefined || typeof token !== 'string') {
-      await app.authenticate(request, reply)
+  async function authenticateHeaderOrSignature (request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const query = request.query as Record<string, unknown>
+    if (query.token !== undefined) throw unauthorized('Access tokens are not accepted in URLs: use a signed URL (GET /api/uploads/:id/link)')
+    if (request.headers.authorization === undefined && query.sig !== undefined) {
+      signedDownloads.add(request)
       return
     }
-    request.userId = app.verifyAccessToken(token)
+    await app.authenticate(request, reply)
   }
 }
 export default routes

@@ -4,7 +4,8 @@ import { mkdir, rename, stat, unlink } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import type { PrismaClient } from '../../generated/prisma/client.js'
+import { Prisma, type PrismaClient } from '../../generated/prisma/client.js'
+import { contentLive, originLive, visibleTo } from '../conversations/visibility.js'
 import { Errors, payloadTooLarge, validation } from '../../lib/errors.js'
 import { sanitiseLabel } from '../../lib/text-policy.js'
 import { isForeignKeyViolation } from '../../db/errors.js'
@@ -105,23 +106,27 @@ export function createUploadsService (prisma: PrismaClient, opts: UploadsOptions
     },
 
     /**
-     * The file behind an upload id, for its uploader and for members of a conversation in
-     * which the uploader sent a message with its url, or forwarded one of the uploader's
-     * messages with it (forwardedFrom names the original author through chains of forwards;
-     * a message by someone else naming the url grants nothing, forwarded or not), and for
-     * members of a group whose avatar it is (set by its owner or an admin, who uploaded it); null for
-     * anyone else (and for an unknown id or a file gone from disk).
+     * The file behind an upload id, for its uploader and for whoever may see a message
+     * carrying it (the visibility rule, conversations/visibility.ts: a member of its
+     * conversation, the message neither cleared nor deleted for them, not recalled or removed,
+     * and when it is a forwarded copy, its origin neither): a message the uploader sent with
+     * its url, or a forward of one of the uploader's messages (forwardedFrom names the
+     * original author through chains of forwards; a message by someone else naming the url
+     * grants nothing, forwarded or not); and for members of a group whose avatar it is (set
+     * by its owner or an admin, who uploaded it). null for anyone else (and for an unknown id
+     * or a file gone from disk).
      */
     async find (userId: string, id: string): Promise<StoredFile | null> {
       const row = await prisma.upload.findUnique({ where: { id } })
       if (row === null) return null
       if (row.uploaderId !== userId) {
         const shared = await prisma.$queryRaw<Array<{ ok: number }>>`
-          SELECT 1 AS ok FROM messages m
-          JOIN conversation_members cm ON cm.conversation_id = m.conversation_id AND cm.user_id = ${userId}::uuid
-          WHERE (m.sender_id = ${row.uploaderId}::uuid OR m.forwarded_from->>'senderId' = ${row.uploaderId})
-            AND m.type IN ('image', 'file')
-            AND m.content->>'url' = ${uploadUrl(id)}
+          SELECT 1 AS ok FROM messages x
+          JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = ${userId}::uuid
+          WHERE (x.sender_id = ${row.uploaderId}::uuid OR x.forwarded_from->>'senderId' = ${row.uploaderId})
+            AND x.type IN ('image', 'file')
+            AND x.content->>'url' = ${uploadUrl(id)}
+            AND ${Prisma.raw(`${visibleTo('x', 'm')} AND ${contentLive('x')} AND ${originLive('x')}`)}
           UNION ALL
           -- v2: a group's avatar, for its members
           SELECT 1 AS ok FROM conversations c
@@ -137,6 +142,13 @@ export function createUploadsService (prisma: PrismaClient, opts: UploadsOptions
         return null
       }
       return { path, name: row.name, size: row.size, mime: row.mime }
+    },
+
+    /** Whether a signed URL's reader still has a usable account (not deleted, not suspended). */
+    async readerActive (userId: string): Promise<boolean> {
+      const user = await prisma.user.findUnique({ where: { id: userId }, select: { deletedAt: true, suspendedAt: true, suspendedUntil: true } })
+      if (user === null || user.deletedAt !== null) return false
+      return user.suspendedAt === null || (user.suspendedUntil !== null && user.suspendedUntil <= new Date())
     }
   }
 }

@@ -21,10 +21,20 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.patch('/users/me', {
-    schema: { operationId: 'updateMe', summary: 'Update my display name or avatar', tags: ['users'], security, body: UpdateMeBody, response: { 200: MeSchema, 400: ErrorSchema, 401: ErrorSchema } }
+    schema: {
+      operationId: 'updateMe',
+      summary: 'Update my display name, avatar or who sees my presence',
+      description: '`presenceVisibility`: who sees whether I am online and when I was last seen: `everyone`, `contacts` (friends; the default) or `nobody`. Friends are told at once.',
+      tags: ['users'],
+      security,
+      body: UpdateMeBody,
+      response: { 200: MeSchema, 400: ErrorSchema, 401: ErrorSchema }
+    }
   }, async (request) => {
+    const before = request.body.presenceVisibility === undefined ? undefined : await users.findMe(request.userId)
     const me = await users.updateProfile(request.userId, request.body)
     if (me === null) throw Errors.invalidToken()
+    if (before !== undefined && before !== null && before.presenceVisibility !== me.presenceVisibility) await app.presence.republish(request.userId)
     return me
   })
 
@@ -47,7 +57,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const user = await users.findById(request.params.id)
     if (user === null) throw Errors.userNotFound()
-    const presence = (await app.presence.status([user.id])).get(user.id) ?? { online: false, lastSeenAt: null }
+    // Only what the caller may see of it (presence/visibility.ts): friends by default.
+    const presence = (await app.presence.statusFor(request.userId, [user.id])).get(user.id) ?? { online: false, lastSeenAt: null }
     return { ...user, presence }
   })
 }

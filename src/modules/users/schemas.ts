@@ -26,15 +26,21 @@ export const UserSchema = Type.Object({
 export type PublicUser = Static<typeof UserSchema>
 
 /** The signed-in user's own view: the public face plus the platform role. */
+/** Who sees my presence (online, last seen): docs/protocol.md, "Presence". */
+export const PresenceVisibilitySchema = Type.Union([Type.Literal('everyone'), Type.Literal('contacts'), Type.Literal('nobody')])
+
 export const MeSchema = Type.Object({
   ...UserSchema.properties,
-  role: Type.Union([Type.Literal('user'), Type.Literal('admin')])
+  role: Type.Union([Type.Literal('user'), Type.Literal('admin')]),
+  presenceVisibility: PresenceVisibilitySchema
 })
 export type Me = Static<typeof MeSchema>
 
 export const PresenceSchema = Type.Object({
   online: Type.Boolean(),
-  lastSeenAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()])
+  lastSeenAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  /** Present (true) when the user does not show their presence to the caller: then offline, never seen. */
+  hidden: Type.Optional(Type.Literal(true))
 })
 
 export const UserWithPresenceSchema = Type.Object({
@@ -44,7 +50,8 @@ export const UserWithPresenceSchema = Type.Object({
 
 export const UpdateMeBody = Type.Object({
   displayName: Type.Optional(DisplayName),
-  avatarUrl: Type.Optional(Type.Union([AvatarUrl, Type.Null()]))
+  avatarUrl: Type.Optional(Type.Union([AvatarUrl, Type.Null()])),
+  presenceVisibility: Type.Optional(PresenceVisibilitySchema)
 }, { additionalProperties: false })
 export type UpdateMe = Static<typeof UpdateMeBody>
 

@@ -1,5 +1,6 @@
 import type { PrismaClient, User } from '../../generated/prisma/client.js'
 import type { Me, PublicUser, UpdateMe } from './schemas.js'
+import type { PresenceVisibility } from '../presence/visibility.js'
 
 type UserRow = Pick<User, 'id' | 'username' | 'displayName' | 'avatarUrl' | 'createdAt'> & { isBot?: boolean }
 
@@ -27,8 +28,8 @@ export function createUsersService (prisma: PrismaClient) {
 
     /** The user's own view (role included); null for an unknown or deleted account. */
     async findMe (id: string): Promise<Me | null> {
-      const row = await prisma.user.findUnique({ where: { id }, select: { ...publicUserSelect, role: true, deletedAt: true } })
-      return row === null || row.deletedAt !== null ? null : { ...toPublicUser(row), role: row.role }
+      const row = await prisma.user.findUnique({ where: { id }, select: { ...publicUserSelect, role: true, deletedAt: true, presenceVisibility: true } })
+      return row === null || row.deletedAt !== null ? null : { ...toPublicUser(row), role: row.role, presenceVisibility: row.presenceVisibility }
     },
 
     /** Prefix match on the (lower-case) username, alphabetical. */
@@ -48,9 +49,10 @@ export function createUsersService (prisma: PrismaClient) {
 
     /** Returns null when the user no longer exists. `avatarUrl: null` clears it. */
     async updateProfile (id: string, patch: UpdateMe): Promise<Me | null> {
-      const data: { displayName?: string, avatarUrl?: string | null } = {}
+      const data: { displayName?: string, avatarUrl?: string | null, presenceVisibility?: PresenceVisibility } = {}
       if (patch.displayName !== undefined) data.displayName = patch.displayName.trim()
       if (patch.avatarUrl !== undefined) data.avatarUrl = patch.avatarUrl
+      if (patch.presenceVisibility !== undefined) data.presenceVisibility = patch.presenceVisibility
       if (Object.keys(data).length === 0) return await this.findMe(id)
       const { count } = await prisma.user.updateMany({ where: { id, deletedAt: null }, data })
       if (count === 0) return null

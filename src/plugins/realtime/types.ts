@@ -111,4 +111,5 @@ export const userRoom = (userId: string): string => `user:${userId}`
 /** The room of a channel: every socket of every member joins it. */
 export const channelRoom = (channelId: string): string => `channel:${channelId}`
 /** Emits to one room, typed by event name. */
-export type PublishToRoom = <E extends ServerEvent>(room: string, event: E, payload: ServerPayload<E>) => void
+/** `except`: users whose sockets in the room are left out (their user rooms are excepted). */
+export type PublishToRoom = <E extends ServerEvent>(room: string, event: E, payload: ServerPayload<E>, except?: readonly string[]) => void

@@ -1,7 +1,7 @@
 import { uuid, type Conversation, type FileContent, type Message, type MessageContent, type MessageType, type SendableMessageType } from '@relay-im/client'
 import { clock, formatBytes, h, replace } from '../dom.js'
 import type { Store } from '../store.js'
-import { fileHref, uploadFile } from '../uploads.js'
+import { linkFile, uploadFile } from '../uploads.js'
 import { avatar } from './sidebar.js'
 import { isSystem } from '../store.js'
 import { groupPanel } from './group-panel.js'
@@ -74,7 +74,8 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
       subtitle.textContent = `${n} ${n === 1 ? 'member' : 'members'}${c.topic !== null && c.topic !== undefined && c.topic !== '' ? ` · ${c.topic}` : ''}${store.muted(c) ? ' · muted' : ''}`
     } else {
       const p = store.presence.get(peer)
-      subtitle.textContent = p?.online === true ? 'online' : (p?.lastSeenAt != null ? `last seen ${clock(p.lastSeenAt)}` : 'offline')
+      subtitle.textContent = p?.hidden === true ? '' : p?.online === true ? 'online' : (p?.lastSeenAt != null ? `last seen ${clock(p.lastSeenAt)}` : 'offline')
+      subtitle.dataset.presence = p?.hidden === true ? 'hidden' : p?.online === true ? 'online' : 'offline'
     }
   }
 
@@ -91,14 +92,17 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
     if (type === 'text') return h('div', { class: 'bubble', testid: 'message-text' }, String(body))
     if (type === 'image' || type === 'file') {
       const f = body as FileContent
-      const href = fileHref(client, f.url)
       if (type === 'image') {
-        const img = h('img', { src: href, alt: f.name, testid: 'message-image', loading: 'lazy', width: f.width, height: f.height })
+        const img = h('img', { alt: f.name, testid: 'message-image', loading: 'lazy', width: f.width, height: f.height })
         img.addEventListener('load', () => { if (atBottom) scrollToBottom() })
-        return h('div', { class: 'bubble media' }, h('a', { href, target: '_blank', rel: 'noopener' }, img))
+        const link = h('a', { target: '_blank', rel: 'noopener' }, img)
+        linkFile(client, f.url, [[img, 'src'], [link, 'href']])
+        return h('div', { class: 'bubble media' }, link)
       }
+      const link = h('a', { download: f.name, testid: 'message-file' }, paperclip(), ` ${f.name}`)
+      linkFile(client, f.url, [[link, 'href']])
       return h('div', { class: 'bubble file' },
-        h('a', { href, download: f.name, testid: 'message-file' }, paperclip(), ` ${f.name}`),
+        link,
         h('span', { class: 'muted small' }, ` ${formatBytes(f.size)}`))
     }
     return h('div', { class: 'bubble' }, h('code', {}, JSON.stringify(body)))
@@ -174,7 +178,23 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
   }
 
   /** Replaces a shown message with a newer state of it (never an older one). */
+  /** Replies quoting `quoted` show its current text (the server serves quotes that way too). */
+  function refreshQuotes (quoted: Message): void {
+    const recalled = quoted.recalled === true || quoted.content === null
+    for (const [seq, r] of rows) {
+      const q = r.m.replyTo
+      if (q === null || q === undefined || q.id !== quoted.id) continue
+      const preview = recalled ? '' : [...previewOf(quoted)].slice(0, 100).join('')
+      if (q.preview === preview && q.recalled === recalled) continue
+      const m = { ...r.m, replyTo: { ...q, preview, recalled } }
+      const el = row(m)
+      r.el.replaceWith(el)
+      rows.set(seq, { m, el })
+    }
+  }
+
   function update (m: Message): void {
+    refreshQuotes(m)
     const r = rows.get(m.seq)
     if (r === undefined || r.m.id !== m.id || (r.m.rev ?? 0) > m.rev) return
     const el = row(m)

@@ -1,7 +1,7 @@
-import type { Conversation, ConversationMember, Invite, NotifyLevel } from '@relay-im/client'
+import type { BannedMember, Conversation, ConversationMember, Invite, InviteLink, NotifyLevel } from '@relay-im/client'
 import { h, replace } from '../dom.js'
 import type { Store } from '../store.js'
-import { fileHref, uploadFile } from '../uploads.js'
+import { linkFile, uploadFile } from '../uploads.js'
 
 /** The mute choices: how long from now, null for no end, 0 to unmute. */
 export const MUTE_CHOICES: Array<{ value: string, label: string, ms: number | null }> = [
@@ -53,15 +53,20 @@ function confirmButton (attrs: Record<string, string>, label: string, confirmLab
 /**
  * The conversation's settings panel: for groups and channels the profile (name, topic,
  * avatar; owner and admins edit), the members with their roles (the owner promotes, demotes
- * and hands over; owner and admins remove), invite links (create, copy, revoke) and leaving;
- * for every conversation my own settings (notify, mute, pin, archive).
+ * and hands over; owner and admins remove), for the owner and admins the group's live invite
+ * links (create, copy the ones made here, revoke any) and the banned users (unban), and
+ * leaving; for every conversation my own settings (notify, mute, pin, archive).
  */
 export function groupPanel (store: Store, conversationId: string, onClose: () => void): { el: HTMLElement, destroy: () => void } {
   const { client, me } = store
   const body = h('div', { class: 'panel-body' })
   const error = h('p', { class: 'error', role: 'alert', testid: 'panel-error' })
-  /** Invites made while the panel is open (the contract has no route that lists them). */
+  /** Invites made while the panel is open: only these have their code (the server keeps hashes). */
   const invites: Invite[] = []
+  /** The group's live invites and the bans, as the server lists them to its owner and admins. */
+  let links: InviteLink[] = []
+  /** undefined: not mine to see */
+  let bans: BannedMember[] | undefined
   let nameDraft: string | undefined
   let topicDraft: string | undefined
 
@@ -74,7 +79,27 @@ export function groupPanel (store: Store, conversationId: string, onClose: () =>
     } catch (err) {
       error.textContent = (err as Error).message
     }
+    await refreshLists()
     render()
+  }
+
+  /** Reads the invites and bans when I may manage this conversation (a removal bans, a demotion revokes). */
+  async function refreshLists (): Promise<void> {
+    const c = store.conversations.get(conversationId)
+    const role = c === undefined ? undefined : store.role(c)
+    // A channel's admins are unknown to the page (it gets no member list): the server decides.
+    const mayManage = c !== undefined && (role === 'owner' || role === 'admin' || c.type === 'channel')
+    if (c === undefined || !mayManage || c.type === 'direct') {
+      links = []
+      bans = undefined
+      return
+    }
+    const [l, b] = await Promise.all([
+      c.type === 'group' && (role === 'owner' || role === 'admin') ? client.invites(c.id).catch(() => []) : Promise.resolve([]),
+      client.bans(c.id).catch(() => undefined)
+    ])
+    links = l
+    bans = b
   }
 
   function inviteUrl (code: string): string {
@@ -108,7 +133,8 @@ export function groupPanel (store: Store, conversationId: string, onClose: () =>
 
   function profile (c: Conversation, canEdit: boolean): HTMLElement {
     const avatarUrl = c.avatarUrl ?? null
-    const avatarImg = avatarUrl !== null ? h('img', { class: 'group-avatar', testid: 'group-avatar', src: fileHref(client, avatarUrl), alt: '' }) : null
+    const avatarImg = avatarUrl !== null ? h('img', { class: 'group-avatar', testid: 'group-avatar', alt: '' }) : null
+    if (avatarImg !== null && avatarUrl !== null) linkFile(client, avatarUrl, [[avatarImg, 'src']])
     if (!canEdit) {
       return h('section', { class: 'panel-section' },
         avatarImg,
@@ -150,27 +176,60 @@ export function groupPanel (store: Store, conversationId: string, onClose: () =>
     h('div', { class: 'dialog-actions' }, h('button', { type: 'submit', class: 'primary small', testid: 'group-save' }, 'Save')))
   }
 
+  function whoMade (c: Conversation, userId: string | null): string {
+    if (userId === me.id) return 'you'
+    return c.members.find((m) => m.id === userId)?.displayName ?? 'a former member'
+  }
+
+  function inviteMeta (c: Conversation, link: InviteLink): string {
+    const uses = `${link.uses}${link.maxUses === null ? '' : ` of ${link.maxUses}`} ${link.uses === 1 && link.maxUses === null ? 'use' : 'uses'}`
+    const expiry = link.expiresAt === null ? 'no expiry' : `expires ${new Date(link.expiresAt).toLocaleString([], { hour: '2-digit', minute: '2-digit', month: 'short', day: 'numeric' })}`
+    const made = new Date(link.createdAt).toLocaleString([], { hour: '2-digit', minute: '2-digit', month: 'short', day: 'numeric' })
+    return `by ${whoMade(c, link.createdBy)}, ${made} · ${uses} · ${expiry}`
+  }
+
   function inviteSection (c: Conversation): HTMLElement {
+    // The server's list, plus invites made here that it has not returned yet.
+    const listed = new Set(links.map((l) => l.id))
+    const rows: InviteLink[] = [...invites.filter((i) => !listed.has(i.id)).map((i) => ({ ...i, createdBy: me.id })), ...links]
     return h('section', { class: 'panel-section', testid: 'invites' },
       h('h3', {}, 'Invite links'),
-      ...invites.map((inv) => {
-        const url = inviteUrl(inv.code)
-        const field = h('input', { readonly: true, value: url, testid: 'invite-link', 'data-code': inv.code, 'aria-label': 'Invite link' })
-        return h('div', { class: 'invite-row', testid: 'invite' }, field,
-          h('button', { type: 'button', class: 'small', testid: 'invite-copy', onclick: () => { void copy(url, field) } }, 'Copy'),
+      rows.length === 0 ? h('p', { class: 'muted small', testid: 'invites-empty' }, 'No live invite links.') : null,
+      ...rows.map((link) => {
+        const code = invites.find((i) => i.id === link.id)?.code
+        const url = code === undefined ? undefined : inviteUrl(code)
+        const field = url === undefined ? undefined : h('input', { readonly: true, value: url, testid: 'invite-link', 'data-code': code, 'aria-label': 'Invite link' })
+        return h('div', { class: 'invite-row', testid: 'invite', 'data-invite-id': link.id, 'data-created-by': link.createdBy ?? '' },
+          field ?? null,
+          h('span', { class: 'muted small', testid: 'invite-meta' }, inviteMeta(c, link)),
+          field !== undefined && url !== undefined ? h('button', { type: 'button', class: 'small', testid: 'invite-copy', onclick: () => { void copy(url, field) } }, 'Copy') : null,
           h('button', {
             type: 'button',
             class: 'small danger',
             testid: 'invite-revoke',
             onclick: () => {
               void act(async () => {
-                await client.revokeInvite(c.id, inv.code)
-                invites.splice(invites.indexOf(inv), 1)
+                await client.revokeInvite(c.id, link.id)
+                const mine = invites.findIndex((i) => i.id === link.id)
+                if (mine >= 0) invites.splice(mine, 1)
               })
             }
           }, 'Revoke'))
       }),
       h('button', { type: 'button', class: 'small', testid: 'invite-create', onclick: () => { void act(async () => { invites.push(await client.createInvite(c.id)) }) } }, 'Create invite link'))
+  }
+
+  function banSection (c: Conversation, list: BannedMember[]): HTMLElement {
+    return h('section', { class: 'panel-section', testid: 'bans' },
+      h('h3', {}, `Banned (${list.length})`),
+      list.length === 0 ? h('p', { class: 'muted small' }, 'Nobody is banned. Removing someone bans them until you unban them.') : null,
+      h('ul', { class: 'list' }, ...list.map((b) =>
+        h('li', { class: 'person', testid: 'banned-member', 'data-user-id': b.user.id },
+          h('span', { class: 'conv-text' },
+            h('span', { class: 'conv-title' }, b.user.displayName),
+            h('span', { class: 'conv-preview' }, `@${b.user.username}`)),
+          h('span', { class: 'actions' },
+            h('button', { type: 'button', class: 'small', testid: 'unban', onclick: () => { void act(() => client.unban(c.id, b.user.id)) } }, 'Unban'))))))
   }
 
   function mySettings (c: Conversation): HTMLElement {
@@ -209,6 +268,7 @@ export function groupPanel (store: Store, conversationId: string, onClose: () =>
             .map((m) => memberRow(c, m, myRole))))
         : null,
       c.type === 'group' && canEdit ? inviteSection(c) : null,
+      bans !== undefined ? banSection(c, bans) : null,
       mySettings(c),
       shared
         ? h('section', { class: 'panel-section' },
@@ -237,13 +297,15 @@ export function groupPanel (store: Store, conversationId: string, onClose: () =>
   })
   body.addEventListener('focusout', () => { if (stale) { stale = false; setTimeout(render, 0) } })
   render()
+  let panelOpen = true
+  void refreshLists().then(() => { if (panelOpen) render() })
   const el = h('aside', { class: 'group-panel', testid: 'group-panel', role: 'dialog', 'aria-label': 'Conversation settings' },
     h('header', { class: 'panel-head' },
       h('h2', {}, 'Settings'),
       h('button', { type: 'button', class: 'link', testid: 'panel-close', 'aria-label': 'Close', onclick: onClose }, '✕')),
     error,
     body)
-  return { el, destroy: unsubscribe }
+  return { el, destroy: () => { panelOpen = false; unsubscribe() } }
 }
 
 const ROLE_ORDER = { owner: 0, admin: 1, member: 2 } as const

@@ -6,6 +6,7 @@ import { chatView, type ChatView } from './chat.js'
 import { inviteCode, invitePage } from './invite.js'
 import { notificationsToggle } from './notifications.js'
 import { sidebar } from './sidebar.js'
+import { presenceSetting } from './presence-setting.js'
 
 const STATUS_TEXT: Record<ConnectionStatus, string> = {
   online: 'Online',
@@ -73,6 +74,7 @@ export function shell (store: Store, onLogout: () => void): HTMLElement {
       status,
       h('span', { class: 'spacer' }),
       notificationsToggle(store),
+      presenceSetting(store),
       h('span', { class: 'me', testid: 'me', title: `@${store.me.username}` }, store.me.displayName),
       h('button', { class: 'small', testid: 'logout', onclick: onLogout }, 'Sign out')),
     h('div', { class: 'columns' }, sidebar(store, { open, openAt: open }), pane))

@@ -75,6 +75,9 @@ t.test('status(): real online state, stored lastSeenAt, unknown ids left out; GE
   })
   t.same(Object.fromEntries(await app.presence.status([])), {})
 
+  // GET /users/:id shows it to friends (presence/visibility.ts; strangers: test/modules/presence/visibility.test.ts)
+  await makeFriends(app, viewer, a)
+  await makeFriends(app, viewer, b)
   const res = await app.inject({ method: 'GET', url: `/api/users/${a.id}`, headers: viewer.auth })
   t.equal(res.statusCode, 200)
   t.same(res.json().presence, { online: true, lastSeenAt: null })

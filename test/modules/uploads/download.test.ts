@@ -107,16 +107,15 @@ t.test('a forward of the uploader\'s message opens the file to the members of th
   t.equal((await get(app, file.url, f.auth)).statusCode, 404, 'a forward of a non-uploader\'s copy grants nothing')
 })
 
-t.test('?token= authenticates like the header (for <img src>); a missing or bad token is 401', async (t) => {
+t.test('downloads need the header or a signed URL: ?token= is refused, valid or not; a missing or bad header is 401', async (t) => {
   const app = await build(t)
   const a = await registerUser(app)
   const b = await registerUser(app)
   const file = await upload(app, a)
   await send(app, a, await direct(app, a, b), 'image', file)
 
-  t.equal((await get(app, `${file.url}?token=${b.accessToken}`)).statusCode, 200)
-  t.equal((await get(app, `${file.url}?token=${a.accessToken}`)).statusCode, 200)
-  for (const url of [file.url, `${file.url}?token=nope`, `${file.url}?token=${a.refreshToken}`]) {
+  t.equal((await get(app, file.url, b.auth)).statusCode, 200)
+  for (const url of [file.url, `${file.url}?token=${b.accessToken}`, `${file.url}?token=${a.accessToken}`, `${file.url}?token=nope`, `${file.url}?token=${a.refreshToken}`]) {
     const res = await get(app, url)
     t.equal(res.statusCode, 401, url)
     t.equal(res.json().error.code, 'UNAUTHORIZED')

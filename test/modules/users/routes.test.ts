@@ -1,13 +1,13 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
-import { build, registerUser, type TestUser } from '../../helper.js'
+import { befriend, build, registerUser, type TestUser } from '../../helper.js'
 import type { App } from '../../../src/app.js'
 import { badHeaders, badTokens, craftJwt } from '../auth/tokens.js'
 
 let n = 0
 const uname = (prefix = 'us'): string => `${prefix}${process.pid % 100000}_${++n}_${Math.floor(Math.random() * 1e6)}`
 const PUBLIC_KEYS = ['avatarUrl', 'createdAt', 'displayName', 'id', 'username']
-const ME_KEYS = [...PUBLIC_KEYS, 'role'].sort()
+const ME_KEYS = [...PUBLIC_KEYS, 'role', 'presenceVisibility'].sort()
 
 const get = async (app: App, url: string, headers: Record<string, string>) => await app.inject({ method: 'GET', url, headers })
 const patchMe = async (app: App, u: TestUser, payload: unknown) =>
@@ -19,7 +19,7 @@ t.test('GET /users/me returns the caller\'s public profile', async (t) => {
   const res = await get(app, '/api/users/me', u.auth)
   t.equal(res.statusCode, 200)
   const me = res.json()
-  t.same(Object.keys(me).sort(), ME_KEYS, 'the public fields and the caller\'s own role')
+  t.same(Object.keys(me).sort(), ME_KEYS, 'the public fields, the caller\'s own role and presence setting')
   t.equal(me.role, 'user')
   t.equal(me.id, u.id)
   t.equal(me.username, u.username)
@@ -202,10 +202,13 @@ t.test('GET /users rejects a missing, empty, blank or overlong q and a bad limit
   t.equal((await get(app, `/api/users?q=${'a'.repeat(32)}`, u.auth)).statusCode, 200, '32 chars is fine')
 })
 
-t.test('GET /users/:id returns the public profile with presence', async (t) => {
+t.test('GET /users/:id returns the public profile with presence (a friend\'s; a stranger\'s is hidden)', async (t) => {
   const app = await build(t)
   const me = await registerUser(app)
   const other = await registerUser(app)
+  const stranger = await get(app, `/api/users/${other.id}`, me.auth)
+  t.same(stranger.json().presence, { online: false, lastSeenAt: null, hidden: true }, 'not friends: hidden')
+  await befriend(app, me, other)
   const res = await get(app, `/api/users/${other.id}`, me.auth)
   t.equal(res.statusCode, 200)
   const body = res.json()

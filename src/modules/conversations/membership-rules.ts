@@ -1,0 +1,40 @@
+import type { Prisma } from '../../generated/prisma/client.js'
+import { forbidden } from '../../lib/errors.js'
+
+/**
+ * What a membership change leaves behind, decided in one place:
+ * - a removal by the owner or an admin is a ban (`group_removals`): the user cannot come back
+ *   by `POST /channels/:id/join` nor by any invite until an owner or admin unbans them (or
+ *   adds them back, which is the same decision);
+ * - a member who loses the right to make invites (demoted, removed, leaving, deleting their
+ *   account) loses the invites they made: they are revoked in the same transaction.
+ * Every caller holds the conversation's row lock (`lockGroup`), so a join and a ban are ordered.
+ */
+
+export const bannedRefusal = () => forbidden('You were removed from this conversation by its owner or an admin; they can unban you')
+
+/** FORBIDDEN when the user is banned from the conversation: the one check of `join` and of invites. */
+export async function refuseIfBanned (tx: Prisma.TransactionClient, conversationId: string, userId: string): Promise<void> {
+  const [ban] = await tx.$queryRaw<Array<{ user_id: string }>>`
+    SELECT user_id FROM group_removals WHERE conversation_id = ${conversationId}::uuid AND user_id = ${userId}::uuid`
+  if (ban !== undefined) throw bannedRefusal()
+}
+
+export async function recordBan (tx: Prisma.TransactionClient, conversationId: string, userId: string, actorId: string): Promise<void> {
+  await tx.$executeRaw`
+    INSERT INTO group_removals (conversation_id, user_id, removed_by, removed_at) VALUES (${conversationId}::uuid, ${userId}::uuid, ${actorId}::uuid, now())
+    ON CONFLICT (conversation_id, user_id) DO UPDATE SET removed_by = EXCLUDED.removed_by, removed_at = EXCLUDED.removed_at`
+}
+
+/** Lifts bans; the number lifted. */
+export async function liftBans (tx: Prisma.TransactionClient, conversationId: string, userIds: string[]): Promise<number> {
+  if (userIds.length === 0) return 0
+  const { count } = await tx.groupRemoval.deleteMany({ where: { conversationId, userId: { in: userIds } } })
+  return count
+}
+
+/** Revokes the live invites `userId` made to the conversation (they can no longer manage invites there). */
+export async function revokeInvitesOf (tx: Prisma.TransactionClient, conversationId: string, userId: string): Promise<number> {
+  return await tx.$executeRaw`
+    UPDATE group_invites SET revoked_at = now() WHERE conversation_id = ${conversationId}::uuid AND created_by = ${userId}::uuid AND revoked_at IS NULL`
+}
