@@ -1,5 +1,6 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify'
-import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifySchemaCompiler, type FastifyServerOptions } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { TSchema } from 'typebox'
 import cors from '@fastify/cors'
 import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import staticFiles from '@fastify/static'
@@ -11,6 +12,7 @@ import type { Config } from './config.js'
 import type { Database } from './db/drivers.js'
 import configPlugin from './plugins/config.js'
 import errorsPlugin from './plugins/errors.js'
+import securityHeaders, { API_HEADERS, PAGE_CSP, useCsp } from './plugins/security-headers.js'
 import normaliseIdsPlugin from './plugins/normalise-ids.js'
 import docsPlugin from './plugins/docs.js'
 import dbPlugin from './plugins/db.js'
@@ -39,11 +41,11 @@ import pushRoutes from './modules/push/routes.js'
 import { originAllowed } from './lib/origins.js'
 import { sharedRateLimitStore } from './lib/rate-limit-store.js'
 import { rateLimited } from './lib/errors.js'
+import { compileRequestSchema } from './lib/schema-compiler.js'
 
 export type App = FastifyInstance
 
-/** The page's CSP: everything from this origin (the socket included), images also as blobs. */
-const PAGE_CSP = "default-src 'self'; img-src 'self' blob: data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+type FastifyValidator = ReturnType<FastifySchemaCompiler<unknown>>
 
 /** The browser page built by `npm run build:web`: dist/web at the package root (seen from src/ or dist/src/). */
 function webRoot (): string {
@@ -94,13 +96,15 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     // Errors raised before routing (a bad percent-encoding, a path parameter over the length
     // limit) get the contract's body too, not Fastify's own.
     frameworkErrors: (err, _request, reply) => {
-      void (reply as FastifyReply).status(400).send({ error: { code: 'VALIDATION', message: err.message } })
+      void (reply as FastifyReply).status(400).headers(API_HEADERS).send({ error: { code: 'VALIDATION', message: err.message } })
     }
   }).withTypeProvider<TypeBoxTypeProvider>()
-  app.setValidatorCompiler(TypeBoxValidatorCompiler)
+  // Bodies as sent (no coercion); params and query strings converted to the schema's types.
+  app.setValidatorCompiler(({ schema, httpPart }) => compileRequestSchema(schema as TSchema, { convert: httpPart !== 'body' }) as FastifyValidator)
 
   await app.register(configPlugin, { config })
   await app.register(errorsPlugin)
+  await app.register(securityHeaders)
   await app.register(normaliseIdsPlugin)
   await app.register(cors, {
     origin: (origin, cb) => { cb(null, origin === undefined || originAllowed(origin, config.allowedOrigins)) },
@@ -132,17 +136,19 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
 
   await app.register(healthRoutes)
   await app.register(metricsPlugin)
-  await app.register(staticFiles, {
-    root: webRoot(),
-    setHeaders: (reply, path) => {
-      reply.header('content-security-policy', PAGE_CSP)
-      reply.header('x-content-type-options', 'nosniff')
-      // The service worker: always revalidated (a fixed page reaches browsers at once), scope '/'.
-      if (basename(path) === 'sw.js') {
-        reply.header('cache-control', 'no-cache')
-        reply.header('service-worker-allowed', '/')
+  // The page: its own CSP (src/plugins/security-headers.ts) on the routes of its scope.
+  await app.register(async (page) => {
+    useCsp(page, PAGE_CSP)
+    await page.register(staticFiles, {
+      root: webRoot(),
+      setHeaders: (reply, path) => {
+        // The service worker: always revalidated (a fixed page reaches browsers at once), scope '/'.
+        if (basename(path) === 'sw.js') {
+          reply.header('cache-control', 'no-cache')
+          reply.header('service-worker-allowed', '/')
+        }
       }
-    }
+    })
   })
   await app.register(async (api) => {
     await api.register(authRoutes, { prefix: '/auth' })

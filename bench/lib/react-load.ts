@@ -1,7 +1,8 @@
 import type { LoadSocket } from './raw-socket.js'
 import { Histogram, type HistogramData } from './histogram.js'
+import { REACTIONS_PER_MEMBER } from '@relay-im/client/protocol'
 
-/** 20 distinct emojis: the most one message may carry, so no add is refused for the limit. */
+/** 20 distinct emojis: the most one message may carry, so no add is refused for that limit. */
 export const BENCH_EMOJIS = ['👍', '❤️', '😂', '🎉', '😮', '😢', '🔥', '👏', '🙏', '💯', '😍', '🤔', '👀', '🚀', '✅', '🥳', '😎', '🙌', '💡', '⭐']
 
 export interface ReactCommand { cmd: 'react', messageId: string, rate: number, durationMs: number, startAt: number, drainMs: number }
@@ -22,10 +23,12 @@ const perfAt = (epochMs: number): number => epochMs - performance.timeOrigin
 
 /**
  * Open-loop reactions on one message from this worker's sockets: op i is due at
- * start + i / rate and toggles emoji (i / users) % 20 of user i % users (add when the user does
- * not hold it, else remove), so a (user, emoji) pair comes back only every users × 20 ops
- * (seconds apart at the benchmark's rates) and its adds and removes never overlap. The
- * expected final counts follow the acked ops only.
+ * start + i / rate and toggles, for user u = i % users, emoji (u + (i / users) % 3) % 20 (add
+ * when the user does not hold it, else remove): each user cycles through three emojis of their
+ * own, so nobody holds more than REACTIONS_PER_MEMBER (3) and no add is refused for it, and
+ * with 20 users or more all 20 emojis are in use. A (user, emoji) pair comes back every
+ * users × 3 ops (tenths of a second apart at the benchmark's rates). The expected final counts
+ * follow the acked ops only.
  */
 export async function react (sockets: LoadSocket[], c: ReactCommand): Promise<ReactResult> {
   const ack = new Histogram()
@@ -45,7 +48,7 @@ export async function react (sockets: LoadSocket[], c: ReactCommand): Promise<Re
 
   const one = (i: number, due: number): void => {
     const u = i % n
-    const emoji = BENCH_EMOJIS[Math.floor(i / n) % BENCH_EMOJIS.length]!
+    const emoji = BENCH_EMOJIS[(u + Math.floor(i / n) % REACTIONS_PER_MEMBER) % BENCH_EMOJIS.length]!
     const add = !holds[u]!.has(emoji)
     sent++
     lag.record(performance.now() - due)

@@ -11,7 +11,8 @@ import type { ConnectResult, UserSpec } from '../worker.js'
 
 /**
  * `--users` (default 200) members of one group react to one message at `--rate` reactions/s
- * (default 1,000) for `--duration` s (default 10): every op adds or removes one of 20 emojis,
+ * (default 1,000) for `--duration` s (default 10): every op adds or removes one of 20 emojis
+ * (each user cycles through three of them: the per-member limit),
  * open-loop, timed from its due time. Then the message's stored counts are compared with
  * what the acks promised (`countsMatch`): many users on one message must lose nothing.
  * Every acked change also fans out `message:updated` to all members (`updatesReceived`).

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import { DOCS_CSP, useCsp } from './security-headers.js'
 
 /** One tag per module (conversations is split in three for readers of the document). */
 const tags = [
@@ -40,5 +41,9 @@ export default fp(async (app) => {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } }
     }
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
+  // Swagger UI's own scope, so its routes alone get the CSP it needs.
+  await app.register(async (ui) => {
+    useCsp(ui, DOCS_CSP)
+    await ui.register(swaggerUi, { routePrefix: '/docs' })
+  })
 }, { name: 'docs' })

@@ -125,6 +125,7 @@ export default fp(async (app) => {
     roomsAtConnect: (fn) => { roomProviders.push(fn) },
     handle: dispatcher.handle,
     eventNames: dispatcher.eventNames,
+    eventSchema: dispatcher.eventSchema,
     onConnect: hooks.onConnect,
     onDisconnect: hooks.onDisconnect,
     onEventAnswered: dispatcher.onEventAnswered,

@@ -341,10 +341,19 @@ const RULES: Record<string, Rule> = {
     ]
   },
   // v2 groups (PROTOCOL-v2 section 3; the roles table is src/modules/conversations/permissions.ts). G has no admin: M is a plain member.
-  'PATCH /api/groups/:id': one('rename G: owner or admin', (w) => ({ method: 'PATCH', url: `/api/groups/${w.G}`, payload: { name: 'renamed', topic: 'a topic' } }),
-    ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
-  'PUT /api/groups/:id/members/:userId/role': one('make X admin: owner only', (w) => ({ method: 'PUT', url: `/api/groups/${w.G}/members/${w.X.id}/role`, payload: { role: 'admin' } }),
-    ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
+  // A channel is managed through the same routes and the same roles table as a group (docs/protocol.md, channels).
+  'PATCH /api/groups/:id': {
+    variants: [
+      { name: 'rename G: owner or admin', request: (w) => ({ method: 'PATCH', url: `/api/groups/${w.G}`, payload: { name: 'renamed', topic: 'a topic' } }), expect: ownerMember('NOT_FOUND', { member: 'FORBIDDEN' }) },
+      { name: 'rename channel C: owner or admin', request: (w) => ({ method: 'PATCH', url: `/api/groups/${w.C}`, payload: { name: 'renamed channel' } }), expect: ownerMember('NOT_FOUND', { member: 'FORBIDDEN' }) }
+    ]
+  },
+  'PUT /api/groups/:id/members/:userId/role': {
+    variants: [
+      { name: 'make X admin: owner only', request: (w) => ({ method: 'PUT', url: `/api/groups/${w.G}/members/${w.X.id}/role`, payload: { role: 'admin' } }), expect: ownerMember('NOT_FOUND', { member: 'FORBIDDEN' }) },
+      { name: 'make M admin of channel C: owner only', request: (w) => ({ method: 'PUT', url: `/api/groups/${w.C}/members/${w.M.id}/role`, payload: { role: 'admin' } }), expect: ownerMember('NOT_FOUND', { member: 'FORBIDDEN' }) }
+    ]
+  },
   'POST /api/groups/:id/transfer': one('hand G to X: owner only', (w) => ({ method: 'POST', url: `/api/groups/${w.G}/transfer`, payload: { userId: w.X.id } }),
     ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
   'POST /api/groups/:id/invites': one('an invite to G: owner or admin', (w) => ({ method: 'POST', url: `/api/groups/${w.G}/invites`, payload: { maxUses: 5 } }),

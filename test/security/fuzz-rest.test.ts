@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto'
 import { request as httpRequest } from 'node:http'
 import { build, listen, registerUser } from '../helper.js'
 import { badTokens } from '../modules/auth/tokens.js'
-import { badParam, deepJsonText, invalidObjectJson, nastyString, nastyValue, QUERY_NAMES } from './arbitraries.js'
+import { badParam, deepJsonText, invalidObjectJson, nastyString, nastyValue, neverStorable, QUERY_NAMES, shapedValue } from './arbitraries.js'
 import { KNOWN_BUGS } from './known-bugs.js'
 import { checkRouteList, fillUrl, listRoutes, restErrorProblem, snapshot, type RouteInfo } from './surface.js'
 import type { App } from '../../src/app.js'
@@ -136,6 +136,58 @@ t.test('every route: random input gets a documented error or a read, never a 5xx
   t.comment(`successful replies (reads, or unknown ids answered idempotently): ${JSON.stringify(Object.fromEntries(successes))}`)
   const ready = await app.inject({ method: 'GET', url: '/readyz' })
   t.equal(ready.statusCode, 200, 'the database still answers')
+})
+
+interface OpenApiOperation { parameters?: Array<{ in: string, name: string, schema?: unknown }>, requestBody?: { content?: Record<string, { schema?: unknown }> } }
+
+/** Whether any string in a JSON value cannot be stored (NUL, lone surrogate). */
+function hasUnstorable (v: unknown): boolean {
+  if (typeof v === 'string') return neverStorable(v)
+  if (Array.isArray(v)) return v.some(hasUnstorable)
+  if (typeof v === 'object' && v !== null) return Object.entries(v).some(([k, x]) => neverStorable(k) || hasUnstorable(x))
+  return false
+}
+
+t.test('every route: valid-shaped input with tricky text in every string field never gets a 5xx; NUL and lone surrogates never pass', async (t) => {
+  const app = await build(t)
+  const user = await registerUser(app)
+  const document = (await app.inject({ method: 'GET', url: '/docs/json' })).json<{ paths: Record<string, Record<string, OpenApiOperation>> }>()
+  let requests = 0
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      const params = (op.parameters ?? []).filter((p) => p.in === 'path')
+      const query = (op.parameters ?? []).filter((p) => p.in === 'query' && p.name !== 'token')
+      const body = op.requestBody?.content?.['application/json']?.schema
+      if (body === undefined && query.length === 0 && !params.some((p) => (p.schema as { format?: string } | undefined)?.format !== 'uuid')) continue
+      // Lone surrogates cannot be percent-encoded: URLs get the rest of the tricky text.
+      const arb = fc.record({
+        params: fc.record(Object.fromEntries(params.map((p) => [p.name, shapedValue(p.schema, { surrogates: false })]))),
+        query: fc.record(Object.fromEntries(query.map((p) => [p.name, shapedValue(p.schema, { surrogates: false })])), { requiredKeys: [] }),
+        body: body === undefined ? fc.constant(undefined) : shapedValue(body)
+      })
+      await fc.assert(fc.asyncProperty(arb, async (req) => {
+        const url = path.replace(/\{([^}]+)\}/g, (_m, name: string) => encodeURIComponent(String(req.params[name])))
+        const qs = Object.entries(req.query).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join('&')
+        const res = await app.inject({
+          method: method.toUpperCase() as 'GET',
+          url: qs === '' ? url : `${url}?${qs}`,
+          headers: user.auth,
+          ...(req.body === undefined ? {} : { payload: JSON.stringify(req.body), headers: { ...user.auth, 'content-type': 'application/json' } })
+        })
+        requests++
+        const what = `${method.toUpperCase()} ${path} -> ${res.statusCode} ${res.body.slice(0, 200)}`
+        if (res.statusCode >= 500) throw new Error(`server error on tricky text: ${what}`)
+        if (res.statusCode >= 400) {
+          const problem = restErrorProblem(res)
+          if (problem !== undefined) throw new Error(`${problem}: ${what}`)
+        } else if (hasUnstorable(req.body) || Object.values(req.query).some(hasUnstorable) || Object.values(req.params).some(hasUnstorable)) {
+          throw new Error(`NUL or a lone surrogate was accepted: ${what}`)
+        }
+      }), { numRuns: RUNS_PER_ROUTE, seed: SEED, endOnFailure: true })
+    }
+  }
+  t.ok(requests >= 30 * Math.min(RUNS_PER_ROUTE, 10), `${requests} requests`)
+  t.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200, 'the server still answers')
 })
 
 t.test('raw HTTP: bytes no client library would send leave the server up and answer with an error', async (t) => {

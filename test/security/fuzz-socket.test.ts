@@ -4,7 +4,7 @@ import WebSocket from 'ws'
 import { randomUUID } from 'node:crypto'
 import { listen } from '../helper.js'
 import { connect, makeConversation, makeUsers, settle, type User } from '../modules/presence/helpers.js'
-import { deepJsonText, invalidObjectJson, loneSurrogate, nastyValue, reservedSocketEvents } from './arbitraries.js'
+import { deepJsonText, invalidObjectJson, loneSurrogate, nastyValue, neverStorable, reservedSocketEvents, shapedValue } from './arbitraries.js'
 import { KNOWN_BUGS } from './known-bugs.js'
 import { ackErrorProblem, listEvents, snapshot } from './surface.js'
 
@@ -118,6 +118,43 @@ t.test('every event and unknown ones: random payloads get a documented error ack
   t.same(await snapshot(app, PRESENCE), before, 'no table changed (row counts and contents)')
   t.same(await other.call('sync', { cursors: {} }), { ok: true, data: { messages: [], updated: [], revs: {}, hasMore: false } }, 'another user is still served')
   t.equal((await fetch(`${url}/healthz`)).status, 200, 'the process still answers HTTP')
+})
+
+/** Whether a payload's declared strings (not a signal's relayed `payload`) hold text that cannot be stored. */
+function hasUnstorable (v: unknown, key = ''): boolean {
+  if (key === 'payload') return false
+  if (typeof v === 'string') return neverStorable(v)
+  if (Array.isArray(v)) return v.some((x) => hasUnstorable(x))
+  if (typeof v === 'object' && v !== null) return Object.entries(v).some(([k, x]) => neverStorable(k) || hasUnstorable(x, k))
+  return false
+}
+
+t.test('every event: valid-shaped payloads with tricky text in every string field are never INTERNAL; NUL and lone surrogates never pass', async (t) => {
+  const { app, url } = await listen(t)
+  const [fuzzer, bystander] = await makeUsers(app, 2) as [User, User]
+  const ownConversation = await makeConversation(app, [fuzzer, bystander])
+  const c = await connect(t, url, fuzzer)
+  const handlerErrors = app.realtime.stats.handlerErrors
+  for (const event of listEvents(app)) {
+    // Into the fuzzer's own conversation half the time, so sends and reactions reach the database.
+    const arb = shapedValue(app.realtime.eventSchema(event)).map((p) => {
+      if (typeof p === 'object' && p !== null && 'conversationId' in p && Math.random() < 0.5) return { ...p, conversationId: ownConversation }
+      return p
+    })
+    await fc.assert(fc.asyncProperty(arb, async (payload) => {
+      const ack: unknown = await c.socket.timeout(10_000).emitWithAck(event, payload)
+      const what = `${event} ${JSON.stringify(payload).slice(0, 120)} -> ${JSON.stringify(ack).slice(0, 200)}`
+      if ((ack as { ok?: unknown }).ok === true) {
+        if (hasUnstorable(payload)) throw new Error(`NUL or a lone surrogate was accepted: ${what}`)
+        return
+      }
+      const problem = ackErrorProblem(ack)
+      if (problem !== undefined) throw new Error(`${problem}: ${what}`)
+      if ((ack as { error: { code: string } }).error.code === 'INTERNAL') throw new Error(`server error on tricky text: ${what}`)
+    }), { numRuns: RUNS_PER_EVENT, seed: SEED, endOnFailure: true })
+  }
+  t.equal(app.realtime.stats.handlerErrors, handlerErrors, 'no handler failed unexpectedly')
+  t.ok(c.socket.connected, 'the fuzzing socket is still connected')
 })
 
 t.test('deep nesting beyond what a client library can encode, as raw packets: answered or that socket is cut, nobody else', async (t) => {

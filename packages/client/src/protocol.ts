@@ -204,6 +204,8 @@ export interface Message {
 
 /** The largest number of distinct emojis on one message. */
 export const REACTIONS_MAX = 20
+/** The largest number of distinct emojis one member puts on one message (a 4th is CONFLICT). */
+export const REACTIONS_PER_MEMBER = 3
 /** The largest number of pinned messages per conversation. */
 export const PINS_MAX = 50
 /** The largest number of ids in `mentions`. */

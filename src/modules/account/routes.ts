@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { Text } from '../../lib/text-schemas.js'
 import { ErrorSchema } from '../../lib/error-schema.js'
 import { createConversationService } from '../conversations/conversation-service.js'
 import { createGroupService } from '../conversations/group-service.js'
 import { conversationsDeps } from '../conversations/routes.js'
 import { createAccountService } from './service.js'
 
-const DeleteMeBody = Type.Object({ password: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false })
+const DeleteMeBody = Type.Object({ password: Text({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false })
 
 /** The account's lifecycle: delete it, export its data. */
 const routes: FastifyPluginAsyncTypebox = async (app) => {

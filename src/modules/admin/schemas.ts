@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox'
+import { Text } from '../../lib/text-schemas.js'
 
 const Uuid = Type.String({ format: 'uuid' })
 const DateTime = Type.String({ format: 'date-time' })
@@ -7,11 +8,11 @@ const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union(
 /** ISO 8601 with a time and a zone; a calendar-impossible value is refused after parsing. */
 export const ISO_INSTANT = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2})$'
 
-export const Reason = Type.String({ minLength: 1, maxLength: 1000, pattern: '\\S' })
+export const Reason = Text({ minLength: 1, maxLength: 1000, pattern: '\\S' })
 export const IdParams = Type.Object({ id: Uuid })
 export const PageQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
-  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 }))
+  cursor: Type.Optional(Text({ minLength: 1, maxLength: 200 }))
 }
 
 export const AdminUserSchema = Type.Object({
@@ -31,13 +32,13 @@ export const AdminUserSchema = Type.Object({
 export type AdminUser = Static<typeof AdminUserSchema>
 
 export const UsersQuery = Type.Object({
-  q: Type.Optional(Type.String({ maxLength: 32 })),
+  q: Type.Optional(Text({ maxLength: 32 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 }))
 }, { additionalProperties: false })
 
 export const SuspendBody = Type.Object({
   reason: Reason,
-  until: Type.Optional(Type.String({ maxLength: 40, pattern: ISO_INSTANT, description: 'ISO 8601 instant in the future; absent: until lifted' }))
+  until: Type.Optional(Text({ maxLength: 40, pattern: ISO_INSTANT, description: 'ISO 8601 instant in the future; absent: until lifted' }))
 }, { additionalProperties: false })
 
 /** In the query string: DELETE bodies are dropped by some proxies and clients. */

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox'
+import { Text } from '../../lib/text-schemas.js'
 import { AvatarUrl, DisplayName, Password, UserSchema, Username } from '../users/schemas.js'
 
 export const RegisterBody = Type.Object({
@@ -14,16 +15,16 @@ export type Register = Static<typeof RegisterBody>
  * registered is simply wrong credentials (401), not a hint about the rules.
  */
 export const LoginBody = Type.Object({
-  username: Type.String({ minLength: 1, maxLength: 64 }),
-  password: Type.String({ minLength: 1, maxLength: 128 })
+  username: Text({ minLength: 1, maxLength: 64 }),
+  password: Text({ minLength: 1, maxLength: 128 })
 }, { additionalProperties: false })
 export type Login = Static<typeof LoginBody>
 
-export const RefreshToken = Type.String({ minLength: 1, maxLength: 512 })
+export const RefreshToken = Text({ minLength: 1, maxLength: 512 })
 export const RefreshBody = Type.Object({ refreshToken: RefreshToken }, { additionalProperties: false })
 
 export const ChangePasswordBody = Type.Object({
-  currentPassword: Type.String({ minLength: 1, maxLength: 128 }),
+  currentPassword: Text({ minLength: 1, maxLength: 128 }),
   newPassword: Password
 }, { additionalProperties: false })
 

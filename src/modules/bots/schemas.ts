@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox'
+import { Text } from '../../lib/text-schemas.js'
 import { DisplayName, UserSchema, Username } from '../users/schemas.js'
 
 export const CreateBotBody = Type.Object({ username: Username, displayName: DisplayName }, { additionalProperties: false })
@@ -22,8 +23,8 @@ export const BotTokenSchema = Type.Object({ token: BotToken })
 
 /** At least 16 characters: the secret keys an HMAC, a short one could be brute-forced from a signed body. */
 export const WebhookBody = Type.Object({
-  url: Type.String({ minLength: 1, maxLength: 2048 }),
-  secret: Type.String({ minLength: 16, maxLength: 256 })
+  url: Text({ minLength: 1, maxLength: 2048 }),
+  secret: Text({ minLength: 16, maxLength: 256 })
 }, { additionalProperties: false })
 export type WebhookInput = Static<typeof WebhookBody>
 

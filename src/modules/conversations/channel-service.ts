@@ -3,6 +3,7 @@ import { CHANNEL_NAME_MAX, CHANNEL_TOPIC_MAX, type ChannelSummary } from '@relay
 import { Prisma } from '../../generated/prisma/client.js'
 import { isForeignKeyViolation } from '../../db/errors.js'
 import { conflict, Errors, notFound, validation } from '../../lib/errors.js'
+import { requireLabel } from '../../lib/text-policy.js'
 import type { ConversationService } from './conversation-service.js'
 import type { ConversationsDeps } from './deps.js'
 import { refuseIfBanned } from './membership-rules.js'
@@ -16,16 +17,7 @@ WHERE m.user_id = $1::uuid AND c.type = 'channel'`
 const channelNotFound = () => notFound('Channel not found')
 
 /** C0 and C1 control characters, DEL. */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
-
-/** A channel name or topic: trimmed, not blank, no control characters, at most `max` characters. */
-export function checkLabel (what: string, value: string, max: number): string {
-  const text = value.trim()
-  if (text === '') throw validation(`${what} must not be blank`)
-  if (CONTROL.test(text)) throw validation(`${what} must not contain control characters`)
-  if ([...text].length > max) throw validation(`${what} has at most ${max} characters`)
-  return text
-}
+const CONTROL = /\p{Cc}/u
 
 
 interface SummaryRow {
@@ -68,8 +60,8 @@ export function createChannelService (deps: ConversationsDeps, conversations: Co
 
   return {
     async create (ownerId: string, input: { name: string, topic?: string }): Promise<ConversationView> {
-      const name = checkLabel('name', input.name, CHANNEL_NAME_MAX)
-      const topic = input.topic === undefined ? null : checkLabel('topic', input.topic, CHANNEL_TOPIC_MAX)
+      const name = requireLabel('name', input.name, CHANNEL_NAME_MAX)
+      const topic = input.topic === undefined ? null : requireLabel('topic', input.topic, CHANNEL_TOPIC_MAX)
       const id = randomUUID()
       try {
         await prisma.conversation.create({

@@ -1,23 +1,14 @@
 import { Compile } from 'typebox/compile'
 import { validation } from '../../lib/errors.js'
+import { charCount, textProblem } from '../../lib/text-policy.js'
 import { AttachmentContent, type MessageType } from './schemas.js'
 
 export interface ContentLimits { textMaxChars: number, customMaxBytes: number }
 
 const attachment = Compile(AttachmentContent)
 
-/** Length in code points, so an emoji counts as one character. */
-function charCount (s: string): number {
-  let n = 0
-  for (const _ of s) n++
-  return n
-}
-
 /** Deepest nesting of arrays/objects accepted in content (deeper input would exhaust the stack in JSON handling). */
 export const CONTENT_MAX_DEPTH = 64
-
-/** A UTF-16 surrogate without its partner: not valid Unicode, and PostgreSQL refuses it in jsonb. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 /** Checks `content` against its message type; throws VALIDATION with the reason. */
 export function checkContent (type: MessageType, content: unknown, limits: ContentLimits): void {
@@ -26,10 +17,10 @@ export function checkContent (type: MessageType, content: unknown, limits: Conte
   checkShape(type, content, limits)
 }
 
+/** Content is prose: the text rule of every request string (src/lib/text-policy.ts), not the label rule. */
 function checkString (s: string): void {
-  // PostgreSQL's jsonb cannot store the NUL character
-  if (s.includes('\0')) throw validation('content: must not contain NUL characters')
-  if (LONE_SURROGATE.test(s)) throw validation('content: strings must be well-formed Unicode (a lone surrogate was found)')
+  const problem = textProblem(s)
+  if (problem !== undefined) throw validation(`content: ${problem}`)
 }
 
 /** Every string and key of `content` (without recursion): depth, NUL, lone surrogates. */

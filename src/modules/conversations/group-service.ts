@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Prisma } from '../../generated/prisma/client.js'
 import { isForeignKeyViolation } from '../../db/errors.js'
 import { conflict, Errors, notFound, validation, forbidden } from '../../lib/errors.js'
+import { requireLabel } from '../../lib/text-policy.js'
 import type { ConversationService } from './conversation-service.js'
 import type { ConversationsDeps } from './deps.js'
 import { liftBans, recordBan, revokeInvitesOf } from './membership-rules.js'
@@ -56,14 +57,8 @@ export function heirOf (rest: GroupMember[]): GroupMember | undefined {
   return rest.find((m) => m.role === 'admin') ?? rest[0]
 }
 
-/** Profile text (name, topic): trimmed, not empty, within `max` characters, no control characters. */
-export function checkProfileText (field: string, value: string, max: number): string {
-  if (/[\p{Cc}\u2028\u2029]/u.test(value)) throw validation(`${field}: control characters are not allowed`)
-  const trimmed = value.trim()
-  if (trimmed === '') throw validation(`${field}: must not be empty`)
-  if ([...trimmed].length > max) throw validation(`${field}: at most ${max} characters`)
-  return trimmed
-}
+/** Profile text (name, topic) of a group or a channel: a label (src/lib/text-policy.ts) of at most `max` characters. */
+export const checkProfileText = requireLabel
 
 export const NAME_MAX = 64
 export const TOPIC_MAX = 256

@@ -4,7 +4,7 @@ import { messageNotFound, type ChangeStream } from './change-stream.js'
 import { checkContent } from './content.js'
 import type { ConversationsDeps } from './deps.js'
 import { requireRole } from './permissions.js'
-import { checkEmoji, EMOJIS_PER_MESSAGE } from './reactions.js'
+import { checkEmoji, EMOJIS_PER_MEMBER, EMOJIS_PER_MESSAGE } from './reactions.js'
 import { toMembers } from './fanout.js'
 import { createSystemPublisher, writeSystemMessage } from './system-messages.js'
 import { audienceOf, blindTo, visibleTo } from './visibility.js'
@@ -56,7 +56,10 @@ c AS (
  * that emoji is locked FOR KEY SHARE (a concurrent removal of it waits for this commit; one
  * that committed meanwhile makes the row drop out). The lock is taken on rows joined with
  * `t`, so after the conversation's lock, in the same order as every other change.
- * `present` false: the caller takes the strict path (REACTION_ADD_NEW in a transaction).
+ * The member's own limit ($6) is counted by `member_reaction_count` (a fresh snapshot, after
+ * the lock: see its migration), so it holds when one member's adds race.
+ * `present` false, or nothing added that was not the caller's already: the caller takes the
+ * strict path (`addFirst`, in a transaction), which tells a full member from a no-op.
  */
 const REACTION_ADD_SQL = `
 WITH ${REACTION_TARGET}, proof AS (
@@ -66,6 +69,7 @@ WITH ${REACTION_TARGET}, proof AS (
 ), changed AS (
   INSERT INTO message_reactions (message_id, emoji, user_id)
   SELECT t.id, $3, $2::uuid FROM t WHERE NOT t.recalled AND NOT t.system AND EXISTS (SELECT 1 FROM proof)
+    AND member_reaction_count(t.id, $2::uuid) < $6::int
   ON CONFLICT DO NOTHING RETURNING message_id
 ), ${REACTION_BUMP}
 SELECT t.recalled, t.system, st.mine, EXISTS (SELECT 1 FROM proof) AS present, EXISTS (SELECT 1 FROM changed) AS changed, $5::int IS NULL AS unused,
@@ -78,7 +82,7 @@ WITH ${REACTION_TARGET}, changed AS (
   DELETE FROM message_reactions r USING t WHERE r.message_id = t.id AND r.emoji = $3 AND r.user_id = $2::uuid AND NOT t.recalled
   RETURNING r.message_id
 ), ${REACTION_BUMP}
-SELECT t.recalled, t.system, false AS mine, true AS present, EXISTS (SELECT 1 FROM changed) AS changed, $5::int IS NULL AS unused,
+SELECT t.recalled, t.system, false AS mine, true AS present, EXISTS (SELECT 1 FROM changed) AS changed, $5::int IS NULL AND $6::int IS NULL AS unused,
   t.conversation_id, t.conversation_type,
   ${AUDIENCE}
 FROM t`
@@ -92,14 +96,21 @@ export function createMessageActions (deps: ConversationsDeps, changes: ChangeSt
   const { prisma, sql, limits, publish } = deps
   const publishSystem = createSystemPublisher(deps)
 
-  /** An emoji new to the message: the limit is checked in a fresh snapshot under the conversation's lock. */
+  /**
+   * An add the one statement did not settle (an emoji new to the message, or a member at their
+   * limit): both limits are checked in a fresh snapshot under the conversation's lock.
+   */
   async function addFirst (userId: string, messageId: string, emoji: string, conversationId?: string): Promise<MessageView> {
     const { message } = await changes.change(userId, messageId, conversationId, async (tx, t) => {
       if (t.type === 'system') throw systemImmutable('reacted to')
       if (t.recalled_at !== null) throw conflict('A recalled message cannot be reacted to')
-      const [state] = await tx.$queryRaw<Array<{ emojis: number, has_emoji: boolean }>>`
-        SELECT count(DISTINCT emoji)::int AS emojis, coalesce(bool_or(emoji = ${emoji}), false) AS has_emoji
+      const [state] = await tx.$queryRaw<Array<{ emojis: number, has_emoji: boolean, mine: number, has_mine: boolean }>>`
+        SELECT count(DISTINCT emoji)::int AS emojis, coalesce(bool_or(emoji = ${emoji}), false) AS has_emoji,
+          count(*) FILTER (WHERE user_id = ${userId}::uuid)::int AS mine,
+          coalesce(bool_or(emoji = ${emoji} AND user_id = ${userId}::uuid), false) AS has_mine
         FROM message_reactions WHERE message_id = ${t.id}::uuid`
+      if (state?.has_mine === true) return { changed: false, result: undefined }
+      if ((state?.mine ?? 0) >= EMOJIS_PER_MEMBER) throw conflict(`At most ${EMOJIS_PER_MEMBER} different emojis per member on one message`)
       if (state?.has_emoji !== true && (state?.emojis ?? 0) >= EMOJIS_PER_MESSAGE) throw conflict(`At most ${EMOJIS_PER_MESSAGE} different emojis per message`)
       const added = await tx.$executeRaw`INSERT INTO message_reactions (message_id, emoji, user_id) VALUES (${t.id}::uuid, ${emoji}, ${userId}::uuid) ON CONFLICT DO NOTHING`
       return { changed: added > 0, result: undefined }
@@ -130,16 +141,18 @@ export function createMessageActions (deps: ConversationsDeps, changes: ChangeSt
      * Removing, and adding an emoji the message already carries, is one statement (no round
      * trip while the conversation's row lock is held: one message takes ~1,000 reactions/s);
      * the first use of an emoji on a message checks the 20-emoji limit in a transaction
-     * under the lock. The primary key keeps counts exact under any concurrency.
+     * under the lock, and so does an add the member's limit (3) stopped, to tell it from a
+     * no-op. The primary key keeps counts exact under any concurrency.
      */
     async react (userId: string, messageId: string, rawEmoji: string, add: boolean, conversationId?: string): Promise<{ reactions: ReactionView[] }> {
-      const emoji = checkEmoji(rawEmoji)
-      const rows = await changes.exclusive(async () => await sql.query<ReactRow>(add ? REACTION_ADD_SQL : REACTION_REMOVE_SQL, [messageId, userId, emoji, conversationId ?? null, EMOJIS_PER_MESSAGE], add ? 'reaction_add' : 'reaction_remove'))
+      // Removal takes any key: one stored under an older, looser rule can still be taken back.
+      const emoji = add ? checkEmoji(rawEmoji) : rawEmoji
+      const rows = await changes.exclusive(async () => await sql.query<ReactRow>(add ? REACTION_ADD_SQL : REACTION_REMOVE_SQL, [messageId, userId, emoji, conversationId ?? null, EMOJIS_PER_MESSAGE, EMOJIS_PER_MEMBER], add ? 'reaction_add' : 'reaction_remove'))
       const row = rows[0]
       if (row === undefined) throw messageNotFound()
       if (row.system) throw systemImmutable('reacted to')
       if (row.recalled) throw conflict('A recalled message cannot be reacted to')
-      if (!row.present) return { reactions: (await addFirst(userId, messageId, emoji, conversationId)).reactions }
+      if (add && !row.changed && (!row.present || !row.mine)) return { reactions: (await addFirst(userId, messageId, emoji, conversationId)).reactions }
       const message = await changes.read(messageId)
       if (message === undefined) throw messageNotFound()
       if (row.changed) toMembers(deps, { id: row.conversation_id, type: row.conversation_type }, row.member_ids, 'message:updated', message, row.blind_ids ?? [])

@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox'
+import { Label, Text } from '../../lib/text-schemas.js'
 import { SYNC_MAX_CURSORS, SYNC_MAX_LIMIT } from '@relay-im/client/protocol'
 
 const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
@@ -8,8 +9,7 @@ const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null
 export const Uuid = Type.String({ format: 'uuid' })
 /** Sequence numbers and cursors are PostgreSQL `integer`s. */
 export const Seq = Type.Integer({ minimum: 0, maximum: 2_147_483_647 })
-/** PostgreSQL text cannot hold NUL characters. */
-export const ClientMsgId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\u0000]+$' })
+export const ClientMsgId = Text({ minLength: 1, maxLength: 64 })
 /** What a client may send; `system` messages are written by the server only. */
 export const SendableType = Type.Enum(['text', 'image', 'file', 'custom'])
 export type SendableType = Static<typeof SendableType>
@@ -20,7 +20,8 @@ export type MessageType = Static<typeof MessageType>
 /** image/file content; checked in the service once `type` is known. */
 export const AttachmentContent = Type.Object({
   url: Type.String({ minLength: 1, maxLength: 2048, pattern: '^(https?://|/)' }),
-  name: Type.String({ minLength: 1, maxLength: 255 }),
+  /** shown as the file's name: a label, like the name the upload route stores */
+  name: Label({ minLength: 1, maxLength: 255 }),
   size: Type.Integer({ minimum: 0 }),
   mime: Type.String({ minLength: 1, maxLength: 255 }),
   width: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
@@ -76,8 +77,8 @@ export const SyncEvent = Type.Object({
 /** Text or custom content; checked against the message's type in the service. */
 export const EditEvent = Type.Object({ messageId: Uuid, content: Type.Unknown() }, { additionalProperties: false })
 export const EditBody = Type.Object({ content: Type.Unknown() }, { additionalProperties: false })
-/** One emoji grapheme; the emoji rule itself is checked in the service (reactions.ts). */
-export const Emoji = Type.String({ minLength: 1, maxLength: 64 })
+/** One emoji; the rule (an RGI emoji sequence) is checked in the service (reactions.ts), where removal takes any key. */
+export const Emoji = Text({ minLength: 1, maxLength: 64 })
 export const ReactionEvent = Type.Object({ messageId: Uuid, emoji: Emoji }, { additionalProperties: false })
 export const ReactionParams = Type.Object({ id: Uuid, messageId: Uuid, emoji: Emoji })
 export const PinEvent = Type.Object({ messageId: Uuid, pinned: Type.Boolean() }, { additionalProperties: false })
@@ -88,7 +89,7 @@ export type SyncEvent = Static<typeof SyncEvent>
 
 export const DirectBody = Type.Object({ userId: Uuid }, { additionalProperties: false })
 
-export const GroupName = Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$' })
+export const GroupName = Label({ minLength: 1, maxLength: 64 })
 export const CreateGroupBody = Type.Object({
   name: GroupName,
   memberIds: Type.Array(Uuid, { uniqueItems: true, maxItems: 1000 })
@@ -97,13 +98,13 @@ export const AddMembersBody = Type.Object({
   userIds: Type.Array(Uuid, { uniqueItems: true, minItems: 1, maxItems: 1000 })
 }, { additionalProperties: false })
 
-/** v2 group profile; the rules (trimmed, not empty, length, no control characters) are checked in the service for clear messages. */
+/** v2 group (and channel) profile: labels; their lengths are checked in the service (in characters). */
 export const UpdateGroupBody = Type.Object({
-  name: Type.Optional(Type.String({ maxLength: 1000 })),
+  name: Type.Optional(Label({ maxLength: 1000 })),
   /** null clears it */
-  topic: Type.Optional(Type.Union([Type.String({ maxLength: 4000 }), Type.Null()])),
+  topic: Type.Optional(Type.Union([Label({ maxLength: 4000 }), Type.Null()])),
   /** an image uploaded by the caller to this server (/api/uploads/<id>); null clears it */
-  avatarUrl: Type.Optional(Type.Union([Type.String({ maxLength: 2048 }), Type.Null()]))
+  avatarUrl: Type.Optional(Type.Union([Text({ maxLength: 2048 }), Type.Null()]))
 }, { additionalProperties: false, minProperties: 1 })
 export const RoleBody = Type.Object({ role: Type.Enum(['admin', 'member']) }, { additionalProperties: false })
 export const TransferBody = Type.Object({ userId: Uuid }, { additionalProperties: false })
@@ -113,7 +114,7 @@ export const CreateInviteBody = Type.Object({
   maxUses: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 }))
 }, { additionalProperties: false })
 /** Any text: a malformed code is NOT_FOUND like an unknown one (checked in the service). */
-export const InviteCode = Type.String({ minLength: 1, maxLength: 128 })
+export const InviteCode = Text({ minLength: 1, maxLength: 128 })
 export const InviteParams = Type.Object({ code: InviteCode })
 export const GroupInviteParams = Type.Object({ id: Uuid, code: InviteCode })
 export const Invite = Type.Object({
@@ -151,17 +152,16 @@ export const MemberIdParams = Type.Object({ id: Uuid, userId: Uuid })
 
 // ---- channels ------------------------------------------------------------------------------
 
-/** No control characters and not blank; trimmed when stored (checked again in channel-service.ts). */
-const LABEL_PATTERN = '^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$'
+/** Labels (src/lib/text-policy.ts), as a group's; lengths in characters are checked again in channel-service.ts. */
 export const CreateChannelBody = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 64, pattern: LABEL_PATTERN }),
-  topic: Type.Optional(Type.String({ minLength: 1, maxLength: 256, pattern: LABEL_PATTERN }))
+  name: Label({ minLength: 1, maxLength: 64 }),
+  topic: Type.Optional(Label({ minLength: 1, maxLength: 256 }))
 }, { additionalProperties: false })
 export const ChannelListQuery = Type.Object({
   /** A case-insensitive substring of the name; %, _ and \ match themselves. */
-  q: Type.Optional(Type.String({ maxLength: 64 })),
+  q: Type.Optional(Text({ maxLength: 64 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 }))
+  cursor: Type.Optional(Text({ minLength: 1, maxLength: 200 }))
 })
 export const ChannelSummary = Type.Object({
   id: Type.String(),
@@ -178,7 +178,7 @@ export const MessageParams = Type.Object({ id: Uuid, messageId: Uuid })
 
 export const ListQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  cursor: Type.Optional(Text({ minLength: 1, maxLength: 200 })),
   /** v2: include archived conversations (they are left out otherwise) */
   archived: Type.Optional(Type.Boolean())
 })
@@ -189,7 +189,7 @@ export const NotifyLevel = Type.Enum(['all', 'mentions', 'none'])
 /** v2: PATCH /conversations/:id/settings; at least one field. */
 export const SettingsBody = Type.Object({
   notify: Type.Optional(NotifyLevel),
-  mutedUntil: Type.Optional(Type.Union([Type.String({ maxLength: 40, pattern: ISO_INSTANT }), Type.Null()])),
+  mutedUntil: Type.Optional(Type.Union([Text({ maxLength: 40, pattern: ISO_INSTANT }), Type.Null()])),
   archived: Type.Optional(Type.Boolean()),
   pinned: Type.Optional(Type.Boolean())
 }, { additionalProperties: false, minProperties: 1 })

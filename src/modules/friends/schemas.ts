@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox'
+import { Text } from '../../lib/text-schemas.js'
 import { PresenceSchema, UserSchema } from '../users/schemas.js'
 
 export const Uuid = Type.String({ format: 'uuid' })
@@ -21,7 +22,7 @@ export type FriendRequestView = Static<typeof FriendRequestSchema>
 
 export const SendRequestBody = Type.Object({
   toUserId: Uuid,
-  message: Type.Optional(Type.String({ maxLength: 200 }))
+  message: Type.Optional(Text({ maxLength: 200 }))
 }, { additionalProperties: false })
 
 export const RequestIdParams = Type.Object({ id: Uuid })

@@ -1,13 +1,14 @@
 import { Type, type Static } from 'typebox'
+import { Text } from '../../lib/text-schemas.js'
 
 /** base64url without padding (browsers' PushSubscription.toJSON() gives keys this way); padding is tolerated. */
 const B64URL = '^[A-Za-z0-9_-]+={0,2}$'
 
 export const SubscriptionBody = Type.Object({
-  endpoint: Type.String({ minLength: 1, maxLength: 2048, description: 'The push service URL the browser gave (https; checked against private addresses)' }),
+  endpoint: Text({ minLength: 1, maxLength: 2048, description: 'The push service URL the browser gave (https; checked against private addresses)' }),
   keys: Type.Object({
-    p256dh: Type.String({ pattern: B64URL, minLength: 86, maxLength: 90, description: 'The browser\'s P-256 public key, 65 bytes uncompressed, base64url' }),
-    auth: Type.String({ pattern: B64URL, minLength: 22, maxLength: 24, description: 'The 16-byte auth secret, base64url' })
+    p256dh: Text({ pattern: B64URL, minLength: 86, maxLength: 90, description: 'The browser\'s P-256 public key, 65 bytes uncompressed, base64url' }),
+    auth: Text({ pattern: B64URL, minLength: 22, maxLength: 24, description: 'The 16-byte auth secret, base64url' })
   }, { additionalProperties: false }),
   expirationTime: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'Milliseconds since the epoch, as PushSubscription gives it' }))
 }, { additionalProperties: false })

@@ -1,13 +1,14 @@
 import { Type, type Static } from 'typebox'
+import { Text } from '../../lib/text-schemas.js'
 import { Message, Uuid } from '../conversations/schemas.js'
 
 export const SEARCH_QUERY_MAX_CHARS = 256
 
 export const SearchQuery = Type.Object({
-  q: Type.String({ minLength: 1, maxLength: SEARCH_QUERY_MAX_CHARS, description: 'English words (websearch syntax: "phrase", or, -not) or any substring of two or more characters (Chinese)' }),
+  q: Text({ minLength: 1, maxLength: SEARCH_QUERY_MAX_CHARS, description: 'English words (websearch syntax: "phrase", or, -not) or any substring of two or more characters (Chinese)' }),
   conversationId: Type.Optional(Uuid),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
-  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 }))
+  cursor: Type.Optional(Text({ minLength: 1, maxLength: 200 }))
 })
 export type SearchQuery = Static<typeof SearchQuery>
 

@@ -7,6 +7,7 @@ import { AppError, notFound, payloadTooLarge, unauthorized, validation } from '.
 import { ErrorSchema } from '../../lib/error-schema.js'
 import { DownloadQuery, SignedUrlSchema, UploadIdParams, UploadSchema } from './schemas.js'
 import { createUploadsService } from './service.js'
+import { helmetFor, UPLOAD_CSP } from '../../plugins/security-headers.js'
 import { createUrlSigner } from './signed-url.js'
 
 const security = [{ bearer: [] }]
@@ -74,6 +75,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/uploads/:id', {
+    // Never active content; embeddable as <img src> by clients on allowed origins.
+    ...helmetFor(UPLOAD_CSP, { crossOriginResourcePolicy: { policy: 'cross-origin' } }),
     schema: {
       operationId: 'getUpload',
       summary: 'Download an uploaded file',
@@ -101,8 +104,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       .type(file.mime)
       .header('content-length', file.size)
       .header('content-disposition', `${inline ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(file.name)}`)
-      .header('x-content-type-options', 'nosniff')
-      .header('content-security-policy', "default-src 'none'; sandbox")
       .header('cache-control', `private, max-age=${maxAge}`)
       .send(createReadStream(file.path))
   })

@@ -1,4 +1,5 @@
 import { Type } from 'typebox'
+import { Text } from '../../lib/text-schemas.js'
 
 export const UploadSchema = Type.Object({
   /** `/api/uploads/<id>`: put it in an image/file message's content as is. */
@@ -17,9 +18,9 @@ export const UploadIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) 
  */
 export const DownloadQuery = Type.Object({
   user: Type.Optional(Type.String({ format: 'uuid' })),
-  expires: Type.Optional(Type.String({ pattern: '^[0-9]{1,12}$' })),
-  sig: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
-  token: Type.Optional(Type.String({ maxLength: 4096 }))
+  expires: Type.Optional(Text({ pattern: '^[0-9]{1,12}$' })),
+  sig: Type.Optional(Text({ minLength: 1, maxLength: 128 })),
+  token: Type.Optional(Text({ maxLength: 4096 }))
 }, { additionalProperties: false })
 
 export const SignedUrlSchema = Type.Object({

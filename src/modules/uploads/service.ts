@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises'
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js'
 import { contentLive, originLive, visibleTo } from '../conversations/visibility.js'
 import { Errors, payloadTooLarge, validation } from '../../lib/errors.js'
+import { sanitiseLabel } from '../../lib/text-policy.js'
 import { isForeignKeyViolation } from '../../db/errors.js'
 import { matchesMagic, SNIFF_BYTES } from './sniff.js'
 
@@ -37,10 +38,14 @@ export const uploadUrl = (id: string): string => `/api/uploads/${id}`
 /** The type without parameters, lower-case: `Image/PNG; x=1` -> `image/png`. */
 export const normaliseMime = (mime: string): string => (mime.split(';')[0] ?? '').trim().toLowerCase()
 
-/** A display name safe to store and send back: no path, no control characters, at most 255 characters. */
+/**
+ * A display name safe to store and send back: no path, and a label (src/lib/text-policy.ts:
+ * no control characters, line breaks or bidi controls — `invoice\u202Efdp.exe` would show as
+ * "invoiceexe.pdf"), at most 255 characters.
+ */
 export function cleanName (name: string): string {
-  const cleaned = basename(name.replaceAll('\\', '/')).replace(/[\u0000-\u001f\u007f]/g, '').trim()
-  return [...cleaned].slice(0, 255).join('') || 'file'
+  const cleaned = sanitiseLabel(basename(name.replaceAll('\\', '/')), 'file')
+  return sanitiseLabel([...cleaned].slice(0, 255).join(''), 'file')
 }
 
 const unlinkQuietly = async (path: string): Promise<void> => {

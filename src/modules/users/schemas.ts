@@ -1,12 +1,13 @@
 import { Type, type Static } from 'typebox'
+import { Label, Text } from '../../lib/text-schemas.js'
 
 /** Lower-case after normalisation; input may carry upper case and surrounding blanks. */
 export const USERNAME_RE = /^[a-z0-9_.-]{3,32}$/
 
-export const Username = Type.String({ pattern: '^\\s*[A-Za-z0-9_.-]{3,32}\\s*$', description: '3-32 chars of [a-z0-9_.-]; trimmed and stored lower-case' })
-export const Password = Type.String({ minLength: 8, maxLength: 128 })
-/** At least one non-blank character; stored trimmed. */
-export const DisplayName = Type.String({ minLength: 1, maxLength: 64, pattern: '\\S' })
+export const Username = Text({ pattern: '^\\s*[A-Za-z0-9_.-]{3,32}\\s*$', description: '3-32 chars of [a-z0-9_.-]; trimmed and stored lower-case' })
+export const Password = Text({ minLength: 8, maxLength: 128 })
+/** A label (src/lib/text-policy.ts): one line, no bidi controls, not blank; stored NFC and trimmed. */
+export const DisplayName = Label({ minLength: 1, maxLength: 64 })
 export const AvatarUrl = Type.String({ maxLength: 2048, format: 'uri', pattern: '^https?://[^\\s/?#]+' })
 
 export const UserId = Type.String({ format: 'uuid' })
@@ -55,7 +56,7 @@ export const UpdateMeBody = Type.Object({
 export type UpdateMe = Static<typeof UpdateMeBody>
 
 export const SearchQuery = Type.Object({
-  q: Type.String({ minLength: 1, maxLength: 32, pattern: '\\S' }),
+  q: Text({ minLength: 1, maxLength: 32, pattern: '\\S' }),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 20 }))
 })
 

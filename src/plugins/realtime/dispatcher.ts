@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { AppSocket } from './types.js'
-import { Compile } from 'typebox/compile'
+import type { TSchema } from 'typebox'
+import { compileRequestSchema, type RequestValidator } from '../../lib/schema-compiler.js'
 import { AppError, rateLimited, toErrorBody, validation } from '../../lib/errors.js'
 import { TokenBucket } from '../../lib/token-bucket.js'
 import { compileIdNormaliser, type IdNormaliser } from '../../lib/normalise-ids.js'
@@ -13,7 +14,7 @@ import type { Ack, DispatchStats, EventDefinition, EventObserver, Realtime, Sock
  * under way are tracked so shutdown can let them finish and ack.
  */
 export function createDispatcher (log: FastifyBaseLogger, eventsPerSecond: number) {
-  const handlers = new Map<string, { check: ReturnType<typeof Compile>, normalise?: IdNormaliser, def: EventDefinition<any> }>()
+  const handlers = new Map<string, { validate: RequestValidator, normalise?: IdNormaliser, def: EventDefinition<any> }>()
   const stats: DispatchStats = { unknownEvents: 0, rateLimited: 0, handlerErrors: 0 }
   const observers: EventObserver[] = []
   /** Event handlers running; shutdown lets them finish and ack before closing their sockets. */
@@ -22,7 +23,7 @@ export function createDispatcher (log: FastifyBaseLogger, eventsPerSecond: numbe
   const handle: Realtime['handle'] = (events) => {
     for (const [name, def] of Object.entries(events)) {
       if (handlers.has(name)) throw new Error(`Socket event ${name} registered twice`)
-      handlers.set(name, { check: Compile(def.schema), normalise: compileIdNormaliser(def.schema), def })
+      handlers.set(name, { validate: compileRequestSchema(def.schema), normalise: compileIdNormaliser(def.schema), def })
     }
   }
 
@@ -61,15 +62,16 @@ export function createDispatcher (log: FastifyBaseLogger, eventsPerSecond: numbe
         fail(validation('Payload must be an object'))
         return
       }
-      if (!entry.check.Check(payload)) {
-        const first = entry.check.Errors(payload)[0]
+      const checked = entry.validate(payload)
+      if ('error' in checked) {
+        const first = checked.error[0]
         fail(validation(`${first?.instancePath !== undefined && first.instancePath !== '' ? first.instancePath.slice(1) + ': ' : ''}${first?.message ?? 'invalid payload'}`))
         return
       }
       // Ids are lower-case from here on (the stored form), whatever case the client sent.
-      entry.normalise?.(payload)
+      const input = entry.normalise === undefined ? checked.value : entry.normalise(checked.value)
       // Through a promise, so a handler that throws synchronously is answered like one that rejects.
-      const run = Promise.resolve().then(async () => await entry.def.handler(ctx, payload)).then(
+      const run = Promise.resolve().then(async () => await entry.def.handler(ctx, input)).then(
         (data) => { reply({ ok: true, data: data ?? {} }) },
         (err: unknown) => {
           if (!(err instanceof AppError)) {
@@ -93,5 +95,6 @@ export function createDispatcher (log: FastifyBaseLogger, eventsPerSecond: numbe
   }
 
   const onEventAnswered = (fn: EventObserver): void => { observers.push(fn) }
-  return { handle, attach, drain, eventNames: () => [...handlers.keys()], onEventAnswered, stats }
+  const eventSchema = (name: string): TSchema | undefined => handlers.get(name)?.def.schema
+  return { handle, attach, drain, eventNames: () => [...handlers.keys()], eventSchema, onEventAnswered, stats }
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { AppServer, AppSocket } from './types.js'
 import { Type } from 'typebox'
+import { Text } from '../../lib/text-schemas.js'
 import { Errors, unauthorized } from '../../lib/errors.js'
 import { issuedAtMs } from '../auth.js'
 import { defineEvent, userRoom } from './types.js'
@@ -25,7 +26,7 @@ export const AUTH_EXPIRY_GRACE_MS = 3000
 /** setTimeout fires at once beyond this; longer waits are re-armed in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1
 
-const AuthRefreshEvent = Type.Object({ token: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false })
+const AuthRefreshEvent = Type.Object({ token: Text({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false })
 
 interface Session {
   socket: AppSocket

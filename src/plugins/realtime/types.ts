@@ -77,6 +77,8 @@ export interface Realtime {
   handle: (events: Record<string, EventDefinition<any>>) => void
   /** Names of the registered client -> server events (read-only; tests fuzz every one). */
   eventNames: () => string[]
+  /** The payload schema of a registered event (read-only; tests check every string field has a text kind). */
+  eventSchema: (name: string) => TSchema | undefined
   /**
    * Called after a socket joined its user room / after it left. A socket's disconnect hooks
    * start only once its connect hooks have finished, and shutdown waits for both.

@@ -54,7 +54,9 @@ t.test('admin user search', async (t) => {
   t.match(found[0], { role: 'user', suspended: false, suspendedAt: null, deleted: false })
   const wild = (await app.inject({ url: '/api/admin/users?q=%25', headers: admin.auth })).json()
   t.same(wild, [], 'LIKE wildcards are literal')
-  t.same((await app.inject({ url: '/api/admin/users?q=%00', headers: admin.auth })).json(), [], 'a NUL matches nobody (no 500)')
+  const nul = await app.inject({ url: '/api/admin/users?q=%00', headers: admin.auth })
+  t.equal(nul.statusCode, 400, 'a NUL is VALIDATION like everywhere (no 500)')
+  t.equal(nul.json().error.code, 'VALIDATION')
 })
 
 t.test('suspension: bad input refused with nothing written', async (t) => {
