@@ -1,3 +1,4 @@
+// suite: default only — response headers and the page in Chromium; no store is involved
 import t, { type Test } from 'tap'
 import { existsSync } from 'node:fs'
 import { chromium, type Browser } from 'playwright-core'

@@ -1,3 +1,4 @@
+// suite: default only — walks the route and event schemas; no store is involved
 import t from 'tap'
 import { Type } from 'typebox'
 import { build } from '../helper.js'
