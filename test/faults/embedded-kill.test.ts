@@ -1,4 +1,6 @@
 // suite: default only — the embedded store's own start and restart (PGlite under DATA_DIR); it takes no DATABASE_URL
+// Over 20 s (about 25 s): the built server is started twice as a child process on a new DATA_DIR
+// (initdb, migrations), and the SDK's outbox must settle on the restarted one.
 /**
  * Fault: the embedded server (PGlite under DATA_DIR) is killed with SIGKILL while messages
  * are being written, then started again on the same DATA_DIR.

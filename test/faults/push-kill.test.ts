@@ -1,4 +1,6 @@
 // suite: default only — the embedded store's own start and restart (PGlite under DATA_DIR); it takes no DATABASE_URL
+// Over 20 s (about 25 s): two starts of the built server on a new DATA_DIR, and the jobs in
+// flight at the kill come back only once their lease expires (JOBS_EXPIRE_S=5).
 /**
  * Fault: the embedded server is killed with SIGKILL right after 100 messages to an offline
  * user were acknowledged, while their pushes are queued and some are in flight; then started

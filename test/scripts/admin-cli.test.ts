@@ -1,3 +1,5 @@
+// Over 20 s (about 30 s on PGlite): every command runs the CLI as its own process, as an admin
+// would, and each one opens the embedded store from its files (WebAssembly start and recovery).
 import t, { type Test } from 'tap'
 import { execFile } from 'node:child_process'
 import { writeFileSync, rmSync } from 'node:fs'

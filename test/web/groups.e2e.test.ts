@@ -1,4 +1,6 @@
 // suite: default only — the browser page; the server paths it drives run on both engines in test/modules
+// Over 20 s (about 24 s): three people in Chromium go through group creation, roles, removal,
+// transfer and leaving, each step seen live by the others.
 import t from 'tap'
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
