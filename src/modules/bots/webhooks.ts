@@ -95,10 +95,14 @@ JOIN conversation_members m ON m.user_id = b.user_id AND m.conversation_id = $2:
 JOIN conversations c ON c.id = m.conversation_id
 WHERE b.user_id = $1::uuid AND b.webhook_since IS NOT NULL`
 
-// Takes the key's lease unless another node holds it or it is backing off.
+// Takes the key's lease unless another node holds it or it is backing off, and only while the
+// bot is a member: the member row is locked (KEY SHARE), so a removal committing meanwhile either
+// waits for this statement (and its trigger then deletes the cursor) or is seen by it (no row).
+// Without the lock a claim racing a removal re-created the cursor the removal had just deleted.
 const CLAIM_SQL = `
+WITH member AS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = $2::uuid AND m.user_id = $1::uuid FOR KEY SHARE)
 INSERT INTO webhook_cursors (bot_id, conversation_id, seq, lease_id, lease_until, updated_at)
-VALUES ($1::uuid, $2::uuid, $3::int, $4::uuid, now() + make_interval(secs => $5::int), now())
+SELECT $1::uuid, $2::uuid, $3::int, $4::uuid, now() + make_interval(secs => $5::int), now() FROM member
 ON CONFLICT (bot_id, conversation_id) DO UPDATE SET lease_id = EXCLUDED.lease_id, lease_until = EXCLUDED.lease_until
 WHERE (webhook_cursors.lease_until IS NULL OR webhook_cursors.lease_until < now())
   AND (webhook_cursors.next_attempt_at IS NULL OR webhook_cursors.next_attempt_at <= now())
