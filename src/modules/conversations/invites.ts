@@ -1,3 +1,4 @@
+import type { InviteLink } from '@relay-im/client/protocol'
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { isForeignKeyViolation } from '../../db/errors.js'
 import { conflict, Errors, notFound } from '../../lib/errors.js'
@@ -25,16 +26,6 @@ export interface InviteView {
   createdAt: string
 }
 
-/** A live invite as its group's owner and admins list it (the code itself is never stored). */
-export interface InviteLinkView {
-  id: string
-  conversationId: string
-  createdBy: string | null
-  createdAt: string
-  expiresAt: string | null
-  maxUses: number | null
-  uses: number
-}
 
 /** The most a group's list shows (newest first). */
 export const INVITE_LIST_MAX = 200
@@ -114,7 +105,7 @@ export function createInviteService (deps: ConversationsDeps, conversations: Con
     },
 
     /** GET /groups/:id/invites: the live invites (not revoked, expired or used up), newest first. */
-    async list (actorId: string, groupId: string): Promise<InviteLinkView[]> {
+    async list (actorId: string, groupId: string): Promise<InviteLink[]> {
       await requireManager(actorId, groupId)
       const rows = await sql.query<{ id: string, created_by: string | null, created_at: Date, expires_at: Date | null, max_uses: number | null, uses: number }>(
         `SELECT id, created_by, created_at, expires_at, max_uses, uses FROM group_invites WHERE conversation_id = $1::uuid AND ${LIVE}
