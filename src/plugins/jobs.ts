@@ -61,7 +61,21 @@ const lostRace = (err: unknown): boolean => {
 
 export default fp(async (app) => {
   const { config } = app
-  const executor = app.jobsDb
+  // pg-boss records a job's completion or failure without awaiting it (its worker's onFetch),
+  // and a fetch in flight at stop() can still hand a job to its handler afterwards (which
+  // refuses it: see `run`, and pg-boss records that failure). So its queries are counted, and
+  // stop() waits until none is left, a macrotask apart, before the database plugin closes
+  // the pool they use.
+  const pending = new Set<Promise<unknown>>()
+  const executor = {
+    executeSql: (text: string, values?: unknown[]) => {
+      const p = app.jobsDb.executeSql(text, values)
+      pending.add(p)
+      const settle = (): void => { pending.delete(p) }
+      p.then(settle, settle)
+      return p
+    }
+  }
   const options: PgBoss.ConstructorOptions = {
     db: executor as PgBoss.Db,
     schema: JOBS_SCHEMA,
@@ -116,6 +130,7 @@ export default fp(async (app) => {
   }
   const flush = async (): Promise<number> => {
     // One pass at a time per node: a flush during a timed pass waits for it, then runs its own.
+    if (stopping) return 0
     while (running !== undefined) await running.catch(() => 0)
     running = runRelays()
     try {
@@ -142,6 +157,10 @@ export default fp(async (app) => {
       await running?.catch(() => 0)
       // Half the shutdown budget: jobs still running then are failed, to be retried (by another node, or this one after its restart).
       await boss.stop({ graceful: true, wait: true, timeout: Math.max(1000, Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2)) })
+      do {
+        await Promise.allSettled([...pending])
+        await new Promise((resolve) => setImmediate(resolve))
+      } while (pending.size > 0)
     })()
     await stopped
   }
@@ -171,6 +190,7 @@ export default fp(async (app) => {
       // pg-boss waits a polling interval after every batch; a full batch means more are
       // waiting, so the worker is woken to fetch again at once (a backlog drains at full speed).
       const run = async (batch: Array<PgBoss.Job<object>>): Promise<void> => {
+        if (stopping) throw new Error('the job queue is stopping: left for a retry')
         await handler(batch as never)
         if (batch.length >= opts.batchSize && id !== '') boss.notifyWorker(id)
       }

@@ -286,6 +286,8 @@ export default fp(async (app) => {
   app.addHook('preClose', async () => {
     clearInterval(poller)
     await worker.close()
+    // Each pass in hand stops after its current step; the pool they use closes after this.
+    while (inFlight.size > 0) await Promise.allSettled([...inFlight])
   })
   app.decorate('webhooks', {
     notify: (memberIds) => {

@@ -297,9 +297,7 @@ t.test('a bot removed and added back gets only what is sent once it is back: not
   t.equal(later[later.length - 1].id, back.id)
 })
 
-// On PostgreSQL the second node's webhook loop once used its pool after teardown had ended it
-// (an app shutdown race, not the rule): skipped there until that is fixed (closing note of 2026-12-06).
-t.test('the visibility rule holds for bots: a message the bot deleted for itself, or cleared past, is not delivered', { skip: process.env.TEST_SERVICES === '1' ? 'second-node shutdown race on PostgreSQL, see the comment' : false }, async (t) => {
+t.test('the visibility rule holds for bots: a message the bot deleted for itself, or cleared past, is not delivered', async (t) => {
   const rx = await receiver(t)
   const w = await world(t, rx, { JOBS_WORKER: false })
   const cleared = await send(w.app, w.owner, w.group, 'cleared by the bot')
