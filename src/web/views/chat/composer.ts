@@ -55,6 +55,30 @@ function composingState (ctx: ChatContext, input: HTMLTextAreaElement, autosize:
   return { bar, state, stop, startReply, startEdit }
 }
 
+type Composing = ReturnType<typeof composingState>
+
+/** Up on an empty box edits my last text; Escape cancels a reply or edit; Enter sends. */
+function onKey (e: KeyboardEvent, input: HTMLTextAreaElement, composing: Composing, lastOwnText: () => Message | undefined, sendText: () => void): void {
+  const { state } = composing
+  if (e.key === 'ArrowUp' && input.value === '' && state.editing === undefined) {
+    const last = lastOwnText()
+    if (last !== undefined) {
+      e.preventDefault()
+      composing.startEdit(last)
+    }
+    return
+  }
+  if (e.key === 'Escape' && (state.editing !== undefined || state.replyingTo !== undefined)) {
+    if (state.editing !== undefined) input.value = ''
+    composing.stop()
+    return
+  }
+  if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+    e.preventDefault()
+    sendText()
+  }
+}
+
 /** The message box: text with mentions, Enter to send, Up to edit my last, files, reply and edit. */
 export function composer (ctx: ChatContext, deps: ComposerDeps): Composer {
   const input = h('textarea', { testid: 'composer-input', rows: 1, placeholder: 'Message', 'aria-label': 'Message', maxlength: 4000 })
@@ -91,32 +115,12 @@ export function composer (ctx: ChatContext, deps: ComposerDeps): Composer {
     deps.outbox.send('text', text, { ...(replyingTo !== undefined ? { replyTo: replyingTo.id } : {}), ...(mentions !== undefined ? { mentions } : {}) })
   }
 
-  function onKey (e: KeyboardEvent): void {
-    if (e.key === 'ArrowUp' && input.value === '' && state.editing === undefined) {
-      const last = deps.lastOwnText()
-      if (last !== undefined) {
-        e.preventDefault()
-        composing.startEdit(last)
-      }
-      return
-    }
-    if (e.key === 'Escape' && (state.editing !== undefined || state.replyingTo !== undefined)) {
-      if (state.editing !== undefined) input.value = ''
-      composing.stop()
-      return
-    }
-    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
-      e.preventDefault()
-      sendText()
-    }
-  }
-
   input.addEventListener('input', () => {
     autosize()
     picker.render()
     if (input.value !== '') ctx.client.typing(ctx.conversationId)
   })
-  input.addEventListener('keydown', onKey)
+  input.addEventListener('keydown', (e) => { onKey(e, input, composing, deps.lastOwnText, sendText) })
   fileInput.addEventListener('change', () => {
     if (fileInput.files !== null && fileInput.files.length > 0) void deps.outbox.sendFiles(fileInput.files)
     fileInput.value = ''

@@ -2,7 +2,8 @@ import type { Message, MessageContent, MessageType } from '@relay-im/client'
 import { h } from '../../dom.js'
 import { isRecalled, kindOf } from '../kinds.js'
 import type { ChatContext } from './context.js'
-import { messageRow, rowContent, ticks, TICKS, type RowActions } from './message-row.js'
+import { messageRow, ticks, type RowActions } from './message-row.js'
+import { pendingRows, type PendingRows } from './pending-rows.js'
 
 /** Within this many pixels of an edge counts as "at" it. */
 export const EDGE_PX = 80
@@ -44,22 +45,16 @@ function quoteText (quoted: Message): string {
   return quoted.type === 'text' ? [...String(quoted.content)].slice(0, QUOTE_MAX).join('') : `[${quoted.type}]`
 }
 
-/** The rows of one conversation, in seq order, with my not yet acknowledged sends at the end. */
-export function messageList (ctx: ChatContext, actions: RowActions): MessageList {
-  const rows = new Map<number, { m: Message, el: HTMLElement }>()
-  const pending = new Map<string, HTMLElement>()
-  let atBottom = true
-  const top = h('div', { class: 'history-top', testid: 'history-top' }, 'Loading…')
-  const list = h('div', { class: 'msg-list' })
-  const el = h('div', { class: 'messages', testid: 'messages' }, top, list)
-  el.addEventListener('scroll', () => { atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < EDGE_PX })
+type Rows = Omit<MessageList, 'el' | 'top' | 'addPending' | 'hasPending' | 'failed' | 'scrollTo' | 'scrollToBottom' | 'atBottom'>
 
+/** The shown messages by seq, kept in seq order in `list` (before any pending sends). */
+function rowsIn (ctx: ChatContext, list: HTMLElement, actions: RowActions, pending: PendingRows): Rows {
+  const rows = new Map<number, { m: Message, el: HTMLElement }>()
   function put (seq: number, m: Message): void {
     const fresh = messageRow(ctx, m, actions)
     rows.get(seq)?.el.replaceWith(fresh)
     rows.set(seq, { m, el: fresh })
   }
-
   /** Replies quoting `quoted` show its current text. */
   function refreshQuotes (quoted: Message): void {
     const recalled = isRecalled(quoted)
@@ -70,19 +65,16 @@ export function messageList (ctx: ChatContext, actions: RowActions): MessageList
       put(seq, { ...r.m, replyTo: { ...q, preview, recalled } })
     }
   }
-
   function insert (m: Message): boolean {
     if (m.conversationId !== ctx.conversationId || rows.has(m.seq)) return false
     const row = messageRow(ctx, m, actions)
     rows.set(m.seq, { m, el: row })
-    pending.get(m.clientMsgId)?.remove()
-    pending.delete(m.clientMsgId)
+    pending.settle(m.clientMsgId)
     let next: HTMLElement | undefined
     for (const [seq, r] of rows) if (seq > m.seq && (next === undefined || seq < Number(next.dataset.seq))) next = r.el
     list.insertBefore(row, next ?? list.querySelector('.pending'))
     return true
   }
-
   function update (m: Message): boolean {
     refreshQuotes(m)
     const r = rows.get(m.seq)
@@ -90,22 +82,11 @@ export function messageList (ctx: ChatContext, actions: RowActions): MessageList
     put(m.seq, m)
     return true
   }
-
   function removeSeq (seq: number): void {
     rows.get(seq)?.el.remove()
     rows.delete(seq)
   }
-
-  const pendingRows = pendingRowsOf(ctx, list, pending, () => { scrollToBottom() })
-
-  function scrollToBottom (): void {
-    el.scrollTop = el.scrollHeight
-    atBottom = true
-  }
-
   return {
-    el,
-    top,
     insert,
     update,
     recall: (messageId, seq) => {
@@ -115,18 +96,40 @@ export function messageList (ctx: ChatContext, actions: RowActions): MessageList
     removeMessage: (messageId) => { for (const [seq, r] of rows) if (r.m.id === messageId) removeSeq(seq) },
     clearUpTo: (cleared) => { for (const seq of [...rows.keys()]) if (seq <= cleared) removeSeq(seq) },
     refreshTicks: () => {
-      for (const { m, el: row } of rows.values()) if (m.senderId === ctx.me.id) row.querySelector('.ticks')?.replaceWith(ticks(ctx, m))
+      for (const { m, el } of rows.values()) if (m.senderId === ctx.me.id) el.querySelector('.ticks')?.replaceWith(ticks(ctx, m))
     },
     refreshNotices: () => { for (const [seq, r] of rows) if (kindOf(r.m).notice === true) put(seq, r.m) },
-    ...pendingRows,
     has: (seq) => rows.has(seq),
     find: (seq) => rows.get(seq)?.el,
-    scrollTo: (seq) => { rows.get(seq)?.el.scrollIntoView({ block: 'center' }) },
-    scrollToBottom,
-    atBottom: () => atBottom,
     oldestSeq: () => rows.size === 0 ? undefined : Math.min(...rows.keys()),
     newestSeq: () => Math.max(0, ...rows.keys()),
     lastOwnText: () => lastOwnText(ctx, rows.values())
+  }
+}
+
+/** The rows of one conversation in a scrolling box, with my not yet acknowledged sends at the end. */
+export function messageList (ctx: ChatContext, actions: RowActions): MessageList {
+  let atBottom = true
+  const top = h('div', { class: 'history-top', testid: 'history-top' }, 'Loading…')
+  const list = h('div', { class: 'msg-list' })
+  const el = h('div', { class: 'messages', testid: 'messages' }, top, list)
+  el.addEventListener('scroll', () => { atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < EDGE_PX })
+  function scrollToBottom (): void {
+    el.scrollTop = el.scrollHeight
+    atBottom = true
+  }
+  const pending = pendingRows(ctx, list, scrollToBottom)
+  const rows = rowsIn(ctx, list, actions, pending)
+  return {
+    el,
+    top,
+    ...rows,
+    addPending: pending.add,
+    hasPending: pending.has,
+    failed: pending.failed,
+    scrollTo: (seq) => { rows.find(seq)?.scrollIntoView({ block: 'center' }) },
+    scrollToBottom,
+    atBottom: () => atBottom
   }
 }
 
@@ -136,32 +139,4 @@ function lastOwnText (ctx: ChatContext, rows: Iterable<{ m: Message }>): Message
     if (m.senderId === ctx.me.id && m.type === 'text' && !isRecalled(m) && (best === undefined || m.seq > best.seq)) best = m
   }
   return best
-}
-
-/** My sends until the server answers: a bubble with a pending tick, marked failed on an error. */
-function pendingRowsOf (ctx: ChatContext, list: HTMLElement, pending: Map<string, HTMLElement>, shown: () => void): Pick<MessageList, 'addPending' | 'hasPending' | 'failed'> {
-  return {
-    addPending: (clientMsgId, type, body, label) => {
-      const probe = { type, content: body } as Message
-      const el = h('div', { class: 'msg mine pending', testid: 'message-pending', 'data-client-msg-id': clientMsgId, 'data-mine': 'true' },
-        label !== undefined ? h('div', { class: 'bubble' }, label) : rowContent(ctx, probe, () => {}),
-        h('div', { class: 'meta' }, h('span', { class: 'ticks', testid: 'ticks', 'data-state': 'pending' }, TICKS.pending)))
-      pending.set(clientMsgId, el)
-      list.append(el)
-      shown()
-    },
-    hasPending: (clientMsgId) => pending.has(clientMsgId),
-    failed: (clientMsgId, message) => {
-      const el = pending.get(clientMsgId)
-      if (el === undefined) return
-      el.classList.add('failed')
-      const t = el.querySelector('.ticks')
-      if (t !== null) {
-        t.textContent = TICKS.failed
-        t.setAttribute('data-state', 'failed')
-        t.setAttribute('title', message)
-      }
-      ctx.showError(message)
-    }
-  }
 }
