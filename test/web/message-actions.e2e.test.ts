@@ -1,11 +1,11 @@
 // suite: default only — the browser page; the server paths it drives run on both engines in test/modules
 import t from 'tap'
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core'
-import { befriend, listen, registerUser, type TestUser } from '../helper.js'
+import type { BrowserContext, Locator, Page } from 'playwright-core'
+import { befriend, registerUser, type TestUser } from '../helper.js'
 import type { App } from '../../src/app.js'
-import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, ROOT, newContext } from './fixtures.js'
+import { pageWorld, ROOT, type PageWorld } from './fixtures.js'
 
 /**
  * Messages that change, in real Chromium: mention, reply, reactions, edit (Up key and menu),
@@ -33,13 +33,12 @@ async function session (app: App, u: TestUser): Promise<{ accessToken: string, r
 }
 
 /** A page signed in with `tokens` (the page resumes a stored session). */
-async function pageFor (browser: Browser, url: string, tokens: { accessToken: string, refreshToken: string }, errors: string[]): Promise<{ ctx: BrowserContext, page: Page }> {
-  const ctx = await newContext(browser, { viewport: { width: 1000, height: 720 } })
+async function pageFor (world: PageWorld, tokens: { accessToken: string, refreshToken: string }): Promise<{ ctx: BrowserContext, page: Page }> {
+  const ctx = await world.context({ viewport: { width: 1000, height: 720 } })
   await ctx.addInitScript((value) => { if (localStorage.getItem('relay.tokens') === null) localStorage.setItem('relay.tokens', value) }, JSON.stringify(tokens))
   const page = await ctx.newPage()
-  page.on('pageerror', (err) => { errors.push(err.message) })
-  page.on('console', (msg) => { if (msg.type() === 'error' && !/Failed to load resource|ERR_INTERNET_DISCONNECTED|WebSocket/.test(msg.text())) errors.push(msg.text()) })
-  await page.goto(url)
+  world.watch(page)
+  await page.goto(world.url)
   await page.waitForSelector(`${id('conn-status')}[data-status="online"]`, { timeout: WAIT })
   return { ctx, page }
 }
@@ -67,14 +66,9 @@ async function menu (row: Locator, action: string): Promise<void> {
 }
 
 t.test('edit, reply, mention, react, pin, forward and delete for me through the page; an offline device catches up', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.fail(`Chromium is missing at ${CHROMIUM}`)
-    return
-  }
-  ensureWebBuilt()
   mkdirSync(SHOTS, { recursive: true })
-  const [{ app, url }, browser] = await Promise.all([listen(t), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }) as Promise<Browser>])
-  t.teardown(async () => { await browser.close() })
+  const world = await pageWorld(t, { consoleErrors: true })
+  const { app, errors } = world
   const alice = await person(app, 'Alice Liddell')
   const bob = await person(app, 'Bob Builder')
   const carol = await person(app, 'Carol Danvers')
@@ -83,10 +77,9 @@ t.test('edit, reply, mention, react, pin, forward and delete for me through the 
   const g = await app.inject({ method: 'POST', url: '/api/groups', headers: alice.auth, payload: { name: 'Crew', memberIds: [bob.id, carol.id] } })
   t.equal(g.statusCode, 201)
 
-  const errors: string[] = []
-  const a = await pageFor(browser, url, await session(app, alice), errors)
-  const b = await pageFor(browser, url, await session(app, bob), errors)
-  const b2 = await pageFor(browser, url, await session(app, bob), errors)
+  const a = await pageFor(world, await session(app, alice))
+  const b = await pageFor(world, await session(app, bob))
+  const b2 = await pageFor(world, await session(app, bob))
   await open(a.page, 'Crew')
 
   // ---- mention: the picker in a group, and Bob's copy is highlighted

@@ -1,11 +1,10 @@
 // suite: default only — the browser page; the server paths it drives run on both engines in test/modules
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { befriend, listen, registerUser, type TestUser } from '../helper.js'
+import type { BrowserContext, Page } from 'playwright-core'
+import { befriend, registerUser, type TestUser } from '../helper.js'
 import type { App } from '../../src/app.js'
-import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, gradientPng, newContext } from './fixtures.js'
+import { gradientPng, pageWorld, type PageWorld } from './fixtures.js'
 import { multipart } from '../modules/uploads/helpers.js'
 
 /**
@@ -26,14 +25,14 @@ async function person (app: App, displayName: string): Promise<TestUser> {
   return u
 }
 
-async function pageFor (browser: Browser, url: string, app: App, u: TestUser, errors: string[], requests: string[]): Promise<{ ctx: BrowserContext, page: Page }> {
-  const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: u.username, password: 'correct horse battery' } })
-  const ctx = await newContext(browser, { viewport: { width: 1000, height: 720 } })
+async function pageFor (world: PageWorld, u: TestUser, requests: string[]): Promise<{ ctx: BrowserContext, page: Page }> {
+  const login = await world.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: u.username, password: 'correct horse battery' } })
+  const ctx = await world.context({ viewport: { width: 1000, height: 720 } })
   await ctx.addInitScript((value) => { if (localStorage.getItem('relay.tokens') === null) localStorage.setItem('relay.tokens', value) }, JSON.stringify(login.json()))
   const page = await ctx.newPage()
-  page.on('pageerror', (err) => { errors.push(err.message) })
+  world.watch(page)
   page.on('request', (r) => { requests.push(r.url()) })
-  await page.goto(url)
+  await page.goto(world.url)
   await page.waitForSelector(`${id('conn-status')}[data-status="online"]`, { timeout: WAIT })
   return { ctx, page }
 }
@@ -44,13 +43,8 @@ async function open (page: Page, title: string): Promise<void> {
 }
 
 t.test('deleted stays deleted live, quotes follow edits, images through signed URLs, the presence setting', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.fail(`Chromium is missing at ${CHROMIUM}`)
-    return
-  }
-  ensureWebBuilt()
-  const [{ app, url }, browser] = await Promise.all([listen(t), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }) as Promise<Browser>])
-  t.teardown(async () => { await browser.close() })
+  const world = await pageWorld(t)
+  const { app, errors } = world
   const alice = await person(app, 'Alice Liddell')
   const bob = await person(app, 'Bob Builder')
   const carol = await person(app, 'Carol Danvers')
@@ -69,9 +63,8 @@ t.test('deleted stays deleted live, quotes follow edits, images through signed U
   const file = (await app.inject({ method: 'POST', url: '/api/uploads', headers: { ...headers, ...alice.auth }, payload })).json()
   await say(alice, { type: 'image', content: { ...file, width: 120, height: 80 } })
 
-  const errors: string[] = []
   const requests: string[] = []
-  const b = await pageFor(browser, url, app, bob, errors, requests)
+  const b = await pageFor(world, bob, requests)
   await open(b.page, 'Crew')
 
   // Images: loaded through a signed URL, never a token.
@@ -99,7 +92,7 @@ t.test('deleted stays deleted live, quotes follow edits, images through signed U
   t.equal(await b.page.locator('text=draft words').count(), 0, 'the replaced text is gone from the page')
 
   // The presence setting: Bob hides his presence; Alice's open chat with him shows nothing.
-  const a = await pageFor(browser, url, app, alice, errors, requests)
+  const a = await pageFor(world, alice, requests)
   await open(a.page, 'Bob Builder')
   await a.page.waitForSelector(`${id('chat-subtitle')}[data-presence="online"]`, { timeout: WAIT })
   const setting = b.page.locator(id('presence-visibility'))
