@@ -42,7 +42,7 @@ export function avatar (name: string, online?: boolean): HTMLElement {
 /** Left column: conversations, contacts (search, requests, friends) and new group. */
 export function sidebar (store: Store, actions: SidebarActions): HTMLElement {
   let tab: 'chats' | 'contacts' = 'chats'
-  /** v2: the archived conversations instead of the others. */
+  /** Whether the list shows the archived conversations instead of the others. */
   let showArchived = false
   /** The conversation whose settings menu is open: it stays open across re-renders. */
   let menuFor: string | undefined
