@@ -48,11 +48,11 @@ t.test('two people chat through the page', async (t) => {
   const phase = (name: string): void => { t.comment(`${name}: ${Date.now() - started} ms`) }
   mkdirSync(SHOTS, { recursive: true })
   // The first register pays for lazy start-up work (seconds on a busy machine): do it while Chromium starts.
-  const { app, url, errors, open } = await pageWorld(t, { warmUp: true, consoleErrors: true })
+  const { app, url, errors, openPage } = await pageWorld(t, { warmUp: true, consoleErrors: true })
   phase('server and browser up')
   const viewport = { width: 1000, height: 700 }
-  const { context: ctxA, page: alice } = await open({ viewport })
-  const { page: bob } = await open({ viewport })
+  const { context: ctxA, page: alice } = await openPage({ viewport })
+  const { page: bob } = await openPage({ viewport })
 
   const tag = randomUUID().slice(0, 6)
   const aliceName = `alice_${tag}`

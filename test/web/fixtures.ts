@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import type { Test } from 'tap'
-import { listen, registerUser } from '../helper.js'
+import { listen, registerUser, type TestUser } from '../helper.js'
 import type { App } from '../../src/app.js'
 import type { RawConfig } from '../../src/config.js'
 import { join } from 'node:path'
@@ -91,12 +91,12 @@ export interface PageWorld {
   app: App
   url: string
   browser: Browser
-  /** Errors from every page opened through `open` (or handed to `watch`), with its label. */
+  /** Errors from every page opened through `openPage` (or handed to `watch`), with its label. */
   errors: string[]
   /** A browser context made with `newContext`, closed at teardown. */
   context: (options?: BrowserContextOptions) => Promise<BrowserContext>
   /** A new context with one page whose errors are collected, prefixed with `label` when given. */
-  open: (options?: BrowserContextOptions, label?: string) => Promise<{ context: BrowserContext, page: Page }>
+  openPage: (options?: BrowserContextOptions, label?: string) => Promise<{ context: BrowserContext, page: Page }>
   /** Collects a page's errors into `errors`. */
   watch: (page: Page, label?: string) => void
 }
@@ -128,11 +128,45 @@ export async function pageWorld (t: Test, options: PageWorldOptions = {}): Promi
     contexts.push(c)
     return c
   }
-  const open = async (contextOptions: BrowserContextOptions = {}, label?: string): Promise<{ context: BrowserContext, page: Page }> => {
+  const openPage = async (contextOptions: BrowserContextOptions = {}, label?: string): Promise<{ context: BrowserContext, page: Page }> => {
     const c = await context(contextOptions)
     const page = await c.newPage()
     watch(page, label)
     return { context: c, page }
   }
-  return { app, url, browser, errors, context, open, watch }
+  return { app, url, browser, errors, context, openPage, watch }
+}
+
+const WAIT = 10_000
+const id = (testid: string): string => `[data-testid="${testid}"]`
+
+/** A user made through the API, with a display name. */
+export async function namedUser (app: App, displayName: string): Promise<TestUser> {
+  const u = await registerUser(app)
+  const res = await app.inject({ method: 'PATCH', url: '/api/users/me', headers: u.auth, payload: { displayName } })
+  if (res.statusCode !== 200) throw new Error(res.body)
+  return u
+}
+
+/**
+ * A page of its own for `u`, signed in with a fresh session (one per browser context: refresh
+ * tokens rotate) that the page resumes from storage; `onPage` runs before it loads.
+ */
+export async function signedInPage (world: PageWorld, u: TestUser, onPage: (page: Page) => void = () => {}): Promise<{ ctx: BrowserContext, page: Page }> {
+  const login = await world.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: u.username, password: 'correct horse battery' } })
+  if (login.statusCode !== 200) throw new Error(login.body)
+  const ctx = await world.context({ viewport: { width: 1000, height: 720 } })
+  await ctx.addInitScript((value) => { if (localStorage.getItem('relay.tokens') === null) localStorage.setItem('relay.tokens', value) }, login.body)
+  const page = await ctx.newPage()
+  world.watch(page)
+  onPage(page)
+  await page.goto(world.url)
+  await page.waitForSelector(`${id('conn-status')}[data-status="online"]`, { timeout: WAIT })
+  return { ctx, page }
+}
+
+/** Opens the conversation with this title from the list and waits for its chat. */
+export async function openChat (page: Page, title: string): Promise<void> {
+  await page.click(`${id('conversation')}[data-title="${title}"]`)
+  await page.waitForSelector(`${id('chat-title')}:text-is("${title}")`, { timeout: WAIT })
 }

@@ -41,7 +41,7 @@ t.before(async () => {
 async function person (name: string): Promise<Person> {
   const user = await registerUser(app)
   await app.inject({ method: 'PATCH', url: '/api/users/me', headers: user.auth, payload: { displayName: name } })
-  const { page } = await world.open({ viewport: { width: 1100, height: 760 } }, name)
+  const { page } = await world.openPage({ viewport: { width: 1100, height: 760 } }, name)
   return { ...user, name, page }
 }
 

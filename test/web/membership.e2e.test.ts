@@ -43,7 +43,7 @@ async function person (name: string, withPage: boolean): Promise<Person> {
   const user = await registerUser(app)
   await api(user, 'PATCH', '/users/me', { displayName: name })
   if (!withPage) return { ...user, name, page: undefined as unknown as Page }
-  const { page } = await world.open({ viewport: { width: 1100, height: 760 } }, name)
+  const { page } = await world.openPage({ viewport: { width: 1100, height: 760 } }, name)
   return { ...user, name, page }
 }
 

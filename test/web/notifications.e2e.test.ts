@@ -21,7 +21,7 @@ const id = (testid: string): string => `[data-testid="${testid}"]`
 interface Shown { title: string, body: string, tag: string, data: unknown }
 
 t.test('service worker shows pushes; the toggle fails visibly without a push service', async (t) => {
-  const { app, url, errors, open } = await pageWorld(t)
+  const { app, url, errors, openPage } = await pageWorld(t)
 
   // The worker script: at the root (scope '/'), JavaScript, always revalidated.
   const sw = await fetch(`${url}/sw.js`)
@@ -39,7 +39,7 @@ t.test('service worker shows pushes; the toggle fails visibly without a push ser
   t.equal(sent.statusCode, 201)
   const message = sent.json()
 
-  const { context, page } = await open({ viewport: { width: 1000, height: 700 } })
+  const { context, page } = await openPage({ viewport: { width: 1000, height: 700 } })
   await context.grantPermissions(['notifications'], { origin: url })
   await page.goto(url)
   await page.fill(id('auth-username'), alice.username)

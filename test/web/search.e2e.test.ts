@@ -15,7 +15,7 @@ const WAIT = 10_000
 const id = (testid: string): string => `[data-testid="${testid}"]`
 
 t.test('search box: results jump to the message in context', async (t) => {
-  const { app, url, errors, open } = await pageWorld(t)
+  const { app, url, errors, openPage } = await pageWorld(t)
 
   const alice = await registerUser(app)
   const bob = await registerUser(app)
@@ -30,7 +30,7 @@ t.test('search box: results jump to the message in context', async (t) => {
   const targetSeq = await post(`Meet me in 北京 tomorrow, code needle${tag} <img src=x onerror="window.__xss=1">`)
   for (let i = 0; i < 150; i++) await post(`filler message ${i}`)
 
-  const { page } = await open({ viewport: { width: 1000, height: 700 } })
+  const { page } = await openPage({ viewport: { width: 1000, height: 700 } })
   await page.goto(url)
   await page.fill(id('auth-username'), alice.username)
   await page.fill(id('auth-password'), 'correct horse battery')
