@@ -103,6 +103,7 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
   const el = h('section', { class: 'chat', testid: 'chat', 'data-conversation-id': conversationId })
   const panel = settingsPanel(store, conversationId, el)
   const header = chatHeader(ctx, onBack, panel.toggle)
+  // The row actions reach the composer made just below: rows call them only on a click.
   const list: MessageList = messageList(ctx, {
     reply: (m) => { box.startReply(m) },
     edit: (m) => { box.startEdit(m) },
@@ -115,7 +116,8 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
   const typing = typingLine(ctx)
   el.append(header.el, pins.el, list.el, typing.el, toast, ...box.parts)
   const pages = history(ctx, list, () => el.isConnected)
-  const unsubscribe = store.subscribe((e) => { onStoreEvent({ ctx, header, list, pins, typing, composer: box, history: pages }, e) })
+  const parts: Parts = { ctx, header, list, pins, typing, composer: box, history: pages }
+  const unsubscribe = store.subscribe((e) => { onStoreEvent(parts, e) })
 
   header.render()
   typing.render()
