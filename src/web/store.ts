@@ -2,7 +2,7 @@ import type {
   Client, ConnectionStatus, Conversation, Friend, FriendRequest, Message, PresenceState, ReceiptEvent, RecalledEvent, SettingsUpdate, User
 } from '@relay-im/client'
 
-/** v2: a notice the server wrote (membership and profile changes). */
+/** A notice the server wrote (membership and profile changes): it is nobody's unread message. */
 export function isSystem (m: Pick<Message, 'type'>): boolean {
   return (m.type as string) === 'system'
 }
@@ -14,14 +14,14 @@ export type StoreEvent =
   | { type: 'contacts' }
   | { type: 'message', message: Message }
   | { type: 'recalled', event: RecalledEvent }
-  /** v2: a message changed (edit, recall, reactions, pin): its whole new state. */
+  /** A message changed (edit, recall, reactions, pin): its whole new state, so views replace rather than patch. */
   | { type: 'updated', message: Message }
   | { type: 'hidden', conversationId: string, messageId: string }
   | { type: 'cleared', conversationId: string, clearedSeq: number }
   | { type: 'receipts', conversationId: string }
   | { type: 'typing', conversationId: string }
   | { type: 'resynced' }
-  /** v2: names of people no longer in a conversation arrived (system notices re-render). */
+  /** Names of people no longer in a conversation arrived: notices that mention them re-render. */
   | { type: 'names' }
 
 interface Receipts { read: Record<string, number>, delivered: Record<string, number> }
@@ -348,7 +348,7 @@ export class Store {
     client.on('friend:request', reloadContacts)
     client.on('friend:accepted', reloadContacts)
     client.on('friend:removed', reloadContacts)
-    // v2: my settings changed on another device.
+    // My settings (pin, archive, mute, notify) changed on another device: the views showing them redraw.
     client.on('conversation:settings', (e) => {
       const c = this.conversations.get(e.conversationId)
       if (c === undefined) return

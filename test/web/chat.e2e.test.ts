@@ -1,11 +1,10 @@
 // suite: default only — the browser page; the server paths it drives run on both engines in test/modules
 import t from 'tap'
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import { listen, registerUser } from '../helper.js'
-import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, gradientPng, ROOT, newContext } from './fixtures.js'
+import type { Page } from 'playwright-core'
+import { gradientPng, pageWorld, ROOT } from './fixtures.js'
 
 /**
  * The chat page in real Chromium: two people in two browser contexts register, become
@@ -45,31 +44,15 @@ async function send (page: Page, text: string): Promise<void> {
 }
 
 t.test('two people chat through the page', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.fail(`Chromium is missing at ${CHROMIUM}: install it with "apt-get install -y chromium" (the CI script does)`)
-    return
-  }
   const started = Date.now()
   const phase = (name: string): void => { t.comment(`${name}: ${Date.now() - started} ms`) }
-  ensureWebBuilt()
   mkdirSync(SHOTS, { recursive: true })
-  const [{ app, url }, browser] = await Promise.all([
-    // The first register pays for lazy start-up work (seconds on a busy machine): do it while Chromium starts.
-    listen(t).then(async (server) => { await registerUser(server.app); return server }),
-    chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }) as Promise<Browser>
-  ])
-  t.teardown(async () => { await browser.close() })
+  // The first register pays for lazy start-up work (seconds on a busy machine): do it while Chromium starts.
+  const { app, url, errors, openPage } = await pageWorld(t, { warmUp: true, consoleErrors: true })
   phase('server and browser up')
   const viewport = { width: 1000, height: 700 }
-  const ctxA = await newContext(browser, { viewport })
-  const ctxB = await newContext(browser, { viewport })
-  const alice = await ctxA.newPage()
-  const bob = await ctxB.newPage()
-  const errors: string[] = []
-  for (const page of [alice, bob]) {
-    page.on('pageerror', (err) => { errors.push(err.message) })
-    page.on('console', (msg) => { if (msg.type() === 'error' && !/Failed to load resource|ERR_INTERNET_DISCONNECTED|WebSocket/.test(msg.text())) errors.push(msg.text()) })
-  }
+  const { context: ctxA, page: alice } = await openPage({ viewport })
+  const { page: bob } = await openPage({ viewport })
 
   const tag = randomUUID().slice(0, 6)
   const aliceName = `alice_${tag}`

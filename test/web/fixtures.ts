@@ -1,6 +1,10 @@
 import { execFileSync } from 'node:child_process'
-import type { Browser, BrowserContext, BrowserContextOptions } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core'
 import { existsSync, readdirSync, statSync } from 'node:fs'
+import type { Test } from 'tap'
+import { listen, registerUser, type TestUser } from '../helper.js'
+import type { App } from '../../src/app.js'
+import type { RawConfig } from '../../src/config.js'
 import { join } from 'node:path'
 import { crc32, deflateSync } from 'node:zlib'
 
@@ -68,4 +72,101 @@ export async function newContext (browser: Browser, options: BrowserContextOptio
   const context = await browser.newContext(options)
   await context.addInitScript('globalThis.__name ??= (fn) => fn')
   return context
+}
+
+/** Console errors that are expected while a page goes offline or a socket reconnects. */
+const EXPECTED_CONSOLE = /Failed to load resource|ERR_INTERNET_DISCONNECTED|WebSocket/
+
+export interface PageWorldOptions {
+  /** Server config overrides (as for `listen`). */
+  config?: Partial<RawConfig>
+  /** Registers a first user while Chromium starts: it pays for lazy start-up work. */
+  warmUp?: boolean
+  /** Also counts the pages' console errors (other than the expected offline ones) as errors. */
+  consoleErrors?: boolean
+}
+
+/** A server and a browser for one test file or test, torn down with the test that made them. */
+export interface PageWorld {
+  app: App
+  url: string
+  browser: Browser
+  /** Errors from every page opened through `openPage` (or handed to `watch`), with its label. */
+  errors: string[]
+  /** A browser context made with `newContext`, closed at teardown. */
+  context: (options?: BrowserContextOptions) => Promise<BrowserContext>
+  /** A new context with one page whose errors are collected, prefixed with `label` when given. */
+  openPage: (options?: BrowserContextOptions, label?: string) => Promise<{ context: BrowserContext, page: Page }>
+  /** Collects a page's errors into `errors`. */
+  watch: (page: Page, label?: string) => void
+}
+
+/**
+ * Builds the page if needed, starts the server and Chromium side by side, and registers the
+ * teardown (contexts, then the browser) on `t`. Fails when Chromium is missing.
+ */
+export async function pageWorld (t: Test, options: PageWorldOptions = {}): Promise<PageWorld> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: install it with "apt-get install -y chromium" (the CI script does)`)
+  ensureWebBuilt()
+  const [{ app, url }, browser] = await Promise.all([
+    listen(t, options.config).then(async (server) => { if (options.warmUp === true) await registerUser(server.app); return server }),
+    chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }) as Promise<Browser>
+  ])
+  const contexts: BrowserContext[] = []
+  t.teardown(async () => {
+    for (const c of contexts) await c.close().catch(() => {})
+    await browser.close()
+  })
+  const errors: string[] = []
+  const watch = (page: Page, label?: string): void => {
+    const push = (message: string): void => { errors.push(label === undefined ? message : `${label}: ${message}`) }
+    page.on('pageerror', (err) => { push(err.message) })
+    if (options.consoleErrors === true) page.on('console', (msg) => { if (msg.type() === 'error' && !EXPECTED_CONSOLE.test(msg.text())) push(msg.text()) })
+  }
+  const context = async (contextOptions: BrowserContextOptions = {}): Promise<BrowserContext> => {
+    const c = await newContext(browser, contextOptions)
+    contexts.push(c)
+    return c
+  }
+  const openPage = async (contextOptions: BrowserContextOptions = {}, label?: string): Promise<{ context: BrowserContext, page: Page }> => {
+    const c = await context(contextOptions)
+    const page = await c.newPage()
+    watch(page, label)
+    return { context: c, page }
+  }
+  return { app, url, browser, errors, context, openPage, watch }
+}
+
+const WAIT = 10_000
+const id = (testid: string): string => `[data-testid="${testid}"]`
+
+/** A user made through the API, with a display name. */
+export async function namedUser (app: App, displayName: string): Promise<TestUser> {
+  const u = await registerUser(app)
+  const res = await app.inject({ method: 'PATCH', url: '/api/users/me', headers: u.auth, payload: { displayName } })
+  if (res.statusCode !== 200) throw new Error(res.body)
+  return u
+}
+
+/**
+ * A page of its own for `u`, signed in with a fresh session (one per browser context: refresh
+ * tokens rotate) that the page resumes from storage; `onPage` runs before it loads.
+ */
+export async function signedInPage (world: PageWorld, u: TestUser, onPage: (page: Page) => void = () => {}): Promise<{ ctx: BrowserContext, page: Page }> {
+  const login = await world.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: u.username, password: 'correct horse battery' } })
+  if (login.statusCode !== 200) throw new Error(login.body)
+  const ctx = await world.context({ viewport: { width: 1000, height: 720 } })
+  await ctx.addInitScript((value) => { if (localStorage.getItem('relay.tokens') === null) localStorage.setItem('relay.tokens', value) }, login.body)
+  const page = await ctx.newPage()
+  world.watch(page)
+  onPage(page)
+  await page.goto(world.url)
+  await page.waitForSelector(`${id('conn-status')}[data-status="online"]`, { timeout: WAIT })
+  return { ctx, page }
+}
+
+/** Opens the conversation with this title from the list and waits for its chat. */
+export async function openChat (page: Page, title: string): Promise<void> {
+  await page.click(`${id('conversation')}[data-title="${title}"]`)
+  await page.waitForSelector(`${id('chat-title')}:text-is("${title}")`, { timeout: WAIT })
 }

@@ -2,13 +2,13 @@
 // Over 20 s (about 24 s): three people in Chromium go through group creation, roles, removal,
 // transfer and leaving, each step seen live by the others.
 import t from 'tap'
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { befriend, listen, registerUser, type TestUser } from '../helper.js'
+import type { Page } from 'playwright-core'
+import { befriend, registerUser, type TestUser } from '../helper.js'
 import type { App } from '../../src/app.js'
-import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, gradientPng, ROOT, newContext } from './fixtures.js'
+import { gradientPng, pageWorld, ROOT, type PageWorld } from './fixtures.js'
 
 /**
  * Groups, invites, channels and the organised conversation list in real Chromium, with two or
@@ -25,38 +25,23 @@ const id = (testid: string): string => `[data-testid="${testid}"]`
 
 interface Person extends TestUser { name: string, page: Page }
 
-let browser: Browser | undefined
 let app: App
 let url: string
-const contexts: BrowserContext[] = []
-const errors: string[] = []
-
-t.before(async () => {
-  ensureWebBuilt()
-  mkdirSync(SHOTS, { recursive: true })
-})
+let errors: string[]
+let world: PageWorld
 
 /** One server and one browser for every flow, torn down with the file (the root test). */
-async function setup (): Promise<Browser> {
-  if (browser !== undefined) return browser
-  const [server, b] = await Promise.all([
-    listen(t).then(async (s) => { await registerUser(s.app); return s }),
-    chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }) as Promise<Browser>
-  ])
-  app = server.app
-  url = server.url
-  browser = b
-  return b
-}
+t.before(async () => {
+  mkdirSync(SHOTS, { recursive: true })
+  world = await pageWorld(t, { warmUp: true })
+  ;({ app, url, errors } = world)
+})
 
 /** A user made through the API with a display name, signed in on a page of their own. */
 async function person (name: string): Promise<Person> {
   const user = await registerUser(app)
   await app.inject({ method: 'PATCH', url: '/api/users/me', headers: user.auth, payload: { displayName: name } })
-  const ctx = await newContext(browser!, { viewport: { width: 1100, height: 760 } })
-  contexts.push(ctx)
-  const page = await ctx.newPage()
-  page.on('pageerror', (err) => { errors.push(`${name}: ${err.message}`) })
+  const { page } = await world.openPage({ viewport: { width: 1100, height: 760 } }, name)
   return { ...user, name, page }
 }
 
@@ -92,14 +77,7 @@ async function createGroup (owner: TestUser, name: string, members: TestUser[]):
   return res.json().id
 }
 
-t.teardown(async () => {
-  for (const c of contexts) await c.close().catch(() => {})
-  await browser?.close()
-})
-
 t.test('settings panel: profile, roles, remove, transfer and leave, seen live by the others', async (t) => {
-  if (!existsSync(CHROMIUM)) { t.fail(`Chromium is missing at ${CHROMIUM}`); return }
-  await setup()
   const [alice, bob, carol] = await Promise.all([person('Alice'), person('Bob'), person('Carol')])
   await befriend(app, alice, bob)
   await befriend(app, alice, carol)
@@ -169,8 +147,6 @@ t.test('settings panel: profile, roles, remove, transfer and leave, seen live by
 })
 
 t.test('invite link: create and copy, a stranger previews and joins, then it is revoked', async (t) => {
-  if (!existsSync(CHROMIUM)) { t.fail(`Chromium is missing at ${CHROMIUM}`); return }
-  await setup()
   const [alice, dave, erin] = await Promise.all([person('Alice'), person('Dave'), person('Erin')])
   const groupId = await createGroup(alice, 'Readers', [])
   await app.inject({ method: 'PATCH', url: `/api/groups/${groupId}`, headers: alice.auth, payload: { topic: 'Books we love' } })
@@ -211,8 +187,6 @@ t.test('invite link: create and copy, a stranger previews and joins, then it is 
 })
 
 t.test('channels: create, find by search, join and chat', async (t) => {
-  if (!existsSync(CHROMIUM)) { t.fail(`Chromium is missing at ${CHROMIUM}`); return }
-  await setup()
   const [alice, bob, carol] = await Promise.all([person('Alice'), person('Bob'), person('Carol')])
   await Promise.all([signIn(alice), signIn(bob), signIn(carol)])
   const tag = randomUUID().slice(0, 6)
@@ -263,8 +237,6 @@ t.test('channels: create, find by search, join and chat', async (t) => {
 })
 
 t.test('conversation list: pin, archive, un-archive on a message, mute and notify', async (t) => {
-  if (!existsSync(CHROMIUM)) { t.fail(`Chromium is missing at ${CHROMIUM}`); return }
-  await setup()
   const [alice, bob] = await Promise.all([person('Alice'), person('Bob')])
   await befriend(app, alice, bob)
   const older = await createGroup(alice, 'Older', [bob])

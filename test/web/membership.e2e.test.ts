@@ -1,12 +1,12 @@
 // suite: default only — the browser page; the server paths it drives run on both engines in test/modules
 import t from 'tap'
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { listen, registerUser, type TestUser } from '../helper.js'
+import type { Page } from 'playwright-core'
+import { registerUser, type TestUser } from '../helper.js'
 import type { App } from '../../src/app.js'
-import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, ROOT, newContext } from './fixtures.js'
+import { pageWorld, ROOT, type PageWorld } from './fixtures.js'
 
 /**
  * Membership in real Chromium: the owner's settings panel lists every live invite link of
@@ -21,28 +21,16 @@ const id = (testid: string): string => `[data-testid="${testid}"]`
 
 interface Person extends TestUser { name: string, page: Page }
 
-let browser: Browser | undefined
 let app: App
 let url: string
-const contexts: BrowserContext[] = []
-const errors: string[] = []
+let errors: string[]
+let world: PageWorld
 
+/** One server and one browser for every flow, torn down with the file (the root test). */
 t.before(async () => {
-  ensureWebBuilt()
   mkdirSync(SHOTS, { recursive: true })
-})
-
-async function setup (): Promise<void> {
-  if (browser !== undefined) return
-  const [server, b] = await Promise.all([listen(t), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }) as Promise<Browser>])
-  app = server.app
-  url = server.url
-  browser = b
-}
-
-t.teardown(async () => {
-  for (const c of contexts) await c.close().catch(() => {})
-  await browser?.close()
+  world = await pageWorld(t)
+  ;({ app, url, errors } = world)
 })
 
 async function api (user: TestUser, method: string, path: string, payload?: unknown): Promise<any> {
@@ -55,10 +43,7 @@ async function person (name: string, withPage: boolean): Promise<Person> {
   const user = await registerUser(app)
   await api(user, 'PATCH', '/users/me', { displayName: name })
   if (!withPage) return { ...user, name, page: undefined as unknown as Page }
-  const ctx = await newContext(browser!, { viewport: { width: 1100, height: 760 } })
-  contexts.push(ctx)
-  const page = await ctx.newPage()
-  page.on('pageerror', (err) => { errors.push(`${name}: ${err.message}`) })
+  const { page } = await world.openPage({ viewport: { width: 1100, height: 760 } }, name)
   return { ...user, name, page }
 }
 
@@ -78,8 +63,6 @@ async function openPanelOf (page: Page, conversationId: string): Promise<void> {
 }
 
 t.test('the owner sees an admin\'s invite link in the panel and revokes it', async (t) => {
-  if (!existsSync(CHROMIUM)) { t.fail(`Chromium is missing at ${CHROMIUM}`); return }
-  await setup()
   const [alice, bob, dave] = await Promise.all([person('Alice', true), person('Bob', false), person('Dave', false)])
   const group = (await api(alice, 'POST', '/groups', { name: 'Crew', memberIds: [bob.id] })).id as string
   await api(alice, 'PUT', `/groups/${group}/members/${bob.id}/role`, { role: 'admin' })
@@ -100,8 +83,6 @@ t.test('the owner sees an admin\'s invite link in the panel and revokes it', asy
 })
 
 t.test('a channel\'s banned member is listed in the panel with Unban, and can join again after it', async (t) => {
-  if (!existsSync(CHROMIUM)) { t.fail(`Chromium is missing at ${CHROMIUM}`); return }
-  await setup()
   const [alice, carol] = await Promise.all([person('Alice', true), person('Carol', false)])
   const channel = (await api(alice, 'POST', '/channels', { name: `news ${randomUUID().slice(0, 6)}` })).id as string
   await api(carol, 'POST', `/channels/${channel}/join`)

@@ -1,11 +1,10 @@
 // suite: default only — the browser page; the server paths it drives run on both engines in test/modules
 import t from 'tap'
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core'
-import { befriend, listen, registerUser, type TestUser } from '../helper.js'
-import type { App } from '../../src/app.js'
-import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, ROOT, newContext } from './fixtures.js'
+import type { Locator, Page } from 'playwright-core'
+import { befriend } from '../helper.js'
+import { namedUser, openChat, pageWorld, ROOT, signedInPage } from './fixtures.js'
 
 /**
  * Messages that change, in real Chromium: mention, reply, reactions, edit (Up key and menu),
@@ -17,37 +16,6 @@ t.setTimeout(240_000)
 const SHOTS = join(ROOT, 'test-results')
 const WAIT = 10_000
 const id = (testid: string): string => `[data-testid="${testid}"]`
-
-/** A user with a display name, and a second session (one per browser context: refresh tokens rotate). */
-async function person (app: App, displayName: string): Promise<TestUser> {
-  const u = await registerUser(app)
-  const res = await app.inject({ method: 'PATCH', url: '/api/users/me', headers: u.auth, payload: { displayName } })
-  if (res.statusCode !== 200) throw new Error(res.body)
-  return u
-}
-
-async function session (app: App, u: TestUser): Promise<{ accessToken: string, refreshToken: string }> {
-  const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: u.username, password: 'correct horse battery' } })
-  if (res.statusCode !== 200) throw new Error(res.body)
-  return res.json()
-}
-
-/** A page signed in with `tokens` (the page resumes a stored session). */
-async function pageFor (browser: Browser, url: string, tokens: { accessToken: string, refreshToken: string }, errors: string[]): Promise<{ ctx: BrowserContext, page: Page }> {
-  const ctx = await newContext(browser, { viewport: { width: 1000, height: 720 } })
-  await ctx.addInitScript((value) => { if (localStorage.getItem('relay.tokens') === null) localStorage.setItem('relay.tokens', value) }, JSON.stringify(tokens))
-  const page = await ctx.newPage()
-  page.on('pageerror', (err) => { errors.push(err.message) })
-  page.on('console', (msg) => { if (msg.type() === 'error' && !/Failed to load resource|ERR_INTERNET_DISCONNECTED|WebSocket/.test(msg.text())) errors.push(msg.text()) })
-  await page.goto(url)
-  await page.waitForSelector(`${id('conn-status')}[data-status="online"]`, { timeout: WAIT })
-  return { ctx, page }
-}
-
-async function open (page: Page, title: string): Promise<void> {
-  await page.click(`${id('conversation')}[data-title="${title}"]`)
-  await page.waitForSelector(`${id('chat-title')}:text-is("${title}")`, { timeout: WAIT })
-}
 
 function message (page: Page, text: string): Locator {
   return page.locator(id('message'), { has: page.locator(id('message-text'), { hasText: text }) }).last()
@@ -67,27 +35,21 @@ async function menu (row: Locator, action: string): Promise<void> {
 }
 
 t.test('edit, reply, mention, react, pin, forward and delete for me through the page; an offline device catches up', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.fail(`Chromium is missing at ${CHROMIUM}`)
-    return
-  }
-  ensureWebBuilt()
   mkdirSync(SHOTS, { recursive: true })
-  const [{ app, url }, browser] = await Promise.all([listen(t), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }) as Promise<Browser>])
-  t.teardown(async () => { await browser.close() })
-  const alice = await person(app, 'Alice Liddell')
-  const bob = await person(app, 'Bob Builder')
-  const carol = await person(app, 'Carol Danvers')
+  const world = await pageWorld(t, { consoleErrors: true })
+  const { app, errors } = world
+  const alice = await namedUser(app, 'Alice Liddell')
+  const bob = await namedUser(app, 'Bob Builder')
+  const carol = await namedUser(app, 'Carol Danvers')
   await befriend(app, alice, bob)
   await app.inject({ method: 'POST', url: '/api/conversations/direct', headers: bob.auth, payload: { userId: alice.id } })
   const g = await app.inject({ method: 'POST', url: '/api/groups', headers: alice.auth, payload: { name: 'Crew', memberIds: [bob.id, carol.id] } })
   t.equal(g.statusCode, 201)
 
-  const errors: string[] = []
-  const a = await pageFor(browser, url, await session(app, alice), errors)
-  const b = await pageFor(browser, url, await session(app, bob), errors)
-  const b2 = await pageFor(browser, url, await session(app, bob), errors)
-  await open(a.page, 'Crew')
+  const a = await signedInPage(world, alice)
+  const b = await signedInPage(world, bob)
+  const b2 = await signedInPage(world, bob)
+  await openChat(a.page, 'Crew')
 
   // ---- mention: the picker in a group, and Bob's copy is highlighted
   await a.page.fill(id('composer-input'), 'hey @Bo')
@@ -100,7 +62,7 @@ t.test('edit, reply, mention, react, pin, forward and delete for me through the 
   // Neither of Bob's devices has the group open: the list marks the mention.
   await b.page.waitForSelector(`${id('conversation')}[data-title="Crew"] ${id('mention-badge')}`, { timeout: WAIT })
   await b2.page.waitForSelector(`${id('conversation')}[data-title="Crew"] ${id('mention-badge')}`, { timeout: WAIT })
-  await Promise.all([open(b.page, 'Crew'), open(b2.page, 'Crew')])
+  await Promise.all([openChat(b.page, 'Crew'), openChat(b2.page, 'Crew')])
   await b.page.waitForSelector(`${id('conversation')}[data-title="Crew"] ${id('mention-badge')}`, { state: 'detached', timeout: WAIT })
   t.pass('the mention badge in the list until the chat is read')
   const mentionForBob = message(b.page, 'hey @Bob Builder welcome')
@@ -157,11 +119,11 @@ t.test('edit, reply, mention, react, pin, forward and delete for me through the 
   // ---- forward into the direct chat with Alice
   await menu(message(b.page, 'welcome aboard'), 'action-forward')
   await b.page.click(`${id('forward-target')}:has-text("Alice Liddell")`)
-  await open(a.page, 'Bob Builder')
+  await openChat(a.page, 'Bob Builder')
   const forwarded = message(a.page, 'welcome aboard')
   await forwarded.waitFor({ timeout: WAIT })
   t.match(await forwarded.locator(id('forwarded-from')).textContent(), /Forwarded from Alice Liddell/)
-  await open(a.page, 'Crew')
+  await openChat(a.page, 'Crew')
 
   // ---- delete for me: gone from both of Bob's devices, still there for Alice
   await menu(message(b.page, 'thanks!'), 'action-delete-for-me')

@@ -1,10 +1,9 @@
 // suite: default only — the browser page; the server paths it drives run on both engines in test/modules
 import t from 'tap'
-import { existsSync } from 'node:fs'
 import { randomBytes, randomUUID, webcrypto } from 'node:crypto'
-import { chromium, type Browser, type CDPSession } from 'playwright-core'
-import { befriend, listen, registerUser } from '../helper.js'
-import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, newContext } from './fixtures.js'
+import type { CDPSession } from 'playwright-core'
+import { befriend, registerUser } from '../helper.js'
+import { pageWorld } from './fixtures.js'
 
 /**
  * Web Push on the page, in real Chromium: the "Notifications" toggle registers the service
@@ -22,16 +21,7 @@ const id = (testid: string): string => `[data-testid="${testid}"]`
 interface Shown { title: string, body: string, tag: string, data: unknown }
 
 t.test('service worker shows pushes; the toggle fails visibly without a push service', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.fail(`Chromium is missing at ${CHROMIUM}: install it with "apt-get install -y chromium" (the CI script does)`)
-    return
-  }
-  ensureWebBuilt()
-  const [{ app, url }, browser] = await Promise.all([
-    listen(t),
-    chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }) as Promise<Browser>
-  ])
-  t.teardown(async () => { await browser.close() })
+  const { app, url, errors, openPage } = await pageWorld(t)
 
   // The worker script: at the root (scope '/'), JavaScript, always revalidated.
   const sw = await fetch(`${url}/sw.js`)
@@ -49,11 +39,8 @@ t.test('service worker shows pushes; the toggle fails visibly without a push ser
   t.equal(sent.statusCode, 201)
   const message = sent.json()
 
-  const context = await newContext(browser, { viewport: { width: 1000, height: 700 } })
+  const { context, page } = await openPage({ viewport: { width: 1000, height: 700 } })
   await context.grantPermissions(['notifications'], { origin: url })
-  const page = await context.newPage()
-  const errors: string[] = []
-  page.on('pageerror', (err) => { errors.push(err.message) })
   await page.goto(url)
   await page.fill(id('auth-username'), alice.username)
   await page.fill(id('auth-password'), 'correct horse battery')
@@ -188,17 +175,9 @@ t.test('service worker shows pushes; the toggle fails visibly without a push ser
 })
 
 t.test('toggle on and off, and signing out, with the browser\'s subscribe stood in for', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.fail(`Chromium is missing at ${CHROMIUM}`)
-    return
-  }
-  ensureWebBuilt()
   const PUSH_HOST = 'push.example.test'
-  const [{ app, url }, browser] = await Promise.all([
-    listen(t, { OUTBOUND_ALLOWED_HOSTS: `${PUSH_HOST}:443` }),
-    chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }) as Promise<Browser>
-  ])
-  t.teardown(async () => { await browser.close() })
+  const world = await pageWorld(t, { config: { OUTBOUND_ALLOWED_HOSTS: `${PUSH_HOST}:443` } })
+  const { app, url, errors } = world
   const alice = await registerUser(app)
   const pair = await webcrypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, true, ['deriveBits'])
   const fake = {
@@ -207,7 +186,7 @@ t.test('toggle on and off, and signing out, with the browser\'s subscribe stood 
     auth: randomBytes(16).toString('base64url')
   }
 
-  const context = await newContext(browser)
+  const context = await world.context()
   await context.grantPermissions(['notifications'], { origin: url })
   // No push service is reachable from here: pushManager.subscribe/getSubscription answer as a
   // browser with one would (the subscription lives in sessionStorage across reloads).
@@ -231,8 +210,7 @@ t.test('toggle on and off, and signing out, with the browser\'s subscribe stood 
     }
   }, fake)
   const page = await context.newPage()
-  const errors: string[] = []
-  page.on('pageerror', (err) => { errors.push(err.message) })
+  world.watch(page)
   await page.goto(url)
   await page.fill(id('auth-username'), alice.username)
   await page.fill(id('auth-password'), 'correct horse battery')

@@ -1,10 +1,8 @@
 // suite: default only — the browser page; the server paths it drives run on both engines in test/modules
 import t from 'tap'
-import { existsSync } from 'node:fs'
 import { randomUUID } from 'node:crypto'
-import { chromium, type Browser } from 'playwright-core'
-import { befriend, listen, registerUser } from '../helper.js'
-import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, newContext } from './fixtures.js'
+import { befriend, registerUser } from '../helper.js'
+import { pageWorld } from './fixtures.js'
 
 /**
  * Message search in real Chromium: the sidebar's search box finds an old message (English and
@@ -17,16 +15,7 @@ const WAIT = 10_000
 const id = (testid: string): string => `[data-testid="${testid}"]`
 
 t.test('search box: results jump to the message in context', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.fail(`Chromium is missing at ${CHROMIUM}: install it with "apt-get install -y chromium" (the CI script does)`)
-    return
-  }
-  ensureWebBuilt()
-  const [{ app, url }, browser] = await Promise.all([
-    listen(t),
-    chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }) as Promise<Browser>
-  ])
-  t.teardown(async () => { await browser.close() })
+  const { app, url, errors, openPage } = await pageWorld(t)
 
   const alice = await registerUser(app)
   const bob = await registerUser(app)
@@ -41,9 +30,7 @@ t.test('search box: results jump to the message in context', async (t) => {
   const targetSeq = await post(`Meet me in 北京 tomorrow, code needle${tag} <img src=x onerror="window.__xss=1">`)
   for (let i = 0; i < 150; i++) await post(`filler message ${i}`)
 
-  const page = await (await newContext(browser, { viewport: { width: 1000, height: 700 } })).newPage()
-  const errors: string[] = []
-  page.on('pageerror', (err) => { errors.push(err.message) })
+  const { page } = await openPage({ viewport: { width: 1000, height: 700 } })
   await page.goto(url)
   await page.fill(id('auth-username'), alice.username)
   await page.fill(id('auth-password'), 'correct horse battery')

@@ -1,11 +1,8 @@
 // suite: default only — the browser page; the server paths it drives run on both engines in test/modules
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { befriend, listen, registerUser, type TestUser } from '../helper.js'
-import type { App } from '../../src/app.js'
-import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, gradientPng, newContext } from './fixtures.js'
+import { befriend, type TestUser } from '../helper.js'
+import { gradientPng, namedUser, openChat, pageWorld, signedInPage } from './fixtures.js'
 import { multipart } from '../modules/uploads/helpers.js'
 
 /**
@@ -19,41 +16,12 @@ t.setTimeout(180_000)
 const WAIT = 10_000
 const id = (testid: string): string => `[data-testid="${testid}"]`
 
-async function person (app: App, displayName: string): Promise<TestUser> {
-  const u = await registerUser(app)
-  const res = await app.inject({ method: 'PATCH', url: '/api/users/me', headers: u.auth, payload: { displayName } })
-  if (res.statusCode !== 200) throw new Error(res.body)
-  return u
-}
-
-async function pageFor (browser: Browser, url: string, app: App, u: TestUser, errors: string[], requests: string[]): Promise<{ ctx: BrowserContext, page: Page }> {
-  const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: u.username, password: 'correct horse battery' } })
-  const ctx = await newContext(browser, { viewport: { width: 1000, height: 720 } })
-  await ctx.addInitScript((value) => { if (localStorage.getItem('relay.tokens') === null) localStorage.setItem('relay.tokens', value) }, JSON.stringify(login.json()))
-  const page = await ctx.newPage()
-  page.on('pageerror', (err) => { errors.push(err.message) })
-  page.on('request', (r) => { requests.push(r.url()) })
-  await page.goto(url)
-  await page.waitForSelector(`${id('conn-status')}[data-status="online"]`, { timeout: WAIT })
-  return { ctx, page }
-}
-
-async function open (page: Page, title: string): Promise<void> {
-  await page.click(`${id('conversation')}[data-title="${title}"]`)
-  await page.waitForSelector(`${id('chat-title')}:text-is("${title}")`, { timeout: WAIT })
-}
-
 t.test('deleted stays deleted live, quotes follow edits, images through signed URLs, the presence setting', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.fail(`Chromium is missing at ${CHROMIUM}`)
-    return
-  }
-  ensureWebBuilt()
-  const [{ app, url }, browser] = await Promise.all([listen(t), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }) as Promise<Browser>])
-  t.teardown(async () => { await browser.close() })
-  const alice = await person(app, 'Alice Liddell')
-  const bob = await person(app, 'Bob Builder')
-  const carol = await person(app, 'Carol Danvers')
+  const world = await pageWorld(t)
+  const { app, errors } = world
+  const alice = await namedUser(app, 'Alice Liddell')
+  const bob = await namedUser(app, 'Bob Builder')
+  const carol = await namedUser(app, 'Carol Danvers')
   await befriend(app, alice, bob)
   await app.inject({ method: 'POST', url: '/api/conversations/direct', headers: alice.auth, payload: { userId: bob.id } })
   const g = (await app.inject({ method: 'POST', url: '/api/groups', headers: alice.auth, payload: { name: 'Crew', memberIds: [bob.id, carol.id] } })).json().id as string
@@ -69,10 +37,9 @@ t.test('deleted stays deleted live, quotes follow edits, images through signed U
   const file = (await app.inject({ method: 'POST', url: '/api/uploads', headers: { ...headers, ...alice.auth }, payload })).json()
   await say(alice, { type: 'image', content: { ...file, width: 120, height: 80 } })
 
-  const errors: string[] = []
   const requests: string[] = []
-  const b = await pageFor(browser, url, app, bob, errors, requests)
-  await open(b.page, 'Crew')
+  const b = await signedInPage(world, bob, (page) => { page.on('request', (r) => { requests.push(r.url()) }) })
+  await openChat(b.page, 'Crew')
 
   // Images: loaded through a signed URL, never a token.
   await b.page.waitForFunction((sel) => {
@@ -99,8 +66,8 @@ t.test('deleted stays deleted live, quotes follow edits, images through signed U
   t.equal(await b.page.locator('text=draft words').count(), 0, 'the replaced text is gone from the page')
 
   // The presence setting: Bob hides his presence; Alice's open chat with him shows nothing.
-  const a = await pageFor(browser, url, app, alice, errors, requests)
-  await open(a.page, 'Bob Builder')
+  const a = await signedInPage(world, alice, (page) => { page.on('request', (r) => { requests.push(r.url()) }) })
+  await openChat(a.page, 'Bob Builder')
   await a.page.waitForSelector(`${id('chat-subtitle')}[data-presence="online"]`, { timeout: WAIT })
   const setting = b.page.locator(id('presence-visibility'))
   await b.page.waitForSelector(`${id('presence-visibility')}[data-value="contacts"]`, { timeout: WAIT })

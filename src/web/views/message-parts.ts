@@ -4,13 +4,6 @@ import { h } from '../dom.js'
 /** The reaction picker's choices (any single emoji is valid on the wire; these are one tap). */
 export const QUICK_EMOJIS = ['👍', '❤️', '😂', '🎉', '😮', '😢'] as const
 
-/** A short text for a message in a quote, a pin or a forward list. */
-export function previewOf (m: Pick<Message, 'type' | 'content' | 'recalled'>): string {
-  if (m.recalled === true || m.content === null) return 'Message recalled'
-  if (m.type === 'text') return String(m.content).slice(0, 100)
-  return m.type === 'custom' ? '[custom]' : `[${m.type}]`
-}
-
 /** The quoted message above a reply, from the snapshot the reply carries. */
 export function replyQuote (m: Message, nameOf: (userId: string) => string, onClick: (seq: number) => void): HTMLElement | null {
   const q = m.replyTo

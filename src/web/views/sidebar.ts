@@ -1,10 +1,10 @@
 import type { Conversation, FriendRequest, Message, User } from '@relay-im/client'
 import { h, initials, replace } from '../dom.js'
-import { isSystem, type Store } from '../store.js'
+import type { Store } from '../store.js'
 import { channelBrowser } from './channels.js'
 import { applyMute, MUTE_CHOICES, muteState, NOTIFY_CHOICES } from './group-panel.js'
+import { kindOf, previewOf } from './kinds.js'
 import { messageSearch } from './message-search.js'
-import { systemContent, systemText } from './system.js'
 
 export interface SidebarActions {
   open: (conversationId: string) => void
@@ -14,13 +14,8 @@ export interface SidebarActions {
 
 function preview (store: Store, m: Message | null): string {
   if (m === null) return 'No messages yet'
-  if (isSystem(m)) return systemText(systemContent(m), (id) => store.nameOf(id))
-  const who = m.senderId === store.me.id ? 'You: ' : ''
-  if (m.recalled === true || m.content === null) return `${who}message recalled`
-  if (m.type === 'text') return who + String(m.content)
-  if (m.type === 'image') return `${who}Photo`
-  if (m.type === 'file') return `${who}File: ${(m.content as { name?: string }).name ?? ''}`
-  return `${who}…`
+  const text = previewOf(m, (id) => store.nameOf(id))
+  return m.senderId === store.me.id && kindOf(m).notice !== true ? `You: ${text}` : text
 }
 
 /** Stroke icons (emoji fonts are not everywhere): a pin, and a bell struck through. */
@@ -47,7 +42,7 @@ export function avatar (name: string, online?: boolean): HTMLElement {
 /** Left column: conversations, contacts (search, requests, friends) and new group. */
 export function sidebar (store: Store, actions: SidebarActions): HTMLElement {
   let tab: 'chats' | 'contacts' = 'chats'
-  /** v2: the archived conversations instead of the others. */
+  /** Whether the list shows the archived conversations instead of the others. */
   let showArchived = false
   /** The conversation whose settings menu is open: it stays open across re-renders. */
   let menuFor: string | undefined

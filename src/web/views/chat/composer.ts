@@ -1,0 +1,139 @@
+import type { Message } from '@relay-im/client'
+import { h, replace } from '../../dom.js'
+import { paperclip } from '../icons.js'
+import { kindOf, previewOf } from '../kinds.js'
+import type { ChatContext } from './context.js'
+import { mentionPicker } from './mention-picker.js'
+import type { Outbox } from './outbox.js'
+
+const MAX_HEIGHT_PX = 160
+
+export interface Composer {
+  /** The mention picker, the reply/edit bar and the form, in page order. */
+  parts: HTMLElement[]
+  startReply: (m: Message) => void
+  startEdit: (m: Message) => void
+  /** A shown message changed: editing it stops once it is recalled. */
+  onUpdated: (m: Message) => void
+}
+
+export interface ComposerDeps {
+  outbox: Outbox
+  /** My newest text message still shown (the Up key edits it). */
+  lastOwnText: () => Message | undefined
+}
+
+/** The reply or edit in progress, with the bar that shows it. */
+function composingState (ctx: ChatContext, input: HTMLTextAreaElement, autosize: () => void) {
+  const bar = h('div', { class: 'composer-bar', hidden: true })
+  const state: { replyingTo?: Message, editing?: Message } = {}
+  function stop (): void {
+    state.replyingTo = undefined
+    state.editing = undefined
+    bar.hidden = true
+    bar.replaceChildren()
+  }
+  function show (testid: string, label: string, m: Message, cancel: HTMLElement): void {
+    replace(bar, h('div', { class: 'bar-text', testid }, h('strong', {}, label), h('span', {}, previewOf(m, ctx.nameOf))), cancel)
+    bar.hidden = false
+    input.focus()
+  }
+  function startReply (m: Message): void {
+    state.editing = undefined
+    state.replyingTo = m
+    show('reply-preview', `Replying to ${ctx.nameOf(m.senderId)}`, m,
+      h('button', { type: 'button', class: 'link', testid: 'reply-cancel', 'aria-label': 'Cancel reply', onclick: stop }, '✕'))
+  }
+  function startEdit (m: Message): void {
+    state.replyingTo = undefined
+    state.editing = m
+    input.value = kindOf(m).edit?.toText(m.content) ?? ''
+    autosize()
+    show('edit-banner', 'Editing', m,
+      h('button', { type: 'button', class: 'link', testid: 'edit-cancel', 'aria-label': 'Cancel edit', onclick: () => { stop(); input.value = '' } }, '✕'))
+  }
+  return { bar, state, stop, startReply, startEdit }
+}
+
+type Composing = ReturnType<typeof composingState>
+
+/** Up on an empty box edits my last text; Escape cancels a reply or edit; Enter sends. */
+function onKey (e: KeyboardEvent, input: HTMLTextAreaElement, composing: Composing, lastOwnText: () => Message | undefined, sendText: () => void): void {
+  const { state } = composing
+  if (e.key === 'ArrowUp' && input.value === '' && state.editing === undefined) {
+    const last = lastOwnText()
+    if (last !== undefined) {
+      e.preventDefault()
+      composing.startEdit(last)
+    }
+    return
+  }
+  if (e.key === 'Escape' && (state.editing !== undefined || state.replyingTo !== undefined)) {
+    if (state.editing !== undefined) input.value = ''
+    composing.stop()
+    return
+  }
+  if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+    e.preventDefault()
+    sendText()
+  }
+}
+
+/** The message box: text with mentions, Enter to send, Up to edit my last, files, reply and edit. */
+export function composer (ctx: ChatContext, deps: ComposerDeps): Composer {
+  const input = h('textarea', { testid: 'composer-input', rows: 1, placeholder: 'Message', 'aria-label': 'Message', maxlength: 4000 })
+  const fileInput = h('input', { type: 'file', testid: 'file-input', hidden: true, multiple: true })
+  const autosize = (): void => {
+    input.style.height = 'auto'
+    input.style.height = `${Math.min(input.scrollHeight, MAX_HEIGHT_PX)}px`
+  }
+  const picker = mentionPicker(ctx, input)
+  const composing = composingState(ctx, input, autosize)
+  const { state } = composing
+
+  function saveEdit (target: Message, text: string): void {
+    let content
+    try {
+      content = kindOf(target).edit!.fromText(text)
+    } catch (err) {
+      ctx.showError(`Could not edit: ${(err as Error).message}`)
+      return
+    }
+    void ctx.act(ctx.client.edit(target.id, content), 'edit')
+  }
+
+  function sendText (): void {
+    const text = input.value.trim()
+    if (text === '') return
+    input.value = ''
+    autosize()
+    picker.hide()
+    const { editing, replyingTo } = state
+    composing.stop()
+    if (editing !== undefined) { saveEdit(editing, text); return }
+    const mentions = picker.take(text)
+    deps.outbox.send('text', text, { ...(replyingTo !== undefined ? { replyTo: replyingTo.id } : {}), ...(mentions !== undefined ? { mentions } : {}) })
+  }
+
+  input.addEventListener('input', () => {
+    autosize()
+    picker.render()
+    if (input.value !== '') ctx.client.typing(ctx.conversationId)
+  })
+  input.addEventListener('keydown', (e) => { onKey(e, input, composing, deps.lastOwnText, sendText) })
+  fileInput.addEventListener('change', () => {
+    if (fileInput.files !== null && fileInput.files.length > 0) void deps.outbox.sendFiles(fileInput.files)
+    fileInput.value = ''
+  })
+  const form = h('form', { class: 'composer', testid: 'composer', onsubmit: (e: SubmitEvent) => { e.preventDefault(); sendText(); input.focus() } },
+    h('button', { type: 'button', class: 'attach', testid: 'attach', title: 'Send a photo or file', 'aria-label': 'Attach', onclick: () => { fileInput.click() } }, paperclip()),
+    fileInput,
+    input,
+    h('button', { type: 'submit', class: 'primary', testid: 'send' }, 'Send'))
+  return {
+    parts: [picker.el, composing.bar, form],
+    startReply: composing.startReply,
+    startEdit: composing.startEdit,
+    onUpdated: (m) => { if (state.editing?.id === m.id && (m.recalled === true || m.content === null)) composing.stop() }
+  }
+}

@@ -1,0 +1,16 @@
+import type { Message } from '@relay-im/client'
+import { forwardDialog } from '../message-parts.js'
+import type { ChatContext } from './context.js'
+
+/** Opens the forward dialog over `host`: picking a conversation forwards `m` there. */
+export function openForward (ctx: ChatContext, host: HTMLElement, m: Message): void {
+  const { store } = ctx
+  const targets = store.sortedConversations().filter((c) => c.id !== ctx.conversationId)
+  const dialog = forwardDialog(targets, (c) => store.title(c), (c) => {
+    dialog.remove()
+    ctx.client.send({ conversationId: c.id, forwardOf: m.id }).then(
+      () => { ctx.showError(`Forwarded to ${store.title(c)}`) },
+      (err: Error) => { ctx.showError(`Could not forward: ${err.message}`) })
+  }, () => { dialog.remove() })
+  host.append(dialog)
+}

@@ -1,0 +1,129 @@
+import type { Message } from '@relay-im/client'
+import type { Store, StoreEvent } from '../../store.js'
+import { h } from '../../dom.js'
+import { groupPanel } from '../group-panel.js'
+import { composer } from './composer.js'
+import { chatContext, type ChatContext } from './context.js'
+import { openForward } from './forward.js'
+import { chatHeader, type ChatHeader } from './header.js'
+import { history, type History } from './history.js'
+import { messageList, type MessageList } from './message-list.js'
+import { outbox } from './outbox.js'
+import { pinnedBar, type PinnedBar } from './pins.js'
+import { typingLine } from './typing.js'
+
+export interface ChatView { el: HTMLElement, destroy: () => void }
+
+/** The parts of the view a store event may touch. */
+interface Parts {
+  ctx: ChatContext
+  header: ChatHeader
+  list: MessageList
+  pins: PinnedBar
+  typing: { render: () => void }
+  composer: { onUpdated: (m: Message) => void }
+  history: History
+}
+
+function onMessage (parts: Parts, e: StoreEvent): void {
+  const { ctx, list, pins } = parts
+  const here = ctx.conversationId
+  switch (e.type) {
+    case 'message':
+      if (e.message.conversationId === here && list.insert(e.message) && (list.atBottom() || e.message.senderId === ctx.me.id)) list.scrollToBottom()
+      return
+    case 'recalled':
+      if (e.event.conversationId === here) list.recall(e.event.messageId, e.event.seq)
+      return
+    case 'updated':
+      if (e.message.conversationId !== here) return
+      if (list.update(e.message)) parts.composer.onUpdated(e.message)
+      pins.onUpdated(e.message)
+      return
+    case 'hidden':
+      if (e.conversationId !== here) return
+      list.removeMessage(e.messageId)
+      pins.onHidden(e.messageId)
+      return
+    case 'cleared':
+      if (e.conversationId !== here) return
+      list.clearUpTo(e.clearedSeq)
+      void pins.load()
+  }
+}
+
+/** Routes the store's events to the parts they concern. */
+function onStoreEvent (parts: Parts, e: StoreEvent): void {
+  const here = parts.ctx.conversationId
+  switch (e.type) {
+    case 'receipts':
+      if (e.conversationId === here) parts.list.refreshTicks()
+      return
+    case 'typing':
+      if (e.conversationId === here) parts.typing.render()
+      return
+    case 'contacts':
+    case 'conversations':
+      parts.header.render()
+      return
+    case 'names':
+      parts.list.refreshNotices()
+      return
+    case 'resynced':
+      void parts.history.loadNewer().catch(() => {})
+      void parts.pins.load()
+      return
+    default:
+      onMessage(parts, e)
+  }
+}
+
+/** The settings panel (group profile, members, invites, my settings), over the chat. */
+function settingsPanel (store: Store, conversationId: string, host: HTMLElement): { toggle: () => void, close: () => void } {
+  let panel: ReturnType<typeof groupPanel> | undefined
+  function close (): void {
+    panel?.destroy()
+    panel?.el.remove()
+    panel = undefined
+  }
+  function toggle (): void {
+    if (panel !== undefined) { close(); return }
+    panel = groupPanel(store, conversationId, close)
+    host.append(panel.el)
+  }
+  return { toggle, close }
+}
+
+/**
+ * One conversation: its header, pinned bar, messages with scroll-back, typing line and
+ * composer, each a component of its own; store events are routed to the ones they concern.
+ */
+export function chatView (store: Store, conversationId: string, onBack: () => void, focusSeq?: number): ChatView {
+  const { ctx, toast } = chatContext(store, conversationId)
+  const el = h('section', { class: 'chat', testid: 'chat', 'data-conversation-id': conversationId })
+  const panel = settingsPanel(store, conversationId, el)
+  const header = chatHeader(ctx, onBack, panel.toggle)
+  // The row actions reach the composer made just below: rows call them only on a click.
+  const list: MessageList = messageList(ctx, {
+    reply: (m) => { box.startReply(m) },
+    edit: (m) => { box.startEdit(m) },
+    forward: (m) => { openForward(ctx, el, m) },
+    scrollTo: (seq) => { list.scrollTo(seq) },
+    onMediaLoad: () => { if (list.atBottom()) list.scrollToBottom() }
+  })
+  const box = composer(ctx, { outbox: outbox(ctx, list), lastOwnText: list.lastOwnText })
+  const pins = pinnedBar(ctx, list.scrollTo)
+  const typing = typingLine(ctx)
+  el.append(header.el, pins.el, list.el, typing.el, toast, ...box.parts)
+  const pages = history(ctx, list, () => el.isConnected)
+  const parts: Parts = { ctx, header, list, pins, typing, composer: box, history: pages }
+  const unsubscribe = store.subscribe((e) => { onStoreEvent(parts, e) })
+
+  header.render()
+  typing.render()
+  void pins.load()
+  const closeMenus = (): void => { el.querySelectorAll<HTMLElement>('.menu-pop').forEach((pop) => { pop.hidden = true }) }
+  document.addEventListener('click', closeMenus)
+  void pages.start(focusSeq)
+  return { el, destroy: () => { unsubscribe(); panel.close(); document.removeEventListener('click', closeMenus) } }
+}

@@ -1,0 +1,142 @@
+import type { Message, MessageContent, MessageType } from '@relay-im/client'
+import { h } from '../../dom.js'
+import { isRecalled, kindOf } from '../kinds.js'
+import type { ChatContext } from './context.js'
+import { messageRow, ticks, type RowActions } from './message-row.js'
+import { pendingRows, type PendingRows } from './pending-rows.js'
+
+/** Within this many pixels of an edge counts as "at" it. */
+export const EDGE_PX = 80
+/** A reply's quote shows at most this many characters of the quoted text. */
+const QUOTE_MAX = 100
+
+export interface MessageList {
+  /** The scrolling element: the history top line and the rows. */
+  el: HTMLElement
+  /** The "Loading…" / "Beginning of the conversation" line above the rows. */
+  top: HTMLElement
+  /** Puts a message in seq order (replacing its pending bubble); false when already shown. */
+  insert: (m: Message) => boolean
+  /** Replaces a shown message with a newer state of it (never an older one); false when not shown. */
+  update: (m: Message) => boolean
+  recall: (messageId: string, seq: number) => void
+  removeMessage: (messageId: string) => void
+  clearUpTo: (seq: number) => void
+  refreshTicks: () => void
+  /** Draws the notices again (names of people they mention arrived). */
+  refreshNotices: () => void
+  addPending: (clientMsgId: string, type: MessageType, body: MessageContent, label?: string) => void
+  hasPending: (clientMsgId: string) => boolean
+  failed: (clientMsgId: string, message: string) => void
+  has: (seq: number) => boolean
+  find: (seq: number) => HTMLElement | undefined
+  scrollTo: (seq: number) => void
+  scrollToBottom: () => void
+  atBottom: () => boolean
+  oldestSeq: () => number | undefined
+  newestSeq: () => number
+  /** My newest text message still shown and not recalled (the Up key edits it). */
+  lastOwnText: () => Message | undefined
+}
+
+/** The text a reply's quote of `quoted` shows; the same rule as the server's reply snapshot. */
+function quoteText (quoted: Message): string {
+  if (isRecalled(quoted)) return ''
+  return quoted.type === 'text' ? [...String(quoted.content)].slice(0, QUOTE_MAX).join('') : `[${quoted.type}]`
+}
+
+type Rows = Omit<MessageList, 'el' | 'top' | 'addPending' | 'hasPending' | 'failed' | 'scrollTo' | 'scrollToBottom' | 'atBottom'>
+
+/** The shown messages by seq, kept in seq order in `list` (before any pending sends). */
+function rowsIn (ctx: ChatContext, list: HTMLElement, actions: RowActions, pending: PendingRows): Rows {
+  const rows = new Map<number, { m: Message, el: HTMLElement }>()
+  function put (seq: number, m: Message): void {
+    const fresh = messageRow(ctx, m, actions)
+    rows.get(seq)?.el.replaceWith(fresh)
+    rows.set(seq, { m, el: fresh })
+  }
+  /** Replies quoting `quoted` show its current text. */
+  function refreshQuotes (quoted: Message): void {
+    const recalled = isRecalled(quoted)
+    const preview = quoteText(quoted)
+    for (const [seq, r] of rows) {
+      const q = r.m.replyTo
+      if (q === null || q === undefined || q.id !== quoted.id || (q.preview === preview && q.recalled === recalled)) continue
+      put(seq, { ...r.m, replyTo: { ...q, preview, recalled } })
+    }
+  }
+  function insert (m: Message): boolean {
+    if (m.conversationId !== ctx.conversationId || rows.has(m.seq)) return false
+    const row = messageRow(ctx, m, actions)
+    rows.set(m.seq, { m, el: row })
+    pending.settle(m.clientMsgId)
+    let next: HTMLElement | undefined
+    for (const [seq, r] of rows) if (seq > m.seq && (next === undefined || seq < Number(next.dataset.seq))) next = r.el
+    list.insertBefore(row, next ?? list.querySelector('.pending'))
+    return true
+  }
+  function update (m: Message): boolean {
+    refreshQuotes(m)
+    const r = rows.get(m.seq)
+    if (r === undefined || r.m.id !== m.id || (r.m.rev ?? 0) > m.rev) return false
+    put(m.seq, m)
+    return true
+  }
+  function removeSeq (seq: number): void {
+    rows.get(seq)?.el.remove()
+    rows.delete(seq)
+  }
+  return {
+    insert,
+    update,
+    recall: (messageId, seq) => {
+      const r = rows.get(seq)
+      if (r !== undefined && r.m.id === messageId) put(seq, { ...r.m, content: null, recalled: true })
+    },
+    removeMessage: (messageId) => { for (const [seq, r] of rows) if (r.m.id === messageId) removeSeq(seq) },
+    clearUpTo: (cleared) => { for (const seq of [...rows.keys()]) if (seq <= cleared) removeSeq(seq) },
+    refreshTicks: () => {
+      for (const { m, el } of rows.values()) if (m.senderId === ctx.me.id) el.querySelector('.ticks')?.replaceWith(ticks(ctx, m))
+    },
+    refreshNotices: () => { for (const [seq, r] of rows) if (kindOf(r.m).notice === true) put(seq, r.m) },
+    has: (seq) => rows.has(seq),
+    find: (seq) => rows.get(seq)?.el,
+    oldestSeq: () => rows.size === 0 ? undefined : Math.min(...rows.keys()),
+    newestSeq: () => Math.max(0, ...rows.keys()),
+    lastOwnText: () => lastOwnText(ctx, rows.values())
+  }
+}
+
+/** The rows of one conversation in a scrolling box, with my not yet acknowledged sends at the end. */
+export function messageList (ctx: ChatContext, actions: RowActions): MessageList {
+  let atBottom = true
+  const top = h('div', { class: 'history-top', testid: 'history-top' }, 'Loading…')
+  const list = h('div', { class: 'msg-list' })
+  const el = h('div', { class: 'messages', testid: 'messages' }, top, list)
+  el.addEventListener('scroll', () => { atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < EDGE_PX })
+  function scrollToBottom (): void {
+    el.scrollTop = el.scrollHeight
+    atBottom = true
+  }
+  const pending = pendingRows(ctx, list, scrollToBottom)
+  const rows = rowsIn(ctx, list, actions, pending)
+  return {
+    el,
+    top,
+    ...rows,
+    addPending: pending.add,
+    hasPending: pending.has,
+    failed: pending.failed,
+    scrollTo: (seq) => { rows.find(seq)?.scrollIntoView({ block: 'center' }) },
+    scrollToBottom,
+    atBottom: () => atBottom
+  }
+}
+
+function lastOwnText (ctx: ChatContext, rows: Iterable<{ m: Message }>): Message | undefined {
+  let best: Message | undefined
+  for (const { m } of rows) {
+    if (m.senderId === ctx.me.id && m.type === 'text' && !isRecalled(m) && (best === undefined || m.seq > best.seq)) best = m
+  }
+  return best
+}

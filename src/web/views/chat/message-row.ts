@@ -1,0 +1,83 @@
+import type { Message } from '@relay-im/client'
+import { clock, h } from '../../dom.js'
+import { isRecalled, kindOf, type KindContext } from '../kinds.js'
+import { forwardedLabel, mentionsMe, messageMenu, reactionChips, replyQuote } from '../message-parts.js'
+import type { ChatContext } from './context.js'
+
+export const TICKS = { pending: '…', failed: '!', sent: '✓', delivered: '✓✓', read: '✓✓' } as const
+
+/** What a row's buttons do beyond calling the server. */
+export interface RowActions {
+  reply: (m: Message) => void
+  edit: (m: Message) => void
+  forward: (m: Message) => void
+  /** Scrolls to a shown message (a reply's quote). */
+  scrollTo: (seq: number) => void
+  onMediaLoad: () => void
+}
+
+/** The delivery ticks of one of my messages. */
+export function ticks (ctx: ChatContext, m: Message): HTMLElement {
+  const state = ctx.store.tickState(ctx.conversationId, m.seq)
+  return h('span', { class: `ticks ${state}`, testid: 'ticks', 'data-state': state, title: state }, TICKS[state])
+}
+
+/** The content of a row: the kind's own rendering, or the recalled notice. */
+export function rowContent (ctx: ChatContext, m: Message, onMediaLoad: () => void): HTMLElement {
+  if (isRecalled(m)) return h('div', { class: 'bubble recalled', testid: 'message-recalled' }, 'Message recalled')
+  const kindCtx: KindContext = { client: ctx.client, nameOf: ctx.nameOf, onMediaLoad }
+  return kindOf(m).render(m, kindCtx)
+}
+
+function menuOf (ctx: ChatContext, m: Message, actions: RowActions): HTMLElement | null {
+  if (isRecalled(m)) return null
+  const { client } = ctx
+  const pinned = m.pinnedAt !== null && m.pinnedAt !== undefined
+  const editable = m.senderId === ctx.me.id && kindOf(m).edit !== undefined
+  return messageMenu(m, {
+    reply: () => { actions.reply(m) },
+    react: (emoji) => { void ctx.act(client.react(m.id, emoji), 'react') },
+    edit: editable ? () => { actions.edit(m) } : undefined,
+    forward: () => { actions.forward(m) },
+    pin: ctx.canPin() ? () => { void ctx.act(pinned ? client.unpin(m.id) : client.pin(m.id), pinned ? 'unpin' : 'pin') } : undefined,
+    deleteForMe: () => { void ctx.act(client.deleteForMe(ctx.conversationId, m.id), 'delete') }
+  })
+}
+
+/** Pinned and edited marks, the time, and on mine the ticks and Recall. */
+function meta (ctx: ChatContext, m: Message): HTMLElement {
+  const mine = m.senderId === ctx.me.id
+  const recalled = isRecalled(m)
+  return h('div', { class: 'meta' },
+    m.pinnedAt !== null && m.pinnedAt !== undefined ? h('span', { class: 'pin-mark', testid: 'pin-mark' }, 'pinned') : null,
+    m.editedAt !== null && m.editedAt !== undefined && !recalled ? h('span', { class: 'edited', testid: 'edited-mark', title: `Edited ${clock(m.editedAt)}` }, 'edited') : null,
+    h('time', { datetime: m.createdAt }, clock(m.createdAt)),
+    mine ? ticks(ctx, m) : null,
+    mine && !recalled ? h('button', { class: 'link small', testid: 'recall', title: 'Recall this message', onclick: () => { void ctx.act(ctx.client.recall(m.id), 'recall') } }, 'Recall') : null)
+}
+
+/** One message in the timeline; a notice kind (membership, profile changes) has no actions. */
+export function messageRow (ctx: ChatContext, m: Message, actions: RowActions): HTMLElement {
+  if (kindOf(m).notice === true) return rowContent(ctx, m, actions.onMediaLoad)
+  const { client, me } = ctx
+  const mine = m.senderId === me.id
+  const menu = menuOf(ctx, m, actions)
+  const toggleReaction = (emoji: string, reacted: boolean): void => { void ctx.act(reacted ? client.unreact(m.id, emoji) : client.react(m.id, emoji), 'react') }
+  return h('div', {
+    class: `msg ${mine ? 'mine' : ''} ${mentionsMe(m, me.id) ? 'mentions-me' : ''}`,
+    testid: 'message',
+    'data-seq': m.seq,
+    'data-rev': m.rev,
+    'data-message-id': m.id,
+    'data-client-msg-id': m.clientMsgId,
+    'data-mine': String(mine),
+    'data-mentions-me': String(mentionsMe(m, me.id)),
+    'data-pinned': String(m.pinnedAt !== null && m.pinnedAt !== undefined)
+  },
+  !mine && ctx.conversation()?.type === 'group' ? h('span', { class: 'sender' }, m.sender.displayName) : null,
+  forwardedLabel(m),
+  replyQuote(m, ctx.nameOf, actions.scrollTo),
+  h('div', { class: 'bubble-line' }, mine ? menu : null, rowContent(ctx, m, actions.onMediaLoad), mine ? null : menu),
+  isRecalled(m) ? null : reactionChips(m.reactions ?? [], me.id, toggleReaction),
+  meta(ctx, m))
+}

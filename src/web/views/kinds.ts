@@ -1,0 +1,88 @@
+import type { Client, FileContent, Message, MessageContent } from '@relay-im/client'
+import type { MessageType } from '@relay-im/client/protocol'
+import { formatBytes, h } from '../dom.js'
+import { linkFile } from '../uploads.js'
+import { paperclip } from './icons.js'
+import { systemContent, systemRow, systemText } from './system.js'
+
+/** What a kind's renderer may use besides the message itself. */
+export interface KindContext {
+  client: Client
+  /** "You" for the reader, else the person's display name. */
+  nameOf: (userId: string) => string
+  /** Media finished loading (the list keeps itself at the bottom). */
+  onMediaLoad: () => void
+}
+
+/** How one message kind shows on the page. */
+export interface MessageKind {
+  /** The content of a row (a bubble), or with `notice` the whole row. */
+  render: (m: Message, ctx: KindContext) => HTMLElement
+  /** A short text for the conversation list, pins, the reply bar and notices. */
+  preview: (m: Message, nameOf: (userId: string) => string) => string
+  /** A centred notice in the timeline, with no actions, ticks or sender prefix. */
+  notice?: true
+  /** How its sender edits it in the composer; absent when it cannot be edited. */
+  edit?: { toText: (content: MessageContent) => string, fromText: (text: string) => MessageContent }
+}
+
+const PREVIEW_MAX = 100
+
+function imageBubble (f: FileContent, ctx: KindContext): HTMLElement {
+  const img = h('img', { alt: f.name, testid: 'message-image', loading: 'lazy', width: f.width, height: f.height })
+  img.addEventListener('load', ctx.onMediaLoad)
+  const link = h('a', { target: '_blank', rel: 'noopener' }, img)
+  linkFile(ctx.client, f.url, [[img, 'src'], [link, 'href']])
+  return h('div', { class: 'bubble media' }, link)
+}
+
+function fileBubble (f: FileContent, ctx: KindContext): HTMLElement {
+  const link = h('a', { download: f.name, testid: 'message-file' }, paperclip(), ` ${f.name}`)
+  linkFile(ctx.client, f.url, [[link, 'href']])
+  return h('div', { class: 'bubble file' }, link, h('span', { class: 'muted small' }, ` ${formatBytes(f.size)}`))
+}
+
+/**
+ * Every message kind the page shows, keyed by its wire type: a kind missing here does not
+ * compile. A new kind is one entry (and its component file, when it renders more than a line).
+ */
+export const KINDS = {
+  text: {
+    render: (m) => h('div', { class: 'bubble', testid: 'message-text' }, String(m.content)),
+    preview: (m) => String(m.content).slice(0, PREVIEW_MAX),
+    edit: { toText: (content) => String(content), fromText: (text) => text }
+  },
+  image: {
+    render: (m, ctx) => imageBubble(m.content as FileContent, ctx),
+    preview: () => 'Photo'
+  },
+  file: {
+    render: (m, ctx) => fileBubble(m.content as FileContent, ctx),
+    preview: (m) => `File: ${(m.content as Partial<FileContent>).name ?? ''}`
+  },
+  custom: {
+    render: (m) => h('div', { class: 'bubble' }, h('code', {}, JSON.stringify(m.content))),
+    preview: () => 'Custom message',
+    edit: { toText: (content) => JSON.stringify(content), fromText: (text) => JSON.parse(text) as MessageContent }
+  },
+  system: {
+    render: (m, ctx) => systemRow(m, ctx.nameOf),
+    preview: (m, nameOf) => systemText(systemContent(m), nameOf),
+    notice: true
+  }
+} satisfies Record<MessageType, MessageKind>
+
+/** The kind of a message; an unknown type from a newer server shows as custom content. */
+export function kindOf (m: Pick<Message, 'type'>): MessageKind {
+  return (KINDS as Record<string, MessageKind>)[m.type] ?? KINDS.custom
+}
+
+export function isRecalled (m: Pick<Message, 'recalled' | 'content'>): boolean {
+  return m.recalled === true || m.content === null
+}
+
+/** The short text of a message wherever the page shows one in a line. */
+export function previewOf (m: Message, nameOf: (userId: string) => string): string {
+  if (isRecalled(m)) return 'Message recalled'
+  return kindOf(m).preview(m, nameOf)
+}
