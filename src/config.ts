@@ -43,6 +43,8 @@ export const ConfigSchema = Type.Object({
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   ACCESS_TOKEN_TTL_S: Int(900, 10),
   REFRESH_TOKEN_TTL_S: Int(30 * 24 * 3600, 60),
+  /** Seconds after a refresh during which the old refresh token, used again, gets the same new pair instead of revoking the session (two tabs, a lost response); 0 = never. */
+  REFRESH_REUSE_GRACE_S: Int(30, 0, 300),
   /** Comma-separated origins allowed for CORS and the WebSocket handshake; `*` for any. Same-origin and origin-less clients are always allowed. */
   ALLOWED_ORIGINS: Type.String({ default: '' }),
   LOG_LEVEL: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info' }),

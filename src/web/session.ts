@@ -1,8 +1,11 @@
-import { ClientError, createClient, type Client, type Credentials, type RegisterInput, type Tokens } from '@relay-im/client'
+import { ClientError, createClient, type Client, type ClientOptions, type Credentials, type RegisterInput, type Tokens } from '@relay-im/client'
 
 /**
  * The signed-in session: tokens in localStorage (the refresh token rotates, so every new
- * pair is saved), the SDK client, and the way out.
+ * pair is saved), the SDK client, and the way out. Every tab of the page shares the one
+ * session: the SDK refreshes one tab at a time (reading the stored pair first) and announces
+ * new pairs to the other tabs, and a tab also takes over a pair another tab stored in place
+ * of its own.
  */
 const KEY = 'relay.tokens'
 
@@ -14,8 +17,44 @@ function loadTokens (): Tokens | undefined {
   return undefined
 }
 
-function persist (client: Client): Client {
+const parse = (value: string | null): Partial<Tokens> | undefined => {
+  try {
+    return JSON.parse(value ?? 'null') as Partial<Tokens> | undefined ?? undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The user id an access token names (unverified: only to tell sessions apart). */
+function subject (token: string | undefined): string | undefined {
+  try {
+    const part = token?.split('.')[1]
+    if (part === undefined) return undefined
+    const claims = JSON.parse(atob(part.replace(/-/g, '+').replace(/_/g, '/'))) as { sub?: unknown }
+    return typeof claims.sub === 'string' ? claims.sub : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const unlisten = new WeakMap<Client, () => void>()
+
+/** A client of the stored session: saves every new pair, and adopts one another tab saved over its own. */
+function sessionClient (options: Omit<ClientOptions, 'url' | 'crossTab'> = {}): Client {
+  const client = createClient({ ...options, url: '', crossTab: { readTokens: loadTokens } })
   client.on('tokens', (t) => { localStorage.setItem(KEY, JSON.stringify(t)) })
+  const onStorage = (e: StorageEvent): void => {
+    if (e.key !== KEY) return
+    const before = parse(e.oldValue)
+    const after = parse(e.newValue)
+    const mine = client.tokens
+    // Only the rotation of the pair this tab holds, by a tab of the same user.
+    if (typeof after?.accessToken !== 'string' || typeof after.refreshToken !== 'string' || before?.refreshToken !== mine.refreshToken) return
+    if (after.refreshToken === mine.refreshToken || subject(after.accessToken) !== subject(mine.accessToken)) return
+    client.setTokens(after)
+  }
+  window.addEventListener('storage', onStorage)
+  unlisten.set(client, () => { window.removeEventListener('storage', onStorage) })
   return client
 }
 
@@ -23,12 +62,12 @@ function persist (client: Client): Client {
 export async function resume (): Promise<Client | undefined> {
   const tokens = loadTokens()
   if (tokens === undefined) return undefined
-  const client = persist(createClient({ url: '', token: tokens.accessToken, refreshToken: tokens.refreshToken }))
+  const client = sessionClient({ token: tokens.accessToken, refreshToken: tokens.refreshToken })
   try {
     await client.me()
     return client
   } catch (err) {
-    client.close()
+    close(client)
     // A network failure keeps the tokens for the next try; a refused session does not.
     if (err instanceof ClientError && err.code === 'UNAUTHORIZED') localStorage.removeItem(KEY)
     throw err
@@ -36,13 +75,13 @@ export async function resume (): Promise<Client | undefined> {
 }
 
 export async function login (credentials: Credentials): Promise<Client> {
-  const client = persist(createClient({ url: '' }))
+  const client = sessionClient()
   await client.login(credentials)
   return client
 }
 
 export async function register (input: RegisterInput): Promise<Client> {
-  const client = persist(createClient({ url: '' }))
+  const client = sessionClient()
   await client.register(input)
   return client
 }
@@ -52,6 +91,11 @@ export async function logout (client: Client): Promise<void> {
   try {
     await client.logout()
   } catch {}
+  close(client)
+}
+
+function close (client: Client): void {
+  unlisten.get(client)?.()
   client.close()
 }
 

@@ -14,7 +14,7 @@ const PKG = join(ROOT, 'packages', 'client')
 const SIZE_BUDGET_GZIP = 22 * 1024
 
 
-t.test('npm pack holds only what an app needs: dist js + d.ts, README, CHANGELOG, package.json', async (t) => {
+t.test('npm pack holds only what an app needs: dist js + d.ts, README, CHANGELOG, LICENSE, package.json', async (t) => {
   ensureClientDist()
   const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: PKG, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
   const [pack] = JSON.parse(out) as Array<{ name: string, files: Array<{ path: string }> }>
@@ -23,7 +23,7 @@ t.test('npm pack holds only what an app needs: dist js + d.ts, README, CHANGELOG
   const allowed = (p: string): boolean =>
     /^dist\/[\w-]+\.(js|d\.ts)$/.test(p) || ['README.md', 'CHANGELOG.md', 'LICENSE', 'package.json'].includes(p)
   t.same(files.filter((p) => !allowed(p)), [], 'nothing else (no sources, tests, maps or tsconfig)')
-  for (const needed of ['dist/index.js', 'dist/index.d.ts', 'dist/protocol.js', 'dist/protocol.d.ts', 'README.md', 'CHANGELOG.md', 'package.json']) {
+  for (const needed of ['dist/index.js', 'dist/index.d.ts', 'dist/protocol.js', 'dist/protocol.d.ts', 'README.md', 'CHANGELOG.md', 'LICENSE', 'package.json']) {
     t.ok(files.includes(needed), `has ${needed}`)
   }
 })
@@ -32,6 +32,8 @@ t.test('socket.io-client is the only runtime dependency; exports point into dist
   const pkg = JSON.parse(readFileSync(join(PKG, 'package.json'), 'utf8'))
   t.same(Object.keys(pkg.dependencies), ['socket.io-client'])
   t.equal(pkg.type, 'module')
+  t.equal(pkg.license, 'MIT')
+  t.equal(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).license, 'MIT', 'the server too')
   for (const entry of ['.', './protocol']) {
     t.match(pkg.exports[entry].types, /^\.\/dist\/.+\.d\.ts$/, `${entry} types`)
     t.match(pkg.exports[entry].default, /^\.\/dist\/.+\.js$/, `${entry} default`)

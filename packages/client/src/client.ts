@@ -201,6 +201,7 @@ export class Client extends RestClient {
   /** For good: disconnect() and reject every message still in the outbox (code CLOSED). */
   close (): void {
     this.closed = true
+    this.closeCrossTab()
     this.disconnect()
     this.outbox.close(new ClientError('CLOSED', 'The client was closed'))
   }

@@ -1,3 +1,4 @@
+import { accessClaims, CrossTab, type CrossTabOptions } from './cross-tab.js'
 import { Emitter } from './emitter.js'
 import { ClientError, errorFromResponse } from './errors.js'
 import type { ClientEvents } from './types.js'
@@ -22,10 +23,32 @@ export interface RestOptions {
    * fails with UNAUTHORIZED.
    */
   botToken?: string
+  /**
+   * For apps whose own backend issues the tokens: called for a fresh access token whenever the
+   * SDK needs one (none yet, a REST 401, a refused handshake, `auth:expired`), instead of the
+   * SDK's own refresh. Resolve with the access token (or `{ accessToken }`); reject with a
+   * `ClientError` `UNAUTHORIZED` when the user has to sign in again. Any other failure counts
+   * as a network error (retried while connecting). Concurrent needs share one call.
+   */
+  tokenProvider?: TokenProvider
+  /**
+   * Several tabs of one session (browsers): refreshes take turns under a Web Lock named after
+   * the server URL, each tab re-reads the stored tokens first (`readTokens`) and announces its
+   * new pair to the other tabs on a BroadcastChannel; a tab holding the refresh token that was
+   * just rotated adopts the new pair (and emits `tokens`). On by default where the runtime has
+   * Web Locks or BroadcastChannel; `false` turns it off.
+   */
+  crossTab?: CrossTabOptions | false
   /** Per-request limit for REST calls (default 15 s). */
   requestTimeoutMs?: number
   fetch?: typeof fetch
 }
+
+/** What a `tokenProvider` resolves with: an access token, alone or as `{ accessToken }`. */
+export type TokenProvider = () => Promise<string | { accessToken: string }>
+
+/** An access token this close to its expiry is not worth adopting from another tab. */
+const ADOPT_MARGIN_S = 5
 
 interface RequestOptions {
   body?: unknown
@@ -63,6 +86,8 @@ export class RestClient extends Emitter<ClientEvents> {
   private readonly requestTimeoutMs: number
   private readonly fetchFn: typeof fetch
   private renewing: Promise<Tokens> | undefined
+  private readonly tokenProvider: TokenProvider | undefined
+  private readonly crossTab: CrossTab | undefined
 
   constructor (opts: RestOptions) {
     super()
@@ -73,6 +98,17 @@ export class RestClient extends Emitter<ClientEvents> {
     this.botToken = opts.botToken
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 15_000
     this.fetchFn = opts.fetch ?? ((...args) => globalThis.fetch(...args))
+    this.tokenProvider = opts.tokenProvider
+    if (opts.crossTab !== false && this.botToken === undefined && this.tokenProvider === undefined) {
+      this.crossTab = new CrossTab(this.url, opts.crossTab ?? {}, (previous, tokens) => {
+        if (previous === this.refreshToken) this.storeTokens(tokens)
+      })
+    }
+  }
+
+  /** Stops listening to other tabs (Client.close() calls it). */
+  protected closeCrossTab (): void {
+    this.crossTab?.close()
   }
 
   /** The current tokens (after any refresh), for an app that persists them. */
@@ -153,30 +189,68 @@ export class RestClient extends Emitter<ClientEvents> {
 
   protected canRenew (): boolean {
     if (this.botToken !== undefined) return false
-    return this.refreshToken !== undefined || this.credentials !== undefined
+    return this.tokenProvider !== undefined || this.refreshToken !== undefined || this.credentials !== undefined
   }
 
   /**
-   * Gets a fresh access token: the refresh token first, the credentials when that fails.
-   * Single flight: a rotated refresh token used twice would revoke the whole session.
+   * Gets a fresh access token: from the tokenProvider, else the refresh token first and the
+   * credentials when that fails. Single flight, and across tabs one at a time: a rotated
+   * refresh token used again after the server's grace revokes the whole session.
    */
   protected renewTokens (): Promise<Tokens> {
     this.renewing ??= (async () => {
+      const stale = this.accessToken
       try {
-        if (this.refreshToken !== undefined) {
-          try {
-            return await this.refresh()
-          } catch (err) {
-            if (!(err instanceof ClientError) || err.code !== 'UNAUTHORIZED' || this.credentials === undefined) throw err
-          }
-        }
-        if (this.credentials !== undefined) return await this.login(this.credentials)
-        throw new ClientError('UNAUTHORIZED', 'No access token, refresh token or credentials', 401)
+        if (this.tokenProvider !== undefined) return await this.provided(this.tokenProvider)
+        if (this.crossTab === undefined) return await this.renewOwn()
+        return await this.crossTab.exclusive(async () => this.newerThan(stale) ?? await this.renewOwn())
       } finally {
         this.renewing = undefined
       }
     })()
     return this.renewing
+  }
+
+  private async renewOwn (): Promise<Tokens> {
+    if (this.refreshToken !== undefined) {
+      try {
+        return await this.refresh()
+      } catch (err) {
+        if (!(err instanceof ClientError) || err.code !== 'UNAUTHORIZED' || this.credentials === undefined) throw err
+      }
+    }
+    if (this.credentials !== undefined) return await this.login(this.credentials)
+    throw new ClientError('UNAUTHORIZED', 'No access token, refresh token or credentials', 401)
+  }
+
+  /**
+   * Under the lock: another tab (stored tokens) or a broadcast already replaced `stale` with a
+   * pair of the same user whose access token is still good: that pair, without a refresh.
+   */
+  private newerThan (stale: string | undefined): Tokens | undefined {
+    const stored = this.crossTab?.stored()
+    if (stored?.accessToken !== undefined && stored.refreshToken !== undefined && stored.refreshToken !== this.refreshToken) {
+      const ours = accessClaims(this.accessToken ?? stale)?.sub
+      if (ours === undefined || ours === accessClaims(stored.accessToken)?.sub) this.storeTokens({ accessToken: stored.accessToken, refreshToken: stored.refreshToken })
+    }
+    if (this.accessToken === undefined || this.accessToken === stale || this.refreshToken === undefined) return undefined
+    const exp = accessClaims(this.accessToken)?.exp
+    if (exp === undefined || exp - ADOPT_MARGIN_S <= Date.now() / 1000) return undefined
+    return { accessToken: this.accessToken, refreshToken: this.refreshToken }
+  }
+
+  private async provided (provider: TokenProvider): Promise<Tokens> {
+    let answer: string | { accessToken: string }
+    try {
+      answer = await provider()
+    } catch (err) {
+      if (err instanceof ClientError) throw err
+      throw new ClientError('NETWORK', `tokenProvider failed: ${err instanceof Error ? err.message : String(err)}`)
+    }
+    const accessToken = typeof answer === 'string' ? answer : answer?.accessToken
+    if (typeof accessToken !== 'string' || accessToken === '') throw new ClientError('UNAUTHORIZED', 'tokenProvider gave no access token', 401)
+    this.accessToken = accessToken
+    return { accessToken, refreshToken: this.refreshToken ?? '' }
   }
 
   /** The server's protocol and package versions (`GET /api/version`, no sign-in needed). */
@@ -207,9 +281,11 @@ export class RestClient extends Emitter<ClientEvents> {
 
   /** Rotates the refresh token and gets a new access token; emits `tokens`. */
   async refresh (): Promise<Tokens> {
-    if (this.refreshToken === undefined) throw new ClientError('UNAUTHORIZED', 'No refresh token', 401)
-    const tokens = await this.request<Tokens>('POST', '/auth/refresh', { body: { refreshToken: this.refreshToken }, auth: false })
+    const previous = this.refreshToken
+    if (previous === undefined) throw new ClientError('UNAUTHORIZED', 'No refresh token', 401)
+    const tokens = await this.request<Tokens>('POST', '/auth/refresh', { body: { refreshToken: previous }, auth: false })
     this.storeTokens(tokens)
+    this.crossTab?.announce(previous, tokens)
     return tokens
   }
 

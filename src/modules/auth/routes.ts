@@ -10,6 +10,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   const auth = createAuthService(app.prisma, {
     scryptLogN: config.SCRYPT_LOG_N,
     refreshTokenTtlS: config.REFRESH_TOKEN_TTL_S,
+    refreshReuseGraceS: config.REFRESH_REUSE_GRACE_S,
+    secret: config.JWT_SECRET,
     signAccessToken: app.signAccessToken
   })
   const rateLimit = { max: config.AUTH_RATE_LIMIT_MAX, timeWindow: config.AUTH_RATE_LIMIT_WINDOW_MS }
@@ -35,7 +37,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Exchange a refresh token for new tokens',
       security: [],
       tags: ['auth'],
-      description: 'Rotates the refresh token. Presenting an already used token revokes its whole family.',
+      description: 'Rotates the refresh token. Presenting it again within REFRESH_REUSE_GRACE_S of its rotation returns the same new refresh token (while that one is unused); any other reuse revokes the whole family.',
       body: RefreshBody,
       response: { 200: TokensSchema, ...errors }
     }

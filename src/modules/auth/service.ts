@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto'
 import type { PrismaClient } from '../../generated/prisma/client.js'
 import { isUniqueViolation } from '../../db/errors.js'
 import { Errors, forbidden } from '../../lib/errors.js'
@@ -12,6 +12,10 @@ import type { Login, Register, Session, Tokens } from './schemas.js'
 export interface AuthServiceOptions {
   scryptLogN: number
   refreshTokenTtlS: number
+  /** Seconds after a rotation during which the old refresh token gets the same successor again (0: never). */
+  refreshReuseGraceS: number
+  /** Server secret the successor of a refresh token is derived with (JWT_SECRET). */
+  secret: string
   signAccessToken: (userId: string, role?: PlatformRole) => string
 }
 
@@ -21,21 +25,45 @@ export const normalizeUsername = (name: string): string => name.trim().toLowerCa
 
 /**
  * Accounts and sessions. Access tokens are short-lived JWTs; refresh tokens are opaque
- * random strings stored only as SHA-256, rotated on every use. Each login starts a family;
- * presenting an already rotated token means it leaked, so the whole family is revoked.
+ * strings stored only as SHA-256, rotated on every use. Each login starts a family;
+ * presenting an already rotated token means it leaked, so the whole family is revoked,
+ * except within the reuse grace (two tabs refreshing at once, a lost response): there the
+ * old token gets the same successor again (OAuth 2.1 section 4.3.1 allows this).
  */
 export function createAuthService (prisma: PrismaClient, opts: AuthServiceOptions) {
   // Compared against when the username is unknown, so that answer costs one scrypt too.
   const dummyHash = ['scrypt', opts.scryptLogN, 8, 1, randomBytes(16).toString('base64'), randomBytes(32).toString('base64')].join('$')
 
-  const newRefreshToken = (userId: string, familyId: string) => {
-    const token = randomBytes(32).toString('base64url')
+  const successorKey = createHmac('sha256', opts.secret).update('relay-im refresh token successor').digest()
+  /** The token a refresh token rotates into: derived, so a second use within the grace finds the same one without storing it. */
+  const successorOf = (token: string): string => createHmac('sha256', successorKey).update(token).digest('base64url')
+
+  const newRefreshToken = (userId: string, familyId: string, token = randomBytes(32).toString('base64url')) => {
     const row = { id: randomUUID(), userId, familyId, tokenHash: sha256(token), expiresAt: new Date(Date.now() + opts.refreshTokenTtlS * 1000) }
     return { token, row }
   }
 
   const revokeFamily = async (familyId: string): Promise<void> => {
     await prisma.refreshToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: new Date() } })
+  }
+
+  /**
+   * A second use of a refresh token is answered with the successor it was rotated into when:
+   * the token was rotated (not revoked: logout, password change, suspension and family
+   * revocation all set revoked_at, rotation leaves it null) less than the grace ago, and that
+   * successor is still unused, unrevoked and unexpired. A successor already rotated in turn
+   * means the old token is stale, never a tab that lost a race: it is a reuse.
+   */
+  const reusedWithinGrace = async (id: string, familyId: string, successorHash: string): Promise<boolean> => {
+    if (opts.refreshReuseGraceS <= 0) return false
+    const now = Date.now()
+    const [old, successor] = await Promise.all([
+      prisma.refreshToken.findUnique({ where: { id }, select: { rotatedAt: true, revokedAt: true } }),
+      prisma.refreshToken.findUnique({ where: { tokenHash: successorHash }, select: { familyId: true, rotatedAt: true, revokedAt: true, expiresAt: true } })
+    ])
+    return old !== null && old.revokedAt === null && old.rotatedAt !== null && now - old.rotatedAt.getTime() < opts.refreshReuseGraceS * 1000 &&
+      successor !== null && successor.familyId === familyId && successor.revokedAt === null && successor.rotatedAt === null &&
+      successor.expiresAt.getTime() > now
   }
 
   return {
@@ -89,9 +117,9 @@ export function createAuthService (prisma: PrismaClient, opts: AuthServiceOption
       // Suspension revokes refresh tokens too; this also covers one issued in a race with it.
       if (isSuspended(current.user)) throw Errors.suspended()
 
-      const next = newRefreshToken(current.userId, current.familyId)
-      // The conditional update is the lock: of two concurrent uses only one sees count 1. A token
-      // already rotated (reuse: it leaked) or revoked never matches, and its family is revoked.
+      const next = newRefreshToken(current.userId, current.familyId, successorOf(refreshToken))
+      // The conditional update is the lock: of two concurrent uses only one sees count 1. The
+      // other, and any later use, is a reuse: answered again within the grace, else the family dies.
       const rotated = await prisma.$transaction(async (tx) => {
         const { count } = await tx.refreshToken.updateMany({
           where: { id: current.id, rotatedAt: null, revokedAt: null },
@@ -101,7 +129,7 @@ export function createAuthService (prisma: PrismaClient, opts: AuthServiceOption
         await tx.refreshToken.create({ data: next.row })
         return true
       })
-      if (!rotated) {
+      if (!rotated && !await reusedWithinGrace(current.id, current.familyId, next.row.tokenHash)) {
         await revokeFamily(current.familyId)
         throw Errors.invalidRefreshToken()
       }
