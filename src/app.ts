@@ -17,7 +17,7 @@ import normaliseIdsPlugin from './plugins/normalise-ids.js'
 import docsPlugin from './plugins/docs.js'
 import dbPlugin from './plugins/db.js'
 import authPlugin from './plugins/auth.js'
-import realtimePlugin from './plugins/realtime.js'
+import realtimePlugin from './plugins/realtime/index.js'
 import friendsPlugin from './modules/friends/plugin.js'
 import presencePlugin from './modules/presence/plugin.js'
 import signalPlugin from './modules/signal/plugin.js'
@@ -27,7 +27,10 @@ import searchRoutes from './modules/search/routes.js'
 import authRoutes from './modules/auth/routes.js'
 import usersRoutes from './modules/users/routes.js'
 import friendsRoutes from './modules/friends/routes.js'
-import conversationsRoutes from './modules/conversations/routes.js'
+import { conversationRoutes, conversationsPlugin } from './modules/conversations/index.js'
+import { messageRoutes, messagesPlugin } from './modules/messages/index.js'
+import { groupRoutes, groupsPlugin } from './modules/groups/index.js'
+import { channelRoutes, channelsPlugin } from './modules/channels/index.js'
 import uploadsRoutes from './modules/uploads/routes.js'
 import adminRoutes from './modules/admin/routes.js'
 import reportsRoutes from './modules/reports/routes.js'
@@ -133,6 +136,10 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(jobsPlugin)
   await app.register(pushPlugin)
   await app.register(webhooksPlugin)
+  await app.register(conversationsPlugin)
+  await app.register(messagesPlugin)
+  await app.register(groupsPlugin)
+  await app.register(channelsPlugin)
 
   await app.register(healthRoutes)
   await app.register(metricsPlugin)
@@ -154,7 +161,10 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     await api.register(authRoutes, { prefix: '/auth' })
     await api.register(usersRoutes)
     await api.register(friendsRoutes)
-    await api.register(conversationsRoutes)
+    await api.register(conversationRoutes)
+    await api.register(messageRoutes)
+    await api.register(groupRoutes)
+    await api.register(channelRoutes)
     await api.register(uploadsRoutes)
     await api.register(searchRoutes)
     await api.register(versionRoutes)

@@ -12,9 +12,9 @@ import { ErrorCodes } from '../../src/lib/errors.js'
 import { loadConfig } from '../../src/config.js'
 import { tempDir } from '../helper.js'
 import * as schemas from '../../src/modules/conversations/schemas.js'
-import { PINS_MAX as SERVER_PINS_MAX } from '../../src/modules/conversations/message-actions.js'
-import { EMOJIS_PER_MESSAGE } from '../../src/modules/conversations/reactions.js'
-import type { SyncResult as ServerSyncResult } from '../../src/modules/conversations/message-service.js'
+import { PINS_MAX as SERVER_PINS_MAX } from '../../src/modules/messages/index.js'
+import { EMOJIS_PER_MESSAGE } from '../../src/modules/messages/index.js'
+import type { SyncResult as ServerSyncResult } from '../../src/modules/messages/index.js'
 import { build, registerUser } from '../helper.js'
 
 /**

@@ -9,7 +9,7 @@ import { multipart } from '../modules/uploads/helpers.js'
 import { connect, refused, openSocket, settle, type Client } from '../modules/presence/helpers.js'
 import { listEvents, listRoutes, restErrorProblem, ackErrorProblem, snapshot } from './surface.js'
 import type { App } from '../../src/app.js'
-import { can, type GroupAction } from '../../src/modules/conversations/permissions.js'
+import { can, type GroupAction } from '../../src/modules/conversations/index.js'
 import { createUrlSigner } from '../../src/modules/uploads/signed-url.js'
 
 /**

@@ -2,9 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { Text } from '../../lib/text-schemas.js'
 import { ErrorSchema } from '../../lib/error-schema.js'
-import { createConversationService } from '../conversations/conversation-service.js'
-import { createGroupService } from '../conversations/group-service.js'
-import { conversationsDeps } from '../conversations/routes.js'
 import { createAccountService } from './service.js'
 
 const DeleteMeBody = Type.Object({ password: Text({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false })
@@ -12,9 +9,8 @@ const DeleteMeBody = Type.Object({ password: Text({ minLength: 1, maxLength: 128
 /** The account's lifecycle: delete it, export its data. */
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app
-  // Only the group rule is used: leaving a group hands ownership over as a member leaving does.
-  const deps = conversationsDeps(app)
-  const groups = createGroupService(deps, createConversationService(deps))
+  // Leaving a group hands ownership over as a member leaving does.
+  const { groups } = app
   const account = createAccountService({
     prisma: app.prisma,
     uploadDir: config.UPLOAD_DIR,

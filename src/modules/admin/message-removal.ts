@@ -1,5 +1,5 @@
 import type { Message } from '@relay-im/client/protocol'
-import { channelRoom, type Publish, type PublishToRoom } from '../../plugins/realtime.js'
+import { channelRoom, type Publish, type PublishToRoom } from '../../plugins/realtime/index.js'
 import { Prisma } from '../../generated/prisma/client.js'
 import { audienceOf, blindTo } from '../conversations/visibility.js'
 

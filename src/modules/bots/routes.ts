@@ -2,9 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { ErrorSchema } from '../../lib/error-schema.js'
 import { createAccountService } from '../account/service.js'
-import { createConversationService } from '../conversations/conversation-service.js'
-import { createGroupService } from '../conversations/group-service.js'
-import { conversationsDeps } from '../conversations/routes.js'
 import { BotCreatedSchema, BotIdParams, BotSchema, BotTokenSchema, CreateBotBody, DeliveriesQuery, DeliverySchema, WebhookBody } from './schemas.js'
 import { createBotsService } from './service.js'
 import { checkWebhookUrl } from './webhook-url.js'
@@ -16,8 +13,7 @@ const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: Erro
 /** Bot accounts and their webhooks, managed by their owner (a signed-in person, or a bot for reading). */
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app
-  const deps = conversationsDeps(app)
-  const groups = createGroupService(deps, createConversationService(deps))
+  const { groups } = app
   const endSessions = async (userId: string, atMs: number): Promise<void> => { await app.realtime.endSessions(userId, atMs) }
   const account = createAccountService({
     prisma: app.prisma,

@@ -1,4 +1,4 @@
-import type { Publish, PublishToRoom } from '../../plugins/realtime.js'
+import type { Publish, PublishToRoom } from '../../plugins/realtime/index.js'
 import type { SqlClient } from '../../db/drivers.js'
 import type { PrismaClient } from '../../generated/prisma/client.js'
 import type { FriendsService } from '../friends/service.js'

@@ -1,4 +1,4 @@
-import type { PublishToUser } from '../../plugins/realtime.js'
+import type { PublishToUser } from '../../plugins/realtime/index.js'
 import { randomUUID } from 'node:crypto'
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js'
 import { isForeignKeyViolation, isUniqueViolation } from '../../db/errors.js'
