@@ -5,8 +5,7 @@ import { Errors, forbidden } from '../../lib/errors.js'
 import { hashPassword, verifyPassword } from '../../lib/password.js'
 import { isSuspended } from '../../lib/suspension.js'
 import type { PlatformRole } from '../../plugins/auth.js'
-import { USERNAME_RE } from '../users/schemas.js'
-import { publicUserSelect, toPublicUser } from '../users/service.js'
+import { USERNAME_RE, publicUserSelect, toPublicUser } from '../users/index.js'
 import type { Login, Register, Session, Tokens } from './schemas.js'
 
 export interface AuthServiceOptions {
