@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import type { PrismaClient } from '../../generated/prisma/client.js'
-import { isUniqueViolation } from '../../db/errors.js'
+import { isUniqueViolation } from '../../db/constraint-errors.js'
 import { Errors, forbidden } from '../../lib/errors.js'
 import { hashPassword, verifyPassword } from '../../lib/password.js'
 import { isSuspended } from '../../lib/suspension.js'

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { PrismaClient } from '../../generated/prisma/client.js'
-import { isForeignKeyViolation, isUniqueViolation } from '../../db/errors.js'
+import { isForeignKeyViolation, isUniqueViolation } from '../../db/constraint-errors.js'
 import { conflict, Errors, forbidden, notFound } from '../../lib/errors.js'
 import { botTokenHash, newBotToken } from '../../lib/bot-token.js'
 import { normalizeUsername } from '../auth/index.js'

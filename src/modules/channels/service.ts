@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { CHANNEL_NAME_MAX, CHANNEL_TOPIC_MAX, type ChannelSummary } from '@relay-im/client/protocol'
 import { Prisma } from '../../generated/prisma/client.js'
-import { isForeignKeyViolation } from '../../db/errors.js'
+import { isForeignKeyViolation } from '../../db/constraint-errors.js'
 import { conflict, Errors, notFound, validation } from '../../lib/errors.js'
 import { requireLabel } from '../../lib/text-policy.js'
 import type { ConversationService, ConversationsDeps, ConversationView } from '../conversations/index.js'

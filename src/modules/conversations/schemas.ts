@@ -13,7 +13,7 @@ export const ClientMsgId = Text({ minLength: 1, maxLength: 64 })
 /** What a client may send; `system` messages are written by the server only. */
 export const SendableType = Type.Enum(['text', 'image', 'file', 'custom'])
 export type SendableType = Static<typeof SendableType>
-/** Every stored message type (v2: `system`, membership and profile changes). */
+/** Every stored message type (`system`: membership and profile changes). */
 export const MessageType = Type.Enum(['text', 'image', 'file', 'custom', 'system'])
 export type MessageType = Static<typeof MessageType>
 
@@ -67,12 +67,12 @@ export const RecallEvent = Type.Object({ messageId: Uuid }, { additionalProperti
 
 export const SyncEvent = Type.Object({
   cursors: Type.Record(Type.String({ pattern: UUID_PATTERN }), Seq, { maxProperties: SYNC_MAX_CURSORS, additionalProperties: false }),
-  /** v2: the last rev seen per conversation; the ack then lists what changed since. */
+  /** The last rev seen per conversation; the ack then lists what changed since. */
   revs: Type.Optional(Type.Record(Type.String({ pattern: UUID_PATTERN }), Seq, { maxProperties: SYNC_MAX_CURSORS, additionalProperties: false })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: SYNC_MAX_LIMIT }))
 }, { additionalProperties: false })
 
-// ---- v2: messages that change ------------------------------------------------------------
+// ---- Messages that change -----------------------------------------------------------------
 
 /** Text or custom content; checked against the message's type in the service. */
 export const EditEvent = Type.Object({ messageId: Uuid, content: Type.Unknown() }, { additionalProperties: false })
@@ -98,7 +98,7 @@ export const AddMembersBody = Type.Object({
   userIds: Type.Array(Uuid, { uniqueItems: true, minItems: 1, maxItems: 1000 })
 }, { additionalProperties: false })
 
-/** v2 group (and channel) profile: labels; their lengths are checked in the service (in characters). */
+/** Group (and channel) profile: labels; their lengths are checked in the service (in characters). */
 export const UpdateGroupBody = Type.Object({
   name: Type.Optional(Label({ maxLength: 1000 })),
   /** null clears it */
@@ -108,7 +108,7 @@ export const UpdateGroupBody = Type.Object({
 }, { additionalProperties: false, minProperties: 1 })
 export const RoleBody = Type.Object({ role: Type.Enum(['admin', 'member']) }, { additionalProperties: false })
 export const TransferBody = Type.Object({ userId: Uuid }, { additionalProperties: false })
-/** v2 invites: both optional (no expiry, no use limit) */
+/** Invites: both optional (no expiry, no use limit) */
 export const CreateInviteBody = Type.Object({
   expiresInS: Type.Optional(Type.Integer({ minimum: 60, maximum: 31_536_000 })),
   maxUses: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 }))
@@ -146,7 +146,7 @@ export const InvitePreview = Type.Object({
 })
 
 export const IdParams = Type.Object({ id: Uuid })
-/** `me` (v2): the caller, to leave */
+/** `me`: the caller, to leave */
 export const MemberParams = Type.Object({ id: Uuid, userId: Type.Union([Uuid, Type.Literal('me')]) })
 export const MemberIdParams = Type.Object({ id: Uuid, userId: Uuid })
 
@@ -179,14 +179,14 @@ export const MessageParams = Type.Object({ id: Uuid, messageId: Uuid })
 export const ListQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
   cursor: Type.Optional(Text({ minLength: 1, maxLength: 200 })),
-  /** v2: include archived conversations (they are left out otherwise) */
+  /** Include archived conversations (they are left out otherwise) */
   archived: Type.Optional(Type.Boolean())
 })
 
 /** An ISO 8601 instant; whether it is a real date (2026-13-45 is not) is checked in the service. */
 export const ISO_INSTANT = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2})$'
 export const NotifyLevel = Type.Enum(['all', 'mentions', 'none'])
-/** v2: PATCH /conversations/:id/settings; at least one field. */
+/** PATCH /conversations/:id/settings; at least one field. */
 export const SettingsBody = Type.Object({
   notify: Type.Optional(NotifyLevel),
   mutedUntil: Type.Optional(Type.Union([Text({ maxLength: 40, pattern: ISO_INSTANT }), Type.Null()])),
@@ -247,7 +247,7 @@ export const Message = Type.Object({
   createdAt: Type.String(),
   recalled: Type.Boolean(),
   recalledAt: Nullable(Type.String()),
-  /** v2 */
+  /** The conversation's rev at this message's last change (sync by rev finds it). */
   rev: Type.Integer(),
   editedAt: Nullable(Type.String()),
   replyTo: Nullable(ReplyTo),
@@ -275,9 +275,9 @@ export const Conversation = Type.Object({
   type: Type.Enum(['direct', 'group', 'channel']),
   /** groups and channels only */
   name: Type.Optional(Type.String()),
-  /** v2, groups and channels (null when none) */
+  /** Groups and channels (null when none) */
   topic: Type.Optional(Nullable(Type.String())),
-  /** v2, groups only */
+  /** Groups only */
   avatarUrl: Type.Optional(Nullable(Type.String())),
   ownerId: Type.Optional(Nullable(Type.String())),
   /** channels: how many members (their list is not in the view: empty `members`) */
@@ -292,9 +292,9 @@ export const Conversation = Type.Object({
   readSeq: Type.Optional(Type.Integer()),
   deliveredSeq: Type.Optional(Type.Integer()),
   unread: Type.Optional(Type.Integer()),
-  /** v2: unread messages that mention the caller or "all" */
+  /** Unread messages that mention the caller or "all" */
   unreadMentions: Type.Optional(Type.Integer()),
-  /** v2: the caller's settings (absent in `conversation:updated`) */
+  /** The caller's settings (absent in `conversation:updated`) */
   settings: Type.Optional(Settings),
   createdAt: Type.String(),
   lastActivityAt: Type.String()

@@ -1,7 +1,7 @@
 import type { PublishToUser } from '../../plugins/realtime/index.js'
 import { randomUUID } from 'node:crypto'
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js'
-import { isForeignKeyViolation, isUniqueViolation } from '../../db/errors.js'
+import { isForeignKeyViolation, isUniqueViolation } from '../../db/constraint-errors.js'
 import { conflict, Errors, notFound, validation } from '../../lib/errors.js'
 import { type PublicUser, publicUserSelect, toPublicUser } from '../users/index.js'
 import type { Direction, FriendRequestView } from './schemas.js'

@@ -1,6 +1,6 @@
 import type { InviteLink } from '@relay-im/client/protocol'
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
-import { isForeignKeyViolation } from '../../db/errors.js'
+import { isForeignKeyViolation } from '../../db/constraint-errors.js'
 import { conflict, Errors, notFound } from '../../lib/errors.js'
 import { type ConversationService, type ConversationsDeps, requireRole, type ConversationView } from '../conversations/index.js'
 import { groupMembers, groupNotFound, lockGroup } from './service.js'

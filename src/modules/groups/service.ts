@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Prisma } from '../../generated/prisma/client.js'
-import { isForeignKeyViolation } from '../../db/errors.js'
+import { isForeignKeyViolation } from '../../db/constraint-errors.js'
 import { conflict, Errors, notFound, validation, forbidden } from '../../lib/errors.js'
 import { requireLabel } from '../../lib/text-policy.js'
 import { type ConversationService, type ConversationsDeps, mayRemove, requireRole, type GroupRole, type ConversationView } from '../conversations/index.js'

@@ -1,6 +1,6 @@
 import { reportBatch } from '../../lib/send-stats.js'
 import type { SqlClient } from '../../db/drivers.js'
-import { isUniqueViolation } from '../../db/errors.js'
+import { isUniqueViolation } from '../../db/constraint-errors.js'
 import { createGroupCommit } from '../../lib/group-commit.js'
 import { uuidv7 } from '../../lib/uuid.js'
 import type { MessageType } from '../conversations/index.js'
@@ -10,7 +10,7 @@ export interface Outgoing {
   clientMsgId: string
   type: MessageType
   content: unknown
-  /** v2 snapshots and mentions, already checked by the caller; absent on plain sends. */
+  /** Reply and forward snapshots and mentions, already checked by the caller; absent on plain sends. */
   replyTo?: unknown
   mentions?: string[]
   forwardedFrom?: unknown
@@ -68,7 +68,7 @@ export interface SenderOptions {
  * once per conversation, the member list for the fan-out (not for a channel: its messages go
  * to the channel's room, so its thousands of members are not read per message). Each message also takes the
  * conversation's next rev (creation is a change: sync by rev sees it); seq and rev move by
- * the same count, so one UPDATE serves both. The v2 columns (reply_to, mentions,
+ * the same count, so one UPDATE serves both. The optional columns (reply_to, mentions,
  * forwarded_from) travel as text[] of JSON, NULL on plain sends.
  *
  * The row locks are taken up front in id order, so two statements sharing conversations
@@ -80,7 +80,7 @@ export interface SenderOptions {
  * probes instead of hash joins over whole tables (seen in EXPLAIN on a fresh database).
  * Message ids are UUIDv7, so inserts go to the right edge of the primary-key index.
  * A message some other member could get a Web Push for also gets its push_outbox row here, in
- * the same statement (src/modules/push/relay.ts): no subscriptions among the members, no row.
+ * the same statement (the outbox is drained by RELAY_SQL in src/modules/push/delivery.ts): no subscriptions among the members, no row.
  */
 export const SEND_SQL = `
 WITH input AS (

@@ -31,7 +31,7 @@ export function preview (type: MessageType, content: unknown): string {
 }
 
 /**
- * The checks and snapshots of a v2 send (reply, forward, mentions). They run before the send
+ * The checks and snapshots of a send's references (reply, forward, mentions). They run before the send
  * statement, only for sends that use them, so plain sends pay nothing.
  */
 export function createSendReferences (deps: ConversationsDeps) {

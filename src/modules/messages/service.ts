@@ -90,9 +90,9 @@ WHERE c.id = ANY($1::uuid[])`
 
 export interface SyncResult {
   messages: MessageView[]
-  /** v2: messages changed since the given revs (empty without `revs`). */
+  /** Messages changed since the given revs (empty without `revs`). */
   updated: MessageView[]
-  /** v2: per conversation, the rev the caller is now complete up to (send it back as `revs`). */
+  /** Per conversation, the rev the caller is now complete up to (send it back as `revs`). */
   revs: Record<string, number>
   hasMore: boolean
 }
@@ -277,7 +277,7 @@ export function createMessageService (deps: ConversationsDeps, changes: ChangeSt
     /**
      * Catch-up: messages after each given cursor, in conversations the caller is a member
      * of (other ids are skipped: a client may hold stale ids after leaving), ordered by
-     * conversation id then seq. Only the listed conversations are read. With `revs` (v2),
+     * conversation id then seq. Only the listed conversations are read. With `revs`,
      * also the messages at or below the cursor changed since that rev, and per conversation
      * the rev the caller is complete up to.
      */

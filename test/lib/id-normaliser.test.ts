@@ -1,7 +1,7 @@
 // suite: default only — pure logic: no database, Redis or second node is involved
 import t from 'tap'
 import { Type } from 'typebox'
-import { compileIdNormaliser } from '../../src/lib/normalise-ids.js'
+import { compileIdNormaliser } from '../../src/lib/id-normaliser.js'
 import { SyncEvent } from '../../src/modules/conversations/schemas.js'
 
 const U = 'ABCDEF01-2345-4678-89AB-CDEF01234567'
