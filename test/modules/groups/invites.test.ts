@@ -92,7 +92,7 @@ t.test('expired, revoked, malformed and unknown codes are NOT_FOUND and write no
   await refused(t, app, 'NOT_FOUND', 'an unknown group', async () => await req(app, 'POST', `/groups/${randomUUID()}/invites`, a, {}))
 })
 
-t.test('a user removed by an admin cannot come back through any invite (a ban, test/modules/conversations/bans.test.ts); one who left can', async (t) => {
+t.test('a user removed by an admin cannot come back through any invite (a ban, test/modules/groups/bans.test.ts); one who left can', async (t) => {
   const app = await build(t)
   const [O, R, L] = await makeUsers(app, 3) as [User, User, User]
   const g = await makeGroup(app, O, [R, L])
