@@ -2,7 +2,7 @@
 import t from 'tap'
 import { Type } from 'typebox'
 import { compileIdNormaliser } from '../../src/lib/id-normaliser.js'
-import { SyncEvent } from '../../src/modules/conversations/schemas.js'
+import { SyncEvent } from '../../src/modules/messages/schemas.js'
 
 const U = 'ABCDEF01-2345-4678-89AB-CDEF01234567'
 const u = U.toLowerCase()

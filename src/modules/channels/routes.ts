@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { ChannelListQuery, ChannelSummary, Conversation, CreateChannelBody, IdParams } from '../conversations/index.js'
+import { Conversation, IdParams } from '../conversations/index.js'
+import { ChannelListQuery, ChannelSummary, CreateChannelBody } from './schemas.js'
 import { ErrorSchema } from '../../lib/error-schema.js'
 
 const security = [{ bearer: [] }]

@@ -48,7 +48,7 @@ const containing = (q: string): string => `%${q.replace(/[\\%_]/g, (c) => `\\${c
 
 /**
  * Public channels: create, discover, join. Leaving (and removal by the owner or an admin) is
- * the groups' route (group-service.ts), which accepts channels. Every join locks the channel's
+ * the groups' route (the groups module), which accepts channels. Every join locks the channel's
  * row (the lock sends and member changes take), so CHANNEL_MAX_MEMBERS holds under races and
  * the member count (kept by a trigger on conversation_members) moves in the same transaction.
  */

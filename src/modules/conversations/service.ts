@@ -70,7 +70,7 @@ const UNREAD = Prisma.sql`x.conversation_id = c.id AND x.seq > GREATEST(m.read_s
   AND x.sender_id <> m.user_id AND ${Prisma.raw(contentLive('x'))} AND x.type <> 'system'
   AND ${Prisma.raw(visibleTo('x', 'm'))}`
 
-/** Conversation views, listing and direct get-or-create; groups are in group-service.ts. */
+/** Conversation views, listing and direct get-or-create; groups are in the groups module. */
 export function createConversationService (deps: ConversationsDeps) {
   const { prisma, publish, presence, friends } = deps
 

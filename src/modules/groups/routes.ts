@@ -1,9 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import {
-  AddMembersBody, BannedMember, Conversation, CreateGroupBody, CreateInviteBody, GroupInviteParams, IdParams, Invite, InviteLink, InviteParams,
-  InvitePreview, MemberIdParams, MemberParams, RoleBody, TransferBody, UpdateGroupBody
-} from '../conversations/index.js'
+import { Conversation, IdParams } from '../conversations/index.js'
+import { AddMembersBody, BannedMember, CreateGroupBody, CreateInviteBody, GroupInviteParams, Invite, InviteLink, InviteParams, InvitePreview, MemberIdParams, MemberParams, RoleBody, TransferBody, UpdateGroupBody } from './schemas.js'
 import { ErrorSchema } from '../../lib/error-schema.js'
 
 const security = [{ bearer: [] }]

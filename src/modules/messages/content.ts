@@ -1,7 +1,8 @@
 import { Compile } from 'typebox/compile'
 import { validation } from '../../lib/errors.js'
 import { charCount, textProblem } from '../../lib/text-policy.js'
-import { AttachmentContent, type MessageType } from '../conversations/index.js'
+import { type MessageType } from '../conversations/index.js'
+import { AttachmentContent } from './schemas.js'
 
 export interface ContentLimits { textMaxChars: number, customMaxBytes: number }
 

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { ClearBody, DeleteMessageQuery, EditBody, HistoryQuery, IdParams, Message, MessagePage, MessageParams, PinBody, PinList, ReactionParams, ReactionsResult, ReadBody, ReadResult, SendMessageBody } from '../conversations/index.js'
+import { IdParams, Message } from '../conversations/index.js'
+import { ClearBody, DeleteMessageQuery, EditBody, HistoryQuery, MessagePage, MessageParams, PinBody, PinList, ReactionParams, ReactionsResult, ReadBody, ReadResult, SendMessageBody } from './schemas.js'
 import { ErrorSchema } from '../../lib/error-schema.js'
 
 const security = [{ bearer: [] }]

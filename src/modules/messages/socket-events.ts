@@ -1,6 +1,7 @@
 import { validation } from '../../lib/errors.js'
 import { defineEvent, type Realtime } from '../../plugins/realtime/index.js'
-import { type ConversationService, toAck, CursorEvent, EditEvent, PinEvent, ReactionEvent, RecallEvent, SendMessageEvent, SyncEvent } from '../conversations/index.js'
+import { type ConversationService, toAck } from '../conversations/index.js'
+import { CursorEvent, EditEvent, PinEvent, ReactionEvent, RecallEvent, SendMessageEvent, SyncEvent } from './schemas.js'
 import type { MessageChanges } from './message-changes.js'
 import type { MessageService } from './service.js'
 
