@@ -1,7 +1,7 @@
 /**
  * Server bugs the security tests found, one flag each. All are fixed (the content walk in
  * src/modules/messages/content.ts, frameworkErrors and strictPreflight in src/app.ts,
- * deleted-account writes in group-service.ts and uploads/service.ts); a false flag lets the
+ * deleted-account writes in groups/service.ts and uploads/service.ts); a false flag lets the
  * fuzzers generate those inputs. `frameworkErrors` stays true: unroutable paths never reach a
  * route (so the per-route properties do not apply to them); framework-errors.test.ts checks
  * them instead.
@@ -37,7 +37,7 @@ export const KNOWN_BUGS = {
   loneSurrogateContent: false,
   /**
    * A valid access token of a deleted user: POST /api/groups and POST /api/uploads fail on
-   * the foreign key to users and answer 500 INTERNAL (group-service.ts create,
+   * the foreign key to users and answer 500 INTERNAL (groups/service.ts create,
    * uploads/service.ts save). Nothing is written. Fix: answer UNAUTHORIZED, as GET
    * /api/users/me does, e.g. by mapping Prisma's P2003 on the caller's id, or by checking
    * the user in `authenticate` (src/plugins/auth.ts).

@@ -254,7 +254,7 @@ t.test('delivery goes through the channel room: one emit per message, personal e
   // carol joins while connected: her socket joins the room live
   const joined = await join(app, carol!, channelId)
   t.equal(joined.statusCode, 200)
-  // The arrival is announced just after the answer (channel-service.ts, join).
+  // The arrival is announced just after the answer (src/modules/channels/service.ts, join).
   await sc.waitFor('conversation:updated')
   await settle(50)
   t.same(users.map((u) => u[0]), ['conversation:updated'], 'only the newcomer is told')
