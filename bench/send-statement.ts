@@ -14,7 +14,7 @@
 import { parseArgs } from 'node:util'
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
-import { SEND_SQL } from '../src/modules/conversations/message-sender.js'
+import { SEND_SQL } from '../src/modules/messages/index.js'
 import { SEND_SESSION_OPTIONS } from '../src/db/drivers.js'
 import { uuidv7 } from '../src/lib/uuid.js'
 import { createDatabase, seedConversationHistory, seedPairs, seedUsers } from './lib/database.js'

@@ -11,33 +11,33 @@ import { fileURLToPath } from 'node:url'
 import type { Config } from './config.js'
 import type { Database } from './db/drivers.js'
 import configPlugin from './plugins/config.js'
-import errorsPlugin from './plugins/errors.js'
+import errorsPlugin from './plugins/error-handler.js'
 import securityHeaders, { API_HEADERS, PAGE_CSP, useCsp } from './plugins/security-headers.js'
 import normaliseIdsPlugin from './plugins/normalise-ids.js'
 import docsPlugin from './plugins/docs.js'
 import dbPlugin from './plugins/db.js'
 import authPlugin from './plugins/auth.js'
-import realtimePlugin from './plugins/realtime.js'
-import friendsPlugin from './modules/friends/plugin.js'
-import presencePlugin from './modules/presence/plugin.js'
-import signalPlugin from './modules/signal/plugin.js'
-import healthRoutes from './modules/health/routes.js'
-import versionRoutes from './modules/version/routes.js'
-import searchRoutes from './modules/search/routes.js'
-import authRoutes from './modules/auth/routes.js'
-import usersRoutes from './modules/users/routes.js'
-import friendsRoutes from './modules/friends/routes.js'
-import conversationsRoutes from './modules/conversations/routes.js'
-import uploadsRoutes from './modules/uploads/routes.js'
-import adminRoutes from './modules/admin/routes.js'
-import reportsRoutes from './modules/reports/routes.js'
-import accountRoutes from './modules/account/routes.js'
-import botsRoutes from './modules/bots/routes.js'
-import webhooksPlugin from './modules/bots/webhooks.js'
-import metricsPlugin from './modules/metrics/plugin.js'
+import realtimePlugin from './plugins/realtime/index.js'
+import { friendsPlugin, friendsRoutes } from './modules/friends/index.js'
+import { presencePlugin } from './modules/presence/index.js'
+import { signalPlugin } from './modules/signal/index.js'
+import { healthRoutes } from './modules/health/index.js'
+import { versionRoutes } from './modules/version/index.js'
+import { searchRoutes } from './modules/search/index.js'
+import { authRoutes } from './modules/auth/index.js'
+import { usersRoutes } from './modules/users/index.js'
+import { conversationRoutes, conversationsPlugin } from './modules/conversations/index.js'
+import { messageRoutes, messagesPlugin } from './modules/messages/index.js'
+import { groupRoutes, groupsPlugin } from './modules/groups/index.js'
+import { channelRoutes, channelsPlugin } from './modules/channels/index.js'
+import { uploadsRoutes } from './modules/uploads/index.js'
+import { adminRoutes } from './modules/admin/index.js'
+import { reportsRoutes } from './modules/reports/index.js'
+import { accountPlugin, accountRoutes } from './modules/account/index.js'
+import { botsRoutes, webhooksPlugin } from './modules/bots/index.js'
+import { metricsPlugin } from './modules/metrics/index.js'
 import jobsPlugin from './plugins/jobs.js'
-import pushPlugin from './modules/push/plugin.js'
-import pushRoutes from './modules/push/routes.js'
+import { pushPlugin, pushRoutes } from './modules/push/index.js'
 import { originAllowed } from './lib/origins.js'
 import { sharedRateLimitStore } from './lib/rate-limit-store.js'
 import { rateLimited } from './lib/errors.js'
@@ -133,6 +133,11 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(jobsPlugin)
   await app.register(pushPlugin)
   await app.register(webhooksPlugin)
+  await app.register(conversationsPlugin)
+  await app.register(messagesPlugin)
+  await app.register(groupsPlugin)
+  await app.register(channelsPlugin)
+  await app.register(accountPlugin)
 
   await app.register(healthRoutes)
   await app.register(metricsPlugin)
@@ -154,7 +159,10 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     await api.register(authRoutes, { prefix: '/auth' })
     await api.register(usersRoutes)
     await api.register(friendsRoutes)
-    await api.register(conversationsRoutes)
+    await api.register(conversationRoutes)
+    await api.register(messageRoutes)
+    await api.register(groupRoutes)
+    await api.register(channelRoutes)
     await api.register(uploadsRoutes)
     await api.register(searchRoutes)
     await api.register(versionRoutes)

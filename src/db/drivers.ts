@@ -34,7 +34,7 @@ export interface Database {
   prisma: PrismaClient
   sql: SqlClient
   /**
-   * The connections of the message-send statement (src/modules/conversations/message-sender.ts):
+   * The connections of the message-send statement (src/modules/messages/message-sender.ts):
    * on PostgreSQL a pool of its own whose sessions plan every prepared statement once
    * (`plan_cache_mode = force_generic_plan`, see openPostgres); on PGlite the one connection
    * (src/db/pglite-statements.ts says why its plans are PostgreSQL's choice).
@@ -140,7 +140,7 @@ async function openPglite (dir: string, tuning: PgliteTuning = {}, load?: Blob):
  * The send statement is one fixed text with array parameters. Left to choose, PostgreSQL
  * re-plans it at every execution: a custom plan for the actual array sizes looks cheaper on
  * paper than the generic plan, which assumes ten elements per array, and planning this
- * statement costs more CPU than running it (bench/send-statement.ts on 2026-12-01: 0 generic
+ * statement costs more CPU than running it (measured with bench/send-statement.ts: 0 generic
  * plans in 2,325 executions; forcing the generic plan saved about 0.9 ms of backend CPU per
  * statement). So it runs on connections of its own where every plan is generic: made at the
  * first execution, kept until a schema change or an ANALYZE (autovacuum's too) invalidates

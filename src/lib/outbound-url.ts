@@ -5,7 +5,7 @@ import https from 'node:https'
 import { isIP, type LookupFunction } from 'node:net'
 
 /**
- * Outbound URLs (Web Push endpoints, bot webhooks): PROTOCOL-v2 section 4.
+ * Outbound URLs (Web Push endpoints, bot webhooks): docs/protocol.md, "Web Push and outbound URLs".
  *
  * A URL may leave the server only when it is https and its host is, and resolves only to,
  * public unicast addresses, unless its `host:port` is listed in OUTBOUND_ALLOWED_HOSTS (then

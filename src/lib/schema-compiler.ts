@@ -12,7 +12,7 @@ import './text-schemas.js'
  * remembering it: `text` at least (no NUL, no lone surrogate), `label` where the schema says
  * `format: 'label'`; labels reach the handler NFC-normalised and trimmed. Strings inside
  * `Type.Unknown()` (message content, signal payloads) are their owner's to check
- * (src/modules/conversations/content.ts applies the same text rule to message content).
+ * (src/modules/messages/content.ts applies the same text rule to message content).
  */
 
 export interface SchemaError { keyword: string, instancePath: string, message: string }

@@ -27,7 +27,7 @@ declare module 'fastify' {
  * the statement is planned once, one at a time makes the biggest batches: at 2,000 msg/s on
  * the 2-core benchmark machine, 1 / 2 / 3 in flight gave delivery p99 15 / 22 / 34-43 ms,
  * server CPU 0.23 / 0.26 / 0.27 ms and PostgreSQL CPU 0.23 / 0.31 / 0.34 ms per message, and
- * one still carried 4,883 msg/s (BENCHMARKS.md, 2026-12-01). A database with more cores may
+ * one still carried 4,883 msg/s (BENCHMARKS.md). A database with more cores may
  * take more.
  */
 export function sendConcurrencyOf (config: { DB_SEND_CONCURRENCY: number }, kind: DbKind): number {

@@ -1,13 +1,13 @@
 import fp from 'fastify-plugin'
 import type { preHandlerHookHandler } from 'fastify'
-import { compileIdNormaliser } from '../lib/normalise-ids.js'
+import { compileIdNormaliser } from '../lib/id-normaliser.js'
 
 type Part = 'params' | 'querystring' | 'body'
 const parts: Array<[Part, 'params' | 'query' | 'body']> = [['params', 'params'], ['querystring', 'query'], ['body', 'body']]
 
 /**
  * Every uuid in a route's params, query and body reaches the handler lower-cased (see
- * src/lib/normalise-ids.ts). Built per route from its schema when the route is added, and run
+ * src/lib/id-normaliser.ts). Built per route from its schema when the route is added, and run
  * first among its preHandlers, i.e. right after validation; routes without uuids get no hook.
  */
 export default fp(async (app) => {

@@ -1,7 +1,7 @@
 // suite: default only — the SDK's own behaviour; the server paths it drives run on both engines in test/modules
 import t from 'tap'
 import type { ConnectionStatus, Tokens } from '@relay-im/client'
-import { AUTH_EXPIRY_GRACE_MS } from '../../src/plugins/realtime.js'
+import { AUTH_EXPIRY_GRACE_MS } from '../../src/plugins/realtime/index.js'
 import { allMessages, clientFor, delay, expiredToken, group, next, registerUser, server, until } from './fixtures.js'
 
 // Most of this file's time is waiting out token lifetimes and the grace period; its tests share

@@ -12,9 +12,10 @@ import { ErrorCodes } from '../../src/lib/errors.js'
 import { loadConfig } from '../../src/config.js'
 import { tempDir } from '../helper.js'
 import * as schemas from '../../src/modules/conversations/schemas.js'
-import { PINS_MAX as SERVER_PINS_MAX } from '../../src/modules/conversations/message-actions.js'
-import { EMOJIS_PER_MESSAGE } from '../../src/modules/conversations/reactions.js'
-import type { SyncResult as ServerSyncResult } from '../../src/modules/conversations/message-service.js'
+import * as messageSchemas from '../../src/modules/messages/schemas.js'
+import { PINS_MAX as SERVER_PINS_MAX } from '../../src/modules/messages/index.js'
+import { EMOJIS_PER_MESSAGE } from '../../src/modules/messages/index.js'
+import type { SyncResult as ServerSyncResult } from '../../src/modules/messages/index.js'
 import { build, registerUser } from '../helper.js'
 
 /**
@@ -27,17 +28,17 @@ type WithoutContent<T> = Omit<T, 'content' | 'lastMessage'>
 export type ServerMessageIsProtocol = Assignable<WithoutContent<Message>, WithoutContent<Static<typeof schemas.Message>>>
 export type ServerSenderIsProtocol = Assignable<Sender, Static<typeof schemas.PublicUser>>
 export type ServerConversationIsProtocol = Assignable<WithoutContent<Conversation>, WithoutContent<Static<typeof schemas.Conversation>>>
-export type ServerPageIsProtocol = Assignable<{ hasMore: boolean }, Omit<Static<typeof schemas.MessagePage>, 'messages'>>
+export type ServerPageIsProtocol = Assignable<{ hasMore: boolean }, Omit<Static<typeof messageSchemas.MessagePage>, 'messages'>>
 export type ProtocolTypesAreServerTypes = Assignable<Static<typeof schemas.MessageType>, MessageType>
 export type ServerTypesAreProtocolTypes = Assignable<MessageType, Static<typeof schemas.MessageType>>
-export type HistoryPageKeys = Assignable<keyof Static<typeof schemas.MessagePage>, keyof HistoryPage>
+export type HistoryPageKeys = Assignable<keyof Static<typeof messageSchemas.MessagePage>, keyof HistoryPage>
 // v2: the changing-message shapes, both ways where the protocol names every field.
 export type ServerReactionIsProtocol = Assignable<Reaction, Static<typeof schemas.Reaction>>
 export type ProtocolReactionIsServer = Assignable<Static<typeof schemas.Reaction>, Reaction>
 export type ServerReplyIsProtocol = Assignable<ReplyRef, Static<typeof schemas.ReplyTo>>
 export type ProtocolReplyIsServer = Assignable<Static<typeof schemas.ReplyTo>, ReplyRef>
 export type ServerForwardIsProtocol = Assignable<ForwardedFrom, Static<typeof schemas.ForwardedFrom>>
-export type ServerReactionsAckIsProtocol = Assignable<ReactionsAck, Static<typeof schemas.ReactionsResult>>
+export type ServerReactionsAckIsProtocol = Assignable<ReactionsAck, Static<typeof messageSchemas.ReactionsResult>>
 export type ServerSyncIsProtocol = Assignable<WithoutMessages<SyncResult>, WithoutMessages<ServerSyncResult>>
 export type ProtocolSyncKeysAreServer = Assignable<keyof ServerSyncResult, keyof SyncResult>
 export type MessageKeysAreServer = Assignable<keyof Static<typeof schemas.Message>, keyof Message>
@@ -57,12 +58,12 @@ t.test('the server takes its error codes from the protocol module', async (t) =>
 })
 
 t.test('limits: the server validates with the protocol module\'s numbers', async (t) => {
-  const sync = schemas.SyncEvent as any
+  const sync = messageSchemas.SyncEvent as any
   t.equal(sync.properties.cursors.maxProperties, SYNC_MAX_CURSORS)
   t.equal(sync.properties.limit.maximum, SYNC_MAX_LIMIT)
   t.equal(loadConfig({ DATA_DIR: tempDir(t), JWT_SECRET: 'x'.repeat(32) }).TEXT_MAX_CHARS, DEFAULT_TEXT_MAX_CHARS, 'the default text limit')
   t.equal(sync.properties.revs.anyOf?.[0]?.maxProperties ?? sync.properties.revs.maxProperties, SYNC_MAX_CURSORS, 'revs: as many as cursors')
-  t.equal(schemas.MENTIONS_MAX, MENTIONS_MAX, 'mentions')
+  t.equal(messageSchemas.MENTIONS_MAX, MENTIONS_MAX, 'mentions')
   t.equal(SERVER_PINS_MAX, PINS_MAX, 'pins')
   t.equal(EMOJIS_PER_MESSAGE, REACTIONS_MAX, 'emojis per message')
 })

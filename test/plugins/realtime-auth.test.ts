@@ -2,7 +2,7 @@
 import t from 'tap'
 import { listen } from '../helper.js'
 import { craftJwt } from '../modules/auth/tokens.js'
-import { AUTH_EXPIRY_GRACE_MS } from '../../src/plugins/realtime.js'
+import { AUTH_EXPIRY_GRACE_MS } from '../../src/plugins/realtime/index.js'
 import { connect, makeUsers, settle, sleep, type User } from '../modules/presence/helpers.js'
 
 // Most of this file's time is waiting out token lifetimes and the grace period; its tests share

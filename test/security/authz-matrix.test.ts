@@ -9,7 +9,7 @@ import { multipart } from '../modules/uploads/helpers.js'
 import { connect, refused, openSocket, settle, type Client } from '../modules/presence/helpers.js'
 import { listEvents, listRoutes, restErrorProblem, ackErrorProblem, snapshot } from './surface.js'
 import type { App } from '../../src/app.js'
-import { can, type GroupAction } from '../../src/modules/conversations/permissions.js'
+import { can, type GroupAction } from '../../src/modules/conversations/index.js'
 import { createUrlSigner } from '../../src/modules/uploads/signed-url.js'
 
 /**
@@ -321,7 +321,7 @@ const RULES: Record<string, Rule> = {
     ]
   },
   'PATCH /api/conversations/:id/settings': one('my settings of G: any member, for themselves', (w) => ({ method: 'PATCH', url: `/api/conversations/${w.G}/settings`, payload: { pinned: true, notify: 'mentions' } }), ownerMember()),
-  // Documented policy (src/modules/conversations/README.md): no friendship is needed to add someone to a group; a block is.
+  // Documented policy (src/modules/groups/README.md): no friendship is needed to add someone to a group; a block is.
   'POST /api/groups': one('a group with the owner in it', (w) => ({ method: 'POST', url: '/api/groups', payload: { name: 'g', memberIds: [w.O.id] } }),
     { owner: 'allow', member: 'allow', nonMember: 'allow', blocked: 'FORBIDDEN', anonymous: 'UNAUTHORIZED' }),
   'POST /api/groups/:id/members': one('add E to G: owner or admin', (w) => ({ method: 'POST', url: `/api/groups/${w.G}/members`, payload: { userIds: [w.E.id] } }),

@@ -1,7 +1,7 @@
 /**
  * Server bugs the security tests found, one flag each. All are fixed (the content walk in
- * src/modules/conversations/content.ts, frameworkErrors and strictPreflight in src/app.ts,
- * deleted-account writes in group-service.ts and uploads/service.ts); a false flag lets the
+ * src/modules/messages/content.ts, frameworkErrors and strictPreflight in src/app.ts,
+ * deleted-account writes in groups/service.ts and uploads/service.ts); a false flag lets the
  * fuzzers generate those inputs. `frameworkErrors` stays true: unroutable paths never reach a
  * route (so the per-route properties do not apply to them); framework-errors.test.ts checks
  * them instead.
@@ -25,19 +25,19 @@ export const KNOWN_BUGS = {
   strictPreflight: false,
   /**
    * Message content nested a few thousand levels deep (a 10 KB body) overflows the stack in
-   * src/modules/conversations/content.ts (JSON.stringify in checkShape, and the recursive
+   * src/modules/messages/content.ts (JSON.stringify in checkShape, and the recursive
    * hasNul): 500 INTERNAL instead of 400 VALIDATION.
    */
   deepContent: false,
   /**
    * A lone UTF-16 surrogate ("\ud800") in text or custom content passes validation and the
    * database refuses the jsonb: 500 INTERNAL instead of 400 VALIDATION
-   * (src/modules/conversations/content.ts).
+   * (src/modules/messages/content.ts).
    */
   loneSurrogateContent: false,
   /**
    * A valid access token of a deleted user: POST /api/groups and POST /api/uploads fail on
-   * the foreign key to users and answer 500 INTERNAL (group-service.ts create,
+   * the foreign key to users and answer 500 INTERNAL (groups/service.ts create,
    * uploads/service.ts save). Nothing is written. Fix: answer UNAUTHORIZED, as GET
    * /api/users/me does, e.g. by mapping Prisma's P2003 on the caller's id, or by checking
    * the user in `authenticate` (src/plugins/auth.ts).

@@ -12,8 +12,8 @@ import { fillUrl, listRoutes, restErrorProblem, snapshot } from './surface.js'
  * that socket", test/modules/signal/signal.test.ts), per-socket event rate (realtime.test.ts
  * "rate limit: ..."), per-IP connections (realtime.test.ts "connections per IP are capped"),
  * auth attempts per IP (test/modules/auth/routes.test.ts "auth routes are rate limited"),
- * group size (test/modules/conversations/groups.test.ts, also under concurrent adds), message
- * length with a small TEXT_MAX_CHARS (test/modules/conversations/send.test.ts "content is
+ * group size (test/modules/groups/groups.test.ts, also under concurrent adds), message
+ * length with a small TEXT_MAX_CHARS (test/modules/messages/send.test.ts "content is
  * validated per type"), upload size (test/modules/uploads/upload.test.ts).
  */
 

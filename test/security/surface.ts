@@ -61,7 +61,7 @@ export const CODES = Object.keys(ErrorCodes) as Array<keyof typeof ErrorCodes>
 
 /**
  * Status a REST error of that code may carry: the catalogue's, plus 415 for VALIDATION (an
- * unsupported content type, src/plugins/errors.ts) and 503 for INTERNAL (database down).
+ * unsupported content type, src/plugins/error-handler.ts) and 503 for INTERNAL (database down).
  */
 export function statusMatches (code: string, status: number): boolean {
   if (code === 'INTERNAL') return status === 500 || status === 503

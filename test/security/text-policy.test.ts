@@ -4,7 +4,7 @@ import type { App } from '../../src/app.js'
 import { build, listen, registerUser, type TestUser } from '../helper.js'
 import { makeBot } from '../modules/bots/helpers.js'
 import { connect, makeUsers } from '../modules/conversations/helpers.js'
-import { refused } from '../modules/conversations/v2-helpers.js'
+import { refused } from '../modules/conversations/refusals.js'
 import { multipart, SAMPLES } from '../modules/uploads/helpers.js'
 
 /**

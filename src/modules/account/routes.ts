@@ -2,25 +2,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { Text } from '../../lib/text-schemas.js'
 import { ErrorSchema } from '../../lib/error-schema.js'
-import { createConversationService } from '../conversations/conversation-service.js'
-import { createGroupService } from '../conversations/group-service.js'
-import { conversationsDeps } from '../conversations/routes.js'
-import { createAccountService } from './service.js'
 
 const DeleteMeBody = Type.Object({ password: Text({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false })
 
 /** The account's lifecycle: delete it, export its data. */
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  const { config } = app
-  // Only the group rule is used: leaving a group hands ownership over as a member leaving does.
-  const deps = conversationsDeps(app)
-  const groups = createGroupService(deps, createConversationService(deps))
-  const account = createAccountService({
-    prisma: app.prisma,
-    uploadDir: config.UPLOAD_DIR,
-    leaveGroup: async (userId, groupId) => { await groups.removeMember(userId, groupId, userId) },
-    endSessions: async (userId, atMs) => { await app.realtime.endSessions(userId, atMs) }
-  })
+  const { account } = app
   app.addHook('onRequest', app.authenticate)
 
   app.delete('/users/me', {

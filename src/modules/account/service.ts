@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { Prisma, PrismaClient } from '../../generated/prisma/client.js'
 import { conflict, Errors, forbidden } from '../../lib/errors.js'
 import { verifyPassword } from '../../lib/password.js'
-import { adminRemainsWithout, isLastAdminRefusal } from '../admin/last-admin.js'
+import { adminRemainsWithout, isLastAdminRefusal } from '../admin/index.js'
 
 export interface AccountDeps {
   prisma: PrismaClient
@@ -125,3 +125,5 @@ export function createAccountService (deps: AccountDeps) {
     }
   }
 }
+
+export type AccountService = ReturnType<typeof createAccountService>

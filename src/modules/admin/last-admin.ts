@@ -1,5 +1,5 @@
 import type { Prisma, PrismaClient } from '../../generated/prisma/client.js'
-import { sqlState } from '../../db/errors.js'
+import { sqlState } from '../../db/constraint-errors.js'
 
 /**
  * "At least one active human platform admin remains" is decided by the database, in one

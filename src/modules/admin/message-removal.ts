@@ -1,7 +1,7 @@
 import type { Message } from '@relay-im/client/protocol'
-import { channelRoom, type Publish, type PublishToRoom } from '../../plugins/realtime.js'
+import { channelRoom, type Publish, type PublishToRoom } from '../../plugins/realtime/index.js'
 import { Prisma } from '../../generated/prisma/client.js'
-import { audienceOf, blindTo } from '../conversations/visibility.js'
+import { audienceOf, blindTo } from '../conversations/index.js'
 
 export interface RemovedMessage {
   id: string

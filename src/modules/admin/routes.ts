@@ -5,8 +5,8 @@ import { Errors } from '../../lib/errors.js'
 import { ErrorSchema } from '../../lib/error-schema.js'
 import { AdminUserSchema, AuditEntrySchema, AuditQuery, IdParams, RemoveMessageQuery, ReportSchema, ReportsQuery, SuspendBody, UsersQuery } from './schemas.js'
 import { createAdminService } from './service.js'
-import { endOwnedBotSessions } from '../bots/service.js'
-import { MESSAGE_BY_ID_SQL, toMessage, type MessageRow } from '../conversations/rows.js'
+import { endOwnedBotSessions } from '../bots/index.js'
+import { MESSAGE_BY_ID_SQL, toMessage, type MessageRow } from '../conversations/index.js'
 
 const tags = ['admin']
 const security = [{ bearer: [] }]

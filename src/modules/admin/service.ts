@@ -1,5 +1,5 @@
 import type { Message } from '@relay-im/client/protocol'
-import type { Publish, PublishToRoom } from '../../plugins/realtime.js'
+import type { Publish, PublishToRoom } from '../../plugins/realtime/index.js'
 import type { PrismaClient, User } from '../../generated/prisma/client.js'
 import { conflict, Errors, validation } from '../../lib/errors.js'
 import { isSuspended } from '../../lib/suspension.js'

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { Text } from '../../lib/text-schemas.js'
-import { AvatarUrl, DisplayName, Password, UserSchema, Username } from '../users/schemas.js'
+import { AvatarUrl, DisplayName, Password, UserSchema, Username } from '../users/index.js'
 
 export const RegisterBody = Type.Object({
   username: Username,

@@ -1,12 +1,11 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto'
 import type { PrismaClient } from '../../generated/prisma/client.js'
-import { isUniqueViolation } from '../../db/errors.js'
+import { isUniqueViolation } from '../../db/constraint-errors.js'
 import { Errors, forbidden } from '../../lib/errors.js'
 import { hashPassword, verifyPassword } from '../../lib/password.js'
 import { isSuspended } from '../../lib/suspension.js'
 import type { PlatformRole } from '../../plugins/auth.js'
-import { USERNAME_RE } from '../users/schemas.js'
-import { publicUserSelect, toPublicUser } from '../users/service.js'
+import { USERNAME_RE, publicUserSelect, toPublicUser } from '../users/index.js'
 import type { Login, Register, Session, Tokens } from './schemas.js'
 
 export interface AuthServiceOptions {

@@ -1,10 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { ErrorSchema } from '../../lib/error-schema.js'
-import { createAccountService } from '../account/service.js'
-import { createConversationService } from '../conversations/conversation-service.js'
-import { createGroupService } from '../conversations/group-service.js'
-import { conversationsDeps } from '../conversations/routes.js'
 import { BotCreatedSchema, BotIdParams, BotSchema, BotTokenSchema, CreateBotBody, DeliveriesQuery, DeliverySchema, WebhookBody } from './schemas.js'
 import { createBotsService } from './service.js'
 import { checkWebhookUrl } from './webhook-url.js'
@@ -15,16 +11,8 @@ const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: Erro
 
 /** Bot accounts and their webhooks, managed by their owner (a signed-in person, or a bot for reading). */
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  const { config } = app
-  const deps = conversationsDeps(app)
-  const groups = createGroupService(deps, createConversationService(deps))
+  const { config, account } = app
   const endSessions = async (userId: string, atMs: number): Promise<void> => { await app.realtime.endSessions(userId, atMs) }
-  const account = createAccountService({
-    prisma: app.prisma,
-    uploadDir: config.UPLOAD_DIR,
-    leaveGroup: async (userId, groupId) => { await groups.removeMember(userId, groupId, userId) },
-    endSessions
-  })
   const bots = createBotsService({
     prisma: app.prisma,
     eraseAccount: async (userId) => await account.erase(userId, { isBot: true }),

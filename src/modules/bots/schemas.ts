@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { Text } from '../../lib/text-schemas.js'
-import { DisplayName, UserSchema, Username } from '../users/schemas.js'
+import { DisplayName, UserSchema, Username } from '../users/index.js'
 
 export const CreateBotBody = Type.Object({ username: Username, displayName: DisplayName }, { additionalProperties: false })
 export type CreateBot = Static<typeof CreateBotBody>

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import type { PrismaClient } from '../../generated/prisma/client.js'
-import { isForeignKeyViolation, isUniqueViolation } from '../../db/errors.js'
+import { isForeignKeyViolation, isUniqueViolation } from '../../db/constraint-errors.js'
 import { conflict, Errors, forbidden, notFound } from '../../lib/errors.js'
 import { botTokenHash, newBotToken } from '../../lib/bot-token.js'
-import { normalizeUsername } from '../auth/service.js'
-import { publicUserSelect, toPublicUser } from '../users/service.js'
+import { normalizeUsername } from '../auth/index.js'
+import { publicUserSelect, toPublicUser } from '../users/index.js'
 import type { BotView, CreateBot, DeliveryView, WebhookInput } from './schemas.js'
 
 /** How many bots one user may own (deleted ones do not count). */

@@ -2,8 +2,7 @@ import fp from 'fastify-plugin'
 import { createHmac, randomUUID } from 'node:crypto'
 import { createOutboundAgents, outboundRequest, type AllowedHosts, type OutboundAgents } from '../../lib/outbound-url.js'
 import type { SqlClient } from '../../db/drivers.js'
-import { MESSAGE_BY_ID_SQL, toMessage, toNewMessageEvent, type MessageRow } from '../conversations/rows.js'
-import { visibleTo } from '../conversations/visibility.js'
+import { MESSAGE_BY_ID_SQL, toMessage, toNewMessageEvent, type MessageRow, visibleTo } from '../conversations/index.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,8 +1,8 @@
-import type { Publish, PublishToRoom } from '../../plugins/realtime.js'
+import type { Publish, PublishToRoom } from '../../plugins/realtime/index.js'
 import type { SqlClient } from '../../db/drivers.js'
 import type { PrismaClient } from '../../generated/prisma/client.js'
-import type { FriendsService } from '../friends/service.js'
-import type { PresenceStatus } from '../presence/plugin.js'
+import type { FriendsService } from '../friends/index.js'
+import type { PresenceStatus } from '../presence/index.js'
 
 export interface ConversationLimits {
   textMaxChars: number

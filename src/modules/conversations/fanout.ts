@@ -1,4 +1,4 @@
-import type { ServerEvent, ServerPayload } from '../../plugins/realtime.js'
+import type { ServerEvent, ServerPayload } from '../../plugins/realtime/index.js'
 import type { ConversationsDeps } from './deps.js'
 
 export type ConversationType = 'direct' | 'group' | 'channel'

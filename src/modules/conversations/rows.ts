@@ -107,7 +107,7 @@ export function toMessage (r: MessageRow): MessageView {
   }
 }
 
-/** `message:new`: the contract's v1 fields plus the v2 ones (`recalledAt` included, `recalled` not). */
+/** `message:new`: every message field but `recalled` (`recalledAt` is kept). */
 export function toNewMessageEvent (m: MessageView): Omit<MessageView, 'recalled'> {
   const { recalled: _r, ...event } = m
   return event

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { Text } from '../../lib/text-schemas.js'
-import { PresenceSchema, UserSchema } from '../users/schemas.js'
+import { PresenceSchema, UserSchema } from '../users/index.js'
 
 export const Uuid = Type.String({ format: 'uuid' })
 const DateTime = Type.String({ format: 'date-time' })

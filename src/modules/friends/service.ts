@@ -1,10 +1,9 @@
-import type { PublishToUser } from '../../plugins/realtime.js'
+import type { PublishToUser } from '../../plugins/realtime/index.js'
 import { randomUUID } from 'node:crypto'
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js'
-import { isForeignKeyViolation, isUniqueViolation } from '../../db/errors.js'
+import { isForeignKeyViolation, isUniqueViolation } from '../../db/constraint-errors.js'
 import { conflict, Errors, notFound, validation } from '../../lib/errors.js'
-import type { PublicUser } from '../users/schemas.js'
-import { publicUserSelect, toPublicUser } from '../users/service.js'
+import { type PublicUser, publicUserSelect, toPublicUser } from '../users/index.js'
 import type { Direction, FriendRequestView } from './schemas.js'
 
 export interface Relation { isFriend: boolean, since?: string, blocked: boolean, blockedBy: boolean }

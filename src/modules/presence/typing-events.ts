@@ -1,5 +1,5 @@
 import { Errors } from '../../lib/errors.js'
-import { defineEvent, type Realtime, type SocketContext } from '../../plugins/realtime.js'
+import { defineEvent, type Realtime, type SocketContext } from '../../plugins/realtime/index.js'
 import { TypingEvent } from './schemas.js'
 import type { PresenceService } from './service.js'
 

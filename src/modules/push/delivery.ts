@@ -3,9 +3,8 @@ import type PgBoss from 'pg-boss'
 import type { SqlClient } from '../../db/drivers.js'
 import { JOBS_SCHEMA } from '../../plugins/jobs.js'
 import { outboundRequest, OutboundUrlError, type AllowedHosts, type OutboundAgents } from '../../lib/outbound-url.js'
-import { shouldNotify } from '../conversations/settings.js'
+import { shouldNotify, visibleTo } from '../conversations/index.js'
 import type { PushPayload } from './schemas.js'
-import { visibleTo } from '../conversations/visibility.js'
 
 /**
  * Web Push delivery, in two queues:

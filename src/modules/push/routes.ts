@@ -5,7 +5,7 @@ import { Errors } from '../../lib/errors.js'
 import { SubscriptionBody, SubscriptionIdParams, SubscriptionSchema, VapidKeySchema } from './schemas.js'
 import { createPushService } from './service.js'
 
-/** Web Push (PROTOCOL-v2 section 4): the VAPID key and the signed-in user's subscriptions. */
+/** Web Push (docs/protocol.md, "Web Push and outbound URLs"): the VAPID key and the signed-in user's subscriptions. */
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app
   const push = createPushService(app.prisma, { allowedHosts: config.outboundAllowedHosts, maxPerUser: config.PUSH_MAX_SUBSCRIPTIONS })

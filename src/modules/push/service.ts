@@ -38,7 +38,7 @@ const view = (r: Row): SubscriptionView => ({
 })
 const select = { id: true, endpoint: true, expirationTime: true, createdAt: true } as const
 
-/** Web Push subscriptions of the signed-in user (PROTOCOL-v2 section 4). */
+/** Web Push subscriptions of the signed-in user (docs/protocol.md, "Web Push and outbound URLs"). */
 export function createPushService (prisma: PrismaClient, opts: PushServiceOptions) {
   return {
     /**

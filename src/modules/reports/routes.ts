@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { ErrorSchema } from '../../lib/error-schema.js'
-import { Reason, ReportSchema } from '../admin/schemas.js'
+import { Reason, ReportSchema } from '../admin/index.js'
 import { createReportsService } from './service.js'
 
 const CreateReportBody = Type.Object({

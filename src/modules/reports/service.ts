@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { PrismaClient } from '../../generated/prisma/client.js'
 import { Errors, rateLimited, validation } from '../../lib/errors.js'
-import type { ReportView } from '../admin/schemas.js'
-import { cleanText } from '../admin/text.js'
+import { type ReportView, cleanText } from '../admin/index.js'
 
 export interface ReportLimits {
   /** Reports one user may file per window. */

@@ -3,7 +3,7 @@
  * with their compatibility and extension blocks): the only text the substring (trigram)
  * index covers. English and every other spaced script is found by words (the tsvector
  * index); indexing its trigrams too cost the send statement about a third of its database
- * CPU per message (bench/send-statement.ts, BENCHMARKS.md 2026-12-01). One list, two
+ * CPU per message (measured with bench/send-statement.ts; see BENCHMARKS.md). One list, two
  * spellings: a JavaScript RegExp for the query builder and the PostgreSQL bracket
  * expression of the index predicate (migration 20261202000500_send_path_indexes), which must
  * stay byte for byte what NO_SPACE_CLASS_SQL returns (test/modules/search/no-space-chars.test.ts).

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { Text } from '../../lib/text-schemas.js'
-import { Message, Uuid } from '../conversations/schemas.js'
+import { Message, Uuid } from '../conversations/index.js'
 
 export const SEARCH_QUERY_MAX_CHARS = 256
 

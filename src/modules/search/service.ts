@@ -1,7 +1,6 @@
 import { Errors, validation } from '../../lib/errors.js'
 import type { SqlClient } from '../../db/drivers.js'
-import { MESSAGE_COLUMNS, toMessage, type MessageRow, type MessageView } from '../conversations/rows.js'
-import { visibleTo } from '../conversations/visibility.js'
+import { MESSAGE_COLUMNS, toMessage, type MessageRow, type MessageView, visibleTo } from '../conversations/index.js'
 import { SEARCH_QUERY_MAX_CHARS } from './schemas.js'
 import { NO_SPACE_CHAR, NO_SPACE_CLASS_SQL } from './no-space-chars.js'
 

@@ -1,4 +1,4 @@
-import { defineEvent, type Realtime } from '../../plugins/realtime.js'
+import { defineEvent, type Realtime } from '../../plugins/realtime/index.js'
 import { SignalEvent } from './schemas.js'
 import type { SignalService } from './service.js'
 

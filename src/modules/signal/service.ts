@@ -1,6 +1,6 @@
 import type { PrismaClient } from '../../generated/prisma/client.js'
 import { Errors, forbidden, validation } from '../../lib/errors.js'
-import type { FriendsService } from '../friends/service.js'
+import type { FriendsService } from '../friends/index.js'
 
 /** Who may signal whom: users who share a conversation, with no block either way. */
 export function createSignalService (prisma: PrismaClient, friends: Pick<FriendsService, 'isBlockedEitherWay'>) {

@@ -5,10 +5,10 @@ import { basename, join } from 'node:path'
 import { Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js'
-import { contentLive, originLive, visibleTo } from '../conversations/visibility.js'
+import { contentLive, originLive, visibleTo } from '../conversations/index.js'
 import { Errors, payloadTooLarge, validation } from '../../lib/errors.js'
 import { sanitiseLabel } from '../../lib/text-policy.js'
-import { isForeignKeyViolation } from '../../db/errors.js'
+import { isForeignKeyViolation } from '../../db/constraint-errors.js'
 import { matchesMagic, SNIFF_BYTES } from './sniff.js'
 
 export interface UploadsOptions {
@@ -128,7 +128,7 @@ export function createUploadsService (prisma: PrismaClient, opts: UploadsOptions
             AND x.content->>'url' = ${uploadUrl(id)}
             AND ${Prisma.raw(`${visibleTo('x', 'm')} AND ${contentLive('x')} AND ${originLive('x')}`)}
           UNION ALL
-          -- v2: a group's avatar, for its members
+          -- a group's avatar, for its members
           SELECT 1 AS ok FROM conversations c
           JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = ${userId}::uuid
           WHERE c.avatar_url = ${uploadUrl(id)}

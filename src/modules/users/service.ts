@@ -1,6 +1,6 @@
 import type { PrismaClient, User } from '../../generated/prisma/client.js'
 import type { Me, PublicUser, UpdateMe } from './schemas.js'
-import type { PresenceVisibility } from '../presence/visibility.js'
+import type { PresenceVisibility } from '../presence/index.js'
 
 type UserRow = Pick<User, 'id' | 'username' | 'displayName' | 'avatarUrl' | 'createdAt'> & { isBot?: boolean }
 

@@ -4,7 +4,7 @@ import type { TSchema } from 'typebox'
 import { compileRequestSchema, type RequestValidator } from '../../lib/schema-compiler.js'
 import { AppError, rateLimited, toErrorBody, validation } from '../../lib/errors.js'
 import { TokenBucket } from '../../lib/token-bucket.js'
-import { compileIdNormaliser, type IdNormaliser } from '../../lib/normalise-ids.js'
+import { compileIdNormaliser, type IdNormaliser } from '../../lib/id-normaliser.js'
 import type { Ack, DispatchStats, EventDefinition, EventObserver, Realtime, SocketContext } from './types.js'
 
 /**

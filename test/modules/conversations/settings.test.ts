@@ -1,7 +1,7 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { build, listen } from '../../helper.js'
-import { shouldNotify } from '../../../src/modules/conversations/settings.js'
+import { shouldNotify } from '../../../src/modules/conversations/index.js'
 import { connect, makeGroup, makeUsers, settle, type User } from './helpers.js'
 
 type App = Awaited<ReturnType<typeof build>>

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { build } from '../../helper.js'
 import type { App } from '../../../src/app.js'
 import { makeGroup, makeUsers, type User } from '../conversations/helpers.js'
-import { refused } from '../conversations/v2-helpers.js'
+import { refused } from '../conversations/refusals.js'
 
 async function send (app: App, u: User, conversationId: string, content: unknown, type = 'text'): Promise<string> {
   const res = await app.inject({ method: 'POST', url: `/api/conversations/${conversationId}/messages`, headers: u.auth, payload: { clientMsgId: randomUUID(), type, content } })

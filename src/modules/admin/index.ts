@@ -1,0 +1,5 @@
+export { default as adminRoutes } from './routes.js'
+export { createAdminService, type AdminService } from './service.js'
+export { adminRemainsWithout, isLastAdminRefusal, LAST_ADMIN_SQLSTATE } from './last-admin.js'
+export { Reason, ReportSchema, type ReportView } from './schemas.js'
+export { cleanText } from './text.js'

@@ -1,0 +1,2 @@
+export { default as authRoutes } from './routes.js'
+export { createAuthService, normalizeUsername, type AuthService } from './service.js'

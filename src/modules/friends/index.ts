@@ -1,0 +1,3 @@
+export { default as friendsPlugin } from './plugin.js'
+export { default as friendsRoutes } from './routes.js'
+export { createFriendsService, type FriendsService, type Relation } from './service.js'

@@ -1,0 +1,6 @@
+export { default as groupsPlugin } from './plugin.js'
+export { default as groupRoutes } from './routes.js'
+export { createGroupService, NAME_MAX, TOPIC_MAX, type GroupService, type GroupMember } from './service.js'
+export { createInviteService, inviteHash, INVITE_CODE_BITS, INVITE_LIST_MAX, type InviteService, type InviteView, type InvitePreview } from './invites.js'
+export { createBanService, BAN_LIST_MAX, type BanService } from './bans.js'
+export { refuseIfBanned, bannedRefusal } from './membership-rules.js'

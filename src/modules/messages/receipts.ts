@@ -1,0 +1,64 @@
+import { Prisma } from '../../generated/prisma/client.js'
+import { validation } from '../../lib/errors.js'
+import type { ConversationsDeps } from '../conversations/index.js'
+import { notMemberOf } from './membership-checks.js'
+
+interface CursorRow {
+  type: 'direct' | 'group' | 'channel'
+  last_seq: number
+  old_seq: number
+  new_seq: number | null
+  member_ids: string[] | null
+}
+
+/** Read and delivered cursors: they only move forward, and a move is published. */
+export function createReceipts (deps: Pick<ConversationsDeps, 'prisma' | 'publish'>) {
+  const { prisma, publish } = deps
+
+  /** Moves one of the caller's cursors forward; returns the cursor and whether it moved. */
+  async function moveCursor (userId: string, conversationId: string, seq: number, column: 'read_seq' | 'delivered_seq'): Promise<{ seq: number, moved: boolean, memberIds: string[], channel: boolean }> {
+    const col = Prisma.raw(column)
+    // Reading implies delivery: the read cursor drags the delivered one along.
+    const alsoDelivered = column === 'read_seq' ? Prisma.sql`, delivered_seq = GREATEST(m.delivered_seq, ${seq}::int)` : Prisma.empty
+    const rows = await prisma.$queryRaw<CursorRow[]>`
+      WITH cur AS (
+        SELECT m.${col} AS old_seq, c.last_seq, c.type FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+        WHERE m.conversation_id = ${conversationId}::uuid AND m.user_id = ${userId}::uuid
+      ), upd AS (
+        UPDATE conversation_members m SET ${col} = ${seq}::int ${alsoDelivered}
+        FROM cur WHERE m.conversation_id = ${conversationId}::uuid AND m.user_id = ${userId}::uuid
+          AND m.${col} < ${seq}::int AND ${seq}::int <= cur.last_seq
+        RETURNING m.${col} AS new_seq
+      )
+      SELECT cur.type::text AS type, cur.last_seq, cur.old_seq, upd.new_seq,
+        CASE WHEN upd.new_seq IS NOT NULL AND cur.type <> 'channel' THEN
+          ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = ${conversationId}::uuid) END AS member_ids
+      FROM cur LEFT JOIN upd ON true`
+    const row = rows[0]
+    if (row === undefined) throw await notMemberOf(prisma, conversationId)
+    if (seq > row.last_seq) throw validation(`seq beyond the last message (${row.last_seq})`)
+    const channel = row.type === 'channel'
+    if (row.new_seq === null) return { seq: Math.max(row.old_seq, seq), moved: false, memberIds: [], channel }
+    return { seq: row.new_seq, moved: true, memberIds: row.member_ids ?? [], channel }
+  }
+
+  return {
+    /**
+     * Read cursor forward; `message:read` to every member (the reader's other devices sync
+     * badges). In a channel only to the reader's own devices: thousands of members do not
+     * each get everybody's receipts.
+     */
+    async markRead (userId: string, conversationId: string, seq: number): Promise<{ readSeq: number }> {
+      const r = await moveCursor(userId, conversationId, seq, 'read_seq')
+      if (r.moved) publish(r.channel ? [userId] : r.memberIds, 'message:read', { conversationId, userId, seq: r.seq })
+      return { readSeq: r.seq }
+    },
+
+    /** Delivered cursor forward; `message:delivered` to the other members (nobody in a channel: the member list is empty). */
+    async markDelivered (userId: string, conversationId: string, seq: number): Promise<{ deliveredSeq: number }> {
+      const r = await moveCursor(userId, conversationId, seq, 'delivered_seq')
+      if (r.moved) publish(r.memberIds.filter((id) => id !== userId), 'message:delivered', { conversationId, userId, seq: r.seq })
+      return { deliveredSeq: r.seq }
+    }
+  }
+}

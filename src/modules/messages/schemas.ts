@@ -1,0 +1,93 @@
+import { Type, type Static } from 'typebox'
+import { Label, Text } from '../../lib/text-schemas.js'
+import { SYNC_MAX_CURSORS, SYNC_MAX_LIMIT } from '@relay-im/client/protocol'
+import { Message, Reaction, Seq, UUID_PATTERN, Uuid } from '../conversations/index.js'
+
+export const ClientMsgId = Text({ minLength: 1, maxLength: 64 })
+/** What a client may send; `system` messages are written by the server only. */
+export const SendableType = Type.Enum(['text', 'image', 'file', 'custom'])
+export type SendableType = Static<typeof SendableType>
+
+/** image/file content; checked in the service once `type` is known. */
+export const AttachmentContent = Type.Object({
+  url: Type.String({ minLength: 1, maxLength: 2048, pattern: '^(https?://|/)' }),
+  /** shown as the file's name: a label, like the name the upload route stores */
+  name: Label({ minLength: 1, maxLength: 255 }),
+  size: Type.Integer({ minimum: 0 }),
+  mime: Type.String({ minLength: 1, maxLength: 255 }),
+  width: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+  height: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 }))
+}, { additionalProperties: false })
+
+// ---- requests --------------------------------------------------------------------------
+
+/** At most this many user ids in `mentions`. */
+export const MENTIONS_MAX = 100
+/** User ids, or exactly `["all"]` (checked in the service). */
+export const Mentions = Type.Array(Type.Union([Uuid, Type.Literal('all')]), { maxItems: MENTIONS_MAX, uniqueItems: true })
+
+/**
+ * `senderId` is accepted and ignored: the sender is always the authenticated user.
+ * `type` and `content` are required unless `forwardOf` is given (then both must be absent);
+ * checked in the service.
+ */
+const sendFields = {
+  clientMsgId: ClientMsgId,
+  type: Type.Optional(SendableType),
+  content: Type.Optional(Type.Unknown()),
+  senderId: Type.Optional(Type.Unknown()),
+  replyTo: Type.Optional(Uuid),
+  mentions: Type.Optional(Mentions),
+  forwardOf: Type.Optional(Uuid)
+}
+
+export const SendMessageBody = Type.Object(sendFields, { additionalProperties: false })
+export type SendMessageBody = Static<typeof SendMessageBody>
+
+/** Exactly one of conversationId / toUserId; checked in the handler for a clear message. */
+export const SendMessageEvent = Type.Object({
+  conversationId: Type.Optional(Uuid),
+  toUserId: Type.Optional(Uuid),
+  ...sendFields
+}, { additionalProperties: false })
+export type SendMessageEvent = Static<typeof SendMessageEvent>
+
+export const CursorEvent = Type.Object({ conversationId: Uuid, seq: Seq }, { additionalProperties: false })
+export const ReadBody = Type.Object({ seq: Seq }, { additionalProperties: false })
+export const RecallEvent = Type.Object({ messageId: Uuid }, { additionalProperties: false })
+
+export const SyncEvent = Type.Object({
+  cursors: Type.Record(Type.String({ pattern: UUID_PATTERN }), Seq, { maxProperties: SYNC_MAX_CURSORS, additionalProperties: false }),
+  /** The last rev seen per conversation; the ack then lists what changed since. */
+  revs: Type.Optional(Type.Record(Type.String({ pattern: UUID_PATTERN }), Seq, { maxProperties: SYNC_MAX_CURSORS, additionalProperties: false })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: SYNC_MAX_LIMIT }))
+}, { additionalProperties: false })
+
+// ---- Messages that change -----------------------------------------------------------------
+
+/** Text or custom content; checked against the message's type in the service. */
+export const EditEvent = Type.Object({ messageId: Uuid, content: Type.Unknown() }, { additionalProperties: false })
+export const EditBody = Type.Object({ content: Type.Unknown() }, { additionalProperties: false })
+/** One emoji; the rule (an RGI emoji sequence) is checked in the service (reactions.ts), where removal takes any key. */
+export const Emoji = Text({ minLength: 1, maxLength: 64 })
+export const ReactionEvent = Type.Object({ messageId: Uuid, emoji: Emoji }, { additionalProperties: false })
+export const ReactionParams = Type.Object({ id: Uuid, messageId: Uuid, emoji: Emoji })
+export const PinEvent = Type.Object({ messageId: Uuid, pinned: Type.Boolean() }, { additionalProperties: false })
+export const PinBody = Type.Object({ messageId: Uuid }, { additionalProperties: false })
+export const ClearBody = Type.Object({ uptoSeq: Type.Optional(Seq) }, { additionalProperties: false })
+export const DeleteMessageQuery = Type.Object({ for: Type.Optional(Type.Enum(['me'])) })
+export type SyncEvent = Static<typeof SyncEvent>
+
+export const MessageParams = Type.Object({ id: Uuid, messageId: Uuid })
+export const HistoryQuery = Type.Object({
+  before: Type.Optional(Seq),
+  after: Type.Optional(Seq),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 }))
+})
+
+// ---- responses -------------------------------------------------------------------------
+
+export const MessagePage = Type.Object({ messages: Type.Array(Message), hasMore: Type.Boolean() })
+export const ReadResult = Type.Object({ readSeq: Type.Integer() })
+export const ReactionsResult = Type.Object({ reactions: Type.Array(Reaction) })
+export const PinList = Type.Array(Message)

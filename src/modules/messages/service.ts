@@ -1,0 +1,23 @@
+import type { ConversationsDeps } from '../conversations/index.js'
+import type { ChangeStream } from './change-stream.js'
+import { createHistory } from './history.js'
+import { createReceipts } from './receipts.js'
+import { createRecall } from './recall.js'
+import { createSend } from './send.js'
+import { createSync } from './sync.js'
+
+export type { SendInput, SendResult } from './send.js'
+export type { SyncResult } from './sync.js'
+
+/** Sending, history, catch-up sync, read/delivered cursors and recall. */
+export function createMessageService (deps: ConversationsDeps, changes: ChangeStream) {
+  return {
+    ...createSend(deps),
+    ...createHistory(deps),
+    ...createSync(deps),
+    ...createReceipts(deps),
+    ...createRecall(deps, changes)
+  }
+}
+
+export type MessageService = ReturnType<typeof createMessageService>

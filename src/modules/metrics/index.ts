@@ -1,0 +1,1 @@
+export { default as metricsPlugin } from './plugin.js'

@@ -1,0 +1,2 @@
+export { default as presencePlugin, type Presence, type PresenceStatus } from './plugin.js'
+export { PRESENCE_VISIBILITIES, type PresenceVisibility } from './visibility.js'

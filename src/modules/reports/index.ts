@@ -1,0 +1,1 @@
+export { default as reportsRoutes } from './routes.js'

@@ -1,0 +1,1 @@
+export { default as signalPlugin } from './plugin.js'

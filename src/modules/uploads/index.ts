@@ -1,0 +1,1 @@
+export { default as uploadsRoutes } from './routes.js'

@@ -1,0 +1,1 @@
+export { default as versionRoutes } from './routes.js'
