@@ -68,7 +68,6 @@ export function createAdminService (deps: AdminServiceDeps) {
   return {
     /** Username prefix (any case), or everybody; alphabetical. Deleted accounts included (flagged). */
     async listUsers (q: string | undefined, limit: number): Promise<AdminUser[]> {
-      if (q?.includes('\u0000') === true) return []
       const prefix = (q ?? '').trim().toLowerCase().replace(/[\\%_]/g, '\\$&')
       const rows = await prisma.user.findMany({
         where: prefix === '' ? {} : { username: { startsWith: prefix } },
@@ -87,7 +86,7 @@ export function createAdminService (deps: AdminServiceDeps) {
     async suspend (actorId: string, userId: string, reason: string, untilText: string | undefined): Promise<AdminUser> {
       if (userId === actorId) throw validation('You cannot suspend yourself')
       const until = parseUntil(untilText)
-      reason = cleanText(reason, 'reason')
+      reason = cleanText(reason)
       const now = new Date()
       // The last active admin cannot be suspended: the database refuses it (last-admin.ts).
       const row = await prisma.$transaction(async (tx) => {
@@ -124,7 +123,7 @@ export function createAdminService (deps: AdminServiceDeps) {
 
     /** Removes a message's content (and its forwarded copies') for everyone; members are told live. Already removed: no-op. */
     async removeMessage (actorId: string, messageId: string, reason: string | undefined): Promise<void> {
-      if (reason !== undefined) reason = cleanText(reason, 'reason')
+      if (reason !== undefined) reason = cleanText(reason)
       const removed = await prisma.$transaction(async (tx) => {
         const all = await removeMessageContent(tx, messageId)
         const m = all?.[0]

@@ -23,7 +23,7 @@ export function createReportsService (prisma: PrismaClient, limits: ReportLimits
       const { messageId, userId } = input
       if ((messageId === undefined) === (userId === undefined)) throw validation('Give exactly one of messageId and userId')
       if (userId === reporterId) throw validation('You cannot report yourself')
-      const reason = cleanText(input.reason, 'reason')
+      const reason = cleanText(input.reason)
       const row = await prisma.$transaction(async (tx) => {
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${'report:' + reporterId}, 0))`
         if (messageId !== undefined) {

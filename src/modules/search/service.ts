@@ -211,7 +211,6 @@ export function createSearchService (sql: SqlClient) {
       const q = opts.q
       if (q.trim().length === 0) throw validation('q: must not be blank')
       if (q.length > SEARCH_QUERY_MAX_CHARS) throw validation(`q: longer than ${SEARCH_QUERY_MAX_CHARS} characters`)
-      if (q.includes('\u0000')) throw validation('q: must not contain NUL')
       const after = opts.cursor === undefined ? undefined : decodeCursor(opts.cursor)
       const limit = opts.limit ?? DEFAULT_LIMIT
 

@@ -35,8 +35,6 @@ export function createUsersService (prisma: PrismaClient) {
     /** Prefix match on the (lower-case) username, alphabetical. */
     async search (q: string, limit: number): Promise<PublicUser[]> {
       // Prisma passes startsWith to LIKE unescaped: `_` and `%` would be wildcards.
-      // No username holds a NUL, and PostgreSQL text cannot carry one (the query would fail).
-      if (q.includes('\u0000')) return []
       const prefix = q.trim().toLowerCase().replace(/[\\%_]/g, '\\$&')
       const rows = await prisma.user.findMany({
         where: { username: { startsWith: prefix }, deletedAt: null },
