@@ -113,10 +113,6 @@ export interface BlockedUser { user: User, createdAt: string }
 
 // ---------------------------------------------------------------- conversations and messages
 
-/** What a client may send. */
-export type SendableMessageType = 'text' | 'image' | 'file' | 'custom'
-/** v2: `system` messages (membership and profile changes) are written by the server only. */
-export type MessageType = SendableMessageType | 'system'
 
 /** v2: what a system message's content says happened. */
 export type SystemEvent = 'member_added' | 'member_removed' | 'member_left' | 'member_joined' | 'role_changed' |
@@ -149,8 +145,30 @@ export interface FileContent {
   height?: number
 }
 
-/** text: a string; image/file: FileContent; custom: any JSON object; system: SystemContent. null once recalled. */
-export type MessageContent = string | FileContent | Record<string, unknown> | null
+/** The SDK's name for the content of an image or file message. */
+export type Attachment = FileContent
+
+/**
+ * Each message kind and its content: the one table `Message`, `SendInput` and `MessageType`
+ * are derived from, so a new kind is one entry here.
+ */
+export interface MessageContentMap {
+  text: string
+  image: Attachment
+  file: Attachment
+  /** Any JSON object the app defines. */
+  custom: Record<string, unknown>
+  /** Membership and profile changes, written by the server only. */
+  system: SystemContent
+}
+
+/** Every message kind. */
+export type MessageType = keyof MessageContentMap
+/** What a client may send: every kind but `system`. */
+export type SendableMessageType = Exclude<MessageType, 'system'>
+
+/** Any kind's content; null once recalled. Prefer narrowing a `Message` on `type`. */
+export type MessageContent = MessageContentMap[MessageType] | null
 
 export interface Sender {
   id: string
@@ -176,18 +194,15 @@ export interface Reaction { emoji: string, count: number, userIds: string[] }
 /** v2: the original author of a forwarded message (a forward of a forward keeps the first). */
 export interface ForwardedFrom { messageId: string, senderId: string, senderName: string }
 
-export interface Message {
+/** What every message has, whatever its kind. */
+export interface MessageBase {
   id: string
   conversationId: string
   seq: number
   senderId: string
   sender: Sender
   clientMsgId: string
-  type: MessageType
-  content: MessageContent
   createdAt: string
-  /** History, sync and message:updated (message:new is always a fresh message). */
-  recalled?: boolean
   recalledAt?: string | null
   /** v2: the conversation's change counter at this message's latest change. */
   rev: number
@@ -201,6 +216,26 @@ export interface Message {
   pinnedAt: string | null
   pinnedBy: string | null
 }
+
+/** A live message of kind K: its content is that kind's (see MessageContentMap). */
+export type MessageOf<K extends MessageType> = MessageBase & {
+  type: K
+  content: MessageContentMap[K]
+  /** History, sync and message:updated say false (message:new is always a fresh message). */
+  recalled?: false
+}
+
+/** A recalled message: it keeps its kind, its content is gone. */
+export type RecalledMessage = MessageBase & { type: MessageType, content: null, recalled: true }
+
+/**
+ * A message, discriminated on `type` once recalled ones are set apart:
+ * `if (!m.recalled && m.type === 'image') m.content.url`.
+ */
+export type Message = { [K in MessageType]: MessageOf<K> }[MessageType] | RecalledMessage
+
+/** A message not narrowed on `type`: what the server builds and emits (every Message is one). */
+export type AnyMessage = MessageBase & { type: MessageType, content: MessageContent, recalled?: boolean }
 
 /** The largest number of distinct emojis on one message. */
 export const REACTIONS_MAX = 20
@@ -249,7 +284,8 @@ export type SettingsUpdate = SettingsPatch
 /** v2, to the member's own devices after PATCH /conversations/:id/settings. */
 export interface SettingsEvent { conversationId: string, settings: ConversationSettings }
 
-export interface Conversation {
+/** `M`: the server builds conversations with AnyMessage; the SDK hands out narrowed ones. */
+export interface Conversation<M extends AnyMessage = Message> {
   id: string
   type: ConversationType
   /** Groups and channels only. */
@@ -265,7 +301,7 @@ export interface Conversation {
   members: ConversationMember[]
   /** Direct only: the other user, with presence. */
   peer?: Sender & { presence: PresenceState }
-  lastMessage: Message | null
+  lastMessage: M | null
   lastSeq: number
   /** The caller's own positions; absent in `conversation:updated` (shared by all members). */
   readSeq?: number
@@ -396,14 +432,14 @@ export interface SendExtras {
   mentions?: string[]
 }
 
+/** A sendable kind with its content: `{ type: 'image', content: 'x' }` does not compile. */
+export type SendContent = { [K in SendableMessageType]: { type: K, content: MessageContentMap[K], forwardOf?: undefined } }[SendableMessageType]
+
 /**
  * What `send` takes: the `message:send` payload, with clientMsgId made by the SDK when absent.
  * A forward (`forwardOf`) copies type and content from the original, so it gives neither.
  */
-export type SendInput = SendTarget & SendExtras & (
-  { type: SendableMessageType, content: MessageContent, forwardOf?: undefined } |
-  { forwardOf: string, type?: undefined, content?: undefined }
-) & {
+export type SendInput = SendTarget & SendExtras & (SendContent | { forwardOf: string, type?: undefined, content?: undefined }) & {
   /** Made by the SDK when absent; keep it to retry the same message later. */
   clientMsgId?: string
 }
@@ -469,14 +505,17 @@ export interface HiddenEvent { conversationId: string, messageId: string }
 /** v2, to the user's own devices: their history cleared up to `clearedSeq`. */
 export interface ClearedEvent { conversationId: string, clearedSeq: number }
 
-/** Every server -> client event of the contract: event name -> payload. */
-export interface ServerToClientEvents {
-  'message:new': Message
+/**
+ * Every server -> client event of the contract: event name -> payload. `M`: the server emits
+ * AnyMessage (`ServerToClientEvents<AnyMessage>`); the SDK's listeners get narrowed messages.
+ */
+export interface ServerToClientEvents<M extends AnyMessage = Message> {
+  'message:new': M
   'message:read': ReceiptEvent
   'message:delivered': ReceiptEvent
   'message:recalled': RecalledEvent
   /** v2: a message changed (edit, recall, reactions, pin): the whole message, with `recalled`. */
-  'message:updated': Message
+  'message:updated': M
   'message:hidden': HiddenEvent
   'conversation:cleared': ClearedEvent
   typing: TypingEvent
@@ -484,7 +523,7 @@ export interface ServerToClientEvents {
   'friend:request': FriendRequest
   'friend:accepted': FriendAcceptedEvent
   'friend:removed': UserRef
-  'conversation:updated': Conversation
+  'conversation:updated': Conversation<M>
   /** v2: the caller's settings of a conversation changed (on another device). */
   'conversation:settings': SettingsEvent
   signal: SignalEvent

@@ -1,4 +1,4 @@
-import type { Message } from '@relay-im/client/protocol'
+import type { AnyMessage as Message } from '@relay-im/client/protocol'
 import { channelRoom, type Publish, type PublishToRoom } from '../../plugins/realtime/index.js'
 import { Prisma } from '../../generated/prisma/client.js'
 import { audienceOf, blindTo } from '../conversations/index.js'

@@ -1,4 +1,4 @@
-import type { Message } from '@relay-im/client/protocol'
+import type { AnyMessage as Message } from '@relay-im/client/protocol'
 import type { Publish, PublishToRoom } from '../../plugins/realtime/index.js'
 import type { PrismaClient, User } from '../../generated/prisma/client.js'
 import { conflict, Errors, validation } from '../../lib/errors.js'

@@ -1,9 +1,10 @@
 import type { Redis } from 'ioredis'
 import type { Server, Socket } from 'socket.io'
 import type { Static, TSchema } from 'typebox'
-import type { ServerToClientEvents } from '@relay-im/client/protocol'
+import type { AnyMessage, ServerToClientEvents as Contract } from '@relay-im/client/protocol'
 
-/** Server -> client event names and their payloads: the protocol module's, shared with the SDK. */
+/** Server -> client event names and their payloads: the protocol module's, shared with the SDK (messages not narrowed on `type`). */
+type ServerToClientEvents = Contract<AnyMessage>
 export type ServerEvent = keyof ServerToClientEvents
 export type ServerPayload<E extends ServerEvent> = ServerToClientEvents[E]
 /** Live delivery to every device of each user (any node), typed by event name. */

@@ -1,4 +1,4 @@
-import { uuid, type MessageContent, type SendableMessageType } from '@relay-im/client'
+import { uuid, type MessageContent, type SendableMessageType, type SendContent } from '@relay-im/client'
 import { uploadFile } from '../../uploads.js'
 import type { ChatContext } from './context.js'
 import type { MessageList } from './message-list.js'
@@ -15,7 +15,7 @@ export interface Outbox {
 export function outbox (ctx: ChatContext, list: MessageList): Outbox {
   function send (type: SendableMessageType, body: MessageContent, extras: SendExtras = {}, clientMsgId = uuid()): void {
     if (!list.hasPending(clientMsgId)) list.addPending(clientMsgId, type, body)
-    ctx.client.send({ conversationId: ctx.conversationId, type, content: body, clientMsgId, ...extras })
+    ctx.client.send({ conversationId: ctx.conversationId, ...{ type, content: body } as SendContent, clientMsgId, ...extras })
       .catch((err: Error) => { list.failed(clientMsgId, err.message) })
   }
 
