@@ -40,11 +40,6 @@ export function replace (parent: Element, ...children: Child[]): void {
   append(parent, ...children)
 }
 
-export function clock (iso: string): string {
-  const d = new Date(iso)
-  return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
-}
-
 export function formatBytes (n: number): string {
   if (n < 1024) return `${n} B`
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`

@@ -1,6 +1,7 @@
 import type {
   Client, ConnectionStatus, Conversation, Friend, FriendRequest, Message, PresenceState, ReceiptEvent, RecalledEvent, SettingsUpdate, User
 } from '@relay-im/client'
+import { t } from './i18n/index.js'
 
 /** A notice the server wrote (membership and profile changes): it is nobody's unread message. */
 export function isSystem (m: Pick<Message, 'type'>): boolean {
@@ -157,7 +158,7 @@ export class Store {
 
   /** "You", a known name, or (while it is fetched) "Someone". */
   nameOf (userId: string): string {
-    if (userId === this.me.id) return 'You'
+    if (userId === this.me.id) return t('name.you')
     const known = this.names.get(userId)
     if (known !== undefined) return known
     if (!this.fetchingNames.has(userId)) {
@@ -167,7 +168,7 @@ export class Store {
         this.emit({ type: 'names' })
       }, () => {})
     }
-    return 'Someone'
+    return t('name.someone')
   }
 
   private learnNames (c: Conversation): void {
@@ -175,9 +176,9 @@ export class Store {
   }
 
   title (c: Conversation): string {
-    if (c.type === 'group' || c.type === 'channel') return c.name ?? (c.type === 'group' ? 'Group' : 'Channel')
+    if (c.type === 'group' || c.type === 'channel') return c.name ?? (c.type === 'group' ? t('name.group') : t('name.channel'))
     const peer = c.peer ?? c.members.find((m) => m.id !== this.me.id)
-    return peer?.displayName ?? 'Conversation'
+    return peer?.displayName ?? t('name.conversation')
   }
 
   peerId (c: Conversation): string | undefined {
@@ -191,7 +192,7 @@ export class Store {
   typingIn (conversationId: string): string[] {
     const c = this.conversations.get(conversationId)
     const ids = [...(this.typingTimers.get(conversationId)?.keys() ?? [])]
-    return ids.map((id) => c?.members.find((m) => m.id === id)?.displayName ?? 'Someone')
+    return ids.map((id) => c?.members.find((m) => m.id === id)?.displayName ?? t('name.someone'))
   }
 
   /** 'read' when every other member read seq, 'delivered' when every one got it, else 'sent'. */

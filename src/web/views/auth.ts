@@ -1,23 +1,29 @@
 import type { Client } from '@relay-im/client'
 import { h } from '../dom.js'
 import { login, register } from '../session.js'
+import { errorText, t } from '../i18n/index.js'
+import { languageSwitch } from './language-switch.js'
 
 /** Sign in or create an account; calls `done` with a signed-in client. */
 export function authView (done: (client: Client) => void): HTMLElement {
   let mode: 'login' | 'register' = 'login'
-  const username = h('input', { testid: 'auth-username', name: 'username', autocomplete: 'username', required: true, placeholder: 'username', minlength: 3, maxlength: 32 })
-  const password = h('input', { testid: 'auth-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true, placeholder: 'password', minlength: 8 })
-  const displayName = h('input', { testid: 'auth-displayname', name: 'displayName', placeholder: 'display name (optional)', maxlength: 64 })
-  const nameRow = h('label', { class: 'field', hidden: true }, 'Display name', displayName)
+  const username = h('input', { testid: 'auth-username', name: 'username', autocomplete: 'username', required: true, placeholder: t('auth.usernamePlaceholder'), minlength: 3, maxlength: 32, 'aria-describedby': 'username-rules' })
+  const password = h('input', { testid: 'auth-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true, placeholder: t('auth.passwordPlaceholder'), minlength: 8, 'aria-describedby': 'password-rules' })
+  const displayName = h('input', { testid: 'auth-displayname', name: 'displayName', placeholder: t('auth.displayNamePlaceholder'), maxlength: 64 })
+  const nameRow = h('label', { class: 'field', hidden: true }, t('auth.displayName'), displayName)
+  const rules = h('span', { class: 'hint', id: 'username-rules', testid: 'username-rules', hidden: true }, t('auth.usernameRules'))
+  const passwordRules = h('span', { class: 'hint', id: 'password-rules', hidden: true }, t('auth.passwordRules'))
   const error = h('p', { class: 'error', testid: 'auth-error', role: 'alert' })
-  const submit = h('button', { type: 'submit', class: 'primary', testid: 'auth-submit' }, 'Sign in')
-  const toggle = h('button', { type: 'button', class: 'link', testid: 'auth-toggle' }, 'Create an account')
+  const submit = h('button', { type: 'submit', class: 'primary', testid: 'auth-submit' }, t('auth.signIn'))
+  const toggle = h('button', { type: 'button', class: 'link', testid: 'auth-toggle' }, t('auth.toRegister'))
 
   const setMode = (m: typeof mode): void => {
     mode = m
     nameRow.hidden = m === 'login'
-    submit.textContent = m === 'login' ? 'Sign in' : 'Create account'
-    toggle.textContent = m === 'login' ? 'Create an account' : 'I have an account'
+    submit.textContent = m === 'login' ? t('auth.signIn') : t('auth.createAccount')
+    toggle.textContent = m === 'login' ? t('auth.toRegister') : t('auth.toLogin')
+    rules.hidden = m === 'login'
+    passwordRules.hidden = m === 'login'
     password.autocomplete = m === 'login' ? 'current-password' : 'new-password'
     error.textContent = ''
   }
@@ -35,19 +41,31 @@ export function authView (done: (client: Client) => void): HTMLElement {
         const name = displayName.value.trim()
         done(mode === 'login' ? await login(creds) : await register(name === '' ? creds : { ...creds, displayName: name }))
       } catch (err) {
-        error.textContent = (err as Error).message
+        error.textContent = authErrorText(err, mode)
       } finally {
         submit.disabled = false
       }
     }
   },
-  h('h1', {}, 'Relay'),
-  h('p', { class: 'muted' }, 'Chat with your friends.'),
-  h('label', { class: 'field' }, 'Username', username),
-  h('label', { class: 'field' }, 'Password', password),
+  h('h1', {}, t('app.name')),
+  h('p', { class: 'muted' }, t('app.tagline')),
+  h('label', { class: 'field' }, t('auth.username'), username, rules),
+  h('label', { class: 'field' }, t('auth.password'), password, passwordRules),
   nameRow,
   error,
   submit,
   toggle)
-  return h('main', { class: 'auth' }, form)
+  return h('main', { class: 'auth' }, form, languageSwitch())
+}
+
+/** A sign-in or sign-up failure as a sentence: which field is wrong, never the validator's text. */
+function authErrorText (err: unknown, mode: 'login' | 'register'): string {
+  const e = err as { code?: string, message?: string }
+  if (e.code === 'UNAUTHORIZED' && mode === 'login') return t('error.badCredentials')
+  if (e.code === 'CONFLICT' && mode === 'register') return t('error.usernameTaken')
+  if (e.code === 'VALIDATION') {
+    if (/username/i.test(e.message ?? '')) return t('error.badUsername')
+    if (/password/i.test(e.message ?? '')) return t('error.badPassword')
+  }
+  return errorText(err)
 }

@@ -2,6 +2,7 @@ import type { Client, FileContent, Message, MessageContent } from '@relay-im/cli
 import type { MessageType } from '@relay-im/client/protocol'
 import { formatBytes, h } from '../dom.js'
 import { linkFile } from '../uploads.js'
+import { t } from '../i18n/index.js'
 import { paperclip } from './icons.js'
 import { systemContent, systemRow, systemText } from './system.js'
 
@@ -54,15 +55,15 @@ export const KINDS = {
   },
   image: {
     render: (m, ctx) => imageBubble(m.content as FileContent, ctx),
-    preview: () => 'Photo'
+    preview: () => t('kind.photo')
   },
   file: {
     render: (m, ctx) => fileBubble(m.content as FileContent, ctx),
-    preview: (m) => `File: ${(m.content as Partial<FileContent>).name ?? ''}`
+    preview: (m) => t('kind.file', { name: (m.content as Partial<FileContent>).name ?? '' })
   },
   custom: {
     render: (m) => h('div', { class: 'bubble' }, h('code', {}, JSON.stringify(m.content))),
-    preview: () => 'Custom message',
+    preview: () => t('kind.custom'),
     edit: { toText: (content) => JSON.stringify(content), fromText: (text) => JSON.parse(text) as MessageContent }
   },
   system: {
@@ -83,6 +84,6 @@ export function isRecalled (m: Pick<Message, 'recalled' | 'content'>): boolean {
 
 /** The short text of a message wherever the page shows one in a line. */
 export function previewOf (m: Message, nameOf: (userId: string) => string): string {
-  if (isRecalled(m)) return 'Message recalled'
+  if (isRecalled(m)) return t('chat.recalled')
   return kindOf(m).preview(m, nameOf)
 }

@@ -1,5 +1,6 @@
 import type { Conversation, Message, Reaction } from '@relay-im/client'
 import { h } from '../dom.js'
+import { t } from '../i18n/index.js'
 
 /** The reaction picker's choices (any single emoji is valid on the wire; these are one tap). */
 export const QUICK_EMOJIS = ['👍', '❤️', '😂', '🎉', '😮', '😢'] as const
@@ -10,12 +11,12 @@ export function replyQuote (m: Message, nameOf: (userId: string) => string, onCl
   if (q === null || q === undefined) return null
   return h('button', { type: 'button', class: 'quote', testid: 'reply-quote', 'data-reply-to': q.id, onclick: () => { onClick(q.seq) } },
     h('span', { class: 'quote-name' }, nameOf(q.senderId)),
-    h('span', { class: 'quote-text' }, q.recalled ? 'Message recalled' : q.preview))
+    h('span', { class: 'quote-text' }, q.recalled ? t('chat.recalled') : q.preview))
 }
 
 export function forwardedLabel (m: Message): HTMLElement | null {
   if (m.forwardedFrom === null || m.forwardedFrom === undefined) return null
-  return h('span', { class: 'forwarded', testid: 'forwarded-from' }, `Forwarded from ${m.forwardedFrom.senderName}`)
+  return h('span', { class: 'forwarded', testid: 'forwarded-from' }, t('chat.forwardedFrom', { name: m.forwardedFrom.senderName }))
 }
 
 /** Reaction chips with counts; mine are marked and a click toggles mine. */
@@ -55,16 +56,16 @@ export function messageMenu (m: Message, actions: MenuActions): HTMLElement {
   const pop = h('div', { class: 'menu-pop', testid: 'message-menu-pop', hidden: true },
     h('div', { class: 'emoji-row', testid: 'emoji-picker' },
       ...QUICK_EMOJIS.map((e) => h('button', { type: 'button', class: 'emoji', testid: 'emoji-option', 'data-emoji': e, onclick: () => { close(); actions.react(e) } }, e))),
-    item('action-reply', 'Reply', actions.reply),
-    actions.edit !== undefined ? item('action-edit', 'Edit', actions.edit) : null,
-    item('action-forward', 'Forward', actions.forward),
-    actions.pin !== undefined ? item('action-pin', m.pinnedAt !== null && m.pinnedAt !== undefined ? 'Unpin' : 'Pin', actions.pin) : null,
-    item('action-delete-for-me', 'Delete for me', actions.deleteForMe))
+    item('action-reply', t('menu.reply'), actions.reply),
+    actions.edit !== undefined ? item('action-edit', t('menu.edit'), actions.edit) : null,
+    item('action-forward', t('menu.forward'), actions.forward),
+    actions.pin !== undefined ? item('action-pin', m.pinnedAt !== null && m.pinnedAt !== undefined ? t('menu.unpin') : t('menu.pin'), actions.pin) : null,
+    item('action-delete-for-me', t('menu.deleteForMe'), actions.deleteForMe))
   const button = h('button', {
     type: 'button',
     class: 'menu-btn',
     testid: 'message-menu',
-    'aria-label': 'Message actions',
+    'aria-label': t('menu.actions'),
     onclick: (e: MouseEvent) => {
       e.stopPropagation()
       const open = pop.hidden
@@ -81,10 +82,10 @@ export function messageMenu (m: Message, actions: MenuActions): HTMLElement {
 
 /** A dialog listing the other conversations to forward a message to. */
 export function forwardDialog (targets: Conversation[], titleOf: (c: Conversation) => string, choose: (c: Conversation) => void, cancel: () => void): HTMLElement {
-  return h('div', { class: 'overlay', testid: 'forward-dialog', role: 'dialog', 'aria-label': 'Forward to' },
+  return h('div', { class: 'overlay', testid: 'forward-dialog', role: 'dialog', 'aria-label': t('forward.title') },
     h('div', { class: 'dialog' },
-      h('h2', {}, 'Forward to'),
-      targets.length === 0 ? h('p', { class: 'muted' }, 'No other conversations') : null,
+      h('h2', {}, t('forward.title')),
+      targets.length === 0 ? h('p', { class: 'muted' }, t('forward.none')) : null,
       ...targets.map((c) => h('button', { type: 'button', class: 'menu-item', testid: 'forward-target', 'data-conversation-id': c.id, onclick: () => { choose(c) } }, titleOf(c))),
-      h('button', { type: 'button', class: 'link', testid: 'forward-cancel', onclick: cancel }, 'Cancel')))
+      h('button', { type: 'button', class: 'link', testid: 'forward-cancel', onclick: cancel }, t('forward.cancel'))))
 }

@@ -1,5 +1,7 @@
 import type { SearchHighlight, SearchResult } from '@relay-im/client'
-import { clock, h, replace } from '../dom.js'
+import { h, replace } from '../dom.js'
+import { dateTimeOf } from '../i18n/dates.js'
+import { errorText, t } from '../i18n/index.js'
 import type { Store } from '../store.js'
 
 /** The highlight as text nodes and <mark> elements: no HTML is ever parsed from a message. */
@@ -28,8 +30,8 @@ export function messageSearch (store: Store, openAt: (conversationId: string, se
   const input = h('input', {
     type: 'search',
     testid: 'message-search',
-    placeholder: 'Search messages',
-    'aria-label': 'Search messages',
+    placeholder: t('search.placeholder'),
+    'aria-label': t('search.placeholder'),
     maxlength: 256,
     oninput: () => { clearTimeout(timer); timer = setTimeout(() => { void run(false) }, 250) },
     onkeydown: (e: KeyboardEvent) => { if (e.key === 'Enter') { clearTimeout(timer); void run(false) } }
@@ -48,7 +50,7 @@ export function messageSearch (store: Store, openAt: (conversationId: string, se
       onkeydown: (e: KeyboardEvent) => { if (e.key === 'Enter') open() }
     },
     h('span', { class: 'conv-text' },
-      h('span', { class: 'conv-title' }, c === undefined ? 'Conversation' : store.title(c), h('span', { class: 'tag' }, `${r.message.sender.displayName} · ${clock(r.message.createdAt)}`)),
+      h('span', { class: 'conv-title' }, c === undefined ? t('name.conversation') : store.title(c), h('span', { class: 'tag' }, `${r.message.sender.displayName} · `, h('time', { datetime: r.message.createdAt, testid: 'message-hit-time' }, dateTimeOf(r.message.createdAt)))),
       highlighted(r.highlight)))
   }
 
@@ -69,16 +71,16 @@ export function messageSearch (store: Store, openAt: (conversationId: string, se
       results.querySelector('[data-testid="message-hits-more"]')?.remove()
       results.append(...page.results.map(item))
       if (next !== undefined) {
-        results.append(h('li', { class: 'side-actions' }, h('button', { class: 'small', testid: 'message-hits-more', onclick: () => { void run(true) } }, 'More')))
+        results.append(h('li', { class: 'side-actions' }, h('button', { class: 'small', testid: 'message-hits-more', onclick: () => { void run(true) } }, t('search.more'))))
       }
       results.hidden = results.childElementCount === 0
       status.hidden = results.childElementCount > 0
-      status.textContent = 'No messages found'
+      status.textContent = t('search.none')
     } catch (err) {
       if (mine !== seq) return
       results.hidden = true
       status.hidden = false
-      status.textContent = (err as Error).message
+      status.textContent = errorText(err)
     }
   }
 

@@ -1,6 +1,7 @@
 import { h } from '../dom.js'
 import { disablePush, enablePush, pushState, pushUnsupported } from '../push.js'
 import type { Store } from '../store.js'
+import { t } from '../i18n/index.js'
 
 const SVG = 'http://www.w3.org/2000/svg'
 
@@ -24,17 +25,17 @@ function bell (): SVGSVGElement {
  */
 export function notificationsToggle (store: Store): HTMLElement {
   // "Notifications: on/off"; phones show a bell instead of the word (see styles.css).
-  const label = h('span', { testid: 'notifications-state' }, 'off')
-  const button = h('button', { class: 'small', type: 'button', testid: 'notifications-toggle', 'aria-pressed': 'false', 'data-state': 'off', 'aria-label': 'Notifications', title: 'Notifications on this device' },
-    h('span', { class: 'n-long' }, 'Notifications: '), h('span', { class: 'n-short', 'aria-hidden': 'true' }, bell()), label)
-  const message = h('span', { class: 'notice', testid: 'notifications-status', role: 'alert', hidden: true, title: 'Click to dismiss', onclick: () => { message.hidden = true } })
+  const label = h('span', { testid: 'notifications-state' }, t('notify.off'))
+  const button = h('button', { class: 'small', type: 'button', testid: 'notifications-toggle', 'aria-pressed': 'false', 'data-state': 'off', 'aria-label': t('notify.label'), title: t('notify.title') },
+    h('span', { class: 'n-long' }, t('notify.long')), h('span', { class: 'n-short', 'aria-hidden': 'true' }, bell()), label)
+  const message = h('span', { class: 'notice', testid: 'notifications-status', role: 'alert', hidden: true, title: t('notify.dismiss'), onclick: () => { message.hidden = true } })
   let on = false
   let busy = false
 
   function show (s: 'on' | 'off' | 'busy' | 'error', text?: string): void {
     button.dataset.state = s
     button.setAttribute('aria-pressed', String(on))
-    label.textContent = s === 'busy' ? '…' : on ? 'on' : 'off'
+    label.textContent = s === 'busy' ? '…' : on ? t('notify.on') : t('notify.off')
     button.disabled = busy
     message.hidden = text === undefined
     message.textContent = text ?? ''

@@ -1,18 +1,19 @@
 import type { Me, PresenceVisibility } from '@relay-im/client'
 import { h } from '../dom.js'
 import type { Store } from '../store.js'
+import { t, type Key } from '../i18n/index.js'
 
-const CHOICES: Array<{ value: PresenceVisibility, label: string }> = [
-  { value: 'everyone', label: 'Everyone' },
-  { value: 'contacts', label: 'Friends' },
-  { value: 'nobody', label: 'Nobody' }
+const CHOICES: Array<{ value: PresenceVisibility, label: Key }> = [
+  { value: 'everyone', label: 'presence.everyone' },
+  { value: 'contacts', label: 'presence.friends' },
+  { value: 'nobody', label: 'presence.nobody' }
 ]
 
 /** My setting of who sees whether I am online and when I was last seen (PATCH /users/me). */
 export function presenceSetting (store: Store): HTMLElement {
   const { client } = store
-  const select = h('select', { testid: 'presence-visibility', 'aria-label': 'Who sees when I am online', title: 'Who sees when I am online and when I was last seen' },
-    ...CHOICES.map((o) => h('option', { value: o.value }, o.label)))
+  const select = h('select', { testid: 'presence-visibility', 'aria-label': t('presence.whoLabel'), title: t('presence.whoTitle') },
+    ...CHOICES.map((o) => h('option', { value: o.value }, t(o.label))))
   const show = (v: PresenceVisibility | undefined): void => {
     if (v === undefined) return
     select.value = v
@@ -27,5 +28,5 @@ export function presenceSetting (store: Store): HTMLElement {
     void client.setPresenceVisibility(wanted).then((me) => { show(me.presenceVisibility) }, () => { show((client.user as Partial<Me> | undefined)?.presenceVisibility) })
       .finally(() => { select.disabled = false })
   })
-  return h('label', { class: 'presence-setting small' }, h('span', { class: 'n-long' }, 'Last seen: '), select)
+  return h('label', { class: 'presence-setting small' }, h('span', { class: 'n-long' }, t('presence.lastSeenLabel')), select)
 }

@@ -7,18 +7,20 @@ import { inviteCode, invitePage } from './invite.js'
 import { notificationsToggle } from './notifications.js'
 import { sidebar } from './sidebar.js'
 import { presenceSetting } from './presence-setting.js'
+import { t } from '../i18n/index.js'
+import { languageSwitch } from './language-switch.js'
 
-const STATUS_TEXT: Record<ConnectionStatus, string> = {
-  online: 'Online',
-  connecting: 'Connecting…',
-  reconnecting: 'Reconnecting…',
-  offline: 'Offline'
-}
+const STATUS_TEXT = {
+  online: 'status.online',
+  connecting: 'status.connecting',
+  reconnecting: 'status.reconnecting',
+  offline: 'status.offline'
+} as const satisfies Record<ConnectionStatus, string>
 
 /** The signed-in page: top bar with connection status, sidebar, and the open conversation. */
 export function shell (store: Store, onLogout: () => void): HTMLElement {
   const pane = h('div', { class: 'pane' })
-  const placeholder = h('div', { class: 'placeholder', testid: 'no-chat' }, h('p', {}, 'Pick a conversation, or find friends under Contacts.'))
+  const placeholder = h('div', { class: 'placeholder', testid: 'no-chat' }, h('p', {}, t('shell.pick')))
   const status = h('span', { class: 'status', testid: 'conn-status', role: 'status' })
   let current: ChatView | undefined
 
@@ -27,7 +29,7 @@ export function shell (store: Store, onLogout: () => void): HTMLElement {
   function renderStatus (): void {
     const s = store.status
     status.dataset.status = s
-    status.textContent = s === 'offline' && !navigator.onLine ? 'No network' : STATUS_TEXT[s]
+    status.textContent = s === 'offline' && !navigator.onLine ? t('status.noNetwork') : t(STATUS_TEXT[s])
   }
 
   function open (conversationId: string | undefined, focusSeq?: number): void {
@@ -70,13 +72,14 @@ export function shell (store: Store, onLogout: () => void): HTMLElement {
 
   app.append(
     h('header', { class: 'topbar' },
-      h('span', { class: 'brand' }, 'Relay'),
+      h('span', { class: 'brand' }, t('app.name')),
       status,
       h('span', { class: 'spacer' }),
       notificationsToggle(store),
       presenceSetting(store),
+      languageSwitch(),
       h('span', { class: 'me', testid: 'me', title: `@${store.me.username}` }, store.me.displayName),
-      h('button', { class: 'small', testid: 'logout', onclick: onLogout }, 'Sign out')),
+      h('button', { class: 'small', testid: 'logout', onclick: onLogout }, t('shell.signOut'))),
     h('div', { class: 'columns' }, sidebar(store, { open, openAt: open }), pane))
 
   /** `#/invite/<code>`: the invite's join page over whatever is open. */

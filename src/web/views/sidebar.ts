@@ -5,6 +5,7 @@ import { channelBrowser } from './channels.js'
 import { applyMute, MUTE_CHOICES, muteState, NOTIFY_CHOICES } from './group-panel.js'
 import { kindOf, previewOf } from './kinds.js'
 import { messageSearch } from './message-search.js'
+import { errorText, t } from '../i18n/index.js'
 
 export interface SidebarActions {
   open: (conversationId: string) => void
@@ -13,9 +14,9 @@ export interface SidebarActions {
 }
 
 function preview (store: Store, m: Message | null): string {
-  if (m === null) return 'No messages yet'
+  if (m === null) return t('side.noMessages')
   const text = previewOf(m, (id) => store.nameOf(id))
-  return m.senderId === store.me.id && kindOf(m).notice !== true ? `You: ${text}` : text
+  return m.senderId === store.me.id && kindOf(m).notice !== true ? t('side.youPrefix', { text }) : text
 }
 
 /** Stroke icons (emoji fonts are not everywhere): a pin, and a bell struck through. */
@@ -36,7 +37,7 @@ function icon (d: string): SVGSVGElement {
 
 export function avatar (name: string, online?: boolean): HTMLElement {
   return h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(name),
-    online === undefined ? null : h('span', { class: `dot ${online ? 'online' : ''}`, testid: 'presence-dot', 'data-online': String(online), title: online ? 'online' : 'offline' }))
+    online === undefined ? null : h('span', { class: `dot ${online ? 'online' : ''}`, testid: 'presence-dot', 'data-online': String(online), title: online ? t('presence.online') : t('presence.offline') }))
 }
 
 /** Left column: conversations, contacts (search, requests, friends) and new group. */
@@ -59,13 +60,13 @@ export function sidebar (store: Store, actions: SidebarActions): HTMLElement {
   /** The chats tab below its message search, which likewise stays put. */
   const chats = h('div')
   const messages = messageSearch(store, actions.openAt)
-  const chatsTab = h('button', { class: 'tab', testid: 'tab-chats', onclick: () => { tab = 'chats'; render() } }, 'Chats')
-  const contactsTab = h('button', { class: 'tab', testid: 'tab-contacts', onclick: () => { tab = 'contacts'; render() } }, 'Contacts')
+  const chatsTab = h('button', { class: 'tab', testid: 'tab-chats', onclick: () => { tab = 'chats'; render() } }, t('side.chats'))
+  const contactsTab = h('button', { class: 'tab', testid: 'tab-contacts', onclick: () => { tab = 'contacts'; render() } }, t('side.contacts'))
   const search = h('input', {
     type: 'search',
     testid: 'user-search',
-    placeholder: 'Find people by username',
-    'aria-label': 'Find people',
+    placeholder: t('side.findPeople'),
+    'aria-label': t('side.findPeopleLabel'),
     oninput: () => { void runSearch() }
   })
   const requestsBadge = h('span', { class: 'badge', testid: 'requests-badge', hidden: true })
@@ -84,7 +85,7 @@ export function sidebar (store: Store, actions: SidebarActions): HTMLElement {
     try {
       await fn()
     } catch (err) {
-      alert((err as Error).message)
+      alert(errorText(err))
     }
     await store.loadContacts().catch(() => {})
   }
@@ -92,22 +93,22 @@ export function sidebar (store: Store, actions: SidebarActions): HTMLElement {
   /** My settings of a conversation, from its "⋯" menu: pin, archive, mute, notify. */
   function settingsMenu (c: Conversation): HTMLElement {
     const s = c.settings
-    const run = (fn: () => Promise<unknown>): void => { pop.hidden = true; menuFor = undefined; fn().catch((err: Error) => { alert(err.message) }) }
+    const run = (fn: () => Promise<unknown>): void => { pop.hidden = true; menuFor = undefined; fn().catch((err: unknown) => { alert(errorText(err)) }) }
     const item = (testid: string, label: string, fn: () => Promise<unknown>, current = false): HTMLElement =>
       h('button', { type: 'button', class: `menu-item ${current ? 'current' : ''}`, testid, 'aria-pressed': current ? 'true' : null, onclick: (e: MouseEvent) => { e.stopPropagation(); run(fn) } }, label)
     const muted = store.muted(c)
     const pop = h('div', { class: 'menu-pop', testid: 'conv-menu-pop', hidden: menuFor !== c.id },
-      item('conv-pin', s?.pinned === true ? 'Unpin' : 'Pin to top', () => store.updateSettings(c.id, { pinned: s?.pinned !== true })),
-      item('conv-archive', s?.archived === true ? 'Unarchive' : 'Archive', () => store.updateSettings(c.id, { archived: s?.archived !== true })),
-      h('div', { class: 'menu-label' }, muted ? muteState(store, c) : 'Mute'),
-      ...MUTE_CHOICES.filter((m) => m.value !== 'off' || muted).map((m) => item(`conv-mute-${m.value}`, m.value === 'off' ? 'Unmute' : m.label, () => applyMute(store, c.id, m.value))),
-      h('div', { class: 'menu-label' }, 'Notify me about'),
+      item('conv-pin', s?.pinned === true ? t('side.unpin') : t('side.pin'), () => store.updateSettings(c.id, { pinned: s?.pinned !== true })),
+      item('conv-archive', s?.archived === true ? t('side.unarchive') : t('side.archive'), () => store.updateSettings(c.id, { archived: s?.archived !== true })),
+      h('div', { class: 'menu-label' }, muted ? muteState(store, c) : t('side.mute')),
+      ...MUTE_CHOICES.filter((m) => m.value !== 'off' || muted).map((m) => item(`conv-mute-${m.value}`, m.value === 'off' ? t('side.unmute') : m.label, () => applyMute(store, c.id, m.value))),
+      h('div', { class: 'menu-label' }, t('side.notifyAbout')),
       ...NOTIFY_CHOICES.map((n) => item(`conv-notify-${n.value}`, n.label, () => store.updateSettings(c.id, { notify: n.value }), (s?.notify ?? 'all') === n.value)))
     const button = h('button', {
       type: 'button',
       class: 'menu-btn conv-menu-btn',
       testid: 'conv-menu',
-      'aria-label': 'Chat settings',
+      'aria-label': t('side.chatSettings'),
       onclick: (e: MouseEvent) => {
         e.stopPropagation()
         const open = pop.hidden
@@ -140,11 +141,11 @@ export function sidebar (store: Store, actions: SidebarActions): HTMLElement {
     },
     avatar(store.title(c), peer === undefined ? undefined : store.online(peer)),
     h('span', { class: 'conv-text' },
-      h('span', { class: 'conv-title' }, store.title(c), c.type !== 'direct' ? h('span', { class: 'tag' }, c.type) : null),
+      h('span', { class: 'conv-title' }, store.title(c), c.type !== 'direct' ? h('span', { class: 'tag' }, c.type === 'group' ? t('type.group') : t('type.channel')) : null),
       h('span', { class: 'conv-preview', testid: 'conversation-preview' }, preview(store, c.lastMessage))),
-    pinned ? h('span', { class: 'conv-flag', testid: 'pinned-mark', title: 'Pinned', 'aria-label': 'Pinned' }, icon(PIN_PATH)) : null,
-    muted ? h('span', { class: 'conv-flag', testid: 'muted-mark', title: muteState(store, c), 'aria-label': 'Muted' }, icon(MUTED_PATH)) : null,
-    (c.unreadMentions ?? 0) > 0 ? h('span', { class: 'badge mention', testid: 'mention-badge', title: 'You were mentioned' }, '@') : null,
+    pinned ? h('span', { class: 'conv-flag', testid: 'pinned-mark', title: t('side.pinned'), 'aria-label': t('side.pinned') }, icon(PIN_PATH)) : null,
+    muted ? h('span', { class: 'conv-flag', testid: 'muted-mark', title: muteState(store, c), 'aria-label': t('side.muted') }, icon(MUTED_PATH)) : null,
+    (c.unreadMentions ?? 0) > 0 ? h('span', { class: 'badge mention', testid: 'mention-badge', title: t('side.mentioned') }, '@') : null,
     unread > 0 ? h('span', { class: `badge ${muted ? 'quiet' : ''}`, testid: 'unread-badge' }, unread > 99 ? '99+' : unread) : null,
     settingsMenu(c))
   }
@@ -156,9 +157,9 @@ export function sidebar (store: Store, actions: SidebarActions): HTMLElement {
       h('span', { class: 'conv-text' }, h('span', { class: 'conv-title' }, other.displayName), h('span', { class: 'conv-preview' }, `@${other.username}`)),
       incoming
         ? h('span', { class: 'actions' },
-          h('button', { class: 'primary small', testid: 'accept-request', onclick: () => { void act(() => store.client.acceptFriendRequest(r.id)) } }, 'Accept'),
-          h('button', { class: 'small', testid: 'decline-request', onclick: () => { void act(() => store.client.declineFriendRequest(r.id)) } }, 'Decline'))
-        : h('button', { class: 'small', testid: 'cancel-request', onclick: () => { void act(() => store.client.cancelFriendRequest(r.id)) } }, 'Cancel'))
+          h('button', { class: 'primary small', testid: 'accept-request', onclick: () => { void act(() => store.client.acceptFriendRequest(r.id)) } }, t('side.accept')),
+          h('button', { class: 'small', testid: 'decline-request', onclick: () => { void act(() => store.client.declineFriendRequest(r.id)) } }, t('side.decline')))
+        : h('button', { class: 'small', testid: 'cancel-request', onclick: () => { void act(() => store.client.cancelFriendRequest(r.id)) } }, t('side.cancel')))
   }
 
   function resultItem (u: User): HTMLElement {
@@ -166,14 +167,14 @@ export function sidebar (store: Store, actions: SidebarActions): HTMLElement {
     const pending = store.outgoing.some((r) => r.toUserId === u.id)
     const incoming = store.incoming.find((r) => r.fromUserId === u.id)
     let action: HTMLElement
-    if (friend) action = h('span', { class: 'muted small' }, 'Friend')
-    else if (pending) action = h('span', { class: 'muted small', testid: 'request-pending' }, 'Requested')
+    if (friend) action = h('span', { class: 'muted small' }, t('side.friend'))
+    else if (pending) action = h('span', { class: 'muted small', testid: 'request-pending' }, t('side.requested'))
     else {
       action = h('button', {
         class: 'primary small',
         testid: 'add-friend',
         onclick: () => { void act(() => incoming !== undefined ? store.client.acceptFriendRequest(incoming.id) : store.client.sendFriendRequest(u.id)) }
-      }, incoming !== undefined ? 'Accept' : 'Add')
+      }, incoming !== undefined ? t('side.accept') : t('side.add'))
     }
     return h('li', { class: 'person', testid: 'search-result', 'data-username': u.username },
       avatar(u.displayName),
@@ -195,7 +196,7 @@ export function sidebar (store: Store, actions: SidebarActions): HTMLElement {
     },
     avatar(f.user.displayName, store.online(f.user.id)),
     h('span', { class: 'conv-text' }, h('span', { class: 'conv-title' }, f.user.displayName),
-      h('span', { class: 'conv-preview' }, store.online(f.user.id) ? 'online' : `@${f.user.username}`)))
+      h('span', { class: 'conv-preview' }, store.online(f.user.id) ? t('presence.online') : `@${f.user.username}`)))
   }
 
   function render (): void {
@@ -211,27 +212,27 @@ export function sidebar (store: Store, actions: SidebarActions): HTMLElement {
       replace(chats,
         showArchived
           ? h('div', { class: 'side-actions' },
-            h('button', { class: 'small', testid: 'archived-back', onclick: () => { showArchived = false; render() } }, '‹ Chats'),
-            h('strong', { class: 'archived-title', testid: 'archived-title' }, 'Archived'))
+            h('button', { class: 'small', testid: 'archived-back', onclick: () => { showArchived = false; render() } }, t('side.backToChats')),
+            h('strong', { class: 'archived-title', testid: 'archived-title' }, t('side.archived')))
           : h('div', { class: 'side-actions' },
-            h('button', { class: 'small', testid: 'new-group', onclick: () => { document.body.append(groupDialog(store, actions)) } }, '+ New group'),
-            h('button', { class: 'small', testid: 'browse-channels', onclick: () => { document.body.append(channelBrowser(store, actions.open)) } }, '# Channels'),
-            archivedCount > 0 ? h('button', { class: 'small', testid: 'archived-toggle', onclick: () => { showArchived = true; render() } }, `Archived (${archivedCount})`) : null),
+            h('button', { class: 'small', testid: 'new-group', onclick: () => { document.body.append(groupDialog(store, actions)) } }, t('side.newGroup')),
+            h('button', { class: 'small', testid: 'browse-channels', onclick: () => { document.body.append(channelBrowser(store, actions.open)) } }, t('side.channels')),
+            archivedCount > 0 ? h('button', { class: 'small', testid: 'archived-toggle', onclick: () => { showArchived = true; render() } }, t('side.archivedCount', { count: archivedCount })) : null),
         list.length === 0
-          ? h('p', { class: 'empty' }, showArchived ? 'Nothing archived.' : 'No conversations yet. Add friends under Contacts.')
+          ? h('p', { class: 'empty' }, showArchived ? t('side.nothingArchived') : t('side.noConversations'))
           : h('ul', { class: 'list', testid: showArchived ? 'archived-list' : 'conversation-list' }, ...list.map(conversationItem)))
       return
     }
     if (!body.contains(search)) replace(body, h('div', { class: 'search' }, search), contacts)
     replace(contacts,
       results.length > 0 ? h('ul', { class: 'list', testid: 'search-results' }, ...results.map(resultItem)) : null,
-      store.incoming.length > 0 ? h('h3', {}, 'Requests') : null,
+      store.incoming.length > 0 ? h('h3', {}, t('side.requests')) : null,
       store.incoming.length > 0 ? h('ul', { class: 'list' }, ...store.incoming.map((r) => requestItem(r, true))) : null,
-      store.outgoing.length > 0 ? h('h3', {}, 'Sent') : null,
+      store.outgoing.length > 0 ? h('h3', {}, t('side.sent')) : null,
       store.outgoing.length > 0 ? h('ul', { class: 'list' }, ...store.outgoing.map((r) => requestItem(r, false))) : null,
-      h('h3', {}, `Friends (${store.friends.length})`),
+      h('h3', {}, t('side.friends', { count: store.friends.length })),
       store.friends.length === 0
-        ? h('p', { class: 'empty' }, 'Search for people above and add them.')
+        ? h('p', { class: 'empty' }, t('side.noFriends'))
         : h('ul', { class: 'list', testid: 'friend-list' }, ...store.friends.map(friendItem)))
   }
 
@@ -245,7 +246,7 @@ export function sidebar (store: Store, actions: SidebarActions): HTMLElement {
 
 /** A modal to name a group and pick friends for it. */
 function groupDialog (store: Store, actions: SidebarActions): HTMLElement {
-  const name = h('input', { testid: 'group-name', placeholder: 'Group name', maxlength: 64, required: true })
+  const name = h('input', { testid: 'group-name', placeholder: t('group.namePlaceholder'), maxlength: 64, required: true })
   const error = h('p', { class: 'error', role: 'alert' })
   const boxes = store.friends.map((f) => h('input', { type: 'checkbox', value: f.user.id, testid: 'group-member', 'data-username': f.user.username }))
   const close = (): void => { overlay.remove() }
@@ -262,19 +263,19 @@ function groupDialog (store: Store, actions: SidebarActions): HTMLElement {
           close()
           actions.open(c.id)
         } catch (err) {
-          error.textContent = (err as Error).message
+          error.textContent = errorText(err)
         }
       }
     },
-    h('h2', {}, 'New group'),
-    h('label', { class: 'field' }, 'Name', name),
-    h('fieldset', {}, h('legend', {}, 'Members'),
-      boxes.length === 0 ? h('p', { class: 'empty' }, 'Add friends first.') : null,
+    h('h2', {}, t('group.new')),
+    h('label', { class: 'field' }, t('group.name'), name),
+    h('fieldset', {}, h('legend', {}, t('group.members')),
+      boxes.length === 0 ? h('p', { class: 'empty' }, t('group.addFriendsFirst')) : null,
       ...boxes.map((b, i) => h('label', { class: 'check' }, b, store.friends[i]!.user.displayName))),
     error,
     h('div', { class: 'dialog-actions' },
-      h('button', { type: 'button', onclick: close }, 'Cancel'),
-      h('button', { type: 'submit', class: 'primary', testid: 'group-create' }, 'Create'))))
+      h('button', { type: 'button', onclick: close }, t('group.cancel')),
+      h('button', { type: 'submit', class: 'primary', testid: 'group-create' }, t('group.create')))))
   queueMicrotask(() => { name.focus() })
   return overlay
 }

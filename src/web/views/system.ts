@@ -1,15 +1,16 @@
 import type { Message, SystemContent } from '@relay-im/client'
 import { h } from '../dom.js'
+import { lang, t } from '../i18n/index.js'
 
 /** The event's name without separators or case: "member_added", "member.added" and "memberAdded" alike. */
 function key (event: string): string {
   return event.toLowerCase().replace(/[^a-z]/g, '')
 }
 
-/** A list of names: "Ann", "Ann and Bob", "Ann, Bob and Cy". */
+/** A list of names in the page's language: "Ann, Bob and Cy" / "Ann、Bob和Cy". */
 function names (list: string[]): string {
-  if (list.length <= 1) return list[0] ?? 'someone'
-  return `${list.slice(0, -1).join(', ')} and ${list[list.length - 1]!}`
+  if (list.length === 0) return t('name.someoneInline')
+  return new Intl.ListFormat(lang(), { type: 'conjunction' }).format(list)
 }
 
 /**
@@ -19,24 +20,25 @@ function names (list: string[]): string {
 export function systemText (content: SystemContent, nameOf: (userId: string) => string): string {
   const actor = nameOf(content.actorId)
   // "You" starts a sentence; elsewhere it is "you" (Alice made you an admin).
-  const users = names((content.userIds ?? []).map(nameOf).map((n) => n === 'You' ? 'you' : n))
+  const users = names((content.userIds ?? []).map(nameOf).map((n) => n === t('name.you') ? t('name.youInline') : n))
+  const one = content.userIds?.length === 1 ? nameOf(content.userIds[0]!) : actor
   switch (key(content.event)) {
-    case 'memberadded': return `${actor} added ${users}`
-    case 'memberremoved': return `${actor} removed ${users}`
-    case 'memberleft': return `${content.userIds?.length === 1 ? nameOf(content.userIds[0]!) : actor} left`
-    case 'memberjoined': return `${content.userIds?.length === 1 ? nameOf(content.userIds[0]!) : actor} joined`
+    case 'memberadded': return t('sys.added', { actor, users })
+    case 'memberremoved': return t('sys.removed', { actor, users })
+    case 'memberleft': return t('sys.left', { who: one })
+    case 'memberjoined': return t('sys.joined', { who: one })
     case 'rolechanged':
-      if (content.role === 'admin') return `${actor} made ${users} an admin`
-      if (content.role === 'member') return `${actor} removed ${users} as admin`
-      return `${actor} changed the role of ${users}`
-    case 'ownertransferred': return `${actor} made ${users} the owner`
-    case 'renamed': return `${actor} renamed the group to "${content.name ?? ''}"`
-    case 'topicchanged': return content.topic === null || content.topic === undefined || content.topic === '' ? `${actor} removed the topic` : `${actor} changed the topic to "${content.topic}"`
-    case 'avatarchanged': return `${actor} changed the group photo`
-    case 'messagepinned': return `${actor} pinned a message`
-    case 'messageunpinned': return `${actor} unpinned a message`
-    case 'created': case 'groupcreated': case 'channelcreated': return `${actor} created the ${content.name !== undefined ? `group "${content.name}"` : 'group'}`
-    default: return `${actor} updated the group`
+      if (content.role === 'admin') return t('sys.madeAdmin', { actor, users })
+      if (content.role === 'member') return t('sys.removedAdmin', { actor, users })
+      return t('sys.roleChanged', { actor, users })
+    case 'ownertransferred': return t('sys.owner', { actor, users })
+    case 'renamed': return t('sys.renamed', { actor, name: content.name ?? '' })
+    case 'topicchanged': return content.topic === null || content.topic === undefined || content.topic === '' ? t('sys.topicRemoved', { actor }) : t('sys.topicChanged', { actor, topic: content.topic })
+    case 'avatarchanged': return t('sys.avatar', { actor })
+    case 'messagepinned': return t('sys.pinned', { actor })
+    case 'messageunpinned': return t('sys.unpinned', { actor })
+    case 'created': case 'groupcreated': case 'channelcreated': return content.name !== undefined ? t('sys.createdNamed', { actor, name: content.name }) : t('sys.created', { actor })
+    default: return t('sys.updated', { actor })
   }
 }
 

@@ -4,6 +4,7 @@ import { paperclip } from '../icons.js'
 import { kindOf, previewOf } from '../kinds.js'
 import type { ChatContext } from './context.js'
 import { mentionPicker } from './mention-picker.js'
+import { errorText, t } from '../../i18n/index.js'
 import type { Outbox } from './outbox.js'
 
 const MAX_HEIGHT_PX = 160
@@ -41,16 +42,16 @@ function composingState (ctx: ChatContext, input: HTMLTextAreaElement, autosize:
   function startReply (m: Message): void {
     state.editing = undefined
     state.replyingTo = m
-    show('reply-preview', `Replying to ${ctx.nameOf(m.senderId)}`, m,
-      h('button', { type: 'button', class: 'link', testid: 'reply-cancel', 'aria-label': 'Cancel reply', onclick: stop }, '✕'))
+    show('reply-preview', t('composer.replyingTo', { name: ctx.nameOf(m.senderId) }), m,
+      h('button', { type: 'button', class: 'link', testid: 'reply-cancel', 'aria-label': t('composer.cancelReply'), onclick: stop }, '✕'))
   }
   function startEdit (m: Message): void {
     state.replyingTo = undefined
     state.editing = m
     input.value = kindOf(m).edit?.toText(m.content) ?? ''
     autosize()
-    show('edit-banner', 'Editing', m,
-      h('button', { type: 'button', class: 'link', testid: 'edit-cancel', 'aria-label': 'Cancel edit', onclick: () => { stop(); input.value = '' } }, '✕'))
+    show('edit-banner', t('composer.editing'), m,
+      h('button', { type: 'button', class: 'link', testid: 'edit-cancel', 'aria-label': t('composer.cancelEdit'), onclick: () => { stop(); input.value = '' } }, '✕'))
   }
   return { bar, state, stop, startReply, startEdit }
 }
@@ -81,7 +82,7 @@ function onKey (e: KeyboardEvent, input: HTMLTextAreaElement, composing: Composi
 
 /** The message box: text with mentions, Enter to send, Up to edit my last, files, reply and edit. */
 export function composer (ctx: ChatContext, deps: ComposerDeps): Composer {
-  const input = h('textarea', { testid: 'composer-input', rows: 1, placeholder: 'Message', 'aria-label': 'Message', maxlength: 4000 })
+  const input = h('textarea', { testid: 'composer-input', rows: 1, placeholder: t('composer.placeholder'), 'aria-label': t('composer.placeholder'), maxlength: 4000 })
   const fileInput = h('input', { type: 'file', testid: 'file-input', hidden: true, multiple: true })
   const autosize = (): void => {
     input.style.height = 'auto'
@@ -96,10 +97,10 @@ export function composer (ctx: ChatContext, deps: ComposerDeps): Composer {
     try {
       content = kindOf(target).edit!.fromText(text)
     } catch (err) {
-      ctx.showError(`Could not edit: ${(err as Error).message}`)
+      ctx.showError(t('chat.couldNot', { what: t('act.edit'), reason: errorText(err) }))
       return
     }
-    void ctx.act(ctx.client.edit(target.id, content), 'edit')
+    void ctx.act(ctx.client.edit(target.id, content), 'act.edit')
   }
 
   function sendText (): void {
@@ -126,10 +127,10 @@ export function composer (ctx: ChatContext, deps: ComposerDeps): Composer {
     fileInput.value = ''
   })
   const form = h('form', { class: 'composer', testid: 'composer', onsubmit: (e: SubmitEvent) => { e.preventDefault(); sendText(); input.focus() } },
-    h('button', { type: 'button', class: 'attach', testid: 'attach', title: 'Send a photo or file', 'aria-label': 'Attach', onclick: () => { fileInput.click() } }, paperclip()),
+    h('button', { type: 'button', class: 'attach', testid: 'attach', title: t('composer.attachTitle'), 'aria-label': t('composer.attach'), onclick: () => { fileInput.click() } }, paperclip()),
     fileInput,
     input,
-    h('button', { type: 'submit', class: 'primary', testid: 'send' }, 'Send'))
+    h('button', { type: 'submit', class: 'primary', testid: 'send' }, t('composer.send')))
   return {
     parts: [picker.el, composing.bar, form],
     startReply: composing.startReply,

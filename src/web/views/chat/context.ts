@@ -1,6 +1,7 @@
 import type { Conversation } from '@relay-im/client'
 import { h } from '../../dom.js'
 import type { Store } from '../../store.js'
+import { errorText, t, type Key } from '../../i18n/index.js'
 
 /** What every part of one open conversation shares: read-only lookups and error reporting. */
 export interface ChatContext {
@@ -15,7 +16,7 @@ export interface ChatContext {
   canPin: () => boolean
   showError: (message: string) => void
   /** Runs an action whose result arrives as an event, so only its error matters here. */
-  act: (p: Promise<unknown>, what: string) => Promise<void>
+  act: (p: Promise<unknown>, what: Key) => Promise<void>
 }
 
 const TOAST_MS = 4000
@@ -36,7 +37,7 @@ export function chatContext (store: Store, conversationId: string): { ctx: ChatC
     me,
     conversationId,
     conversation,
-    nameOf: (userId) => userId === me.id ? 'You' : conversation()?.members.find((u) => u.id === userId)?.displayName ?? store.nameOf(userId),
+    nameOf: (userId) => userId === me.id ? t('name.you') : conversation()?.members.find((u) => u.id === userId)?.displayName ?? store.nameOf(userId),
     canPin: () => {
       const c = conversation()
       if (c === undefined) return false
@@ -49,7 +50,7 @@ export function chatContext (store: Store, conversationId: string): { ctx: ChatC
       try {
         await p
       } catch (err) {
-        showError(`Could not ${what}: ${(err as Error).message}`)
+        showError(t('chat.couldNot', { what: t(what), reason: errorText(err) }))
       }
     }
   }

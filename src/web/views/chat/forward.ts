@@ -1,6 +1,7 @@
 import type { Message } from '@relay-im/client'
 import { forwardDialog } from '../message-parts.js'
 import type { ChatContext } from './context.js'
+import { errorText, t } from '../../i18n/index.js'
 
 /** Opens the forward dialog over `host`: picking a conversation forwards `m` there. */
 export function openForward (ctx: ChatContext, host: HTMLElement, m: Message): void {
@@ -9,8 +10,8 @@ export function openForward (ctx: ChatContext, host: HTMLElement, m: Message): v
   const dialog = forwardDialog(targets, (c) => store.title(c), (c) => {
     dialog.remove()
     ctx.client.send({ conversationId: c.id, forwardOf: m.id }).then(
-      () => { ctx.showError(`Forwarded to ${store.title(c)}`) },
-      (err: Error) => { ctx.showError(`Could not forward: ${err.message}`) })
+      () => { ctx.showError(t('forward.done', { name: store.title(c) })) },
+      (err: unknown) => { ctx.showError(t('chat.couldNot', { what: t('act.forward'), reason: errorText(err) })) })
   }, () => { dialog.remove() })
   host.append(dialog)
 }

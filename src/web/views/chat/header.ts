@@ -1,4 +1,6 @@
-import { clock, h, replace } from '../../dom.js'
+import { h, replace } from '../../dom.js'
+import { dateTimeOf } from '../../i18n/dates.js'
+import { t } from '../../i18n/index.js'
 import { avatar } from '../sidebar.js'
 import type { ChatContext } from './context.js'
 
@@ -8,7 +10,7 @@ function groupSubtitle (ctx: ChatContext): string {
   const c = ctx.conversation()!
   const n = c.memberCount ?? c.members.length
   const topic = c.topic !== null && c.topic !== undefined && c.topic !== '' ? ` · ${c.topic}` : ''
-  return `${n} ${n === 1 ? 'member' : 'members'}${topic}${ctx.store.muted(c) ? ' · muted' : ''}`
+  return `${t('chat.members', { count: n })}${topic}${ctx.store.muted(c) ? ` · ${t('chat.mutedSuffix')}` : ''}`
 }
 
 /** The title bar: back, avatar, name with members or the peer's presence, and Settings. */
@@ -28,14 +30,14 @@ export function chatHeader (ctx: ChatContext, onBack: () => void, onSettings: ()
       return
     }
     const p = store.presence.get(peer)
-    subtitle.textContent = p?.hidden === true ? '' : p?.online === true ? 'online' : (p?.lastSeenAt != null ? `last seen ${clock(p.lastSeenAt)}` : 'offline')
+    subtitle.textContent = p?.hidden === true ? '' : p?.online === true ? t('presence.online') : (p?.lastSeenAt != null ? t('presence.lastSeen', { when: dateTimeOf(p.lastSeenAt) }) : t('presence.offline'))
     subtitle.dataset.presence = p?.hidden === true ? 'hidden' : p?.online === true ? 'online' : 'offline'
   }
   const el = h('header', { class: 'chat-head' },
-    h('button', { class: 'back', testid: 'back', 'aria-label': 'Back to conversations', onclick: onBack }, '‹'),
+    h('button', { class: 'back', testid: 'back', 'aria-label': t('chat.back'), onclick: onBack }, '‹'),
     headAvatar,
     h('span', { class: 'chat-names' }, title, subtitle),
     h('span', { class: 'spacer' }),
-    h('button', { type: 'button', class: 'small', testid: 'chat-info', 'aria-label': 'Conversation settings', onclick: onSettings }, 'Settings'))
+    h('button', { type: 'button', class: 'small', testid: 'chat-info', 'aria-label': t('chat.settingsLabel'), onclick: onSettings }, t('chat.settings')))
   return { el, render }
 }

@@ -1,5 +1,7 @@
 import type { Message } from '@relay-im/client'
-import { clock, h } from '../../dom.js'
+import { h } from '../../dom.js'
+import { dateTimeOf, timeOf } from '../../i18n/dates.js'
+import { t } from '../../i18n/index.js'
 import { isRecalled, kindOf, type KindContext } from '../kinds.js'
 import { forwardedLabel, mentionsMe, messageMenu, reactionChips, replyQuote } from '../message-parts.js'
 import type { ChatContext } from './context.js'
@@ -24,7 +26,7 @@ export function ticks (ctx: ChatContext, m: Message): HTMLElement {
 
 /** The content of a row: the kind's own rendering, or the recalled notice. */
 export function rowContent (ctx: ChatContext, m: Message, onMediaLoad: () => void): HTMLElement {
-  if (isRecalled(m)) return h('div', { class: 'bubble recalled', testid: 'message-recalled' }, 'Message recalled')
+  if (isRecalled(m)) return h('div', { class: 'bubble recalled', testid: 'message-recalled' }, t('chat.recalled'))
   const kindCtx: KindContext = { client: ctx.client, nameOf: ctx.nameOf, onMediaLoad }
   return kindOf(m).render(m, kindCtx)
 }
@@ -36,11 +38,11 @@ function menuOf (ctx: ChatContext, m: Message, actions: RowActions): HTMLElement
   const editable = m.senderId === ctx.me.id && kindOf(m).edit !== undefined
   return messageMenu(m, {
     reply: () => { actions.reply(m) },
-    react: (emoji) => { void ctx.act(client.react(m.id, emoji), 'react') },
+    react: (emoji) => { void ctx.act(client.react(m.id, emoji), 'act.react') },
     edit: editable ? () => { actions.edit(m) } : undefined,
     forward: () => { actions.forward(m) },
-    pin: ctx.canPin() ? () => { void ctx.act(pinned ? client.unpin(m.id) : client.pin(m.id), pinned ? 'unpin' : 'pin') } : undefined,
-    deleteForMe: () => { void ctx.act(client.deleteForMe(ctx.conversationId, m.id), 'delete') }
+    pin: ctx.canPin() ? () => { void ctx.act(pinned ? client.unpin(m.id) : client.pin(m.id), pinned ? 'act.unpin' : 'act.pin') } : undefined,
+    deleteForMe: () => { void ctx.act(client.deleteForMe(ctx.conversationId, m.id), 'act.delete') }
   })
 }
 
@@ -49,11 +51,11 @@ function meta (ctx: ChatContext, m: Message): HTMLElement {
   const mine = m.senderId === ctx.me.id
   const recalled = isRecalled(m)
   return h('div', { class: 'meta' },
-    m.pinnedAt !== null && m.pinnedAt !== undefined ? h('span', { class: 'pin-mark', testid: 'pin-mark' }, 'pinned') : null,
-    m.editedAt !== null && m.editedAt !== undefined && !recalled ? h('span', { class: 'edited', testid: 'edited-mark', title: `Edited ${clock(m.editedAt)}` }, 'edited') : null,
-    h('time', { datetime: m.createdAt }, clock(m.createdAt)),
+    m.pinnedAt !== null && m.pinnedAt !== undefined ? h('span', { class: 'pin-mark', testid: 'pin-mark' }, t('chat.pinnedMark')) : null,
+    m.editedAt !== null && m.editedAt !== undefined && !recalled ? h('span', { class: 'edited', testid: 'edited-mark', title: t('chat.editedAt', { when: dateTimeOf(m.editedAt) }) }, t('chat.edited')) : null,
+    h('time', { datetime: m.createdAt, title: dateTimeOf(m.createdAt) }, timeOf(m.createdAt)),
     mine ? ticks(ctx, m) : null,
-    mine && !recalled ? h('button', { class: 'link small', testid: 'recall', title: 'Recall this message', onclick: () => { void ctx.act(ctx.client.recall(m.id), 'recall') } }, 'Recall') : null)
+    mine && !recalled ? h('button', { class: 'link small', testid: 'recall', title: t('chat.recallTitle'), onclick: () => { void ctx.act(ctx.client.recall(m.id), 'act.recall') } }, t('chat.recall')) : null)
 }
 
 /** One message in the timeline; a notice kind (membership, profile changes) has no actions. */
@@ -62,7 +64,7 @@ export function messageRow (ctx: ChatContext, m: Message, actions: RowActions): 
   const { client, me } = ctx
   const mine = m.senderId === me.id
   const menu = menuOf(ctx, m, actions)
-  const toggleReaction = (emoji: string, reacted: boolean): void => { void ctx.act(reacted ? client.unreact(m.id, emoji) : client.react(m.id, emoji), 'react') }
+  const toggleReaction = (emoji: string, reacted: boolean): void => { void ctx.act(reacted ? client.unreact(m.id, emoji) : client.react(m.id, emoji), 'act.react') }
   return h('div', {
     class: `msg ${mine ? 'mine' : ''} ${mentionsMe(m, me.id) ? 'mentions-me' : ''}`,
     testid: 'message',

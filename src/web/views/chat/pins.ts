@@ -1,4 +1,5 @@
 import type { Message } from '@relay-im/client'
+import { t } from '../../i18n/index.js'
 import { h, replace } from '../../dom.js'
 import { previewOf } from '../kinds.js'
 import type { ChatContext } from './context.js'
@@ -22,7 +23,7 @@ export function pinnedBar (ctx: ChatContext, scrollTo: (seq: number) => void): P
     el.hidden = latest === undefined
     if (latest === undefined) return
     replace(el,
-      h('span', { class: 'pin-icon' }, 'Pinned'),
+      h('span', { class: 'pin-icon' }, t('pins.label')),
       h('button', { type: 'button', class: 'link pinned-text', testid: 'pinned-latest', 'data-message-id': latest.id, onclick: () => { scrollTo(latest.seq) } },
         `${ctx.nameOf(latest.senderId)}: ${previewOf(latest, ctx.nameOf)}`),
       h('span', { class: 'muted small', testid: 'pinned-count' }, pins.length === 1 ? '1 pinned' : `${pins.length} pinned`))
