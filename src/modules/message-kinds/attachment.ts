@@ -23,8 +23,8 @@ const nameOf = (content: unknown): string | null => {
 }
 
 /** The shared parts of the kinds that carry an uploaded file (image, file). */
-/** `preview` from the file's name; `nameSearchable`: search finds the message by that name. */
-export function attachmentKind<K extends 'image' | 'file'> (type: K, preview: (name: string | null) => string, nameSearchable: boolean): MessageKind<K, typeof AttachmentContent> {
+/** `preview` from the file's name. Not searched yet: a file's name would be (see README, "Message kinds"). */
+export function attachmentKind<K extends 'image' | 'file'> (type: K, preview: (name: string | null) => string): MessageKind<K, typeof AttachmentContent> {
   return {
     type,
     sendable: true,
@@ -38,7 +38,6 @@ export function attachmentKind<K extends 'image' | 'file'> (type: K, preview: (n
       }
     },
     quoteSql: (c) => `jsonb_build_object('name', ${c}->'name')`,
-    preview: (content) => cutPreview(preview(nameOf(content))),
-    searchText: (content) => nameSearchable ? nameOf(content) : null
+    preview: (content) => cutPreview(preview(nameOf(content)))
   }
 }

@@ -15,6 +15,5 @@ export const custom = {
     const bytes = Buffer.byteLength(JSON.stringify(content))
     if (bytes > limits.customMaxBytes) throw validation(`content: custom content larger than ${limits.customMaxBytes} bytes`)
   },
-  preview: () => '[custom]',
-  searchText: () => null
+  preview: () => '[custom]'
 } satisfies MessageKind<'custom', typeof CustomContent>

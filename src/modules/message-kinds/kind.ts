@@ -28,8 +28,11 @@ export interface MessageKind<K extends string = string, S extends TSchema = TSch
   quoteSql?: (c: string) => string
   /** One line for push, reply quotes and notifications. */
   preview (content: unknown): string
-  /** The text search finds it by, or null when it is not searchable. */
-  searchText (content: unknown): string | null
+  /**
+   * The text search finds it by (null for content without one); absent: the kind is not
+   * searched. src/modules/search covers text only so far (test/modules/search/search-kinds.test.ts).
+   */
+  searchText?: (content: unknown) => string | null
 }
 
 /** `s` cut to PREVIEW_MAX_CHARS code points, the last one `…` when cut. */

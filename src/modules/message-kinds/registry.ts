@@ -38,10 +38,13 @@ export function previewOf (type: MessageType, content: unknown): string {
   return (KINDS[type] as MessageKind | undefined)?.preview(content) ?? `[${type}]`
 }
 
-/** The text search finds the message by, or null. */
+/** The text search finds the message by, or null (also for a kind that is not searched). */
 export function searchTextOf (type: MessageType, content: unknown): string | null {
-  return KINDS[type].searchText(content)
+  return kindOf(type).searchText?.(content) ?? null
 }
+
+/** The kinds search covers. */
+export const SEARCHABLE_TYPES = MESSAGE_TYPES.filter((t) => kindOf(t).searchText !== undefined)
 
 // Each content schema describes content the SDK's types accept (protocol.ts).
 type Assignable<A, B> = [A] extends [B] ? true : never

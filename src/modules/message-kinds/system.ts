@@ -28,6 +28,5 @@ export const systemKind = {
   check (content) {
     if (!system.Check(content)) throw validation('content: not a system message\'s content')
   },
-  preview: () => '[system]',
-  searchText: () => null
+  preview: () => '[system]'
 } satisfies MessageKind<'system', typeof SystemContent>

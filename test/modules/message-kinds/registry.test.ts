@@ -2,7 +2,7 @@ import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { build } from '../../helper.js'
 import { MessageType as PrismaMessageType } from '../../../src/generated/prisma/enums.js'
-import { checkContent, KINDS, MESSAGE_TYPES, previewOf, searchTextOf, SENDABLE_TYPES } from '../../../src/modules/message-kinds/index.js'
+import { checkContent, KINDS, MESSAGE_TYPES, previewOf, searchTextOf, SEARCHABLE_TYPES, SENDABLE_TYPES } from '../../../src/modules/message-kinds/index.js'
 import { AppError } from '../../../src/lib/errors.js'
 
 const SCHEMA = new URL('../../../prisma/schema.prisma', import.meta.url)
@@ -33,9 +33,10 @@ t.test('one preview per kind', async (t) => {
   t.equal(previewOf('system', { event: 'renamed', actorId: 'x' }), '[system]')
 })
 
-t.test('searchable text: the text, a file\'s name; nothing for the others', async (t) => {
+t.test('searchable text: a text message\'s text; nothing for the others', async (t) => {
+  t.same(SEARCHABLE_TYPES, ['text'])
   t.equal(searchTextOf('text', 'hello'), 'hello')
-  t.equal(searchTextOf('file', attachment), 'plan.pdf')
+  t.equal(searchTextOf('file', attachment), null)
   t.equal(searchTextOf('image', attachment), null)
   t.equal(searchTextOf('custom', { text: 'hello' }), null)
   t.equal(searchTextOf('system', { event: 'renamed', actorId: 'x', name: 'n' }), null)
