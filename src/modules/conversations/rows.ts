@@ -1,6 +1,7 @@
 import type { Static } from 'typebox'
 import type { MessageContent } from '@relay-im/client/protocol'
-import { PREVIEW_MAX_CHARS, replyColumns } from './visibility.js'
+import { previewOf } from '../message-kinds/index.js'
+import { replyColumns } from './visibility.js'
 import type { Conversation, Member, Message, MessageType, PublicUser, Reaction, ReplyTo, ForwardedFrom } from './schemas.js'
 
 export type PublicUserView = Static<typeof PublicUser>
@@ -36,7 +37,8 @@ export interface MessageRow {
   rev: number
   edited_at: Date | string | null
   reply_to: StoredReplyTo | null
-  reply_preview: string | null
+  /** What the quoted message's preview needs (its kind's `quoteSql`); null when recalled or nothing. */
+  reply_quote: unknown
   reply_recalled: boolean | null
   mentions: string[] | null
   forwarded_from: ForwardedFromView | null
@@ -63,7 +65,7 @@ const REACTIONS = `(SELECT jsonb_agg(jsonb_build_object('emoji', r.emoji, 'count
  */
 export const MESSAGE_COLUMNS = `x.id, x.conversation_id, x.seq, x.sender_id, x.client_msg_id, x.type::text AS type,
   x.content, x.created_at, x.recalled_at, x.rev, x.edited_at, x.reply_to,
-  ${replyColumns('x', PREVIEW_MAX_CHARS)},
+  ${replyColumns('x')},
   x.mentions, x.forwarded_from, x.pinned_at, x.pinned_by, ${REACTIONS} AS reactions,
   u.username, u.display_name, u.avatar_url`
 
@@ -74,13 +76,14 @@ const iso = (d: Date | string): string => (d instanceof Date ? d : new Date(d)).
 const isoOrNull = (d: Date | string | null): string | null => d === null ? null : iso(d)
 
 /**
- * A reply's quote as served: the quoted message's current preview, or none (`preview: ''`,
- * `recalled: true`) once it was recalled or removed (or is gone).
+ * A reply's quote as served: the quoted message's current preview (its kind's, of `quote`: what
+ * `quoteSql` selected, or the whole content), or none (`preview: ''`, `recalled: true`) once it
+ * was recalled or removed (or is gone).
  */
-export function toReplyTo (stored: StoredReplyTo | null, preview: string | null, recalled: boolean | null): ReplyToView | null {
+export function toReplyTo (stored: StoredReplyTo | null, quote: unknown, recalled: boolean | null): ReplyToView | null {
   if (stored === null) return null
   const { id, seq, senderId, type } = stored
-  return recalled === false && preview !== null ? { id, seq, senderId, type, preview, recalled: false } : { id, seq, senderId, type, preview: '', recalled: true }
+  return recalled === false ? { id, seq, senderId, type, preview: previewOf(type, quote), recalled: false } : { id, seq, senderId, type, preview: '', recalled: true }
 }
 
 export function toMessage (r: MessageRow): MessageView {
@@ -98,7 +101,7 @@ export function toMessage (r: MessageRow): MessageView {
     recalledAt: isoOrNull(r.recalled_at),
     rev: r.rev,
     editedAt: isoOrNull(r.edited_at),
-    replyTo: toReplyTo(r.reply_to, r.reply_preview, r.reply_recalled),
+    replyTo: toReplyTo(r.reply_to, r.reply_quote, r.reply_recalled),
     mentions: r.mentions ?? [],
     reactions: r.reactions ?? [],
     forwardedFrom: r.forwarded_from,

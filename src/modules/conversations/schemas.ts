@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from 'typebox'
 import { Text } from '../../lib/text-schemas.js'
+import { MESSAGE_TYPES } from '../message-kinds/index.js'
 
 /** Only a uuid (any case); for record keys, where `format` cannot apply. */
 export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
@@ -9,8 +10,8 @@ export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Ty
 export const Uuid = Type.String({ format: 'uuid' })
 /** Sequence numbers and cursors are PostgreSQL `integer`s. */
 export const Seq = Type.Integer({ minimum: 0, maximum: 2_147_483_647 })
-/** Every stored message type (`system`: membership and profile changes). */
-export const MessageType = Type.Enum(['text', 'image', 'file', 'custom', 'system'])
+/** Every stored message type: the kinds of the registry (src/modules/message-kinds). */
+export const MessageType = Type.Enum(MESSAGE_TYPES)
 export type MessageType = Static<typeof MessageType>
 
 export const DirectBody = Type.Object({ userId: Uuid }, { additionalProperties: false })
@@ -63,7 +64,7 @@ export const ReplyTo = Type.Object({
   seq: Type.Integer(),
   senderId: Type.String(),
   type: MessageType,
-  /** at most 100 characters of text, "[image]", "[file]", "[custom]"; empty once recalled */
+  /** the quoted message's preview (its kind's, src/modules/message-kinds); empty once recalled */
   preview: Type.String(),
   recalled: Type.Boolean()
 })

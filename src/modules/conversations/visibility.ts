@@ -1,3 +1,5 @@
+import { kindOf, MESSAGE_TYPES } from '../message-kinds/index.js'
+
 /**
  * The visibility rule: the one place that says who may see a message and what of it. Every
  * path that serves or announces a message (history, sync, search, pins, the list's last
@@ -19,8 +21,7 @@
  * Table aliases are parameters: `x` a row of `messages`, `m` a row of `conversation_members`.
  */
 
-/** At most this many characters of text in a reply's quote. */
-export const PREVIEW_MAX_CHARS = 100
+export { PREVIEW_MAX_CHARS } from '../message-kinds/index.js'
 
 /** Rules 2 and 3 for the member row `m` (rule 1 is the join to `m` itself). */
 export function visibleTo (x: string, m: string): string {
@@ -54,15 +55,21 @@ export function originLive (x: string): string {
 
 /**
  * A reply's quote, read from the quoted message as it is now (never from the snapshot taken at
- * send time): its current text (so an edit shows, and replaced text is never served), or
- * nothing once recalled or removed. Two columns for `MESSAGE_COLUMNS`: `reply_preview` (null
- * when there is nothing to show) and `reply_recalled`. The quoted message is in the same
- * conversation (checked at send), so whoever sees the reply is a member who was allowed to see
- * the quote; a quote the viewer deleted for themselves still shows, as their own choice.
- * PostgreSQL's left() counts characters (code points), as `preview` does.
+ * send time): what its kind's preview needs of its current content (so an edit shows, and
+ * replaced text is never served), or nothing once recalled or removed. Two columns for
+ * `MESSAGE_COLUMNS`: `reply_quote` (jsonb: each kind's bounded `quoteSql`, src/modules/message-kinds;
+ * null when recalled or the kind needs nothing) and `reply_recalled`; the quote's text is the
+ * kind's `preview` of `reply_quote` (rows.ts). The quoted message is in the same conversation
+ * (checked at send), so whoever sees the reply is a member who was allowed to see the quote; a
+ * quote the viewer deleted for themselves still shows, as their own choice.
  */
-export function replyColumns (x: string, previewMaxChars: number): string {
+export function replyColumns (x: string): string {
   const col = (expr: string): string => `CASE WHEN ${x}.reply_to IS NOT NULL THEN (SELECT ${expr} FROM messages rm WHERE rm.id = (${x}.reply_to->>'id')::uuid) END`
-  return `${col(`CASE WHEN rm.recalled_at IS NOT NULL THEN NULL WHEN rm.type = 'text' THEN left(rm.content #>> '{}', ${previewMaxChars}) ELSE '[' || rm.type::text || ']' END`)} AS reply_preview,
+  return `${col(`CASE WHEN rm.recalled_at IS NOT NULL THEN NULL ${QUOTE_CASES} END`)} AS reply_quote,
   ${col('rm.recalled_at IS NOT NULL')} AS reply_recalled`
 }
+
+const QUOTE_CASES = MESSAGE_TYPES.flatMap((type) => {
+  const quoteSql = kindOf(type).quoteSql
+  return quoteSql === undefined ? [] : [`WHEN rm.type = '${type}' THEN ${quoteSql('rm.content')}`]
+}).join(' ')

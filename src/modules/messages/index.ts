@@ -4,7 +4,6 @@ export { createMessageService, type MessageService, type SendInput, type SendRes
 export { createMessageChanges, PINS_MAX, type MessageChanges } from './message-changes.js'
 export { createChangeStream, type ChangeStream } from './change-stream.js'
 export { createMessageSender, SEND_SQL, type MessageSender, type Outgoing, type Outcome, type SenderOptions, type Stored } from './message-sender.js'
-export { checkContent, CONTENT_MAX_DEPTH, type ContentLimits } from './content.js'
+export { checkContent, CONTENT_MAX_DEPTH, type ContentLimits } from '../message-kinds/index.js'
 export { checkEmoji, isReactionKey, EMOJIS_PER_MEMBER, EMOJIS_PER_MESSAGE } from './reactions.js'
-export { preview } from './send-references.js'
 export { createSystemPublisher, writeSystemMessage, type PublishSystemMessages, type SystemContent, type SystemEvent } from './system-messages.js'

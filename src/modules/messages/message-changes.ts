@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { conflict, Errors, forbidden, validation } from '../../lib/errors.js'
 import { messageNotFound, type ChangeStream } from './change-stream.js'
-import { checkContent } from './content.js'
+import { checkContent, KINDS, MESSAGE_TYPES } from '../message-kinds/index.js'
 import { type ConversationsDeps, requireRole, toMembers, audienceOf, blindTo, visibleTo, MESSAGE_COLUMNS, toMessage, type MessageRow, type MessageView, type ReactionView } from '../conversations/index.js'
 import { checkEmoji, EMOJIS_PER_MEMBER, EMOJIS_PER_MESSAGE } from './reactions.js'
 import { createSystemPublisher, writeSystemMessage } from './system-messages.js'
@@ -83,6 +83,9 @@ SELECT t.recalled, t.system, false AS mine, true AS present, EXISTS (SELECT 1 FR
   ${AUDIENCE}
 FROM t`
 
+/** "text and custom": the kinds whose content may be replaced. */
+const EDITABLE = MESSAGE_TYPES.filter((type) => KINDS[type].editable).join(', ').replace(/, ([^,]*)$/, ' and $1')
+
 /**
  * Changes to existing messages (edit, reactions, pins) on the change stream, and the
  * per-member hiding (delete for me, clear history), which is not a change of the message:
@@ -120,7 +123,7 @@ export function createMessageChanges (deps: ConversationsDeps, changes: ChangeSt
       const { message } = await changes.change(userId, messageId, conversationId, async (tx, t) => {
         if (t.type === 'system') throw systemImmutable('edited')
         if (t.sender_id !== userId) throw forbidden('Only the sender can edit a message')
-        if (t.type !== 'text' && t.type !== 'custom') throw validation('Only text and custom messages can be edited')
+        if (!KINDS[t.type].editable) throw validation(`Only ${EDITABLE} messages can be edited`)
         if (t.recalled_at !== null) throw conflict('A recalled message cannot be edited')
         if (t.age_s > limits.editWindowS) throw forbidden(`Messages can only be edited within ${limits.editWindowS} s`)
         checkContent(t.type, content, limits)

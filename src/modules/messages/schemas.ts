@@ -1,23 +1,13 @@
 import { Type, type Static } from 'typebox'
-import { Label, Text } from '../../lib/text-schemas.js'
+import { Text } from '../../lib/text-schemas.js'
 import { SYNC_MAX_CURSORS, SYNC_MAX_LIMIT } from '@relay-im/client/protocol'
+import { SENDABLE_TYPES } from '../message-kinds/index.js'
 import { Message, Reaction, Seq, UUID_PATTERN, Uuid } from '../conversations/index.js'
 
 export const ClientMsgId = Text({ minLength: 1, maxLength: 64 })
 /** What a client may send; `system` messages are written by the server only. */
-export const SendableType = Type.Enum(['text', 'image', 'file', 'custom'])
+export const SendableType = Type.Enum(SENDABLE_TYPES)
 export type SendableType = Static<typeof SendableType>
-
-/** image/file content; checked in the service once `type` is known. */
-export const AttachmentContent = Type.Object({
-  url: Type.String({ minLength: 1, maxLength: 2048, pattern: '^(https?://|/)' }),
-  /** shown as the file's name: a label, like the name the upload route stores */
-  name: Label({ minLength: 1, maxLength: 255 }),
-  size: Type.Integer({ minimum: 0 }),
-  mime: Type.String({ minLength: 1, maxLength: 255 }),
-  width: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
-  height: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 }))
-}, { additionalProperties: false })
 
 // ---- requests --------------------------------------------------------------------------
 

@@ -1,8 +1,5 @@
 import { conflict, Errors, forbidden, notFound, validation } from '../../lib/errors.js'
-import { type ConversationsDeps, requireRole, type ForwardedFromView, type StoredReplyTo, type MessageType, PREVIEW_MAX_CHARS, visibleTo } from '../conversations/index.js'
-
-
-export { PREVIEW_MAX_CHARS }
+import { type ConversationsDeps, requireRole, type ForwardedFromView, type StoredReplyTo, type MessageType, visibleTo } from '../conversations/index.js'
 
 interface SourceRow {
   id: string
@@ -24,12 +21,6 @@ FROM messages x JOIN users u ON u.id = x.sender_id
 JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
 WHERE x.id = $1::uuid AND ${visibleTo('x', 'm')}`
 
-/** The text a reply shows of the message it quotes (the SQL twin is visibility.ts, `replyColumns`). */
-export function preview (type: MessageType, content: unknown): string {
-  if (type === 'text' && typeof content === 'string') return [...content].slice(0, PREVIEW_MAX_CHARS).join('')
-  return `[${type}]`
-}
-
 /**
  * The checks and snapshots of a send's references (reply, forward, mentions). They run before the send
  * statement, only for sends that use them, so plain sends pay nothing.
@@ -43,14 +34,14 @@ export function createSendReferences (deps: ConversationsDeps) {
 
   return {
     /** `replyTo`: a message the sender can see (NOT_FOUND) in the same conversation (VALIDATION). */
-    async replySnapshot (senderId: string, conversationId: string, messageId: string): Promise<{ stored: StoredReplyTo, preview: string | null, recalled: boolean }> {
+    async replySnapshot (senderId: string, conversationId: string, messageId: string): Promise<{ stored: StoredReplyTo, quote: unknown, recalled: boolean }> {
       const m = await visible(senderId, messageId)
       if (m === undefined) throw notFound('Message replied to not found')
       if (m.conversation_id !== conversationId) throw validation('replyTo: the message is in another conversation')
       // Only the reference is stored: the quote is read from the message whenever it is served.
       return {
         stored: { id: m.id, seq: m.seq, senderId: m.sender_id, type: m.type },
-        preview: m.recalled ? null : preview(m.type, m.content),
+        quote: m.recalled ? null : m.content,
         recalled: m.recalled
       }
     },

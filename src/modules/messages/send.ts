@@ -1,6 +1,6 @@
 import type { MessageContent } from '@relay-im/client/protocol'
 import { AppError, conflict, Errors, validation } from '../../lib/errors.js'
-import { checkContent } from './content.js'
+import { checkContent } from '../message-kinds/index.js'
 import { type ConversationsDeps, MESSAGE_COLUMNS, toMessage, toNewMessageEvent, toReplyTo, type ForwardedFromView, type MessageRow, type MessageView, type StoredReplyTo, type MessageType, toMembers } from '../conversations/index.js'
 import { notMemberOf } from './membership-checks.js'
 import { createMessageSender, type Outgoing } from './message-sender.js'
@@ -47,7 +47,7 @@ export function createSend (deps: ConversationsDeps): { send: (senderId: string,
   }
 
   /** Plain sends skip this; replies, mentions and forwards are checked and snapshotted first. */
-  async function prepare (senderId: string, conversationId: string, input: SendInput): Promise<{ item: Outgoing, reply?: { preview: string | null, recalled: boolean } }> {
+  async function prepare (senderId: string, conversationId: string, input: SendInput): Promise<{ item: Outgoing, reply?: { quote: unknown, recalled: boolean } }> {
     if (input.forwardOf !== undefined) {
       if (input.type !== undefined || input.content !== undefined) throw validation('A forward copies type and content: give forwardOf without them')
     } else if (input.type === undefined || input.content === undefined) {
@@ -62,7 +62,7 @@ export function createSend (deps: ConversationsDeps): { send: (senderId: string,
     } else {
       checkContent(item.type, item.content, limits)
     }
-    let reply: { preview: string | null, recalled: boolean } | undefined
+    let reply: { quote: unknown, recalled: boolean } | undefined
     if (input.replyTo !== undefined) {
       const snapshot = await references.replySnapshot(senderId, conversationId, input.replyTo)
       item.replyTo = snapshot.stored
@@ -74,7 +74,7 @@ export function createSend (deps: ConversationsDeps): { send: (senderId: string,
 
   async function send (senderId: string, conversationId: string, input: SendInput): Promise<SendResult> {
     let item: Outgoing
-    let reply: { preview: string | null, recalled: boolean } | undefined
+    let reply: { quote: unknown, recalled: boolean } | undefined
     if (input.forwardOf === undefined && input.replyTo === undefined && input.mentions === undefined && input.type !== undefined && input.content !== undefined) {
       checkContent(input.type, input.content, limits)
       item = { senderId, clientMsgId: input.clientMsgId, type: input.type, content: input.content }
@@ -111,7 +111,7 @@ export function createSend (deps: ConversationsDeps): { send: (senderId: string,
       recalledAt: null,
       rev: stored.rev,
       editedAt: null,
-      replyTo: replyTo === undefined ? null : toReplyTo(replyTo, reply?.preview ?? null, reply?.recalled ?? true),
+      replyTo: replyTo === undefined ? null : toReplyTo(replyTo, reply?.quote ?? null, reply?.recalled ?? true),
       mentions: item.mentions ?? [],
       reactions: [],
       forwardedFrom: (item.forwardedFrom as ForwardedFromView | undefined) ?? null,

@@ -3,7 +3,8 @@ import type PgBoss from 'pg-boss'
 import type { SqlClient } from '../../db/drivers.js'
 import { JOBS_SCHEMA } from '../../plugins/jobs.js'
 import { outboundRequest, OutboundUrlError, type AllowedHosts, type OutboundAgents } from '../../lib/outbound-url.js'
-import { shouldNotify, visibleTo } from '../conversations/index.js'
+import { shouldNotify, visibleTo, type MessageType } from '../conversations/index.js'
+import { previewOf } from '../message-kinds/index.js'
 import type { PushPayload } from './schemas.js'
 
 /**
@@ -19,7 +20,6 @@ import type { PushPayload } from './schemas.js'
 
 export const MESSAGE_QUEUE = 'push-message'
 export const SEND_QUEUE = 'push-send'
-const PREVIEW_CHARS = 100
 
 export interface SendJob {
   subscriptionId: string
@@ -52,7 +52,7 @@ interface MessageRow {
   seq: number
   sender_id: string
   display_name: string
-  type: string
+  type: MessageType
   content: unknown
   mentions: unknown
   recalled: boolean
@@ -69,19 +69,6 @@ interface RecipientRow {
 /** Topic (RFC 8030: at most 32 base64url characters): the conversation id's 32 hex digits. */
 export const topicOf = (conversationId: string): string => conversationId.replaceAll('-', '')
 
-export function previewOf (type: string, content: unknown): string {
-  if (type === 'text' && typeof content === 'string') {
-    const chars = [...content]
-    return chars.length > PREVIEW_CHARS ? chars.slice(0, PREVIEW_CHARS - 1).join('') + '…' : content
-  }
-  if (type === 'image') return '[image]'
-  if (type === 'file') {
-    const name = (content as { name?: unknown } | null)?.name
-    return typeof name === 'string' ? `[file] ${name}` : '[file]'
-  }
-  if (type === 'system') return '[update]'
-  return '[message]'
-}
 
 
 export interface DeliveryDeps {

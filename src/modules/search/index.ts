@@ -1,1 +1,2 @@
 export { default as searchRoutes } from './routes.js'
+export { SEARCHED_TYPE } from './service.js'

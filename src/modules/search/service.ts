@@ -1,6 +1,6 @@
 import { Errors, validation } from '../../lib/errors.js'
 import type { SqlClient } from '../../db/drivers.js'
-import { MESSAGE_COLUMNS, toMessage, type MessageRow, type MessageView, visibleTo } from '../conversations/index.js'
+import { MESSAGE_COLUMNS, toMessage, type MessageRow, type MessageView, type MessageType, visibleTo } from '../conversations/index.js'
 import { SEARCH_QUERY_MAX_CHARS } from './schemas.js'
 import { NO_SPACE_CHAR, NO_SPACE_CLASS_SQL } from './no-space-chars.js'
 
@@ -23,6 +23,13 @@ const NO_SPACES_ALL = new RegExp(NO_SPACES.source, 'gu')
 const START = '\uE000'
 const STOP = '\uE001'
 const HEADLINE_OPTIONS = `StartSel=${START}, StopSel=${STOP}, HighlightAll=true`
+
+/**
+ * The one kind searched, by its content: the indexes (partial on `type = 'text'`) read a text
+ * message's content. The registry's searchable kinds (`SEARCHABLE_TYPES`) must be this one
+ * (test/modules/search/search-kinds.test.ts); another needs a stored search text first.
+ */
+export const SEARCHED_TYPE = 'text' satisfies MessageType
 
 /** The message text as the indexes see it (content of a text message is a JSON string). */
 const TEXT = `(x.content #>> '{}'::text[])`
@@ -65,7 +72,7 @@ SELECT ${MESSAGE_COLUMNS},
 FROM messages x
 JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $1::uuid
 JOIN users u ON u.id = x.sender_id
-WHERE x.type = 'text' AND x.recalled_at IS NULL AND ${VISIBLE}
+WHERE x.type = '${SEARCHED_TYPE}' AND x.recalled_at IS NULL AND ${VISIBLE}
   AND ($3::uuid IS NULL OR x.conversation_id = $3::uuid)
   AND ($4::timestamptz IS NULL OR (x.created_at, x.id) < ($4::timestamptz, $5::uuid))
   AND ${match}
@@ -108,7 +115,7 @@ WITH convs AS (
 ), win AS (
   SELECT x.*, ${match} AS hit FROM scanned m CROSS JOIN LATERAL (
     SELECT x.* FROM messages x
-    WHERE x.conversation_id = m.conversation_id AND x.seq > m.cleared_seq AND x.type = 'text' AND x.recalled_at IS NULL
+    WHERE x.conversation_id = m.conversation_id AND x.seq > m.cleared_seq AND x.type = '${SEARCHED_TYPE}' AND x.recalled_at IS NULL
     ORDER BY x.seq DESC LIMIT ${RECENT_ROWS}) x
 ), bound AS (
   SELECT greatest(

@@ -16,10 +16,16 @@ t.test('reply: the message carries a snapshot; a reply to a message recalled lat
   const r1 = await sb.call('message:send', { conversationId, ...text('answer'), replyTo: q.id })
   t.equal(r1.ok, true)
   const event = (await sb.waitFor('message:new', 3))[2]
-  t.same(event.replyTo, { id: q.id, seq: 1, senderId: owner!.id, type: 'text', preview: 'é'.repeat(100), recalled: false })
+  t.same(event.replyTo, { id: q.id, seq: 1, senderId: owner!.id, type: 'text', preview: 'é'.repeat(99) + '…', recalled: false }, 'text: 100 characters, the last … when cut')
   const r2 = await app.inject({ method: 'POST', url: `/api/conversations/${conversationId}/messages`, headers: bob!.auth, payload: { ...text('nice pic'), replyTo: img.id } })
   t.equal(r2.statusCode, 201)
   t.equal(r2.json().replyTo.preview, '[image]')
+  const doc = (await so.call('message:send', { conversationId, clientMsgId: randomUUID(), type: 'file', content: { url: '/a.pdf', name: 'plan.pdf', size: 1, mime: 'application/pdf' } })).data
+  const r3 = await app.inject({ method: 'POST', url: `/api/conversations/${conversationId}/messages`, headers: bob!.auth, payload: { ...text('read it'), replyTo: doc.id } })
+  t.equal(r3.json().replyTo.preview, '[file] plan.pdf', 'a file: its name')
+  const history = (await app.inject({ url: `/api/conversations/${conversationId}/messages`, headers: bob!.auth })).json().messages
+  t.same(history.filter((m: any) => m.replyTo !== null).sort((a: any, b: any) => a.seq - b.seq).map((m: any) => m.replyTo.preview), ['é'.repeat(99) + '…', '[image]', '[file] plan.pdf'],
+    'served from the stored quote the same as at send')
 
   await so.call('message:recall', { messageId: q.id })
   const page = (await app.inject({ url: `/api/conversations/${conversationId}/messages`, headers: bob!.auth })).json().messages

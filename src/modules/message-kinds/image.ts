@@ -1,0 +1,3 @@
+import { attachmentKind } from './attachment.js'
+
+export const image = attachmentKind('image', () => '[image]')

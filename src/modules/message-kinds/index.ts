@@ -1,0 +1,5 @@
+export { KINDS, MESSAGE_TYPES, SENDABLE_TYPES, checkContent, kindOf, previewOf, searchTextOf, SEARCHABLE_TYPES, type MessageType } from './registry.js'
+export { cutPreview, PREVIEW_MAX_CHARS, type ContentLimits, type MessageKind } from './kind.js'
+export { CONTENT_MAX_DEPTH } from './content-values.js'
+export { AttachmentContent } from './attachment.js'
+export { SystemContent } from './system.js'
