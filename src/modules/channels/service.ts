@@ -70,7 +70,7 @@ export function createChannelService (deps: ConversationsDeps, conversations: Co
         if (isForeignKeyViolation(err)) throw Errors.invalidToken()
         throw err
       }
-      deps.channels.join([ownerId], id)
+      deps.delivery.joinChannel([ownerId], id)
       await conversations.announce(id, [ownerId])
       return await conversations.view(id, ownerId)
     },
@@ -138,7 +138,7 @@ export function createChannelService (deps: ConversationsDeps, conversations: Co
         // The members' record of the arrival (section 3): a `member_joined` system message.
         return await writeSystemMessage(tx, channelId, { event: 'member_joined', actorId: userId })
       })
-      if (joined !== undefined) deps.channels.join([userId], channelId)
+      if (joined !== undefined) deps.delivery.joinChannel([userId], channelId)
       const view = await conversations.view(channelId, userId)
       if (joined !== undefined) {
         // The notice's fan-out is one emit to a room of up to CHANNEL_MAX_MEMBERS sockets

@@ -219,9 +219,9 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
         return channel ? { tell: [...new Set([targetId, actorId])], only: true } : { tell: [targetId] }
       })
       // A channel's room: the removed member's sockets leave it (on every node).
-      if (channel) deps.channels.leave([targetId], groupId)
+      if (channel) deps.delivery.leaveChannel([targetId], groupId)
       if (gone !== undefined) {
-        deps.publish(channel ? [...new Set([targetId, actorId])] : before, 'conversation:updated', gone)
+        deps.delivery.deliver({ event: 'conversation:updated', payload: gone, audience: { users: channel ? [...new Set([targetId, actorId])] : before } })
         return gone
       }
       if (actorId === targetId) {

@@ -1,7 +1,8 @@
 import { Prisma } from '../../generated/prisma/client.js'
 import { Errors } from '../../lib/errors.js'
 import { createLimiter } from '../../lib/limiter.js'
-import { type ConversationsDeps, MESSAGE_BY_ID_SQL, toMessage, type MessageRow, type MessageView, type MessageType, toMembers, audienceOf, blindTo, visibleTo } from '../conversations/index.js'
+import { membersOf } from '../../delivery/index.js'
+import { type ConversationsDeps, MESSAGE_BY_ID_SQL, toMessage, type MessageRow, type MessageView, type MessageType, audienceOf, blindTo, visibleTo } from '../conversations/index.js'
 
 export const messageNotFound = Errors.messageNotFound
 
@@ -91,7 +92,7 @@ export function createChangeStream (deps: ConversationsDeps) {
     }, { maxWait: 10_000, timeout: 10_000 }))
     const message = await read(messageId)
     if (message === undefined) throw messageNotFound()
-    if (out.changed) toMembers(deps, { id: out.target.conversation_id, type: out.target.conversation_type }, out.memberIds, 'message:updated', message, out.blindIds)
+    if (out.changed) deps.delivery.deliver({ event: 'message:updated', payload: message, audience: membersOf({ id: out.target.conversation_id, type: out.target.conversation_type }, out.memberIds, out.blindIds) })
     return { result: out.result, changed: out.changed, message, target: out.target, memberIds: out.memberIds, blindIds: out.blindIds }
   }
 

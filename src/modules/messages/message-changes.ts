@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { conflict, Errors, forbidden, validation } from '../../lib/errors.js'
+import { membersOf } from '../../delivery/index.js'
 import { messageNotFound, type ChangeStream } from './change-stream.js'
 import { checkContent } from './content.js'
-import { type ConversationsDeps, requireRole, toMembers, audienceOf, blindTo, visibleTo, MESSAGE_COLUMNS, toMessage, type MessageRow, type MessageView, type ReactionView } from '../conversations/index.js'
+import { type ConversationsDeps, requireRole, audienceOf, blindTo, visibleTo, MESSAGE_COLUMNS, toMessage, type MessageRow, type MessageView, type ReactionView } from '../conversations/index.js'
 import { checkEmoji, EMOJIS_PER_MEMBER, EMOJIS_PER_MESSAGE } from './reactions.js'
 import { createSystemPublisher, writeSystemMessage } from './system-messages.js'
 
@@ -89,7 +90,7 @@ FROM t`
  * nobody else sees it, so no rev moves; the member's own devices get an event.
  */
 export function createMessageChanges (deps: ConversationsDeps, changes: ChangeStream) {
-  const { prisma, sql, limits, publish } = deps
+  const { prisma, sql, limits, delivery } = deps
   const publishSystem = createSystemPublisher(deps)
 
   /**
@@ -151,7 +152,7 @@ export function createMessageChanges (deps: ConversationsDeps, changes: ChangeSt
       if (add && !row.changed && (!row.present || !row.mine)) return { reactions: (await addFirst(userId, messageId, emoji, conversationId)).reactions }
       const message = await changes.read(messageId)
       if (message === undefined) throw messageNotFound()
-      if (row.changed) toMembers(deps, { id: row.conversation_id, type: row.conversation_type }, row.member_ids, 'message:updated', message, row.blind_ids ?? [])
+      if (row.changed) delivery.deliver({ event: 'message:updated', payload: message, audience: membersOf({ id: row.conversation_id, type: row.conversation_type }, row.member_ids, row.blind_ids ?? []) })
       return { reactions: message.reactions }
     },
 
@@ -200,7 +201,7 @@ export function createMessageChanges (deps: ConversationsDeps, changes: ChangeSt
         ON CONFLICT DO NOTHING
         RETURNING message_id`, [userId, conversationId, messageId], 'hide_message')
       if (rows.length === 0) throw messageNotFound()
-      publish([userId], 'message:hidden', { conversationId, messageId })
+      delivery.deliver({ event: 'message:hidden', payload: { conversationId, messageId }, audience: { users: [userId] } })
     },
 
     /** Clear history for me, up to `uptoSeq` (default: everything so far); the cursor only moves forward. */
@@ -218,7 +219,7 @@ export function createMessageChanges (deps: ConversationsDeps, changes: ChangeSt
       const row = rows[0]
       if (row === undefined) throw Errors.notMember()
       if (uptoSeq !== undefined && uptoSeq > row.last_seq) throw validation(`uptoSeq beyond the last message (${row.last_seq})`)
-      publish([userId], 'conversation:cleared', { conversationId, clearedSeq: row.cleared_seq })
+      delivery.deliver({ event: 'conversation:cleared', payload: { conversationId, clearedSeq: row.cleared_seq }, audience: { users: [userId] } })
       return { clearedSeq: row.cleared_seq }
     }
   }

@@ -1,9 +1,10 @@
 import { forbidden, validation } from '../../lib/errors.js'
-import { type ConversationsDeps, toMembers } from '../conversations/index.js'
+import { membersOf } from '../../delivery/index.js'
+import type { ConversationsDeps } from '../conversations/index.js'
 import type { ChangeStream } from './change-stream.js'
 
 /** Recall: a change of the message through the change stream. */
-export function createRecall (deps: Pick<ConversationsDeps, 'limits' | 'publish' | 'channels'>, changes: ChangeStream) {
+export function createRecall (deps: Pick<ConversationsDeps, 'limits' | 'delivery'>, changes: ChangeStream) {
   const { limits } = deps
   return {
     /**
@@ -22,7 +23,7 @@ export function createRecall (deps: Pick<ConversationsDeps, 'limits' | 'publish'
         await tx.$executeRaw`UPDATE messages SET content = NULL, recalled_at = now(), pinned_at = NULL, pinned_by = NULL WHERE id = ${messageId}::uuid`
         return { changed: true, result: undefined }
       })
-      if (changed) toMembers(deps, { id: target.conversation_id, type: target.conversation_type }, memberIds, 'message:recalled', { conversationId: target.conversation_id, messageId, seq: target.seq }, blindIds)
+      if (changed) deps.delivery.deliver({ event: 'message:recalled', payload: { conversationId: target.conversation_id, messageId, seq: target.seq }, audience: membersOf({ id: target.conversation_id, type: target.conversation_type }, memberIds, blindIds) })
     }
   }
 }

@@ -12,8 +12,8 @@ interface CursorRow {
 }
 
 /** Read and delivered cursors: they only move forward, and a move is published. */
-export function createReceipts (deps: Pick<ConversationsDeps, 'prisma' | 'publish'>) {
-  const { prisma, publish } = deps
+export function createReceipts (deps: Pick<ConversationsDeps, 'prisma' | 'delivery'>) {
+  const { prisma, delivery } = deps
 
   /** Moves one of the caller's cursors forward; returns the cursor and whether it moved. */
   async function moveCursor (userId: string, conversationId: string, seq: number, column: 'read_seq' | 'delivered_seq'): Promise<{ seq: number, moved: boolean, memberIds: string[], channel: boolean }> {
@@ -50,14 +50,14 @@ export function createReceipts (deps: Pick<ConversationsDeps, 'prisma' | 'publis
      */
     async markRead (userId: string, conversationId: string, seq: number): Promise<{ readSeq: number }> {
       const r = await moveCursor(userId, conversationId, seq, 'read_seq')
-      if (r.moved) publish(r.channel ? [userId] : r.memberIds, 'message:read', { conversationId, userId, seq: r.seq })
+      if (r.moved) delivery.deliver({ event: 'message:read', payload: { conversationId, userId, seq: r.seq }, audience: { users: r.channel ? [userId] : r.memberIds } })
       return { readSeq: r.seq }
     },
 
     /** Delivered cursor forward; `message:delivered` to the other members (nobody in a channel: the member list is empty). */
     async markDelivered (userId: string, conversationId: string, seq: number): Promise<{ deliveredSeq: number }> {
       const r = await moveCursor(userId, conversationId, seq, 'delivered_seq')
-      if (r.moved) publish(r.memberIds.filter((id) => id !== userId), 'message:delivered', { conversationId, userId, seq: r.seq })
+      if (r.moved) delivery.deliver({ event: 'message:delivered', payload: { conversationId, userId, seq: r.seq }, audience: { users: r.memberIds.filter((id) => id !== userId) } })
       return { deliveredSeq: r.seq }
     }
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Prisma } from '../../generated/prisma/client.js'
 import { uuidv7 } from '../../lib/uuid.js'
+import { membersOf } from '../../delivery/index.js'
 import { type ConversationsDeps, MESSAGE_BY_ID_SQL, toMessage, toNewMessageEvent, type MessageRow } from '../conversations/index.js'
 
 // The wire shape of a system message's content is the SDK's protocol module's (one definition).
@@ -12,8 +13,8 @@ import type { SystemContent } from '@relay-im/client/protocol'
  * the conversation's row lock: the UPDATE of the conversation row takes the next seq and rev
  * exactly as the send statement does (`last_seq`/`last_rev` + 1 under the row lock, so seqs
  * stay gap-free and revs commit in order). The sender is the actor; the clientMsgId is
- * `system:<uuid>` (never a client's). Returns the message id: give it to `publish` after
- * the commit.
+ * `system:<uuid>` (never a client's). Returns the message id: give it to the publisher below
+ * after the commit.
  */
 export async function writeSystemMessage (tx: Prisma.TransactionClient, conversationId: string, content: SystemContent): Promise<string> {
   const id = uuidv7()
@@ -30,8 +31,8 @@ export async function writeSystemMessage (tx: Prisma.TransactionClient, conversa
 }
 
 /** After the commit: each system message as `message:new` to the conversation's members (and `extra` users, e.g. one just removed). */
-export function createSystemPublisher (deps: Pick<ConversationsDeps, 'sql' | 'publish' | 'channels'>) {
-  const { sql, publish } = deps
+export function createSystemPublisher (deps: Pick<ConversationsDeps, 'sql' | 'delivery'>) {
+  const { sql, delivery } = deps
   return async function publishSystemMessages (messageIds: readonly string[], extra: readonly string[] = []): Promise<void> {
     for (const id of messageIds) {
       // A channel's go to its room (one emit); its member list is not read.
@@ -43,10 +44,10 @@ export function createSystemPublisher (deps: Pick<ConversationsDeps, 'sql' | 'pu
       if (row === undefined) continue // the conversation was deleted since (last member left)
       const event = toNewMessageEvent(toMessage(row))
       if (row.channel) {
-        deps.channels.publish(row.conversation_id, 'message:new', event)
-        if (extra.length > 0) publish(extra, 'message:new', event)
+        delivery.deliver({ event: 'message:new', payload: event, audience: membersOf({ id: row.conversation_id, type: 'channel' }, null) })
+        if (extra.length > 0) delivery.deliver({ event: 'message:new', payload: event, audience: { users: extra } })
       } else {
-        publish([...new Set([...(row.member_ids ?? []), ...extra])], 'message:new', event)
+        delivery.deliver({ event: 'message:new', payload: event, audience: { users: [...new Set([...(row.member_ids ?? []), ...extra])] } })
       }
     }
   }
