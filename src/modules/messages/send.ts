@@ -1,10 +1,11 @@
 import { AppError, conflict, Errors, validation } from '../../lib/errors.js'
 import { membersOf } from '../../delivery/index.js'
 import { checkContent } from './content.js'
-import { type ConversationsDeps, MESSAGE_COLUMNS, toMessage, toNewMessageEvent, type ForwardedFromView, type MessageRow, type MessageView, type StoredReplyTo, type MessageType } from '../conversations/index.js'
+import { type ConversationsDeps, toMessage, toNewMessageEvent, type ForwardedFromView, type MessageRow, type MessageView, type StoredReplyTo, type MessageType } from '../conversations/index.js'
 import { notMemberOf } from './membership-checks.js'
 import { createMessageSender, type Outgoing } from './send-statement.js'
 import { createSendReferences } from './send-references.js'
+import { MESSAGE_BY_CLIENT_ID_SQL } from './sql.js'
 
 export interface SendInput {
   clientMsgId: string
@@ -24,8 +25,7 @@ export function createSend (deps: ConversationsDeps): { send: (senderId: string,
   const references = createSendReferences(deps)
 
   async function findByClientMsgId (senderId: string, clientMsgId: string): Promise<MessageView | undefined> {
-    const rows = await sql.query<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
-      WHERE x.sender_id = $1::uuid AND x.client_msg_id = $2`, [senderId, clientMsgId], 'message_by_client_id')
+    const rows = await sql.query<MessageRow>(MESSAGE_BY_CLIENT_ID_SQL, [senderId, clientMsgId], 'message_by_client_id')
     return rows[0] === undefined ? undefined : toMessage(rows[0])
   }
 
