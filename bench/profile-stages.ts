@@ -33,7 +33,7 @@ const STAGES: Array<[string, (fn: string, url: string) => boolean]> = [
   ['ack: encode, write', (fn, url) => fn === 'reply' && url.includes('dispatcher')],
   ['statement: encode, bind, pool', (fn, url) => /node_modules\/(pg|pg-pool)\//.test(url) && ['submit', 'prepare', 'query', '_pulseQueue', 'connect', '_acquireClient'].includes(fn)],
   ['statement: decode reply', (fn, url) => url.includes('pg-protocol') || /node_modules\/(pg|pg-types|postgres-date|postgres-array)\//.test(url)],
-  ['group commit', (_fn, url) => url.includes('group-commit') || url.includes('message-sender')],
+  ['group commit', (_fn, url) => url.includes('group-commit') || url.includes('send-statement')],
   ['send service, content checks', (_fn, url) => url.includes('message-service') || url.includes('conversations/content')],
   ['dispatch: rate limit, validation', (_fn, url) => url.includes('realtime/dispatcher') || url.includes('typebox') || url.includes('normalise-ids') || url.includes('token-bucket')],
   ['socket receive, decode', (_fn, url) => /node_modules\/(ws|engine\.io|engine\.io-parser|socket\.io|socket\.io-parser|socket\.io-adapter)\//.test(url)],

@@ -18,6 +18,7 @@ import docsPlugin from './plugins/docs.js'
 import dbPlugin from './plugins/db.js'
 import authPlugin from './plugins/auth.js'
 import realtimePlugin from './plugins/realtime/index.js'
+import deliveryPlugin from './delivery/plugin.js'
 import { friendsPlugin, friendsRoutes } from './modules/friends/index.js'
 import { presencePlugin } from './modules/presence/index.js'
 import { signalPlugin } from './modules/signal/index.js'
@@ -133,6 +134,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(jobsPlugin)
   await app.register(pushPlugin)
   await app.register(webhooksPlugin)
+  await app.register(deliveryPlugin)
   await app.register(conversationsPlugin)
   await app.register(messagesPlugin)
   await app.register(groupsPlugin)

@@ -34,7 +34,7 @@ export interface Database {
   prisma: PrismaClient
   sql: SqlClient
   /**
-   * The connections of the message-send statement (src/modules/messages/message-sender.ts):
+   * The connections of the message-send statement (src/modules/messages/send-statement.ts):
    * on PostgreSQL a pool of its own whose sessions plan every prepared statement once
    * (`plan_cache_mode = force_generic_plan`, see openPostgres); on PGlite the one connection
    * (src/db/pglite-statements.ts says why its plans are PostgreSQL's choice).

@@ -3,7 +3,7 @@ import pg from 'pg'
 import { openDatabase } from '../../src/db/drivers.js'
 import { createTestDatabase, PG_ADMIN_URL } from '../helper.js'
 
-// Needs the real PostgreSQL (always running beside the suite), as message-sender.test.ts does.
+// Needs the real PostgreSQL (always running beside the suite), as send-statement.test.ts does.
 tap.test('an idle pooled connection killed by the server is reported to onPoolError, and the next query works', async (t) => {
   const url = await createTestDatabase(t)
   const errors: Error[] = []

@@ -1,5 +1,5 @@
 import type { AnyMessage as Message } from '@relay-im/client/protocol'
-import { channelRoom, type Publish, type PublishToRoom } from '../../plugins/realtime/index.js'
+import { membersOf, type Delivery } from '../../delivery/index.js'
 import { Prisma } from '../../generated/prisma/client.js'
 import { audienceOf, blindTo } from '../conversations/index.js'
 
@@ -66,16 +66,14 @@ async function eraseOne (tx: Prisma.TransactionClient, messageId: string): Promi
   return { id: row.id, conversationId: row.conversation_id, seq: row.seq, senderId: row.sender_id, memberIds: row.member_ids ?? [], blindIds: row.blind_ids ?? [], channel: row.channel, changed: row.changed }
 }
 
-/** Tells the members live, after the commit: `message:updated` with the message as it is now, and `message:recalled` for v1 clients. */
-export function announceRemoval (publish: Publish, m: RemovedMessage, message: Message | undefined, toRoom?: PublishToRoom): void {
+/**
+ * Tells the members live, after the commit: `message:updated` with the message as it is now,
+ * and `message:recalled` for clients that only know that event. A channel's get it through
+ * the channel's room (one emit).
+ */
+export function announceRemoval (delivery: Pick<Delivery, 'deliver'>, m: RemovedMessage, message: Message | undefined): void {
   if (!m.changed) return
-  const recalled = { conversationId: m.conversationId, messageId: m.id, seq: m.seq }
-  if (m.channel) {
-    // A channel's members get it through the channel's room (one emit).
-    if (message !== undefined) toRoom?.(channelRoom(m.conversationId), 'message:updated', message, m.blindIds)
-    toRoom?.(channelRoom(m.conversationId), 'message:recalled', recalled, m.blindIds)
-    return
-  }
-  if (message !== undefined) publish(m.memberIds, 'message:updated', message)
-  publish(m.memberIds, 'message:recalled', recalled)
+  const audience = membersOf({ id: m.conversationId, type: m.channel ? 'channel' : 'group' }, m.memberIds, m.blindIds)
+  if (message !== undefined) delivery.deliver({ event: 'message:updated', payload: message, audience })
+  delivery.deliver({ event: 'message:recalled', payload: { conversationId: m.conversationId, messageId: m.id, seq: m.seq }, audience })
 }

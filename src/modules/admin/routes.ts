@@ -25,8 +25,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       // A suspended owner's bots stop too (their tokens are refused while the owner is suspended).
       await endOwnedBotSessions(app.prisma, app.realtime.endSessions, userId, atMs)
     },
-    publish: app.realtime.toUsers,
-    publishRoom: app.realtime.toRoom,
+    delivery: app.delivery,
     readMessage: async (messageId) => {
       const rows = await app.sql.query<MessageRow>(MESSAGE_BY_ID_SQL, [messageId], 'message_by_id')
       return rows[0] === undefined ? undefined : toMessage(rows[0])

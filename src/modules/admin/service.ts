@@ -1,5 +1,5 @@
 import type { AnyMessage as Message } from '@relay-im/client/protocol'
-import type { Publish, PublishToRoom } from '../../plugins/realtime/index.js'
+import type { Delivery } from '../../delivery/index.js'
 import type { PrismaClient, User } from '../../generated/prisma/client.js'
 import { conflict, Errors, validation } from '../../lib/errors.js'
 import { isSuspended } from '../../lib/suspension.js'
@@ -14,9 +14,8 @@ export interface AdminServiceDeps {
   prisma: PrismaClient
   /** Cuts the user's access tokens issued before `atMs` and their sockets, on every node. */
   endSessions: (userId: string, atMs: number) => Promise<void>
-  publish: Publish
-  /** Channels' events go to their room. */
-  publishRoom?: PublishToRoom
+  /** After a removal commits (src/delivery). */
+  delivery: Pick<Delivery, 'deliver'>
   /** The message in its current state, as members see it (for `message:updated`). */
   readMessage: (messageId: string) => Promise<Message | undefined>
 }
@@ -135,7 +134,7 @@ export function createAdminService (deps: AdminServiceDeps) {
         return all
       })
       // The message and its forwarded copies, each to those who see it.
-      for (const r of removed) announceRemoval(deps.publish, r, r.changed ? await deps.readMessage(r.id) : undefined, deps.publishRoom)
+      for (const r of removed) announceRemoval(deps.delivery, r, r.changed ? await deps.readMessage(r.id) : undefined)
     },
 
     async listReports (limit: number, cursor: string | undefined): Promise<Page<ReportView>> {

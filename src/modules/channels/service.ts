@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto'
 import { CHANNEL_NAME_MAX, CHANNEL_TOPIC_MAX, type ChannelSummary } from '@relay-im/client/protocol'
-import { Prisma } from '../../generated/prisma/client.js'
 import { isForeignKeyViolation } from '../../db/constraint-errors.js'
 import { conflict, Errors, notFound, validation } from '../../lib/errors.js'
 import { requireLabel } from '../../lib/text-policy.js'
 import type { ConversationService, ConversationsDeps, ConversationView } from '../conversations/index.js'
 import { refuseIfBanned } from '../groups/index.js'
+import { txSql } from '../../db/tx-sql.js'
+import { CHANNEL_IDS_OF_SQL, CHANNEL_LOCK_SQL, channelListName, channelListSql } from './sql.js'
 import { createSystemPublisher, writeSystemMessage } from '../messages/index.js'
 
-/** The channels a user is a member of (the rooms a socket joins at connect). */
-const CHANNEL_IDS_OF_SQL = `SELECT m.conversation_id AS id FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
-WHERE m.user_id = $1::uuid AND c.type = 'channel'`
 
 const channelNotFound = () => notFound('Channel not found')
 
@@ -70,7 +68,7 @@ export function createChannelService (deps: ConversationsDeps, conversations: Co
         if (isForeignKeyViolation(err)) throw Errors.invalidToken()
         throw err
       }
-      deps.channels.join([ownerId], id)
+      deps.delivery.joinChannel([ownerId], id)
       await conversations.announce(id, [ownerId])
       return await conversations.view(id, ownerId)
     },
@@ -83,19 +81,12 @@ export function createChannelService (deps: ConversationsDeps, conversations: Co
       const limit = opts.limit ?? 20
       const q = opts.q?.trim() ?? ''
       if (CONTROL.test(q)) throw validation('q must not contain control characters')
-      const match = q === '' ? Prisma.empty : Prisma.sql`AND c.name ILIKE ${containing(q)}`
-      let after = Prisma.empty
-      if (opts.cursor !== undefined) {
-        const at = decodeCursor(opts.cursor)
-        after = Prisma.sql`AND (c.member_count, c.id) < (${at.count}::int, ${at.id}::uuid)`
-      }
-      const rows = await prisma.$queryRaw<SummaryRow[]>`
-        SELECT c.id, c.name, c.topic, c.owner_id, c.member_count, c.created_at, coalesce(c.last_message_at, c.created_at) AS activity_at,
-          EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = c.id AND m.user_id = ${userId}::uuid) AS joined
-        FROM conversations c
-        WHERE c.type = 'channel' ${match} ${after}
-        ORDER BY c.member_count DESC, c.id DESC
-        LIMIT ${limit + 1}`
+      const at = opts.cursor === undefined ? undefined : decodeCursor(opts.cursor)
+      const values: unknown[] = [userId]
+      if (q !== '') values.push(containing(q))
+      if (at !== undefined) values.push(at.count, at.id)
+      values.push(limit + 1)
+      const rows = await deps.sql.query<SummaryRow>(channelListSql(q !== '', at !== undefined), values, channelListName(q !== '', at !== undefined))
       const page = rows.slice(0, limit)
       const last = page[page.length - 1]
       return {
@@ -121,8 +112,7 @@ export function createChannelService (deps: ConversationsDeps, conversations: Co
      */
     async join (userId: string, channelId: string): Promise<ConversationView> {
       const joined = await prisma.$transaction(async (tx): Promise<string | undefined> => {
-        const [c] = await tx.$queryRaw<Array<{ type: string, last_seq: number, member_count: number }>>`
-          SELECT type::text AS type, last_seq, member_count FROM conversations WHERE id = ${channelId}::uuid FOR UPDATE`
+        const [c] = await txSql(tx).query<{ type: string, last_seq: number, member_count: number }>(CHANNEL_LOCK_SQL, [channelId])
         if (c === undefined || c.type !== 'channel') throw channelNotFound()
         const present = await tx.conversationMember.findUnique({ where: { conversationId_userId: { conversationId: channelId, userId } }, select: { userId: true } })
         if (present !== null) return undefined
@@ -138,7 +128,7 @@ export function createChannelService (deps: ConversationsDeps, conversations: Co
         // The members' record of the arrival (section 3): a `member_joined` system message.
         return await writeSystemMessage(tx, channelId, { event: 'member_joined', actorId: userId })
       })
-      if (joined !== undefined) deps.channels.join([userId], channelId)
+      if (joined !== undefined) deps.delivery.joinChannel([userId], channelId)
       const view = await conversations.view(channelId, userId)
       if (joined !== undefined) {
         // The notice's fan-out is one emit to a room of up to CHANNEL_MAX_MEMBERS sockets

@@ -1,12 +1,7 @@
 import type { FastifyInstance } from 'fastify'
-import { channelRoom } from '../../plugins/realtime/index.js'
 import type { ConversationsDeps } from './deps.js'
 
-/**
- * The conversation services' dependencies wired to this app, built once by the conversations
- * plugin. Live delivery lives here: each publish goes to the realtime facade, and a new message
- * also wakes the bot webhook worker.
- */
+/** The conversation services' dependencies wired to this app, built once by the conversations plugin. */
 export function conversationsDeps (app: FastifyInstance): ConversationsDeps {
   const { config } = app
   return {
@@ -27,20 +22,7 @@ export function conversationsDeps (app: FastifyInstance): ConversationsDeps {
       recallWindowS: config.RECALL_WINDOW_S,
       editWindowS: config.EDIT_WINDOW_S
     },
-    // Late-bound (tests observe the facade's calls). Bot webhooks are derived from the
-    // committed rows; a message:new only wakes the worker.
-    publish: (userIds, event, payload) => {
-      app.realtime.toUsers(userIds, event, payload)
-      if (event === 'message:new') app.webhooks.notify(userIds)
-    },
-    channels: {
-      publish: (channelId, event, payload, except) => {
-        app.realtime.toRoom(channelRoom(channelId), event, payload, except)
-        if (event === 'message:new') app.webhooks.notifyAny()
-      },
-      join: (userIds, channelId) => { app.realtime.joinRoom(userIds, channelRoom(channelId)) },
-      leave: (userIds, channelId) => { app.realtime.leaveRoom(userIds, channelRoom(channelId)) }
-    },
+    delivery: app.delivery,
     friends: app.friends,
     presence: async (viewerId, userIds) => await app.presence.statusFor(viewerId, userIds),
     log: app.log

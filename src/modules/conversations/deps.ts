@@ -1,4 +1,4 @@
-import type { Publish, PublishToRoom } from '../../plugins/realtime/index.js'
+import type { Delivery } from '../../delivery/index.js'
 import type { SqlClient } from '../../db/drivers.js'
 import type { PrismaClient } from '../../generated/prisma/client.js'
 import type { FriendsService } from '../friends/index.js'
@@ -31,18 +31,8 @@ export interface ConversationsDeps {
   /** Sends waiting beyond this many are refused with RATE_LIMITED at once (a bound on the backlog's memory). */
   sendQueueMax: number
   limits: ConversationLimits
-  /** Live delivery to every device of each user (any node). */
-  publish: Publish
-  /**
-   * Channels: one emit to the channel's room (every socket of every member joined it, on any
-   * node), and joining / leaving that room for all of a user's sockets.
-   */
-  channels: {
-    /** `except`: users whose sockets in the room do not get it (the visibility rule's `blindTo`). */
-    publish: PublishToRoom
-    join: (userIds: readonly string[], channelId: string) => void
-    leave: (userIds: readonly string[], channelId: string) => void
-  }
+  /** After a change commits: `deliver` hands it to its subscribers (src/delivery); channel room membership. */
+  delivery: Delivery
   /** The app's friends service (friendship and blocks of a pair). */
   friends: Pick<FriendsService, 'relation'>
   /** What `viewerId` may see of each user's presence (presence/visibility.ts). */

@@ -19,4 +19,4 @@ export default fp(async (app) => {
   app.decorate('conversationsDeps', deps)
   app.decorate('conversations', createConversationService(deps))
   app.decorate('conversationSettings', createSettingsService(deps))
-}, { name: 'conversations', dependencies: ['config', 'db', 'realtime', 'friends', 'presence', 'webhooks'] })
+}, { name: 'conversations', dependencies: ['config', 'db', 'delivery', 'friends', 'presence'] })

@@ -72,7 +72,7 @@ const UNREAD = Prisma.sql`x.conversation_id = c.id AND x.seq > GREATEST(m.read_s
 
 /** Conversation views, listing and direct get-or-create; groups are in the groups module. */
 export function createConversationService (deps: ConversationsDeps) {
-  const { prisma, publish, presence, friends } = deps
+  const { prisma, delivery, presence, friends } = deps
 
   /** Rows seen by `viewerId` (their cursors, unread counts and settings), pinned first, then newest activity first. */
   async function viewerRows (viewerId: string, filter: Prisma.Sql, limit: number): Promise<Row[]> {
@@ -180,8 +180,8 @@ export function createConversationService (deps: ConversationsDeps) {
   async function announce (conversationId: string, userIds: Iterable<string>, opts: { room?: boolean } = {}): Promise<void> {
     const shared = await sharedView(conversationId)
     if (shared === undefined) return
-    if (opts.room === true && shared.type === 'channel') deps.channels.publish(conversationId, 'conversation:updated', shared)
-    else publish([...new Set(userIds)], 'conversation:updated', shared)
+    const audience = opts.room === true && shared.type === 'channel' ? { channel: conversationId } : { users: [...new Set(userIds)] }
+    delivery.deliver({ event: 'conversation:updated', payload: shared, audience })
   }
 
   const directIds = new Map<string, string>()

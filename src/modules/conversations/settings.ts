@@ -69,7 +69,7 @@ export function parseMutedUntil (value: string | null | undefined, now = Date.no
 
 /** Per-member conversation settings: PATCH /conversations/:id/settings. */
 export function createSettingsService (deps: ConversationsDeps) {
-  const { prisma, publish } = deps
+  const { prisma, delivery } = deps
 
   return {
     /**
@@ -98,7 +98,7 @@ export function createSettingsService (deps: ConversationsDeps) {
       if (row === undefined) throw Errors.conversationNotFound()
       const settings = toSettings(row)
       // The caller's other devices move the conversation in their lists too.
-      publish([userId], 'conversation:settings', { conversationId, settings })
+      delivery.deliver({ event: 'conversation:settings', payload: { conversationId, settings }, audience: { users: [userId] } })
       return settings
     }
   }

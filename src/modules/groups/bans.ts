@@ -3,6 +3,7 @@ import { conflict, Errors, notFound, validation } from '../../lib/errors.js'
 import { type ConversationsDeps, requireRole } from '../conversations/index.js'
 import { actorOf, groupMembers, groupNotFound, lockGroup, type GroupService } from './service.js'
 import { liftBans, recordBan } from './membership-rules.js'
+import { BAN_LIST_SQL } from './sql.js'
 
 export const banNotFound = () => notFound('Ban not found')
 
@@ -16,7 +17,7 @@ interface BanRow { user_id: string, username: string, display_name: string, avat
  * as its owner and admins see and lift them. Not a member: NOT_FOUND; a plain member: FORBIDDEN.
  */
 export function createBanService (deps: ConversationsDeps, groups: GroupService) {
-  const { prisma } = deps
+  const { prisma, sql } = deps
 
   return {
     /**
@@ -51,12 +52,7 @@ export function createBanService (deps: ConversationsDeps, groups: GroupService)
       })
       if (member === null || member.conversation.type === 'direct') throw groupNotFound()
       requireRole(member.role, 'manageBans')
-      const rows = await prisma.$queryRaw<BanRow[]>`
-        SELECT r.user_id, u.username, u.display_name, u.avatar_url, r.removed_by, r.removed_at
-        FROM group_removals r JOIN users u ON u.id = r.user_id
-        WHERE r.conversation_id = ${groupId}::uuid
-        ORDER BY r.removed_at DESC, r.user_id
-        LIMIT ${BAN_LIST_MAX}`
+      const rows = await sql.query<BanRow>(BAN_LIST_SQL, [groupId, BAN_LIST_MAX], 'ban_list')
       return rows.map((r) => ({
         user: { id: r.user_id, username: r.username, displayName: r.display_name, avatarUrl: r.avatar_url },
         bannedBy: r.removed_by,

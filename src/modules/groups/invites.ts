@@ -5,6 +5,8 @@ import { conflict, Errors, notFound } from '../../lib/errors.js'
 import { type ConversationService, type ConversationsDeps, requireRole, type ConversationView } from '../conversations/index.js'
 import { groupMembers, groupNotFound, lockGroup } from './service.js'
 import { refuseIfBanned } from './membership-rules.js'
+import { INVITE_LIVE_SQL, INVITE_PREVIEW_SQL, INVITE_USE_SQL, inviteListSql } from './sql.js'
+import { txSql } from '../../db/tx-sql.js'
 import { createSystemPublisher, writeSystemMessage } from '../messages/index.js'
 
 /** 24 random bytes (192 bits), base64url: 32 characters. */
@@ -41,9 +43,6 @@ function hashOrNotFound (code: string): string {
 
 interface LiveInvite { id: string, conversation_id: string }
 
-/** An invite that still lets people in: not revoked, not expired, not used up. */
-const LIVE = 'revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) AND (max_uses IS NULL OR uses < max_uses)'
-
 /**
  * Invite links of groups: made and revoked by the owner and admins, previewed by any
  * signed-in user, used to join. Codes are 192 random bits; only their SHA-256 is stored, so
@@ -55,7 +54,7 @@ export function createInviteService (deps: ConversationsDeps, conversations: Con
   const publishSystem = createSystemPublisher(deps)
 
   async function live (code: string): Promise<LiveInvite> {
-    const rows = await sql.query<LiveInvite>(`SELECT id, conversation_id FROM group_invites WHERE code_hash = $1 AND ${LIVE}`, [hashOrNotFound(code)], 'invite_live')
+    const rows = await sql.query<LiveInvite>(INVITE_LIVE_SQL, [hashOrNotFound(code)], 'invite_live')
     const invite = rows[0]
     if (invite === undefined) throw inviteNotFound()
     return invite
@@ -93,9 +92,7 @@ export function createInviteService (deps: ConversationsDeps, conversations: Con
     /** GET /invites/:code: what the invite leads to (any signed-in user). */
     async preview (code: string): Promise<InvitePreview> {
       const invite = await live(code)
-      const rows = await sql.query<{ id: string, name: string | null, topic: string | null, member_count: number }>(`
-        SELECT c.id, c.name, c.topic, (SELECT count(*)::int FROM conversation_members m WHERE m.conversation_id = c.id) AS member_count
-        FROM conversations c WHERE c.id = $1::uuid`, [invite.conversation_id], 'invite_preview')
+      const rows = await sql.query<{ id: string, name: string | null, topic: string | null, member_count: number }>(INVITE_PREVIEW_SQL, [invite.conversation_id], 'invite_preview')
       const c = rows[0]
       if (c === undefined) throw inviteNotFound()
       return { conversation: { id: c.id, name: c.name ?? '', topic: c.topic, memberCount: c.member_count } }
@@ -105,8 +102,7 @@ export function createInviteService (deps: ConversationsDeps, conversations: Con
     async list (actorId: string, groupId: string): Promise<InviteLink[]> {
       await requireManager(actorId, groupId)
       const rows = await sql.query<{ id: string, created_by: string | null, created_at: Date, expires_at: Date | null, max_uses: number | null, uses: number }>(
-        `SELECT id, created_by, created_at, expires_at, max_uses, uses FROM group_invites WHERE conversation_id = $1::uuid AND ${LIVE}
-         ORDER BY created_at DESC, id DESC LIMIT ${INVITE_LIST_MAX}`, [groupId], 'invite_list')
+        inviteListSql(INVITE_LIST_MAX), [groupId], 'invite_list')
       return rows.map((r) => ({
         id: r.id,
         conversationId: groupId,
@@ -134,7 +130,7 @@ export function createInviteService (deps: ConversationsDeps, conversations: Con
           if (members.some((m) => m.userId === userId)) return
           await refuseIfBanned(tx, groupId, userId)
           if (members.length + 1 > limits.groupMaxMembers) throw conflict(`Group is full (at most ${limits.groupMaxMembers} members)`)
-          const used = await tx.$executeRawUnsafe(`UPDATE group_invites SET uses = uses + 1 WHERE id = $1::uuid AND ${LIVE}`, invite.id)
+          const used = await txSql(tx).execute(INVITE_USE_SQL, [invite.id])
           if (used === 0) throw inviteNotFound()
           await tx.conversationMember.create({ data: { conversationId: groupId, userId, role: 'member', readSeq: group.last_seq, deliveredSeq: group.last_seq } })
           system.push(await writeSystemMessage(tx, groupId, { event: 'member_joined', actorId: userId }))

@@ -1,5 +1,7 @@
 import type { Prisma } from '../../generated/prisma/client.js'
 import { forbidden } from '../../lib/errors.js'
+import { txSql } from '../../db/tx-sql.js'
+import { BAN_OF_SQL, RECORD_BAN_SQL, REVOKE_INVITES_OF_SQL } from './sql.js'
 
 /**
  * What a membership change leaves behind, decided in one place:
@@ -15,15 +17,12 @@ export const bannedRefusal = () => forbidden('You were removed from this convers
 
 /** FORBIDDEN when the user is banned from the conversation: the one check of `join` and of invites. */
 export async function refuseIfBanned (tx: Prisma.TransactionClient, conversationId: string, userId: string): Promise<void> {
-  const [ban] = await tx.$queryRaw<Array<{ user_id: string }>>`
-    SELECT user_id FROM group_removals WHERE conversation_id = ${conversationId}::uuid AND user_id = ${userId}::uuid`
+  const [ban] = await txSql(tx).query<{ user_id: string }>(BAN_OF_SQL, [conversationId, userId])
   if (ban !== undefined) throw bannedRefusal()
 }
 
 export async function recordBan (tx: Prisma.TransactionClient, conversationId: string, userId: string, actorId: string): Promise<void> {
-  await tx.$executeRaw`
-    INSERT INTO group_removals (conversation_id, user_id, removed_by, removed_at) VALUES (${conversationId}::uuid, ${userId}::uuid, ${actorId}::uuid, now())
-    ON CONFLICT (conversation_id, user_id) DO UPDATE SET removed_by = EXCLUDED.removed_by, removed_at = EXCLUDED.removed_at`
+  await txSql(tx).execute(RECORD_BAN_SQL, [conversationId, userId, actorId])
 }
 
 /** Lifts bans; the number lifted. */
@@ -35,6 +34,5 @@ export async function liftBans (tx: Prisma.TransactionClient, conversationId: st
 
 /** Revokes the live invites `userId` made to the conversation (they can no longer manage invites there). */
 export async function revokeInvitesOf (tx: Prisma.TransactionClient, conversationId: string, userId: string): Promise<number> {
-  return await tx.$executeRaw`
-    UPDATE group_invites SET revoked_at = now() WHERE conversation_id = ${conversationId}::uuid AND created_by = ${userId}::uuid AND revoked_at IS NULL`
+  return await txSql(tx).execute(REVOKE_INVITES_OF_SQL, [conversationId, userId])
 }

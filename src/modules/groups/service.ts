@@ -5,6 +5,8 @@ import { conflict, Errors, notFound, validation, forbidden } from '../../lib/err
 import { requireLabel } from '../../lib/text-policy.js'
 import { type ConversationService, type ConversationsDeps, mayRemove, requireRole, type GroupRole, type ConversationView } from '../conversations/index.js'
 import { liftBans, recordBan, revokeInvitesOf } from './membership-rules.js'
+import { LOCK_GROUP_SQL } from './sql.js'
+import { txSql } from '../../db/tx-sql.js'
 import { createSystemPublisher, writeSystemMessage } from '../messages/index.js'
 
 export const groupNotFound = () => notFound('Group not found')
@@ -26,9 +28,7 @@ export interface GroupMember { userId: string, role: GroupRole, joinedAt: Date }
  * group (or, with `channels`, a channel: leaving and removal): NOT_FOUND.
  */
 export async function lockGroup (tx: Prisma.TransactionClient, groupId: string, channels = false): Promise<LockedGroup> {
-  const [group] = await tx.$queryRaw<LockedGroup[]>`
-    SELECT id, type::text AS type, name, last_seq, created_at, coalesce(last_message_at, created_at) AS activity_at
-    FROM conversations WHERE id = ${groupId}::uuid FOR UPDATE`
+  const [group] = await txSql(tx).query<LockedGroup>(LOCK_GROUP_SQL, [groupId])
   if (group === undefined || !(group.type === 'group' || (channels && group.type === 'channel'))) throw groupNotFound()
   return group
 }
@@ -219,9 +219,9 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
         return channel ? { tell: [...new Set([targetId, actorId])], only: true } : { tell: [targetId] }
       })
       // A channel's room: the removed member's sockets leave it (on every node).
-      if (channel) deps.channels.leave([targetId], groupId)
+      if (channel) deps.delivery.leaveChannel([targetId], groupId)
       if (gone !== undefined) {
-        deps.publish(channel ? [...new Set([targetId, actorId])] : before, 'conversation:updated', gone)
+        deps.delivery.deliver({ event: 'conversation:updated', payload: gone, audience: { users: channel ? [...new Set([targetId, actorId])] : before } })
         return gone
       }
       if (actorId === targetId) {

@@ -1,7 +1,10 @@
-import { Prisma } from '../../generated/prisma/client.js'
+import type { Prisma } from '../../generated/prisma/client.js'
+import { txSql } from '../../db/tx-sql.js'
 import { Errors } from '../../lib/errors.js'
 import { createLimiter } from '../../lib/limiter.js'
-import { type ConversationsDeps, MESSAGE_BY_ID_SQL, toMessage, type MessageRow, type MessageView, type MessageType, toMembers, audienceOf, blindTo, visibleTo } from '../conversations/index.js'
+import { membersOf } from '../../delivery/index.js'
+import { type ConversationsDeps, MESSAGE_BY_ID_SQL, toMessage, type MessageRow, type MessageView, type MessageType } from '../conversations/index.js'
+import { CHANGE_BUMP_SQL, CHANGE_LOCK_SQL, CHANGE_TARGET_SQL } from './sql.js'
 
 export const messageNotFound = Errors.messageNotFound
 
@@ -57,15 +60,10 @@ export function createChangeStream (deps: ConversationsDeps) {
     fn: (tx: Tx, target: Target) => Promise<ChangeOutcome<T>>): Promise<{ result: T, changed: boolean, message: MessageView, target: Target, memberIds: string[], blindIds: string[] }> {
     const out = await slots.run(async () => await prisma.$transaction(async (tx) => {
       // Lock first, then read: the read sees every change committed before the lock was granted.
-      const locked = await tx.$queryRaw<Array<{ id: string }>>`
-        SELECT c.id FROM conversations c WHERE c.id = (SELECT conversation_id FROM messages WHERE id = ${messageId}::uuid) FOR UPDATE`
+      const q = txSql(tx)
+      const locked = await q.query<{ id: string }>(CHANGE_LOCK_SQL, [messageId])
       if (locked.length === 0) throw messageNotFound()
-      const rows = await tx.$queryRaw<Target[]>`
-        SELECT x.id, x.conversation_id, x.seq, x.sender_id, x.type::text AS type, x.content, x.rev, x.recalled_at, x.pinned_at,
-          extract(epoch FROM now() - x.created_at)::float8 AS age_s, c.type::text AS conversation_type, m.role::text AS role
-        FROM messages x JOIN conversations c ON c.id = x.conversation_id
-        JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = ${userId}::uuid
-        WHERE x.id = ${messageId}::uuid AND ${Prisma.raw(visibleTo('x', 'm'))}`
+      const rows = await q.query<Target>(CHANGE_TARGET_SQL, [messageId, userId])
       const target = rows[0]
       if (target === undefined || (conversationId !== undefined && target.conversation_id !== conversationId)) throw messageNotFound()
       const outcome = await fn(tx, target)
@@ -73,15 +71,7 @@ export function createChangeStream (deps: ConversationsDeps) {
       let blindIds: string[] = []
       if (outcome.changed) {
         // Who is told: the visibility rule, as it stands in this transaction.
-        const bumped = await tx.$queryRaw<Array<{ member_ids: string[] | null, blind_ids: string[] | null }>>`
-          WITH c AS (
-            UPDATE conversations SET last_rev = last_rev + 1 WHERE id = ${target.conversation_id}::uuid RETURNING last_rev
-          ), s AS (
-            UPDATE messages x SET rev = c.last_rev FROM c WHERE x.id = ${messageId}::uuid RETURNING x.id, x.conversation_id, x.seq
-          )
-          SELECT CASE WHEN ${target.conversation_type}::text <> 'channel' THEN ${Prisma.raw(audienceOf('s'))} END AS member_ids,
-            CASE WHEN ${target.conversation_type}::text = 'channel' THEN ${Prisma.raw(blindTo('s'))} END AS blind_ids
-          FROM s`
+        const bumped = await q.query<{ member_ids: string[] | null, blind_ids: string[] | null }>(CHANGE_BUMP_SQL, [target.conversation_id, messageId, target.conversation_type])
         memberIds = bumped[0]?.member_ids ?? [] // a channel's: none, its room gets the event
         blindIds = bumped[0]?.blind_ids ?? []
       }
@@ -91,7 +81,7 @@ export function createChangeStream (deps: ConversationsDeps) {
     }, { maxWait: 10_000, timeout: 10_000 }))
     const message = await read(messageId)
     if (message === undefined) throw messageNotFound()
-    if (out.changed) toMembers(deps, { id: out.target.conversation_id, type: out.target.conversation_type }, out.memberIds, 'message:updated', message, out.blindIds)
+    if (out.changed) deps.delivery.deliver({ event: 'message:updated', payload: message, audience: membersOf({ id: out.target.conversation_id, type: out.target.conversation_type }, out.memberIds, out.blindIds) })
     return { result: out.result, changed: out.changed, message, target: out.target, memberIds: out.memberIds, blindIds: out.blindIds }
   }
 

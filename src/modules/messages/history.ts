@@ -1,32 +1,7 @@
 import { validation } from '../../lib/errors.js'
-import { type ConversationsDeps, MESSAGE_COLUMNS, toMessage, type MessageRow, type MessageView, visibleTo } from '../conversations/index.js'
+import { type ConversationsDeps, toMessage, type MessageRow, type MessageView } from '../conversations/index.js'
+import { HISTORY_AFTER_SQL, HISTORY_BEFORE_SQL, PUBLIC_HISTORY_AFTER_SQL, PUBLIC_HISTORY_BEFORE_SQL } from './sql.js'
 import { assertMember } from './membership-checks.js'
-
-/** Only the caller's visible messages (`m` is their membership row): the visibility rule. */
-const VISIBLE = visibleTo('x', 'm')
-
-const HISTORY_BEFORE_SQL = `
-SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
-JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
-WHERE x.conversation_id = $1::uuid AND x.seq < $3::int AND ${VISIBLE}
-ORDER BY x.seq DESC LIMIT $4::int`
-
-const HISTORY_AFTER_SQL = `
-SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
-JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
-WHERE x.conversation_id = $1::uuid AND x.seq > $3::int AND ${VISIBLE}
-ORDER BY x.seq ASC LIMIT $4::int`
-
-/** A channel's history for a non-member (public; nothing is hidden or cleared for them). */
-const PUBLIC_HISTORY_BEFORE_SQL = `
-SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
-WHERE x.conversation_id = $1::uuid AND x.seq < $2::int
-ORDER BY x.seq DESC LIMIT $3::int`
-
-const PUBLIC_HISTORY_AFTER_SQL = `
-SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
-WHERE x.conversation_id = $1::uuid AND x.seq > $2::int
-ORDER BY x.seq ASC LIMIT $3::int`
 
 /** History pages: a member's visible messages, or a public channel's for anyone. */
 export function createHistory (deps: Pick<ConversationsDeps, 'prisma' | 'sql'>) {

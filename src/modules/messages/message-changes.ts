@@ -1,87 +1,20 @@
 import { randomUUID } from 'node:crypto'
 import { conflict, Errors, forbidden, validation } from '../../lib/errors.js'
+import { membersOf } from '../../delivery/index.js'
 import { messageNotFound, type ChangeStream } from './change-stream.js'
 import { checkContent, KINDS, MESSAGE_TYPES } from '../message-kinds/index.js'
-import { type ConversationsDeps, requireRole, toMembers, audienceOf, blindTo, visibleTo, MESSAGE_COLUMNS, toMessage, type MessageRow, type MessageView, type ReactionView } from '../conversations/index.js'
+import { type ConversationsDeps, requireRole, toMessage, type MessageRow, type MessageView, type ReactionView } from '../conversations/index.js'
 import { checkEmoji, EMOJIS_PER_MEMBER, EMOJIS_PER_MESSAGE } from './reactions.js'
 import { createSystemPublisher, writeSystemMessage } from './system-messages.js'
+import { txSql } from '../../db/tx-sql.js'
+import { CLEAR_SQL, EDIT_HISTORY_SQL, EDIT_SQL, HIDE_SQL, PIN_COUNT_SQL, PIN_SQL, PINS_SQL, REACTION_ADD_SQL, REACTION_INSERT_SQL, REACTION_REMOVE_SQL, REACTION_STATE_SQL, UNPIN_SQL } from './sql.js'
 
 const systemImmutable = (what: string) => validation(`System messages cannot be ${what}`)
 
 /** Pinned messages one conversation may have. */
 export const PINS_MAX = 50
 
-const PINS_SQL = `
-SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
-JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
-WHERE x.conversation_id = $1::uuid AND x.pinned_at IS NOT NULL AND ${visibleTo('x', 'm')}
-ORDER BY x.pinned_at DESC, x.seq DESC`
-
 interface ReactRow { recalled: boolean, system: boolean, mine: boolean, present: boolean, changed: boolean, conversation_id: string, conversation_type: string, member_ids: string[] | null, blind_ids: string[] | null }
-
-/**
- * The message under its conversation's row lock (the lock sends and every change take, so
- * revs commit in order), visible to the caller ($2), in conversation $4 when given.
- */
-const REACTION_TARGET = `
-lock AS (
-  SELECT c.id, c.type FROM conversations c WHERE c.id = (SELECT conversation_id FROM messages WHERE id = $1::uuid) FOR UPDATE
-), t AS (
-  SELECT x.id, x.conversation_id, x.seq, lock.type::text AS conversation_type, x.recalled_at IS NOT NULL AS recalled, x.type::text = 'system' AS system FROM messages x
-  JOIN lock ON lock.id = x.conversation_id
-  JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
-  WHERE x.id = $1::uuid AND ($4::uuid IS NULL OR x.conversation_id = $4::uuid) AND ${visibleTo('x', 'm')}
-)`
-
-/** Who is told of the change (the visibility rule): members who see it, or in a channel those of its room who do not. */
-const AUDIENCE = `CASE WHEN EXISTS (SELECT 1 FROM s) AND t.conversation_type <> 'channel' THEN ${audienceOf('t')} END AS member_ids,
-  CASE WHEN EXISTS (SELECT 1 FROM s) AND t.conversation_type = 'channel' THEN ${blindTo('t')} END AS blind_ids`
-
-/** Rev bump and member list once `changed` (a CTE named so) returned a row. */
-const REACTION_BUMP = `
-c AS (
-  UPDATE conversations cv SET last_rev = cv.last_rev + 1 FROM t WHERE cv.id = t.conversation_id AND EXISTS (SELECT 1 FROM changed) RETURNING cv.last_rev
-), s AS (
-  UPDATE messages x SET rev = c.last_rev FROM c WHERE x.id = $1::uuid RETURNING x.id
-)`
-
-/**
- * Fast path of an add, for an emoji the message already carries: adding it cannot raise the
- * number of distinct emojis, so no limit check is needed. "Already carries" must hold at the
- * commit, not only in the statement's snapshot (taken before the lock was granted): a row of
- * that emoji is locked FOR KEY SHARE (a concurrent removal of it waits for this commit; one
- * that committed meanwhile makes the row drop out). The lock is taken on rows joined with
- * `t`, so after the conversation's lock, in the same order as every other change.
- * The member's own limit ($6) is counted by `member_reaction_count` (a fresh snapshot, after
- * the lock: see its migration), so it holds when one member's adds race.
- * `present` false, or nothing added that was not the caller's already: the caller takes the
- * strict path (`addFirst`, in a transaction), which tells a full member from a no-op.
- */
-const REACTION_ADD_SQL = `
-WITH ${REACTION_TARGET}, proof AS (
-  SELECT r.user_id FROM message_reactions r JOIN t ON r.message_id = t.id WHERE r.emoji = $3 LIMIT 1 FOR KEY SHARE OF r
-), st AS (
-  SELECT coalesce(bool_or(r.user_id = $2::uuid), false) AS mine FROM message_reactions r WHERE r.message_id = $1::uuid AND r.emoji = $3
-), changed AS (
-  INSERT INTO message_reactions (message_id, emoji, user_id)
-  SELECT t.id, $3, $2::uuid FROM t WHERE NOT t.recalled AND NOT t.system AND EXISTS (SELECT 1 FROM proof)
-    AND member_reaction_count(t.id, $2::uuid) < $6::int
-  ON CONFLICT DO NOTHING RETURNING message_id
-), ${REACTION_BUMP}
-SELECT t.recalled, t.system, st.mine, EXISTS (SELECT 1 FROM proof) AS present, EXISTS (SELECT 1 FROM changed) AS changed, $5::int IS NULL AS unused,
-  t.conversation_id, t.conversation_type,
-  ${AUDIENCE}
-FROM t, st`
-
-const REACTION_REMOVE_SQL = `
-WITH ${REACTION_TARGET}, changed AS (
-  DELETE FROM message_reactions r USING t WHERE r.message_id = t.id AND r.emoji = $3 AND r.user_id = $2::uuid AND NOT t.recalled
-  RETURNING r.message_id
-), ${REACTION_BUMP}
-SELECT t.recalled, t.system, false AS mine, true AS present, EXISTS (SELECT 1 FROM changed) AS changed, $5::int IS NULL AND $6::int IS NULL AS unused,
-  t.conversation_id, t.conversation_type,
-  ${AUDIENCE}
-FROM t`
 
 /** "text and custom": the kinds whose content may be replaced. */
 const EDITABLE = MESSAGE_TYPES.filter((type) => KINDS[type].editable).join(', ').replace(/, ([^,]*)$/, ' and $1')
@@ -92,7 +25,7 @@ const EDITABLE = MESSAGE_TYPES.filter((type) => KINDS[type].editable).join(', ')
  * nobody else sees it, so no rev moves; the member's own devices get an event.
  */
 export function createMessageChanges (deps: ConversationsDeps, changes: ChangeStream) {
-  const { prisma, sql, limits, publish } = deps
+  const { prisma, sql, limits, delivery } = deps
   const publishSystem = createSystemPublisher(deps)
 
   /**
@@ -103,15 +36,12 @@ export function createMessageChanges (deps: ConversationsDeps, changes: ChangeSt
     const { message } = await changes.change(userId, messageId, conversationId, async (tx, t) => {
       if (t.type === 'system') throw systemImmutable('reacted to')
       if (t.recalled_at !== null) throw conflict('A recalled message cannot be reacted to')
-      const [state] = await tx.$queryRaw<Array<{ emojis: number, has_emoji: boolean, mine: number, has_mine: boolean }>>`
-        SELECT count(DISTINCT emoji)::int AS emojis, coalesce(bool_or(emoji = ${emoji}), false) AS has_emoji,
-          count(*) FILTER (WHERE user_id = ${userId}::uuid)::int AS mine,
-          coalesce(bool_or(emoji = ${emoji} AND user_id = ${userId}::uuid), false) AS has_mine
-        FROM message_reactions WHERE message_id = ${t.id}::uuid`
+      const q = txSql(tx)
+      const [state] = await q.query<{ emojis: number, has_emoji: boolean, mine: number, has_mine: boolean }>(REACTION_STATE_SQL, [emoji, userId, t.id])
       if (state?.has_mine === true) return { changed: false, result: undefined }
       if ((state?.mine ?? 0) >= EMOJIS_PER_MEMBER) throw conflict(`At most ${EMOJIS_PER_MEMBER} different emojis per member on one message`)
       if (state?.has_emoji !== true && (state?.emojis ?? 0) >= EMOJIS_PER_MESSAGE) throw conflict(`At most ${EMOJIS_PER_MESSAGE} different emojis per message`)
-      const added = await tx.$executeRaw`INSERT INTO message_reactions (message_id, emoji, user_id) VALUES (${t.id}::uuid, ${emoji}, ${userId}::uuid) ON CONFLICT DO NOTHING`
+      const added = await q.execute(REACTION_INSERT_SQL, [t.id, emoji, userId])
       return { changed: added > 0, result: undefined }
     })
     return message
@@ -128,8 +58,9 @@ export function createMessageChanges (deps: ConversationsDeps, changes: ChangeSt
         if (t.age_s > limits.editWindowS) throw forbidden(`Messages can only be edited within ${limits.editWindowS} s`)
         checkContent(t.type, content, limits)
         // the version being replaced goes to the history table (for admins; never served)
-        await tx.$executeRaw`INSERT INTO message_edits (id, message_id, content, rev) VALUES (${randomUUID()}::uuid, ${t.id}::uuid, ${JSON.stringify(t.content)}::jsonb, ${t.rev}::int)`
-        await tx.$executeRaw`UPDATE messages SET content = ${JSON.stringify(content)}::jsonb, edited_at = now() WHERE id = ${t.id}::uuid`
+        const q = txSql(tx)
+        await q.execute(EDIT_HISTORY_SQL, [randomUUID(), t.id, JSON.stringify(t.content), t.rev])
+        await q.execute(EDIT_SQL, [JSON.stringify(content), t.id])
         return { changed: true, result: undefined }
       })
       return message
@@ -154,7 +85,7 @@ export function createMessageChanges (deps: ConversationsDeps, changes: ChangeSt
       if (add && !row.changed && (!row.present || !row.mine)) return { reactions: (await addFirst(userId, messageId, emoji, conversationId)).reactions }
       const message = await changes.read(messageId)
       if (message === undefined) throw messageNotFound()
-      if (row.changed) toMembers(deps, { id: row.conversation_id, type: row.conversation_type }, row.member_ids, 'message:updated', message, row.blind_ids ?? [])
+      if (row.changed) delivery.deliver({ event: 'message:updated', payload: message, audience: membersOf({ id: row.conversation_id, type: row.conversation_type }, row.member_ids, row.blind_ids ?? []) })
       return { reactions: message.reactions }
     },
 
@@ -170,13 +101,12 @@ export function createMessageChanges (deps: ConversationsDeps, changes: ChangeSt
         if (pinned === (t.pinned_at !== null)) return { changed: false, result: undefined }
         if (pinned) {
           if (t.recalled_at !== null) throw conflict('A recalled message cannot be pinned')
-          const [count] = await tx.$queryRaw<Array<{ n: number }>>`
-            SELECT count(*)::int AS n FROM messages WHERE conversation_id = ${t.conversation_id}::uuid AND pinned_at IS NOT NULL`
+          const [count] = await txSql(tx).query<{ n: number }>(PIN_COUNT_SQL, [t.conversation_id])
           if ((count?.n ?? 0) >= PINS_MAX) throw conflict(`At most ${PINS_MAX} pinned messages per conversation`)
-          await tx.$executeRaw`UPDATE messages SET pinned_at = now(), pinned_by = ${userId}::uuid WHERE id = ${t.id}::uuid`
+          await txSql(tx).execute(PIN_SQL, [userId, t.id])
           return { changed: true, result: await writeSystemMessage(tx, t.conversation_id, { event: 'message_pinned', actorId: userId, messageId: t.id }) }
         }
-        await tx.$executeRaw`UPDATE messages SET pinned_at = NULL, pinned_by = NULL WHERE id = ${t.id}::uuid`
+        await txSql(tx).execute(UNPIN_SQL, [t.id])
         return { changed: true, result: undefined }
       })
       if (result !== undefined) await publishSystem([result])
@@ -195,33 +125,18 @@ export function createMessageChanges (deps: ConversationsDeps, changes: ChangeSt
 
     /** Delete for me: the message (visible to the caller, else NOT_FOUND) leaves the caller's views only. */
     async hide (userId: string, conversationId: string, messageId: string): Promise<void> {
-      const rows = await sql.query<{ message_id: string }>(`
-        INSERT INTO hidden_messages (user_id, message_id, conversation_id)
-        SELECT m.user_id, x.id, x.conversation_id FROM messages x
-        JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $1::uuid
-        WHERE x.id = $3::uuid AND x.conversation_id = $2::uuid AND ${visibleTo('x', 'm')}
-        ON CONFLICT DO NOTHING
-        RETURNING message_id`, [userId, conversationId, messageId], 'hide_message')
+      const rows = await sql.query<{ message_id: string }>(HIDE_SQL, [userId, conversationId, messageId], 'hide_message')
       if (rows.length === 0) throw messageNotFound()
-      publish([userId], 'message:hidden', { conversationId, messageId })
+      delivery.deliver({ event: 'message:hidden', payload: { conversationId, messageId }, audience: { users: [userId] } })
     },
 
     /** Clear history for me, up to `uptoSeq` (default: everything so far); the cursor only moves forward. */
     async clear (userId: string, conversationId: string, uptoSeq?: number): Promise<{ clearedSeq: number }> {
-      const rows = await sql.query<{ last_seq: number, cleared_seq: number }>(`
-        WITH cur AS (
-          SELECT c.last_seq FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
-          WHERE m.conversation_id = $1::uuid AND m.user_id = $2::uuid
-        ), upd AS (
-          UPDATE conversation_members m SET cleared_seq = GREATEST(m.cleared_seq, coalesce($3::int, cur.last_seq))
-          FROM cur WHERE m.conversation_id = $1::uuid AND m.user_id = $2::uuid AND coalesce($3::int, 0) <= cur.last_seq
-          RETURNING m.cleared_seq
-        )
-        SELECT cur.last_seq, upd.cleared_seq FROM cur LEFT JOIN upd ON true`, [conversationId, userId, uptoSeq ?? null], 'clear_history')
+      const rows = await sql.query<{ last_seq: number, cleared_seq: number }>(CLEAR_SQL, [conversationId, userId, uptoSeq ?? null], 'clear_history')
       const row = rows[0]
       if (row === undefined) throw Errors.notMember()
       if (uptoSeq !== undefined && uptoSeq > row.last_seq) throw validation(`uptoSeq beyond the last message (${row.last_seq})`)
-      publish([userId], 'conversation:cleared', { conversationId, clearedSeq: row.cleared_seq })
+      delivery.deliver({ event: 'conversation:cleared', payload: { conversationId, clearedSeq: row.cleared_seq }, audience: { users: [userId] } })
       return { clearedSeq: row.cleared_seq }
     }
   }

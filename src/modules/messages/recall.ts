@@ -1,9 +1,12 @@
 import { forbidden, validation } from '../../lib/errors.js'
-import { type ConversationsDeps, toMembers } from '../conversations/index.js'
+import { membersOf } from '../../delivery/index.js'
+import type { ConversationsDeps } from '../conversations/index.js'
 import type { ChangeStream } from './change-stream.js'
+import { RECALL_SQL } from './sql.js'
+import { txSql } from '../../db/tx-sql.js'
 
 /** Recall: a change of the message through the change stream. */
-export function createRecall (deps: Pick<ConversationsDeps, 'limits' | 'publish' | 'channels'>, changes: ChangeStream) {
+export function createRecall (deps: Pick<ConversationsDeps, 'limits' | 'delivery'>, changes: ChangeStream) {
   const { limits } = deps
   return {
     /**
@@ -19,10 +22,10 @@ export function createRecall (deps: Pick<ConversationsDeps, 'limits' | 'publish'
         if (t.sender_id !== userId) throw forbidden('Only the sender can recall a message')
         if (t.recalled_at !== null) return { changed: false, result: undefined }
         if (t.age_s > limits.recallWindowS) throw forbidden(`Messages can only be recalled within ${limits.recallWindowS} s`)
-        await tx.$executeRaw`UPDATE messages SET content = NULL, recalled_at = now(), pinned_at = NULL, pinned_by = NULL WHERE id = ${messageId}::uuid`
+        await txSql(tx).execute(RECALL_SQL, [messageId])
         return { changed: true, result: undefined }
       })
-      if (changed) toMembers(deps, { id: target.conversation_id, type: target.conversation_type }, memberIds, 'message:recalled', { conversationId: target.conversation_id, messageId, seq: target.seq }, blindIds)
+      if (changed) deps.delivery.deliver({ event: 'message:recalled', payload: { conversationId: target.conversation_id, messageId, seq: target.seq }, audience: membersOf({ id: target.conversation_id, type: target.conversation_type }, memberIds, blindIds) })
     }
   }
 }

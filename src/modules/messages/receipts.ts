@@ -1,7 +1,7 @@
-import { Prisma } from '../../generated/prisma/client.js'
 import { validation } from '../../lib/errors.js'
 import type { ConversationsDeps } from '../conversations/index.js'
 import { notMemberOf } from './membership-checks.js'
+import { MOVE_DELIVERED_CURSOR_SQL, MOVE_READ_CURSOR_SQL } from './sql.js'
 
 interface CursorRow {
   type: 'direct' | 'group' | 'channel'
@@ -12,28 +12,14 @@ interface CursorRow {
 }
 
 /** Read and delivered cursors: they only move forward, and a move is published. */
-export function createReceipts (deps: Pick<ConversationsDeps, 'prisma' | 'publish'>) {
-  const { prisma, publish } = deps
+export function createReceipts (deps: Pick<ConversationsDeps, 'prisma' | 'sql' | 'delivery'>) {
+  const { prisma, sql, delivery } = deps
 
   /** Moves one of the caller's cursors forward; returns the cursor and whether it moved. */
   async function moveCursor (userId: string, conversationId: string, seq: number, column: 'read_seq' | 'delivered_seq'): Promise<{ seq: number, moved: boolean, memberIds: string[], channel: boolean }> {
-    const col = Prisma.raw(column)
-    // Reading implies delivery: the read cursor drags the delivered one along.
-    const alsoDelivered = column === 'read_seq' ? Prisma.sql`, delivered_seq = GREATEST(m.delivered_seq, ${seq}::int)` : Prisma.empty
-    const rows = await prisma.$queryRaw<CursorRow[]>`
-      WITH cur AS (
-        SELECT m.${col} AS old_seq, c.last_seq, c.type FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
-        WHERE m.conversation_id = ${conversationId}::uuid AND m.user_id = ${userId}::uuid
-      ), upd AS (
-        UPDATE conversation_members m SET ${col} = ${seq}::int ${alsoDelivered}
-        FROM cur WHERE m.conversation_id = ${conversationId}::uuid AND m.user_id = ${userId}::uuid
-          AND m.${col} < ${seq}::int AND ${seq}::int <= cur.last_seq
-        RETURNING m.${col} AS new_seq
-      )
-      SELECT cur.type::text AS type, cur.last_seq, cur.old_seq, upd.new_seq,
-        CASE WHEN upd.new_seq IS NOT NULL AND cur.type <> 'channel' THEN
-          ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = ${conversationId}::uuid) END AS member_ids
-      FROM cur LEFT JOIN upd ON true`
+    const rows = column === 'read_seq'
+      ? await sql.query<CursorRow>(MOVE_READ_CURSOR_SQL, [conversationId, userId, seq], 'move_read_cursor')
+      : await sql.query<CursorRow>(MOVE_DELIVERED_CURSOR_SQL, [conversationId, userId, seq], 'move_delivered_cursor')
     const row = rows[0]
     if (row === undefined) throw await notMemberOf(prisma, conversationId)
     if (seq > row.last_seq) throw validation(`seq beyond the last message (${row.last_seq})`)
@@ -50,14 +36,14 @@ export function createReceipts (deps: Pick<ConversationsDeps, 'prisma' | 'publis
      */
     async markRead (userId: string, conversationId: string, seq: number): Promise<{ readSeq: number }> {
       const r = await moveCursor(userId, conversationId, seq, 'read_seq')
-      if (r.moved) publish(r.channel ? [userId] : r.memberIds, 'message:read', { conversationId, userId, seq: r.seq })
+      if (r.moved) delivery.deliver({ event: 'message:read', payload: { conversationId, userId, seq: r.seq }, audience: { users: r.channel ? [userId] : r.memberIds } })
       return { readSeq: r.seq }
     },
 
     /** Delivered cursor forward; `message:delivered` to the other members (nobody in a channel: the member list is empty). */
     async markDelivered (userId: string, conversationId: string, seq: number): Promise<{ deliveredSeq: number }> {
       const r = await moveCursor(userId, conversationId, seq, 'delivered_seq')
-      if (r.moved) publish(r.memberIds.filter((id) => id !== userId), 'message:delivered', { conversationId, userId, seq: r.seq })
+      if (r.moved) delivery.deliver({ event: 'message:delivered', payload: { conversationId, userId, seq: r.seq }, audience: { users: r.memberIds.filter((id) => id !== userId) } })
       return { deliveredSeq: r.seq }
     }
   }

@@ -1,10 +1,11 @@
-import type { MessageContent } from '@relay-im/client/protocol'
 import { AppError, conflict, Errors, validation } from '../../lib/errors.js'
+import { membersOf } from '../../delivery/index.js'
 import { checkContent } from '../message-kinds/index.js'
-import { type ConversationsDeps, MESSAGE_COLUMNS, toMessage, toNewMessageEvent, toReplyTo, type ForwardedFromView, type MessageRow, type MessageView, type StoredReplyTo, type MessageType, toMembers } from '../conversations/index.js'
+import { type ConversationsDeps, toMessage, toNewMessageEvent, type ForwardedFromView, type MessageRow, type MessageView, type StoredReplyTo, type MessageType } from '../conversations/index.js'
 import { notMemberOf } from './membership-checks.js'
-import { createMessageSender, type Outgoing } from './message-sender.js'
+import { createMessageSender, type Outgoing } from './send-statement.js'
 import { createSendReferences } from './send-references.js'
+import { MESSAGE_BY_CLIENT_ID_SQL } from './sql.js'
 
 export interface SendInput {
   clientMsgId: string
@@ -24,8 +25,7 @@ export function createSend (deps: ConversationsDeps): { send: (senderId: string,
   const references = createSendReferences(deps)
 
   async function findByClientMsgId (senderId: string, clientMsgId: string): Promise<MessageView | undefined> {
-    const rows = await sql.query<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
-      WHERE x.sender_id = $1::uuid AND x.client_msg_id = $2`, [senderId, clientMsgId], 'message_by_client_id')
+    const rows = await sql.query<MessageRow>(MESSAGE_BY_CLIENT_ID_SQL, [senderId, clientMsgId], 'message_by_client_id')
     return rows[0] === undefined ? undefined : toMessage(rows[0])
   }
 
@@ -95,30 +95,32 @@ export function createSend (deps: ConversationsDeps): { send: (senderId: string,
       if (original !== undefined) return { message: original, created: false }
       throw await refusal(senderId, conversationId)
     }
-    const replyTo = item.replyTo as StoredReplyTo | undefined
-    const message: MessageView = {
+    // The row as a read of it would return it now: a new message is unedited, unpinned, without reactions.
+    const message = toMessage({
       id: stored.id,
-      conversationId,
+      conversation_id: conversationId,
       seq: stored.seq,
-      senderId,
-      sender: { id: senderId, ...stored.sender },
-      clientMsgId: input.clientMsgId,
+      sender_id: senderId,
+      client_msg_id: input.clientMsgId,
       type: item.type,
-      // checked by checkContent (or copied from a stored message) before it was stored
-      content: item.content as MessageContent,
-      createdAt: stored.createdAt.toISOString(),
-      recalled: false,
-      recalledAt: null,
+      content: item.content,
+      created_at: stored.createdAt,
+      recalled_at: null,
       rev: stored.rev,
-      editedAt: null,
-      replyTo: replyTo === undefined ? null : toReplyTo(replyTo, reply?.quote ?? null, reply?.recalled ?? true),
-      mentions: item.mentions ?? [],
-      reactions: [],
-      forwardedFrom: (item.forwardedFrom as ForwardedFromView | undefined) ?? null,
-      pinnedAt: null,
-      pinnedBy: null
-    }
-    toMembers(deps, { id: conversationId, type: stored.conversationType }, stored.memberIds, 'message:new', toNewMessageEvent(message))
+      edited_at: null,
+      reply_to: (item.replyTo as StoredReplyTo | undefined) ?? null,
+      reply_quote: reply?.quote ?? null,
+      reply_recalled: reply?.recalled ?? true,
+      mentions: item.mentions ?? null,
+      forwarded_from: (item.forwardedFrom as ForwardedFromView | undefined) ?? null,
+      pinned_at: null,
+      pinned_by: null,
+      reactions: null,
+      username: stored.sender.username,
+      display_name: stored.sender.displayName,
+      avatar_url: stored.sender.avatarUrl
+    })
+    deps.delivery.deliver({ event: 'message:new', payload: toNewMessageEvent(message), audience: membersOf({ id: conversationId, type: stored.conversationType }, stored.memberIds) })
     return { message, created: true }
   }
 

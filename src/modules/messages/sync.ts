@@ -1,40 +1,5 @@
-import { type ConversationsDeps, MESSAGE_COLUMNS, toMessage, type MessageRow, type MessageView, visibleTo } from '../conversations/index.js'
-
-/** Messages after each cursor, in the conversations the caller is a member of; conversation id then seq. */
-const SYNC_SQL = `
-SELECT ${MESSAGE_COLUMNS}
-FROM unnest($1::uuid[], $2::int[]) AS cur(conversation_id, after_seq)
-JOIN conversation_members m ON m.conversation_id = cur.conversation_id AND m.user_id = $3::uuid
-CROSS JOIN LATERAL (
-  SELECT * FROM messages y WHERE y.conversation_id = cur.conversation_id AND y.seq > cur.after_seq AND ${visibleTo('y', 'm')}
-  ORDER BY y.seq LIMIT $4::int
-) x
-JOIN users u ON u.id = x.sender_id
-ORDER BY x.conversation_id, x.seq
-LIMIT $4::int`
-
-/**
- * Messages changed after each device's last rev, at or below its seq cursor (newer ones come
- * in `messages` anyway), oldest change first per conversation (index conversation_id, rev).
- */
-const SYNC_UPDATED_SQL = `
-SELECT ${MESSAGE_COLUMNS}
-FROM unnest($1::uuid[], $2::int[], $3::int[]) AS cur(conversation_id, upto_seq, after_rev)
-JOIN conversation_members m ON m.conversation_id = cur.conversation_id AND m.user_id = $4::uuid
-CROSS JOIN LATERAL (
-  SELECT * FROM messages y WHERE y.conversation_id = cur.conversation_id AND y.rev > cur.after_rev
-    AND y.seq <= cur.upto_seq AND ${visibleTo('y', 'm')}
-  ORDER BY y.rev LIMIT $5::int
-) x
-JOIN users u ON u.id = x.sender_id
-ORDER BY x.conversation_id, x.rev
-LIMIT $5::int`
-
-/** The last rev of each listed conversation the caller is a member of. */
-const SYNC_REVS_SQL = `
-SELECT c.id, c.last_rev FROM conversations c
-JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = $2::uuid
-WHERE c.id = ANY($1::uuid[])`
+import { type ConversationsDeps, toMessage, type MessageRow, type MessageView } from '../conversations/index.js'
+import { SYNC_REVS_SQL, SYNC_SQL, SYNC_UPDATED_SQL } from './sql.js'
 
 export interface SyncResult {
   messages: MessageView[]

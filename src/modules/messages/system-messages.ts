@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import type { Prisma } from '../../generated/prisma/client.js'
 import { uuidv7 } from '../../lib/uuid.js'
-import { type ConversationsDeps, MESSAGE_BY_ID_SQL, toMessage, toNewMessageEvent, type MessageRow } from '../conversations/index.js'
+import { membersOf } from '../../delivery/index.js'
+import { txSql } from '../../db/tx-sql.js'
+import { SYSTEM_MESSAGE_PUBLISH_SQL, SYSTEM_MESSAGE_SQL } from './sql.js'
+import { type ConversationsDeps, toMessage, toNewMessageEvent, type MessageRow } from '../conversations/index.js'
 
 // The wire shape of a system message's content is the SDK's protocol module's (one definition).
 export type { SystemContent, SystemEvent } from '@relay-im/client/protocol'
@@ -12,41 +15,31 @@ import type { SystemContent } from '@relay-im/client/protocol'
  * the conversation's row lock: the UPDATE of the conversation row takes the next seq and rev
  * exactly as the send statement does (`last_seq`/`last_rev` + 1 under the row lock, so seqs
  * stay gap-free and revs commit in order). The sender is the actor; the clientMsgId is
- * `system:<uuid>` (never a client's). Returns the message id: give it to `publish` after
- * the commit.
+ * `system:<uuid>` (never a client's). Returns the message id: give it to the publisher below
+ * after the commit.
  */
 export async function writeSystemMessage (tx: Prisma.TransactionClient, conversationId: string, content: SystemContent): Promise<string> {
   const id = uuidv7()
-  const rows = await tx.$queryRaw<Array<{ id: string }>>`
-    WITH c AS (
-      UPDATE conversations SET last_seq = last_seq + 1, last_rev = last_rev + 1, last_message_at = now(), updated_at = now()
-      WHERE id = ${conversationId}::uuid RETURNING id, last_seq, last_rev
-    )
-    INSERT INTO messages (id, conversation_id, seq, rev, sender_id, client_msg_id, type, content)
-    SELECT ${id}::uuid, c.id, c.last_seq, c.last_rev, ${content.actorId}::uuid, ${`system:${randomUUID()}`}, 'system'::message_type, ${JSON.stringify(content)}::jsonb
-    FROM c RETURNING id`
+  const rows = await txSql(tx).query<{ id: string }>(SYSTEM_MESSAGE_SQL, [conversationId, id, content.actorId, `system:${randomUUID()}`, JSON.stringify(content)])
   if (rows.length === 0) throw new Error(`system message: conversation ${conversationId} not found`)
   return id
 }
 
 /** After the commit: each system message as `message:new` to the conversation's members (and `extra` users, e.g. one just removed). */
-export function createSystemPublisher (deps: Pick<ConversationsDeps, 'sql' | 'publish' | 'channels'>) {
-  const { sql, publish } = deps
+export function createSystemPublisher (deps: Pick<ConversationsDeps, 'sql' | 'delivery'>) {
+  const { sql, delivery } = deps
   return async function publishSystemMessages (messageIds: readonly string[], extra: readonly string[] = []): Promise<void> {
     for (const id of messageIds) {
       // A channel's go to its room (one emit); its member list is not read.
-      const rows = await sql.query<MessageRow & { channel: boolean, member_ids: string[] | null }>(
-        `SELECT q.*, cv.type = 'channel' AS channel,
-           CASE WHEN cv.type <> 'channel' THEN ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = q.conversation_id) END AS member_ids
-         FROM (${MESSAGE_BY_ID_SQL}) q JOIN conversations cv ON cv.id = q.conversation_id`, [id], 'system_message_publish')
+      const rows = await sql.query<MessageRow & { channel: boolean, member_ids: string[] | null }>(SYSTEM_MESSAGE_PUBLISH_SQL, [id], 'system_message_publish')
       const row = rows[0]
       if (row === undefined) continue // the conversation was deleted since (last member left)
       const event = toNewMessageEvent(toMessage(row))
       if (row.channel) {
-        deps.channels.publish(row.conversation_id, 'message:new', event)
-        if (extra.length > 0) publish(extra, 'message:new', event)
+        delivery.deliver({ event: 'message:new', payload: event, audience: membersOf({ id: row.conversation_id, type: 'channel' }, null) })
+        if (extra.length > 0) delivery.deliver({ event: 'message:new', payload: event, audience: { users: extra } })
       } else {
-        publish([...new Set([...(row.member_ids ?? []), ...extra])], 'message:new', event)
+        delivery.deliver({ event: 'message:new', payload: event, audience: { users: [...new Set([...(row.member_ids ?? []), ...extra])] } })
       }
     }
   }

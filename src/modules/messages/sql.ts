@@ -1,0 +1,264 @@
+import { audienceOf, blindTo, MESSAGE_BY_ID_SQL, MESSAGE_COLUMNS, visibleTo } from '../conversations/index.js'
+
+/*
+ * The messages module's named SQL statements (README.md, "Project layout": data access), run
+ * through SqlClient.query: `app.sql` with the name given at the call, or txSql(tx) inside a
+ * Prisma transaction. The send statement lives in send-statement.ts with its group commit.
+ */
+
+// Sending
+
+/** A sender's message by its clientMsgId (a repeat's original). */
+export const MESSAGE_BY_CLIENT_ID_SQL = `SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
+      WHERE x.sender_id = $1::uuid AND x.client_msg_id = $2`
+
+// History and sync
+
+/** Only the caller's visible messages (`m` is their membership row): the visibility rule. */
+const VISIBLE = visibleTo('x', 'm')
+
+export const HISTORY_BEFORE_SQL = `
+SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
+JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
+WHERE x.conversation_id = $1::uuid AND x.seq < $3::int AND ${VISIBLE}
+ORDER BY x.seq DESC LIMIT $4::int`
+
+export const HISTORY_AFTER_SQL = `
+SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
+JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
+WHERE x.conversation_id = $1::uuid AND x.seq > $3::int AND ${VISIBLE}
+ORDER BY x.seq ASC LIMIT $4::int`
+
+/** A channel's history for a non-member (public; nothing is hidden or cleared for them). */
+export const PUBLIC_HISTORY_BEFORE_SQL = `
+SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
+WHERE x.conversation_id = $1::uuid AND x.seq < $2::int
+ORDER BY x.seq DESC LIMIT $3::int`
+
+export const PUBLIC_HISTORY_AFTER_SQL = `
+SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
+WHERE x.conversation_id = $1::uuid AND x.seq > $2::int
+ORDER BY x.seq ASC LIMIT $3::int`
+
+/** Messages after each cursor, in the conversations the caller is a member of; conversation id then seq. */
+export const SYNC_SQL = `
+SELECT ${MESSAGE_COLUMNS}
+FROM unnest($1::uuid[], $2::int[]) AS cur(conversation_id, after_seq)
+JOIN conversation_members m ON m.conversation_id = cur.conversation_id AND m.user_id = $3::uuid
+CROSS JOIN LATERAL (
+  SELECT * FROM messages y WHERE y.conversation_id = cur.conversation_id AND y.seq > cur.after_seq AND ${visibleTo('y', 'm')}
+  ORDER BY y.seq LIMIT $4::int
+) x
+JOIN users u ON u.id = x.sender_id
+ORDER BY x.conversation_id, x.seq
+LIMIT $4::int`
+
+/**
+ * Messages changed after each device's last rev, at or below its seq cursor (newer ones come
+ * in `messages` anyway), oldest change first per conversation (index conversation_id, rev).
+ */
+export const SYNC_UPDATED_SQL = `
+SELECT ${MESSAGE_COLUMNS}
+FROM unnest($1::uuid[], $2::int[], $3::int[]) AS cur(conversation_id, upto_seq, after_rev)
+JOIN conversation_members m ON m.conversation_id = cur.conversation_id AND m.user_id = $4::uuid
+CROSS JOIN LATERAL (
+  SELECT * FROM messages y WHERE y.conversation_id = cur.conversation_id AND y.rev > cur.after_rev
+    AND y.seq <= cur.upto_seq AND ${visibleTo('y', 'm')}
+  ORDER BY y.rev LIMIT $5::int
+) x
+JOIN users u ON u.id = x.sender_id
+ORDER BY x.conversation_id, x.rev
+LIMIT $5::int`
+
+/** The last rev of each listed conversation the caller is a member of. */
+export const SYNC_REVS_SQL = `
+SELECT c.id, c.last_rev FROM conversations c
+JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = $2::uuid
+WHERE c.id = ANY($1::uuid[])`
+
+// Pins
+
+export const PINS_SQL = `
+SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
+JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
+WHERE x.conversation_id = $1::uuid AND x.pinned_at IS NOT NULL AND ${visibleTo('x', 'm')}
+ORDER BY x.pinned_at DESC, x.seq DESC`
+
+// The change stream (change-stream.ts), in its transaction
+
+/** The conversation's row lock, taken first ($1: the message). */
+export const CHANGE_LOCK_SQL = `
+        SELECT c.id FROM conversations c WHERE c.id = (SELECT conversation_id FROM messages WHERE id = $1::uuid) FOR UPDATE`
+
+/** The message with the caller's role ($2), if the caller sees it. */
+export const CHANGE_TARGET_SQL = `
+        SELECT x.id, x.conversation_id, x.seq, x.sender_id, x.type::text AS type, x.content, x.rev, x.recalled_at, x.pinned_at,
+          extract(epoch FROM now() - x.created_at)::float8 AS age_s, c.type::text AS conversation_type, m.role::text AS role
+        FROM messages x JOIN conversations c ON c.id = x.conversation_id
+        JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
+        WHERE x.id = $1::uuid AND ${visibleTo('x', 'm')}`
+
+/** The next rev for message $2 of conversation $1 ($3: its type), and who is told (the visibility rule). */
+export const CHANGE_BUMP_SQL = `
+          WITH c AS (
+            UPDATE conversations SET last_rev = last_rev + 1 WHERE id = $1::uuid RETURNING last_rev
+          ), s AS (
+            UPDATE messages x SET rev = c.last_rev FROM c WHERE x.id = $2::uuid RETURNING x.id, x.conversation_id, x.seq
+          )
+          SELECT CASE WHEN $3::text <> 'channel' THEN ${audienceOf('s')} END AS member_ids,
+            CASE WHEN $3::text = 'channel' THEN ${blindTo('s')} END AS blind_ids
+          FROM s`
+
+// Changes of a message, inside the change stream's transaction
+
+/** The version an edit replaces, for the history table. */
+export const EDIT_HISTORY_SQL = `INSERT INTO message_edits (id, message_id, content, rev) VALUES ($1::uuid, $2::uuid, $3::jsonb, $4::int)`
+export const EDIT_SQL = `UPDATE messages SET content = $1::jsonb, edited_at = now() WHERE id = $2::uuid`
+export const RECALL_SQL = `UPDATE messages SET content = NULL, recalled_at = now(), pinned_at = NULL, pinned_by = NULL WHERE id = $1::uuid`
+export const PIN_COUNT_SQL = `
+            SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1::uuid AND pinned_at IS NOT NULL`
+export const PIN_SQL = `UPDATE messages SET pinned_at = now(), pinned_by = $1::uuid WHERE id = $2::uuid`
+export const UNPIN_SQL = `UPDATE messages SET pinned_at = NULL, pinned_by = NULL WHERE id = $1::uuid`
+
+/** The reactions of message $3 as the strict add sees them: emoji $1, member $2. */
+export const REACTION_STATE_SQL = `
+        SELECT count(DISTINCT emoji)::int AS emojis, coalesce(bool_or(emoji = $1), false) AS has_emoji,
+          count(*) FILTER (WHERE user_id = $2::uuid)::int AS mine,
+          coalesce(bool_or(emoji = $1 AND user_id = $2::uuid), false) AS has_mine
+        FROM message_reactions WHERE message_id = $3::uuid`
+export const REACTION_INSERT_SQL = `INSERT INTO message_reactions (message_id, emoji, user_id) VALUES ($1::uuid, $2, $3::uuid) ON CONFLICT DO NOTHING`
+
+// Reactions in one statement (message-changes.ts, `react`)
+
+/**
+ * The message under its conversation's row lock (the lock sends and every change take, so
+ * revs commit in order), visible to the caller ($2), in conversation $4 when given.
+ */
+const REACTION_TARGET = `
+lock AS (
+  SELECT c.id, c.type FROM conversations c WHERE c.id = (SELECT conversation_id FROM messages WHERE id = $1::uuid) FOR UPDATE
+), t AS (
+  SELECT x.id, x.conversation_id, x.seq, lock.type::text AS conversation_type, x.recalled_at IS NOT NULL AS recalled, x.type::text = 'system' AS system FROM messages x
+  JOIN lock ON lock.id = x.conversation_id
+  JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
+  WHERE x.id = $1::uuid AND ($4::uuid IS NULL OR x.conversation_id = $4::uuid) AND ${visibleTo('x', 'm')}
+)`
+
+/** Who is told of the change (the visibility rule): members who see it, or in a channel those of its room who do not. */
+const AUDIENCE = `CASE WHEN EXISTS (SELECT 1 FROM s) AND t.conversation_type <> 'channel' THEN ${audienceOf('t')} END AS member_ids,
+  CASE WHEN EXISTS (SELECT 1 FROM s) AND t.conversation_type = 'channel' THEN ${blindTo('t')} END AS blind_ids`
+
+/** Rev bump and member list once `changed` (a CTE named so) returned a row. */
+const REACTION_BUMP = `
+c AS (
+  UPDATE conversations cv SET last_rev = cv.last_rev + 1 FROM t WHERE cv.id = t.conversation_id AND EXISTS (SELECT 1 FROM changed) RETURNING cv.last_rev
+), s AS (
+  UPDATE messages x SET rev = c.last_rev FROM c WHERE x.id = $1::uuid RETURNING x.id
+)`
+
+/**
+ * Fast path of an add, for an emoji the message already carries: adding it cannot raise the
+ * number of distinct emojis, so no limit check is needed. "Already carries" must hold at the
+ * commit, not only in the statement's snapshot (taken before the lock was granted): a row of
+ * that emoji is locked FOR KEY SHARE (a concurrent removal of it waits for this commit; one
+ * that committed meanwhile makes the row drop out). The lock is taken on rows joined with
+ * `t`, so after the conversation's lock, in the same order as every other change.
+ * The member's own limit ($6) is counted by `member_reaction_count` (a fresh snapshot, after
+ * the lock: see its migration), so it holds when one member's adds race.
+ * `present` false, or nothing added that was not the caller's already: the caller takes the
+ * strict path (`addFirst`, in a transaction), which tells a full member from a no-op.
+ */
+export const REACTION_ADD_SQL = `
+WITH ${REACTION_TARGET}, proof AS (
+  SELECT r.user_id FROM message_reactions r JOIN t ON r.message_id = t.id WHERE r.emoji = $3 LIMIT 1 FOR KEY SHARE OF r
+), st AS (
+  SELECT coalesce(bool_or(r.user_id = $2::uuid), false) AS mine FROM message_reactions r WHERE r.message_id = $1::uuid AND r.emoji = $3
+), changed AS (
+  INSERT INTO message_reactions (message_id, emoji, user_id)
+  SELECT t.id, $3, $2::uuid FROM t WHERE NOT t.recalled AND NOT t.system AND EXISTS (SELECT 1 FROM proof)
+    AND member_reaction_count(t.id, $2::uuid) < $6::int
+  ON CONFLICT DO NOTHING RETURNING message_id
+), ${REACTION_BUMP}
+SELECT t.recalled, t.system, st.mine, EXISTS (SELECT 1 FROM proof) AS present, EXISTS (SELECT 1 FROM changed) AS changed, $5::int IS NULL AS unused,
+  t.conversation_id, t.conversation_type,
+  ${AUDIENCE}
+FROM t, st`
+
+export const REACTION_REMOVE_SQL = `
+WITH ${REACTION_TARGET}, changed AS (
+  DELETE FROM message_reactions r USING t WHERE r.message_id = t.id AND r.emoji = $3 AND r.user_id = $2::uuid AND NOT t.recalled
+  RETURNING r.message_id
+), ${REACTION_BUMP}
+SELECT t.recalled, t.system, false AS mine, true AS present, EXISTS (SELECT 1 FROM changed) AS changed, $5::int IS NULL AND $6::int IS NULL AS unused,
+  t.conversation_id, t.conversation_type,
+  ${AUDIENCE}
+FROM t`
+
+// Per-member hiding (message-changes.ts)
+
+/** Delete for me: message $3 of conversation $2, if member $1 sees it. */
+export const HIDE_SQL = `
+        INSERT INTO hidden_messages (user_id, message_id, conversation_id)
+        SELECT m.user_id, x.id, x.conversation_id FROM messages x
+        JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $1::uuid
+        WHERE x.id = $3::uuid AND x.conversation_id = $2::uuid AND ${visibleTo('x', 'm')}
+        ON CONFLICT DO NOTHING
+        RETURNING message_id`
+
+/** Clear history of conversation $1 for member $2 up to seq $3 (NULL: everything so far); the cursor only moves forward. */
+export const CLEAR_SQL = `
+        WITH cur AS (
+          SELECT c.last_seq FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+          WHERE m.conversation_id = $1::uuid AND m.user_id = $2::uuid
+        ), upd AS (
+          UPDATE conversation_members m SET cleared_seq = GREATEST(m.cleared_seq, coalesce($3::int, cur.last_seq))
+          FROM cur WHERE m.conversation_id = $1::uuid AND m.user_id = $2::uuid AND coalesce($3::int, 0) <= cur.last_seq
+          RETURNING m.cleared_seq
+        )
+        SELECT cur.last_seq, upd.cleared_seq FROM cur LEFT JOIN upd ON true`
+
+// Receipts (receipts.ts)
+
+/**
+ * Moves member $2's read or delivered cursor in conversation $1 forward to seq $3 (reading
+ * drags the delivered cursor along); the member list when it moved (not for a channel).
+ */
+function moveCursorSql (column: 'read_seq' | 'delivered_seq'): string {
+  const alsoDelivered = column === 'read_seq' ? ', delivered_seq = GREATEST(m.delivered_seq, $3::int)' : ''
+  return `
+      WITH cur AS (
+        SELECT m.${column} AS old_seq, c.last_seq, c.type FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+        WHERE m.conversation_id = $1::uuid AND m.user_id = $2::uuid
+      ), upd AS (
+        UPDATE conversation_members m SET ${column} = $3::int ${alsoDelivered}
+        FROM cur WHERE m.conversation_id = $1::uuid AND m.user_id = $2::uuid
+          AND m.${column} < $3::int AND $3::int <= cur.last_seq
+        RETURNING m.${column} AS new_seq
+      )
+      SELECT cur.type::text AS type, cur.last_seq, cur.old_seq, upd.new_seq,
+        CASE WHEN upd.new_seq IS NOT NULL AND cur.type <> 'channel' THEN
+          ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = $1::uuid) END AS member_ids
+      FROM cur LEFT JOIN upd ON true`
+}
+export const MOVE_READ_CURSOR_SQL = moveCursorSql('read_seq')
+export const MOVE_DELIVERED_CURSOR_SQL = moveCursorSql('delivered_seq')
+
+// System messages (system-messages.ts)
+
+/**
+ * A system message in conversation $1: id $2, actor $3, clientMsgId $4, content $5 (JSON),
+ * with the conversation's next seq and rev.
+ */
+export const SYSTEM_MESSAGE_SQL = `
+    WITH c AS (
+      UPDATE conversations SET last_seq = last_seq + 1, last_rev = last_rev + 1, last_message_at = now(), updated_at = now()
+      WHERE id = $1::uuid RETURNING id, last_seq, last_rev
+    )
+    INSERT INTO messages (id, conversation_id, seq, rev, sender_id, client_msg_id, type, content)
+    SELECT $2::uuid, c.id, c.last_seq, c.last_rev, $3::uuid, $4, 'system'::message_type, $5::jsonb
+    FROM c RETURNING id`
+
+/** System message $1 in its current state, with whether its conversation is a channel and, if not, its members. */
+export const SYSTEM_MESSAGE_PUBLISH_SQL = `SELECT q.*, cv.type = 'channel' AS channel,
+           CASE WHEN cv.type <> 'channel' THEN ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = q.conversation_id) END AS member_ids
+         FROM (${MESSAGE_BY_ID_SQL}) q JOIN conversations cv ON cv.id = q.conversation_id`
