@@ -1,6 +1,6 @@
 /**
  * Server bugs the security tests found, one flag each. All are fixed (the content walk in
- * src/modules/messages/content.ts, frameworkErrors and strictPreflight in src/app.ts,
+ * src/modules/message-kinds/content-values.ts, frameworkErrors and strictPreflight in src/app.ts,
  * deleted-account writes in groups/service.ts and uploads/service.ts); a false flag lets the
  * fuzzers generate those inputs. `frameworkErrors` stays true: unroutable paths never reach a
  * route (so the per-route properties do not apply to them); framework-errors.test.ts checks
@@ -25,14 +25,14 @@ export const KNOWN_BUGS = {
   strictPreflight: false,
   /**
    * Message content nested a few thousand levels deep (a 10 KB body) overflows the stack in
-   * src/modules/messages/content.ts (JSON.stringify in checkShape, and the recursive
+   * the content checks (JSON.stringify in the custom kind's check, and the recursive
    * hasNul): 500 INTERNAL instead of 400 VALIDATION.
    */
   deepContent: false,
   /**
    * A lone UTF-16 surrogate ("\ud800") in text or custom content passes validation and the
    * database refuses the jsonb: 500 INTERNAL instead of 400 VALIDATION
-   * (src/modules/messages/content.ts).
+   * (src/modules/message-kinds/content-values.ts).
    */
   loneSurrogateContent: false,
   /**
