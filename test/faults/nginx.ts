@@ -43,7 +43,8 @@ pid ${join(dir, 'nginx.pid')};
 error_log ${join(dir, 'error.log')} warn;
 events { worker_connections 1024; }
 http {
-  access_log off;
+  log_format upstreams '$msec $remote_addr "$request" $status <- $upstream_addr $upstream_status';
+  access_log ${join(dir, 'access.log')} upstreams;
   client_body_temp_path ${join(dir, 'client_body')};
   proxy_temp_path ${join(dir, 'proxy')};
   fastcgi_temp_path ${join(dir, 'fastcgi')};
@@ -59,7 +60,10 @@ http {
   let running = true
   const exited = new Promise<void>((resolve) => { proc.once('exit', () => { running = false; resolve() }) })
   t.teardown(async () => {
-    if (!t.passing()) t.comment(`nginx error log:\n${existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8').slice(-3000) : out}`)
+    if (!t.passing()) {
+      const tail = (file: string): string => existsSync(join(dir, file)) ? readFileSync(join(dir, file), 'utf8').slice(-3000) : ''
+      t.comment(`nginx output:\n${out}\nerror log:\n${tail('error.log')}\naccess log (time, client, request, status <- upstreams tried and their statuses):\n${tail('access.log')}`)
+    }
     if (running) {
       proc.kill('SIGTERM')
       await exited
