@@ -5,7 +5,7 @@
 # Run on PostgreSQL + Redis: add -e DATABASE_URL=postgresql://... -e REDIS_URL=redis://...
 
 # ---- build: all dependencies, Prisma client generation, TypeScript compile -------------
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # What the postinstall (`node scripts/prisma.mjs generate`) needs, before `npm ci` runs it.
 COPY package.json package-lock.json prisma.config.ts ./
@@ -19,7 +19,7 @@ COPY . .
 RUN npm run build
 
 # ---- runtime: production dependencies and the compiled output only --------------------
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \

@@ -24,7 +24,9 @@ const drainMs = Math.min(config.SHUTDOWN_DRAIN_MS, Math.floor(config.SHUTDOWN_TI
 
 // SIGTERM/SIGINT: readiness goes red first (drain), then app.close(): sockets are closed as a
 // transport close (clients reconnect elsewhere), their hooks finish, the database closes.
-closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) => {
+let stopSignal: NodeJS.Signals | undefined
+const graceful = closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS, skip: ['SIGINT', 'SIGTERM'] }, async ({ signal: other, err }) => {
+  const signal = stopSignal ?? other
   if (err !== undefined) {
     app.log.error({ err }, 'closing after error')
   } else {
@@ -34,6 +36,23 @@ closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) =>
   }
   await app.close()
 })
+
+// One stop often arrives twice within moments: `npm start` forwards the signal it gets, and a
+// terminal's Ctrl-C (or a service manager) also signals the server itself. Only a second
+// signal well after the first means "stop now".
+let stopAt = 0
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopSignal === undefined) {
+      stopSignal = signal
+      stopAt = Date.now()
+      void graceful.close()
+    } else if (Date.now() - stopAt > 1000) {
+      app.log.error({ signal }, 'second signal, exiting now')
+      process.exit(1)
+    }
+  })
+}
 
 try {
   // A restart with thousands of clients: they all reconnect within seconds. Node's default
