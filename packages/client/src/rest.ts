@@ -391,6 +391,11 @@ export class RestClient extends Emitter<ClientEvents> {
     return nextCursor === undefined || nextCursor === '' ? { conversations: body } : { conversations: body, nextCursor }
   }
 
+  /** One conversation I am a member of, with my unread counts and settings. */
+  async conversation (conversationId: string): Promise<Conversation> {
+    return await this.request('GET', `/conversations/${enc(conversationId)}`)
+  }
+
   /** The 1:1 conversation with a friend (created on first use). */
   async directConversation (userId: string): Promise<Conversation> {
     return await this.request('POST', '/conversations/direct', { body: { userId } })
