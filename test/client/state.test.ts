@@ -1,6 +1,7 @@
 // suite: default only — the SDK's state models over its events; the server paths they drive run on both engines in test/modules
 import t from 'tap'
-import { ConversationList, MessageList, type Client, type ConversationListSnapshot } from '@relay-im/client'
+import type { Client } from '@relay-im/client'
+import { ConversationList, MessageList, type ConversationListSnapshot } from '@relay-im/client/state'
 import { clientFor, group, registerUser, server, until } from './fixtures.js'
 
 const ids = (s: ConversationListSnapshot): string[] => s.conversations.map((c) => c.id)

@@ -82,9 +82,22 @@ export class MessageList extends Store<MessageListSnapshot> {
     for (const off of this.unsubscribe) off()
   }
 
-  /** Adds or replaces my local echo of a message (see OfflineClient). */
+  /** Adds messages known from elsewhere (a local cache); a newer rev wins as for live ones. */
+  merge (messages: readonly Message[]): void {
+    for (const m of messages) this.upsert(m, false)
+    this.publish()
+  }
+
+  /** Adds or updates my local echo of a message (see OfflineClient); the server's copy, once here, stays. */
   putLocal (m: ListMessage): void {
+    if (this.byKey.get(keyOf(m))?.status === undefined && this.byKey.has(keyOf(m))) return
     this.put(m)
+  }
+
+  /** Removes my local echo (a failed message given up). */
+  removeLocal (m: ListMessage): void {
+    const key = keyOf(m)
+    if (this.byKey.get(key)?.status !== undefined) this.removeWhere((x) => keyOf(x) === key)
   }
 
   private async fetchOlder (): Promise<boolean> {
