@@ -6,7 +6,7 @@
 import { Client, type ClientOptions } from './client.js'
 
 export { Client, type ClientOptions } from './client.js'
-export { RestClient, MUTE_FOREVER, type RestOptions, type TokenProvider } from './rest.js'
+export { RestClient, MUTE_FOREVER, type NativeFile, type RestOptions, type TokenProvider } from './rest.js'
 export type { CrossTabOptions } from './cross-tab.js'
 export { ClientError } from './errors.js'
 export { TYPING_IDLE_MS, TYPING_THROTTLE_MS } from './typing.js'

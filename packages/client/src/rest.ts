@@ -44,6 +44,17 @@ export interface RestOptions {
   fetch?: typeof fetch
 }
 
+/** A file as React Native's pickers give it: `upload` accepts it beside a Blob. */
+export interface NativeFile {
+  /** `file://`, `content://` or `ph://` URI of the file on the device. */
+  uri: string
+  name: string
+  /** Its MIME type, e.g. `image/jpeg`. */
+  type: string
+}
+
+const isBlob = (x: unknown): x is Blob => typeof Blob !== 'undefined' && x instanceof Blob
+
 /** What a `tokenProvider` resolves with: an access token, alone or as `{ accessToken }`. */
 export type TokenProvider = () => Promise<string | { accessToken: string }>
 
@@ -661,11 +672,22 @@ export class RestClient extends Emitter<ClientEvents> {
   /**
    * Uploads one file (`POST /api/uploads`, multipart) and returns the content of an image or
    * file message: `send({ conversationId, type: 'image', content })`. `file` is a Blob/File
-   * (browsers, Node 20+); the server checks the type against its allowlist and the first bytes.
+   * (browsers, Node 20+) or React Native's `{ uri, name, type }` (a picker's result, which
+   * React Native's FormData reads from `uri`); the server checks the type against its
+   * allowlist and the first bytes.
    */
-  async upload (file: Blob, name = (file as { name?: string }).name ?? 'file'): Promise<FileContent> {
+  async upload (file: Blob | NativeFile, name?: string): Promise<FileContent> {
     const form = new FormData()
-    form.append('file', file, name)
+    if (isBlob(file)) {
+      form.append('file', file, name ?? (file as { name?: string }).name ?? 'file')
+    } else {
+      if (typeof file?.uri !== 'string' || file.uri === '' || typeof file.type !== 'string' || file.type === '') {
+        throw new ClientError('VALIDATION', 'upload: give a Blob, or { uri, name, type } with a non-empty uri and type')
+      }
+      const part: NativeFile = { uri: file.uri, name: name ?? (typeof file.name === 'string' && file.name !== '' ? file.name : 'file'), type: file.type }
+      // React Native's FormData sends this shape as a file part (it is not a Blob there).
+      form.append('file', part as unknown as Blob)
+    }
     return await this.request<FileContent>('POST', '/uploads', { form })
   }
 
