@@ -4,6 +4,7 @@ import { useModel } from './use-model.js'
 
 const EMPTY: MessageListSnapshot = Object.freeze({ messages: [], hasMore: true, loading: false, error: undefined })
 
+/** What useMessages returns: the list's snapshot and a way to load older messages. */
 export interface UseMessages extends MessageListSnapshot {
   /** Loads the page before the oldest shown message; resolves with whether older ones remain. */
   loadOlder: () => Promise<boolean>

@@ -45,15 +45,18 @@ export class IndexedDbStorage implements StorageAdapter {
     return (await this.db).transaction(STORE, mode).objectStore(STORE)
   }
 
+  /** The value stored under `key`, or undefined. */
   async get<T = unknown> (key: string): Promise<T | undefined> {
     const raw = await done((await this.store('readonly')).get(key))
     return typeof raw === 'string' ? JSON.parse(raw) as T : undefined
   }
 
+  /** Stores a JSON value under `key`, replacing any. */
   async set (key: string, value: unknown): Promise<void> {
     await done((await this.store('readwrite')).put(JSON.stringify(value), key))
   }
 
+  /** Removes `key` (absent: nothing happens). */
   async delete (key: string): Promise<void> {
     await done((await this.store('readwrite')).delete(key))
   }

@@ -7,6 +7,7 @@ import { backoffDelay, sleep, uuid } from '../util.js'
 import { KEYS, type QueuedOp, type StoredCursors } from './outbox-ops.js'
 import type { StorageAdapter } from './storage.js'
 
+/** Options of an OfflineClient. */
 export interface OfflineOptions {
   storage: StorageAdapter
   /** Messages kept per conversation for the next start (default 100, newest). */

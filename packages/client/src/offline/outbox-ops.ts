@@ -17,4 +17,5 @@ export const KEYS = {
   messages: (conversationId: string) => `messages:${conversationId}`
 } as const
 
+/** The cursors kept in storage: seq and rev positions per conversation. */
 export interface StoredCursors { seqs: Record<string, number>, revs: Record<string, number> }

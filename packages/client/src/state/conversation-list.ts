@@ -3,6 +3,7 @@ import type { Conversation, Message, RecalledEvent, ReceiptEvent } from '../prot
 import { compareConversations, countsAsUnread, mentions } from './unread.js'
 import { Store } from './store.js'
 
+/** Options of a ConversationList. */
 export interface ConversationListOptions {
   /** Keep archived conversations in the list (default: they leave it, as in `GET /conversations`). */
   archived?: boolean
@@ -10,6 +11,7 @@ export interface ConversationListOptions {
   pageSize?: number
 }
 
+/** What a ConversationList holds at one moment (immutable). */
 export interface ConversationListSnapshot {
   /** Pinned first, then the newest activity. */
   conversations: readonly Conversation[]

@@ -11,11 +11,13 @@ export type SendStatus = 'sending' | 'sent' | 'failed'
  */
 export type ListMessage = Message & { status?: SendStatus, error?: string }
 
+/** Options of a MessageList. */
 export interface MessageListOptions {
   /** Messages per history request (default 50). */
   pageSize?: number
 }
 
+/** What a MessageList holds at one moment (immutable). */
 export interface MessageListSnapshot {
   /** Oldest first: the server's messages in seq order, then my messages still on their way. */
   messages: readonly ListMessage[]
