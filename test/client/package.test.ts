@@ -21,7 +21,7 @@ t.test('npm pack holds only what an app needs: dist js + d.ts, README, CHANGELOG
   t.equal(pack!.name, '@relay-im/client')
   const files = pack!.files.map((f) => f.path).sort()
   const allowed = (p: string): boolean =>
-    /^dist\/[\w-]+\.(js|d\.ts)$/.test(p) || ['README.md', 'CHANGELOG.md', 'LICENSE', 'package.json'].includes(p)
+    /^dist\/((state|offline)\/)?[\w-]+\.(js|d\.ts)$/.test(p) || ['README.md', 'CHANGELOG.md', 'LICENSE', 'package.json'].includes(p)
   t.same(files.filter((p) => !allowed(p)), [], 'nothing else (no sources, tests, maps or tsconfig)')
   for (const needed of ['dist/index.js', 'dist/index.d.ts', 'dist/protocol.js', 'dist/protocol.d.ts', 'README.md', 'CHANGELOG.md', 'LICENSE', 'package.json']) {
     t.ok(files.includes(needed), `has ${needed}`)
@@ -34,7 +34,7 @@ t.test('socket.io-client is the only runtime dependency; exports point into dist
   t.equal(pkg.type, 'module')
   t.equal(pkg.license, 'MIT')
   t.equal(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).license, 'MIT', 'the server too')
-  for (const entry of ['.', './protocol']) {
+  for (const entry of ['.', './protocol', './state', './offline']) {
     t.match(pkg.exports[entry].types, /^\.\/dist\/.+\.d\.ts$/, `${entry} types`)
     t.match(pkg.exports[entry].default, /^\.\/dist\/.+\.js$/, `${entry} default`)
   }

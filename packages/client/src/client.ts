@@ -13,6 +13,7 @@ import type {
 } from './protocol.js'
 import type { ConnectionStatus } from './types.js'
 
+/** Options of `createClient` / `new Client`: the REST options and the socket's. */
 export interface ClientOptions extends RestOptions {
   /** Per-attempt wait for a socket acknowledgement (default 10 s). */
   ackTimeoutMs?: number
@@ -404,6 +405,7 @@ export class Client extends RestClient {
     return await this.call<DeliveredAck>('message:delivered', { conversationId, seq })
   }
 
+  /** Recalls one of my messages (within the server's RECALL_WINDOW_S); every member gets `message:updated`. */
   async recall (messageId: string): Promise<void> {
     await this.call('message:recall', { messageId })
   }
@@ -428,6 +430,7 @@ export class Client extends RestClient {
     return await this.call<Message>('message:pin', { messageId, pinned: true })
   }
 
+  /** Unpins a message (groups: owner and admins). Resolves with the message. */
   async unpin (messageId: string): Promise<Message> {
     return await this.call<Message>('message:pin', { messageId, pinned: false })
   }
@@ -445,6 +448,7 @@ export class Client extends RestClient {
     this.typingState.touch(conversationId)
   }
 
+  /** Sends typing:false now (if typing:true was sent). */
   stopTyping (conversationId: string): void {
     this.typingState.stop(conversationId)
   }

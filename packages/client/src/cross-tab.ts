@@ -6,6 +6,7 @@
  */
 import type { Tokens } from './protocol.js'
 
+/** How tabs of one session share token refreshes (the `crossTab` option). */
 export interface CrossTabOptions {
   /**
    * Reads the tokens the app stored (say from localStorage). Called under the refresh lock,

@@ -10,11 +10,13 @@ export class Emitter<Events extends object> {
     return () => { this.off(event, fn) }
   }
 
+  /** Adds a listener for the next event only; returns a function that removes it. */
   once<E extends keyof Events> (event: E, fn: (payload: Events[E]) => void): () => void {
     const off = this.on(event, (payload) => { off(); fn(payload) })
     return off
   }
 
+  /** Removes a listener, or every listener of the event when `fn` is absent. */
   off<E extends keyof Events> (event: E, fn?: (payload: Events[E]) => void): void {
     if (fn === undefined) this.listeners.delete(event)
     else this.listeners.get(event)?.delete(fn)

@@ -26,6 +26,7 @@ export const ERROR_STATUS = {
 /** Error codes of REST bodies and socket acks. */
 export type ErrorCode = keyof typeof ERROR_STATUS
 
+/** The error of a failed REST response or socket ack: a code, a message, and for RATE_LIMITED the suggested wait. */
 export interface ErrorBody { code: ErrorCode, message: string, retryAfterMs?: number }
 
 /** Socket acknowledgement. */
@@ -45,6 +46,7 @@ export const DEFAULT_TEXT_MAX_CHARS = 4000
 
 // ---------------------------------------------------------------- users and auth
 
+/** A user as others see them. */
 export interface User {
   id: string
   username: string
@@ -61,6 +63,7 @@ export interface PresenceState { online: boolean, lastSeenAt: string | null, hid
 /** Who sees my presence (online, last seen): anyone, friends only (the default), nobody. */
 export type PresenceVisibility = 'everyone' | 'contacts' | 'nobody'
 
+/** A user with their presence (`GET /users/:id`). */
 export interface UserWithPresence extends User { presence: PresenceState }
 
 /** `GET /users/me`: my own profile, with my platform role and my presence setting. */
@@ -69,17 +72,22 @@ export interface Me extends User { role: 'user' | 'admin', presenceVisibility: P
 /** `GET /uploads/:id/link`: a URL that downloads the file for me only, until `expiresAt`. */
 export interface SignedFileUrl { url: string, expiresAt: string }
 
+/** An access token and the refresh token that renews it. */
 export interface Tokens { accessToken: string, refreshToken: string }
 
+/** What sign-in and registration return: the tokens and the user. */
 export interface Session extends Tokens { user: User }
 
+/** A username and password. */
 export interface Credentials { username: string, password: string }
 
+/** `POST /auth/register`: credentials and an optional profile. */
 export interface RegisterInput extends Credentials {
   displayName?: string
   avatarUrl?: string | null
 }
 
+/** `PATCH /users/me`: the fields to change. */
 export interface ProfileUpdate {
   displayName?: string
   avatarUrl?: string | null
@@ -89,8 +97,10 @@ export interface ProfileUpdate {
 
 // ---------------------------------------------------------------- friends
 
+/** Where a friend request stands. */
 export type FriendRequestStatus = 'pending' | 'accepted' | 'declined' | 'cancelled'
 
+/** A friend request, with both users. */
 export interface FriendRequest {
   id: string
   fromUserId: string
@@ -103,12 +113,16 @@ export interface FriendRequest {
   to: User
 }
 
+/** One of my friends: the user, since when, and their presence. */
 export interface Friend { user: User, since: string, presence: PresenceState }
 
+/** `GET /friends/:userId`: whether we are friends and whether either side blocked the other. */
 export interface Relation { isFriend: boolean, since?: string, blocked: boolean, blockedBy: boolean }
 
+/** A block I made (`POST /blocks/:userId`). */
 export interface Block { userId: string, createdAt: string }
 
+/** One entry of `GET /blocks`: the blocked user and when. */
 export interface BlockedUser { user: User, createdAt: string }
 
 // ---------------------------------------------------------------- conversations and messages
@@ -170,6 +184,7 @@ export type SendableMessageType = Exclude<MessageType, 'system'>
 /** Any kind's content; null once recalled. Prefer narrowing a `Message` on `type`. */
 export type MessageContent = MessageContentMap[MessageType] | null
 
+/** The author of a message, as the message carries them. */
 export interface Sender {
   id: string
   username: string
@@ -248,6 +263,7 @@ export const MENTIONS_MAX = 100
 /** Characters of a reply's `preview`. */
 export const REPLY_PREVIEW_MAX = 100
 
+/** A member of a conversation with their role and join time. */
 export interface ConversationMember extends Sender {
   role: 'owner' | 'admin' | 'member'
   joinedAt: string
@@ -315,10 +331,12 @@ export interface Conversation<M extends AnyMessage = Message> {
   lastActivityAt: string
 }
 
+/** One page of `GET /conversations/:id/messages`; `hasMore`: more lie beyond it. */
 export interface HistoryPage { messages: Message[], hasMore: boolean }
 
 /** v2 channels: a name and a topic have at most this many characters (no control characters, not blank). */
 export const CHANNEL_NAME_MAX = 64
+/** The most characters of a channel topic. */
 export const CHANNEL_TOPIC_MAX = 256
 /** v2: `POST /channels`. */
 export interface CreateChannelInput { name: string, topic?: string }
@@ -339,6 +357,7 @@ export interface ChannelSummary {
 /** v2: one page of `GET /channels`; `nextCursor` (the x-next-cursor header) is absent on the last page. */
 export interface ChannelPage { channels: ChannelSummary[], nextCursor?: string }
 
+/** Which page of history to read (`history`): before or after a seq, or the latest. */
 export interface HistoryOptions {
   /** Messages with seq < before, newest first. */
   before?: number
@@ -347,6 +366,7 @@ export interface HistoryOptions {
   limit?: number
 }
 
+/** Paging of `GET /conversations`. */
 export interface ListOptions {
   limit?: number
   cursor?: string
@@ -366,6 +386,7 @@ export interface GroupProfileUpdate {
 /** `POST /groups/:id/invites` options: lifetime in seconds and use limit (server defaults when absent). */
 export interface InviteOptions { expiresInS?: number, maxUses?: number }
 
+/** `POST /groups/:id/invites`: a new invite, with its code (shown this once). */
 export interface Invite {
   /** the invite's id: `revokeInvite` takes it as well as the code */
   id: string
@@ -408,6 +429,7 @@ export interface InvitePreview {
 /** One page of GET /conversations; `nextCursor` (the x-next-cursor header) is absent on the last page. */
 export interface ConversationPage { conversations: Conversation[], nextCursor?: string }
 
+/** Options of `GET /search/messages`. */
 export interface SearchOptions {
   /** Only this conversation (one I am a member of, else NOT_FOUND). */
   conversationId?: string
@@ -418,12 +440,14 @@ export interface SearchOptions {
 }
 /** Where the query matched: `[start, end)` in UTF-16 code units of `text` (string indexes), sorted. */
 export interface SearchHighlight { text: string, ranges: Array<{ start: number, end: number }> }
+/** One search hit: the message, its conversation and where the query matched. */
 export interface SearchResult { message: Message, conversationId: string, highlight: SearchHighlight }
 /** One page of GET /search/messages, newest first; `nextCursor` (the x-next-cursor header) is absent on the last page. */
 export interface SearchPage { results: SearchResult[], nextCursor?: string }
 
 // ---------------------------------------------------------------- socket: client -> server
 
+/** Where a message goes: a conversation, or a user (a direct message). */
 export type SendTarget = { conversationId: string, toUserId?: undefined } | { toUserId: string, conversationId?: undefined }
 
 /** v2 options of a send: a reply (same conversation) and mentions (member ids, or `["all"]`). */
@@ -452,15 +476,20 @@ export type SendPayload = SendTarget & SendExtras & {
   forwardOf?: string
 }
 
+/** The ack of `message:send`: the stored message's id, conversation, seq and time. */
 export interface SendAck { id: string, conversationId: string, seq: number, clientMsgId: string, createdAt: string }
+/** The ack of `message:read`: my read position now. */
 export interface ReadAck { readSeq: number }
+/** The ack of `message:delivered`: my delivered position now. */
 export interface DeliveredAck { deliveredSeq: number }
+/** The `sync` payload: per conversation, the last seq (and rev) seen. */
 export interface SyncRequest {
   cursors: Record<string, number>
   /** v2: the last rev seen per conversation; the ack then lists what changed since. */
   revs?: Record<string, number>
   limit?: number
 }
+/** The ack of `sync`: messages after the cursors and changes after the revs. */
 export interface SyncResult {
   messages: Message[]
   /** v2: messages at or below the cursors changed after `revs`, oldest change first. */
@@ -469,8 +498,11 @@ export interface SyncResult {
   revs: Record<string, number>
   hasMore: boolean
 }
+/** The ack of `reaction:add` / `reaction:remove`: the message's reactions now. */
 export interface ReactionsAck { reactions: Reaction[] }
+/** The ack of `auth:refresh`: when the new access token expires. */
 export interface AuthRefreshAck { expiresAt: string | number }
+/** The payload of `message:read` / `message:delivered`. */
 export interface CursorRequest { conversationId: string, seq: number }
 
 /** Every client -> server event: its payload and the `data` of a successful ack. */
@@ -491,14 +523,19 @@ export interface ClientToServerEvents {
 
 // ---------------------------------------------------------------- socket: server -> client
 
+/** `message:read` / `message:delivered`: a member's position moved to `seq`. */
 export interface ReceiptEvent { conversationId: string, userId: string, seq: number }
+/** `message:recalled`: a message was recalled. */
 export interface RecalledEvent { conversationId: string, messageId: string, seq: number }
+/** `typing`: a member started or stopped typing. */
 export interface TypingEvent { conversationId: string, userId: string, typing: boolean }
 /** `hidden`: the user stopped showing you their presence (their setting changed to `nobody`). */
 export interface PresenceEvent { userId: string, online: boolean, lastSeenAt: string | null, hidden?: true }
+/** An event that names one user (`friend:removed`). */
 export interface UserRef { userId: string }
 /** `friend:accepted`: the other person, and the request that made you friends. */
 export interface FriendAcceptedEvent { userId: string, request: FriendRequest }
+/** `signal`: an app-defined event relayed from another user (see `Client.signal`). */
 export interface SignalEvent { fromUserId: string, name: string, payload: unknown }
 /** v2, to the user's own devices: a message deleted for them. */
 export interface HiddenEvent { conversationId: string, messageId: string }
@@ -580,6 +617,7 @@ export interface Bot extends User {
 /** `POST /bots`: the bot and its token, shown only this once. */
 export interface BotCreated { bot: Bot, token: string }
 
+/** `POST /bots`: the bot's username and display name. */
 export interface BotInput { username: string, displayName: string }
 
 /** `secret`: 16-256 characters; it keys the HMAC of `X-Relay-Signature`. */

@@ -10,6 +10,7 @@ import type {
   Bot, BotCreated, BotInput, DeliveriesOptions, PushSubscriptionInfo, PushSubscriptionInput, WebhookDelivery, WebhookInput
 } from './protocol.js'
 
+/** How the client reaches the server and signs in: its URL and any of tokens, credentials, a bot token or a token provider. */
 export interface RestOptions {
   /** Server base URL, e.g. https://chat.example.com; '' for the page's own origin. */
   url: string
@@ -41,8 +42,20 @@ export interface RestOptions {
   crossTab?: CrossTabOptions | false
   /** Per-request limit for REST calls (default 15 s). */
   requestTimeoutMs?: number
+  /** The fetch to use (default the global one): a test double, a proxy-aware one. */
   fetch?: typeof fetch
 }
+
+/** A file as React Native's pickers give it: `upload` accepts it beside a Blob. */
+export interface NativeFile {
+  /** `file://`, `content://` or `ph://` URI of the file on the device. */
+  uri: string
+  name: string
+  /** Its MIME type, e.g. `image/jpeg`. */
+  type: string
+}
+
+const isBlob = (x: unknown): x is Blob => typeof Blob !== 'undefined' && x instanceof Blob
 
 /** What a `tokenProvider` resolves with: an access token, alone or as `{ accessToken }`. */
 export type TokenProvider = () => Promise<string | { accessToken: string }>
@@ -260,6 +273,7 @@ export class RestClient extends Emitter<ClientEvents> {
 
   // ------------------------------------------------------------ auth
 
+  /** Creates an account and signs in as it (emits `tokens`). */
   async register (input: RegisterInput): Promise<Session> {
     const session = await this.request<Session>('POST', '/auth/register', { body: input, auth: false })
     this.user = session.user
@@ -302,12 +316,14 @@ export class RestClient extends Emitter<ClientEvents> {
 
   // ------------------------------------------------------------ users
 
+  /** My own profile, with my role and presence setting. */
   async me (): Promise<Me> {
     const me = await this.request<Me>('GET', '/users/me')
     this.user = me
     return me
   }
 
+  /** Changes my profile (display name, avatar, presence visibility). */
   async updateMe (patch: ProfileUpdate): Promise<Me> {
     const me = await this.request<Me>('PATCH', '/users/me', { body: patch })
     this.user = me
@@ -327,52 +343,64 @@ export class RestClient extends Emitter<ClientEvents> {
     return await this.request('GET', '/users', { query: { q, limit } })
   }
 
+  /** A user with their presence (as much as they show me). */
   async getUser (userId: string): Promise<UserWithPresence> {
     return await this.request('GET', `/users/${enc(userId)}`)
   }
 
   // ------------------------------------------------------------ friends and blocks
 
+  /** Asks a user to be friends; if they already asked me, this accepts theirs. */
   async sendFriendRequest (toUserId: string, message?: string): Promise<FriendRequest> {
     return await this.request('POST', '/friends/requests', { body: message === undefined ? { toUserId } : { toUserId, message } })
   }
 
+  /** Pending friend requests to me (`incoming`, the default) or from me (`outgoing`). */
   async friendRequests (direction: 'incoming' | 'outgoing' = 'incoming'): Promise<FriendRequest[]> {
     return await this.request('GET', '/friends/requests', { query: { direction } })
   }
 
+  /** Accepts a request to me: we are friends (both sides get `friend:accepted`). */
   async acceptFriendRequest (requestId: string): Promise<FriendRequest> {
     return await this.request('POST', `/friends/requests/${enc(requestId)}/accept`)
   }
 
+  /** Declines a request to me. */
   async declineFriendRequest (requestId: string): Promise<FriendRequest> {
     return await this.request('POST', `/friends/requests/${enc(requestId)}/decline`)
   }
 
+  /** Cancels a request I sent. */
   async cancelFriendRequest (requestId: string): Promise<void> {
     await this.request('DELETE', `/friends/requests/${enc(requestId)}`)
   }
 
+  /** My friends with their presence. */
   async friends (): Promise<Friend[]> {
     return await this.request('GET', '/friends')
   }
 
+  /** Whether I am friends with a user and whether either of us blocked the other. */
   async relation (userId: string): Promise<Relation> {
     return await this.request('GET', `/friends/${enc(userId)}`)
   }
 
+  /** Ends a friendship (both sides get `friend:removed`). */
   async removeFriend (userId: string): Promise<void> {
     await this.request('DELETE', `/friends/${enc(userId)}`)
   }
 
+  /** Blocks a user: ends the friendship and pending requests both ways; repeating it is a no-op. */
   async block (userId: string): Promise<Block> {
     return await this.request('POST', `/blocks/${enc(userId)}`)
   }
 
+  /** Lifts my block of a user. */
   async unblock (userId: string): Promise<void> {
     await this.request('DELETE', `/blocks/${enc(userId)}`)
   }
 
+  /** The users I blocked, newest first. */
   async blocks (): Promise<BlockedUser[]> {
     return await this.request('GET', '/blocks')
   }
@@ -391,15 +419,22 @@ export class RestClient extends Emitter<ClientEvents> {
     return nextCursor === undefined || nextCursor === '' ? { conversations: body } : { conversations: body, nextCursor }
   }
 
+  /** One conversation I am a member of, with my unread counts and settings. */
+  async conversation (conversationId: string): Promise<Conversation> {
+    return await this.request('GET', `/conversations/${enc(conversationId)}`)
+  }
+
   /** The 1:1 conversation with a friend (created on first use). */
   async directConversation (userId: string): Promise<Conversation> {
     return await this.request('POST', '/conversations/direct', { body: { userId } })
   }
 
+  /** Creates a group with me as owner and these members (friends). */
   async createGroup (name: string, memberIds: string[]): Promise<Conversation> {
     return await this.request('POST', '/groups', { body: { name, memberIds } })
   }
 
+  /** Adds members to a group (owner, admins). Resolves with the group. */
   async addGroupMembers (groupId: string, userIds: string[]): Promise<Conversation> {
     return await this.request('POST', `/groups/${enc(groupId)}/members`, { body: { userIds } })
   }
@@ -605,10 +640,12 @@ export class RestClient extends Emitter<ClientEvents> {
     return await this.request('POST', '/push/subscriptions', { body })
   }
 
+  /** My push subscriptions. */
   async listPushSubscriptions (): Promise<PushSubscriptionInfo[]> {
     return await this.request('GET', '/push/subscriptions')
   }
 
+  /** Removes one of my push subscriptions. */
   async deletePushSubscription (subscriptionId: string): Promise<void> {
     await this.request('DELETE', `/push/subscriptions/${enc(subscriptionId)}`)
   }
@@ -625,6 +662,7 @@ export class RestClient extends Emitter<ClientEvents> {
     return await this.request('GET', '/bots')
   }
 
+  /** Deletes one of my bots. */
   async deleteBot (botId: string): Promise<void> {
     await this.request('DELETE', `/bots/${enc(botId)}`)
   }
@@ -642,6 +680,7 @@ export class RestClient extends Emitter<ClientEvents> {
     return await this.request('PUT', `/bots/${enc(botId)}/webhook`, { body: webhook })
   }
 
+  /** Removes a bot's webhook: messages are no longer posted to it. */
   async deleteWebhook (botId: string): Promise<void> {
     await this.request('DELETE', `/bots/${enc(botId)}/webhook`)
   }
@@ -656,11 +695,22 @@ export class RestClient extends Emitter<ClientEvents> {
   /**
    * Uploads one file (`POST /api/uploads`, multipart) and returns the content of an image or
    * file message: `send({ conversationId, type: 'image', content })`. `file` is a Blob/File
-   * (browsers, Node 20+); the server checks the type against its allowlist and the first bytes.
+   * (browsers, Node 20+) or React Native's `{ uri, name, type }` (a picker's result, which
+   * React Native's FormData reads from `uri`); the server checks the type against its
+   * allowlist and the first bytes.
    */
-  async upload (file: Blob, name = (file as { name?: string }).name ?? 'file'): Promise<FileContent> {
+  async upload (file: Blob | NativeFile, name?: string): Promise<FileContent> {
     const form = new FormData()
-    form.append('file', file, name)
+    if (isBlob(file)) {
+      form.append('file', file, name ?? (file as { name?: string }).name ?? 'file')
+    } else {
+      if (typeof file?.uri !== 'string' || file.uri === '' || typeof file.type !== 'string' || file.type === '') {
+        throw new ClientError('VALIDATION', 'upload: give a Blob, or { uri, name, type } with a non-empty uri and type')
+      }
+      const part: NativeFile = { uri: file.uri, name: name ?? (typeof file.name === 'string' && file.name !== '' ? file.name : 'file'), type: file.type }
+      // React Native's FormData sends this shape as a file part (it is not a Blob there).
+      form.append('file', part as unknown as Blob)
+    }
     return await this.request<FileContent>('POST', '/uploads', { form })
   }
 

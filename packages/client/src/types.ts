@@ -7,8 +7,10 @@ import type { ErrorCode, ServerToClientEvents, Tokens } from './protocol.js'
  */
 export type ClientErrorCode = ErrorCode | 'TIMEOUT' | 'NETWORK' | 'CLOSED' | 'INCOMPATIBLE_SERVER'
 
+/** Where the connection stands; `Client.status`, and the `status` event on each change. */
 export type ConnectionStatus = 'offline' | 'connecting' | 'online' | 'reconnecting'
 
+/** The `disconnect` event. */
 export interface DisconnectInfo {
   /** socket.io's reason: 'io client disconnect', 'io server disconnect', 'transport close', ... */
   reason: string
@@ -16,11 +18,13 @@ export interface DisconnectInfo {
   reconnecting: boolean
 }
 
+/** The `synced` event. */
 export interface SyncedInfo {
   /** Missed messages emitted as message:new by this catch-up. */
   messages: number
 }
 
+/** The events the SDK itself emits, beside the server's. */
 export interface SdkEvents {
   status: ConnectionStatus
   /** Tokens changed (login, register, refresh): persist them to resume later. */
@@ -32,4 +36,5 @@ export interface SdkEvents {
   error: Error
 }
 
+/** Every event a Client emits: the server's and the SDK's own. */
 export type ClientEvents = ServerToClientEvents & SdkEvents
