@@ -1,5 +1,7 @@
 import type { Prisma, PrismaClient } from '../../generated/prisma/client.js'
 import { sqlState } from '../../db/constraint-errors.js'
+import { txSql } from '../../db/tx-sql.js'
+import { ADMIN_REMAINS_WITHOUT_SQL } from './sql.js'
 
 /**
  * "At least one active human platform admin remains" is decided by the database, in one
@@ -23,6 +25,6 @@ export function isLastAdminRefusal (err: unknown): boolean {
  * a guarantee: the trigger is.
  */
 export async function adminRemainsWithout (db: PrismaClient | Prisma.TransactionClient, userId: string): Promise<boolean> {
-  const [row] = await db.$queryRaw<Array<{ ok: boolean }>>`SELECT platform_admin_remains_without(${userId}::uuid) AS ok`
+  const [row] = await txSql(db).query<{ ok: boolean }>(ADMIN_REMAINS_WITHOUT_SQL, [userId])
   return row?.ok === true
 }

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import { Prisma } from '../../generated/prisma/client.js'
 import { Errors, validation } from '../../lib/errors.js'
 import type { ConversationsDeps } from './deps.js'
 import { isUniqueViolation } from '../../db/constraint-errors.js'
-import { MESSAGE_COLUMNS, toMessage, type ConversationView, type MemberView, type MessageRow } from './rows.js'
-import { ARCHIVED_SQL, SETTINGS_COLUMNS, toSettings, type SettingsRow } from './settings.js'
-import { contentLive, visibleTo } from './visibility.js'
+import { toMessage, type ConversationView, type MemberView, type MessageRow } from './rows.js'
+import { toSettings, type SettingsRow } from './settings.js'
+import { LIST_AFTER_SQL, LIST_ALL_AFTER_SQL, LIST_ALL_SQL, LIST_SQL, MEMBERS_OF_SQL, SHARED_ROW_SQL, VIEWER_ROW_SQL } from './sql.js'
 
 export const directKey = (a: string, b: string): string => a < b ? `${a}:${b}` : `${b}:${a}`
 
@@ -56,57 +55,20 @@ function decodeCursor (cursor: string): { at: Date, id: string, pin: Date } {
   return { at: date, id, pin: pinDate }
 }
 
-const LIST_COLUMNS = Prisma.sql`c.id, c.type::text AS type, c.name, c.topic, c.avatar_url, c.member_count, c.owner_id, c.last_seq, c.created_at,
-  coalesce(c.last_message_at, c.created_at) AS activity_at, row_to_json(lm) AS last_message`
-/** The shared view's last message: the conversation's last one. */
-const LAST_MESSAGE_JOIN = Prisma.sql`LEFT JOIN LATERAL (SELECT ${Prisma.raw(MESSAGE_COLUMNS)} FROM messages x JOIN users u ON u.id = x.sender_id
-  WHERE x.conversation_id = c.id AND x.seq = c.last_seq) lm ON true`
-/** A member's view: their last visible message (deleted or cleared ones skipped). */
-const VIEWER_LAST_MESSAGE_JOIN = Prisma.sql`LEFT JOIN LATERAL (SELECT ${Prisma.raw(MESSAGE_COLUMNS)} FROM messages x JOIN users u ON u.id = x.sender_id
-  WHERE x.conversation_id = c.id AND ${Prisma.raw(visibleTo('x', 'm'))}
-  ORDER BY x.seq DESC LIMIT 1) lm ON true`
-/** Others' messages after the member's read cursor that are still shown to them (the GREATEST lets the index skip cleared ones). */
-const UNREAD = Prisma.sql`x.conversation_id = c.id AND x.seq > GREATEST(m.read_seq, m.cleared_seq)
-  AND x.sender_id <> m.user_id AND ${Prisma.raw(contentLive('x'))} AND x.type <> 'system'
-  AND ${Prisma.raw(visibleTo('x', 'm'))}`
-
 /** Conversation views, listing and direct get-or-create; groups are in the groups module. */
 export function createConversationService (deps: ConversationsDeps) {
-  const { prisma, delivery, presence, friends } = deps
+  const { prisma, sql, delivery, presence, friends } = deps
 
   /** Rows seen by `viewerId` (their cursors, unread counts and settings), pinned first, then newest activity first. */
-  async function viewerRows (viewerId: string, filter: Prisma.Sql, limit: number): Promise<Row[]> {
-    // Unread: others' messages after my read cursor that are still shown (recalled, deleted or cleared ones are not counted).
-    return await prisma.$queryRaw<Row[]>`
-      SELECT ${LIST_COLUMNS}, m.read_seq, m.delivered_seq,
-        (SELECT count(*)::int FROM messages x WHERE ${UNREAD}) AS unread,
-        (SELECT count(*)::int FROM messages x WHERE ${UNREAD}
-          AND x.mentions IS NOT NULL AND (x.mentions @> jsonb_build_array(m.user_id::text) OR x.mentions @> '["all"]'::jsonb)) AS unread_mentions,
-        ${Prisma.raw(SETTINGS_COLUMNS)}, coalesce(m.pinned_at, 'epoch'::timestamptz) AS pin_key
-      FROM conversation_members m
-      JOIN conversations c ON c.id = m.conversation_id
-      ${VIEWER_LAST_MESSAGE_JOIN}
-      WHERE m.user_id = ${viewerId}::uuid ${filter}
-      ORDER BY pin_key DESC, activity_at DESC, c.id DESC
-      LIMIT ${limit}`
-  }
-
   async function sharedRow (conversationId: string): Promise<Row | undefined> {
-    const rows = await prisma.$queryRaw<Row[]>`
-      SELECT ${LIST_COLUMNS}, NULL::int AS read_seq, NULL::int AS delivered_seq, NULL::int AS unread, NULL::int AS unread_mentions, NULL::timestamptz AS pin_key
-      FROM conversations c ${LAST_MESSAGE_JOIN}
-      WHERE c.id = ${conversationId}::uuid`
+    const rows = await sql.query<Row>(SHARED_ROW_SQL, [conversationId], 'conversation_shared_row')
     return rows[0]
   }
 
   async function membersOf (conversationIds: string[]): Promise<Map<string, MemberView[]>> {
     const byConversation = new Map<string, MemberView[]>()
     if (conversationIds.length === 0) return byConversation
-    const rows = await prisma.$queryRaw<MemberRow[]>`
-      SELECT m.conversation_id, u.id, u.username, u.display_name, u.avatar_url, m.role::text AS role, m.joined_at
-      FROM conversation_members m JOIN users u ON u.id = m.user_id
-      WHERE m.conversation_id = ANY(${conversationIds}::uuid[])
-      ORDER BY m.joined_at, u.id`
+    const rows = await sql.query<MemberRow>(MEMBERS_OF_SQL, [conversationIds], 'conversation_members_of')
     for (const r of rows) {
       const list = byConversation.get(r.conversation_id) ?? []
       list.push({ id: r.id, username: r.username, displayName: r.display_name, avatarUrl: r.avatar_url, role: r.role, joinedAt: r.joined_at.toISOString() })
@@ -158,7 +120,7 @@ export function createConversationService (deps: ConversationsDeps) {
   }
 
   async function view (conversationId: string, viewerId: string): Promise<ConversationView> {
-    const rows = await viewerRows(viewerId, Prisma.sql`AND c.id = ${conversationId}::uuid`, 1)
+    const rows = await sql.query<Row>(VIEWER_ROW_SQL, [viewerId, conversationId, 1], 'conversation_viewer_row')
     const [v] = await toViews(rows, viewerId)
     if (v !== undefined) return v
     // A channel is public: a non-member sees the shared view (no cursors of theirs).
@@ -245,13 +207,11 @@ export function createConversationService (deps: ConversationsDeps) {
      */
     async list (userId: string, opts: { limit?: number, cursor?: string, archived?: boolean }): Promise<{ conversations: ConversationView[], nextCursor?: string }> {
       const limit = opts.limit ?? 20
-      let filter = opts.archived === true ? Prisma.empty : Prisma.sql`AND NOT ${Prisma.raw(ARCHIVED_SQL)}`
-      if (opts.cursor !== undefined) {
-        const after = decodeCursor(opts.cursor)
-        filter = Prisma.sql`${filter} AND (coalesce(m.pinned_at, 'epoch'::timestamptz), coalesce(c.last_message_at, c.created_at), c.id)
-          < (${after.pin}::timestamptz, ${after.at}::timestamptz, ${after.id}::uuid)`
-      }
-      const rows = await viewerRows(userId, filter, limit + 1)
+      const after = opts.cursor === undefined ? undefined : decodeCursor(opts.cursor)
+      const all = opts.archived === true
+      const rows = after === undefined
+        ? await sql.query<Row>(all ? LIST_ALL_SQL : LIST_SQL, [userId, limit + 1], all ? 'conversation_list_all' : 'conversation_list')
+        : await sql.query<Row>(all ? LIST_ALL_AFTER_SQL : LIST_AFTER_SQL, [userId, after.pin, after.at, after.id, limit + 1], all ? 'conversation_list_all_after' : 'conversation_list_after')
       const page = rows.slice(0, limit)
       const last = page[page.length - 1]
       return {

@@ -1,6 +1,6 @@
-import { Prisma } from '../../generated/prisma/client.js'
 import { Errors, validation } from '../../lib/errors.js'
 import type { ConversationsDeps } from './deps.js'
+import { SETTINGS_UPDATE_SQL } from './sql.js'
 
 export type NotifyLevel = 'all' | 'mentions' | 'none'
 export const NOTIFY_LEVELS: readonly NotifyLevel[] = ['all', 'mentions', 'none']
@@ -9,7 +9,7 @@ export const NOTIFY_LEVELS: readonly NotifyLevel[] = ['all', 'mentions', 'none']
 export interface ConversationSettings {
   notify: NotifyLevel
   mutedUntil: string | null
-  /** In effect: archived by the member and no later message un-archived it (see ARCHIVED_SQL). */
+  /** In effect: archived by the member and no later message un-archived it (see ARCHIVED_SQL in sql.ts). */
   archived: boolean
   pinned: boolean
 }
@@ -26,18 +26,6 @@ export function shouldNotify (settings: { notify: string, mutedUntil: Date | str
   if (settings.notify === 'mentions') return opts.mentioned
   return true
 }
-
-/**
- * Whether member row `m` of conversation `c` is archived now. The send path writes nothing
- * per member: archiving stores the conversation's last seq (archived_seq), and a later
- * non-system message un-archives it unless it came while the member had it muted
- * (notify "none", or before muted_until). Changing the settings writes the result down.
- */
-export const ARCHIVED_SQL = `(m.archived AND NOT EXISTS (SELECT 1 FROM messages ax WHERE ax.conversation_id = m.conversation_id
-  AND ax.seq > m.archived_seq AND ax.type <> 'system' AND m.notify <> 'none' AND (m.muted_until IS NULL OR ax.created_at > m.muted_until)))`
-
-/** The settings columns of member row `m` (timestamps as Dates). */
-export const SETTINGS_COLUMNS = `m.notify AS s_notify, m.muted_until AS s_muted_until, ${ARCHIVED_SQL} AS s_archived, m.pinned_at AS s_pinned_at`
 
 export interface SettingsRow { s_notify: string, s_muted_until: Date | null, s_archived: boolean, s_pinned_at: Date | null }
 
@@ -69,7 +57,7 @@ export function parseMutedUntil (value: string | null | undefined, now = Date.no
 
 /** Per-member conversation settings: PATCH /conversations/:id/settings. */
 export function createSettingsService (deps: ConversationsDeps) {
-  const { prisma, delivery } = deps
+  const { sql, delivery } = deps
 
   return {
     /**
@@ -83,17 +71,8 @@ export function createSettingsService (deps: ConversationsDeps) {
     async update (userId: string, conversationId: string, patch: SettingsPatch): Promise<ConversationSettings> {
       const mutedUntil = parseMutedUntil(patch.mutedUntil)
       const archived = patch.archived ?? null
-      const rows = await prisma.$queryRaw<SettingsRow[]>`
-        UPDATE conversation_members m SET
-          notify = coalesce(${patch.notify ?? null}::text, m.notify),
-          muted_until = CASE WHEN ${mutedUntil !== undefined} THEN ${mutedUntil ?? null}::timestamptz ELSE m.muted_until END,
-          archived = coalesce(${archived}::boolean, ${Prisma.raw(ARCHIVED_SQL)}),
-          archived_seq = c.last_seq,
-          pinned_at = CASE WHEN ${patch.pinned ?? null}::boolean IS NULL THEN m.pinned_at
-            WHEN ${patch.pinned ?? null}::boolean THEN coalesce(m.pinned_at, now()) ELSE NULL END
-        FROM conversations c
-        WHERE c.id = m.conversation_id AND m.conversation_id = ${conversationId}::uuid AND m.user_id = ${userId}::uuid
-        RETURNING m.notify AS s_notify, m.muted_until AS s_muted_until, m.archived AS s_archived, m.pinned_at AS s_pinned_at`
+      const rows = await sql.query<SettingsRow>(SETTINGS_UPDATE_SQL,
+        [patch.notify ?? null, mutedUntil !== undefined, mutedUntil ?? null, archived, patch.pinned ?? null, conversationId, userId], 'settings_update')
       const row = rows[0]
       if (row === undefined) throw Errors.conversationNotFound()
       const settings = toSettings(row)

@@ -5,6 +5,8 @@ import { isForeignKeyViolation, isUniqueViolation } from '../../db/constraint-er
 import { conflict, Errors, notFound, validation } from '../../lib/errors.js'
 import { type PublicUser, publicUserSelect, toPublicUser } from '../users/index.js'
 import type { Direction, FriendRequestView } from './schemas.js'
+import { txSql } from '../../db/tx-sql.js'
+import { PAIR_LOCK_SQL } from './sql.js'
 
 export interface Relation { isFriend: boolean, since?: string, blocked: boolean, blockedBy: boolean }
 
@@ -58,7 +60,7 @@ export function createFriendsService (prisma: PrismaClient, opts: FriendsOptions
     const key = a < b ? `${a}:${b}` : `${b}:${a}`
     try {
       return await prisma.$transaction(async (tx) => {
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(${PAIR_LOCK_CLASS}::int, hashtext(${key}))`
+        await txSql(tx).execute(PAIR_LOCK_SQL, [PAIR_LOCK_CLASS, key])
         return await fn(tx)
       })
     } catch (err) {

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto'
 import type { PrismaClient } from '../../generated/prisma/client.js'
 import { Errors, rateLimited, validation } from '../../lib/errors.js'
 import { type ReportView, cleanText } from '../admin/index.js'
+import { txSql } from '../../db/tx-sql.js'
+import { REPORTABLE_MESSAGE_SQL, REPORTER_LOCK_SQL } from './sql.js'
 
 export interface ReportLimits {
   /** Reports one user may file per window. */
@@ -25,11 +27,9 @@ export function createReportsService (prisma: PrismaClient, limits: ReportLimits
       if (userId === reporterId) throw validation('You cannot report yourself')
       const reason = cleanText(input.reason)
       const row = await prisma.$transaction(async (tx) => {
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${'report:' + reporterId}, 0))`
+        await txSql(tx).execute(REPORTER_LOCK_SQL, ['report:' + reporterId])
         if (messageId !== undefined) {
-          const visible = await tx.$queryRaw<Array<{ id: string }>>`
-            SELECT x.id FROM messages x JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = ${reporterId}::uuid
-            WHERE x.id = ${messageId}::uuid`
+          const visible = await txSql(tx).query<{ id: string }>(REPORTABLE_MESSAGE_SQL, [reporterId, messageId])
           if (visible.length === 0) throw Errors.messageNotFound()
         } else {
           const target = await tx.user.findUnique({ where: { id: userId }, select: { deletedAt: true } })

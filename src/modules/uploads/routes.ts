@@ -22,6 +22,7 @@ const ENVELOPE_BYTES = 64 * 1024
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app
   const uploads = createUploadsService(app.prisma, {
+    sql: app.sql,
     dir: config.UPLOAD_DIR,
     maxBytes: config.UPLOAD_MAX_BYTES,
     mimeAllowlist: config.uploadMimeAllowlist

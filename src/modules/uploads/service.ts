@@ -4,14 +4,17 @@ import { mkdir, rename, stat, unlink } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { Prisma, type PrismaClient } from '../../generated/prisma/client.js'
-import { contentLive, originLive, visibleTo } from '../conversations/index.js'
+import type { PrismaClient } from '../../generated/prisma/client.js'
+import type { SqlClient } from '../../db/drivers.js'
+import { SHARED_UPLOAD_SQL } from './sql.js'
 import { Errors, payloadTooLarge, validation } from '../../lib/errors.js'
 import { sanitiseLabel } from '../../lib/text-policy.js'
 import { isForeignKeyViolation } from '../../db/constraint-errors.js'
 import { matchesMagic, SNIFF_BYTES } from './sniff.js'
 
 export interface UploadsOptions {
+  /** Plain SQL (the access check of a download). */
+  sql: SqlClient
   /** Where files live; created on first use. */
   dir: string
   maxBytes: number
@@ -120,19 +123,7 @@ export function createUploadsService (prisma: PrismaClient, opts: UploadsOptions
       const row = await prisma.upload.findUnique({ where: { id } })
       if (row === null) return null
       if (row.uploaderId !== userId) {
-        const shared = await prisma.$queryRaw<Array<{ ok: number }>>`
-          SELECT 1 AS ok FROM messages x
-          JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = ${userId}::uuid
-          WHERE (x.sender_id = ${row.uploaderId}::uuid OR x.forwarded_from->>'senderId' = ${row.uploaderId})
-            AND x.type IN ('image', 'file')
-            AND x.content->>'url' = ${uploadUrl(id)}
-            AND ${Prisma.raw(`${visibleTo('x', 'm')} AND ${contentLive('x')} AND ${originLive('x')}`)}
-          UNION ALL
-          -- a group's avatar, for its members
-          SELECT 1 AS ok FROM conversations c
-          JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = ${userId}::uuid
-          WHERE c.avatar_url = ${uploadUrl(id)}
-          LIMIT 1`
+        const shared = await opts.sql.query<{ ok: number }>(SHARED_UPLOAD_SQL, [userId, row.uploaderId, row.uploaderId, uploadUrl(id)], 'upload_shared')
         if (shared.length === 0) return null
       }
       const path = join(opts.dir, row.storageKey)
