@@ -26,6 +26,17 @@ export function clientFor (t: Test, srv: Server, user: TestUser, opts: Partial<C
   return client
 }
 
+/** A server, two users in a group, and a connected client for each. */
+export async function groupOfTwo (t: Test): Promise<{ srv: Server, a: TestUser, b: TestUser, g: string, ca: Client, cb: Client }> {
+  const srv = await server(t)
+  const [a, b] = [await registerUser(srv.app), await registerUser(srv.app)]
+  const g = await group(srv.app, a, [b])
+  const ca = clientFor(t, srv, a)
+  const cb = clientFor(t, srv, b)
+  await Promise.all([ca.connect(), cb.connect()])
+  return { srv, a, b, g, ca, cb }
+}
+
 /** Resolves with the next `event` that passes `filter`; rejects after timeoutMs. */
 export function next<E extends keyof ClientEvents> (client: Client, event: E, filter: (p: ClientEvents[E]) => boolean = () => true, timeoutMs = 15_000): Promise<ClientEvents[E]> {
   return new Promise((resolve, reject) => {

@@ -4,7 +4,7 @@ import type { Socket as NetSocket } from 'node:net'
 import { randomUUID } from 'node:crypto'
 import { ClientError, type Message, type SendAck, type TypingEvent } from '@relay-im/client'
 import { befriend } from '../helper.js'
-import { allMessages, clientFor, delay, group, next, registerUser, server, until } from './fixtures.js'
+import { allMessages, clientFor, delay, group, next, registerUser, server, until, groupOfTwo } from './fixtures.js'
 
 /** Counts message:send packets the client actually put on the wire. */
 function countSends (socket: { onAnyOutgoing: (fn: (event: string) => void) => void }): { n: number } {
@@ -14,12 +14,7 @@ function countSends (socket: { onAnyOutgoing: (fn: (event: string) => void) => v
 }
 
 t.test('send: ack data, delivery to the peer, and a retry with the same clientMsgId is one message', async (t) => {
-  const srv = await server(t)
-  const [a, b] = [await registerUser(srv.app), await registerUser(srv.app)]
-  const conversationId = await group(srv.app, a, [b])
-  const ca = clientFor(t, srv, a)
-  const cb = clientFor(t, srv, b)
-  await Promise.all([ca.connect(), cb.connect()])
+  const { srv, a, ca, cb, g: conversationId } = await groupOfTwo(t)
   const got: Message[] = []
   cb.on('message:new', (m) => got.push(m))
 
@@ -169,12 +164,7 @@ t.test('outbox: 100 messages through repeated connection cuts arrive once each, 
 })
 
 t.test('typing: throttled true, false after idle or on send', async (t) => {
-  const srv = await server(t)
-  const [a, b] = [await registerUser(srv.app), await registerUser(srv.app)]
-  const conversationId = await group(srv.app, a, [b])
-  const ca = clientFor(t, srv, a)
-  const cb = clientFor(t, srv, b)
-  await Promise.all([ca.connect(), cb.connect()])
+  const { a, ca, cb, g: conversationId } = await groupOfTwo(t)
   const seen: Array<TypingEvent & { at: number }> = []
   cb.on('typing', (e) => seen.push({ ...e, at: Date.now() }))
   const typingPackets: boolean[] = []
@@ -204,12 +194,7 @@ t.test('typing: throttled true, false after idle or on send', async (t) => {
 })
 
 t.test('receipts, recall and signals: one call each, the peer hears about it', async (t) => {
-  const srv = await server(t)
-  const [a, b] = [await registerUser(srv.app), await registerUser(srv.app)]
-  const conversationId = await group(srv.app, a, [b])
-  const ca = clientFor(t, srv, a)
-  const cb = clientFor(t, srv, b)
-  await Promise.all([ca.connect(), cb.connect()])
+  const { a, b, ca, cb, g: conversationId } = await groupOfTwo(t)
   const first = await ca.send({ conversationId, type: 'text', content: 'one' })
   const second = await ca.send({ conversationId, type: 'text', content: 'two' })
 

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto'
 import { createClient, type ClientError } from '@relay-im/client'
 import { MemoryStorage, OfflineClient, type QueuedOp } from '@relay-im/client/offline'
 import type { ListMessage } from '@relay-im/client/state'
-import { allMessages, clientFor, group, registerUser, server, until } from './fixtures.js'
+import { allMessages, clientFor, group, registerUser, server, until, groupOfTwo } from './fixtures.js'
 
 t.test('local echo: shown at once, then the server copy in its place, never twice', async (t) => {
   const srv = await server(t)
@@ -33,12 +33,7 @@ t.test('local echo: shown at once, then the server copy in its place, never twic
 })
 
 t.test('offline: sends, reads, edits and reactions queue in storage and resume in a new client, each message stored once', async (t) => {
-  const srv = await server(t)
-  const [a, b] = [await registerUser(srv.app), await registerUser(srv.app)]
-  const g = await group(srv.app, a, [b])
-  const ca = clientFor(t, srv, a)
-  const cb = clientFor(t, srv, b)
-  await Promise.all([ca.connect(), cb.connect()])
+  const { srv, a, b, ca, cb, g } = await groupOfTwo(t)
   const mine = await ca.send({ conversationId: g, type: 'text', content: 'tpyo' })
   const theirs = await cb.send({ conversationId: g, type: 'text', content: 'hello a' })
   // A message the last run sent but whose ack it never stored (it stopped first).

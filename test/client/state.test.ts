@@ -2,7 +2,7 @@
 import t from 'tap'
 import type { Client } from '@relay-im/client'
 import { ConversationList, MessageList, type ConversationListSnapshot } from '@relay-im/client/state'
-import { clientFor, group, registerUser, server, until } from './fixtures.js'
+import { clientFor, group, registerUser, server, until, groupOfTwo } from './fixtures.js'
 
 const ids = (s: ConversationListSnapshot): string[] => s.conversations.map((c) => c.id)
 
@@ -77,12 +77,7 @@ t.test('conversation list: order, last message, unread and mentions follow the e
 })
 
 t.test('message list: pages of older history, live messages once, changes by rev', async (t) => {
-  const srv = await server(t)
-  const [a, b] = [await registerUser(srv.app), await registerUser(srv.app)]
-  const g = await group(srv.app, a, [b])
-  const ca = clientFor(t, srv, a)
-  const cb = clientFor(t, srv, b)
-  await Promise.all([ca.connect(), cb.connect()])
+  const { ca, cb, g } = await groupOfTwo(t)
   for (let i = 1; i <= 5; i++) await say(cb, g, `m${i}`)
 
   const list = new MessageList(ca, g, { pageSize: 2 })

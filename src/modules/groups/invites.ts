@@ -1,4 +1,4 @@
-import type { InviteLink } from '@relay-im/client/protocol'
+import type { Invite, InviteLink } from '@relay-im/client/protocol'
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { isForeignKeyViolation } from '../../db/constraint-errors.js'
 import { conflict, Errors, notFound } from '../../lib/errors.js'
@@ -15,15 +15,8 @@ const CODE_PATTERN = /^[A-Za-z0-9_-]{32}$/
 
 export const inviteNotFound = () => notFound('Invite not found')
 
-export interface InviteView {
-  id: string
-  code: string
-  conversationId: string
-  expiresAt: string | null
-  maxUses: number | null
-  uses: number
-  createdAt: string
-}
+/** `POST /groups/:id/invites`: the contract's invite, with its code (shown this once). */
+export type InviteView = Invite
 
 
 /** The most a group's list shows (newest first). */
