@@ -1,5 +1,5 @@
 import type {
-  Client, ConnectionStatus, Conversation, Friend, FriendRequest, Message, PresenceState, ReceiptEvent, RecalledEvent, SettingsUpdate, User
+  Client, ConnectionStatus, MessageContent, MessageType, Conversation, Friend, FriendRequest, Message, PresenceState, ReceiptEvent, RecalledEvent, SettingsUpdate, User
 } from '@relay-im/client'
 import { t } from './i18n/index.js'
 
@@ -24,6 +24,9 @@ export type StoreEvent =
   | { type: 'resynced' }
   /** Names of people no longer in a conversation arrived: notices that mention them re-render. */
   | { type: 'names' }
+
+/** One of my sends the server has not acknowledged yet. */
+export interface Unsent { type: MessageType, body: MessageContent, label?: string, failed?: string }
 
 interface Receipts { read: Record<string, number>, delivered: Record<string, number> }
 
@@ -51,6 +54,11 @@ export class Store {
   private readonly listeners = new Set<(e: StoreEvent) => void>()
   private readonly deliveredPending = new Map<string, number>()
   private wasOnline = false
+  /**
+   * My sends not yet acknowledged, by conversation and clientMsgId: the SDK keeps them until the
+   * connection is back; the chat shows them again when it is reopened meanwhile.
+   */
+  readonly unsent = new Map<string, Map<string, Unsent>>()
 
   constructor (readonly client: Client, readonly me: User) {
     // Other members' positions arrive only as live receipts; keep them across reloads.
@@ -260,6 +268,7 @@ export class Store {
   private onMessage (m: Message): void {
     const c = this.conversations.get(m.conversationId)
     const mine = m.senderId === this.me.id
+    if (mine) this.settleUnsent(m.conversationId, m.clientMsgId)
     if (c === undefined) {
       void this.loadConversations().catch(() => {})
     } else if (m.seq > c.lastSeq || c.lastMessage === null) {
@@ -280,6 +289,17 @@ export class Store {
     this.emit({ type: 'message', message: m })
     this.emit({ type: 'conversations' })
     if (!mine) this.markReadIfVisible(m.conversationId)
+  }
+
+  /** Remembers a send until its acknowledgement (or updates its label or failure). */
+  keepUnsent (conversationId: string, clientMsgId: string, unsent: Unsent): void {
+    let sends = this.unsent.get(conversationId)
+    if (sends === undefined) this.unsent.set(conversationId, sends = new Map())
+    sends.set(clientMsgId, unsent)
+  }
+
+  settleUnsent (conversationId: string, clientMsgId: string): void {
+    this.unsent.get(conversationId)?.delete(clientMsgId)
   }
 
   private stopTyping (conversationId: string, userId: string): void {

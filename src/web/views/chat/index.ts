@@ -69,6 +69,9 @@ function onStoreEvent (parts: Parts, e: StoreEvent): void {
     case 'names':
       parts.list.refreshNotices()
       return
+    case 'status':
+      if (parts.ctx.store.status === 'online') parts.history.online()
+      return
     case 'resynced':
       void parts.history.loadNewer().catch(() => {})
       void parts.pins.load()

@@ -1,5 +1,6 @@
 import type { Message, MessageContent, MessageType } from '@relay-im/client'
 import { h } from '../../dom.js'
+import { t } from '../../i18n/index.js'
 import { isRecalled, kindOf } from '../kinds.js'
 import type { ChatContext } from './context.js'
 import { messageRow, ticks, type RowActions } from './message-row.js'
@@ -110,7 +111,7 @@ function rowsIn (ctx: ChatContext, list: HTMLElement, actions: RowActions, pendi
 /** The rows of one conversation in a scrolling box, with my not yet acknowledged sends at the end. */
 export function messageList (ctx: ChatContext, actions: RowActions): MessageList {
   let atBottom = true
-  const top = h('div', { class: 'history-top', testid: 'history-top' }, 'Loading…')
+  const top = h('div', { class: 'history-top', testid: 'history-top', 'data-state': 'loading' }, t('chat.loading'))
   const list = h('div', { class: 'msg-list' })
   const el = h('div', { class: 'messages', testid: 'messages' }, top, list)
   el.addEventListener('scroll', () => { atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < EDGE_PX })
@@ -120,6 +121,11 @@ export function messageList (ctx: ChatContext, actions: RowActions): MessageList
   }
   const pending = pendingRows(ctx, list, scrollToBottom)
   const rows = rowsIn(ctx, list, actions, pending)
+  // My sends from an earlier visit that are still on their way.
+  for (const [clientMsgId, u] of ctx.store.unsent.get(ctx.conversationId) ?? []) {
+    pending.add(clientMsgId, u.type, u.body, u.label)
+    if (u.failed !== undefined) pending.failed(clientMsgId, u.failed, false)
+  }
   return {
     el,
     top,
