@@ -55,6 +55,12 @@ export class Store {
   private readonly deliveredPending = new Map<string, number>()
   private wasOnline = false
   /**
+   * Presence ordering: a tick per live presence event and per list read. A read only sets a
+   * user's presence when no event about them came after the read began (the event is newer).
+   */
+  private presenceClock = 0
+  private readonly presenceEventAt = new Map<string, number>()
+  /**
    * My sends not yet acknowledged, by conversation and clientMsgId: the SDK keeps them until the
    * connection is back; the chat shows them again when it is reopened meanwhile.
    */
@@ -91,12 +97,13 @@ export class Store {
 
   async loadConversations (): Promise<void> {
     // `archived: true` lists the archived ones too (settings.archived tells them apart).
+    const mark = ++this.presenceClock
     const list = await this.client.conversations({ limit: 100, archived: true })
     const cursors = this.client.getCursors()
     this.conversations = new Map(list.map((c) => [c.id, c]))
     for (const c of list) {
       this.learnNames(c)
-      if (c.peer !== undefined) this.presence.set(c.peer.id, c.peer.presence)
+      if (c.peer !== undefined) this.readPresence(c.peer.id, c.peer.presence, mark)
       // Catch-up after a reconnect covers every listed conversation, not only those seen live.
       if ((cursors[c.id] ?? -1) < c.lastSeq) this.client.setCursor(c.id, c.lastSeq)
       // And changes: from the last message's rev at the latest (a replay is harmless, a skip is not).
@@ -108,15 +115,22 @@ export class Store {
   }
 
   async loadContacts (): Promise<void> {
+    const mark = ++this.presenceClock
     const [friends, incoming, outgoing] = await Promise.all([
       this.client.friends(), this.client.friendRequests('incoming'), this.client.friendRequests('outgoing')
     ])
     this.friends = friends
     this.incoming = incoming.filter((r) => r.status === 'pending')
     this.outgoing = outgoing.filter((r) => r.status === 'pending')
-    for (const f of friends) this.presence.set(f.user.id, f.presence)
+    for (const f of friends) this.readPresence(f.user.id, f.presence, mark)
     this.emit({ type: 'contacts' })
     this.emit({ type: 'conversations' })
+  }
+
+  /** A presence from a list read that began at `mark`, unless a live event about the user came since. */
+  private readPresence (userId: string, p: PresenceState, mark: number): void {
+    if ((this.presenceEventAt.get(userId) ?? 0) > mark) return
+    this.presence.set(userId, p)
   }
 
   /** Conversations, pinned first, then newest activity first; the archive on its own. */
@@ -317,8 +331,11 @@ export class Store {
       this.status = s
       this.emit({ type: 'status' })
       if (s === 'online') {
-        // Back after a break: the lists may have moved on (new conversations, requests, presence).
-        if (this.wasOnline) void this.load().then(() => { this.emit({ type: 'resynced' }) }, () => {})
+        // Read again once the socket is up, the first time too: presence read before it (at
+        // page load) misses whoever came or went in between, as no event reached us then.
+        // Back after a break, the lists may also have moved on (conversations, requests).
+        const back = this.wasOnline
+        void this.load().then(() => { if (back) this.emit({ type: 'resynced' }) }, () => {})
         this.wasOnline = true
       }
     })
@@ -361,6 +378,7 @@ export class Store {
       }
     })
     client.on('presence', (e) => {
+      this.presenceEventAt.set(e.userId, ++this.presenceClock)
       this.presence.set(e.userId, { online: e.online, lastSeenAt: e.lastSeenAt, ...(e.hidden === true ? { hidden: true as const } : {}) })
       this.emit({ type: 'contacts' })
       this.emit({ type: 'conversations' })
