@@ -1,6 +1,7 @@
 import type { Message, MessageContent, MessageType } from '@relay-im/client'
 import { h } from '../../dom.js'
 import { t } from '../../i18n/index.js'
+import { dayKey, dayLabel } from '../../i18n/dates.js'
 import { isRecalled, kindOf } from '../kinds.js'
 import type { ChatContext } from './context.js'
 import { messageRow, ticks, type RowActions } from './message-row.js'
@@ -74,6 +75,7 @@ function rowsIn (ctx: ChatContext, list: HTMLElement, actions: RowActions, pendi
     let next: HTMLElement | undefined
     for (const [seq, r] of rows) if (seq > m.seq && (next === undefined || seq < Number(next.dataset.seq))) next = r.el
     list.insertBefore(row, next ?? list.querySelector('.pending'))
+    markDays()
     return true
   }
   function update (m: Message): boolean {
@@ -86,6 +88,17 @@ function rowsIn (ctx: ChatContext, list: HTMLElement, actions: RowActions, pendi
   function removeSeq (seq: number): void {
     rows.get(seq)?.el.remove()
     rows.delete(seq)
+    markDays()
+  }
+  /** A separator before the first message of each day ("Today", "Yesterday", a date). */
+  function markDays (): void {
+    list.querySelectorAll(':scope > .day-sep').forEach((el) => { el.remove() })
+    let last: number | undefined
+    for (const { m, el } of [...rows.values()].sort((a, b) => a.m.seq - b.m.seq)) {
+      const day = dayKey(m.createdAt)
+      if (day !== last) list.insertBefore(h('div', { class: 'day-sep', testid: 'day-separator', role: 'separator', 'data-day': day }, h('span', {}, dayLabel(m.createdAt))), el)
+      last = day
+    }
   }
   return {
     insert,
