@@ -40,6 +40,17 @@ export function avatar (name: string, online?: boolean): HTMLElement {
     online === undefined ? null : h('span', { class: `dot ${online ? 'online' : ''}`, testid: 'presence-dot', 'data-online': String(online), title: online ? t('presence.online') : t('presence.offline') }))
 }
 
+/** The way to the archive, with its count, its unread messages and whether I was mentioned there. */
+function archivedToggle (store: Store, open: () => void): HTMLElement {
+  const archived = store.sortedConversations(true)
+  const unread = archived.reduce((n, c) => n + (c.unread ?? 0), 0)
+  const mentions = archived.reduce((n, c) => n + (c.unreadMentions ?? 0), 0)
+  return h('button', { class: 'small archived-toggle', testid: 'archived-toggle', onclick: open },
+    t('side.archivedCount', { count: archived.length }),
+    mentions > 0 ? h('span', { class: 'badge mention', testid: 'archived-mentions', title: t('side.mentioned') }, '@') : null,
+    unread > 0 ? h('span', { class: 'badge quiet', testid: 'archived-unread', title: t('side.archivedUnread', { count: unread }) }, unread > 99 ? '99+' : unread) : null)
+}
+
 /** Left column: conversations, contacts (search, requests, friends) and new group. */
 export function sidebar (store: Store, actions: SidebarActions): HTMLElement {
   let tab: 'chats' | 'contacts' = 'chats'
@@ -217,7 +228,7 @@ export function sidebar (store: Store, actions: SidebarActions): HTMLElement {
           : h('div', { class: 'side-actions' },
             h('button', { class: 'small', testid: 'new-group', onclick: () => { document.body.append(groupDialog(store, actions)) } }, t('side.newGroup')),
             h('button', { class: 'small', testid: 'browse-channels', onclick: () => { document.body.append(channelBrowser(store, actions.open)) } }, t('side.channels')),
-            archivedCount > 0 ? h('button', { class: 'small', testid: 'archived-toggle', onclick: () => { showArchived = true; render() } }, t('side.archivedCount', { count: archivedCount })) : null),
+            archivedCount > 0 ? archivedToggle(store, () => { showArchived = true; render() }) : null),
         list.length === 0
           ? h('p', { class: 'empty' }, showArchived ? t('side.nothingArchived') : t('side.noConversations'))
           : h('ul', { class: 'list', testid: showArchived ? 'archived-list' : 'conversation-list' }, ...list.map(conversationItem)))

@@ -106,7 +106,10 @@ export function history (ctx: ChatContext, list: MessageList, isOpen: () => bool
       list.scrollToBottom()
     }
     while (hasMore && list.el.scrollHeight <= list.el.clientHeight && isOpen()) if (!await loadOlder()) return
-    list.scrollToBottom()
+    // Opened with unread messages: they start at the top of the view, after the line.
+    const unread = list.el.querySelector('[data-testid="unread-line"]')
+    if (unread !== null && focus === undefined) unread.scrollIntoView({ block: 'start' })
+    else list.scrollToBottom()
     ctx.store.markReadIfVisible(ctx.conversationId)
     if (focus !== undefined) {
       const seq = focus

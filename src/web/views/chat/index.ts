@@ -2,6 +2,7 @@ import type { Message } from '@relay-im/client'
 import type { Store, StoreEvent } from '../../store.js'
 import { h } from '../../dom.js'
 import { groupPanel } from '../group-panel.js'
+import { kindOf } from '../kinds.js'
 import { composer } from './composer.js'
 import { chatContext, type ChatContext } from './context.js'
 import { openForward } from './forward.js'
@@ -11,6 +12,7 @@ import { messageList, type MessageList } from './message-list.js'
 import { outbox } from './outbox.js'
 import { pinnedBar, type PinnedBar } from './pins.js'
 import { typingLine } from './typing.js'
+import { newMessagesButton, type NewMessagesButton } from './new-messages.js'
 
 export interface ChatView { el: HTMLElement, destroy: () => void }
 
@@ -23,6 +25,7 @@ interface Parts {
   typing: { render: () => void }
   composer: { onUpdated: (m: Message) => void }
   history: History
+  fresh: NewMessagesButton
 }
 
 function onMessage (parts: Parts, e: StoreEvent): void {
@@ -30,7 +33,9 @@ function onMessage (parts: Parts, e: StoreEvent): void {
   const here = ctx.conversationId
   switch (e.type) {
     case 'message':
-      if (e.message.conversationId === here && list.insert(e.message) && (list.atBottom() || e.message.senderId === ctx.me.id)) list.scrollToBottom()
+      if (e.message.conversationId !== here || !list.insert(e.message)) return
+      if (list.atBottom() || e.message.senderId === ctx.me.id) list.scrollToBottom()
+      else if (kindOf(e.message).notice !== true) parts.fresh.arrived()
       return
     case 'recalled':
       if (e.event.conversationId === here) list.recall(e.event.messageId, e.event.seq)
@@ -103,6 +108,9 @@ function settingsPanel (store: Store, conversationId: string, host: HTMLElement)
  */
 export function chatView (store: Store, conversationId: string, onBack: () => void, focusSeq?: number): ChatView {
   const { ctx, toast } = chatContext(store, conversationId)
+  // Where I had read to when the chat opened: the "Unread messages" line goes after it.
+  const opened = store.conversations.get(conversationId)
+  const unreadAfter = opened !== undefined && (opened.unread ?? 0) > 0 ? opened.readSeq ?? 0 : undefined
   const el = h('section', { class: 'chat', testid: 'chat', 'data-conversation-id': conversationId })
   const panel = settingsPanel(store, conversationId, el)
   const header = chatHeader(ctx, onBack, panel.toggle)
@@ -113,13 +121,15 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
     forward: (m) => { openForward(ctx, el, m) },
     scrollTo: (seq) => { list.scrollTo(seq) },
     onMediaLoad: () => { if (list.atBottom()) list.scrollToBottom() }
-  })
+  }, unreadAfter)
+  const fresh = newMessagesButton(list)
+  list.el.append(fresh.el)
   const box = composer(ctx, { outbox: outbox(ctx, list), lastOwnText: list.lastOwnText })
   const pins = pinnedBar(ctx, list.scrollTo)
   const typing = typingLine(ctx)
   el.append(header.el, pins.el, list.el, typing.el, toast, ...box.parts)
   const pages = history(ctx, list, () => el.isConnected)
-  const parts: Parts = { ctx, header, list, pins, typing, composer: box, history: pages }
+  const parts: Parts = { ctx, header, list, pins, typing, composer: box, history: pages, fresh }
   const unsubscribe = store.subscribe((e) => { onStoreEvent(parts, e) })
 
   header.render()

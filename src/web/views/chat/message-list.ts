@@ -50,7 +50,7 @@ function quoteText (quoted: Message): string {
 type Rows = Omit<MessageList, 'el' | 'top' | 'addPending' | 'hasPending' | 'failed' | 'scrollTo' | 'scrollToBottom' | 'atBottom'>
 
 /** The shown messages by seq, kept in seq order in `list` (before any pending sends). */
-function rowsIn (ctx: ChatContext, list: HTMLElement, actions: RowActions, pending: PendingRows): Rows {
+function rowsIn (ctx: ChatContext, list: HTMLElement, actions: RowActions, pending: PendingRows, unreadAfter: number | undefined): Rows {
   const rows = new Map<number, { m: Message, el: HTMLElement }>()
   function put (seq: number, m: Message): void {
     const fresh = messageRow(ctx, m, actions)
@@ -90,14 +90,22 @@ function rowsIn (ctx: ChatContext, list: HTMLElement, actions: RowActions, pendi
     rows.delete(seq)
     markDays()
   }
-  /** A separator before the first message of each day ("Today", "Yesterday", a date). */
+  /**
+   * A separator before the first message of each day ("Today", "Yesterday", a date), and the
+   * "Unread messages" line before the first message of someone else after `unreadAfter`.
+   */
   function markDays (): void {
-    list.querySelectorAll(':scope > .day-sep').forEach((el) => { el.remove() })
+    list.querySelectorAll(':scope > .day-sep, :scope > .unread-line').forEach((el) => { el.remove() })
     let last: number | undefined
+    let unreadShown = false
     for (const { m, el } of [...rows.values()].sort((a, b) => a.m.seq - b.m.seq)) {
       const day = dayKey(m.createdAt)
       if (day !== last) list.insertBefore(h('div', { class: 'day-sep', testid: 'day-separator', role: 'separator', 'data-day': day }, h('span', {}, dayLabel(m.createdAt))), el)
       last = day
+      if (!unreadShown && unreadAfter !== undefined && m.seq > unreadAfter && m.senderId !== ctx.me.id && kindOf(m).notice !== true) {
+        list.insertBefore(h('div', { class: 'unread-line', testid: 'unread-line', role: 'separator' }, t('chat.unreadLine')), el)
+        unreadShown = true
+      }
     }
   }
   return {
@@ -122,7 +130,7 @@ function rowsIn (ctx: ChatContext, list: HTMLElement, actions: RowActions, pendi
 }
 
 /** The rows of one conversation in a scrolling box, with my not yet acknowledged sends at the end. */
-export function messageList (ctx: ChatContext, actions: RowActions): MessageList {
+export function messageList (ctx: ChatContext, actions: RowActions, unreadAfter?: number): MessageList {
   let atBottom = true
   const top = h('div', { class: 'history-top', testid: 'history-top', 'data-state': 'loading' }, t('chat.loading'))
   const list = h('div', { class: 'msg-list' })
@@ -133,7 +141,7 @@ export function messageList (ctx: ChatContext, actions: RowActions): MessageList
     atBottom = true
   }
   const pending = pendingRows(ctx, list, scrollToBottom)
-  const rows = rowsIn(ctx, list, actions, pending)
+  const rows = rowsIn(ctx, list, actions, pending, unreadAfter)
   // My sends from an earlier visit that are still on their way.
   for (const [clientMsgId, u] of ctx.store.unsent.get(ctx.conversationId) ?? []) {
     pending.add(clientMsgId, u.type, u.body, u.label)
