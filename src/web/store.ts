@@ -47,6 +47,8 @@ export class Store {
   /** Display names of everyone seen in any conversation (system notices name former members). */
   readonly names = new Map<string, string>()
   private readonly fetchingNames = new Set<string>()
+  /** Seconds after sending during which I may recall a message (the server says, GET /api/version). */
+  recallWindowS = 120
   /** The conversation on screen, if any. */
   activeId: string | undefined
   private readonly typingTimers = new Map<string, Map<string, ReturnType<typeof setTimeout>>>()

@@ -4,6 +4,7 @@ import { formatBytes, h } from '../dom.js'
 import { linkFile } from '../uploads.js'
 import { t } from '../i18n/index.js'
 import { paperclip } from './icons.js'
+import { emojiOnly, linkified } from './text-content.js'
 import { systemContent, systemRow, systemText } from './system.js'
 
 /** What a kind's renderer may use besides the message itself. */
@@ -49,7 +50,11 @@ function fileBubble (f: FileContent, ctx: KindContext): HTMLElement {
  */
 export const KINDS = {
   text: {
-    render: (m) => h('div', { class: 'bubble', testid: 'message-text' }, String(m.content)),
+    render: (m) => {
+      const text = String(m.content)
+      const big = emojiOnly(text)
+      return h('div', { class: big ? 'bubble emoji-only' : 'bubble', testid: 'message-text', 'data-emoji-only': big ? 'true' : null }, ...linkified(text))
+    },
     preview: (m) => String(m.content).slice(0, PREVIEW_MAX),
     edit: { toText: (content) => String(content), fromText: (text) => text }
   },

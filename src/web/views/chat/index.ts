@@ -137,6 +137,8 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
   void pins.load()
   const closeMenus = (): void => { el.querySelectorAll<HTMLElement>('.menu-pop').forEach((pop) => { pop.hidden = true }) }
   document.addEventListener('click', closeMenus)
+  // A message menu is placed against the window: it closes when its row scrolls away.
+  list.el.addEventListener('scroll', closeMenus, { passive: true })
   void pages.start(focusSeq)
   return { el, destroy: () => { unsubscribe(); panel.close(); document.removeEventListener('click', closeMenus) } }
 }
