@@ -298,6 +298,8 @@ export class Store {
       if (c.settings?.archived === true && !this.muted(c) && c.settings.notify !== 'none' && !isSystem(m)) c.settings = { ...c.settings, archived: false }
       if (!mine && (m.mentions ?? []).some((id) => id === this.me.id || id === 'all')) c.unreadMentions = (c.unreadMentions ?? 0) + 1
     }
+    // Someone joined or left a group or channel: its member count is the list's to say.
+    if (isSystem(m) && c !== undefined && c.type !== 'direct') this.reloadSoon()
     if (!mine) {
       this.delivered(m.conversationId, m.seq)
       this.stopTyping(m.conversationId, m.senderId)

@@ -9,6 +9,8 @@ import { pendingRows, type PendingRows } from './pending-rows.js'
 
 /** Within this many pixels of an edge counts as "at" it. */
 export const EDGE_PX = 80
+/** Messages of one sender this close together show the name once. */
+const RUN_MS = 5 * 60_000
 /** A reply's quote shows at most this many characters of the quoted text. */
 const QUOTE_MAX = 100
 
@@ -56,6 +58,7 @@ function rowsIn (ctx: ChatContext, list: HTMLElement, actions: RowActions, pendi
     const fresh = messageRow(ctx, m, actions)
     rows.get(seq)?.el.replaceWith(fresh)
     rows.set(seq, { m, el: fresh })
+    markDays()
   }
   /** Replies quoting `quoted` show its current text. */
   function refreshQuotes (quoted: Message): void {
@@ -98,7 +101,13 @@ function rowsIn (ctx: ChatContext, list: HTMLElement, actions: RowActions, pendi
     list.querySelectorAll(':scope > .day-sep, :scope > .unread-line').forEach((el) => { el.remove() })
     let last: number | undefined
     let unreadShown = false
+    let previous: Message | undefined
     for (const { m, el } of [...rows.values()].sort((a, b) => a.m.seq - b.m.seq)) {
+      // A run of messages from one person names them once (same day, a few minutes apart).
+      const continued = previous !== undefined && previous.senderId === m.senderId && kindOf(previous).notice !== true &&
+        Date.parse(m.createdAt) - Date.parse(previous.createdAt) < RUN_MS && dayKey(previous.createdAt) === dayKey(m.createdAt)
+      el.dataset.continued = String(continued)
+      previous = m
       const day = dayKey(m.createdAt)
       if (day !== last) list.insertBefore(h('div', { class: 'day-sep', testid: 'day-separator', role: 'separator', 'data-day': day }, h('span', {}, dayLabel(m.createdAt))), el)
       last = day

@@ -104,7 +104,7 @@ export function messageRow (ctx: ChatContext, m: Message, actions: RowActions): 
     'data-mentions-me': String(mentionsMe(m, me.id)),
     'data-pinned': String(m.pinnedAt !== null && m.pinnedAt !== undefined)
   },
-  !mine && ctx.conversation()?.type === 'group' ? h('span', { class: 'sender' }, m.sender.displayName) : null,
+  !mine && ctx.conversation()?.type !== 'direct' ? h('span', { class: 'sender', testid: 'sender-name' }, m.sender.displayName) : null,
   forwardedLabel(m),
   replyQuote(m, ctx.nameOf, actions.scrollTo),
   h('div', { class: 'bubble-line' }, mine ? menu : null, rowContent(ctx, m, actions.onMediaLoad), mine ? null : menu),
