@@ -205,5 +205,8 @@ export const en = {
   'sys.createdNamed': '{actor} created the group "{name}"',
   'sys.created': '{actor} created the group',
   'sys.updated': '{actor} updated the group',
-  'pins.label': 'Pinned'
+  'pins.label': 'Pinned',
+  'ticks.sent': 'sent',
+  'ticks.delivered': 'delivered',
+  'ticks.read': 'read'
 } as const

@@ -204,5 +204,8 @@ export const zhCN: Catalogue = {
   'sys.createdNamed': '{actor} 创建了群组“{name}”',
   'sys.created': '{actor} 创建了群组',
   'sys.updated': '{actor} 更新了群组',
-  'pins.label': '置顶'
+  'pins.label': '置顶',
+  'ticks.sent': '已发送',
+  'ticks.delivered': '已送达',
+  'ticks.read': '已读'
 }

@@ -23,7 +23,7 @@ export interface RowActions {
 /** The delivery ticks of one of my messages. */
 export function ticks (ctx: ChatContext, m: Message): HTMLElement {
   const state = ctx.store.tickState(ctx.conversationId, m.seq)
-  return h('span', { class: `ticks ${state}`, testid: 'ticks', 'data-state': state, title: state }, TICKS[state])
+  return h('span', { class: `ticks ${state}`, testid: 'ticks', 'data-state': state, title: t(`ticks.${state}`) }, TICKS[state])
 }
 
 /** The content of a row: the kind's own rendering, or the recalled notice. */
