@@ -208,5 +208,7 @@ export const en = {
   'pins.label': 'Pinned',
   'ticks.sent': 'sent',
   'ticks.delivered': 'delivered',
-  'ticks.read': 'read'
+  'ticks.read': 'read',
+  'composer.dropHere': 'Drop to send',
+  'viewer.label': 'Image'
 } as const

@@ -207,5 +207,7 @@ export const zhCN: Catalogue = {
   'pins.label': '置顶',
   'ticks.sent': '已发送',
   'ticks.delivered': '已送达',
-  'ticks.read': '已读'
+  'ticks.read': '已读',
+  'composer.dropHere': '松开即可发送',
+  'viewer.label': '图片'
 }

@@ -9,7 +9,8 @@ import { openForward } from './forward.js'
 import { chatHeader, type ChatHeader } from './header.js'
 import { history, type History } from './history.js'
 import { messageList, type MessageList } from './message-list.js'
-import { outbox } from './outbox.js'
+import { outbox, type Outbox } from './outbox.js'
+import { t } from '../../i18n/index.js'
 import { pinnedBar, type PinnedBar } from './pins.js'
 import { typingLine } from './typing.js'
 import { newMessagesButton, type NewMessagesButton } from './new-messages.js'
@@ -86,6 +87,25 @@ function onStoreEvent (parts: Parts, e: StoreEvent): void {
   }
 }
 
+/** Files dragged onto the chat are sent, with a hint while they hover over it. */
+function dropTarget (el: HTMLElement, sends: Outbox): void {
+  const carriesFiles = (e: DragEvent): boolean => e.dataTransfer?.types.includes('Files') === true
+  el.addEventListener('dragover', (e) => {
+    if (!carriesFiles(e)) return
+    e.preventDefault()
+    el.classList.add('dropping')
+    el.dataset.dropHint = t('composer.dropHere')
+  })
+  el.addEventListener('dragleave', (e) => { if (e.target === el || !el.contains(e.relatedTarget as Node | null)) el.classList.remove('dropping') })
+  el.addEventListener('drop', (e) => {
+    el.classList.remove('dropping')
+    const files = Array.from(e.dataTransfer?.files ?? [])
+    if (files.length === 0) return
+    e.preventDefault()
+    void sends.sendFiles(files)
+  })
+}
+
 /** The settings panel (group profile, members, invites, my settings), over the chat. */
 function settingsPanel (store: Store, conversationId: string, host: HTMLElement): { toggle: () => void, close: () => void } {
   let panel: ReturnType<typeof groupPanel> | undefined
@@ -124,7 +144,9 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
   }, unreadAfter)
   const fresh = newMessagesButton(list)
   list.el.append(fresh.el)
-  const box = composer(ctx, { outbox: outbox(ctx, list), lastOwnText: list.lastOwnText })
+  const sends = outbox(ctx, list)
+  const box = composer(ctx, { outbox: sends, lastOwnText: list.lastOwnText })
+  dropTarget(el, sends)
   const pins = pinnedBar(ctx, list.scrollTo)
   const typing = typingLine(ctx)
   el.append(header.el, pins.el, list.el, typing.el, toast, ...box.parts)
