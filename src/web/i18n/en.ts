@@ -283,5 +283,12 @@ export const en = {
   'invite.notNow': 'Not now',
   'invite.open': 'Open',
   'invite.join': 'Join',
-  'invite.invalid': 'This invite link is invalid, expired, used up or revoked.'
+  'invite.invalid': 'This invite link is invalid, expired, used up or revoked.',
+  'push.insecure': 'Notifications need a secure (https) page.',
+  'push.unsupported': 'This browser cannot show push notifications.',
+  'push.worker': 'The notification service worker could not start ({reason}).',
+  'push.blocked': 'Notifications are blocked for this site: allow them in the browser\'s site settings, then try again.',
+  'push.noServer': 'This server does not offer push notifications ({reason}).',
+  'push.subscribe': 'This browser could not subscribe with its push service, so notifications stay off ({reason}).',
+  'push.refused': 'The server refused this browser\'s subscription ({reason}).'
 } as const

@@ -282,5 +282,12 @@ export const zhCN: Catalogue = {
   'invite.notNow': '以后再说',
   'invite.open': '打开',
   'invite.join': '加入',
-  'invite.invalid': '此邀请链接无效、已过期、已用完或已被撤销。'
+  'invite.invalid': '此邀请链接无效、已过期、已用完或已被撤销。',
+  'push.insecure': '通知需要安全的 (https) 页面。',
+  'push.unsupported': '此浏览器无法显示推送通知。',
+  'push.worker': '通知服务无法启动（{reason}）。',
+  'push.blocked': '此网站的通知已被阻止：请在浏览器的网站设置中允许后重试。',
+  'push.noServer': '此服务器不提供推送通知（{reason}）。',
+  'push.subscribe': '此浏览器无法向推送服务订阅，通知保持关闭（{reason}）。',
+  'push.refused': '服务器拒绝了此浏览器的订阅（{reason}）。'
 }
