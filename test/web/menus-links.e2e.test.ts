@@ -61,7 +61,19 @@ t.test('menus on screen, safe links, emoji, recall window, confirmations, sign-u
       ['https://example.com/a?b=1', '_blank', 'noopener noreferrer', 'https://example.com/a?b=1'],
       ['https://www.example.org/', '_blank', 'noopener noreferrer', 'www.example.org']
     ], 'http(s) and www. addresses are links; javascript: and data: are not')
-    if (width === 390) t.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= 390, 'no sideways scrolling at 390 px')
+    if (width === 390) {
+      t.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= 390, 'no sideways scrolling at 390 px')
+      const bar = (await page.locator('.topbar').boundingBox())!
+      t.ok(bar.height < 56, `the top bar stays on one line (${bar.height}px)`)
+    }
+    // Scrolled to the top (older pages load on the way), the history's first line is whole inside the list.
+    const toTop = async (): Promise<void> => { await page.evaluate(() => { document.querySelector('[data-testid="messages"]')!.scrollTop = 0 }) }
+    await toTop()
+    await page.waitForSelector(`${id('history-top')}[data-state="beginning"]`, { timeout: WAIT })
+    await toTop()
+    const top = (await page.locator(id('history-top')).boundingBox())!
+    const list = (await page.locator(id('messages')).boundingBox())!
+    t.ok(top.y >= list.y && top.height >= 30, `"Beginning of the conversation" is not cut (${Math.round(top.y)} >= ${Math.round(list.y)}, ${top.height}px)`)
 
     if (width === 1280) {
       // ---- Recall within the window, asked first; gone once the window is over

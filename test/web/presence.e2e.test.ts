@@ -8,7 +8,7 @@ import { namedUser, pageWorld } from './fixtures.js'
  * Two people opening the page at about the same time see each other online: the page reads
  * presence again once its socket is up (events newer than the read win), not only before it.
  * Twenty rounds, each opening both pages at once and closing them until both are offline:
- * about 40 s, as each round waits for the server to see both leave.
+ * about 60 s, as each round opens two pages and waits for the server to see both leave.
  */
 t.setTimeout(180_000)
 

@@ -5,6 +5,7 @@ import { channelBrowser } from './channels.js'
 import { applyMute, MUTE_CHOICES, muteState, NOTIFY_CHOICES } from './group-panel.js'
 import { kindOf, previewOf } from './kinds.js'
 import { messageSearch } from './message-search.js'
+import { placeMenu } from './menu-position.js'
 import { errorText, t } from '../i18n/index.js'
 
 export interface SidebarActions {
@@ -125,9 +126,12 @@ export function sidebar (store: Store, actions: SidebarActions): HTMLElement {
         const open = pop.hidden
         document.querySelectorAll<HTMLElement>('.menu-pop').forEach((other) => { other.hidden = true })
         pop.hidden = !open
+        if (open) placeMenu(button, pop)
         menuFor = open ? c.id : undefined
       }
     }, '⋯')
+    // Still open after a re-render: placed again once the new button is on the page.
+    if (menuFor === c.id) requestAnimationFrame(() => { if (button.isConnected) placeMenu(button, pop) })
     return h('span', { class: 'menu', onclick: (e: MouseEvent) => { e.stopPropagation() } }, button, pop)
   }
 
