@@ -298,8 +298,9 @@ export class Store {
       if (c.settings?.archived === true && !this.muted(c) && c.settings.notify !== 'none' && !isSystem(m)) c.settings = { ...c.settings, archived: false }
       if (!mine && (m.mentions ?? []).some((id) => id === this.me.id || id === 'all')) c.unreadMentions = (c.unreadMentions ?? 0) + 1
     }
-    // Someone joined or left a group or channel: its member count is the list's to say.
-    if (isSystem(m) && c !== undefined && c.type !== 'direct') this.reloadSoon()
+    // Someone joined or left a channel: its member count (a channel lists no members) is the
+    // list's to say. A group's conversation:updated carries its members.
+    if (isSystem(m) && c?.type === 'channel') this.reloadSoon()
     if (!mine) {
       this.delivered(m.conversationId, m.seq)
       this.stopTyping(m.conversationId, m.senderId)
