@@ -1,5 +1,6 @@
 import { ClientError, type Client, type User } from '@relay-im/client'
 import { OPEN_MESSAGE, type OpenMessage } from './sw-messages.js'
+import { t } from './i18n/index.js'
 
 /**
  * Web Push on this browser: the service worker (/sw.js), the permission, the browser's push
@@ -26,8 +27,8 @@ function saved (user: User): Saved | undefined {
 
 /** Why this browser cannot do push at all, or undefined when it can. */
 export function pushUnsupported (): string | undefined {
-  if (!window.isSecureContext) return 'Notifications need a secure (https) page.'
-  if (!('serviceWorker' in navigator) || !('PushManager' in window) || !('Notification' in window)) return 'This browser cannot show push notifications.'
+  if (!window.isSecureContext) return t('push.insecure')
+  if (!('serviceWorker' in navigator) || !('PushManager' in window) || !('Notification' in window)) return t('push.unsupported')
   return undefined
 }
 
@@ -69,15 +70,15 @@ export async function enablePush (client: Client, user: User): Promise<void> {
     await navigator.serviceWorker.register(SW_URL, { scope: '/' })
     reg = await navigator.serviceWorker.ready
   } catch (err) {
-    throw new Error(`The notification service worker could not start (${reasonOf(err)}).`)
+    throw new Error(t('push.worker', { reason: reasonOf(err) }))
   }
   const permission = await Notification.requestPermission()
-  if (permission !== 'granted') throw new Error('Notifications are blocked for this site: allow them in the browser\'s site settings, then try again.')
+  if (permission !== 'granted') throw new Error(t('push.blocked'))
   let publicKey: string
   try {
     publicKey = await client.getVapidPublicKey()
   } catch (err) {
-    throw new Error(`This server does not offer push notifications (${reasonOf(err)}).`)
+    throw new Error(t('push.noServer', { reason: reasonOf(err) }))
   }
   // A subscription left by someone else on this browser (or with an old key) is replaced.
   const old = await reg.pushManager.getSubscription()
@@ -86,14 +87,14 @@ export async function enablePush (client: Client, user: User): Promise<void> {
   try {
     sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: base64UrlBytes(publicKey) })
   } catch (err) {
-    throw new Error(`This browser could not subscribe with its push service, so notifications stay off (${reasonOf(err)}).`)
+    throw new Error(t('push.subscribe', { reason: reasonOf(err) }))
   }
   try {
     const { id } = await client.subscribePush(sub.toJSON())
     localStorage.setItem(key(user), JSON.stringify({ id, endpoint: sub.endpoint } satisfies Saved))
   } catch (err) {
     await sub.unsubscribe().catch(() => false)
-    throw new Error(`The server refused this browser's subscription (${reasonOf(err)}).`)
+    throw new Error(t('push.refused', { reason: reasonOf(err) }))
   }
 }
 

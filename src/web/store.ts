@@ -1,5 +1,5 @@
 import type {
-  Client, ConnectionStatus, Conversation, Friend, FriendRequest, Message, PresenceState, ReceiptEvent, RecalledEvent, SettingsUpdate, User
+  Client, ConnectionStatus, MessageContent, MessageType, Conversation, Friend, FriendRequest, Message, PresenceState, ReceiptEvent, RecalledEvent, SettingsUpdate, User
 } from '@relay-im/client'
 import { t } from './i18n/index.js'
 
@@ -25,6 +25,9 @@ export type StoreEvent =
   /** Names of people no longer in a conversation arrived: notices that mention them re-render. */
   | { type: 'names' }
 
+/** One of my sends the server has not acknowledged yet. */
+export interface Unsent { type: MessageType, body: MessageContent, label?: string, failed?: string }
+
 interface Receipts { read: Record<string, number>, delivered: Record<string, number> }
 
 const TYPING_SHOWN_MS = 6000
@@ -44,6 +47,8 @@ export class Store {
   /** Display names of everyone seen in any conversation (system notices name former members). */
   readonly names = new Map<string, string>()
   private readonly fetchingNames = new Set<string>()
+  /** Seconds after sending during which I may recall a message (the server says, GET /api/version). */
+  recallWindowS = 120
   /** The conversation on screen, if any. */
   activeId: string | undefined
   private readonly typingTimers = new Map<string, Map<string, ReturnType<typeof setTimeout>>>()
@@ -51,6 +56,17 @@ export class Store {
   private readonly listeners = new Set<(e: StoreEvent) => void>()
   private readonly deliveredPending = new Map<string, number>()
   private wasOnline = false
+  /**
+   * Presence ordering: a tick per live presence event and per list read. A read only sets a
+   * user's presence when no event about them came after the read began (the event is newer).
+   */
+  private presenceClock = 0
+  private readonly presenceEventAt = new Map<string, number>()
+  /**
+   * My sends not yet acknowledged, by conversation and clientMsgId: the SDK keeps them until the
+   * connection is back; the chat shows them again when it is reopened meanwhile.
+   */
+  readonly unsent = new Map<string, Map<string, Unsent>>()
 
   constructor (readonly client: Client, readonly me: User) {
     // Other members' positions arrive only as live receipts; keep them across reloads.
@@ -83,12 +99,13 @@ export class Store {
 
   async loadConversations (): Promise<void> {
     // `archived: true` lists the archived ones too (settings.archived tells them apart).
+    const mark = ++this.presenceClock
     const list = await this.client.conversations({ limit: 100, archived: true })
     const cursors = this.client.getCursors()
     this.conversations = new Map(list.map((c) => [c.id, c]))
     for (const c of list) {
       this.learnNames(c)
-      if (c.peer !== undefined) this.presence.set(c.peer.id, c.peer.presence)
+      if (c.peer !== undefined) this.readPresence(c.peer.id, c.peer.presence, mark)
       // Catch-up after a reconnect covers every listed conversation, not only those seen live.
       if ((cursors[c.id] ?? -1) < c.lastSeq) this.client.setCursor(c.id, c.lastSeq)
       // And changes: from the last message's rev at the latest (a replay is harmless, a skip is not).
@@ -100,15 +117,22 @@ export class Store {
   }
 
   async loadContacts (): Promise<void> {
+    const mark = ++this.presenceClock
     const [friends, incoming, outgoing] = await Promise.all([
       this.client.friends(), this.client.friendRequests('incoming'), this.client.friendRequests('outgoing')
     ])
     this.friends = friends
     this.incoming = incoming.filter((r) => r.status === 'pending')
     this.outgoing = outgoing.filter((r) => r.status === 'pending')
-    for (const f of friends) this.presence.set(f.user.id, f.presence)
+    for (const f of friends) this.readPresence(f.user.id, f.presence, mark)
     this.emit({ type: 'contacts' })
     this.emit({ type: 'conversations' })
+  }
+
+  /** A presence from a list read that began at `mark`, unless a live event about the user came since. */
+  private readPresence (userId: string, p: PresenceState, mark: number): void {
+    if ((this.presenceEventAt.get(userId) ?? 0) > mark) return
+    this.presence.set(userId, p)
   }
 
   /** Conversations, pinned first, then newest activity first; the archive on its own. */
@@ -260,6 +284,7 @@ export class Store {
   private onMessage (m: Message): void {
     const c = this.conversations.get(m.conversationId)
     const mine = m.senderId === this.me.id
+    if (mine) this.settleUnsent(m.conversationId, m.clientMsgId)
     if (c === undefined) {
       void this.loadConversations().catch(() => {})
     } else if (m.seq > c.lastSeq || c.lastMessage === null) {
@@ -273,6 +298,9 @@ export class Store {
       if (c.settings?.archived === true && !this.muted(c) && c.settings.notify !== 'none' && !isSystem(m)) c.settings = { ...c.settings, archived: false }
       if (!mine && (m.mentions ?? []).some((id) => id === this.me.id || id === 'all')) c.unreadMentions = (c.unreadMentions ?? 0) + 1
     }
+    // Someone joined or left a channel: its member count (a channel lists no members) is the
+    // list's to say. A group's conversation:updated carries its members.
+    if (isSystem(m) && c?.type === 'channel') this.reloadSoon()
     if (!mine) {
       this.delivered(m.conversationId, m.seq)
       this.stopTyping(m.conversationId, m.senderId)
@@ -280,6 +308,17 @@ export class Store {
     this.emit({ type: 'message', message: m })
     this.emit({ type: 'conversations' })
     if (!mine) this.markReadIfVisible(m.conversationId)
+  }
+
+  /** Remembers a send until its acknowledgement (or updates its label or failure). */
+  keepUnsent (conversationId: string, clientMsgId: string, unsent: Unsent): void {
+    let sends = this.unsent.get(conversationId)
+    if (sends === undefined) this.unsent.set(conversationId, sends = new Map())
+    sends.set(clientMsgId, unsent)
+  }
+
+  settleUnsent (conversationId: string, clientMsgId: string): void {
+    this.unsent.get(conversationId)?.delete(clientMsgId)
   }
 
   private stopTyping (conversationId: string, userId: string): void {
@@ -297,8 +336,11 @@ export class Store {
       this.status = s
       this.emit({ type: 'status' })
       if (s === 'online') {
-        // Back after a break: the lists may have moved on (new conversations, requests, presence).
-        if (this.wasOnline) void this.load().then(() => { this.emit({ type: 'resynced' }) }, () => {})
+        // Read again once the socket is up, the first time too: presence read before it (at
+        // page load) misses whoever came or went in between, as no event reached us then.
+        // Back after a break, the lists may also have moved on (conversations, requests).
+        const back = this.wasOnline
+        void this.load().then(() => { if (back) this.emit({ type: 'resynced' }) }, () => {})
         this.wasOnline = true
       }
     })
@@ -341,6 +383,7 @@ export class Store {
       }
     })
     client.on('presence', (e) => {
+      this.presenceEventAt.set(e.userId, ++this.presenceClock)
       this.presence.set(e.userId, { online: e.online, lastSeenAt: e.lastSeenAt, ...(e.hidden === true ? { hidden: true as const } : {}) })
       this.emit({ type: 'contacts' })
       this.emit({ type: 'conversations' })

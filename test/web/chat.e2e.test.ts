@@ -137,6 +137,7 @@ t.test('two people chat through the page', async (t) => {
   const oopsSeq = await oops.getAttribute('data-seq')
   await waitForMessage(alice, 'oops, wrong chat')
   await oops.locator(id('recall')).click({ force: true })
+  await bob.click(id('confirm-ok'))
   await alice.waitForSelector(`${id('message')}[data-seq="${oopsSeq ?? ''}"] ${id('message-recalled')}`, { timeout: WAIT })
   t.pass('recalled on both sides')
   await bob.screenshot({ path: join(SHOTS, 'chat-bob-media.png') })

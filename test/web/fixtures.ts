@@ -150,12 +150,13 @@ export async function namedUser (app: App, displayName: string): Promise<TestUse
 
 /**
  * A page of its own for `u`, signed in with a fresh session (one per browser context: refresh
- * tokens rotate) that the page resumes from storage; `onPage` runs before it loads.
+ * tokens rotate) that the page resumes from storage; `onPage` runs before it loads; `options`
+ * add to the context's (locale, time zone, viewport).
  */
-export async function signedInPage (world: PageWorld, u: TestUser, onPage: (page: Page) => void = () => {}): Promise<{ ctx: BrowserContext, page: Page }> {
+export async function signedInPage (world: PageWorld, u: TestUser, onPage: (page: Page) => void = () => {}, options: BrowserContextOptions = {}): Promise<{ ctx: BrowserContext, page: Page }> {
   const login = await world.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: u.username, password: 'correct horse battery' } })
   if (login.statusCode !== 200) throw new Error(login.body)
-  const ctx = await world.context({ viewport: { width: 1000, height: 720 } })
+  const ctx = await world.context({ viewport: { width: 1000, height: 720 }, ...options })
   await ctx.addInitScript((value) => { if (localStorage.getItem('relay.tokens') === null) localStorage.setItem('relay.tokens', value) }, login.body)
   const page = await ctx.newPage()
   world.watch(page)

@@ -127,6 +127,7 @@ t.test('edit, reply, mention, react, pin, forward and delete for me through the 
 
   // ---- delete for me: gone from both of Bob's devices, still there for Alice
   await menu(message(b.page, 'thanks!'), 'action-delete-for-me')
+  await b.page.click(id('confirm-ok'))
   await message(b.page, 'thanks!').waitFor({ state: 'detached', timeout: WAIT })
   await message(b2.page, 'thanks!').waitFor({ state: 'detached', timeout: WAIT })
   t.equal(await message(a.page, 'thanks!').count(), 1, 'Alice still has it')
@@ -143,6 +144,7 @@ t.test('edit, reply, mention, react, pin, forward and delete for me through the 
   const third = message(a.page, 'third of three')
   await third.hover()
   await third.locator(id('recall')).click()
+  await a.page.click(id('confirm-ok'))
   // The online device shows them live; the offline one does not.
   await message(b.page, 'first of three, edited').waitFor({ timeout: WAIT })
   await message(b.page, 'second of three').locator(id('reaction')).waitFor({ timeout: WAIT })

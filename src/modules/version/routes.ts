@@ -19,12 +19,13 @@ function serverVersion (): string {
 
 const VersionInfo = Type.Object({
   protocol: Type.Integer({ description: 'The wire contract version (PROTOCOL_VERSION); the SDK refuses a server below its own' }),
-  server: Type.String({ description: 'The server package version' })
+  server: Type.String({ description: 'The server package version' }),
+  recallWindowS: Type.Integer({ description: 'How long after sending a message its sender may recall it, in seconds (RECALL_WINDOW_S)' })
 })
 
 /** `GET /api/version`: public, so an SDK can check compatibility before signing in. */
 const versionRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const body = { protocol: PROTOCOL_VERSION, server: serverVersion() }
+  const body = { protocol: PROTOCOL_VERSION, server: serverVersion(), recallWindowS: app.config.RECALL_WINDOW_S }
   app.get('/version', {
     schema: { operationId: 'getVersion', tags: ['meta'], summary: 'Protocol and server versions', security: [], response: { 200: VersionInfo, '4xx': ErrorSchema } }
   }, async () => body)

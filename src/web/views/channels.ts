@@ -2,6 +2,7 @@ import type { ChannelSummary } from '@relay-im/client'
 import { CHANNEL_NAME_MAX, CHANNEL_TOPIC_MAX } from '@relay-im/client/protocol'
 import { h, replace } from '../dom.js'
 import type { Store } from '../store.js'
+import { errorText, t } from '../i18n/index.js'
 
 const PAGE = 20
 
@@ -16,11 +17,11 @@ export function channelBrowser (store: Store, open: (conversationId: string) => 
   let seq = 0
   const list = h('ul', { class: 'list', testid: 'channel-list' })
   const status = h('p', { class: 'muted small', testid: 'channel-status', 'aria-live': 'polite' })
-  const more = h('button', { type: 'button', class: 'small', testid: 'channel-more', hidden: true, onclick: () => { void load(false) } }, 'More channels')
+  const more = h('button', { type: 'button', class: 'small', testid: 'channel-more', hidden: true, onclick: () => { void load(false) } }, t('channels.more'))
   const error = h('p', { class: 'error', role: 'alert', testid: 'channel-error' })
-  const search = h('input', { type: 'search', testid: 'channel-search', placeholder: 'Search channels', 'aria-label': 'Search channels', oninput: () => { void load(true) } })
-  const name = h('input', { testid: 'channel-name', placeholder: 'Channel name', maxlength: CHANNEL_NAME_MAX, required: true, 'aria-label': 'New channel name' })
-  const topic = h('input', { testid: 'channel-topic', placeholder: 'Topic (optional)', maxlength: CHANNEL_TOPIC_MAX, 'aria-label': 'New channel topic' })
+  const search = h('input', { type: 'search', testid: 'channel-search', placeholder: t('channels.search'), 'aria-label': t('channels.search'), oninput: () => { void load(true) } })
+  const name = h('input', { testid: 'channel-name', placeholder: t('channels.name'), maxlength: CHANNEL_NAME_MAX, required: true, 'aria-label': t('channels.newName') })
+  const topic = h('input', { testid: 'channel-topic', placeholder: t('channels.topic'), maxlength: CHANNEL_TOPIC_MAX, 'aria-label': t('channels.newTopic') })
   const close = (): void => { overlay.remove() }
 
   async function load (fresh: boolean): Promise<void> {
@@ -34,7 +35,7 @@ export function channelBrowser (store: Store, open: (conversationId: string) => 
       nextCursor = page.nextCursor
       render()
     } catch (err) {
-      if (mine === seq) error.textContent = (err as Error).message
+      if (mine === seq) error.textContent = errorText(err)
     }
   }
 
@@ -45,7 +46,7 @@ export function channelBrowser (store: Store, open: (conversationId: string) => 
       close()
       open(ch.id)
     } catch (err) {
-      error.textContent = (err as Error).message
+      error.textContent = errorText(err)
     }
   }
 
@@ -54,19 +55,19 @@ export function channelBrowser (store: Store, open: (conversationId: string) => 
     return h('li', { class: 'person', testid: 'channel-item', 'data-channel-id': ch.id, 'data-name': ch.name, 'data-members': ch.memberCount },
       h('span', { class: 'conv-text' },
         h('span', { class: 'conv-title' }, `# ${ch.name}`),
-        h('span', { class: 'conv-preview' }, `${ch.memberCount} ${ch.memberCount === 1 ? 'member' : 'members'}${ch.topic !== null && ch.topic !== '' ? ` · ${ch.topic}` : ''}`)),
-      h('button', { type: 'button', class: member ? 'small' : 'primary small', testid: member ? 'channel-open' : 'channel-join', onclick: () => { void join(ch) } }, member ? 'Open' : 'Join'))
+        h('span', { class: 'conv-preview' }, `${t('chat.members', { count: ch.memberCount })}${ch.topic !== null && ch.topic !== '' ? ` · ${ch.topic}` : ''}`)),
+      h('button', { type: 'button', class: member ? 'small' : 'primary small', testid: member ? 'channel-open' : 'channel-join', onclick: () => { void join(ch) } }, member ? t('channels.open') : t('channels.join')))
   }
 
   function render (): void {
     replace(list, ...results.map(item))
-    status.textContent = results.length === 0 ? 'No channels found' : ''
+    status.textContent = results.length === 0 ? t('channels.none') : ''
     more.hidden = nextCursor === undefined
   }
 
   const overlay = h('div', { class: 'overlay', onclick: (e: MouseEvent) => { if (e.target === overlay) close() } },
-    h('div', { class: 'dialog wide', testid: 'channel-browser', role: 'dialog', 'aria-label': 'Channels' },
-      h('h2', {}, 'Channels'),
+    h('div', { class: 'dialog wide', testid: 'channel-browser', role: 'dialog', 'aria-label': t('channels.title') },
+      h('h2', {}, t('channels.title')),
       search,
       error,
       list,
@@ -84,14 +85,14 @@ export function channelBrowser (store: Store, open: (conversationId: string) => 
             close()
             open(c.id)
           } catch (err) {
-            error.textContent = (err as Error).message
+            error.textContent = errorText(err)
           }
         }
       },
-      h('h3', {}, 'New channel'),
+      h('h3', {}, t('channels.new')),
       name, topic,
-      h('button', { type: 'submit', class: 'primary small', testid: 'channel-create' }, 'Create channel')),
-      h('div', { class: 'dialog-actions' }, h('button', { type: 'button', testid: 'channel-close', onclick: close }, 'Close'))))
+      h('button', { type: 'submit', class: 'primary small', testid: 'channel-create' }, t('channels.create'))),
+      h('div', { class: 'dialog-actions' }, h('button', { type: 'button', testid: 'channel-close', onclick: close }, t('channels.close')))))
   void load(true)
   queueMicrotask(() => { search.focus() })
   return overlay

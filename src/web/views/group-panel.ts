@@ -2,27 +2,26 @@ import type { BannedMember, Conversation, ConversationMember, Invite, InviteLink
 import { h, replace } from '../dom.js'
 import type { Store } from '../store.js'
 import { linkFile, uploadFile } from '../uploads.js'
+import { errorText, t, type Key } from '../i18n/index.js'
+import { dateTimeOf } from '../i18n/dates.js'
 
 /** The mute choices: how long from now, null for no end, 0 to unmute. */
-export const MUTE_CHOICES: Array<{ value: string, label: string, ms: number | null }> = [
-  { value: 'off', label: 'Not muted', ms: 0 },
-  { value: '1h', label: 'Mute for 1 hour', ms: 3_600_000 },
-  { value: '8h', label: 'Mute for 8 hours', ms: 8 * 3_600_000 },
-  { value: 'forever', label: 'Mute until I unmute', ms: null }
+const MUTES: Array<{ value: string, label: Key, ms: number | null }> = [
+  { value: 'off', label: 'mute.off', ms: 0 },
+  { value: '1h', label: 'mute.1h', ms: 3_600_000 },
+  { value: '8h', label: 'mute.8h', ms: 8 * 3_600_000 },
+  { value: 'forever', label: 'mute.forever', ms: null }
 ]
+export const MUTE_CHOICES = MUTES.map((m) => ({ ...m, label: t(m.label) }))
 
-export const NOTIFY_CHOICES: Array<{ value: NotifyLevel, label: string }> = [
-  { value: 'all', label: 'All messages' },
-  { value: 'mentions', label: 'Only @mentions' },
-  { value: 'none', label: 'Nothing' }
-]
+export const NOTIFY_CHOICES: Array<{ value: NotifyLevel, label: string }> = (['all', 'mentions', 'none'] as const).map((value) => ({ value, label: t(`notifyLevel.${value}`) }))
 
 /** "Muted until 14:05", "Muted" (no end) or "". */
 export function muteState (store: Store, c: Conversation): string {
   if (!store.muted(c)) return ''
   const until = new Date(c.settings!.mutedUntil!)
-  if (until.getUTCFullYear() >= 9999) return 'Muted'
-  return `Muted until ${until.toLocaleString([], { hour: '2-digit', minute: '2-digit', month: 'short', day: 'numeric' })}`
+  if (until.getUTCFullYear() >= 9999) return t('mute.state')
+  return t('mute.until', { when: dateTimeOf(until.toISOString()) })
 }
 
 /** Applies a mute choice. */
@@ -77,7 +76,7 @@ export function groupPanel (store: Store, conversationId: string, onClose: () =>
       const c = result as Partial<Conversation> | undefined
       if (c !== undefined && c !== null && typeof c === 'object' && c.id === conversationId && Array.isArray(c.members)) store.add(c as Conversation)
     } catch (err) {
-      error.textContent = (err as Error).message
+      error.textContent = errorText(err)
     }
     await refreshLists()
     render()
@@ -121,14 +120,14 @@ export function groupPanel (store: Store, conversationId: string, onClose: () =>
     const canRemove = !isMe && m.role !== 'owner' && (owner || (myRole === 'admin' && m.role === 'member'))
     return h('li', { class: 'person', testid: 'panel-member', 'data-user-id': m.id, 'data-username': m.username, 'data-role': m.role },
       h('span', { class: 'conv-text' },
-        h('span', { class: 'conv-title' }, isMe ? `${m.displayName} (you)` : m.displayName),
+        h('span', { class: 'conv-title' }, isMe ? t('panel.you', { name: m.displayName }) : m.displayName),
         h('span', { class: 'conv-preview' }, `@${m.username}`)),
       m.role !== 'member' ? h('span', { class: `tag role-${m.role}`, testid: 'member-role' }, m.role) : null,
       h('span', { class: 'actions' },
-        owner && !isMe && m.role === 'member' ? h('button', { type: 'button', class: 'small', testid: 'member-promote', onclick: () => { void act(() => client.setRole(c.id, m.id, 'admin')) } }, 'Make admin') : null,
-        owner && !isMe && m.role === 'admin' ? h('button', { type: 'button', class: 'small', testid: 'member-demote', onclick: () => { void act(() => client.setRole(c.id, m.id, 'member')) } }, 'Remove admin') : null,
-        owner && !isMe ? confirmButton({ class: 'small', 'data-testid': 'member-transfer' }, 'Make owner', 'Confirm owner', () => { void act(() => client.transferOwnership(c.id, m.id)) }) : null,
-        canRemove ? confirmButton({ class: 'small danger', 'data-testid': 'member-remove' }, 'Remove', 'Confirm remove', () => { void act(() => client.removeGroupMember(c.id, m.id)) }) : null))
+        owner && !isMe && m.role === 'member' ? h('button', { type: 'button', class: 'small', testid: 'member-promote', onclick: () => { void act(() => client.setRole(c.id, m.id, 'admin')) } }, t('panel.makeAdmin')) : null,
+        owner && !isMe && m.role === 'admin' ? h('button', { type: 'button', class: 'small', testid: 'member-demote', onclick: () => { void act(() => client.setRole(c.id, m.id, 'member')) } }, t('panel.removeAdmin')) : null,
+        owner && !isMe ? confirmButton({ class: 'small', 'data-testid': 'member-transfer' }, t('panel.makeOwner'), t('panel.confirmOwner'), () => { void act(() => client.transferOwnership(c.id, m.id)) }) : null,
+        canRemove ? confirmButton({ class: 'small danger', 'data-testid': 'member-remove' }, t('panel.remove'), t('panel.confirmRemove'), () => { void act(() => client.removeGroupMember(c.id, m.id)) }) : null))
   }
 
   function profile (c: Conversation, canEdit: boolean): HTMLElement {
@@ -141,8 +140,8 @@ export function groupPanel (store: Store, conversationId: string, onClose: () =>
         h('h3', { testid: 'panel-name' }, store.title(c)),
         h('p', { class: 'muted', testid: 'panel-topic' }, c.topic ?? ''))
     }
-    const name = h('input', { testid: 'group-name-input', value: nameDraft ?? c.name ?? '', maxlength: 64, 'aria-label': 'Name', oninput: () => { nameDraft = name.value } })
-    const topic = h('input', { testid: 'group-topic-input', value: topicDraft ?? c.topic ?? '', maxlength: 256, 'aria-label': 'Topic', placeholder: 'No topic', oninput: () => { topicDraft = topic.value } })
+    const name = h('input', { testid: 'group-name-input', value: nameDraft ?? c.name ?? '', maxlength: 64, 'aria-label': t('panel.name'), oninput: () => { nameDraft = name.value } })
+    const topic = h('input', { testid: 'group-topic-input', value: topicDraft ?? c.topic ?? '', maxlength: 256, 'aria-label': t('panel.topic'), placeholder: t('panel.noTopic'), oninput: () => { topicDraft = topic.value } })
     const file = h('input', { type: 'file', accept: 'image/*', testid: 'group-avatar-input', hidden: true })
     file.addEventListener('change', () => {
       const f = file.files?.[0]
@@ -170,22 +169,21 @@ export function groupPanel (store: Store, conversationId: string, onClose: () =>
       }
     },
     h('div', { class: 'avatar-line' }, avatarImg,
-      h('button', { type: 'button', class: 'small', testid: 'group-avatar-upload', onclick: () => { file.click() } }, avatarUrl === null ? 'Add photo' : 'Change photo'), file),
-    h('label', { class: 'field' }, 'Name', name),
-    h('label', { class: 'field' }, 'Topic', topic),
-    h('div', { class: 'dialog-actions' }, h('button', { type: 'submit', class: 'primary small', testid: 'group-save' }, 'Save')))
+      h('button', { type: 'button', class: 'small', testid: 'group-avatar-upload', onclick: () => { file.click() } }, avatarUrl === null ? t('panel.addPhoto') : t('panel.changePhoto')), file),
+    h('label', { class: 'field' }, t('panel.name'), name),
+    h('label', { class: 'field' }, t('panel.topic'), topic),
+    h('div', { class: 'dialog-actions' }, h('button', { type: 'submit', class: 'primary small', testid: 'group-save' }, t('panel.save'))))
   }
 
   function whoMade (c: Conversation, userId: string | null): string {
-    if (userId === me.id) return 'you'
-    return c.members.find((m) => m.id === userId)?.displayName ?? 'a former member'
+    if (userId === me.id) return t('panel.byYou')
+    return c.members.find((m) => m.id === userId)?.displayName ?? t('panel.formerMember')
   }
 
   function inviteMeta (c: Conversation, link: InviteLink): string {
-    const uses = `${link.uses}${link.maxUses === null ? '' : ` of ${link.maxUses}`} ${link.uses === 1 && link.maxUses === null ? 'use' : 'uses'}`
-    const expiry = link.expiresAt === null ? 'no expiry' : `expires ${new Date(link.expiresAt).toLocaleString([], { hour: '2-digit', minute: '2-digit', month: 'short', day: 'numeric' })}`
-    const made = new Date(link.createdAt).toLocaleString([], { hour: '2-digit', minute: '2-digit', month: 'short', day: 'numeric' })
-    return `by ${whoMade(c, link.createdBy)}, ${made} · ${uses} · ${expiry}`
+    const uses = link.maxUses === null ? t('panel.uses', { count: link.uses }) : t('panel.usesOf', { count: link.uses, max: link.maxUses })
+    const expiry = link.expiresAt === null ? t('panel.noExpiry') : t('panel.expires', { when: dateTimeOf(link.expiresAt) })
+    return t('panel.inviteMeta', { who: whoMade(c, link.createdBy), made: dateTimeOf(link.createdAt), uses, expiry })
   }
 
   function inviteSection (c: Conversation): HTMLElement {
@@ -193,16 +191,16 @@ export function groupPanel (store: Store, conversationId: string, onClose: () =>
     const listed = new Set(links.map((l) => l.id))
     const rows: InviteLink[] = [...invites.filter((i) => !listed.has(i.id)).map((i) => ({ ...i, createdBy: me.id })), ...links]
     return h('section', { class: 'panel-section', testid: 'invites' },
-      h('h3', {}, 'Invite links'),
-      rows.length === 0 ? h('p', { class: 'muted small', testid: 'invites-empty' }, 'No live invite links.') : null,
+      h('h3', {}, t('panel.invites')),
+      rows.length === 0 ? h('p', { class: 'muted small', testid: 'invites-empty' }, t('panel.noInvites')) : null,
       ...rows.map((link) => {
         const code = invites.find((i) => i.id === link.id)?.code
         const url = code === undefined ? undefined : inviteUrl(code)
-        const field = url === undefined ? undefined : h('input', { readonly: true, value: url, testid: 'invite-link', 'data-code': code, 'aria-label': 'Invite link' })
+        const field = url === undefined ? undefined : h('input', { readonly: true, value: url, testid: 'invite-link', 'data-code': code, 'aria-label': t('panel.inviteLink') })
         return h('div', { class: 'invite-row', testid: 'invite', 'data-invite-id': link.id, 'data-created-by': link.createdBy ?? '' },
           field ?? null,
           h('span', { class: 'muted small', testid: 'invite-meta' }, inviteMeta(c, link)),
-          field !== undefined && url !== undefined ? h('button', { type: 'button', class: 'small', testid: 'invite-copy', onclick: () => { void copy(url, field) } }, 'Copy') : null,
+          field !== undefined && url !== undefined ? h('button', { type: 'button', class: 'small', testid: 'invite-copy', onclick: () => { void copy(url, field) } }, t('panel.copy')) : null,
           h('button', {
             type: 'button',
             class: 'small danger',
@@ -214,41 +212,41 @@ export function groupPanel (store: Store, conversationId: string, onClose: () =>
                 if (mine >= 0) invites.splice(mine, 1)
               })
             }
-          }, 'Revoke'))
+          }, t('panel.revoke')))
       }),
-      h('button', { type: 'button', class: 'small', testid: 'invite-create', onclick: () => { void act(async () => { invites.push(await client.createInvite(c.id)) }) } }, 'Create invite link'))
+      h('button', { type: 'button', class: 'small', testid: 'invite-create', onclick: () => { void act(async () => { invites.push(await client.createInvite(c.id)) }) } }, t('panel.createInvite')))
   }
 
   function banSection (c: Conversation, list: BannedMember[]): HTMLElement {
     return h('section', { class: 'panel-section', testid: 'bans' },
-      h('h3', {}, `Banned (${list.length})`),
-      list.length === 0 ? h('p', { class: 'muted small' }, 'Nobody is banned. Removing someone bans them until you unban them.') : null,
+      h('h3', {}, t('panel.banned', { count: list.length })),
+      list.length === 0 ? h('p', { class: 'muted small' }, t('panel.noBans')) : null,
       h('ul', { class: 'list' }, ...list.map((b) =>
         h('li', { class: 'person', testid: 'banned-member', 'data-user-id': b.user.id },
           h('span', { class: 'conv-text' },
             h('span', { class: 'conv-title' }, b.user.displayName),
             h('span', { class: 'conv-preview' }, `@${b.user.username}`)),
           h('span', { class: 'actions' },
-            h('button', { type: 'button', class: 'small', testid: 'unban', onclick: () => { void act(() => client.unban(c.id, b.user.id)) } }, 'Unban'))))))
+            h('button', { type: 'button', class: 'small', testid: 'unban', onclick: () => { void act(() => client.unban(c.id, b.user.id)) } }, t('panel.unban')))))))
   }
 
   function mySettings (c: Conversation): HTMLElement {
     const s = c.settings
-    const notify = h('select', { testid: 'notify-select', 'aria-label': 'Notifications' },
+    const notify = h('select', { testid: 'notify-select', 'aria-label': t('panel.notifications') },
       ...NOTIFY_CHOICES.map((o) => h('option', { value: o.value, selected: (s?.notify ?? 'all') === o.value }, o.label)))
     notify.addEventListener('change', () => { void act(() => store.updateSettings(c.id, { notify: notify.value as NotifyLevel })) })
-    const mute = h('select', { testid: 'mute-select', 'aria-label': 'Mute' },
+    const mute = h('select', { testid: 'mute-select', 'aria-label': t('panel.mute') },
       ...MUTE_CHOICES.map((o) => h('option', { value: o.value, selected: o.value === 'off' && !store.muted(c) }, o.label)))
     if (store.muted(c)) mute.prepend(h('option', { value: 'current', selected: true, disabled: true }, muteState(store, c)))
     mute.addEventListener('change', () => { void act(() => applyMute(store, c.id, mute.value)) })
     return h('section', { class: 'panel-section' },
-      h('h3', {}, 'My settings'),
-      h('label', { class: 'field' }, 'Notify me about', notify),
-      h('label', { class: 'field' }, 'Mute', mute),
+      h('h3', {}, t('panel.mySettings')),
+      h('label', { class: 'field' }, t('panel.notifyAbout'), notify),
+      h('label', { class: 'field' }, t('panel.mute'), mute),
       h('span', { class: 'muted small', testid: 'mute-state' }, muteState(store, c)),
       h('div', { class: 'actions' },
-        h('button', { type: 'button', class: 'small', testid: 'panel-pin', onclick: () => { void act(() => store.updateSettings(c.id, { pinned: s?.pinned !== true })) } }, s?.pinned === true ? 'Unpin chat' : 'Pin chat'),
-        h('button', { type: 'button', class: 'small', testid: 'panel-archive', onclick: () => { void act(() => store.updateSettings(c.id, { archived: s?.archived !== true })) } }, s?.archived === true ? 'Unarchive' : 'Archive')))
+        h('button', { type: 'button', class: 'small', testid: 'panel-pin', onclick: () => { void act(() => store.updateSettings(c.id, { pinned: s?.pinned !== true })) } }, s?.pinned === true ? t('panel.unpinChat') : t('panel.pinChat')),
+        h('button', { type: 'button', class: 'small', testid: 'panel-archive', onclick: () => { void act(() => store.updateSettings(c.id, { archived: s?.archived !== true })) } }, s?.archived === true ? t('panel.unarchive') : t('panel.archive'))))
   }
 
   function render (): void {
@@ -261,8 +259,8 @@ export function groupPanel (store: Store, conversationId: string, onClose: () =>
       shared ? profile(c, canEdit) : null,
       shared
         ? h('section', { class: 'panel-section' },
-          h('h3', {}, `Members (${c.memberCount ?? c.members.length})`),
-          c.members.length === 0 && c.type === 'channel' ? h('p', { class: 'muted small' }, 'A channel does not list its members.') : null,
+          h('h3', {}, t('panel.members', { count: c.memberCount ?? c.members.length })),
+          c.members.length === 0 && c.type === 'channel' ? h('p', { class: 'muted small' }, t('panel.channelNoList')) : null,
           h('ul', { class: 'list', testid: 'panel-members' }, ...[...c.members]
             .sort((a, b) => ROLE_ORDER[a.role] - ROLE_ORDER[b.role] || a.displayName.localeCompare(b.displayName))
             .map((m) => memberRow(c, m, myRole))))
@@ -272,7 +270,7 @@ export function groupPanel (store: Store, conversationId: string, onClose: () =>
       mySettings(c),
       shared
         ? h('section', { class: 'panel-section' },
-          confirmButton({ class: 'danger', 'data-testid': 'group-leave' }, c.type === 'channel' ? 'Leave channel' : 'Leave group', 'Click again to leave', () => {
+          confirmButton({ class: 'danger', 'data-testid': 'group-leave' }, c.type === 'channel' ? t('panel.leaveChannel') : t('panel.leaveGroup'), t('panel.confirmLeave'), () => {
             void (async () => {
               try {
                 await client.leaveGroup(c.id)
@@ -280,7 +278,7 @@ export function groupPanel (store: Store, conversationId: string, onClose: () =>
                 store.emitConversations()
                 onClose()
               } catch (err) {
-                error.textContent = (err as Error).message
+                error.textContent = errorText(err)
               }
             })()
           }))
@@ -299,10 +297,10 @@ export function groupPanel (store: Store, conversationId: string, onClose: () =>
   render()
   let panelOpen = true
   void refreshLists().then(() => { if (panelOpen) render() })
-  const el = h('aside', { class: 'group-panel', testid: 'group-panel', role: 'dialog', 'aria-label': 'Conversation settings' },
+  const el = h('aside', { class: 'group-panel', testid: 'group-panel', role: 'dialog', 'aria-label': t('chat.settingsLabel') },
     h('header', { class: 'panel-head' },
-      h('h2', {}, 'Settings'),
-      h('button', { type: 'button', class: 'link', testid: 'panel-close', 'aria-label': 'Close', onclick: onClose }, '✕')),
+      h('h2', {}, t('panel.title')),
+      h('button', { type: 'button', class: 'link', testid: 'panel-close', 'aria-label': t('panel.close'), onclick: onClose }, '✕')),
     error,
     body)
   return { el, destroy: () => { panelOpen = false; unsubscribe() } }

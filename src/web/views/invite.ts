@@ -1,6 +1,7 @@
 import { ClientError } from '@relay-im/client'
 import { h, replace } from '../dom.js'
 import type { Store } from '../store.js'
+import { errorText, t } from '../i18n/index.js'
 
 /** The code of an invite link's hash, `#/invite/<code>`. */
 export function inviteCode (hash: string): string | undefined {
@@ -14,12 +15,12 @@ export function inviteCode (hash: string): string | undefined {
  */
 export function invitePage (store: Store, code: string, open: (conversationId: string) => void, close: () => void): HTMLElement {
   const { client } = store
-  const body = h('div', { class: 'invite-body' }, h('p', { class: 'muted' }, 'Loading invite…'))
+  const body = h('div', { class: 'invite-body' }, h('p', { class: 'muted' }, t('invite.loading')))
   const error = h('p', { class: 'error', role: 'alert', testid: 'invite-error' })
   const overlay = h('div', { class: 'overlay' },
-    h('div', { class: 'dialog', testid: 'invite-page', role: 'dialog', 'aria-label': 'Invite' },
-      h('h2', {}, 'Group invite'), body, error,
-      h('div', { class: 'dialog-actions', testid: 'invite-actions' }, h('button', { type: 'button', testid: 'invite-cancel', onclick: close }, 'Not now'))))
+    h('div', { class: 'dialog', testid: 'invite-page', role: 'dialog', 'aria-label': t('invite.label') },
+      h('h2', {}, t('invite.title')), body, error,
+      h('div', { class: 'dialog-actions', testid: 'invite-actions' }, h('button', { type: 'button', testid: 'invite-cancel', onclick: close }, t('invite.notNow')))))
 
   void (async () => {
     try {
@@ -28,7 +29,7 @@ export function invitePage (store: Store, code: string, open: (conversationId: s
       replace(body,
         h('h3', { class: 'invite-name', testid: 'invite-name' }, c.name),
         c.topic !== null && c.topic !== '' ? h('p', { testid: 'invite-topic' }, c.topic) : null,
-        h('p', { class: 'muted', testid: 'invite-members' }, `${c.memberCount} ${c.memberCount === 1 ? 'member' : 'members'}`))
+        h('p', { class: 'muted', testid: 'invite-members' }, t('chat.members', { count: c.memberCount })))
       const join = h('button', {
         type: 'button',
         class: 'primary',
@@ -42,16 +43,16 @@ export function invitePage (store: Store, code: string, open: (conversationId: s
             open(c.id)
           } catch (err) {
             join.disabled = false
-            error.textContent = (err as Error).message
+            error.textContent = errorText(err)
           }
         }
-      }, member ? 'Open' : 'Join')
+      }, member ? t('invite.open') : t('invite.join'))
       overlay.querySelector('[data-testid="invite-actions"]')?.append(join)
     } catch (err) {
       replace(body)
       error.textContent = err instanceof ClientError && err.code === 'NOT_FOUND'
-        ? 'This invite link is invalid, expired, used up or revoked.'
-        : (err as Error).message
+        ? t('invite.invalid')
+        : errorText(err)
     }
   })()
   return overlay

@@ -4,6 +4,8 @@ import { formatBytes, h } from '../dom.js'
 import { linkFile } from '../uploads.js'
 import { t } from '../i18n/index.js'
 import { paperclip } from './icons.js'
+import { openImageViewer } from './image-viewer.js'
+import { emojiOnly, linkified } from './text-content.js'
 import { systemContent, systemRow, systemText } from './system.js'
 
 /** What a kind's renderer may use besides the message itself. */
@@ -32,9 +34,10 @@ const PREVIEW_MAX = 100
 function imageBubble (f: FileContent, ctx: KindContext): HTMLElement {
   const img = h('img', { alt: f.name, testid: 'message-image', loading: 'lazy', width: f.width, height: f.height })
   img.addEventListener('load', ctx.onMediaLoad)
-  const link = h('a', { target: '_blank', rel: 'noopener' }, img)
-  linkFile(ctx.client, f.url, [[img, 'src'], [link, 'href']])
-  return h('div', { class: 'bubble media' }, link)
+  // Opens in the viewer (the signed address the image loaded from), not as a raw file in a tab.
+  const open = h('button', { type: 'button', class: 'image-open', testid: 'image-open', 'aria-label': f.name, onclick: () => { if (img.src !== '') openImageViewer(img.src, f.name) } }, img)
+  linkFile(ctx.client, f.url, [[img, 'src']])
+  return h('div', { class: 'bubble media' }, open)
 }
 
 function fileBubble (f: FileContent, ctx: KindContext): HTMLElement {
@@ -49,7 +52,11 @@ function fileBubble (f: FileContent, ctx: KindContext): HTMLElement {
  */
 export const KINDS = {
   text: {
-    render: (m) => h('div', { class: 'bubble', testid: 'message-text' }, String(m.content)),
+    render: (m) => {
+      const text = String(m.content)
+      const big = emojiOnly(text)
+      return h('div', { class: big ? 'bubble emoji-only' : 'bubble', testid: 'message-text', 'data-emoji-only': big ? 'true' : null }, ...linkified(text))
+    },
     preview: (m) => String(m.content).slice(0, PREVIEW_MAX),
     edit: { toText: (content) => String(content), fromText: (text) => text }
   },

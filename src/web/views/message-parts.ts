@@ -1,6 +1,7 @@
 import type { Conversation, Message, Reaction } from '@relay-im/client'
 import { h } from '../dom.js'
 import { t } from '../i18n/index.js'
+import { placeMenu } from './menu-position.js'
 
 /** The reaction picker's choices (any single emoji is valid on the wire; these are one tap). */
 export const QUICK_EMOJIS = ['👍', '❤️', '😂', '🎉', '😮', '😢'] as const
@@ -71,6 +72,7 @@ export function messageMenu (m: Message, actions: MenuActions): HTMLElement {
       const open = pop.hidden
       document.querySelectorAll<HTMLElement>('.menu-pop').forEach((other) => { other.hidden = true })
       pop.hidden = !open
+      if (open) placeMenu(button, pop)
     }
   }, '⋯')
   function close (): void { pop.hidden = true }

@@ -51,12 +51,21 @@ export function shell (store: Store, onLogout: () => void): HTMLElement {
     store.emitConversations()
   }
 
+  /** The tab's title counts unread messages of the conversations not muted: "(3) Relay". */
+  function renderTitle (): void {
+    let unread = 0
+    for (const c of store.conversations.values()) if (!store.muted(c)) unread += c.unread ?? 0
+    document.title = unread > 0 ? `(${unread > 999 ? '999+' : unread}) ${t('app.name')}` : t('app.name')
+  }
+
   store.subscribe((e) => {
     if (e.type === 'status') renderStatus()
+    if (e.type === 'conversations') renderTitle()
     // Left, removed, or the group is gone: close it.
     if (e.type === 'conversations' && store.activeId !== undefined && !store.conversations.has(store.activeId)) open(undefined)
   })
   renderStatus()
+  renderTitle()
   // A notification was clicked while this page is open: show its conversation (loading the
   // list first when the conversation is new to this page).
   const stopListening = onOpenFromNotification((conversationId) => {

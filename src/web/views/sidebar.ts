@@ -5,6 +5,7 @@ import { channelBrowser } from './channels.js'
 import { applyMute, MUTE_CHOICES, muteState, NOTIFY_CHOICES } from './group-panel.js'
 import { kindOf, previewOf } from './kinds.js'
 import { messageSearch } from './message-search.js'
+import { placeMenu } from './menu-position.js'
 import { errorText, t } from '../i18n/index.js'
 
 export interface SidebarActions {
@@ -38,6 +39,17 @@ function icon (d: string): SVGSVGElement {
 export function avatar (name: string, online?: boolean): HTMLElement {
   return h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(name),
     online === undefined ? null : h('span', { class: `dot ${online ? 'online' : ''}`, testid: 'presence-dot', 'data-online': String(online), title: online ? t('presence.online') : t('presence.offline') }))
+}
+
+/** The way to the archive, with its count, its unread messages and whether I was mentioned there. */
+function archivedToggle (store: Store, open: () => void): HTMLElement {
+  const archived = store.sortedConversations(true)
+  const unread = archived.reduce((n, c) => n + (c.unread ?? 0), 0)
+  const mentions = archived.reduce((n, c) => n + (c.unreadMentions ?? 0), 0)
+  return h('button', { class: 'small archived-toggle', testid: 'archived-toggle', onclick: open },
+    t('side.archivedCount', { count: archived.length }),
+    mentions > 0 ? h('span', { class: 'badge mention', testid: 'archived-mentions', title: t('side.mentioned') }, '@') : null,
+    unread > 0 ? h('span', { class: 'badge quiet', testid: 'archived-unread', title: t('side.archivedUnread', { count: unread }) }, unread > 99 ? '99+' : unread) : null)
 }
 
 /** Left column: conversations, contacts (search, requests, friends) and new group. */
@@ -114,9 +126,12 @@ export function sidebar (store: Store, actions: SidebarActions): HTMLElement {
         const open = pop.hidden
         document.querySelectorAll<HTMLElement>('.menu-pop').forEach((other) => { other.hidden = true })
         pop.hidden = !open
+        if (open) placeMenu(button, pop)
         menuFor = open ? c.id : undefined
       }
     }, '⋯')
+    // Still open after a re-render: placed again once the new button is on the page.
+    if (menuFor === c.id) requestAnimationFrame(() => { if (button.isConnected) placeMenu(button, pop) })
     return h('span', { class: 'menu', onclick: (e: MouseEvent) => { e.stopPropagation() } }, button, pop)
   }
 
@@ -217,7 +232,7 @@ export function sidebar (store: Store, actions: SidebarActions): HTMLElement {
           : h('div', { class: 'side-actions' },
             h('button', { class: 'small', testid: 'new-group', onclick: () => { document.body.append(groupDialog(store, actions)) } }, t('side.newGroup')),
             h('button', { class: 'small', testid: 'browse-channels', onclick: () => { document.body.append(channelBrowser(store, actions.open)) } }, t('side.channels')),
-            archivedCount > 0 ? h('button', { class: 'small', testid: 'archived-toggle', onclick: () => { showArchived = true; render() } }, t('side.archivedCount', { count: archivedCount })) : null),
+            archivedCount > 0 ? archivedToggle(store, () => { showArchived = true; render() }) : null),
         list.length === 0
           ? h('p', { class: 'empty' }, showArchived ? t('side.nothingArchived') : t('side.noConversations'))
           : h('ul', { class: 'list', testid: showArchived ? 'archived-list' : 'conversation-list' }, ...list.map(conversationItem)))

@@ -122,6 +122,13 @@ export function composer (ctx: ChatContext, deps: ComposerDeps): Composer {
     if (input.value !== '') ctx.client.typing(ctx.conversationId)
   })
   input.addEventListener('keydown', (e) => { onKey(e, input, composing, deps.lastOwnText, sendText) })
+  // A pasted image or file (a screenshot, say) is sent as one; pasted text stays text.
+  input.addEventListener('paste', (e) => {
+    const files = Array.from(e.clipboardData?.files ?? [])
+    if (files.length === 0) return
+    e.preventDefault()
+    void deps.outbox.sendFiles(files)
+  })
   fileInput.addEventListener('change', () => {
     if (fileInput.files !== null && fileInput.files.length > 0) void deps.outbox.sendFiles(fileInput.files)
     fileInput.value = ''

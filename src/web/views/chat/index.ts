@@ -2,15 +2,18 @@ import type { Message } from '@relay-im/client'
 import type { Store, StoreEvent } from '../../store.js'
 import { h } from '../../dom.js'
 import { groupPanel } from '../group-panel.js'
+import { kindOf } from '../kinds.js'
 import { composer } from './composer.js'
 import { chatContext, type ChatContext } from './context.js'
 import { openForward } from './forward.js'
 import { chatHeader, type ChatHeader } from './header.js'
 import { history, type History } from './history.js'
 import { messageList, type MessageList } from './message-list.js'
-import { outbox } from './outbox.js'
+import { outbox, type Outbox } from './outbox.js'
+import { t } from '../../i18n/index.js'
 import { pinnedBar, type PinnedBar } from './pins.js'
 import { typingLine } from './typing.js'
+import { newMessagesButton, type NewMessagesButton } from './new-messages.js'
 
 export interface ChatView { el: HTMLElement, destroy: () => void }
 
@@ -23,6 +26,7 @@ interface Parts {
   typing: { render: () => void }
   composer: { onUpdated: (m: Message) => void }
   history: History
+  fresh: NewMessagesButton
 }
 
 function onMessage (parts: Parts, e: StoreEvent): void {
@@ -30,7 +34,9 @@ function onMessage (parts: Parts, e: StoreEvent): void {
   const here = ctx.conversationId
   switch (e.type) {
     case 'message':
-      if (e.message.conversationId === here && list.insert(e.message) && (list.atBottom() || e.message.senderId === ctx.me.id)) list.scrollToBottom()
+      if (e.message.conversationId !== here || !list.insert(e.message)) return
+      if (list.atBottom() || e.message.senderId === ctx.me.id) list.scrollToBottom()
+      else if (kindOf(e.message).notice !== true) parts.fresh.arrived()
       return
     case 'recalled':
       if (e.event.conversationId === here) list.recall(e.event.messageId, e.event.seq)
@@ -69,6 +75,9 @@ function onStoreEvent (parts: Parts, e: StoreEvent): void {
     case 'names':
       parts.list.refreshNotices()
       return
+    case 'status':
+      if (parts.ctx.store.status === 'online') parts.history.online()
+      return
     case 'resynced':
       void parts.history.loadNewer().catch(() => {})
       void parts.pins.load()
@@ -76,6 +85,25 @@ function onStoreEvent (parts: Parts, e: StoreEvent): void {
     default:
       onMessage(parts, e)
   }
+}
+
+/** Files dragged onto the chat are sent, with a hint while they hover over it. */
+function dropTarget (el: HTMLElement, sends: Outbox): void {
+  const carriesFiles = (e: DragEvent): boolean => e.dataTransfer?.types.includes('Files') === true
+  el.addEventListener('dragover', (e) => {
+    if (!carriesFiles(e)) return
+    e.preventDefault()
+    el.classList.add('dropping')
+    el.dataset.dropHint = t('composer.dropHere')
+  })
+  el.addEventListener('dragleave', (e) => { if (e.target === el || !el.contains(e.relatedTarget as Node | null)) el.classList.remove('dropping') })
+  el.addEventListener('drop', (e) => {
+    el.classList.remove('dropping')
+    const files = Array.from(e.dataTransfer?.files ?? [])
+    if (files.length === 0) return
+    e.preventDefault()
+    void sends.sendFiles(files)
+  })
 }
 
 /** The settings panel (group profile, members, invites, my settings), over the chat. */
@@ -100,6 +128,9 @@ function settingsPanel (store: Store, conversationId: string, host: HTMLElement)
  */
 export function chatView (store: Store, conversationId: string, onBack: () => void, focusSeq?: number): ChatView {
   const { ctx, toast } = chatContext(store, conversationId)
+  // Where I had read to when the chat opened: the "Unread messages" line goes after it.
+  const opened = store.conversations.get(conversationId)
+  const unreadAfter = opened !== undefined && (opened.unread ?? 0) > 0 ? opened.readSeq ?? 0 : undefined
   const el = h('section', { class: 'chat', testid: 'chat', 'data-conversation-id': conversationId })
   const panel = settingsPanel(store, conversationId, el)
   const header = chatHeader(ctx, onBack, panel.toggle)
@@ -110,13 +141,17 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
     forward: (m) => { openForward(ctx, el, m) },
     scrollTo: (seq) => { list.scrollTo(seq) },
     onMediaLoad: () => { if (list.atBottom()) list.scrollToBottom() }
-  })
-  const box = composer(ctx, { outbox: outbox(ctx, list), lastOwnText: list.lastOwnText })
+  }, unreadAfter)
+  const fresh = newMessagesButton(list)
+  list.el.append(fresh.el)
+  const sends = outbox(ctx, list)
+  const box = composer(ctx, { outbox: sends, lastOwnText: list.lastOwnText })
+  dropTarget(el, sends)
   const pins = pinnedBar(ctx, list.scrollTo)
   const typing = typingLine(ctx)
   el.append(header.el, pins.el, list.el, typing.el, toast, ...box.parts)
   const pages = history(ctx, list, () => el.isConnected)
-  const parts: Parts = { ctx, header, list, pins, typing, composer: box, history: pages }
+  const parts: Parts = { ctx, header, list, pins, typing, composer: box, history: pages, fresh }
   const unsubscribe = store.subscribe((e) => { onStoreEvent(parts, e) })
 
   header.render()
@@ -124,6 +159,8 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
   void pins.load()
   const closeMenus = (): void => { el.querySelectorAll<HTMLElement>('.menu-pop').forEach((pop) => { pop.hidden = true }) }
   document.addEventListener('click', closeMenus)
+  // A message menu is placed against the window: it closes when its row scrolls away.
+  list.el.addEventListener('scroll', closeMenus, { passive: true })
   void pages.start(focusSeq)
   return { el, destroy: () => { unsubscribe(); panel.close(); document.removeEventListener('click', closeMenus) } }
 }

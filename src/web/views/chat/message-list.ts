@@ -1,5 +1,7 @@
 import type { Message, MessageContent, MessageType } from '@relay-im/client'
 import { h } from '../../dom.js'
+import { t } from '../../i18n/index.js'
+import { dayKey, dayLabel } from '../../i18n/dates.js'
 import { isRecalled, kindOf } from '../kinds.js'
 import type { ChatContext } from './context.js'
 import { messageRow, ticks, type RowActions } from './message-row.js'
@@ -7,6 +9,8 @@ import { pendingRows, type PendingRows } from './pending-rows.js'
 
 /** Within this many pixels of an edge counts as "at" it. */
 export const EDGE_PX = 80
+/** Messages of one sender this close together show the name once. */
+const RUN_MS = 5 * 60_000
 /** A reply's quote shows at most this many characters of the quoted text. */
 const QUOTE_MAX = 100
 
@@ -48,12 +52,13 @@ function quoteText (quoted: Message): string {
 type Rows = Omit<MessageList, 'el' | 'top' | 'addPending' | 'hasPending' | 'failed' | 'scrollTo' | 'scrollToBottom' | 'atBottom'>
 
 /** The shown messages by seq, kept in seq order in `list` (before any pending sends). */
-function rowsIn (ctx: ChatContext, list: HTMLElement, actions: RowActions, pending: PendingRows): Rows {
+function rowsIn (ctx: ChatContext, list: HTMLElement, actions: RowActions, pending: PendingRows, unreadAfter: number | undefined): Rows {
   const rows = new Map<number, { m: Message, el: HTMLElement }>()
   function put (seq: number, m: Message): void {
     const fresh = messageRow(ctx, m, actions)
     rows.get(seq)?.el.replaceWith(fresh)
     rows.set(seq, { m, el: fresh })
+    markDays()
   }
   /** Replies quoting `quoted` show its current text. */
   function refreshQuotes (quoted: Message): void {
@@ -73,6 +78,7 @@ function rowsIn (ctx: ChatContext, list: HTMLElement, actions: RowActions, pendi
     let next: HTMLElement | undefined
     for (const [seq, r] of rows) if (seq > m.seq && (next === undefined || seq < Number(next.dataset.seq))) next = r.el
     list.insertBefore(row, next ?? list.querySelector('.pending'))
+    markDays()
     return true
   }
   function update (m: Message): boolean {
@@ -85,6 +91,31 @@ function rowsIn (ctx: ChatContext, list: HTMLElement, actions: RowActions, pendi
   function removeSeq (seq: number): void {
     rows.get(seq)?.el.remove()
     rows.delete(seq)
+    markDays()
+  }
+  /**
+   * A separator before the first message of each day ("Today", "Yesterday", a date), and the
+   * "Unread messages" line before the first message of someone else after `unreadAfter`.
+   */
+  function markDays (): void {
+    list.querySelectorAll(':scope > .day-sep, :scope > .unread-line').forEach((el) => { el.remove() })
+    let last: number | undefined
+    let unreadShown = false
+    let previous: Message | undefined
+    for (const { m, el } of [...rows.values()].sort((a, b) => a.m.seq - b.m.seq)) {
+      // A run of messages from one person names them once (same day, a few minutes apart).
+      const continued = previous !== undefined && previous.senderId === m.senderId && kindOf(previous).notice !== true &&
+        Date.parse(m.createdAt) - Date.parse(previous.createdAt) < RUN_MS && dayKey(previous.createdAt) === dayKey(m.createdAt)
+      el.dataset.continued = String(continued)
+      previous = m
+      const day = dayKey(m.createdAt)
+      if (day !== last) list.insertBefore(h('div', { class: 'day-sep', testid: 'day-separator', role: 'separator', 'data-day': day }, h('span', {}, dayLabel(m.createdAt))), el)
+      last = day
+      if (!unreadShown && unreadAfter !== undefined && m.seq > unreadAfter && m.senderId !== ctx.me.id && kindOf(m).notice !== true) {
+        list.insertBefore(h('div', { class: 'unread-line', testid: 'unread-line', role: 'separator' }, t('chat.unreadLine')), el)
+        unreadShown = true
+      }
+    }
   }
   return {
     insert,
@@ -108,9 +139,9 @@ function rowsIn (ctx: ChatContext, list: HTMLElement, actions: RowActions, pendi
 }
 
 /** The rows of one conversation in a scrolling box, with my not yet acknowledged sends at the end. */
-export function messageList (ctx: ChatContext, actions: RowActions): MessageList {
+export function messageList (ctx: ChatContext, actions: RowActions, unreadAfter?: number): MessageList {
   let atBottom = true
-  const top = h('div', { class: 'history-top', testid: 'history-top' }, 'Loading…')
+  const top = h('div', { class: 'history-top', testid: 'history-top', 'data-state': 'loading' }, t('chat.loading'))
   const list = h('div', { class: 'msg-list' })
   const el = h('div', { class: 'messages', testid: 'messages' }, top, list)
   el.addEventListener('scroll', () => { atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < EDGE_PX })
@@ -119,7 +150,12 @@ export function messageList (ctx: ChatContext, actions: RowActions): MessageList
     atBottom = true
   }
   const pending = pendingRows(ctx, list, scrollToBottom)
-  const rows = rowsIn(ctx, list, actions, pending)
+  const rows = rowsIn(ctx, list, actions, pending, unreadAfter)
+  // My sends from an earlier visit that are still on their way.
+  for (const [clientMsgId, u] of ctx.store.unsent.get(ctx.conversationId) ?? []) {
+    pending.add(clientMsgId, u.type, u.body, u.label)
+    if (u.failed !== undefined) pending.failed(clientMsgId, u.failed, false)
+  }
   return {
     el,
     top,

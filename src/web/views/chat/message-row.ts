@@ -5,6 +5,8 @@ import { t } from '../../i18n/index.js'
 import { isRecalled, kindOf, type KindContext } from '../kinds.js'
 import { forwardedLabel, mentionsMe, messageMenu, reactionChips, replyQuote } from '../message-parts.js'
 import type { ChatContext } from './context.js'
+import { confirmDialog } from '../confirm.js'
+import { errorText } from '../../i18n/index.js'
 
 export const TICKS = { pending: '…', failed: '!', sent: '✓', delivered: '✓✓', read: '✓✓' } as const
 
@@ -21,7 +23,7 @@ export interface RowActions {
 /** The delivery ticks of one of my messages. */
 export function ticks (ctx: ChatContext, m: Message): HTMLElement {
   const state = ctx.store.tickState(ctx.conversationId, m.seq)
-  return h('span', { class: `ticks ${state}`, testid: 'ticks', 'data-state': state, title: state }, TICKS[state])
+  return h('span', { class: `ticks ${state}`, testid: 'ticks', 'data-state': state, title: t(`ticks.${state}`) }, TICKS[state])
 }
 
 /** The content of a row: the kind's own rendering, or the recalled notice. */
@@ -42,8 +44,34 @@ function menuOf (ctx: ChatContext, m: Message, actions: RowActions): HTMLElement
     edit: editable ? () => { actions.edit(m) } : undefined,
     forward: () => { actions.forward(m) },
     pin: ctx.canPin() ? () => { void ctx.act(pinned ? client.unpin(m.id) : client.pin(m.id), pinned ? 'act.unpin' : 'act.pin') } : undefined,
-    deleteForMe: () => { void ctx.act(client.deleteForMe(ctx.conversationId, m.id), 'act.delete') }
+    deleteForMe: () => { void confirmDialog(t('confirm.deleteForMe'), t('menu.deleteForMe')).then((yes) => { if (yes) void ctx.act(client.deleteForMe(ctx.conversationId, m.id), 'act.delete') }) }
   })
+}
+
+function recallWindowText (s: number): string {
+  return s % 60 === 0 ? t('error.recallWindow', { count: s / 60 }) : t('error.recallWindowSeconds', { count: s })
+}
+
+/** Recall, offered only within the server's recall window, and gone when it ends; asks first. */
+function recallButton (ctx: ChatContext, m: Message): HTMLElement | null {
+  const left = Date.parse(m.createdAt) + ctx.store.recallWindowS * 1000 - Date.now()
+  if (left <= 0) return null
+  const button = h('button', {
+    class: 'link small',
+    testid: 'recall',
+    title: t('chat.recallTitle'),
+    onclick: async () => {
+      if (!await confirmDialog(t('confirm.recall'), t('chat.recall'))) return
+      try {
+        await ctx.client.recall(m.id)
+      } catch (err) {
+        const late = (err as { code?: string }).code === 'FORBIDDEN' && Date.parse(m.createdAt) + ctx.store.recallWindowS * 1000 <= Date.now() + 5000
+        ctx.showError(late ? recallWindowText(ctx.store.recallWindowS) : t('chat.couldNot', { what: t('act.recall'), reason: errorText(err) }))
+      }
+    }
+  }, t('chat.recall'))
+  setTimeout(() => { button.remove() }, Math.min(left, 2 ** 31 - 1))
+  return button
 }
 
 /** Pinned and edited marks, the time, and on mine the ticks and Recall. */
@@ -55,7 +83,7 @@ function meta (ctx: ChatContext, m: Message): HTMLElement {
     m.editedAt !== null && m.editedAt !== undefined && !recalled ? h('span', { class: 'edited', testid: 'edited-mark', title: t('chat.editedAt', { when: dateTimeOf(m.editedAt) }) }, t('chat.edited')) : null,
     h('time', { datetime: m.createdAt, title: dateTimeOf(m.createdAt) }, timeOf(m.createdAt)),
     mine ? ticks(ctx, m) : null,
-    mine && !recalled ? h('button', { class: 'link small', testid: 'recall', title: t('chat.recallTitle'), onclick: () => { void ctx.act(ctx.client.recall(m.id), 'act.recall') } }, t('chat.recall')) : null)
+    mine && !recalled ? recallButton(ctx, m) : null)
 }
 
 /** One message in the timeline; a notice kind (membership, profile changes) has no actions. */
@@ -76,7 +104,7 @@ export function messageRow (ctx: ChatContext, m: Message, actions: RowActions): 
     'data-mentions-me': String(mentionsMe(m, me.id)),
     'data-pinned': String(m.pinnedAt !== null && m.pinnedAt !== undefined)
   },
-  !mine && ctx.conversation()?.type === 'group' ? h('span', { class: 'sender' }, m.sender.displayName) : null,
+  !mine && ctx.conversation()?.type !== 'direct' ? h('span', { class: 'sender', testid: 'sender-name' }, m.sender.displayName) : null,
   forwardedLabel(m),
   replyQuote(m, ctx.nameOf, actions.scrollTo),
   h('div', { class: 'bubble-line' }, mine ? menu : null, rowContent(ctx, m, actions.onMediaLoad), mine ? null : menu),

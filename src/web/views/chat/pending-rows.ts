@@ -8,7 +8,8 @@ export interface PendingRows {
   /** Shows a send at the end of the list: its content, or `label` (an upload in progress). */
   add: (clientMsgId: string, type: MessageType, body: MessageContent, label?: string) => void
   has: (clientMsgId: string) => boolean
-  failed: (clientMsgId: string, message: string) => void
+  /** Marks a send failed; `announce` (default) also shows the error. */
+  failed: (clientMsgId: string, message: string, announce?: boolean) => void
   /** The server's copy arrived: the pending bubble goes. */
   settle: (clientMsgId: string) => void
 }
@@ -26,7 +27,7 @@ export function pendingRows (ctx: ChatContext, list: HTMLElement, shown: () => v
       shown()
     },
     has: (clientMsgId) => pending.has(clientMsgId),
-    failed: (clientMsgId, message) => {
+    failed: (clientMsgId, message, announce = true) => {
       const el = pending.get(clientMsgId)
       if (el === undefined) return
       el.classList.add('failed')
@@ -36,7 +37,7 @@ export function pendingRows (ctx: ChatContext, list: HTMLElement, shown: () => v
         t.setAttribute('data-state', 'failed')
         t.setAttribute('title', message)
       }
-      ctx.showError(message)
+      if (announce) ctx.showError(message)
     },
     settle: (clientMsgId) => {
       pending.get(clientMsgId)?.remove()

@@ -1,0 +1,63 @@
+// suite: default only — the page's own behaviour; the services suite runs the server paths
+import t from 'tap'
+import type { BrowserContext } from 'playwright-core'
+import { befriend } from '../helper.js'
+import { namedUser, pageWorld } from './fixtures.js'
+
+/**
+ * Two people opening the page at about the same time see each other online: the page reads
+ * presence again once its socket is up (events newer than the read win), not only before it.
+ * Twenty rounds, each opening both pages at once and closing them until both are offline:
+ * about 60 s, as each round opens two pages and waits for the server to see both leave.
+ */
+t.setTimeout(180_000)
+
+const WAIT = 10_000
+const ROUNDS = 20
+const id = (testid: string): string => `[data-testid="${testid}"]`
+
+t.test('two pages opened at once see each other online, twenty times', async (t) => {
+  const world = await pageWorld(t)
+  const { app } = world
+  const alice = await namedUser(app, 'Alice Liddell')
+  const bob = await namedUser(app, 'Bob Builder')
+  await befriend(app, alice, bob)
+  await app.inject({ method: 'POST', url: '/api/conversations/direct', headers: alice.auth, payload: { userId: bob.id } })
+
+  /** A context holding the user's session; each round opens a page in it, which resumes the session. */
+  const contextOf = async (u: typeof alice): Promise<BrowserContext> => {
+    const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: u.username, password: 'correct horse battery' } })
+    const ctx = await world.context({ viewport: { width: 1000, height: 720 } })
+    await ctx.addInitScript((value) => { if (localStorage.getItem('relay.tokens') === null) localStorage.setItem('relay.tokens', value) }, login.body)
+    return ctx
+  }
+  const sides = [{ ctx: await contextOf(alice), peer: 'Bob Builder' }, { ctx: await contextOf(bob), peer: 'Alice Liddell' }]
+
+  let wrong = 0
+  for (let round = 1; round <= ROUNDS; round++) {
+    const pages = await Promise.all(sides.map(async ({ ctx }) => {
+      const page = await ctx.newPage()
+      world.watch(page)
+      await page.goto(world.url)
+      return page
+    }))
+    const seen = await Promise.all(pages.map(async (page, i) => {
+      await page.waitForSelector(`${id('conn-status')}[data-status="online"]`, { timeout: WAIT })
+      const dot = page.locator(`${id('conversation')}[data-title="${sides[i]!.peer}"] ${id('presence-dot')}`)
+      // Online within 3 s of its own socket being up, or it was missed.
+      try {
+        await page.waitForSelector(`${id('conversation')}[data-title="${sides[i]!.peer}"] ${id('presence-dot')}[data-online="true"]`, { timeout: 3000 })
+        return true
+      } catch {
+        t.comment(`round ${round}: ${sides[i]!.peer} shown ${await dot.getAttribute('data-online') === 'true' ? 'online' : 'offline'}`)
+        return false
+      }
+    }))
+    wrong += seen.filter((ok) => !ok).length
+    await Promise.all(pages.map(async (page) => { await page.close() }))
+    const deadline = Date.now() + WAIT
+    while (Date.now() < deadline && [...(await app.presence.status([alice.id, bob.id])).values()].some((s) => s.online)) await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  t.equal(wrong, 0, `each saw the other online in all ${ROUNDS} rounds`)
+  t.same(world.errors, [], 'no page errors')
+})
