@@ -2,21 +2,8 @@ import { h } from '../dom.js'
 import { disablePush, enablePush, pushState, pushUnsupported } from '../push.js'
 import type { Store } from '../store.js'
 import { t } from '../i18n/index.js'
+import { bell } from './icons.js'
 
-const SVG = 'http://www.w3.org/2000/svg'
-
-/** A small bell (inline SVG: no icon font or image request). */
-function bell (): SVGSVGElement {
-  const svg = document.createElementNS(SVG, 'svg')
-  svg.setAttribute('viewBox', '0 0 24 24')
-  svg.setAttribute('width', '14')
-  svg.setAttribute('height', '14')
-  const path = document.createElementNS(SVG, 'path')
-  path.setAttribute('d', 'M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3a1.5 1.5 0 0 0-3 0v1.16A7 7 0 0 0 5 11v5l-2 2v1h18v-1Z')
-  path.setAttribute('fill', 'currentColor')
-  svg.append(path)
-  return svg
-}
 
 /**
  * The top bar's "Notifications" toggle: subscribes this browser to Web Push, or unsubscribes

@@ -1,4 +1,5 @@
 import type { Conversation, FriendRequest, Message, User } from '@relay-im/client'
+import { mutedIcon, pinIcon } from './icons.js'
 import { h, initials, replace } from '../dom.js'
 import type { Store } from '../store.js'
 import { channelBrowser } from './channels.js'
@@ -18,22 +19,6 @@ function preview (store: Store, m: Message | null): string {
   if (m === null) return t('side.noMessages')
   const text = previewOf(m, (id) => store.nameOf(id))
   return m.senderId === store.me.id && kindOf(m).notice !== true ? t('side.youPrefix', { text }) : text
-}
-
-/** Stroke icons (emoji fonts are not everywhere): a pin, and a bell struck through. */
-const PIN_PATH = 'M9 4h6l-1 6 3 3H7l3-3-1-6M12 13v7'
-const MUTED_PATH = 'M6 16V11a6 6 0 0 1 9.5-4.9M18 11v5l2 2H7M10 20a2 2 0 0 0 4 0M3 3l18 18'
-
-function icon (d: string): SVGSVGElement {
-  const ns = 'http://www.w3.org/2000/svg'
-  const svg = document.createElementNS(ns, 'svg')
-  svg.setAttribute('viewBox', '0 0 24 24')
-  svg.setAttribute('class', 'icon small-icon')
-  svg.setAttribute('aria-hidden', 'true')
-  const path = document.createElementNS(ns, 'path')
-  path.setAttribute('d', d)
-  svg.append(path)
-  return svg
 }
 
 export function avatar (name: string, online?: boolean): HTMLElement {
@@ -158,8 +143,8 @@ export function sidebar (store: Store, actions: SidebarActions): HTMLElement {
     h('span', { class: 'conv-text' },
       h('span', { class: 'conv-title' }, store.title(c), c.type !== 'direct' ? h('span', { class: 'tag' }, c.type === 'group' ? t('type.group') : t('type.channel')) : null),
       h('span', { class: 'conv-preview', testid: 'conversation-preview' }, preview(store, c.lastMessage))),
-    pinned ? h('span', { class: 'conv-flag', testid: 'pinned-mark', title: t('side.pinned'), 'aria-label': t('side.pinned') }, icon(PIN_PATH)) : null,
-    muted ? h('span', { class: 'conv-flag', testid: 'muted-mark', title: muteState(store, c), 'aria-label': t('side.muted') }, icon(MUTED_PATH)) : null,
+    pinned ? h('span', { class: 'conv-flag', testid: 'pinned-mark', title: t('side.pinned'), 'aria-label': t('side.pinned') }, pinIcon()) : null,
+    muted ? h('span', { class: 'conv-flag', testid: 'muted-mark', title: muteState(store, c), 'aria-label': t('side.muted') }, mutedIcon()) : null,
     (c.unreadMentions ?? 0) > 0 ? h('span', { class: 'badge mention', testid: 'mention-badge', title: t('side.mentioned') }, '@') : null,
     unread > 0 ? h('span', { class: `badge ${muted ? 'quiet' : ''}`, testid: 'unread-badge' }, unread > 99 ? '99+' : unread) : null,
     settingsMenu(c))
