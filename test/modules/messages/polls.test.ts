@@ -197,3 +197,26 @@ t.test('20 members voting at once: counts are exact, sync by rev delivers the re
   t.equal(latest.poll.voters, 20)
   t.equal(synced.revs[g], m.rev + 20, 'one rev per vote')
 })
+
+t.test('channels: members vote, owner and admins close; bots vote like members', async (t) => {
+  const { app, url } = await listen(t)
+  const [owner, member] = await makeUsers(app, 2)
+  const channel = (await rest(app, 'POST', '/channels', owner!, { name: `polls ${randomUUID().slice(0, 6)}` })).json().id as string
+  t.equal((await rest(app, 'POST', `/channels/${channel}/join`, member!)).statusCode < 300, true)
+  const so = await connect(t, url, owner!)
+  const sm = await connect(t, url, member!)
+  const m = await send(so, channel, basic)
+  const updated = so.waitFor('message:updated')
+  t.match((await sm.call('poll:vote', { messageId: m.id, optionIndexes: [0] })).data, { poll: { counts: [1, 0, 0] }, myVotes: [0] })
+  t.match((await updated)[0], { id: m.id, poll: { counts: [1, 0, 0], votes: { 0: [member!.id] } } }, 'the channel\'s room gets the results')
+  await refused(t, app, 'FORBIDDEN', 'a channel member closes the owner\'s poll', async () => await sm.call('poll:close', { messageId: m.id }))
+  t.match((await so.call('poll:close', { messageId: m.id })).data, { poll: { closed: true, closedBy: owner!.id } })
+
+  const g = await makeGroup(app, owner!, [member!])
+  const created = (await rest(app, 'POST', '/bots', owner!, { username: `pollbot_${randomUUID().slice(0, 6)}`, displayName: 'Poll bot' })).json()
+  t.equal((await rest(app, 'POST', `/groups/${g}/members`, owner!, { userIds: [created.bot.id] })).statusCode < 300, true)
+  const p = await send(so, g, basic)
+  const bot = await app.inject({ method: 'PUT', url: `/api/messages/${p.id as string}/poll/vote`, headers: { authorization: `Bot ${created.token as string}` }, payload: { optionIndexes: [2] } })
+  t.equal(bot.statusCode, 200, bot.body)
+  t.match(bot.json(), { poll: { counts: [0, 0, 1], votes: { 2: [created.bot.id] } }, myVotes: [2] })
+})
