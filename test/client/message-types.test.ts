@@ -21,6 +21,7 @@ function describe (m: Message): string {
     case 'file': return `${m.content.name} (${m.content.size} bytes)`
     case 'custom': return Object.keys(m.content).join(',')
     case 'system': return m.content.event
+    case 'poll': return `${m.content.question}: ${m.content.options.join(' / ')}`
   }
 }
 

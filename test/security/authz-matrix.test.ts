@@ -50,6 +50,8 @@ interface World {
   D2: string
   C: string
   gMessageId: string
+  /** O's public poll in G. */
+  pollId: string
   uploadId: string
   /** A signed URL of the upload for each signed-in role, as GET /uploads/:id/link would mint it (whether or not the role may). */
   signed: Partial<Record<Role, string>>
@@ -112,6 +114,7 @@ async function makeWorld (app: App): Promise<World> {
   const uploadId = (upload.url as string).split('/').pop()!
   const gMessageId = (await ok(app, { method: 'POST', url: `/api/conversations/${G}/messages`, headers: O.auth, payload: { clientMsgId: randomUUID(), type: 'text', content: secrets.group } })).id as string
   await ok(app, { method: 'POST', url: `/api/conversations/${G}/messages`, headers: O.auth, payload: { clientMsgId: randomUUID(), type: 'file', content: upload } })
+  const pollId = (await ok(app, { method: 'POST', url: `/api/conversations/${G}/messages`, headers: O.auth, payload: { clientMsgId: randomUUID(), type: 'poll', content: { question: 'q', options: ['a', 'b'] } } })).id as string
   const requestId = (await ok(app, { method: 'POST', url: '/api/friends/requests', headers: N.auth, payload: { toUserId: O.id } })).id as string
   // An invite preview shows the group's name to anyone with the code: the invite is to H, a group with nothing secret (O owns it, M is a plain member).
   const H = (await ok(app, { method: 'POST', url: '/api/groups', headers: O.auth, payload: { name: 'open house', memberIds: [M.id] } })).id as string
@@ -132,7 +135,7 @@ async function makeWorld (app: App): Promise<World> {
   Object.assign(secrets, { botToken: created.token as string })
   const signer = createUrlSigner(app.config.JWT_SECRET)
   const signed = Object.fromEntries(([['owner', O], ['member', M], ['nonMember', N], ['blocked', B], ['admin', A]] as const).map(([role, u]) => [role, signer.sign(uploadId, u.id).url]))
-  return { O, M, N, B, X, E, A, Bot, G, H, D2, C, gMessageId, uploadId, signed, requestId, inviteCode, inviteId, pushId, secrets: secrets as World['secrets'] }
+  return { O, M, N, B, X, E, A, Bot, G, H, D2, C, gMessageId, pollId, uploadId, signed, requestId, inviteCode, inviteId, pushId, secrets: secrets as World['secrets'] }
 }
 
 /** 'allow' = 2xx; otherwise the error code the contract requires. */
@@ -313,6 +316,10 @@ const RULES: Record<string, Rule> = {
     ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
   'DELETE /api/conversations/:id/pins/:messageId': one('unpin in G: owner and admins', (w) => ({ method: 'DELETE', url: `/api/conversations/${w.G}/pins/${w.gMessageId}` }),
     ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
+  'GET /api/messages/:id/poll': read(one('the poll in G: members', (w) => ({ url: `/api/messages/${w.pollId}/poll` }), ownerMember())),
+  'PUT /api/messages/:id/poll/vote': one('vote in G: members', (w) => ({ method: 'PUT', url: `/api/messages/${w.pollId}/poll/vote`, payload: { optionIndexes: [0] } }), ownerMember()),
+  'POST /api/messages/:id/poll/close': one('close the owner\'s poll in G: its creator, the owner and admins', (w) => ({ method: 'POST', url: `/api/messages/${w.pollId}/poll/close` }),
+    ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
   'POST /api/conversations/:id/clear': one('clear G for me: any member', (w) => ({ method: 'POST', url: `/api/conversations/${w.G}/clear`, payload: {} }), ownerMember()),
   'POST /api/conversations/:id/read': {
     variants: [
@@ -444,7 +451,8 @@ const GROUP_ROUTE_ACTIONS: Record<string, GroupAction> = {
   'PUT /api/groups/:id/bans/:userId': 'manageBans',
   'DELETE /api/groups/:id/bans/:userId': 'manageBans',
   'POST /api/conversations/:id/pins': 'pinMessages',
-  'DELETE /api/conversations/:id/pins/:messageId': 'pinMessages'
+  'DELETE /api/conversations/:id/pins/:messageId': 'pinMessages',
+  'POST /api/messages/:id/poll/close': 'closePolls'
 }
 
 t.test('group rows follow the roles table: the owner and a plain member get what GROUP_PERMISSIONS says', async (t) => {
@@ -533,6 +541,8 @@ const EVENT_RULES: Record<string, EventRule[]> = {
   'message:pin': [{ name: 'the owner\'s message in G: owner and admins', payload: (w) => ({ messageId: w.gMessageId, pinned: true }), expect: { owner: 'allow', member: 'FORBIDDEN', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } }],
   'reaction:add': [{ name: 'G', payload: (w) => ({ messageId: w.gMessageId, emoji: '👍' }), expect: { owner: 'allow', member: 'allow', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } }],
   'reaction:remove': [{ name: 'G', payload: (w) => ({ messageId: w.gMessageId, emoji: '👍' }), expect: { owner: 'allow', member: 'allow', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } }],
+  'poll:vote': [{ name: 'the owner\'s poll in G', payload: (w) => ({ messageId: w.pollId, optionIndexes: [1] }), expect: { owner: 'allow', member: 'allow', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } }],
+  'poll:close': [{ name: 'the owner\'s poll in G: its creator, the owner and admins', payload: (w) => ({ messageId: w.pollId }), expect: { owner: 'allow', member: 'FORBIDDEN', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } }],
   // last: it changes the message the others were tested against
   'message:recall': [{ name: 'the owner\'s message in G', payload: (w) => ({ messageId: w.gMessageId }), expect: { owner: 'allow', member: 'FORBIDDEN', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } }]
 }
@@ -548,7 +558,9 @@ t.test('socket events x roles: expected ack, no write when denied, no secret rea
   t.equal(await refused(openSocket(t, url, undefined)), 'UNAUTHORIZED', 'anonymous: the handshake is refused, so no event is ever handled')
   const sockets: Record<string, Client> = {}
   for (const role of ROLES.filter((r) => r !== 'anonymous' && r !== 'admin')) sockets[role] = await connect(t, url, { accessToken: user(w, role)!.token })
-  const order = listEvents(app).sort((a, b) => (a === 'message:recall' ? 1 : 0) - (b === 'message:recall' ? 1 : 0))
+  // last the events that end what the others act on: closing the poll, recalling the message
+  const rank = (e: string): number => ['poll:close', 'message:recall'].indexOf(e)
+  const order = listEvents(app).sort((a, b) => rank(a) - rank(b))
   for (const event of order) {
     for (const rule of EVENT_RULES[event] ?? []) {
       for (const role of ['blocked', 'nonMember', 'member', 'owner'] as const) {

@@ -23,13 +23,14 @@ const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.en
 const skeletons: Record<string, fc.Arbitrary<unknown>> = {
   'POST /api/conversations/:id/messages': fc.record({
     clientMsgId: fc.oneof(fc.uuid(), nastyString({ surrogates: false })),
-    type: fc.constantFrom('text', 'image', 'file', 'custom'),
+    type: fc.constantFrom('text', 'image', 'file', 'custom', 'poll'),
     content: nastyValue({ surrogates: !KNOWN_BUGS.loneSurrogateContent, maxDepth: KNOWN_BUGS.deepContent ? 500 : 2000 })
   }),
   'POST /api/conversations/:id/read': fc.record({ seq: fc.oneof(fc.integer({ min: 0, max: 2 ** 31 - 1 }), nastyValue({ maxDepth: 50 })) }),
   'POST /api/groups/:id/members': fc.record({ userIds: fc.array(fc.uuid(), { maxLength: 5 }) }),
   'PATCH /api/conversations/:id/messages/:messageId': fc.record({ content: nastyValue({ surrogates: !KNOWN_BUGS.loneSurrogateContent, maxDepth: 50 }) }),
   'POST /api/conversations/:id/pins': fc.record({ messageId: fc.uuid() }),
+  'PUT /api/messages/:id/poll/vote': fc.record({ optionIndexes: fc.uniqueArray(fc.integer({ min: 0, max: 9 }), { maxLength: 10 }) }),
   'POST /api/conversations/:id/clear': fc.record({ uptoSeq: fc.oneof(fc.integer({ min: 0, max: 2 ** 31 - 1 }), nastyValue({ maxDepth: 50 })) }, { requiredKeys: [] })
 }
 

@@ -29,13 +29,15 @@ const READ_ONLY = new Set(['sync'])
 const content = nastyValue({ surrogates: !KNOWN_BUGS.loneSurrogateContent, maxDepth: KNOWN_BUGS.deepContent ? 500 : 2000 })
 const skeletons: Record<string, fc.Arbitrary<unknown>> = {
   'message:send': fc.oneof(
-    fc.record({ conversationId: fc.uuid(), clientMsgId: fc.uuid(), type: fc.constantFrom('text', 'image', 'file', 'custom'), content }),
+    fc.record({ conversationId: fc.uuid(), clientMsgId: fc.uuid(), type: fc.constantFrom('text', 'image', 'file', 'custom', 'poll'), content }),
     fc.record({ toUserId: fc.uuid(), clientMsgId: fc.uuid(), type: fc.constantFrom('text', 'custom'), content }),
     fc.record({ conversationId: fc.uuid(), toUserId: fc.uuid(), clientMsgId: fc.uuid(), type: fc.constant('text'), content: fc.constant('x') }, { requiredKeys: [] })
   ),
   'message:read': fc.record({ conversationId: fc.uuid(), seq: fc.integer({ min: 0, max: 2 ** 31 - 1 }) }),
   'message:delivered': fc.record({ conversationId: fc.uuid(), seq: fc.integer({ min: 0, max: 2 ** 31 - 1 }) }),
   'message:recall': fc.record({ messageId: fc.uuid() }),
+  'poll:vote': fc.record({ messageId: fc.uuid(), optionIndexes: fc.uniqueArray(fc.integer({ min: 0, max: 9 }), { maxLength: 10 }) }),
+  'poll:close': fc.record({ messageId: fc.uuid() }),
   typing: fc.record({ conversationId: fc.uuid(), typing: fc.boolean() }),
   signal: fc.record({ toUserId: fc.uuid(), name: fc.string({ minLength: 1, maxLength: 64 }), payload: nastyValue({ maxDepth: 500 }) }),
   sync: fc.record({ cursors: fc.dictionary(fc.uuid(), fc.integer({ min: 0, max: 2 ** 31 - 1 }), { maxKeys: 5 }), limit: fc.integer({ min: 1, max: 500 }) }, { requiredKeys: ['cursors'] }),

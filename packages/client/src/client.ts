@@ -8,8 +8,8 @@ import { checkProtocol } from './version.js'
 import { backoffDelay, deferred, sleep, type BackoffOptions, type Deferred } from './util.js'
 import { SERVER_EVENTS, SYNC_MAX_CURSORS } from './protocol.js'
 import type {
-  Ack, AuthRefreshAck, DeliveredAck, Message, MessageContent, ReactionsAck, Reaction, ReadAck, SendAck, SendInput, ServerToClientEvents,
-  SyncRequest, SyncResult
+  Ack, AuthRefreshAck, DeliveredAck, Message, MessageContent, PollContent, PollState, ReactionsAck, Reaction, ReadAck, SendAck, SendExtras,
+  SendInput, ServerToClientEvents, SyncRequest, SyncResult
 } from './protocol.js'
 import type { ConnectionStatus } from './types.js'
 
@@ -433,6 +433,30 @@ export class Client extends RestClient {
   /** Unpins a message (groups: owner and admins). Resolves with the message. */
   async unpin (messageId: string): Promise<Message> {
     return await this.call<Message>('message:pin', { messageId, pinned: false })
+  }
+
+  /** Sends a poll (2-10 options; single choice and public unless said); `send` with type 'poll'. */
+  sendPoll (conversationId: string, poll: PollContent, extras: SendExtras & { clientMsgId?: string } = {}): Promise<SendAck> {
+    return this.send({ conversationId, ...extras, type: 'poll', content: poll })
+  }
+
+  /** Votes, or changes your vote, in a poll: option indexes (one in a single-choice poll). Resolves with the results and your choice. */
+  async vote (messageId: string, optionIndexes: number[]): Promise<PollState> {
+    return await this.call<PollState>('poll:vote', { messageId, optionIndexes })
+  }
+
+  async retractVote (messageId: string): Promise<PollState> {
+    return await this.call<PollState>('poll:vote', { messageId, optionIndexes: [] })
+  }
+
+  /** Closes a poll (its creator, or a group's or channel's owner or admin); nobody can vote after. */
+  async closePoll (messageId: string): Promise<Message> {
+    return await this.call<Message>('poll:close', { messageId })
+  }
+
+  /** A poll's results and your own choice (the only way to see it again in an anonymous poll). */
+  async pollOf (messageId: string): Promise<PollState> {
+    return await this.request<PollState>('GET', `/messages/${encodeURIComponent(messageId)}/poll`)
   }
 
   /** Relays an app-defined signal (e.g. call setup) to the user's devices; nothing is stored. */

@@ -163,6 +163,36 @@ export interface FileContent {
 export type Attachment = FileContent
 
 /**
+ * Content of a poll (fixed once sent): 2-10 distinct options, identified by their index.
+ * `multiple` and `anonymous` default to false; after `closesAt` nobody can vote.
+ */
+export interface PollContent {
+  question: string
+  options: string[]
+  multiple?: boolean
+  anonymous?: boolean
+  closesAt?: string
+}
+
+/**
+ * A poll's results, on every live poll message, the same for every viewer: `counts[i]` votes
+ * for option i, `voters` distinct members who voted. `votes` (public polls only): per option
+ * index, the first 100 voters in vote order; anonymous polls never say who voted what.
+ */
+export interface PollResults {
+  counts: number[]
+  voters: number
+  closed: boolean
+  closedAt: string | null
+  /** Who closed it; null when open or closed by its `closesAt`. */
+  closedBy: string | null
+  votes?: Record<string, string[]>
+}
+
+/** `poll:vote` ack and `GET /messages/:id/poll`: the results and the caller's own choice. */
+export interface PollState { poll: PollResults, myVotes: number[] }
+
+/**
  * Each message kind and its content: the one table `Message`, `SendInput` and `MessageType`
  * are derived from, so a new kind is one entry here.
  */
@@ -172,6 +202,7 @@ export interface MessageContentMap {
   file: Attachment
   /** Any JSON object the app defines. */
   custom: Record<string, unknown>
+  poll: PollContent
   /** Membership and profile changes, written by the server only. */
   system: SystemContent
 }
@@ -230,6 +261,8 @@ export interface MessageBase {
   forwardedFrom: ForwardedFrom | null
   pinnedAt: string | null
   pinnedBy: string | null
+  /** Polls only (absent once recalled). */
+  poll?: PollResults
 }
 
 /** A live message of kind K: its content is that kind's (see MessageContentMap). */
@@ -515,6 +548,9 @@ export interface ClientToServerEvents {
   'message:pin': { payload: { messageId: string, pinned: boolean }, ack: Message }
   'reaction:add': { payload: { messageId: string, emoji: string }, ack: ReactionsAck }
   'reaction:remove': { payload: { messageId: string, emoji: string }, ack: ReactionsAck }
+  /** Vote, change a vote, or retract it (`optionIndexes: []`). */
+  'poll:vote': { payload: { messageId: string, optionIndexes: number[] }, ack: PollState }
+  'poll:close': { payload: { messageId: string }, ack: Message }
   sync: { payload: SyncRequest, ack: SyncResult }
   typing: { payload: { conversationId: string, typing: boolean }, ack: Record<string, never> }
   signal: { payload: { toUserId: string, name: string, payload: unknown }, ack: Record<string, never> }

@@ -24,6 +24,8 @@ export const GROUP_PERMISSIONS = {
   manageBans: ['owner', 'admin'],
   /** message:pin, POST/DELETE /conversations/:id/pins */
   pinMessages: ['owner', 'admin'],
+  /** poll:close, POST /messages/:id/poll/close on someone else's poll (groups and channels; its creator may always) */
+  closePolls: ['owner', 'admin'],
   /** mentions: ["all"] */
   mentionAll: ['owner', 'admin'],
   /** DELETE /groups/:id/members/me (or one's own id) */
@@ -44,6 +46,7 @@ const REFUSALS: Record<GroupAction, string> = {
   manageBans: 'Only the owner or an admin can ban, see and lift bans',
   pinMessages: 'Only the group\'s owner and admins can pin',
   mentionAll: 'Only a group\'s owner or admins can mention all',
+  closePolls: 'Only the poll\'s creator, or the owner or an admin, can close it',
   leave: 'Members only',
   send: 'Members only'
 }

@@ -1,6 +1,7 @@
 import type { Static } from 'typebox'
 import type { MessageContent } from '@relay-im/client/protocol'
-import { previewOf } from '../message-kinds/index.js'
+import type { PollContent } from '@relay-im/client/protocol'
+import { pollResultsSql, previewOf, toPollResults } from '../message-kinds/index.js'
 import { replyColumns } from './visibility.js'
 import type { Conversation, Member, Message, MessageType, PublicUser, Reaction, ReplyTo, ForwardedFrom } from './schemas.js'
 
@@ -45,6 +46,8 @@ export interface MessageRow {
   pinned_at: Date | string | null
   pinned_by: string | null
   reactions: ReactionView[] | null
+  /** Polls: what `pollResultsSql` read (absent for a message just sent: no votes yet). */
+  poll?: unknown
   username: string
   display_name: string
   avatar_url: string | null
@@ -67,7 +70,7 @@ export const MESSAGE_COLUMNS = `x.id, x.conversation_id, x.seq, x.sender_id, x.c
   x.content, x.created_at, x.recalled_at, x.rev, x.edited_at, x.reply_to,
   ${replyColumns('x')},
   x.mentions, x.forwarded_from, x.pinned_at, x.pinned_by, ${REACTIONS} AS reactions,
-  u.username, u.display_name, u.avatar_url`
+  ${pollResultsSql('x')} AS poll, u.username, u.display_name, u.avatar_url`
 
 /** One message by id, in its current state. */
 export const MESSAGE_BY_ID_SQL = `SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id WHERE x.id = $1::uuid`
@@ -106,7 +109,8 @@ export function toMessage (r: MessageRow): MessageView {
     reactions: r.reactions ?? [],
     forwardedFrom: r.forwarded_from,
     pinnedAt: isoOrNull(r.pinned_at),
-    pinnedBy: r.pinned_by
+    pinnedBy: r.pinned_by,
+    ...(r.type === 'poll' && r.recalled_at === null ? { poll: toPollResults(r.content as PollContent, r.poll) } : {})
   }
 }
 

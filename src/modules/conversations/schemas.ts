@@ -1,6 +1,6 @@
 import { Type, type Static, type TSchema } from 'typebox'
 import { Text } from '../../lib/text-schemas.js'
-import { MESSAGE_TYPES } from '../message-kinds/index.js'
+import { MESSAGE_TYPES, PollResults } from '../message-kinds/index.js'
 
 /** Only a uuid (any case); for record keys, where `format` cannot apply. */
 export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
@@ -93,7 +93,9 @@ export const Message = Type.Object({
   reactions: Type.Array(Reaction),
   forwardedFrom: Nullable(ForwardedFrom),
   pinnedAt: Nullable(Type.String()),
-  pinnedBy: Nullable(Type.String())
+  pinnedBy: Nullable(Type.String()),
+  /** polls only: the results, the same for every viewer (message-kinds/poll.ts) */
+  poll: Type.Optional(PollResults)
 })
 
 export const Member = Type.Object({

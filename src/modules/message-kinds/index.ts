@@ -3,3 +3,4 @@ export { cutPreview, PREVIEW_MAX_CHARS, type ContentLimits, type MessageKind } f
 export { CONTENT_MAX_DEPTH } from './content-values.js'
 export { AttachmentContent } from './attachment.js'
 export { SystemContent } from './system.js'
+export { pollResultsSql, toPollResults, PollResults, POLL_OPTIONS_MAX } from './poll.js'

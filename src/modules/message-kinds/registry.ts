@@ -1,5 +1,5 @@
 import type { Static } from 'typebox'
-import type { FileContent, MessageContent, MessageType as SdkMessageType, SendableMessageType, SystemContent as SdkSystemContent } from '@relay-im/client/protocol'
+import type { FileContent, MessageContent, PollContent, MessageType as SdkMessageType, SendableMessageType, SystemContent as SdkSystemContent } from '@relay-im/client/protocol'
 import { checkValues } from './content-values.js'
 import type { ContentLimits, MessageKind } from './kind.js'
 import { text } from './text.js'
@@ -7,13 +7,14 @@ import { image } from './image.js'
 import { file } from './file.js'
 import { custom } from './custom.js'
 import { systemKind } from './system.js'
+import { poll } from './poll.js'
 
 /**
  * Every message kind, one entry each. `satisfies` checks the keys both ways against the SDK's
  * `MessageType` (a kind missing here, or one the SDK does not name, is a compile error);
  * test/modules/message-kinds/registry.test.ts checks them against the database enum.
  */
-export const KINDS = { text, image, file, custom, system: systemKind } satisfies { [K in SdkMessageType]: MessageKind<K> }
+export const KINDS = { text, image, file, custom, system: systemKind, poll } satisfies { [K in SdkMessageType]: MessageKind<K> }
 
 export type MessageType = keyof typeof KINDS
 
@@ -54,5 +55,6 @@ const sdkContent: {
   file: Assignable<Static<typeof file.content>, FileContent>
   custom: Assignable<Static<typeof custom.content>, MessageContent>
   system: Assignable<Static<typeof systemKind.content>, SdkSystemContent>
-} = { text: true, image: true, file: true, custom: true, system: true }
+  poll: Assignable<Static<typeof poll.content>, PollContent>
+} = { text: true, image: true, file: true, custom: true, system: true, poll: true }
 void sdkContent

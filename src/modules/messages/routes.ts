@@ -3,6 +3,7 @@ import { Type } from 'typebox'
 import { IdParams, Message } from '../conversations/index.js'
 import { ClearBody, DeleteMessageQuery, EditBody, HistoryQuery, MessagePage, MessageParams, PinBody, PinList, ReactionParams, ReactionsResult, ReadBody, ReadResult, SendMessageBody } from './schemas.js'
 import { ErrorSchema } from '../../lib/error-schema.js'
+import { pollRoutes } from './polls.js'
 
 const security = [{ bearer: [] }]
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema }
@@ -135,5 +136,7 @@ const messageRoutes: FastifyPluginAsyncTypebox = async (app) => {
     await actions.clear(request.userId, request.params.id, request.body.uptoSeq)
     return await reply.status(204).send(null)
   })
+
+  await app.register(pollRoutes)
 }
 export default messageRoutes

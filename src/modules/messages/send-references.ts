@@ -54,6 +54,8 @@ export function createSendReferences (deps: ConversationsDeps) {
       const m = await visible(senderId, messageId)
       if (m === undefined) throw notFound('Message to forward not found')
       if (m.type === 'system') throw validation('System messages cannot be forwarded')
+      // a forward would be a new live poll with someone else's question: send a new poll instead
+      if (m.type === 'poll') throw validation('Polls cannot be forwarded')
       if (m.recalled) throw conflict('A recalled message cannot be forwarded')
       return { type: m.type, content: m.content, forwardedFrom: m.forwarded_from ?? { messageId: m.id, senderId: m.sender_id, senderName: m.display_name } }
     },

@@ -262,3 +262,22 @@ export const SYSTEM_MESSAGE_SQL = `
 export const SYSTEM_MESSAGE_PUBLISH_SQL = `SELECT q.*, cv.type = 'channel' AS channel,
            CASE WHEN cv.type <> 'channel' THEN ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = q.conversation_id) END AS member_ids
          FROM (${MESSAGE_BY_ID_SQL}) q JOIN conversations cv ON cv.id = q.conversation_id`
+
+// Polls (polls.ts), inside the change stream's transaction
+
+/** Poll $1 as a vote or close sees it under the lock: closed by someone, and member $2's choice. */
+export const POLL_STATE_SQL = `
+            SELECT x.poll_closed_at IS NOT NULL AS closed,
+              ARRAY(SELECT option_index::int FROM poll_votes WHERE message_id = x.id AND user_id = $2::uuid ORDER BY option_index) AS mine
+            FROM messages x WHERE x.id = $1::uuid`
+/** Member $2's vote on poll $1 becomes exactly options $3 (kept ones keep their time). */
+export const POLL_UNVOTE_SQL = `DELETE FROM poll_votes WHERE message_id = $1::uuid AND user_id = $2::uuid AND option_index <> ALL($3::smallint[])`
+export const POLL_VOTE_SQL = `
+            INSERT INTO poll_votes (message_id, user_id, option_index) SELECT $1::uuid, $2::uuid, i FROM unnest($3::smallint[]) AS i
+            ON CONFLICT DO NOTHING`
+export const POLL_CLOSE_SQL = `UPDATE messages SET poll_closed_at = now(), poll_closed_by = $2::uuid WHERE id = $1::uuid`
+/** Member $2's own choice in poll $1, if they can see it (the visibility rule). */
+export const POLL_MINE_SQL = `
+        SELECT ARRAY(SELECT option_index::int FROM poll_votes WHERE message_id = x.id AND user_id = $2::uuid ORDER BY option_index) AS mine
+        FROM messages x JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
+        WHERE x.id = $1::uuid AND x.type = 'poll' AND ${visibleTo('x', 'm')}`

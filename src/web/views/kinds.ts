@@ -7,6 +7,8 @@ import { paperclip } from './icons.js'
 import { openImageViewer } from './image-viewer.js'
 import { emojiOnly, linkified } from './text-content.js'
 import { systemContent, systemRow, systemText } from './system.js'
+import { pollBubble } from './chat/poll.js'
+import type { PollContent } from '@relay-im/client/protocol'
 
 /** What a kind's renderer may use besides the message itself. */
 export interface KindContext {
@@ -15,6 +17,10 @@ export interface KindContext {
   nameOf: (userId: string) => string
   /** Media finished loading (the list keeps itself at the bottom). */
   onMediaLoad: () => void
+  /** The reader's user id. */
+  myId: string
+  /** The reader is the group's or channel's owner or an admin. */
+  isAdmin: () => boolean
 }
 
 /** How one message kind shows on the page. */
@@ -72,6 +78,10 @@ export const KINDS = {
     render: (m) => h('div', { class: 'bubble' }, h('code', {}, JSON.stringify(m.content))),
     preview: () => t('kind.custom'),
     edit: { toText: (content) => JSON.stringify(content), fromText: (text) => JSON.parse(text) as MessageContent }
+  },
+  poll: {
+    render: (m, ctx) => pollBubble(m, ctx),
+    preview: (m) => t('kind.poll', { question: (m.content as Partial<PollContent>).question ?? '' }).slice(0, PREVIEW_MAX)
   },
   system: {
     render: (m, ctx) => systemRow(m, ctx.nameOf),

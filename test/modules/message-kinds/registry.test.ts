@@ -17,7 +17,7 @@ t.test('one list of kinds: the registry, the Prisma schema, the generated client
   const app = await build(t)
   const [row] = await app.sql.query<{ types: string[] }>('SELECT enum_range(NULL::message_type)::text[] AS types', [])
   t.same(row?.types, MESSAGE_TYPES, 'the migrated database')
-  t.same(SENDABLE_TYPES, ['text', 'image', 'file', 'custom'], 'system is not sendable')
+  t.same(SENDABLE_TYPES, ['text', 'image', 'file', 'custom', 'poll'], 'system is not sendable')
   for (const type of MESSAGE_TYPES) t.equal(KINDS[type].type, type, `${type}: its entry names it`)
 })
 
@@ -31,6 +31,9 @@ t.test('one preview per kind', async (t) => {
   t.equal(previewOf('file', null), '[file]', 'content without a name')
   t.equal(previewOf('custom', { a: 1 }), '[custom]')
   t.equal(previewOf('system', { event: 'renamed', actorId: 'x' }), '[system]')
+  t.equal(previewOf('poll', { question: 'Lunch?', options: ['a', 'b'] }), '[poll] Lunch?')
+  t.equal(previewOf('poll', { question: 'Lunch?' }), '[poll] Lunch?', 'from what quoteSql selects, the same')
+  t.equal(previewOf('poll', { question: 'q'.repeat(200) }), '[poll] ' + 'q'.repeat(92) + '…')
 })
 
 t.test('searchable text: a text message\'s text; nothing for the others', async (t) => {
@@ -60,4 +63,7 @@ t.test('content checks go through the kind, after the shared walk', async (t) =>
   t.equal(refusal('custom', deep), 'VALIDATION content: nested deeper than 64 levels', 'depth is bounded before the kind recurses')
   t.equal(refusal('system', { event: 'renamed', actorId: '00000000-0000-4000-8000-000000000000', name: 'n' }), 'accepted')
   t.equal(refusal('system', { event: 'exploded', actorId: 'x' }), 'VALIDATION content: not a system message\'s content')
+  t.equal(refusal('poll', { question: 'q', options: ['a', 'b'], multiple: true, anonymous: true }), 'accepted')
+  t.equal(refusal('poll', { question: 'q', options: ['a', 'a '] }), 'VALIDATION content/options/1: the same as an earlier option')
+  t.match(refusal('poll', { question: 'q', options: ['a'] }), /^VALIDATION content\/options: .*; expected \{question, options: 2-10 strings/)
 })

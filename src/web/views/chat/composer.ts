@@ -6,6 +6,7 @@ import type { ChatContext } from './context.js'
 import { mentionPicker } from './mention-picker.js'
 import { errorText, t } from '../../i18n/index.js'
 import type { Outbox } from './outbox.js'
+import { pollForm } from './poll.js'
 
 const MAX_HEIGHT_PX = 160
 
@@ -133,13 +134,19 @@ export function composer (ctx: ChatContext, deps: ComposerDeps): Composer {
     if (fileInput.files !== null && fileInput.files.length > 0) void deps.outbox.sendFiles(fileInput.files)
     fileInput.value = ''
   })
+  const pollPanel = h('div', { class: 'composer-bar', testid: 'poll-panel', hidden: true })
+  const togglePoll = (): void => {
+    pollPanel.hidden = !pollPanel.hidden
+    pollPanel.replaceChildren(...(pollPanel.hidden ? [] : [pollForm((poll) => { deps.outbox.send('poll', poll) }, togglePoll)]))
+  }
   const form = h('form', { class: 'composer', testid: 'composer', onsubmit: (e: SubmitEvent) => { e.preventDefault(); sendText(); input.focus() } },
     h('button', { type: 'button', class: 'attach', testid: 'attach', title: t('composer.attachTitle'), 'aria-label': t('composer.attach'), onclick: () => { fileInput.click() } }, paperclip()),
     fileInput,
+    h('button', { type: 'button', class: 'attach', testid: 'poll-new', title: t('poll.new'), 'aria-label': t('poll.new'), onclick: togglePoll }, '📊'),
     input,
     h('button', { type: 'submit', class: 'primary', testid: 'send' }, t('composer.send')))
   return {
-    parts: [picker.el, composing.bar, form],
+    parts: [picker.el, composing.bar, pollPanel, form],
     startReply: composing.startReply,
     startEdit: composing.startEdit,
     onUpdated: (m) => { if (state.editing?.id === m.id && (m.recalled === true || m.content === null)) composing.stop() }

@@ -29,7 +29,7 @@ export function ticks (ctx: ChatContext, m: Message): HTMLElement {
 /** The content of a row: the kind's own rendering, or the recalled notice. */
 export function rowContent (ctx: ChatContext, m: Message, onMediaLoad: () => void): HTMLElement {
   if (isRecalled(m)) return h('div', { class: 'bubble recalled', testid: 'message-recalled' }, t('chat.recalled'))
-  const kindCtx: KindContext = { client: ctx.client, nameOf: ctx.nameOf, onMediaLoad }
+  const kindCtx: KindContext = { client: ctx.client, nameOf: ctx.nameOf, onMediaLoad, myId: ctx.me.id, isAdmin: () => ctx.conversation()?.type !== 'direct' && ctx.canPin() }
   return kindOf(m).render(m, kindCtx)
 }
 
