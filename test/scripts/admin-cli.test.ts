@@ -9,6 +9,11 @@ import { promisify } from 'node:util'
 import { openDatabase } from '../../src/db/drivers.js'
 import { createTestDatabase, servicesMode, tempDir } from '../helper.js'
 
+
+// Each CLI run is a process that starts PGlite's WebAssembly: on a busy machine (CI with other
+// work beside it) the file took over tap's 120 s default, so it gets 300 s.
+t.setTimeout(300_000)
+
 const run = promisify(execFile)
 const script = join(import.meta.dirname, '..', '..', 'scripts', 'admin.mjs')
 
