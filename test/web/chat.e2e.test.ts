@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import type { Page } from 'playwright-core'
-import { gradientPng, pageWorld, ROOT } from './fixtures.js'
+import { gradientPng, pageWorld, ROOT, WAIT, id } from './fixtures.js'
 
 /**
  * The chat page in real Chromium: two people in two browser contexts register, become
@@ -15,8 +15,6 @@ import { gradientPng, pageWorld, ROOT } from './fixtures.js'
 t.setTimeout(240_000)
 
 const SHOTS = join(ROOT, 'test-results')
-const WAIT = 10_000
-const id = (testid: string): string => `[data-testid="${testid}"]`
 
 async function signUp (page: Page, url: string, username: string, displayName: string): Promise<void> {
   await page.goto(url)

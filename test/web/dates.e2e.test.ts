@@ -1,8 +1,7 @@
 // suite: default only — the page's own behaviour; the services suite runs the server paths
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
-import { befriend } from '../helper.js'
-import { namedUser, openChat, pageWorld, signedInPage } from './fixtures.js'
+import { openChat, signedInPage, aliceAndBob, WAIT, id } from './fixtures.js'
 
 /**
  * Dates in the user's locale: day separators (a date, "Yesterday", "Today") between messages,
@@ -10,18 +9,10 @@ import { namedUser, openChat, pageWorld, signedInPage } from './fixtures.js'
  */
 t.setTimeout(60_000)
 
-const WAIT = 10_000
-const id = (testid: string): string => `[data-testid="${testid}"]`
 const DAY = 86_400_000
 
 t.test('day separators, a dated last seen and dated search results', async (t) => {
-  const world = await pageWorld(t)
-  const { app } = world
-  const alice = await namedUser(app, 'Alice Liddell')
-  const bob = await namedUser(app, 'Bob Builder')
-  await befriend(app, alice, bob)
-  const c = await app.inject({ method: 'POST', url: '/api/conversations/direct', headers: alice.auth, payload: { userId: bob.id } })
-  const conversationId = c.json().id as string
+  const { world, app, alice, bob, direct: conversationId } = await aliceAndBob(t)
   // Noon of today in UTC (the page runs in UTC below), then the same hour 1 and 40 days before.
   const noon = new Date(new Date().toISOString().slice(0, 10) + 'T12:00:00.000Z').getTime()
   const when = [noon - 40 * DAY, noon - DAY, Math.min(noon, Date.now() - 60_000)]

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import type { Test } from 'tap'
-import { listen, registerUser, type TestUser } from '../helper.js'
+import { befriend, listen, registerUser, type TestUser } from '../helper.js'
 import type { App } from '../../src/app.js'
 import type { RawConfig } from '../../src/config.js'
 import { join } from 'node:path'
@@ -137,8 +137,10 @@ export async function pageWorld (t: Test, options: PageWorldOptions = {}): Promi
   return { app, url, browser, errors, context, openPage, watch }
 }
 
-const WAIT = 10_000
-const id = (testid: string): string => `[data-testid="${testid}"]`
+/** How long a page test waits for something to show. */
+export const WAIT = 10_000
+/** The selector of an element by its data-testid. */
+export const id = (testid: string): string => `[data-testid="${testid}"]`
 
 /** A user made through the API, with a display name. */
 export async function namedUser (app: App, displayName: string): Promise<TestUser> {
@@ -164,6 +166,18 @@ export async function signedInPage (world: PageWorld, u: TestUser, onPage: (page
   await page.goto(world.url)
   await page.waitForSelector(`${id('conn-status')}[data-status="online"]`, { timeout: WAIT })
   return { ctx, page }
+}
+
+/** A page world with Alice Liddell and Bob Builder, friends, and their direct conversation. */
+export async function aliceAndBob (t: Test, options: PageWorldOptions = {}): Promise<{ world: PageWorld, app: App, alice: TestUser, bob: TestUser, direct: string }> {
+  const world = await pageWorld(t, options)
+  const { app } = world
+  const alice = await namedUser(app, 'Alice Liddell')
+  const bob = await namedUser(app, 'Bob Builder')
+  await befriend(app, alice, bob)
+  const res = await app.inject({ method: 'POST', url: '/api/conversations/direct', headers: alice.auth, payload: { userId: bob.id } })
+  if (res.statusCode !== 200 && res.statusCode !== 201) throw new Error(res.body)
+  return { world, app, alice, bob, direct: res.json().id as string }
 }
 
 /** Opens the conversation with this title from the list and waits for its chat. */

@@ -2,8 +2,7 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import type { Page } from 'playwright-core'
-import { befriend } from '../helper.js'
-import { namedUser, openChat, pageWorld, signedInPage } from './fixtures.js'
+import { openChat, signedInPage, aliceAndBob, WAIT, id } from './fixtures.js'
 
 /**
  * The main screens in Simplified Chinese (a zh-CN browser): sign-in and sign-up, the chat list,
@@ -11,9 +10,6 @@ import { namedUser, openChat, pageWorld, signedInPage } from './fixtures.js'
  * labels, titles) beyond people's names and messages. The switch is remembered across a reload.
  */
 t.setTimeout(60_000)
-
-const WAIT = 10_000
-const id = (testid: string): string => `[data-testid="${testid}"]`
 
 /** Latin words on screen that are not the brand, people's names or message content. */
 async function englishLeft (page: Page, allowed: string[]): Promise<string[]> {
@@ -40,12 +36,7 @@ async function englishLeft (page: Page, allowed: string[]): Promise<string[]> {
 }
 
 t.test('the main screens in zh-CN have no English left', async (t) => {
-  const world = await pageWorld(t)
-  const { app } = world
-  const alice = await namedUser(app, 'Alice Liddell')
-  const bob = await namedUser(app, 'Bob Builder')
-  await befriend(app, alice, bob)
-  const direct = (await app.inject({ method: 'POST', url: '/api/conversations/direct', headers: bob.auth, payload: { userId: alice.id } })).json().id as string
+  const { world, app, alice, bob, direct } = await aliceAndBob(t)
   for (const content of ['你好 Alice', '今天开会吗？']) {
     await app.inject({ method: 'POST', url: `/api/conversations/${direct}/messages`, headers: bob.auth, payload: { type: 'text', content, clientMsgId: randomUUID() } })
   }

@@ -2,8 +2,7 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import type { Page } from 'playwright-core'
-import { befriend } from '../helper.js'
-import { namedUser, openChat, pageWorld, signedInPage } from './fixtures.js'
+import { openChat, signedInPage, aliceAndBob, WAIT, id } from './fixtures.js'
 
 /**
  * Menus inside the window (flipping up over the composer, inside 390 px), links that open
@@ -13,8 +12,6 @@ import { namedUser, openChat, pageWorld, signedInPage } from './fixtures.js'
  */
 t.setTimeout(90_000)
 
-const WAIT = 10_000
-const id = (testid: string): string => `[data-testid="${testid}"]`
 const RECALL_WINDOW_S = 6
 
 async function send (page: Page, text: string): Promise<void> {
@@ -24,12 +21,7 @@ async function send (page: Page, text: string): Promise<void> {
 }
 
 t.test('menus on screen, safe links, emoji, recall window, confirmations, sign-up rules', async (t) => {
-  const world = await pageWorld(t, { config: { RECALL_WINDOW_S } })
-  const { app } = world
-  const alice = await namedUser(app, 'Alice Liddell')
-  const bob = await namedUser(app, 'Bob Builder')
-  await befriend(app, alice, bob)
-  const direct = (await app.inject({ method: 'POST', url: '/api/conversations/direct', headers: bob.auth, payload: { userId: alice.id } })).json().id as string
+  const { world, app, alice, bob, direct } = await aliceAndBob(t, { config: { RECALL_WINDOW_S } })
   t.equal((await app.inject({ method: 'GET', url: '/api/version' })).json().recallWindowS, RECALL_WINDOW_S, 'the server tells its recall window')
   for (let i = 0; i < 30; i++) {
     await app.inject({ method: 'POST', url: `/api/conversations/${direct}/messages`, headers: bob.auth, payload: { type: 'text', content: `filler ${i}`, clientMsgId: randomUUID() } })

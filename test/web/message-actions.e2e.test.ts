@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Locator, Page } from 'playwright-core'
 import { befriend } from '../helper.js'
-import { namedUser, openChat, pageWorld, ROOT, signedInPage } from './fixtures.js'
+import { namedUser, openChat, pageWorld, ROOT, signedInPage, WAIT, id } from './fixtures.js'
 
 /**
  * Messages that change, in real Chromium: mention, reply, reactions, edit (Up key and menu),
@@ -14,8 +14,6 @@ import { namedUser, openChat, pageWorld, ROOT, signedInPage } from './fixtures.j
 t.setTimeout(240_000)
 
 const SHOTS = join(ROOT, 'test-results')
-const WAIT = 10_000
-const id = (testid: string): string => `[data-testid="${testid}"]`
 
 function message (page: Page, text: string): Locator {
   return page.locator(id('message'), { has: page.locator(id('message-text'), { hasText: text }) }).last()

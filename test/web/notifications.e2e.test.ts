@@ -3,7 +3,7 @@ import t from 'tap'
 import { randomBytes, randomUUID, webcrypto } from 'node:crypto'
 import type { CDPSession } from 'playwright-core'
 import { befriend, registerUser } from '../helper.js'
-import { pageWorld } from './fixtures.js'
+import { pageWorld, WAIT, id } from './fixtures.js'
 
 /**
  * Web Push on the page, in real Chromium: the "Notifications" toggle registers the service
@@ -14,9 +14,6 @@ import { pageWorld } from './fixtures.js'
  * the conversation in the page.
  */
 t.setTimeout(180_000)
-
-const WAIT = 10_000
-const id = (testid: string): string => `[data-testid="${testid}"]`
 
 interface Shown { title: string, body: string, tag: string, data: unknown }
 

@@ -1,7 +1,6 @@
 // suite: default only — the page's own behaviour; the services suite runs the server paths
 import t from 'tap'
-import { befriend } from '../helper.js'
-import { namedUser, openChat, pageWorld, signedInPage } from './fixtures.js'
+import { openChat, signedInPage, aliceAndBob, WAIT, id } from './fixtures.js'
 
 /**
  * A chat opened while the network is gone or the server does not answer: a handful of history
@@ -11,16 +10,8 @@ import { namedUser, openChat, pageWorld, signedInPage } from './fixtures.js'
  */
 t.setTimeout(90_000)
 
-const WAIT = 10_000
-const id = (testid: string): string => `[data-testid="${testid}"]`
-
 t.test('offline and server down: few history requests, a waiting line, the pending message stays', async (t) => {
-  const world = await pageWorld(t, { consoleErrors: true })
-  const { app } = world
-  const alice = await namedUser(app, 'Alice Liddell')
-  const bob = await namedUser(app, 'Bob Builder')
-  await befriend(app, alice, bob)
-  await app.inject({ method: 'POST', url: '/api/conversations/direct', headers: alice.auth, payload: { userId: bob.id } })
+  const { world, app, alice, bob } = await aliceAndBob(t, { consoleErrors: true })
   const g = await app.inject({ method: 'POST', url: '/api/groups', headers: alice.auth, payload: { name: 'Crew', memberIds: [bob.id] } })
   t.equal(g.statusCode, 201)
 

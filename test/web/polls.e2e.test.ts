@@ -1,13 +1,10 @@
 // suite: default only — the browser page; the server paths it drives run on both engines in test/modules
 import t from 'tap'
 import type { Page } from 'playwright-core'
-import { namedUser, openChat, pageWorld, signedInPage } from './fixtures.js'
+import { namedUser, openChat, pageWorld, signedInPage, WAIT, id } from './fixtures.js'
 
 /** A poll in real Chromium, two browser contexts: Alice creates, Bob votes and changes, Alice sees it live and closes. */
 t.setTimeout(240_000)
-
-const WAIT = 10_000
-const id = (testid: string): string => `[data-testid="${testid}"]`
 
 const counts = async (page: Page): Promise<string[]> =>
   (await page.locator(`${id('message-poll')} ${id('poll-count')}`).allTextContents()).map((s) => s.trim())

@@ -1,8 +1,7 @@
 // suite: default only — the page's own behaviour; the services suite runs the server paths
 import t from 'tap'
 import type { BrowserContext } from 'playwright-core'
-import { befriend } from '../helper.js'
-import { namedUser, pageWorld } from './fixtures.js'
+import { aliceAndBob } from './fixtures.js'
 
 /**
  * Two people opening the page at about the same time see each other online: the page reads
@@ -17,12 +16,7 @@ const ROUNDS = 20
 const id = (testid: string): string => `[data-testid="${testid}"]`
 
 t.test('two pages opened at once see each other online, twenty times', async (t) => {
-  const world = await pageWorld(t)
-  const { app } = world
-  const alice = await namedUser(app, 'Alice Liddell')
-  const bob = await namedUser(app, 'Bob Builder')
-  await befriend(app, alice, bob)
-  await app.inject({ method: 'POST', url: '/api/conversations/direct', headers: alice.auth, payload: { userId: bob.id } })
+  const { world, app, alice, bob } = await aliceAndBob(t)
 
   /** A context holding the user's session; each round opens a page in it, which resumes the session. */
   const contextOf = async (u: typeof alice): Promise<BrowserContext> => {

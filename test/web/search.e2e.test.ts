@@ -2,7 +2,7 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { befriend, registerUser } from '../helper.js'
-import { pageWorld } from './fixtures.js'
+import { pageWorld, WAIT, id } from './fixtures.js'
 
 /**
  * Message search in real Chromium: the sidebar's search box finds an old message (English and
@@ -10,9 +10,6 @@ import { pageWorld } from './fixtures.js'
  * conversation scrolled back to that message, highlighted.
  */
 t.setTimeout(180_000)
-
-const WAIT = 10_000
-const id = (testid: string): string => `[data-testid="${testid}"]`
 
 t.test('search box: results jump to the message in context', async (t) => {
   const { app, url, errors, openPage } = await pageWorld(t)

@@ -1,16 +1,13 @@
 // suite: default only — the page's own behaviour; the services suite runs the server paths
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
-import { namedUser, openChat, pageWorld, signedInPage } from './fixtures.js'
+import { namedUser, openChat, pageWorld, signedInPage, WAIT, id } from './fixtures.js'
 
 /**
  * Who wrote what in a channel: sender names (once per run of messages), and the owner's header
  * counting a member who joined while the channel was open.
  */
 t.setTimeout(60_000)
-
-const WAIT = 10_000
-const id = (testid: string): string => `[data-testid="${testid}"]`
 
 t.test('channel sender names, once per run; the member count follows a join', async (t) => {
   const world = await pageWorld(t)

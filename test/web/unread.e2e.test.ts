@@ -3,8 +3,7 @@ import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import type { App } from '../../src/app.js'
 import type { TestUser } from '../helper.js'
-import { befriend } from '../helper.js'
-import { namedUser, openChat, pageWorld, signedInPage } from './fixtures.js'
+import { openChat, signedInPage, aliceAndBob, WAIT, id } from './fixtures.js'
 
 /**
  * Help with unread messages: the tab title counts them, an "Unread messages" line opens the
@@ -13,21 +12,13 @@ import { namedUser, openChat, pageWorld, signedInPage } from './fixtures.js'
  */
 t.setTimeout(60_000)
 
-const WAIT = 10_000
-const id = (testid: string): string => `[data-testid="${testid}"]`
-
 async function say (app: App, u: TestUser, conversationId: string, content: string, mentions?: string[]): Promise<void> {
   const res = await app.inject({ method: 'POST', url: `/api/conversations/${conversationId}/messages`, headers: u.auth, payload: { type: 'text', content, clientMsgId: randomUUID(), ...(mentions !== undefined ? { mentions } : {}) } })
   if (res.statusCode !== 201) throw new Error(res.body)
 }
 
 t.test('tab title, unread line, new messages button, archived counts', async (t) => {
-  const world = await pageWorld(t)
-  const { app } = world
-  const alice = await namedUser(app, 'Alice Liddell')
-  const bob = await namedUser(app, 'Bob Builder')
-  await befriend(app, alice, bob)
-  const direct = (await app.inject({ method: 'POST', url: '/api/conversations/direct', headers: alice.auth, payload: { userId: bob.id } })).json().id as string
+  const { world, app, alice, bob, direct } = await aliceAndBob(t)
   const crew = (await app.inject({ method: 'POST', url: '/api/groups', headers: alice.auth, payload: { name: 'Crew', memberIds: [bob.id] } })).json().id as string
   for (let i = 1; i <= 25; i++) await say(app, alice, direct, `old ${i}`)
   for (let i = 1; i <= 3; i++) await say(app, bob, direct, `new ${i}`)

@@ -1,21 +1,12 @@
 // suite: default only — the page's own behaviour; the services suite runs the server paths
 import t from 'tap'
-import { befriend } from '../helper.js'
-import { gradientPng, namedUser, openChat, pageWorld, signedInPage } from './fixtures.js'
+import { gradientPng, openChat, signedInPage, aliceAndBob, WAIT, id } from './fixtures.js'
 
 /** Images pasted into the composer or dropped on the chat are sent; an image opens in a viewer. */
 t.setTimeout(60_000)
 
-const WAIT = 10_000
-const id = (testid: string): string => `[data-testid="${testid}"]`
-
 t.test('paste and drop send images; the viewer opens and closes', async (t) => {
-  const world = await pageWorld(t)
-  const { app } = world
-  const alice = await namedUser(app, 'Alice Liddell')
-  const bob = await namedUser(app, 'Bob Builder')
-  await befriend(app, alice, bob)
-  await app.inject({ method: 'POST', url: '/api/conversations/direct', headers: alice.auth, payload: { userId: bob.id } })
+  const { world, alice } = await aliceAndBob(t)
   const { page } = await signedInPage(world, alice, () => {}, { locale: 'en-US' })
   await openChat(page, 'Bob Builder')
   const png = gradientPng(40, 30).toString('base64')

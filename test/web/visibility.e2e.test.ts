@@ -2,7 +2,7 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { befriend, type TestUser } from '../helper.js'
-import { gradientPng, namedUser, openChat, pageWorld, signedInPage } from './fixtures.js'
+import { gradientPng, namedUser, openChat, pageWorld, signedInPage, WAIT, id } from './fixtures.js'
 import { multipart } from '../modules/uploads/helpers.js'
 
 /**
@@ -12,9 +12,6 @@ import { multipart } from '../modules/uploads/helpers.js'
  * friend's open chat.
  */
 t.setTimeout(180_000)
-
-const WAIT = 10_000
-const id = (testid: string): string => `[data-testid="${testid}"]`
 
 t.test('deleted stays deleted live, quotes follow edits, images through signed URLs, the presence setting', async (t) => {
   const world = await pageWorld(t)

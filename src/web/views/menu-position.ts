@@ -1,3 +1,5 @@
+import { h } from '../dom.js'
+
 /** Space kept between a menu and the window's edges, in pixels. */
 const MARGIN = 8
 
@@ -29,4 +31,26 @@ export function placeMenu (button: HTMLElement, pop: HTMLElement): void {
   pop.style.top = `${Math.round(top)}px`
   pop.style.left = `${Math.round(Math.max(MARGIN, left))}px`
   pop.dataset.placement = up ? 'up' : 'down'
+}
+
+/**
+ * The "⋯" button of a menu: opening it closes every other menu and places this one against
+ * the viewport; `onToggle` hears whether it is now open.
+ */
+export function menuButton (pop: HTMLElement, attrs: { class: string, testid: string, label: string }, onToggle: (open: boolean) => void = () => {}): HTMLElement {
+  const button: HTMLElement = h('button', {
+    type: 'button',
+    class: attrs.class,
+    testid: attrs.testid,
+    'aria-label': attrs.label,
+    onclick: (e: MouseEvent) => {
+      e.stopPropagation()
+      const open = pop.hidden
+      document.querySelectorAll<HTMLElement>('.menu-pop').forEach((other) => { other.hidden = true })
+      pop.hidden = !open
+      if (open) placeMenu(button, pop)
+      onToggle(open)
+    }
+  }, '⋯')
+  return button
 }

@@ -1,7 +1,7 @@
 import type { Conversation, Message, Reaction } from '@relay-im/client'
 import { h } from '../dom.js'
 import { t } from '../i18n/index.js'
-import { placeMenu } from './menu-position.js'
+import { menuButton } from './menu-position.js'
 
 /** The reaction picker's choices (any single emoji is valid on the wire; these are one tap). */
 export const QUICK_EMOJIS = ['👍', '❤️', '😂', '🎉', '😮', '😢'] as const
@@ -62,19 +62,7 @@ export function messageMenu (m: Message, actions: MenuActions): HTMLElement {
     item('action-forward', t('menu.forward'), actions.forward),
     actions.pin !== undefined ? item('action-pin', m.pinnedAt !== null && m.pinnedAt !== undefined ? t('menu.unpin') : t('menu.pin'), actions.pin) : null,
     item('action-delete-for-me', t('menu.deleteForMe'), actions.deleteForMe))
-  const button = h('button', {
-    type: 'button',
-    class: 'menu-btn',
-    testid: 'message-menu',
-    'aria-label': t('menu.actions'),
-    onclick: (e: MouseEvent) => {
-      e.stopPropagation()
-      const open = pop.hidden
-      document.querySelectorAll<HTMLElement>('.menu-pop').forEach((other) => { other.hidden = true })
-      pop.hidden = !open
-      if (open) placeMenu(button, pop)
-    }
-  }, '⋯')
+  const button = menuButton(pop, { class: 'menu-btn', testid: 'message-menu', label: t('menu.actions') })
   function close (): void { pop.hidden = true }
   function item (testid: string, label: string, fn: () => void): HTMLElement {
     return h('button', { type: 'button', class: 'menu-item', testid, onclick: () => { close(); fn() } }, label)

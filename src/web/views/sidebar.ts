@@ -6,7 +6,7 @@ import { channelBrowser } from './channels.js'
 import { applyMute, MUTE_CHOICES, muteState, NOTIFY_CHOICES } from './group-panel.js'
 import { kindOf, previewOf } from './kinds.js'
 import { messageSearch } from './message-search.js'
-import { placeMenu } from './menu-position.js'
+import { menuButton, placeMenu } from './menu-position.js'
 import { errorText, t } from '../i18n/index.js'
 
 export interface SidebarActions {
@@ -101,20 +101,7 @@ export function sidebar (store: Store, actions: SidebarActions): HTMLElement {
       ...MUTE_CHOICES.filter((m) => m.value !== 'off' || muted).map((m) => item(`conv-mute-${m.value}`, m.value === 'off' ? t('side.unmute') : m.label, () => applyMute(store, c.id, m.value))),
       h('div', { class: 'menu-label' }, t('side.notifyAbout')),
       ...NOTIFY_CHOICES.map((n) => item(`conv-notify-${n.value}`, n.label, () => store.updateSettings(c.id, { notify: n.value }), (s?.notify ?? 'all') === n.value)))
-    const button = h('button', {
-      type: 'button',
-      class: 'menu-btn conv-menu-btn',
-      testid: 'conv-menu',
-      'aria-label': t('side.chatSettings'),
-      onclick: (e: MouseEvent) => {
-        e.stopPropagation()
-        const open = pop.hidden
-        document.querySelectorAll<HTMLElement>('.menu-pop').forEach((other) => { other.hidden = true })
-        pop.hidden = !open
-        if (open) placeMenu(button, pop)
-        menuFor = open ? c.id : undefined
-      }
-    }, '⋯')
+    const button = menuButton(pop, { class: 'menu-btn conv-menu-btn', testid: 'conv-menu', label: t('side.chatSettings') }, (open) => { menuFor = open ? c.id : undefined })
     // Still open after a re-render: placed again once the new button is on the page.
     if (menuFor === c.id) requestAnimationFrame(() => { if (button.isConnected) placeMenu(button, pop) })
     return h('span', { class: 'menu', onclick: (e: MouseEvent) => { e.stopPropagation() } }, button, pop)
