@@ -594,7 +594,10 @@ export class Client extends RestClient {
   private async syncMemberships (run: number): Promise<number | undefined> {
     let delivered = 0
     for (;;) {
-      const request: SyncRequest = { cursors: {}, membershipsSince: this.membershipsToken ?? null }
+      // Known conversations are listed (as many as one request may name) so the server leaves
+      // them out of `joined`; their missed messages come along.
+      const cursors = Object.fromEntries(Object.entries(this.cursors.snapshot()).slice(0, SYNC_MAX_CURSORS))
+      const request: SyncRequest = { cursors, membershipsSince: this.membershipsToken ?? null }
       if (this.syncLimit !== undefined) request.limit = this.syncLimit
       const page = await this.syncRequest(request, run)
       if (page === undefined) return undefined
