@@ -1,4 +1,4 @@
-import { validation } from '../../lib/errors.js'
+import { AppError, validation } from '../../lib/errors.js'
 import { defineEvent, type Realtime } from '../../plugins/realtime/index.js'
 import { type ConversationService, toAck } from '../conversations/index.js'
 import { CursorEvent, EditEvent, PinEvent, ReactionEvent, RecallEvent, SendMessageEvent, SyncEvent } from './schemas.js'
@@ -31,8 +31,14 @@ export function registerMessageEvents (realtime: Realtime, conversations: Conver
       if (p.membershipsSince !== undefined && p.membershipsSince !== null && Number(p.membershipsSince) > 2 ** 31 - 1) throw validation('membershipsSince is not a token this server gave')
       const memberships = p.membershipsSince === undefined
         ? undefined
-        : { since: p.membershipsSince, max: SYNC_MAX_CURSORS, view: async (id: string) => await conversations.view(id, ctx.userId).catch(() => undefined) }
+        : { since: p.membershipsSince, max: SYNC_MAX_CURSORS, view: async (id: string) => await conversations.view(id, ctx.userId).catch(goneMeanwhile) }
       return await messages.sync(ctx.userId, p.cursors, p.limit, p.revs, memberships)
     })
   })
+}
+
+/** A conversation left or deleted between reading the memberships and its view is skipped. */
+function goneMeanwhile (err: unknown): undefined {
+  if (err instanceof AppError && err.code === 'NOT_FOUND') return undefined
+  throw err
 }
