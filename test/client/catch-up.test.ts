@@ -54,7 +54,9 @@ t.test('a peer keeps sending through cuts: the union of live and caught-up is ev
   // Slow reconnects so messages are missed while b is away.
   const cb = clientFor(t, srv, b, { reconnect: { baseMs: 300, maxMs: 600 } })
   const got = record(cb)
+  const initial = next(cb, 'synced')
   await Promise.all([ca.connect(), cb.connect()])
+  await initial // every connection ends with synced, the first one too
   let syncs = 0
   let caughtUp = 0
   cb.on('synced', (s) => { syncs++; caughtUp += s.messages })

@@ -43,7 +43,10 @@ t.test('live: edit, reactions, pins, replies, mentions and forwards through the 
   const other = await group(srv.app, a, [])
   const ca = clientFor(t, srv, a)
   const cb = clientFor(t, srv, b)
+  // Every connection ends with a catch-up (synced); the live part starts after it.
+  const ready = [next(ca, 'synced'), next(cb, 'synced')]
   await Promise.all([ca.connect(), cb.connect()])
+  await Promise.all(ready)
   const seenByB = updates(cb)
 
   const first = await ca.send({ conversationId, type: 'text', content: 'hello' })

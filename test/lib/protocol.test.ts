@@ -42,7 +42,8 @@ export type ServerReactionsAckIsProtocol = Assignable<ReactionsAck, Static<typeo
 export type ServerSyncIsProtocol = Assignable<WithoutMessages<SyncResult>, WithoutMessages<ServerSyncResult>>
 export type ProtocolSyncKeysAreServer = Assignable<keyof ServerSyncResult, keyof SyncResult>
 export type MessageKeysAreServer = Assignable<keyof Static<typeof schemas.Message>, keyof Message>
-type WithoutMessages<T> = Omit<T, 'messages' | 'updated'>
+export type ServerJoinedIsProtocol = Assignable<WithoutContent<Conversation>, WithoutContent<NonNullable<ServerSyncResult['joined']>[number]>>
+type WithoutMessages<T> = Omit<T, 'messages' | 'updated' | 'joined'>
 
 /** Every field of the protocol's Message, as a value (compared with what the server serves). */
 const MESSAGE_FIELDS: Record<keyof Message, true> = {

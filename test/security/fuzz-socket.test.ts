@@ -40,7 +40,11 @@ const skeletons: Record<string, fc.Arbitrary<unknown>> = {
   'poll:close': fc.record({ messageId: fc.uuid() }),
   typing: fc.record({ conversationId: fc.uuid(), typing: fc.boolean() }),
   signal: fc.record({ toUserId: fc.uuid(), name: fc.string({ minLength: 1, maxLength: 64 }), payload: nastyValue({ maxDepth: 500 }) }),
-  sync: fc.record({ cursors: fc.dictionary(fc.uuid(), fc.integer({ min: 0, max: 2 ** 31 - 1 }), { maxKeys: 5 }), limit: fc.integer({ min: 1, max: 500 }) }, { requiredKeys: ['cursors'] }),
+  sync: fc.record({
+    cursors: fc.dictionary(fc.uuid(), fc.integer({ min: 0, max: 2 ** 31 - 1 }), { maxKeys: 5 }),
+    limit: fc.integer({ min: 1, max: 500 }),
+    membershipsSince: fc.oneof(fc.constant(null), fc.nat().map(String), fc.string())
+  }, { requiredKeys: ['cursors'] }),
   'auth:refresh': fc.record({ token: fc.oneof(fc.string({ minLength: 1, maxLength: 300 }), fc.constant('eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4IiwidHlwIjoiYWNjZXNzIn0.')) })
 }
 

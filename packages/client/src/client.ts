@@ -69,6 +69,8 @@ export class Client extends RestClient {
   private readonly cursors = new Cursors()
   /** Per conversation, every change (`rev`) up to here was delivered (v2). */
   private readonly revCursors = new Cursors()
+  /** Where catch-up of new memberships resumes (`SyncResult.membershipsToken`). */
+  private membershipsToken: string | undefined
   /** Live message:new held back while a catch-up runs, released in seq order after it. */
   private held: Message[] | undefined
   /** Live message:updated held back likewise, released in rev order. */
@@ -232,7 +234,6 @@ export class Client extends RestClient {
   private wire (): void {
     const s = this.socket
     s.on('connect', () => {
-      const reconnected = this.everOnline
       this.everOnline = true
       this.expiring = false
       this.authFailures = 0
@@ -240,7 +241,8 @@ export class Client extends RestClient {
       this.setStatus('online')
       this.connectWaiter?.resolve()
       this.connectWaiter = undefined
-      if (reconnected || this.cursors.size > 0) void this.catchUp()
+      // Always: a device without cursors still has memberships to catch up, and apps wait for `synced`.
+      void this.catchUp()
     })
 
     s.on('disconnect', (reason) => {
@@ -503,6 +505,19 @@ export class Client extends RestClient {
     return this.revCursors.snapshot()
   }
 
+  /** Seeds where catch-up of new memberships resumes (from storage, beside the cursors). */
+  setMembershipsToken (token: string): void {
+    this.membershipsToken = token
+  }
+
+  /**
+   * Where catch-up of new memberships resumes: persist it beside `getCursors()`. Without one,
+   * catch-up treats every conversation without a cursor as new (its messages from the start).
+   */
+  getMembershipsToken (): string | undefined {
+    return this.membershipsToken
+  }
+
   private onMessage (m: Message): void {
     if (this.held !== undefined) {
       this.held.push(m)
@@ -569,6 +584,9 @@ export class Client extends RestClient {
     let delivered = 0
     let complete = false
     try {
+      const joined = await this.syncMemberships(run)
+      if (joined === undefined) return
+      delivered += joined
       const ids = Object.keys(this.cursors.snapshot())
       for (let i = 0; i < ids.length && run === this.syncRun; i += SYNC_MAX_CURSORS) {
         const chunk = ids.slice(i, i + SYNC_MAX_CURSORS)
@@ -590,6 +608,67 @@ export class Client extends RestClient {
         if (complete) this.emit('synced', { messages: delivered })
       }
     }
+  }
+
+  /**
+   * The conversations joined since the memberships token: `conversation:updated` for each one
+   * new to this device, then their messages (the rest of them comes with the cursors after);
+   * undefined when cut short.
+   */
+  private async syncMemberships (run: number): Promise<number | undefined> {
+    let delivered = 0
+    for (;;) {
+      // Known conversations are listed (as many as one request may name) so the server leaves
+      // them out of `joined`; their missed messages come along.
+      const cursors = Object.fromEntries(Object.entries(this.cursors.snapshot()).slice(0, SYNC_MAX_CURSORS))
+      const request: SyncRequest = { cursors, membershipsSince: this.membershipsToken ?? null }
+      if (this.syncLimit !== undefined) request.limit = this.syncLimit
+      const page = await this.syncRequest(request, run)
+      if (page === undefined) return undefined
+      const before = this.membershipsToken
+      const joined = page.joined ?? []
+      const fresh = new Set<string>()
+      for (const c of joined) {
+        if (this.cursors.position(c.id) !== undefined) continue
+        fresh.add(c.id)
+        this.cursors.set(c.id, 0)
+        this.emit('conversation:updated', c)
+      }
+      delivered += this.deliverSynced(page.messages)
+      for (const id of fresh) {
+        const rev = page.revs?.[id]
+        if (rev !== undefined) this.revCursors.advance(id, rev)
+      }
+      if (page.membershipsToken !== undefined) this.membershipsToken = page.membershipsToken
+      if (!page.hasMore || joined.length === 0 || this.membershipsToken === before) return delivered
+    }
+  }
+
+  /** One `sync` request, retried while the failure is transient; undefined when the run was cut short. */
+  private async syncRequest (request: SyncRequest, run: number): Promise<SyncResult | undefined> {
+    for (let attempt = 1; ;) {
+      if (!this.socket.connected || run !== this.syncRun) return undefined
+      try {
+        const page = await this.emitAck<SyncResult>('sync', request)
+        return run === this.syncRun ? page : undefined
+      } catch (err) {
+        if (!isTransient(err) || attempt++ >= 5) throw err
+        await sleep(backoffDelay(attempt, this.backoff))
+      }
+    }
+  }
+
+  /** Emits the messages of a sync page not seen yet, in seq order; how many. */
+  private deliverSynced (messages: Message[]): number {
+    let delivered = 0
+    for (const m of sortBySeq(messages)) {
+      if (this.cursors.acceptSynced(m)) {
+        delivered++
+        this.acceptRev(m)
+        this.emit('message:new', m)
+      }
+    }
+    return delivered
   }
 
   /** Pages one set of conversations until hasMore is false; undefined when cut short. */

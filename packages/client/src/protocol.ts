@@ -521,6 +521,11 @@ export interface SyncRequest {
   /** v2: the last rev seen per conversation; the ack then lists what changed since. */
   revs?: Record<string, number>
   limit?: number
+  /**
+   * The last `membershipsToken` (null: none yet, so every membership not in `cursors` is
+   * new); the ack then lists the conversations joined since. Absent: no `joined` in the ack.
+   */
+  membershipsSince?: string | null
 }
 /** The ack of `sync`: messages after the cursors and changes after the revs. */
 export interface SyncResult {
@@ -529,6 +534,14 @@ export interface SyncResult {
   updated: Message[]
   /** v2: per listed conversation, the rev the caller is now complete up to. */
   revs: Record<string, number>
+  /**
+   * With `membershipsSince`: conversations the caller became a member of after it (not
+   * listed in `cursors`), at most SYNC_MAX_CURSORS; their messages are in `messages` from
+   * their start (as for a cursor at 0).
+   */
+  joined?: Conversation[]
+  /** With `membershipsSince`: send it as `membershipsSince` next time (opaque). */
+  membershipsToken?: string
   hasMore: boolean
 }
 /** The ack of `reaction:add` / `reaction:remove`: the message's reactions now. */

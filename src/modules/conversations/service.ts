@@ -162,7 +162,7 @@ export function createConversationService (deps: ConversationsDeps) {
     if (found !== null) return found.id
     try {
       const created = await prisma.conversation.create({
-        data: { id: randomUUID(), type: 'direct', directKey: key, members: { create: [{ userId }, { userId: otherId }] } },
+        data: { id: randomUUID(), type: 'direct', directKey: key, members: { create: key.split(':').map((id) => ({ userId: id })) } }, // in id order (the membership clock's locks)
         select: { id: true }
       })
       return created.id

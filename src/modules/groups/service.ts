@@ -126,7 +126,8 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
               type: 'group',
               name,
               ownerId,
-              members: { create: [{ userId: ownerId, role: 'owner' }, ...others.map((userId) => ({ userId, role: 'member' as const }))] }
+              // In user id order: each insert takes its user's membership clock (a row lock), so concurrent creations cannot deadlock.
+              members: { create: [{ userId: ownerId, role: 'owner' as const }, ...others.map((userId) => ({ userId, role: 'member' as const }))].sort(byUserId) }
             }
           })
         })
@@ -152,7 +153,7 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
         if (members.length + added.length > limits.groupMaxMembers) throw conflict(`Group is full (at most ${limits.groupMaxMembers} members)`)
         // Newcomers start caught up: history is readable, but old messages are not unread.
         await tx.conversationMember.createMany({
-          data: added.map((userId) => ({ conversationId: groupId, userId, role: 'member' as const, readSeq: group.last_seq, deliveredSeq: group.last_seq }))
+          data: added.map((userId) => ({ conversationId: groupId, userId, role: 'member' as const, readSeq: group.last_seq, deliveredSeq: group.last_seq })).sort(byUserId)
         })
         await liftBans(tx, groupId, added)
         system.push(await writeSystemMessage(tx, groupId, { event: 'member_added', actorId, userIds: added }))
@@ -298,3 +299,8 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
 }
 
 export type GroupService = ReturnType<typeof createGroupService>
+
+/** Membership inserts in user id order (see the membership clock, migration 20261206020000_membership_clock). */
+function byUserId (a: { userId: string }, b: { userId: string }): number {
+  return a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0
+}

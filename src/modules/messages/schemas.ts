@@ -46,11 +46,16 @@ export const CursorEvent = Type.Object({ conversationId: Uuid, seq: Seq }, { add
 export const ReadBody = Type.Object({ seq: Seq }, { additionalProperties: false })
 export const RecallEvent = Type.Object({ messageId: Uuid }, { additionalProperties: false })
 
+/** A `membershipsToken`: a membership number (0 .. 2^31-1), as a string. */
+export const MembershipsToken = Type.String({ pattern: '^(0|[1-9][0-9]{0,9})$' })
+
 export const SyncEvent = Type.Object({
   cursors: Type.Record(Type.String({ pattern: UUID_PATTERN }), Seq, { maxProperties: SYNC_MAX_CURSORS, additionalProperties: false }),
   /** The last rev seen per conversation; the ack then lists what changed since. */
   revs: Type.Optional(Type.Record(Type.String({ pattern: UUID_PATTERN }), Seq, { maxProperties: SYNC_MAX_CURSORS, additionalProperties: false })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: SYNC_MAX_LIMIT }))
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: SYNC_MAX_LIMIT })),
+  /** The last `membershipsToken` (null: none yet); the ack then lists the conversations joined since. */
+  membershipsSince: Type.Optional(Type.Union([MembershipsToken, Type.Null()]))
 }, { additionalProperties: false })
 
 // ---- Messages that change -----------------------------------------------------------------

@@ -1,7 +1,8 @@
-import { validation } from '../../lib/errors.js'
+import { AppError, validation } from '../../lib/errors.js'
 import { defineEvent, type Realtime } from '../../plugins/realtime/index.js'
 import { type ConversationService, toAck } from '../conversations/index.js'
 import { CursorEvent, EditEvent, PinEvent, ReactionEvent, RecallEvent, SendMessageEvent, SyncEvent } from './schemas.js'
+import { SYNC_MAX_CURSORS } from '@relay-im/client/protocol'
 import type { MessageChanges } from './message-changes.js'
 import type { MessageService } from './service.js'
 
@@ -26,6 +27,18 @@ export function registerMessageEvents (realtime: Realtime, conversations: Conver
     'message:pin': defineEvent(PinEvent, async (ctx, p) => await actions.pin(ctx.userId, p.messageId, p.pinned)),
     'reaction:add': defineEvent(ReactionEvent, async (ctx, p) => await actions.react(ctx.userId, p.messageId, p.emoji, true)),
     'reaction:remove': defineEvent(ReactionEvent, async (ctx, p) => await actions.react(ctx.userId, p.messageId, p.emoji, false)),
-    sync: defineEvent(SyncEvent, async (ctx, p) => await messages.sync(ctx.userId, p.cursors, p.limit, p.revs))
+    sync: defineEvent(SyncEvent, async (ctx, p) => {
+      if (p.membershipsSince !== undefined && p.membershipsSince !== null && Number(p.membershipsSince) > 2 ** 31 - 1) throw validation('membershipsSince is not a token this server gave')
+      const memberships = p.membershipsSince === undefined
+        ? undefined
+        : { since: p.membershipsSince, max: SYNC_MAX_CURSORS, view: async (id: string) => await conversations.view(id, ctx.userId).catch(goneMeanwhile) }
+      return await messages.sync(ctx.userId, p.cursors, p.limit, p.revs, memberships)
+    })
   })
+}
+
+/** A conversation left or deleted between reading the memberships and its view is skipped. */
+function goneMeanwhile (err: unknown): undefined {
+  if (err instanceof AppError && err.code === 'NOT_FOUND') return undefined
+  throw err
 }

@@ -76,6 +76,23 @@ SELECT c.id, c.last_rev FROM conversations c
 JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = $2::uuid
 WHERE c.id = ANY($1::uuid[])`
 
+/**
+ * The caller's ($1) clock and their memberships numbered after $2 (`joined_clock`, see
+ * migration 20261206020000_membership_clock), less the listed conversations ($3), in number
+ * order, at most $4. One statement, so the clock and the rows come from one snapshot: a
+ * membership numbered at or below the clock is committed and in it (one row with a null id
+ * when none is new).
+ */
+export const SYNC_MEMBERSHIPS_SQL = `
+SELECT u.membership_clock, j.id, j.joined_clock
+FROM users u LEFT JOIN LATERAL (
+  SELECT m.conversation_id AS id, m.joined_clock FROM conversation_members m
+  WHERE m.user_id = u.id AND m.joined_clock > $2::int AND NOT (m.conversation_id = ANY($3::uuid[]))
+  ORDER BY m.joined_clock LIMIT $4::int
+) j ON true
+WHERE u.id = $1::uuid
+ORDER BY j.joined_clock`
+
 // Pins
 
 export const PINS_SQL = `

@@ -1,5 +1,5 @@
-import { type ConversationsDeps, toMessage, type MessageRow, type MessageView } from '../conversations/index.js'
-import { SYNC_REVS_SQL, SYNC_SQL, SYNC_UPDATED_SQL } from './sql.js'
+import { type ConversationsDeps, type ConversationView, toMessage, type MessageRow, type MessageView } from '../conversations/index.js'
+import { SYNC_MEMBERSHIPS_SQL, SYNC_REVS_SQL, SYNC_SQL, SYNC_UPDATED_SQL } from './sql.js'
 
 export interface SyncResult {
   messages: MessageView[]
@@ -7,21 +7,50 @@ export interface SyncResult {
   updated: MessageView[]
   /** Per conversation, the rev the caller is now complete up to (send it back as `revs`). */
   revs: Record<string, number>
+  /** With `memberships`: the conversations the caller became a member of after the token. */
+  joined?: ConversationView[]
+  /** With `memberships`: the token to send next time. */
+  membershipsToken?: string
   hasMore: boolean
+}
+
+/** Catch-up of new memberships: after `since` (a `membershipsToken`; null: from the start), views by `view`. */
+export interface MembershipCatchUp {
+  since: string | null
+  /** The caller's view of a conversation, undefined when it is gone meanwhile. */
+  view: (conversationId: string) => Promise<ConversationView | undefined>
+  /** At most this many conversations per answer. */
+  max: number
 }
 
 /** Catch-up sync by seq cursors and, with `revs`, by change revs. */
 export function createSync (deps: Pick<ConversationsDeps, 'sql'>) {
   const { sql } = deps
+
+  /** New memberships after the token, at most `max`, and the token the answer is complete up to. */
+  async function newMemberships (userId: string, known: string[], m: MembershipCatchUp): Promise<{ ids: string[], token: string, cut: boolean }> {
+    const since = m.since === null ? 0 : Number(m.since)
+    const rows = await sql.query<{ membership_clock: number, id: string | null, joined_clock: number | null }>(
+      SYNC_MEMBERSHIPS_SQL, [userId, since, known, m.max + 1], 'sync_memberships')
+    const found = rows.filter((r) => r.id !== null)
+    const ids = found.slice(0, m.max).map((r) => r.id as string)
+    const cut = found.length > m.max
+    // Cut short: complete only up to the last one returned; else up to the clock read with them.
+    const upTo = cut ? (found[m.max - 1]?.joined_clock ?? since) : Math.max(since, rows[0]?.membership_clock ?? since)
+    return { ids, token: String(upTo), cut }
+  }
+
   return {
     /**
      * Catch-up: messages after each given cursor, in conversations the caller is a member
      * of (other ids are skipped: a client may hold stale ids after leaving), ordered by
      * conversation id then seq. Only the listed conversations are read. With `revs`,
      * also the messages at or below the cursor changed since that rev, and per conversation
-     * the rev the caller is complete up to.
+     * the rev the caller is complete up to. With `memberships`, also the conversations
+     * joined after its token that are not listed, with their messages from the start the
+     * visibility rule allows (as for a cursor at 0).
      */
-    async sync (userId: string, cursors: Record<string, number>, limit = 200, revs?: Record<string, number>): Promise<SyncResult> {
+    async sync (userId: string, cursors: Record<string, number>, limit = 200, revs?: Record<string, number>, memberships?: MembershipCatchUp): Promise<SyncResult> {
       const after = new Map<string, number>()
       for (const [id, seq] of Object.entries(cursors)) {
         after.set(id, seq)
@@ -30,8 +59,21 @@ export function createSync (deps: Pick<ConversationsDeps, 'sql'>) {
       for (const [id, rev] of Object.entries(revs ?? {})) {
         since.set(id, rev)
       }
+      let joined: { views: ConversationView[], token: string, cut: boolean } | undefined
+      if (memberships !== undefined) {
+        const found = await newMemberships(userId, [...new Set([...after.keys(), ...since.keys()])], memberships)
+        const views: ConversationView[] = []
+        for (const id of found.ids) {
+          const view = await memberships.view(id)
+          if (view === undefined) continue
+          views.push(view)
+          after.set(id, 0)
+        }
+        joined = { views, token: found.token, cut: found.cut }
+      }
+      const extra = joined === undefined ? {} : { joined: joined.views, membershipsToken: joined.token }
       const ids = [...new Set([...after.keys(), ...since.keys()])]
-      if (ids.length === 0) return { messages: [], updated: [], revs: {}, hasMore: false }
+      if (ids.length === 0) return { messages: [], updated: [], revs: {}, ...extra, hasMore: joined?.cut ?? false }
       // Last revs first: anything changed after this read comes again next time, never missed.
       const last = new Map((await sql.query<{ id: string, last_rev: number }>(SYNC_REVS_SQL, [ids, userId], 'sync_revs')).map((r) => [r.id, r.last_rev]))
       const rows = after.size === 0 ? [] : await sql.query<MessageRow>(SYNC_SQL, [[...after.keys()], [...after.values()], userId, limit + 1], 'sync')
@@ -55,7 +97,8 @@ export function createSync (deps: Pick<ConversationsDeps, 'sql'>) {
         messages: rows.slice(0, limit).map(toMessage),
         updated: updated.map(toMessage),
         revs: out,
-        hasMore: rows.length > limit || changedRows.length > limit
+        ...extra,
+        hasMore: rows.length > limit || changedRows.length > limit || (joined?.cut ?? false)
       }
     }
   }

@@ -58,6 +58,7 @@ export class OfflineClient {
     const cursors = await storage.get<StoredCursors>(KEYS.cursors)
     for (const [id, seq] of Object.entries(cursors?.seqs ?? {})) if (client.getCursors()[id] === undefined) client.setCursor(id, seq)
     for (const [id, rev] of Object.entries(cursors?.revs ?? {})) if (client.getRevCursors()[id] === undefined) client.setRevCursor(id, rev)
+    if (cursors?.memberships !== undefined && client.getMembershipsToken() === undefined) client.setMembershipsToken(cursors.memberships)
     this.queue = await storage.get<QueuedOp[]>(KEYS.outbox) ?? []
     this.offs.push(
       client.on('tokens', (t) => { this.write(() => storage.set(KEYS.tokens, t)) }),
@@ -237,7 +238,8 @@ export class OfflineClient {
   private flushDirty (): void {
     if (this.cursorsDirty) {
       this.cursorsDirty = false
-      const cursors: StoredCursors = { seqs: this.client.getCursors(), revs: this.client.getRevCursors() }
+      const memberships = this.client.getMembershipsToken()
+      const cursors: StoredCursors = { seqs: this.client.getCursors(), revs: this.client.getRevCursors(), ...(memberships !== undefined ? { memberships } : {}) }
       this.write(() => this.storage.set(KEYS.cursors, cursors))
     }
     for (const id of this.dirtyConversations) {

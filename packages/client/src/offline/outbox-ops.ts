@@ -18,4 +18,4 @@ export const KEYS = {
 } as const
 
 /** The cursors kept in storage: seq and rev positions per conversation. */
-export interface StoredCursors { seqs: Record<string, number>, revs: Record<string, number> }
+export interface StoredCursors { seqs: Record<string, number>, revs: Record<string, number>, memberships?: string }
