@@ -84,9 +84,9 @@ t.test('the real server states its protocol at GET /api/version and the SDK acce
   const srv = await server(t)
   const res = await srv.app.inject({ method: 'GET', url: '/api/version' })
   t.equal(res.statusCode, 200)
-  t.same(res.json(), { protocol: PROTOCOL_VERSION, server: '0.1.0' })
+  t.same(res.json(), { protocol: PROTOCOL_VERSION, server: '0.1.0', recallWindowS: 120 })
   const c = client(t, srv.url)
-  t.same(await c.version(), { protocol: PROTOCOL_VERSION, server: '0.1.0' })
+  t.same(await c.version(), { protocol: PROTOCOL_VERSION, server: '0.1.0', recallWindowS: 120 })
 })
 
 t.test('a server that is down: connect() keeps trying (reconnecting), send ends in TIMEOUT, close() ends connect() with CLOSED', async (t) => {

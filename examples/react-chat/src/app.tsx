@@ -10,6 +10,7 @@ function text (m: Message): string {
     case 'image': case 'file': return `[${m.type}] ${m.content.name}`
     case 'custom': return '[custom]'
     case 'system': return `(${m.content.event})`
+    case 'poll': return `[poll] ${m.content.question}`
   }
 }
 

@@ -447,6 +447,7 @@ export class Client extends RestClient {
     return await this.call<PollState>('poll:vote', { messageId, optionIndexes })
   }
 
+  /** Takes back the caller's votes in a poll (a vote for no option); answers the poll's new state. */
   async retractVote (messageId: string): Promise<PollState> {
     return await this.call<PollState>('poll:vote', { messageId, optionIndexes: [] })
   }

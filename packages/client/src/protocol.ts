@@ -33,7 +33,12 @@ export interface ErrorBody { code: ErrorCode, message: string, retryAfterMs?: nu
 export type Ack<T> = { ok: true, data: T } | { ok: false, error: ErrorBody }
 
 /** `GET /api/version`. */
-export interface VersionInfo { protocol: number, server: string }
+export interface VersionInfo {
+  protocol: number
+  server: string
+  /** How long after sending a message its sender may recall it, in seconds (absent from servers before it was added). */
+  recallWindowS?: number
+}
 
 // ---------------------------------------------------------------- limits
 
