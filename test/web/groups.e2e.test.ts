@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto'
 import type { Page } from 'playwright-core'
 import { befriend, registerUser, type TestUser } from '../helper.js'
 import type { App } from '../../src/app.js'
-import { gradientPng, pageWorld, ROOT, type PageWorld } from './fixtures.js'
+import { gradientPng, pageWorld, ROOT, type PageWorld, WAIT, id } from './fixtures.js'
 
 /**
  * Groups, invites, channels and the organised conversation list in real Chromium, with two or
@@ -19,9 +19,7 @@ import { gradientPng, pageWorld, ROOT, type PageWorld } from './fixtures.js'
  */
 t.setTimeout(420_000)
 
-const WAIT = 10_000
 const SHOTS = join(ROOT, 'test-results')
-const id = (testid: string): string => `[data-testid="${testid}"]`
 
 interface Person extends TestUser { name: string, page: Page }
 

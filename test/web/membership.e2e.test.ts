@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import type { Page } from 'playwright-core'
 import { registerUser, type TestUser } from '../helper.js'
 import type { App } from '../../src/app.js'
-import { pageWorld, ROOT, type PageWorld } from './fixtures.js'
+import { pageWorld, ROOT, type PageWorld, WAIT, id } from './fixtures.js'
 
 /**
  * Membership in real Chromium: the owner's settings panel lists every live invite link of
@@ -15,9 +15,7 @@ import { pageWorld, ROOT, type PageWorld } from './fixtures.js'
  */
 t.setTimeout(300_000)
 
-const WAIT = 10_000
 const SHOTS = join(ROOT, 'test-results')
-const id = (testid: string): string => `[data-testid="${testid}"]`
 
 interface Person extends TestUser { name: string, page: Page }
 

@@ -3,8 +3,7 @@ import t from 'tap'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Locator, Page } from 'playwright-core'
-import { befriend } from '../helper.js'
-import { namedUser, openChat, pageWorld, ROOT, signedInPage, WAIT, id } from './fixtures.js'
+import { namedUser, openChat, ROOT, signedInPage, WAIT, id, aliceAndBob } from './fixtures.js'
 
 /**
  * Messages that change, in real Chromium: mention, reply, reactions, edit (Up key and menu),
@@ -34,13 +33,9 @@ async function menu (row: Locator, action: string): Promise<void> {
 
 t.test('edit, reply, mention, react, pin, forward and delete for me through the page; an offline device catches up', async (t) => {
   mkdirSync(SHOTS, { recursive: true })
-  const world = await pageWorld(t, { consoleErrors: true })
-  const { app, errors } = world
-  const alice = await namedUser(app, 'Alice Liddell')
-  const bob = await namedUser(app, 'Bob Builder')
+  const { world, app, alice, bob } = await aliceAndBob(t, { consoleErrors: true })
+  const { errors } = world
   const carol = await namedUser(app, 'Carol Danvers')
-  await befriend(app, alice, bob)
-  await app.inject({ method: 'POST', url: '/api/conversations/direct', headers: bob.auth, payload: { userId: alice.id } })
   const g = await app.inject({ method: 'POST', url: '/api/groups', headers: alice.auth, payload: { name: 'Crew', memberIds: [bob.id, carol.id] } })
   t.equal(g.statusCode, 201)
 

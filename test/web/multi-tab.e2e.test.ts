@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { listen, registerUser } from '../helper.js'
-import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, newContext } from './fixtures.js'
+import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, newContext, WAIT, id } from './fixtures.js'
 
 /**
  * Two tabs of the page in one browser share one stored session. Their access tokens expire
@@ -15,10 +15,8 @@ import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, newContext } from './fixtures.
 // ~25 s of token expiries plus the browser: about 40 s alone.
 t.setTimeout(180_000)
 
-const WAIT = 10_000
 const TTL_S = 10
 const RUN_MS = 2 * TTL_S * 1000 + 5000
-const id = (testid: string): string => `[data-testid="${testid}"]`
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex')
 
 function message (page: Page, text: string) {

@@ -1,7 +1,7 @@
 // suite: default only — the page's own behaviour; the services suite runs the server paths
 import t from 'tap'
 import type { BrowserContext } from 'playwright-core'
-import { aliceAndBob } from './fixtures.js'
+import { aliceAndBob, WAIT, id } from './fixtures.js'
 
 /**
  * Two people opening the page at about the same time see each other online: the page reads
@@ -11,9 +11,7 @@ import { aliceAndBob } from './fixtures.js'
  */
 t.setTimeout(180_000)
 
-const WAIT = 10_000
 const ROUNDS = 20
-const id = (testid: string): string => `[data-testid="${testid}"]`
 
 t.test('two pages opened at once see each other online, twenty times', async (t) => {
   const { world, app, alice, bob } = await aliceAndBob(t)

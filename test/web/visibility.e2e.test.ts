@@ -1,8 +1,8 @@
 // suite: default only — the browser page; the server paths it drives run on both engines in test/modules
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
-import { befriend, type TestUser } from '../helper.js'
-import { gradientPng, namedUser, openChat, pageWorld, signedInPage, WAIT, id } from './fixtures.js'
+import { type TestUser } from '../helper.js'
+import { gradientPng, namedUser, openChat, signedInPage, WAIT, id, aliceAndBob } from './fixtures.js'
 import { multipart } from '../modules/uploads/helpers.js'
 
 /**
@@ -14,13 +14,9 @@ import { multipart } from '../modules/uploads/helpers.js'
 t.setTimeout(180_000)
 
 t.test('deleted stays deleted live, quotes follow edits, images through signed URLs, the presence setting', async (t) => {
-  const world = await pageWorld(t)
-  const { app, errors } = world
-  const alice = await namedUser(app, 'Alice Liddell')
-  const bob = await namedUser(app, 'Bob Builder')
+  const { world, app, alice, bob } = await aliceAndBob(t)
+  const { errors } = world
   const carol = await namedUser(app, 'Carol Danvers')
-  await befriend(app, alice, bob)
-  await app.inject({ method: 'POST', url: '/api/conversations/direct', headers: alice.auth, payload: { userId: bob.id } })
   const g = (await app.inject({ method: 'POST', url: '/api/groups', headers: alice.auth, payload: { name: 'Crew', memberIds: [bob.id, carol.id] } })).json().id as string
   const say = async (u: TestUser, payload: Record<string, unknown>): Promise<any> => {
     const res = await app.inject({ method: 'POST', url: `/api/conversations/${g}/messages`, headers: u.auth, payload: { clientMsgId: randomUUID(), ...payload } })

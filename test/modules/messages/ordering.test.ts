@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import pg from 'pg'
 import { createTestDatabase, listen, servicesMode } from '../../helper.js'
 import { connect, makeGroup, makeUsers, type Client } from '../conversations/helpers.js'
@@ -54,16 +54,22 @@ t.test(`${SENDERS} clients x ${PER_SENDER} concurrent sends -> seqs 1..${TOTAL} 
   }
 })
 
-t.test('retries racing on two nodes store each clientMsgId once and consume no seq', async (t) => {
-  const databaseUrl = servicesMode ? await createTestDatabase(t) : undefined
-  // default suite: two apps on the one shared PGlite; services mode: two apps on one PostgreSQL
+/** Two nodes on one database, a group of two, and its owner connected to each node. */
+async function twoNodesOneGroup (t: Test, databaseUrl: string | undefined) {
   const nodes = [await listen(t, {}, { databaseUrl }), await listen(t, {}, { databaseUrl })]
   const { app } = nodes[0]!
   const [owner, bob] = await makeUsers(app, 2)
   const groupId = await makeGroup(app, owner!, [bob!])
   const here = await connect(t, nodes[0]!.url, owner!)
   const there = await connect(t, nodes[1]!.url, owner!)
-  const bobThere = await connect(t, nodes[1]!.url, bob!)
+  return { app, nodes, owner: owner!, bob: bob!, groupId, here, there }
+}
+
+t.test('retries racing on two nodes store each clientMsgId once and consume no seq', async (t) => {
+  const databaseUrl = servicesMode ? await createTestDatabase(t) : undefined
+  // default suite: two apps on the one shared PGlite; services mode: two apps on one PostgreSQL
+  const { app, nodes, bob, groupId, here, there } = await twoNodesOneGroup(t, databaseUrl)
+  const bobThere = await connect(t, nodes[1]!.url, bob)
 
   const ids = Array.from({ length: 60 }, (_, i) => `retry-${i}`)
   const send = async (c: Client, clientMsgId: string) => await c.call('message:send', { conversationId: groupId, clientMsgId, type: 'text', content: clientMsgId })
@@ -80,12 +86,7 @@ t.test('retries racing on two nodes store each clientMsgId once and consume no s
 
 t.test('a copy that commits while the statement waits for the row lock: one row, same ack, no seq used', { skip: servicesMode ? false : 'needs PostgreSQL: the default PGlite runs one statement at a time' }, async (t) => {
   const databaseUrl = await createTestDatabase(t)
-  const nodes = [await listen(t, {}, { databaseUrl }), await listen(t, {}, { databaseUrl })]
-  const { app } = nodes[0]!
-  const [owner, bob] = await makeUsers(app, 2)
-  const groupId = await makeGroup(app, owner!, [bob!])
-  const here = await connect(t, nodes[0]!.url, owner!)
-  const there = await connect(t, nodes[1]!.url, owner!)
+  const { app, groupId, here, there } = await twoNodesOneGroup(t, databaseUrl)
   const blocker = new pg.Client({ connectionString: databaseUrl })
   const watcher = new pg.Client({ connectionString: databaseUrl })
   await blocker.connect()
