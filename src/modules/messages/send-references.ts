@@ -1,17 +1,8 @@
 import { conflict, Errors, forbidden, notFound, validation } from '../../lib/errors.js'
-import { type ConversationsDeps, requireRole, type ForwardedFromView, type StoredReplyTo, type MessageType, visibleTo } from '../conversations/index.js'
+import { type ConversationsDeps, requireRole, type ForwardedFromView, type MessageRow, type StoredReplyTo, type MessageType, visibleTo } from '../conversations/index.js'
 
-interface SourceRow {
-  id: string
-  conversation_id: string
-  seq: number
-  sender_id: string
-  type: MessageType
-  content: unknown
-  recalled: boolean
-  forwarded_from: ForwardedFromView | null
-  display_name: string
-}
+/** The message a reply or forward names, as VISIBLE_MESSAGE_SQL reads it. */
+type SourceRow = Pick<MessageRow, 'id' | 'conversation_id' | 'seq' | 'sender_id' | 'type' | 'content' | 'forwarded_from' | 'display_name'> & { recalled: boolean }
 
 /** A message the caller can see: a member of its conversation, not deleted or cleared for them. */
 const VISIBLE_MESSAGE_SQL = `
