@@ -47,7 +47,7 @@ export const ReadBody = Type.Object({ seq: Seq }, { additionalProperties: false 
 export const RecallEvent = Type.Object({ messageId: Uuid }, { additionalProperties: false })
 
 /** A `membershipsToken`: a membership number (0 .. 2^31-1), as a string. */
-export const MembershipsToken = Type.String({ pattern: '^(0|[1-9][0-9]{0,9})$' })
+export const MembershipsToken = Text({ pattern: '^(0|[1-9][0-9]{0,9})$' })
 
 export const SyncEvent = Type.Object({
   cursors: Type.Record(Type.String({ pattern: UUID_PATTERN }), Seq, { maxProperties: SYNC_MAX_CURSORS, additionalProperties: false }),
