@@ -23,7 +23,15 @@ export class Context {
   private readonly env: Record<string, string>
   private port = 0
 
-  private constructor (readonly args: Args, readonly dir: string, readonly db: BenchDb, readonly secret: string) {
+  readonly args: Args
+  readonly dir: string
+  readonly db: BenchDb
+  readonly secret: string
+  private constructor (args: Args, dir: string, db: BenchDb, secret: string) {
+    this.args = args
+    this.dir = dir
+    this.db = db
+    this.secret = secret
     this.env = serverEnv({ JWT_SECRET: secret, DATA_DIR: join(dir, 'data'), ...db.serverEnv, ...args.env })
   }
 

@@ -63,7 +63,12 @@ export class Sampler {
   private rssMaxKb = 0
   private timer: NodeJS.Timeout | undefined
 
-  constructor (private readonly pids: () => number[], private readonly everyMs = 250) {}
+  private readonly pids: () => number[]
+  private readonly everyMs: number
+  constructor (pids: () => number[], everyMs = 250) {
+    this.pids = pids
+    this.everyMs = everyMs
+  }
 
   start (): void {
     this.first.clear()

@@ -23,7 +23,10 @@ export class RawSocket implements LoadSocket {
   private readonly acks = new Map<number, (reply: unknown) => void>()
   private readonly handlers = new Map<string, Array<(payload: unknown) => void>>()
 
-  private constructor (private readonly ws: WebSocket) {}
+  private readonly ws: WebSocket
+  private constructor (ws: WebSocket) {
+    this.ws = ws
+  }
 
   /** Opens the WebSocket and the default namespace with `auth`; rejects on a connect error. */
   static async connect (url: string, auth: unknown, opts: { localAddress?: string, timeoutMs?: number } = {}): Promise<RawSocket> {

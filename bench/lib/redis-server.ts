@@ -12,7 +12,12 @@ export interface RedisTraffic { inBytes: number, outBytes: number }
  * Its CPU (from /proc) and INFO traffic are the cluster's alone, not other tests' on :6379.
  */
 export class PrivateRedis {
-  private constructor (readonly port: number, readonly proc: ChildProcess) {}
+  readonly port: number
+  readonly proc: ChildProcess
+  private constructor (port: number, proc: ChildProcess) {
+    this.port = port
+    this.proc = proc
+  }
 
   get url (): string { return `redis://127.0.0.1:${this.port}` }
   get pid (): number { return this.proc.pid ?? 0 }

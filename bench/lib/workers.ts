@@ -13,7 +13,9 @@ export class WorkerPool {
   private next = 1
   private readonly waiting = new Map<number, Waiting>()
 
-  private constructor (readonly procs: ChildProcess[]) {
+  readonly procs: ChildProcess[]
+  private constructor (procs: ChildProcess[]) {
+    this.procs = procs
     for (const p of procs) {
       p.on('message', (m: Reply) => {
         const w = this.waiting.get(m.id)

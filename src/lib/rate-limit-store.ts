@@ -72,7 +72,10 @@ export function sharedRateLimitStore (opts: SharedStoreOptions): new () => RateL
 
   class Store implements RateLimitStore {
     private readonly memory = new MemoryCounters()
-    constructor (private readonly prefix: string) {}
+    private readonly prefix: string
+    constructor (prefix: string) {
+      this.prefix = prefix
+    }
 
     incr (key: string, cb: Callback, timeWindow: number): void {
       const local = (): void => { cb(null, this.memory.incr(key, timeWindow)) }

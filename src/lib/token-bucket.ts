@@ -2,7 +2,11 @@
 export class TokenBucket {
   private tokens: number
   private last = performance.now()
-  constructor (private readonly capacity: number, private readonly perSecond: number) {
+  private readonly capacity: number
+  private readonly perSecond: number
+  constructor (capacity: number, perSecond: number) {
+    this.capacity = capacity
+    this.perSecond = perSecond
     this.tokens = capacity
   }
 

@@ -10,8 +10,11 @@
 export class TokenCutoffs {
   private readonly byUser = new Map<string, number>()
 
+  private readonly ttlMs: number
   /** `ttlMs`: the longest an access token lives. */
-  constructor (private readonly ttlMs: number) {}
+  constructor (ttlMs: number) {
+    this.ttlMs = ttlMs
+  }
 
   /** Records a cutoff (epoch ms); an earlier one never replaces a later one. Returns whether it changed. */
   set (userId: string, atMs: number, now = Date.now()): boolean {

@@ -68,7 +68,11 @@ export class Store {
    */
   readonly unsent = new Map<string, Map<string, Unsent>>()
 
-  constructor (readonly client: Client, readonly me: User) {
+  readonly client: Client
+  readonly me: User
+  constructor (client: Client, me: User) {
+    this.client = client
+    this.me = me
     // Other members' positions arrive only as live receipts; keep them across reloads.
     let saved: Record<string, Receipts> = {}
     try {

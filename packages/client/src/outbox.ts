@@ -33,7 +33,10 @@ export class Outbox {
   private readonly lanes = new Map<string, Entry[]>()
   private readonly running = new Set<string>()
 
-  constructor (private readonly deps: OutboxDeps) {}
+  private readonly deps: OutboxDeps
+  constructor (deps: OutboxDeps) {
+    this.deps = deps
+  }
 
   get size (): number {
     let n = 0

@@ -9,7 +9,10 @@ interface State { lastTrueAt: number, idle: ReturnType<typeof setTimeout> }
 export class Typing {
   private readonly states = new Map<string, State>()
 
-  constructor (private readonly emit: (conversationId: string, typing: boolean) => void) {}
+  private readonly emit: (conversationId: string, typing: boolean) => void
+  constructor (emit: (conversationId: string, typing: boolean) => void) {
+    this.emit = emit
+  }
 
   touch (conversationId: string): void {
     const now = Date.now()

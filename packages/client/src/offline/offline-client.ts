@@ -38,7 +38,11 @@ export class OfflineClient {
   private closed = false
   private readonly recent: number
 
-  constructor (readonly client: Client, private readonly options: OfflineOptions) {
+  readonly client: Client
+  private readonly options: OfflineOptions
+  constructor (client: Client, options: OfflineOptions) {
+    this.client = client
+    this.options = options
     this.recent = options.recentMessages ?? 100
   }
 

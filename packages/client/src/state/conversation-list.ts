@@ -33,8 +33,12 @@ export class ConversationList extends Store<ConversationListSnapshot> {
   private loading: Promise<void> | undefined
   private closed = false
 
-  constructor (private readonly client: Client, private readonly options: ConversationListOptions = {}) {
+  private readonly client: Client
+  private readonly options: ConversationListOptions
+  constructor (client: Client, options: ConversationListOptions = {}) {
     super({ conversations: [], loaded: false, error: undefined })
+    this.client = client
+    this.options = options
     this.unsubscribe = [
       client.on('message:new', (m) => { this.onMessage(m) }),
       client.on('message:updated', (m) => { this.onUpdated(m) }),

@@ -42,8 +42,14 @@ export class MessageList extends Store<MessageListSnapshot> {
   private error: Error | undefined
   private closed = false
 
-  constructor (private readonly client: Client, readonly conversationId: string, private readonly options: MessageListOptions = {}) {
+  private readonly client: Client
+  readonly conversationId: string
+  private readonly options: MessageListOptions
+  constructor (client: Client, conversationId: string, options: MessageListOptions = {}) {
     super({ messages: [], hasMore: true, loading: false, error: undefined })
+    this.client = client
+    this.conversationId = conversationId
+    this.options = options
     const mine = (e: { conversationId: string }): boolean => e.conversationId === conversationId
     this.unsubscribe = [
       client.on('message:new', (m) => { if (mine(m)) this.upsert(m) }),

@@ -8,7 +8,9 @@ export type Listener = () => void
 export class Store<T> {
   private readonly listeners = new Set<Listener>()
 
-  constructor (private snapshot: T) {
+  private snapshot: T
+  constructor (snapshot: T) {
+    this.snapshot = snapshot
     Object.freeze(snapshot)
   }
 
