@@ -63,8 +63,8 @@ export function gradientPng (width: number, height: number): Buffer {
 }
 
 /**
- * A browser context for the page tests. The tests run under tsx, whose esbuild transform keeps
- * function names by wrapping named inner functions in a `__name(…)` helper; a function handed
+ * A browser context for the page tests. On Node older than 22.18 the tests run under tsx
+ * (test/typescript-loader.mjs), whose esbuild transform keeps function names by wrapping named inner functions in a `__name(…)` helper; a function handed
  * to the page (`page.evaluate`, `addInitScript`) carries that call but not the helper, so each
  * context defines it first, as the identity it stands for.
  */
