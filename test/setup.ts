@@ -1,5 +1,5 @@
 /**
- * tap's `before` script (.taprc): makes the prepared stores (test/prepared-databases.ts) once,
+ * Run by tap's `before` script (test/before.mjs): makes the prepared stores (test/prepared-databases.ts) once,
  * before the test files start in parallel. The PostgreSQL template only for the services suite.
  */
 import { ensureEmptyPgliteDump, ensurePreparedPgliteDump, preparedTemplate } from './prepared-databases.js'

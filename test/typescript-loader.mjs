@@ -4,6 +4,9 @@
 // thread costs each test process about 1.5 s of CPU more to import the app.
 import * as nodeModule from 'node:module'
 
+// Which branch runs depends on the Node version, and the hook runs only in test processes: no
+// coverage to report for it (tap records this file's in its `before` process even with coverage off).
+/* c8 ignore start */
 const { registerHooks } = nodeModule
 if (typeof process.features.typescript === 'string' && typeof registerHooks === 'function') {
   registerHooks({
@@ -19,3 +22,4 @@ if (typeof process.features.typescript === 'string' && typeof registerHooks === 
 } else {
   await import('tsx')
 }
+/* c8 ignore stop */
