@@ -40,6 +40,7 @@ import { metricsPlugin } from './modules/metrics/index.js'
 import jobsPlugin from './plugins/jobs.js'
 import controlSocket from './ops/control-socket.js'
 import { pushPlugin, pushRoutes } from './modules/push/index.js'
+import { housekeepingPlugin } from './modules/housekeeping/index.js'
 import { originAllowed } from './lib/origins.js'
 import { sharedRateLimitStore } from './lib/rate-limit-store.js'
 import { rateLimited } from './lib/errors.js'
@@ -142,6 +143,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(groupsPlugin)
   await app.register(channelsPlugin)
   await app.register(accountPlugin)
+  await app.register(housekeepingPlugin)
 
   await app.register(healthRoutes)
   await app.register(metricsPlugin)
