@@ -47,6 +47,7 @@ t.test('each task removes what is due and keeps the rest', async (t) => {
   t.same(tokens, [live], 'the expired refresh token is gone, the live one stays')
   const invites = (await app.prisma.groupInvite.findMany({ where: { conversationId } })).map((r) => r.id).sort()
   t.same(invites, [recentExpired, open].sort(), 'old expired and revoked invites go; recent and open ones stay')
+  t.notOk(invites.includes(oldExpired) || invites.includes(oldRevoked))
 
   // The webhook delivery log: entries older than WEBHOOK_LOG_KEEP_DAYS (14) go.
   const bot = await app.inject({ method: 'POST', url: '/api/bots', headers: owner.auth, payload: { username: `hkbot${Math.floor(Math.random() * 1e9)}`, displayName: 'hk' } })
