@@ -15,13 +15,15 @@ import { checkGapFree, ensureBuilt, history, sdk, sendTracked, startServer, temp
 import { createTestDatabase, servicesMode } from '../helper.js'
 import { admin, checkSeeded, generatedSecretEnv, seed } from './ops-support.js'
 
-t.setTimeout(300_000)
+t.setTimeout(600_000)
+// A start from files (initdb, migrations) on a busy machine: an upper bound, not a wait.
+const START = { timeoutMs: 180_000 }
 t.before(ensureBuilt)
 
 t.test('backup under send load, restore elsewhere: everything acknowledged before the backup is there', async (t) => {
   const dataDir = tempDir(t)
   const env = { ...generatedSecretEnv(dataDir), ...(servicesMode ? { DATABASE_URL: await createTestDatabase(t, { empty: true }) } : {}) }
-  const server = await startServer(t, env)
+  const server = await startServer(t, env, START)
   const s = await seed(server.url)
 
   const sender = sdk(t, server.url, s.a)
@@ -58,7 +60,7 @@ t.test('backup under send load, restore elsewhere: everything acknowledged befor
   writeFileSync(junk, 'not a backup')
   t.not((await admin(generatedSecretEnv(tempDir(t)), 'restore', junk)).code, 0, 'a file that is not a backup is refused')
 
-  const restored = await startServer(t, restoredEnv)
+  const restored = await startServer(t, restoredEnv, START)
   await checkSeeded(t, restored.url, s)
   const messages = await history(restored.url, s.a, s.conversationId)
   const stored = new Set(messages.map((m) => m.clientMsgId))

@@ -10,12 +10,15 @@
  */
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
+import { join } from 'node:path'
 import pg from 'pg'
 import { api, checkGapFree, ensureBuilt, history, startServer, tempDir } from '../faults/support.js'
 import { createTestDatabase, servicesMode } from '../helper.js'
 import { admin, checkSeeded, generatedSecretEnv, seed } from './ops-support.js'
 
-t.setTimeout(300_000)
+t.setTimeout(600_000)
+// A start from files (initdb, migrations) on a busy machine: an upper bound, not a wait.
+const START = { timeoutMs: 180_000 }
 t.before(ensureBuilt)
 
 const tableCount = async (url: string): Promise<number> => {
@@ -31,7 +34,7 @@ const tableCount = async (url: string): Promise<number> => {
 t.test('an embedded DATA_DIR moves into an empty PostgreSQL and the server carries on there', { skip: servicesMode ? false : 'needs the real PostgreSQL (services suite)' }, async (t) => {
   const dataDir = tempDir(t)
   const env = generatedSecretEnv(dataDir)
-  const embedded = await startServer(t, env)
+  const embedded = await startServer(t, env, START)
   const s = await seed(embedded.url)
   for (let i = 0; i < 30; i++) {
     const r = await api(embedded.url, 'POST', `/api/conversations/${s.conversationId}/messages`, s.b.accessToken, { clientMsgId: randomUUID(), type: 'text', content: `before the move ${i} \u4f60\u597d` })
@@ -58,7 +61,7 @@ t.test('an embedded DATA_DIR moves into an empty PostgreSQL and the server carri
   t.equal(moved.code, 0, moved.out)
   t.match(moved.out, /counts and message checksums equal/)
 
-  const onPostgres = await startServer(t, { ...env, DATABASE_URL: target })
+  const onPostgres = await startServer(t, { ...env, DATABASE_URL: target }, START)
   await checkSeeded(t, onPostgres.url, s)
   const after = await history(onPostgres.url, s.a, s.conversationId)
   t.same(after.map((m) => [m.id, m.seq, m.content]), before.map((m) => [m.id, m.seq, m.content]), 'the same messages under the same seqs')
@@ -66,4 +69,21 @@ t.test('an embedded DATA_DIR moves into an empty PostgreSQL and the server carri
   t.equal(next.status, 201, next.body?.code)
   t.equal(next.body.seq, before.length + 1, 'the next send continues the seq')
   checkGapFree(t, s.conversationId, (await history(onPostgres.url, s.a, s.conversationId)).map((m) => m.seq), undefined)
+  onPostgres.proc.kill('SIGTERM')
+  await onPostgres.exited
+
+  // The same DATA_DIR, backed up offline (no server holds it: the command reads the files)
+  // and restored into another empty PostgreSQL database: loaded, then moved the same way.
+  const file = join(tempDir(t), 'embedded.backup')
+  const b = await admin(env, 'backup', file)
+  t.equal(b.code, 0, b.out)
+  t.notMatch(b.out, /online/, 'no server: the command read the store itself')
+  const restoredDir = tempDir(t)
+  const restoredEnv = { ...generatedSecretEnv(restoredDir), DATABASE_URL: await createTestDatabase(t, { empty: true }) }
+  const r = await admin(restoredEnv, 'restore', file)
+  t.equal(r.code, 0, r.out)
+  t.match(r.out, /restored the pglite backup .* checked \d+ tables/)
+  const restored = await startServer(t, restoredEnv, START)
+  await checkSeeded(t, restored.url, s)
+  t.same((await history(restored.url, s.a, s.conversationId)).map((m) => m.seq), before.map((m) => m.seq), 'the embedded backup restored into PostgreSQL has the same seqs')
 })
