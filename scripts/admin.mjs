@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// `npm run admin -- backup <file>` / `restore <file>` / `move-to-postgres <DATABASE_URL>`:
+// see scripts/lib/backup.mjs and scripts/lib/move-to-postgres.mjs (README, Operations).
 // `npm run admin -- promote <username>` / `npm run admin -- demote <username>`: the platform role.
 // - DATABASE_URL set: runs against that PostgreSQL, also while the server runs.
 // - Otherwise: the embedded PGlite directory (PGLITE_DIR, default DATA_DIR/pglite). PGlite is
@@ -13,11 +15,26 @@
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { OPS_COMMANDS, runOpsCommand } from './lib/ops-commands.mjs'
 
-const USAGE = 'usage: npm run admin -- promote|demote <username> [--force]'
+const USAGE = 'usage: npm run admin -- promote|demote <username> [--force]\n' +
+  '       npm run admin -- backup <file> [--force] | restore <file> | move-to-postgres <DATABASE_URL> [--force]'
 const args = process.argv.slice(2)
 const force = args.includes('--force')
 const [command, rawName] = args.filter((a) => a !== '--force')
+if (OPS_COMMANDS.includes(command)) {
+  if (rawName === undefined) {
+    console.error(USAGE)
+    process.exit(2)
+  }
+  try {
+    console.log(await runOpsCommand(command, rawName, { force }))
+    process.exit(0)
+  } catch (err) {
+    console.error(typeof err?.code === 'number' ? err.message : `admin: ${err?.stack ?? err}`)
+    process.exit(typeof err?.code === 'number' ? err.code : 1)
+  }
+}
 if ((command !== 'promote' && command !== 'demote') || rawName === undefined) {
   console.error(USAGE)
   process.exit(2)

@@ -38,7 +38,9 @@ import { accountPlugin, accountRoutes } from './modules/account/index.js'
 import { botsRoutes, webhooksPlugin } from './modules/bots/index.js'
 import { metricsPlugin } from './modules/metrics/index.js'
 import jobsPlugin from './plugins/jobs.js'
+import controlSocket from './ops/control-socket.js'
 import { pushPlugin, pushRoutes } from './modules/push/index.js'
+import { housekeepingPlugin } from './modules/housekeeping/index.js'
 import { originAllowed } from './lib/origins.js'
 import { sharedRateLimitStore } from './lib/rate-limit-store.js'
 import { rateLimited } from './lib/errors.js'
@@ -117,6 +119,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   })
   await app.register(docsPlugin)
   await app.register(dbPlugin, { database: opts.database })
+  await app.register(controlSocket)
   await app.register(authPlugin)
   await app.register(realtimePlugin)
   // With Redis, every node spends one budget per client (see src/lib/rate-limit-store.ts).
@@ -140,6 +143,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(groupsPlugin)
   await app.register(channelsPlugin)
   await app.register(accountPlugin)
+  await app.register(housekeepingPlugin)
 
   await app.register(healthRoutes)
   await app.register(metricsPlugin)

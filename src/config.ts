@@ -103,7 +103,22 @@ export const ConfigSchema = Type.Object({
   /** false: this node does not work the job queue (it still enqueues). */
   JOBS_WORKER: Type.Boolean({ default: true }),
   /** Seconds a job may stay active before it is taken as lost (its node died) and retried. */
-  JOBS_EXPIRE_S: Int(60, 5, 3600)
+  JOBS_EXPIRE_S: Int(60, 5, 3600),
+  // Housekeeping jobs (src/modules/housekeeping): seconds between runs, 0 = never.
+  /** VACUUM (ANALYZE) of the embedded store (PGlite); PostgreSQL's autovacuum does it there. */
+  HOUSEKEEPING_VACUUM_INTERVAL_S: Int(6 * 3600, 0),
+  /** Deletes bot webhook delivery log entries older than WEBHOOK_LOG_KEEP_DAYS. */
+  HOUSEKEEPING_WEBHOOK_LOG_INTERVAL_S: Int(3600, 0),
+  WEBHOOK_LOG_KEEP_DAYS: Int(14, 0, 3650),
+  /** Deletes the job queue's archived (finished) jobs older than JOBS_ARCHIVE_KEEP_DAYS. */
+  HOUSEKEEPING_JOB_ARCHIVE_INTERVAL_S: Int(3600, 0),
+  JOBS_ARCHIVE_KEEP_DAYS: Int(7, 0, 3650),
+  /** Deletes expired refresh tokens, and group invites expired or revoked more than INVITE_KEEP_DAYS ago. */
+  HOUSEKEEPING_TOKENS_INTERVAL_S: Int(3600, 0),
+  INVITE_KEEP_DAYS: Int(7, 0, 3650),
+  /** Deletes uploads (row and file) older than UPLOAD_ORPHAN_AFTER_S that no message, group or user references. */
+  HOUSEKEEPING_UPLOADS_INTERVAL_S: Int(3600, 0),
+  UPLOAD_ORPHAN_AFTER_S: Int(86_400, 60)
 })
 
 export type RawConfig = Static<typeof ConfigSchema>

@@ -19,6 +19,8 @@ declare module 'fastify' {
     jobsDb: JobsExecutor
     /** PostgreSQL pool occupancy for metrics; undefined on PGlite. */
     dbPoolStats: Database['poolStats']
+    /** PGlite on a directory opened by this app: its data-directory dump (a tar); undefined otherwise (src/ops/control-socket.ts). */
+    embeddedDump: Database['dumpDataDir']
   }
 }
 
@@ -62,5 +64,8 @@ export default fp<{ database?: Database }>(async (app, opts) => {
   app.decorate('dbKind', db.kind)
   app.decorate('jobsDb', db.jobs)
   app.decorate('dbPoolStats', db.poolStats)
+  // Only a store this app opened on a directory is this process's to dump (src/ops/control-socket.ts).
+  const onDisk = shared === undefined && db.kind === 'pglite' && !(config.PGLITE_DIR ?? '').startsWith('memory://')
+  app.decorate('embeddedDump', onDisk ? db.dumpDataDir : undefined)
   if (shared === undefined) app.addHook('onClose', async () => { await db.close() })
 }, { name: 'db', dependencies: ['config'] })

@@ -1,0 +1,72 @@
+// Where the server keeps things, read from the same environment the server reads
+// (src/config.ts): DATA_DIR, PGLITE_DIR, UPLOAD_DIR, DATABASE_URL. The admin commands use it.
+import { existsSync, readdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+
+/** A refusal the operator can act on: its message is the whole story, `code` the exit code. */
+export class Refusal extends Error {
+  constructor (message, code = 1) { super(message); this.code = code }
+}
+
+/** The secrets the server generates into DATA_DIR when not configured (src/config.ts). */
+export const SECRET_FILES = ['jwt-secret', 'vapid-keys.json']
+
+export function storesFromEnv (env = process.env) {
+  const dataDir = resolve(env.DATA_DIR || './data')
+  return {
+    dataDir,
+    pgliteDir: resolve(env.PGLITE_DIR || join(dataDir, 'pglite')),
+    uploadDir: resolve(env.UPLOAD_DIR || join(dataDir, 'uploads')),
+    databaseUrl: env.DATABASE_URL || undefined
+  }
+}
+
+export const isEmptyDir = (dir) => !existsSync(dir) || readdirSync(dir).length === 0
+
+/** PGlite writes postmaster.pid while a process holds the directory (left behind by a crash). */
+export const pgliteHeld = (dir) => existsSync(join(dir, 'postmaster.pid'))
+
+export function requirePglite (dir) {
+  if (!existsSync(join(dir, 'PG_VERSION'))) {
+    throw new Refusal(`No PGlite database at ${dir}. Set DATA_DIR (or PGLITE_DIR) to the server's, or DATABASE_URL.`)
+  }
+}
+
+/** Opens a PGlite directory the way the server does (with pg_trgm, which the search migration uses). */
+export async function openPglite (dir, loadDataDir) {
+  const { PGlite } = await import('@electric-sql/pglite')
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm')
+  return await PGlite.create(dir, { extensions: { pg_trgm }, loadDataDir })
+}
+
+/** A pg client on `url`; the caller ends it. */
+export async function connectPostgres (url) {
+  const { default: pg } = await import('pg')
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  return client
+}
+
+/** Relations outside PostgreSQL's own schemas: a target that has any is not empty. */
+export const USER_RELATIONS_SQL = `SELECT n.nspname || '.' || c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
+  AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') ORDER BY 1 LIMIT 5`
+
+export async function requireEmptyPostgres (client, url) {
+  const { rows } = await client.query(USER_RELATIONS_SQL)
+  if (rows.length > 0) {
+    throw new Refusal(`The target database is not empty (it has ${rows.map((r) => r.name).join(', ')}${rows.length === 5 ? ', …' : ''}): ` +
+      `give an empty database (createdb) as ${redact(url)}`, 6)
+  }
+}
+
+/** The URL without its password, for messages. */
+export function redact (url) {
+  try {
+    const u = new URL(url)
+    if (u.password !== '') u.password = '***'
+    return u.toString()
+  } catch {
+    return '(the given URL)'
+  }
+}
