@@ -103,7 +103,17 @@ export const ConfigSchema = Type.Object({
   /** false: this node does not work the job queue (it still enqueues). */
   JOBS_WORKER: Type.Boolean({ default: true }),
   /** Seconds a job may stay active before it is taken as lost (its node died) and retried. */
-  JOBS_EXPIRE_S: Int(60, 5, 3600)
+  JOBS_EXPIRE_S: Int(60, 5, 3600),
+  /** Link previews (src/modules/link-previews): false: no preview is fetched for new messages. */
+  LINK_PREVIEWS: Type.Boolean({ default: true }),
+  /** Link previews: bytes of a page read at most (the rest is not read). */
+  LINK_PREVIEW_PAGE_MAX_BYTES: Int(1024 * 1024, 1024, 16 * 1024 * 1024),
+  /** Link previews: largest preview image fetched and stored. */
+  LINK_PREVIEW_IMAGE_MAX_BYTES: Int(5 * 1024 * 1024, 1024, 64 * 1024 * 1024),
+  /** Link previews: one request (page or image), connect to last byte; the whole fetch, redirects included, gets twice this. */
+  LINK_PREVIEW_TIMEOUT_MS: Int(5000, 100, 60_000),
+  /** Link previews: seconds a fetched preview is reused for the same URL. */
+  LINK_PREVIEW_CACHE_S: Int(86_400, 0, 30 * 86_400)
 })
 
 export type RawConfig = Static<typeof ConfigSchema>
