@@ -30,3 +30,7 @@ CREATE TABLE "link_preview_cache" (
 
 -- CreateIndex
 CREATE INDEX "link_preview_cache_expires_at_idx" ON "link_preview_cache"("expires_at");
+
+-- Who may load a preview image (uploads' SHARED_UPLOAD_SQL) finds the messages showing it by this.
+-- CreateIndex
+CREATE INDEX "messages_link_preview_image_idx" ON "messages" ((link_preview->>'image')) WHERE link_preview IS NOT NULL;

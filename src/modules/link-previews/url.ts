@@ -38,7 +38,5 @@ export function previewUrlOf (text: string, allowedHosts: AllowedHosts): string 
 
 /** The preview URL of a message's content when it is a text message, else null. */
 export function previewUrlOfContent (type: string, content: unknown, allowedHosts: AllowedHosts): string | null {
-  if (type !== 'text' || typeof content !== 'object' || content === null) return null
-  const text = (content as { text?: unknown }).text
-  return typeof text === 'string' ? previewUrlOf(text, allowedHosts) : null
+  return type === 'text' && typeof content === 'string' ? previewUrlOf(content, allowedHosts) : null
 }
