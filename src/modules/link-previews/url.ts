@@ -1,4 +1,5 @@
-import { OutboundUrlError, parseOutboundUrl, type AllowedHosts } from '../../lib/outbound-url.js'
+import { isIP } from 'node:net'
+import { hostPort, isPublicAddress, OutboundUrlError, parseOutboundUrl, type AllowedHosts } from '../../lib/outbound-url.js'
 
 /** Longest URL a preview is fetched for. */
 export const PREVIEW_URL_MAX = 2048
@@ -17,7 +18,7 @@ const TRAILING = /[.,;:!?]+$/u
  * The URL a text message's preview is for: its first http(s) URL, normalised by the URL
  * parser (IDN hosts become punycode, so the fetched host is the one a reader can see spelled
  * out), or null when there is none or it may never be fetched (credentials in it, plain http
- * to a host not in OUTBOUND_ALLOWED_HOSTS, too long). Only the first URL counts: a later one
+ * to a host not in OUTBOUND_ALLOWED_HOSTS, a non-public literal address, too long). Only the first URL counts: a later one
  * is not tried when the first is unfit. Whether its host resolves somewhere public is checked
  * when it is fetched, not here (no DNS on the send path).
  */
@@ -27,6 +28,8 @@ export function previewUrlOf (text: string, allowedHosts: AllowedHosts): string 
   const raw = match[0].replace(TRAILING, '')
   try {
     const url = parseOutboundUrl(raw, { allowedHosts, maxLength: PREVIEW_URL_MAX })
+    const literal = url.hostname.replace(/^\[|\]$/g, '')
+    if (!allowedHosts.has(hostPort(url)) && isIP(literal) !== 0 && !isPublicAddress(literal)) return null
     url.hash = ''
     const href = url.href
     return href.length > PREVIEW_URL_MAX ? null : href
