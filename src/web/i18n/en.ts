@@ -304,5 +304,9 @@ export const en = {
   'push.blocked': 'Notifications are blocked for this site: allow them in the browser\'s site settings, then try again.',
   'push.noServer': 'This server does not offer push notifications ({reason}).',
   'push.subscribe': 'This browser could not subscribe with its push service, so notifications stay off ({reason}).',
-  'push.refused': 'The server refused this browser\'s subscription ({reason}).'
+  'push.refused': 'The server refused this browser\'s subscription ({reason}).',
+  // link previews
+  'chat.linkPreviewRemove': 'Remove preview',
+  'chat.linkPreviewRemoveTitle': 'Remove the link preview for everyone',
+  'act.removeLinkPreview': 'remove the preview'
 } as const
