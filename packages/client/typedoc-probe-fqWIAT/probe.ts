@@ -1,0 +1,1 @@
+export function undocumented (): number { return 1 }
