@@ -3,7 +3,7 @@ import t from 'tap'
 import { aliceAndBob, id, openChat, signedInPage, WAIT } from './fixtures.js'
 import { startSite } from '../modules/link-previews/site.js'
 
-/** A link preview in real Chromium: Alice sends a URL, both see the card (image from this server only), Alice removes it. */
+/** A link preview in real Chromium: Alice sends a URL, both see the card (image from this server only), sends one without a preview, removes the first. */
 t.setTimeout(240_000)
 
 t.test('the card shows for both, its image comes from this server, the sender removes it', async (t) => {
@@ -32,6 +32,17 @@ t.test('the card shows for both, its image comes from this server, the sender re
   t.ok(src?.startsWith(`${world.url}/api/uploads/`), `the image loads from this server (${src?.slice(0, 60)}…)`)
   t.same(browserToSite, [], 'Bob\'s browser never contacted the site')
   t.equal(await card.locator(id('link-preview-remove')).count(), 0, 'only the sender may remove it')
+
+  // Alice sends the next one without a preview: the composer's toggle, for one message
+  await a.page.click(id('link-preview-toggle'))
+  t.equal(await a.page.locator(id('link-preview-toggle')).getAttribute('aria-pressed'), 'false')
+  await a.page.fill(id('composer-input'), `no card: ${site.origin}/twitter`)
+  await a.page.click(id('send'))
+  await b.page.locator(id('message')).filter({ hasText: 'no card:' }).waitFor({ timeout: WAIT })
+  const [row] = await world.app.sql.query<{ url: string | null }>('SELECT link_preview_url AS url FROM messages WHERE content #>> \'{}\' LIKE $1', ['no card:%'])
+  t.equal(row?.url, null, 'sent with linkPreview false: no fetch is queued')
+  t.equal(await a.page.locator(id('link-preview-toggle')).getAttribute('aria-pressed'), 'true', 'the toggle is back on after the send')
+  t.equal(await b.page.locator(id('link-preview')).count(), 1, 'still one card')
 
   await a.page.locator(`${id('link-preview')} ${id('link-preview-remove')}`).click()
   await b.page.locator(id('link-preview')).waitFor({ state: 'detached', timeout: WAIT })

@@ -308,5 +308,7 @@ export const en = {
   // link previews
   'chat.linkPreviewRemove': 'Remove preview',
   'chat.linkPreviewRemoveTitle': 'Remove the link preview for everyone',
-  'act.removeLinkPreview': 'remove the preview'
+  'act.removeLinkPreview': 'remove the preview',
+  'composer.linkPreviewOn': 'Link preview on for this message (click to send without)',
+  'composer.linkPreviewOff': 'Link preview off for this message'
 } as const

@@ -307,5 +307,7 @@ export const zhCN: Catalogue = {
   // link previews
   'chat.linkPreviewRemove': '移除预览',
   'chat.linkPreviewRemoveTitle': '为所有人移除链接预览',
-  'act.removeLinkPreview': '移除预览'
+  'act.removeLinkPreview': '移除预览',
+  'composer.linkPreviewOn': '此消息显示链接预览（点击以不带预览发送）',
+  'composer.linkPreviewOff': '此消息不显示链接预览'
 }
