@@ -1,1 +1,0 @@
-export function undocumented (): number { return 1 }
