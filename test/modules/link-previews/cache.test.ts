@@ -5,7 +5,11 @@ import { befriend, listen, registerUser } from '../../helper.js'
 import { until } from '../../socket-client.js'
 import { startSite } from './site.js'
 
-/** The per-URL cache (LINK_PREVIEW_CACHE_S): one fetch serves many messages. (Misses for one URL at the same moment each fetch: there is no single-flight.) */
+/**
+ * The per-URL cache (LINK_PREVIEW_CACHE_S): one fetch serves many messages. (Misses for one URL
+ * at the same moment each fetch: there is no single-flight.) Over 20 s on the loaded 2-core
+ * machine (28-42 s seen): an app with a queue worker starting, ten jobs through the queue.
+ */
 
 t.test('ten messages with the same URL (nine sent together after the first): the page and its image are fetched once; every message shows it', async (t) => {
   const site = await startSite()

@@ -9,7 +9,8 @@ import type { App } from '../../../src/app.js'
 /**
  * Link previews end to end: real pages from a local HTTP server (allowed by
  * OUTBOUND_ALLOWED_HOSTS), the job queue, the change stream and the upload of the image.
- * Takes ~20-30 s under load: the slow page waits out LINK_PREVIEW_TIMEOUT_MS on purpose.
+ * Over 20 s (40-60 s on the shared 2-core machine): one app with a queue worker, a dozen page
+ * fetches through the queue, and the slow page waits out LINK_PREVIEW_TIMEOUT_MS on purpose.
  */
 
 let site: Site
