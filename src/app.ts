@@ -31,7 +31,8 @@ import { conversationRoutes, conversationsPlugin } from './modules/conversations
 import { messageRoutes, messagesPlugin } from './modules/messages/index.js'
 import { groupRoutes, groupsPlugin } from './modules/groups/index.js'
 import { channelRoutes, channelsPlugin } from './modules/channels/index.js'
-import { uploadsRoutes } from './modules/uploads/index.js'
+import { uploadsPlugin, uploadsRoutes } from './modules/uploads/index.js'
+import { linkPreviewsPlugin } from './modules/link-previews/index.js'
 import { adminRoutes } from './modules/admin/index.js'
 import { reportsRoutes } from './modules/reports/index.js'
 import { accountPlugin, accountRoutes } from './modules/account/index.js'
@@ -144,6 +145,8 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(channelsPlugin)
   await app.register(accountPlugin)
   await app.register(housekeepingPlugin)
+  await app.register(uploadsPlugin)
+  await app.register(linkPreviewsPlugin)
 
   await app.register(healthRoutes)
   await app.register(metricsPlugin)

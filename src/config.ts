@@ -118,7 +118,17 @@ export const ConfigSchema = Type.Object({
   INVITE_KEEP_DAYS: Int(7, 0, 3650),
   /** Deletes uploads (row and file) older than UPLOAD_ORPHAN_AFTER_S that no message, group or user references. */
   HOUSEKEEPING_UPLOADS_INTERVAL_S: Int(3600, 0),
-  UPLOAD_ORPHAN_AFTER_S: Int(86_400, 60)
+  UPLOAD_ORPHAN_AFTER_S: Int(86_400, 60),
+  /** Link previews (src/modules/link-previews): false: no preview is fetched for new messages. */
+  LINK_PREVIEWS: Type.Boolean({ default: true }),
+  /** Link previews: bytes of a page read at most (the rest is not read). */
+  LINK_PREVIEW_PAGE_MAX_BYTES: Int(1024 * 1024, 1024, 16 * 1024 * 1024),
+  /** Link previews: largest preview image fetched and stored. */
+  LINK_PREVIEW_IMAGE_MAX_BYTES: Int(5 * 1024 * 1024, 1024, 64 * 1024 * 1024),
+  /** Link previews: one request (page or image), connect to last byte; the whole fetch, redirects included, gets twice this. */
+  LINK_PREVIEW_TIMEOUT_MS: Int(5000, 100, 60_000),
+  /** Link previews: seconds a fetched preview is reused for the same URL. */
+  LINK_PREVIEW_CACHE_S: Int(86_400, 0, 30 * 86_400)
 })
 
 export type RawConfig = Static<typeof ConfigSchema>

@@ -320,6 +320,9 @@ const RULES: Record<string, Rule> = {
   'PUT /api/messages/:id/poll/vote': one('vote in G: members', (w) => ({ method: 'PUT', url: `/api/messages/${w.pollId}/poll/vote`, payload: { optionIndexes: [0] } }), ownerMember()),
   'POST /api/messages/:id/poll/close': one('close the owner\'s poll in G: its creator, the owner and admins', (w) => ({ method: 'POST', url: `/api/messages/${w.pollId}/poll/close` }),
     ownerMember('NOT_FOUND', { member: 'FORBIDDEN' })),
+  // Link previews: the sender removes one from their own message (a no-op when there is none)
+  'DELETE /api/messages/:id/link-preview': one('the owner\'s message in G: only its sender', (w) => ({ method: 'DELETE', url: `/api/messages/${w.gMessageId}/link-preview` }),
+    { owner: 'allow', member: 'FORBIDDEN', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND', anonymous: 'UNAUTHORIZED' }),
   'POST /api/conversations/:id/clear': one('clear G for me: any member', (w) => ({ method: 'POST', url: `/api/conversations/${w.G}/clear`, payload: {} }), ownerMember()),
   'POST /api/conversations/:id/read': {
     variants: [
@@ -551,6 +554,7 @@ const EVENT_RULES: Record<string, EventRule[]> = {
   'reaction:remove': [{ name: 'G', payload: (w) => ({ messageId: w.gMessageId, emoji: '👍' }), expect: { owner: 'allow', member: 'allow', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } }],
   'poll:vote': [{ name: 'the owner\'s poll in G', payload: (w) => ({ messageId: w.pollId, optionIndexes: [1] }), expect: { owner: 'allow', member: 'allow', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } }],
   'poll:close': [{ name: 'the owner\'s poll in G: its creator, the owner and admins', payload: (w) => ({ messageId: w.pollId }), expect: { owner: 'allow', member: 'FORBIDDEN', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } }],
+  'message:link-preview:remove': [{ name: 'the owner\'s message in G: only its sender', payload: (w) => ({ messageId: w.gMessageId }), expect: { owner: 'allow', member: 'FORBIDDEN', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } }],
   // last: it changes the message the others were tested against
   'message:recall': [{ name: 'the owner\'s message in G', payload: (w) => ({ messageId: w.gMessageId }), expect: { owner: 'allow', member: 'FORBIDDEN', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } }]
 }

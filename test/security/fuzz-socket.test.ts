@@ -38,6 +38,7 @@ const skeletons: Record<string, fc.Arbitrary<unknown>> = {
   'message:recall': fc.record({ messageId: fc.uuid() }),
   'poll:vote': fc.record({ messageId: fc.uuid(), optionIndexes: fc.uniqueArray(fc.integer({ min: 0, max: 9 }), { maxLength: 10 }) }),
   'poll:close': fc.record({ messageId: fc.uuid() }),
+  'message:link-preview:remove': fc.record({ messageId: fc.uuid() }),
   typing: fc.record({ conversationId: fc.uuid(), typing: fc.boolean() }),
   signal: fc.record({ toUserId: fc.uuid(), name: fc.string({ minLength: 1, maxLength: 64 }), payload: nastyValue({ maxDepth: 500 }) }),
   sync: fc.record({

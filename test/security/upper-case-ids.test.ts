@@ -83,6 +83,7 @@ t.test('every route and event that takes a uuid treats its upper case as the sam
     'message:pin': (f) => ({ messageId: f(randomUUID()), pinned: true }),
     'poll:vote': (f) => ({ messageId: f(randomUUID()), optionIndexes: [] }),
     'poll:close': (f) => ({ messageId: f(randomUUID()) }),
+    'message:link-preview:remove': (f) => ({ messageId: f(randomUUID()) }),
     // A real message: the second add (and remove) of the same emoji is a no-op with the same answer.
     'reaction:add': (f) => ({ messageId: f(messageId), emoji: '👍' }),
     'reaction:remove': (f) => ({ messageId: f(messageId), emoji: '👍' })

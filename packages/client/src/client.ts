@@ -457,6 +457,15 @@ export class Client extends RestClient {
     return await this.call<Message>('poll:close', { messageId })
   }
 
+  /**
+   * Removes the link preview of one of your own messages (others: FORBIDDEN); it stays removed.
+   * Every member gets `message:updated` without it. To send without one, give
+   * `linkPreview: false` to `send`. Previews arrive as `message:updated` (`message.linkPreview`).
+   */
+  async removeLinkPreview (messageId: string): Promise<Message> {
+    return await this.call<Message>('message:link-preview:remove', { messageId })
+  }
+
   /** A poll's results and your own choice (the only way to see it again in an anonymous poll). */
   async pollOf (messageId: string): Promise<PollState> {
     return await this.request<PollState>('GET', `/messages/${encodeURIComponent(messageId)}/poll`)

@@ -59,6 +59,7 @@ export class Outbox {
     else Object.assign(payload, { type: input.type, content: input.content })
     if (input.replyTo !== undefined) payload.replyTo = input.replyTo
     if (input.mentions !== undefined) payload.mentions = input.mentions
+    if (input.linkPreview !== undefined) payload.linkPreview = input.linkPreview
     if (hasConversation) this.deps.beforeSend(input.conversationId!)
 
     const entry: Entry = {

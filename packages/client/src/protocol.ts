@@ -245,6 +245,26 @@ export interface Reaction { emoji: string, count: number, userIds: string[] }
 /** v2: the original author of a forwarded message (a forward of a forward keeps the first). */
 export interface ForwardedFrom { messageId: string, senderId: string, senderName: string }
 
+// ---- Link previews (docs/protocol.md, "Link previews") ----------------------------------
+
+/**
+ * The preview of a text message's first http(s) URL, fetched by the server after the message
+ * committed and attached with `message:updated`. Texts are single-line labels (text policy);
+ * `image` is an upload on this server (`/api/uploads/:id`), never the third-party site.
+ */
+export interface LinkPreview {
+  /** The URL previewed, as normalised by the server (IDN hosts in punycode). */
+  url: string
+  title: string | null
+  description: string | null
+  siteName: string | null
+  /** The preview image stored as an upload, or null. */
+  image: string | null
+}
+
+/** `message:link-preview:remove`: the sender removes a message's preview (it stays removed). */
+export interface LinkPreviewRemoveRequest { messageId: string }
+
 /** What every message has, whatever its kind. */
 export interface MessageBase {
   id: string
@@ -268,6 +288,8 @@ export interface MessageBase {
   pinnedBy: string | null
   /** Polls only (absent once recalled). */
   poll?: PollResults
+  /** Link previews: the preview of a text's first URL, once the server fetched it (absent before, when none, removed or recalled). */
+  linkPreview?: LinkPreview
 }
 
 /** A live message of kind K: its content is that kind's (see MessageContentMap). */
@@ -492,6 +514,8 @@ export type SendTarget = { conversationId: string, toUserId?: undefined } | { to
 export interface SendExtras {
   replyTo?: string
   mentions?: string[]
+  /** Link previews: false sends a text without a preview of its first URL (default: previewed). */
+  linkPreview?: boolean
 }
 
 /** A sendable kind with its content: `{ type: 'image', content: 'x' }` does not compile. */
@@ -569,6 +593,8 @@ export interface ClientToServerEvents {
   /** Vote, change a vote, or retract it (`optionIndexes: []`). */
   'poll:vote': { payload: { messageId: string, optionIndexes: number[] }, ack: PollState }
   'poll:close': { payload: { messageId: string }, ack: Message }
+  /** Link previews: the sender removes a message's preview. */
+  'message:link-preview:remove': { payload: LinkPreviewRemoveRequest, ack: Message }
   sync: { payload: SyncRequest, ack: SyncResult }
   typing: { payload: { conversationId: string, typing: boolean }, ack: Record<string, never> }
   signal: { payload: { toUserId: string, name: string, payload: unknown }, ack: Record<string, never> }

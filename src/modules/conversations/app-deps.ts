@@ -25,6 +25,7 @@ export function conversationsDeps (app: FastifyInstance): ConversationsDeps {
     delivery: app.delivery,
     friends: app.friends,
     presence: async (viewerId, userIds) => await app.presence.statusFor(viewerId, userIds),
-    log: app.log
+    log: app.log,
+    ...(config.LINK_PREVIEWS ? { linkPreviews: { allowedHosts: config.outboundAllowedHosts } } : {})
   }
 }

@@ -3,6 +3,7 @@ import type { SqlClient } from '../../db/drivers.js'
 import type { PrismaClient } from '../../generated/prisma/client.js'
 import type { FriendsService } from '../friends/index.js'
 import type { PresenceStatus } from '../presence/index.js'
+import type { AllowedHosts } from '../../lib/outbound-url.js'
 
 export interface ConversationLimits {
   textMaxChars: number
@@ -37,4 +38,6 @@ export interface ConversationsDeps {
   friends: Pick<FriendsService, 'relation'>
   /** What `viewerId` may see of each user's presence (presence/visibility.ts). */
   presence: (viewerId: string, userIds: readonly string[]) => Promise<Map<string, PresenceStatus>>
+  /** Link previews (LINK_PREVIEWS): sends and edits queue a fetch for a text's first URL; absent: off. */
+  linkPreviews?: { allowedHosts: AllowedHosts }
 }

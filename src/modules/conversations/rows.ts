@@ -1,6 +1,6 @@
 import type { Static } from 'typebox'
 import type { MessageContent } from '@relay-im/client/protocol'
-import type { PollContent } from '@relay-im/client/protocol'
+import type { LinkPreview, PollContent } from '@relay-im/client/protocol'
 import { pollResultsSql, previewOf, toPollResults } from '../message-kinds/index.js'
 import { replyColumns } from './visibility.js'
 import type { Conversation, Member, Message, MessageType, PublicUser, Reaction, ReplyTo, ForwardedFrom } from './schemas.js'
@@ -48,6 +48,8 @@ export interface MessageRow {
   reactions: ReactionView[] | null
   /** Polls: what `pollResultsSql` read (absent for a message just sent: no votes yet). */
   poll?: unknown
+  /** Link previews: the attached preview (absent where a row does not read it, e.g. a message just sent). */
+  link_preview?: LinkPreview | null
   username: string
   display_name: string
   avatar_url: string | null
@@ -70,7 +72,7 @@ export const MESSAGE_COLUMNS = `x.id, x.conversation_id, x.seq, x.sender_id, x.c
   x.content, x.created_at, x.recalled_at, x.rev, x.edited_at, x.reply_to,
   ${replyColumns('x')},
   x.mentions, x.forwarded_from, x.pinned_at, x.pinned_by, ${REACTIONS} AS reactions,
-  ${pollResultsSql('x')} AS poll, u.username, u.display_name, u.avatar_url`
+  ${pollResultsSql('x')} AS poll, x.link_preview, u.username, u.display_name, u.avatar_url`
 
 /** One message by id, in its current state. */
 export const MESSAGE_BY_ID_SQL = `SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id WHERE x.id = $1::uuid`
@@ -110,7 +112,8 @@ export function toMessage (r: MessageRow): MessageView {
     forwardedFrom: r.forwarded_from,
     pinnedAt: isoOrNull(r.pinned_at),
     pinnedBy: r.pinned_by,
-    ...(r.type === 'poll' && r.recalled_at === null ? { poll: toPollResults(r.content as PollContent, r.poll) } : {})
+    ...(r.type === 'poll' && r.recalled_at === null ? { poll: toPollResults(r.content as PollContent, r.poll) } : {}),
+    ...(r.link_preview !== undefined && r.link_preview !== null && r.recalled_at === null ? { linkPreview: r.link_preview } : {})
   }
 }
 

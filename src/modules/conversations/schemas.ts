@@ -71,6 +71,15 @@ export const ReplyTo = Type.Object({
 
 export const ForwardedFrom = Type.Object({ messageId: Type.String(), senderId: Type.String(), senderName: Type.String() })
 
+/** Link previews (docs/protocol.md, "Link previews"): `image` is an upload on this server. */
+export const LinkPreview = Type.Object({
+  url: Type.String(),
+  title: Nullable(Type.String()),
+  description: Nullable(Type.String()),
+  siteName: Nullable(Type.String()),
+  image: Nullable(Type.String())
+})
+
 export const Message = Type.Object({
   id: Type.String(),
   conversationId: Type.String(),
@@ -95,7 +104,9 @@ export const Message = Type.Object({
   pinnedAt: Nullable(Type.String()),
   pinnedBy: Nullable(Type.String()),
   /** polls only: the results, the same for every viewer (message-kinds/poll.ts) */
-  poll: Type.Optional(PollResults)
+  poll: Type.Optional(PollResults),
+  /** link previews: attached after the fetch (absent before, when none, removed or recalled) */
+  linkPreview: Type.Optional(LinkPreview)
 })
 
 export const Member = Type.Object({

@@ -31,7 +31,8 @@ export const PRUNE_INVITES_SQL = `
 
 /**
  * Uploads older than $2 seconds that nothing references: no message carries their URL (any
- * message, recalled or not: its row still names the file), no group or user has it as avatar.
+ * message, recalled or not: its row still names the file) or shows it as its link preview's
+ * image, no cached preview holds it, no group or user has it as avatar.
  * Returns each storage key, so the file goes too.
  */
 export const PRUNE_UPLOADS_SQL = `
@@ -39,6 +40,8 @@ export const PRUNE_UPLOADS_SQL = `
     SELECT u.id FROM uploads u
     WHERE u.created_at < now() - make_interval(secs => $2::int)
       AND NOT EXISTS (SELECT 1 FROM messages x WHERE x.type IN ('image', 'file') AND x.content->>'url' = '/api/uploads/' || u.id::text)
+      AND NOT EXISTS (SELECT 1 FROM messages x WHERE x.link_preview->>'image' = '/api/uploads/' || u.id::text)
+      AND NOT EXISTS (SELECT 1 FROM link_preview_cache p WHERE p.preview->>'image' = '/api/uploads/' || u.id::text)
       AND NOT EXISTS (SELECT 1 FROM conversations c WHERE c.avatar_url = '/api/uploads/' || u.id::text)
       AND NOT EXISTS (SELECT 1 FROM users p WHERE p.avatar_url = '/api/uploads/' || u.id::text)
     LIMIT $1)

@@ -7,7 +7,8 @@ import { type ConversationsDeps, requireRole, toMessage, type MessageRow, type M
 import { checkEmoji, EMOJIS_PER_MEMBER, EMOJIS_PER_MESSAGE } from './reactions.js'
 import { createSystemPublisher, writeSystemMessage } from './system-messages.js'
 import { txSql } from '../../db/tx-sql.js'
-import { CLEAR_SQL, EDIT_HISTORY_SQL, EDIT_SQL, HIDE_SQL, PIN_COUNT_SQL, PIN_SQL, PINS_SQL, REACTION_ADD_SQL, REACTION_INSERT_SQL, REACTION_REMOVE_SQL, REACTION_STATE_SQL, UNPIN_SQL } from './sql.js'
+import { previewUrlOfContent } from '../link-previews/index.js'
+import { CLEAR_SQL, EDIT_HISTORY_SQL, EDIT_SQL, HIDE_SQL, LINK_PREVIEW_ENQUEUE_SQL, LINK_PREVIEW_RETARGET_SQL, PIN_COUNT_SQL, PIN_SQL, PINS_SQL, REACTION_ADD_SQL, REACTION_INSERT_SQL, REACTION_REMOVE_SQL, REACTION_STATE_SQL, UNPIN_SQL } from './sql.js'
 
 const systemImmutable = (what: string) => validation(`System messages cannot be ${what}`)
 
@@ -27,6 +28,21 @@ const EDITABLE = MESSAGE_TYPES.filter((type) => KINDS[type].editable).join(', ')
 export function createMessageChanges (deps: ConversationsDeps, changes: ChangeStream) {
   const { prisma, sql, limits, delivery } = deps
   const publishSystem = createSystemPublisher(deps)
+
+  /**
+   * An edit that changes a text's first URL drops the old preview and queues a fetch for the
+   * new URL (none when the new text has no fit URL); an edit that keeps the URL keeps the
+   * preview as it is, attached or removed (docs/protocol.md, "Link previews").
+   */
+  async function retargetLinkPreview (q: ReturnType<typeof txSql>, t: { id: string, type: string, content: unknown }, content: unknown): Promise<void> {
+    const previews = deps.linkPreviews
+    if (previews === undefined || t.type !== 'text') return
+    const before = previewUrlOfContent(t.type, t.content, previews.allowedHosts)
+    const after = previewUrlOfContent(t.type, content, previews.allowedHosts)
+    if (before === after) return
+    await q.execute(LINK_PREVIEW_RETARGET_SQL, [t.id, after])
+    if (after !== null) await q.execute(LINK_PREVIEW_ENQUEUE_SQL, [t.id, after])
+  }
 
   /**
    * An add the one statement did not settle (an emoji new to the message, or a member at their
@@ -61,6 +77,7 @@ export function createMessageChanges (deps: ConversationsDeps, changes: ChangeSt
         const q = txSql(tx)
         await q.execute(EDIT_HISTORY_SQL, [randomUUID(), t.id, JSON.stringify(t.content), t.rev])
         await q.execute(EDIT_SQL, [JSON.stringify(content), t.id])
+        await retargetLinkPreview(q, t, content)
         return { changed: true, result: undefined }
       })
       return message

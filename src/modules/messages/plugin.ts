@@ -4,16 +4,18 @@ import { createMessageChanges, type MessageChanges } from './message-changes.js'
 import { createMessageService, type MessageService } from './service.js'
 import { registerMessageEvents } from './socket-events.js'
 import { createPolls, registerPollEvents, type Polls } from './polls.js'
+import { createLinkPreviewChanges, registerLinkPreviewEvents, type LinkPreviewChanges } from './link-previews.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     messages: MessageService
     messageChanges: MessageChanges
     polls: Polls
+    linkPreviewChanges: LinkPreviewChanges
   }
 }
 
-/** The one message service (send, history, sync, receipts, recall), message-changes and polls service of the app, and their socket events. */
+/** The one message service (send, history, sync, receipts, recall), message-changes, polls and link-preview changes service of the app, and their socket events. */
 export default fp(async (app) => {
   const deps = app.conversationsDeps
   const changes = createChangeStream(deps)
@@ -22,4 +24,6 @@ export default fp(async (app) => {
   registerMessageEvents(app.realtime, app.conversations, app.messages, app.messageChanges)
   app.decorate('polls', createPolls(deps, changes))
   registerPollEvents(app.realtime, app.polls)
+  app.decorate('linkPreviewChanges', createLinkPreviewChanges(changes))
+  registerLinkPreviewEvents(app.realtime, app.linkPreviewChanges)
 }, { name: 'messages', dependencies: ['conversations', 'realtime'] })

@@ -28,7 +28,9 @@ const sendFields = {
   senderId: Type.Optional(Type.Unknown()),
   replyTo: Type.Optional(Uuid),
   mentions: Type.Optional(Mentions),
-  forwardOf: Type.Optional(Uuid)
+  forwardOf: Type.Optional(Uuid),
+  /** false: send without a link preview (docs/protocol.md, "Link previews"). */
+  linkPreview: Type.Optional(Type.Boolean())
 }
 
 export const SendMessageBody = Type.Object(sendFields, { additionalProperties: false })

@@ -14,6 +14,8 @@ export interface Outgoing {
   replyTo?: unknown
   mentions?: string[]
   forwardedFrom?: unknown
+  /** The URL to fetch a link preview for after the commit (its outbox row is written by the same statement). */
+  linkPreviewUrl?: string
 }
 
 /** A stored message as the send statement returns it. */
@@ -81,11 +83,13 @@ export interface SenderOptions {
  * Message ids are UUIDv7, so inserts go to the right edge of the primary-key index.
  * A message some other member could get a Web Push for also gets its push_outbox row here, in
  * the same statement (the outbox is drained by RELAY_SQL in src/modules/push/delivery.ts): no subscriptions among the members, no row.
+ * A text whose first URL gets a link preview ($10) gets its link_preview_outbox row here too
+ * (drained by src/modules/link-previews/sql.ts's relay): the fetch exists iff the message committed.
  */
 export const SEND_SQL = `
 WITH input AS (
-  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
-    WITH ORDINALITY AS i(id, conversation_id, sender_id, client_msg_id, type, content, reply_to, mentions, forwarded_from, n)
+  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+    WITH ORDINALITY AS i(id, conversation_id, sender_id, client_msg_id, type, content, reply_to, mentions, forwarded_from, link_preview_url, n)
 ), target AS (
   SELECT cv.id, cv.type, cv.direct_key
   FROM (SELECT DISTINCT unnest($2::uuid[]) AS id) t
@@ -111,11 +115,11 @@ WITH input AS (
   FROM counts WHERE cv.id = counts.conversation_id
   RETURNING cv.id, cv.last_seq - counts.cnt AS base, cv.last_rev - counts.cnt AS rev_base
 ), ins AS (
-  INSERT INTO messages (id, conversation_id, seq, rev, sender_id, client_msg_id, type, content, reply_to, mentions, forwarded_from)
+  INSERT INTO messages (id, conversation_id, seq, rev, sender_id, client_msg_id, type, content, reply_to, mentions, forwarded_from, link_preview_url)
   SELECT ok.id, ok.conversation_id, c.base + ok.k, c.rev_base + ok.k, ok.sender_id, ok.client_msg_id, ok.type::message_type, ok.content::jsonb,
-    ok.reply_to::jsonb, ok.mentions::jsonb, ok.forwarded_from::jsonb
+    ok.reply_to::jsonb, ok.mentions::jsonb, ok.forwarded_from::jsonb, ok.link_preview_url
   FROM ok JOIN c ON c.id = ok.conversation_id
-  RETURNING id, conversation_id, seq, rev, sender_id, created_at
+  RETURNING id, conversation_id, seq, rev, sender_id, created_at, link_preview_url
 ), own AS (
   UPDATE conversation_members m SET read_seq = GREATEST(m.read_seq, x.seq), delivered_seq = GREATEST(m.delivered_seq, x.seq)
   FROM (SELECT conversation_id, sender_id, max(seq) AS seq FROM ins GROUP BY conversation_id, sender_id) x
@@ -125,6 +129,9 @@ WITH input AS (
   SELECT ins.id FROM ins
   WHERE EXISTS (SELECT 1 FROM push_subscriptions ps JOIN conversation_members pm ON pm.user_id = ps.user_id
     WHERE pm.conversation_id = ins.conversation_id AND ps.user_id <> ins.sender_id)
+), previews AS (
+  INSERT INTO link_preview_outbox (message_id, url)
+  SELECT ins.id, ins.link_preview_url FROM ins WHERE ins.link_preview_url IS NOT NULL
 )
 SELECT ok.n::int AS n, ins.id, ins.conversation_id, ins.seq, ins.rev, ins.created_at, u.username, u.display_name, u.avatar_url,
   tg.type::text AS conversation_type,
@@ -162,7 +169,8 @@ export function createMessageSender (sql: SqlClient, opts: SenderOptions) {
         batch.map((p) => JSON.stringify(p.item.content)),
         batch.map((p) => json(p.item.replyTo)),
         batch.map((p) => p.item.mentions === undefined || p.item.mentions.length === 0 ? null : JSON.stringify(p.item.mentions)),
-        batch.map((p) => json(p.item.forwardedFrom))
+        batch.map((p) => json(p.item.forwardedFrom)),
+        batch.map((p) => p.item.linkPreviewUrl ?? null)
       ], 'message_send')
       const members = new Map<string, string[]>()
       for (const r of rows) if (r.member_ids !== null) members.set(r.conversation_id, r.member_ids)

@@ -1,6 +1,7 @@
 import { AppError, conflict, Errors, validation } from '../../lib/errors.js'
 import { membersOf } from '../../delivery/index.js'
 import { checkContent } from '../message-kinds/index.js'
+import { previewUrlOfContent } from '../link-previews/index.js'
 import { type ConversationsDeps, toMessage, toNewMessageEvent, type ForwardedFromView, type MessageRow, type MessageView, type StoredReplyTo, type MessageType } from '../conversations/index.js'
 import { notMemberOf } from './membership-checks.js'
 import { createMessageSender, type Outgoing } from './send-statement.js'
@@ -15,6 +16,8 @@ export interface SendInput {
   replyTo?: string
   mentions?: string[]
   forwardOf?: string
+  /** false: no link preview for this message (docs/protocol.md, "Link previews"). */
+  linkPreview?: boolean
 }
 export interface SendResult { message: MessageView, created: boolean }
 
@@ -87,6 +90,10 @@ export function createSend (deps: ConversationsDeps): { send: (senderId: string,
         if (original !== undefined) return { message: original, created: false }
         throw err
       }
+    }
+    if (input.linkPreview !== false && deps.linkPreviews !== undefined) {
+      const url = previewUrlOfContent(item.type, item.content, deps.linkPreviews.allowedHosts)
+      if (url !== null) item.linkPreviewUrl = url
     }
     const stored = await sender.send(conversationId, item)
     if (stored === undefined) {

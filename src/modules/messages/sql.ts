@@ -131,7 +131,7 @@ export const CHANGE_BUMP_SQL = `
 /** The version an edit replaces, for the history table. */
 export const EDIT_HISTORY_SQL = `INSERT INTO message_edits (id, message_id, content, rev) VALUES ($1::uuid, $2::uuid, $3::jsonb, $4::int)`
 export const EDIT_SQL = `UPDATE messages SET content = $1::jsonb, edited_at = now() WHERE id = $2::uuid`
-export const RECALL_SQL = `UPDATE messages SET content = NULL, recalled_at = now(), pinned_at = NULL, pinned_by = NULL WHERE id = $1::uuid`
+export const RECALL_SQL = `UPDATE messages SET content = NULL, recalled_at = now(), pinned_at = NULL, pinned_by = NULL, link_preview = NULL, link_preview_url = NULL WHERE id = $1::uuid`
 export const PIN_COUNT_SQL = `
             SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1::uuid AND pinned_at IS NOT NULL`
 export const PIN_SQL = `UPDATE messages SET pinned_at = now(), pinned_by = $1::uuid WHERE id = $2::uuid`
@@ -298,3 +298,21 @@ export const POLL_MINE_SQL = `
         SELECT ARRAY(SELECT option_index::int FROM poll_votes WHERE message_id = x.id AND user_id = $2::uuid ORDER BY option_index) AS mine
         FROM messages x JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
         WHERE x.id = $1::uuid AND x.type = 'poll' AND ${visibleTo('x', 'm')}`
+
+// Link previews (link-previews.ts), inside the change stream's transaction
+
+/** Attaches preview $3 to message $1 while it still wants one for url $2 (not removed, not edited to another URL). */
+export const LINK_PREVIEW_ATTACH_SQL = `
+            UPDATE messages SET link_preview = $3::jsonb
+            WHERE id = $1::uuid AND link_preview_url = $2 AND recalled_at IS NULL AND link_preview IS DISTINCT FROM $3::jsonb`
+/** The sender removes the preview: none attached, none wanted (a queued fetch attaches nothing); no-op when there was neither. */
+export const LINK_PREVIEW_REMOVE_SQL = `
+            UPDATE messages SET link_preview = NULL, link_preview_url = NULL
+            WHERE id = $1::uuid AND (link_preview IS NOT NULL OR link_preview_url IS NOT NULL)`
+/** An edit changed the text's first URL: the old preview goes, the new URL (or none) is wanted. */
+export const LINK_PREVIEW_RETARGET_SQL = `
+            UPDATE messages SET link_preview = NULL, link_preview_url = $2 WHERE id = $1::uuid`
+/** The fetch for an edited message's new URL, in the edit's transaction (replacing one still queued). */
+export const LINK_PREVIEW_ENQUEUE_SQL = `
+            INSERT INTO link_preview_outbox (message_id, url) VALUES ($1::uuid, $2)
+            ON CONFLICT (message_id) DO UPDATE SET url = EXCLUDED.url, created_at = now()`

@@ -6,7 +6,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { AppError, notFound, payloadTooLarge, unauthorized, validation } from '../../lib/errors.js'
 import { ErrorSchema } from '../../lib/error-schema.js'
 import { DownloadQuery, SignedUrlSchema, UploadIdParams, UploadSchema } from './schemas.js'
-import { createUploadsService } from './service.js'
 import { helmetFor, UPLOAD_CSP } from '../../plugins/security-headers.js'
 import { createUrlSigner } from './signed-url.js'
 
@@ -21,12 +20,7 @@ const ENVELOPE_BYTES = 64 * 1024
  */
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app
-  const uploads = createUploadsService(app.prisma, {
-    sql: app.sql,
-    dir: config.UPLOAD_DIR,
-    maxBytes: config.UPLOAD_MAX_BYTES,
-    mimeAllowlist: config.uploadMimeAllowlist
-  })
+  const uploads = app.uploads
   const signer = createUrlSigner(config.JWT_SECRET)
   /** Downloads that came with a signed URL instead of the Authorization header. */
   /** Downloads authenticated by a signed URL: the reader it was signed for, and its expiry (s). */

@@ -304,5 +304,11 @@ export const en = {
   'push.blocked': 'Notifications are blocked for this site: allow them in the browser\'s site settings, then try again.',
   'push.noServer': 'This server does not offer push notifications ({reason}).',
   'push.subscribe': 'This browser could not subscribe with its push service, so notifications stay off ({reason}).',
-  'push.refused': 'The server refused this browser\'s subscription ({reason}).'
+  'push.refused': 'The server refused this browser\'s subscription ({reason}).',
+  // link previews
+  'chat.linkPreviewRemove': 'Remove preview',
+  'chat.linkPreviewRemoveTitle': 'Remove the link preview for everyone',
+  'act.removeLinkPreview': 'remove the preview',
+  'composer.linkPreviewOn': 'Link preview on for this message (click to send without)',
+  'composer.linkPreviewOff': 'Link preview off for this message'
 } as const

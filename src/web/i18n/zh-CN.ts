@@ -303,5 +303,11 @@ export const zhCN: Catalogue = {
   'push.blocked': '此网站的通知已被阻止：请在浏览器的网站设置中允许后重试。',
   'push.noServer': '此服务器不提供推送通知（{reason}）。',
   'push.subscribe': '此浏览器无法向推送服务订阅，通知保持关闭（{reason}）。',
-  'push.refused': '服务器拒绝了此浏览器的订阅（{reason}）。'
+  'push.refused': '服务器拒绝了此浏览器的订阅（{reason}）。',
+  // link previews
+  'chat.linkPreviewRemove': '移除预览',
+  'chat.linkPreviewRemoveTitle': '为所有人移除链接预览',
+  'act.removeLinkPreview': '移除预览',
+  'composer.linkPreviewOn': '此消息显示链接预览（点击以不带预览发送）',
+  'composer.linkPreviewOff': '此消息不显示链接预览'
 }

@@ -94,11 +94,20 @@ t.test('uploads: an old file nothing references goes (row and file); referenced 
   const avatar = await app.inject({ method: 'PATCH', url: `/api/groups/${conversationId}`, headers: owner.auth, payload: { avatarUrl: `/api/uploads/${asAvatar.id}` } })
   t.equal(avatar.statusCode, 200, avatar.body)
 
+  // A link preview's image is an upload too: shown by a message, or held by the preview cache.
+  const inPreview = await upload(ago(2 * 3600_000), 'image/png')
+  const inCache = await upload(ago(2 * 3600_000), 'image/png')
+  const withLink = await app.inject({ method: 'POST', url: `/api/conversations/${conversationId}/messages`, headers: owner.auth, payload: { clientMsgId: randomUUID(), type: 'text', content: 'no fetch for this one', linkPreview: false } })
+  t.equal(withLink.statusCode, 201, withLink.body)
+  await app.prisma.message.update({ where: { id: withLink.json().id }, data: { linkPreview: { url: 'https://example.com/', title: 't', image: `/api/uploads/${inPreview.id}` } } })
+  await app.prisma.linkPreviewCache.create({ data: { url: 'https://example.org/', preview: { url: 'https://example.org/', title: 't', image: `/api/uploads/${inCache.id}` }, expiresAt: new Date(Date.now() + 3600_000) } })
+
   t.ok(await app.housekeeping.run('uploads') >= 1)
-  const left = new Set((await app.prisma.upload.findMany({ where: { id: { in: [orphan.id, recent.id, inMessage.id, asAvatar.id] } } })).map((u) => u.id))
-  t.same([...left].sort(), [recent.id, inMessage.id, asAvatar.id].sort(), 'only the old unreferenced upload is gone')
+  const kept = [recent, inMessage, asAvatar, inPreview, inCache]
+  const left = new Set((await app.prisma.upload.findMany({ where: { id: { in: [orphan.id, ...kept.map((u) => u.id)] } } })).map((u) => u.id))
+  t.same([...left].sort(), kept.map((u) => u.id).sort(), 'only the old unreferenced upload is gone')
   t.notOk(existsSync(orphan.path), 'its file too')
-  t.ok(existsSync(inMessage.path) && existsSync(recent.path) && existsSync(asAvatar.path), 'the others keep their files')
+  t.ok(kept.every((u) => existsSync(u.path)), 'the others keep their files')
 })
 
 t.test('a task with an interval runs by itself through the job queue', async (t) => {

@@ -104,6 +104,18 @@ export function composer (ctx: ChatContext, deps: ComposerDeps): Composer {
     void ctx.act(ctx.client.edit(target.id, content), 'act.edit')
   }
 
+  // Link previews: on unless turned off for the next message (it turns back on after a send).
+  let previewsOff = false
+  const previewToggle = h('button', { type: 'button', class: 'attach', testid: 'link-preview-toggle', 'aria-pressed': 'true', title: t('composer.linkPreviewOn'), 'aria-label': t('composer.linkPreviewOn'), onclick: () => { setPreviews(previewsOff) } }, '🔗')
+  function setPreviews (on: boolean): void {
+    previewsOff = !on
+    previewToggle.setAttribute('aria-pressed', String(on))
+    previewToggle.classList.toggle('off', !on)
+    const label = t(on ? 'composer.linkPreviewOn' : 'composer.linkPreviewOff')
+    previewToggle.title = label
+    previewToggle.setAttribute('aria-label', label)
+  }
+
   function sendText (): void {
     const text = input.value.trim()
     if (text === '') return
@@ -114,7 +126,8 @@ export function composer (ctx: ChatContext, deps: ComposerDeps): Composer {
     composing.stop()
     if (editing !== undefined) { saveEdit(editing, text); return }
     const mentions = picker.take(text)
-    deps.outbox.send('text', text, { ...(replyingTo !== undefined ? { replyTo: replyingTo.id } : {}), ...(mentions !== undefined ? { mentions } : {}) })
+    deps.outbox.send('text', text, { ...(replyingTo !== undefined ? { replyTo: replyingTo.id } : {}), ...(mentions !== undefined ? { mentions } : {}), ...(previewsOff ? { linkPreview: false } : {}) })
+    setPreviews(true)
   }
 
   input.addEventListener('input', () => {
@@ -143,6 +156,7 @@ export function composer (ctx: ChatContext, deps: ComposerDeps): Composer {
     h('button', { type: 'button', class: 'attach', testid: 'attach', title: t('composer.attachTitle'), 'aria-label': t('composer.attach'), onclick: () => { fileInput.click() } }, paperclip()),
     fileInput,
     h('button', { type: 'button', class: 'attach', testid: 'poll-new', title: t('poll.new'), 'aria-label': t('poll.new'), onclick: togglePoll }, '📊'),
+    previewToggle,
     input,
     h('button', { type: 'submit', class: 'primary', testid: 'send' }, t('composer.send')))
   return {

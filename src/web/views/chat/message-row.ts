@@ -6,6 +6,7 @@ import { isRecalled, kindOf, type KindContext } from '../kinds.js'
 import { forwardedLabel, mentionsMe, messageMenu, reactionChips, replyQuote } from '../message-parts.js'
 import type { ChatContext } from './context.js'
 import { confirmDialog } from '../confirm.js'
+import { linkPreviewCard } from './link-preview.js'
 import { errorText } from '../../i18n/index.js'
 
 export const TICKS = { pending: '…', failed: '!', sent: '✓', delivered: '✓✓', read: '✓✓' } as const
@@ -108,6 +109,7 @@ export function messageRow (ctx: ChatContext, m: Message, actions: RowActions): 
   forwardedLabel(m),
   replyQuote(m, ctx.nameOf, actions.scrollTo),
   h('div', { class: 'bubble-line' }, mine ? menu : null, rowContent(ctx, m, actions.onMediaLoad), mine ? null : menu),
+  isRecalled(m) ? null : linkPreviewCard(ctx, m, actions.onMediaLoad),
   isRecalled(m) ? null : reactionChips(m.reactions ?? [], me.id, toggleReaction),
   meta(ctx, m))
 }

@@ -4,7 +4,7 @@ import type { ChatContext } from './context.js'
 import type { MessageList } from './message-list.js'
 import { errorText, t } from '../../i18n/index.js'
 
-export interface SendExtras { replyTo?: string, mentions?: string[] }
+export interface SendExtras { replyTo?: string, mentions?: string[], linkPreview?: boolean }
 
 export interface Outbox {
   /** Sends a message, shown as pending until the server's copy replaces it. */

@@ -1,0 +1,104 @@
+import type PgBoss from 'pg-boss'
+import type { LinkPreview } from '@relay-im/client/protocol'
+import type { SqlClient } from '../../db/drivers.js'
+import { fetchFollowing, FetchRefused, refusedByPolicy, type FetchContext } from './fetch.js'
+import { storeImage, type SaveImage } from './image.js'
+import { decodeBody, parsePage } from './parse.js'
+import { CACHE_GET_SQL, CACHE_PUT_SQL, TARGET_SQL } from './sql.js'
+
+export interface LinkPreviewsDeps {
+  sql: SqlClient
+  fetch: FetchContext
+  pageMaxBytes: number
+  imageMaxBytes: number
+  cacheS: number
+  saveImage: SaveImage
+  /** Attaches a preview on the change stream (the messages module); false when the message no longer wants it. */
+  attach: (senderId: string, messageId: string, url: string, preview: LinkPreview) => Promise<boolean>
+  log: { warn: (obj: object, msg: string) => void, debug: (obj: object, msg: string) => void }
+}
+
+export interface FetchJob { messageId: string, url: string }
+
+/** What one fetch found: a preview, or nothing to show; `cache` false when it should be tried again next time. */
+interface Found { preview: LinkPreview | null, cache: boolean, reason?: string }
+
+/**
+ * The fetch behind a link preview, worked from the `link-preview` queue after the message
+ * committed: the cached preview of the URL when fresh, else the page (only `text/html` is
+ * parsed, at most LINK_PREVIEW_PAGE_MAX_BYTES read) and its image (stored as an upload), then
+ * attached to the message through the change stream.
+ */
+export function createLinkPreviews (deps: LinkPreviewsDeps) {
+  /** The page at `url` as a preview; the image is stored for `ownerId`. */
+  async function fetchPreview (url: string, ownerId: string): Promise<Found> {
+    let page
+    try {
+      page = await fetchFollowing(url, { accept: 'text/html, application/xhtml+xml;q=0.9', maxBytes: deps.pageMaxBytes }, deps.fetch)
+    } catch (err) {
+      // Refusals by policy and pages that answered with an error are cached (no point asking
+      // again soon); timeouts and network errors are not.
+      const cache = refusedByPolicy(err) || err instanceof FetchRefused
+      return { preview: null, cache, reason: (err as Error).message }
+    }
+    if (page.mime !== 'text/html' && page.mime !== 'application/xhtml+xml') return { preview: null, cache: true, reason: `not HTML: ${page.mime || 'untyped'}` }
+    const contentType = page.response.headers['content-type']
+    const meta = parsePage(decodeBody(page.response.body, Array.isArray(contentType) ? contentType[0] : contentType), page.url)
+    if (meta.title === undefined && meta.description === undefined) return { preview: null, cache: true, reason: 'no title or description' }
+    let image: string | null = null
+    if (meta.imageUrl !== undefined) {
+      try {
+        image = await storeImage(meta.imageUrl, ownerId, { maxBytes: deps.imageMaxBytes, save: deps.saveImage }, deps.fetch)
+      } catch (err) {
+        deps.log.debug({ url, image: meta.imageUrl, reason: (err as Error).message }, 'link preview image dropped')
+      }
+    }
+    return { preview: { url, title: meta.title ?? null, description: meta.description ?? null, siteName: meta.siteName ?? null, image }, cache: true }
+  }
+
+  /** The preview of `url`: from the cache while fresh, else fetched (and cached). */
+  async function previewOf (url: string, ownerId: string): Promise<LinkPreview | null> {
+    const [cached] = await deps.sql.query<{ preview: LinkPreview | null }>(CACHE_GET_SQL, [url], 'link_preview_cache_get')
+    if (cached !== undefined) return cached.preview
+    const found = await fetchPreview(url, ownerId)
+    if (found.reason !== undefined) deps.log.debug({ url, reason: found.reason }, 'no link preview')
+    if (found.cache && deps.cacheS > 0) {
+      await deps.sql.query(CACHE_PUT_SQL, [url, found.preview === null ? null : JSON.stringify(found.preview), deps.cacheS], 'link_preview_cache_put')
+    }
+    return found.preview
+  }
+
+  /** One job: nothing when the message no longer wants this preview (recalled, removed, edited) before or after the fetch. */
+  async function run (job: FetchJob): Promise<boolean> {
+    const [target] = await deps.sql.query<{ sender_id: string }>(TARGET_SQL, [job.messageId, job.url], 'link_preview_target')
+    if (target === undefined) return false
+    const preview = await previewOf(job.url, target.sender_id)
+    if (preview === null) return false
+    try {
+      return await deps.attach(target.sender_id, job.messageId, job.url, preview)
+    } catch (err) {
+      // NOT_FOUND: the sender no longer sees the message (left, deleted it for themselves, or it is gone).
+      if ((err as { code?: string }).code === 'NOT_FOUND') return false
+      throw err
+    }
+  }
+
+  /** Works a batch of `link-preview` jobs; a failure (the database) fails that job, to be retried by the queue. */
+  async function work (jobs: Array<PgBoss.Job<FetchJob>>): Promise<void> {
+    const failed = await Promise.all(jobs.map(async (job) => {
+      try {
+        await run(job.data)
+        return undefined
+      } catch (err) {
+        deps.log.warn({ err, messageId: job.data.messageId }, 'link preview job failed')
+        return err
+      }
+    }))
+    const first = failed.find((e) => e !== undefined)
+    if (first !== undefined) throw first
+  }
+
+  return { run, previewOf, work }
+}
+
+export type LinkPreviews = ReturnType<typeof createLinkPreviews>
