@@ -4,20 +4,23 @@ import { createMessageChanges, type MessageChanges } from './message-changes.js'
 import { createMessageService, type MessageService } from './service.js'
 import { registerMessageEvents } from './socket-events.js'
 import { createPolls, registerPollEvents, type Polls } from './polls.js'
+import { createThreads, type Threads } from './threads.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     messages: MessageService
     messageChanges: MessageChanges
     polls: Polls
+    threads: Threads
   }
 }
 
-/** The one message service (send, history, sync, receipts, recall), message-changes and polls service of the app, and their socket events. */
+/** The one message service (send, history, sync, receipts, recall), threads, message-changes and polls service of the app, and their socket events. */
 export default fp(async (app) => {
   const deps = app.conversationsDeps
   const changes = createChangeStream(deps)
-  app.decorate('messages', createMessageService(deps, changes))
+  app.decorate('threads', createThreads(deps))
+  app.decorate('messages', createMessageService(deps, changes, app.threads))
   app.decorate('messageChanges', createMessageChanges(deps, changes))
   registerMessageEvents(app.realtime, app.conversations, app.messages, app.messageChanges)
   app.decorate('polls', createPolls(deps, changes))

@@ -4,6 +4,7 @@ import { IdParams, Message } from '../conversations/index.js'
 import { ClearBody, DeleteMessageQuery, EditBody, HistoryQuery, MessagePage, MessageParams, PinBody, PinList, ReactionParams, ReactionsResult, ReadBody, ReadResult, SendMessageBody } from './schemas.js'
 import { ErrorSchema } from '../../lib/error-schema.js'
 import { pollRoutes } from './polls.js'
+import { threadRoutes } from './thread-routes.js'
 
 const security = [{ bearer: [] }]
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema }
@@ -38,8 +39,8 @@ const messageRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Message, 201: Message, ...errors }
     }
   }, async (request, reply) => {
-    const { clientMsgId, type, content, replyTo, mentions, forwardOf } = request.body
-    const { message, created } = await messages.send(request.userId, request.params.id, { clientMsgId, type, content, replyTo, mentions, forwardOf })
+    const { clientMsgId, type, content, replyTo, mentions, forwardOf, threadRootId, alsoInChat } = request.body
+    const { message, created } = await messages.send(request.userId, request.params.id, { clientMsgId, type, content, replyTo, mentions, forwardOf, threadRootId, alsoInChat })
     return await reply.status(created ? 201 : 200).send(message)
   })
 
@@ -138,5 +139,6 @@ const messageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   await app.register(pollRoutes)
+  await app.register(threadRoutes)
 }
 export default messageRoutes

@@ -4,6 +4,7 @@ import { isUniqueViolation } from '../../db/constraint-errors.js'
 import { createGroupCommit } from '../../lib/group-commit.js'
 import { uuidv7 } from '../../lib/uuid.js'
 import type { MessageType } from '../conversations/index.js'
+import { THREAD_CTES } from './sql.js'
 
 export interface Outgoing {
   senderId: string
@@ -14,6 +15,9 @@ export interface Outgoing {
   replyTo?: unknown
   mentions?: string[]
   forwardedFrom?: unknown
+  /** Threads: the root this reply belongs to (checked by threads.ts) and whether it also goes to the chat. */
+  threadRootId?: string
+  alsoInChat?: boolean
 }
 
 /** A stored message as the send statement returns it. */
@@ -26,7 +30,12 @@ export interface Stored {
   /** Empty for a channel: its message goes to the channel's room. */
   memberIds: string[]
   conversationType: 'direct' | 'group' | 'channel'
+  /** A thread reply: its root's summary and rev after this statement. */
+  thread?: StoredThread
 }
+
+/** A root's summary as the send statement left it. */
+export interface StoredThread { rootId: string, rootRev: number, replyCount: number, lastReplySeq: number, lastReplyAt: Date, lastRepliers: string[] }
 
 /** `undefined`: not stored (a repeat, or the sender may not post here); the caller finds out which. */
 export type Outcome = Stored | undefined
@@ -44,6 +53,16 @@ interface Row {
   conversation_type: 'direct' | 'group' | 'channel'
   /** Only on the first row of each conversation (a big group's list is not repeated per message). */
   member_ids: string[] | null
+  root_id: string | null
+  root_rev: number | null
+  reply_count: number | null
+  last_reply_seq: number | null
+  last_reply_at: Date | null
+  last_repliers: string[] | null
+}
+
+function toStoredThread (r: Row): StoredThread {
+  return { rootId: r.root_id ?? '', rootRev: r.root_rev ?? 0, replyCount: r.reply_count ?? 0, lastReplySeq: r.last_reply_seq ?? 0, lastReplyAt: r.last_reply_at ?? new Date(0), lastRepliers: r.last_repliers ?? [] }
 }
 
 const json = (v: unknown): string | null => v === undefined || v === null ? null : JSON.stringify(v)
@@ -84,8 +103,8 @@ export interface SenderOptions {
  */
 export const SEND_SQL = `
 WITH input AS (
-  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
-    WITH ORDINALITY AS i(id, conversation_id, sender_id, client_msg_id, type, content, reply_to, mentions, forwarded_from, n)
+  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::uuid[], $11::bool[])
+    WITH ORDINALITY AS i(id, conversation_id, sender_id, client_msg_id, type, content, reply_to, mentions, forwarded_from, thread_root_id, thread_in_chat, n)
 ), target AS (
   SELECT cv.id, cv.type, cv.direct_key
   FROM (SELECT DISTINCT unnest($2::uuid[]) AS id) t
@@ -105,17 +124,17 @@ WITH input AS (
           OR (b.blocker_id = f.friend_id AND b.blocked_id = i.sender_id))))
     AND NOT EXISTS (SELECT 1 FROM messages d WHERE d.sender_id = i.sender_id AND d.client_msg_id = i.client_msg_id OFFSET 0)
 ), counts AS (
-  SELECT conversation_id, count(*)::int AS cnt FROM ok GROUP BY conversation_id
+  SELECT conversation_id, count(*)::int AS cnt, count(DISTINCT thread_root_id)::int AS roots FROM ok GROUP BY conversation_id
 ), c AS (
-  UPDATE conversations cv SET last_seq = cv.last_seq + counts.cnt, last_rev = cv.last_rev + counts.cnt, last_message_at = now(), updated_at = now()
+  UPDATE conversations cv SET last_seq = cv.last_seq + counts.cnt, last_rev = cv.last_rev + counts.cnt + counts.roots, last_message_at = now(), updated_at = now()
   FROM counts WHERE cv.id = counts.conversation_id
-  RETURNING cv.id, cv.last_seq - counts.cnt AS base, cv.last_rev - counts.cnt AS rev_base
+  RETURNING cv.id, cv.last_seq - counts.cnt AS base, cv.last_rev - counts.cnt - counts.roots AS rev_base, counts.cnt
 ), ins AS (
-  INSERT INTO messages (id, conversation_id, seq, rev, sender_id, client_msg_id, type, content, reply_to, mentions, forwarded_from)
+  INSERT INTO messages (id, conversation_id, seq, rev, sender_id, client_msg_id, type, content, reply_to, mentions, forwarded_from, thread_root_id, thread_in_chat)
   SELECT ok.id, ok.conversation_id, c.base + ok.k, c.rev_base + ok.k, ok.sender_id, ok.client_msg_id, ok.type::message_type, ok.content::jsonb,
-    ok.reply_to::jsonb, ok.mentions::jsonb, ok.forwarded_from::jsonb
+    ok.reply_to::jsonb, ok.mentions::jsonb, ok.forwarded_from::jsonb, ok.thread_root_id, COALESCE(ok.thread_in_chat, false)
   FROM ok JOIN c ON c.id = ok.conversation_id
-  RETURNING id, conversation_id, seq, rev, sender_id, created_at
+  RETURNING id, conversation_id, seq, rev, sender_id, created_at, thread_root_id
 ), own AS (
   UPDATE conversation_members m SET read_seq = GREATEST(m.read_seq, x.seq), delivered_seq = GREATEST(m.delivered_seq, x.seq)
   FROM (SELECT conversation_id, sender_id, max(seq) AS seq FROM ins GROUP BY conversation_id, sender_id) x
@@ -125,11 +144,13 @@ WITH input AS (
   SELECT ins.id FROM ins
   WHERE EXISTS (SELECT 1 FROM push_subscriptions ps JOIN conversation_members pm ON pm.user_id = ps.user_id
     WHERE pm.conversation_id = ins.conversation_id AND ps.user_id <> ins.sender_id)
-)
+)${THREAD_CTES}
 SELECT ok.n::int AS n, ins.id, ins.conversation_id, ins.seq, ins.rev, ins.created_at, u.username, u.display_name, u.avatar_url,
   tg.type::text AS conversation_type,
-  CASE WHEN ok.k = 1 AND tg.type <> 'channel' THEN ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = ins.conversation_id) END AS member_ids
-FROM ins JOIN ok ON ok.id = ins.id JOIN users u ON u.id = ins.sender_id JOIN target tg ON tg.id = ins.conversation_id`
+  CASE WHEN ok.k = 1 AND tg.type <> 'channel' THEN ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = ins.conversation_id) END AS member_ids,
+  ths.root_id, rr.rev AS root_rev, ths.reply_count, ths.last_reply_seq, ths.last_reply_at, ths.last_repliers
+FROM ins JOIN ok ON ok.id = ins.id JOIN users u ON u.id = ins.sender_id JOIN target tg ON tg.id = ins.conversation_id
+LEFT JOIN ths ON ths.root_id = ins.thread_root_id LEFT JOIN rr ON rr.id = ins.thread_root_id`
 
 /**
  * Stores messages with gap-free seqs, as a group commit (src/lib/group-commit.ts): sends
@@ -147,7 +168,8 @@ export function createMessageSender (sql: SqlClient, opts: SenderOptions) {
     createdAt: r.created_at,
     sender: { username: r.username, displayName: r.display_name, avatarUrl: r.avatar_url },
     memberIds,
-    conversationType: r.conversation_type
+    conversationType: r.conversation_type,
+    ...(r.root_id === null ? {} : { thread: toStoredThread(r) })
   })
 
   /** Outcomes in input order. */
@@ -162,7 +184,9 @@ export function createMessageSender (sql: SqlClient, opts: SenderOptions) {
         batch.map((p) => JSON.stringify(p.item.content)),
         batch.map((p) => json(p.item.replyTo)),
         batch.map((p) => p.item.mentions === undefined || p.item.mentions.length === 0 ? null : JSON.stringify(p.item.mentions)),
-        batch.map((p) => json(p.item.forwardedFrom))
+        batch.map((p) => json(p.item.forwardedFrom)),
+        batch.map((p) => p.item.threadRootId ?? null),
+        batch.map((p) => p.item.alsoInChat ?? null)
       ], 'message_send')
       const members = new Map<string, string[]>()
       for (const r of rows) if (r.member_ids !== null) members.set(r.conversation_id, r.member_ids)
