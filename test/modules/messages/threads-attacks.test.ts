@@ -47,6 +47,7 @@ t.test('roots that cannot start a thread, and bad input', async (t) => {
   await refused(t, app, 'NOT_FOUND', 'a root in a conversation the sender is not in', async () => await reply(app, g, b, foreign.id))
   await refused(t, app, 'NOT_FOUND', 'the thread of another conversation\'s message, by path', async () => await req(app, 'GET', `/conversations/${g}/threads/${foreign.id}/messages`, a))
   await refused(t, app, 'NOT_FOUND', 'an unknown root', async () => await reply(app, g, a, randomUUID()))
+  await ok(app, 'PATCH', `/groups/${g}`, a, { name: 'renamed' })
   const system = await app.prisma.message.findFirstOrThrow({ where: { conversationId: g, type: 'system' } })
   await refused(t, app, 'VALIDATION', 'a system message as root', async () => await reply(app, g, a, system.id))
   await refused(t, app, 'VALIDATION', 'a system message\'s thread', async () => await req(app, 'GET', `/conversations/${g}/threads/${system.id}/messages`, a))
