@@ -680,6 +680,8 @@ export interface ThreadListItem<M extends AnyMessage = Message> extends ThreadSt
 export interface ThreadPage<M extends AnyMessage = Message> { threads: Array<ThreadListItem<M>>, nextBefore?: number }
 /** A page of a thread's replies, with its root. */
 export interface ThreadMessagePage<M extends AnyMessage = Message> { root: M, messages: M[], hasMore: boolean }
+/** Which page of threads to read (`threads`): before a last-reply seq (a page's `nextBefore`), or the latest. */
+export interface ThreadListOptions { before?: number, limit?: number }
 /** `thread:updated`: the root's new rev and summary after a reply. */
 export interface ThreadUpdatedEvent { conversationId: string, rootId: string, rev: number, thread: ThreadSummary }
 /** `thread:read`: a member's read position in a thread moved to `seq`. */

@@ -380,6 +380,12 @@ LEFT JOIN thread_summaries th ON th.root_id = x.id
 LEFT JOIN thread_follows tf ON tf.root_id = x.id AND tf.user_id = m.user_id
 WHERE x.id = $1::uuid AND ${visibleTo('x', 'm')}`
 
+/** The message $1 named as a reply's root, if the sender ($2) sees it: its conversation, kind and own root (the send's one extra read). */
+export const THREAD_ROOT_SQL = `
+SELECT x.id, x.conversation_id, x.type::text AS type, x.thread_root_id
+FROM messages x JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
+WHERE x.id = $1::uuid AND ${visibleTo('x', 'm')}`
+
 /** The root $1 as a message, if the caller ($2) sees it. */
 export const THREAD_ROOT_VIEW_SQL = `
 SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id

@@ -5,7 +5,7 @@ import { type ConversationsDeps, toMessage, type MessageRow, type MessageView } 
 import { notMemberOf } from './membership-checks.js'
 import type { StoredThread } from './send-statement.js'
 import type { ThreadListItem, ThreadState } from './schemas.js'
-import { THREAD_AFTER_SQL, THREAD_BEFORE_SQL, THREAD_FOLLOW_SQL, THREAD_LIST_SQL, THREAD_READ_SQL, THREAD_ROOT_VIEW_SQL, THREAD_STATE_SQL } from './sql.js'
+import { THREAD_AFTER_SQL, THREAD_BEFORE_SQL, THREAD_FOLLOW_SQL, THREAD_LIST_SQL, THREAD_READ_SQL, THREAD_ROOT_SQL, THREAD_ROOT_VIEW_SQL, THREAD_STATE_SQL } from './sql.js'
 
 export type ThreadStateView = Static<typeof ThreadState>
 export type ThreadListItemView = Omit<Static<typeof ThreadListItem>, 'root'> & { root: MessageView }
@@ -77,11 +77,11 @@ export function createThreads (deps: Pick<ConversationsDeps, 'prisma' | 'sql' | 
      * A recalled root keeps its thread.
      */
     async rootFor (senderId: string, conversationId: string, rootId: string): Promise<string> {
-      const row = (await sql.query<StateRow>(THREAD_STATE_SQL, [rootId, senderId], 'thread_state'))[0]
+      const row = (await sql.query<{ id: string, conversation_id: string, type: string, thread_root_id: string | null }>(THREAD_ROOT_SQL, [rootId, senderId], 'thread_root'))[0]
       if (row === undefined) throw notFound('Thread root not found')
       if (row.conversation_id !== conversationId) throw validation('threadRootId: the message is in another conversation')
       if (row.type === 'system') throw validation('A system message cannot start a thread')
-      return row.own_root_id ?? row.root_id
+      return row.thread_root_id ?? row.id
     },
 
     /** After a reply committed: the root's new summary and rev to every member (the root's message view carries the same). */
