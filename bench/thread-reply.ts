@@ -58,12 +58,17 @@ try {
   const rootsOf = (k: number): string[] => [HISTORY, HISTORY - 1, HISTORY - 2].map((s) => md5Uuid(`h${k}:${s}`))
 
   async function phase (kind: 'plain' | 'reply'): Promise<{ kind: string, serverMs: number, pgMs: number, wallS: number }> {
-    const backends = await db.backendPids()
-    const cpu = (): { server: number, pg: number } => ({
-      server: readProc(server!.pid)?.cpuS ?? 0,
-      pg: backends.reduce((sum, pid) => sum + (readProc(pid)?.cpuS ?? 0), 0)
-    })
-    const before = cpu()
+    // Per backend: a backend that leaves the pool mid-phase keeps its last reading, one that joins counts from 0.
+    const pgBefore = new Map((await db.backendPids()).map((pid) => [pid, readProc(pid)?.cpuS ?? 0]))
+    const pgLast = new Map(pgBefore)
+    const sampler = setInterval(() => { void db.backendPids().then((pids) => { for (const pid of pids) { const c = readProc(pid)?.cpuS; if (c !== undefined) pgLast.set(pid, c) } }) }, 200)
+    const cpu = async (): Promise<{ server: number, pg: number }> => {
+      for (const pid of await db.backendPids()) { const c = readProc(pid)?.cpuS; if (c !== undefined) pgLast.set(pid, c) }
+      let pg = 0
+      for (const [pid, c] of pgLast) pg += c - (pgBefore.get(pid) ?? 0)
+      return { server: readProc(server!.pid)?.cpuS ?? 0, pg }
+    }
+    const before = { server: readProc(server!.pid)?.cpuS ?? 0, pg: 0 }
     const started = performance.now()
     const each = Math.ceil(perPhase / senders)
     await Promise.all(sockets.map(async (s, k) => {
@@ -74,7 +79,8 @@ try {
         if (ack?.ok !== true) throw new Error(`send failed: ${JSON.stringify(ack)}`)
       }
     }))
-    const after = cpu()
+    clearInterval(sampler)
+    const after = await cpu()
     const n = each * senders
     return { kind, serverMs: (after.server - before.server) * 1000 / n, pgMs: (after.pg - before.pg) * 1000 / n, wallS: (performance.now() - started) / 1000 }
   }
@@ -83,7 +89,8 @@ try {
   await phase('reply')
   const results: Array<Awaited<ReturnType<typeof phase>> & { load1: number }> = []
   for (let r = 0; r < rounds; r++) {
-    for (const kind of (r % 2 === 0 ? ['plain', 'reply'] : ['reply', 'plain']) as const) {
+    const order: Array<'plain' | 'reply'> = r % 2 === 0 ? ['plain', 'reply'] : ['reply', 'plain']
+    for (const kind of order) {
       const res = { ...await phase(kind), load1: Math.round(loadavg()[0]! * 100) / 100 }
       results.push(res)
       log(JSON.stringify(res))

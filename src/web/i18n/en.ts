@@ -304,5 +304,17 @@ export const en = {
   'push.blocked': 'Notifications are blocked for this site: allow them in the browser\'s site settings, then try again.',
   'push.noServer': 'This server does not offer push notifications ({reason}).',
   'push.subscribe': 'This browser could not subscribe with its push service, so notifications stay off ({reason}).',
-  'push.refused': 'The server refused this browser\'s subscription ({reason}).'
+  'push.refused': 'The server refused this browser\'s subscription ({reason}).',
+  'thread.reply': 'Reply in thread',
+  'thread.replies': { one: '{count} reply', other: '{count} replies' },
+  'thread.unread': { one: '{count} unread reply', other: '{count} unread replies' },
+  'thread.title': 'Thread',
+  'thread.close': 'Close thread',
+  'thread.placeholder': 'Reply in thread…',
+  'thread.send': 'Reply',
+  'thread.alsoInChat': 'Also send to the chat',
+  'thread.follow': 'Follow',
+  'thread.unfollow': 'Unfollow',
+  'thread.empty': 'No replies yet',
+  'thread.inThread': 'in a thread'
 } as const

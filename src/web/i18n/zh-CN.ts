@@ -303,5 +303,17 @@ export const zhCN: Catalogue = {
   'push.blocked': '此网站的通知已被阻止：请在浏览器的网站设置中允许后重试。',
   'push.noServer': '此服务器不提供推送通知（{reason}）。',
   'push.subscribe': '此浏览器无法向推送服务订阅，通知保持关闭（{reason}）。',
-  'push.refused': '服务器拒绝了此浏览器的订阅（{reason}）。'
+  'push.refused': '服务器拒绝了此浏览器的订阅（{reason}）。',
+  'thread.reply': '在话题中回复',
+  'thread.replies': { other: '{count} 条回复' },
+  'thread.unread': { other: '{count} 条未读回复' },
+  'thread.title': '话题',
+  'thread.close': '关闭话题',
+  'thread.placeholder': '在话题中回复…',
+  'thread.send': '回复',
+  'thread.alsoInChat': '同时发送到聊天',
+  'thread.follow': '关注',
+  'thread.unfollow': '取消关注',
+  'thread.empty': '暂无回复',
+  'thread.inThread': '在话题中'
 }

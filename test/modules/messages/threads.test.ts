@@ -1,5 +1,4 @@
 import t from 'tap'
-import { randomUUID } from 'node:crypto'
 import { listen } from '../../helper.js'
 import { connect, makeGroup, makeUsers, text, type Client, type User } from '../conversations/helpers.js'
 
