@@ -100,6 +100,9 @@ export interface SenderOptions {
  * Message ids are UUIDv7, so inserts go to the right edge of the primary-key index.
  * A message some other member could get a Web Push for also gets its push_outbox row here, in
  * the same statement (the outbox is drained by RELAY_SQL in src/modules/push/delivery.ts): no subscriptions among the members, no row.
+ * A thread reply ($10: its root, checked before by threads.ts; $11: also in the chat) also
+ * moves its root's summary, rev and follows (THREAD_CTES in sql.ts); the conversation's rev
+ * moves by one more per distinct root, which the root takes.
  */
 export const SEND_SQL = `
 WITH input AS (

@@ -1,4 +1,4 @@
-import { audienceOf, blindTo, MESSAGE_BY_ID_SQL, MESSAGE_COLUMNS, visibleTo } from '../conversations/index.js'
+import { audienceOf, blindTo, inTimeline, MESSAGE_BY_ID_SQL, MESSAGE_COLUMNS, visibleTo } from '../conversations/index.js'
 
 /*
  * The messages module's named SQL statements (README.md, "Project layout": data access), run
@@ -17,7 +17,7 @@ export const MESSAGE_BY_CLIENT_ID_SQL = `SELECT ${MESSAGE_COLUMNS} FROM messages
 /** Only the caller's visible messages (`m` is their membership row): the visibility rule. */
 const VISIBLE = visibleTo('x', 'm')
 /** The main timeline: thread replies only when also sent to the chat (docs/protocol.md, "Threads"). */
-const IN_TIMELINE = '(x.thread_root_id IS NULL OR x.thread_in_chat)'
+const IN_TIMELINE = inTimeline('x')
 
 export const HISTORY_BEFORE_SQL = `
 SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id

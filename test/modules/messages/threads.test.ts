@@ -54,6 +54,9 @@ t.test('a reply keeps the conversation\'s seq, updates the root\'s summary on th
   const servedRoot = history.messages.find((m: any) => m.id === root.id)
   t.match(servedRoot.thread, { replyCount: 3, lastReplySeq: r4.seq, lastRepliers: [b.id, c.id] }, 'the root carries its summary, latest replier first, distinct')
   t.equal(history.messages.find((m: any) => m.id === r2.id).alsoInChat, true)
+  const listed = (await ok(app, 'GET', '/conversations', c)).find((x: any) => x.id === g)
+  t.equal(listed.lastMessage.id, r3.id, 'the list\'s last message is the timeline\'s, not a thread-only reply')
+  t.equal(listed.unread, 1, 'unread: the plain message after c\'s own reply (not the thread-only reply after it)')
 
   // sync: one cursor, every message (thread replies too), exact; the root's change comes by rev
   const sync = await sc.call('sync', { cursors: { [g]: root.seq }, revs: { [g]: rootRev } })
