@@ -56,6 +56,8 @@ export class Outbox {
     else Object.assign(payload, { type: input.type, content: input.content })
     if (input.replyTo !== undefined) payload.replyTo = input.replyTo
     if (input.mentions !== undefined) payload.mentions = input.mentions
+    if (input.threadRootId !== undefined) payload.threadRootId = input.threadRootId
+    if (input.alsoInChat !== undefined) payload.alsoInChat = input.alsoInChat
     if (hasConversation) this.deps.beforeSend(input.conversationId!)
 
     const entry: Entry = {
