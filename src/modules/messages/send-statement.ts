@@ -101,10 +101,12 @@ export interface SenderOptions {
  * A message some other member could get a Web Push for also gets its push_outbox row here, in
  * the same statement (the outbox is drained by RELAY_SQL in src/modules/push/delivery.ts): no subscriptions among the members, no row.
  * A thread reply ($10: its root, checked before by threads.ts; $11: also in the chat) also
- * moves its root's summary, rev and follows (THREAD_CTES in sql.ts); the conversation's rev
- * moves by one more per distinct root, which the root takes.
+ * moves its root's summary, rev and follows (THREAD_CTES in sql.ts, only in SEND_THREAD_SQL,
+ * the text used for a batch holding a reply); the conversation's rev moves by one more per
+ * distinct root, which the root takes.
  */
-export const SEND_SQL = `
+function sendSql (threads: boolean): string {
+  return `
 WITH input AS (
   SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::uuid[], $11::bool[])
     WITH ORDINALITY AS i(id, conversation_id, sender_id, client_msg_id, type, content, reply_to, mentions, forwarded_from, thread_root_id, thread_in_chat, n)
@@ -147,13 +149,21 @@ WITH input AS (
   SELECT ins.id FROM ins
   WHERE EXISTS (SELECT 1 FROM push_subscriptions ps JOIN conversation_members pm ON pm.user_id = ps.user_id
     WHERE pm.conversation_id = ins.conversation_id AND ps.user_id <> ins.sender_id)
-)${THREAD_CTES}
+)${threads ? THREAD_CTES : ''}
 SELECT ok.n::int AS n, ins.id, ins.conversation_id, ins.seq, ins.rev, ins.created_at, u.username, u.display_name, u.avatar_url,
   tg.type::text AS conversation_type,
   CASE WHEN ok.k = 1 AND tg.type <> 'channel' THEN ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = ins.conversation_id) END AS member_ids,
-  ths.root_id, rr.rev AS root_rev, ths.reply_count, ths.last_reply_seq, ths.last_reply_at, ths.last_repliers
+  ${threads
+    ? 'ths.root_id, rr.rev AS root_rev, ths.reply_count, ths.last_reply_seq, ths.last_reply_at, ths.last_repliers'
+    : 'NULL::uuid AS root_id, NULL::int AS root_rev, NULL::int AS reply_count, NULL::int AS last_reply_seq, NULL::timestamptz AS last_reply_at, NULL::uuid[] AS last_repliers'}
 FROM ins JOIN ok ON ok.id = ins.id JOIN users u ON u.id = ins.sender_id JOIN target tg ON tg.id = ins.conversation_id
-LEFT JOIN ths ON ths.root_id = ins.thread_root_id LEFT JOIN rr ON rr.id = ins.thread_root_id`
+${threads ? 'LEFT JOIN ths ON ths.root_id = ins.thread_root_id LEFT JOIN rr ON rr.id = ins.thread_root_id' : ''}`
+}
+
+/** Batches without a thread reply: no thread part, so a plain message pays nothing for threads (BENCHMARKS.md, "Threads"). */
+export const SEND_SQL = sendSql(false)
+/** Batches with at least one thread reply. */
+export const SEND_THREAD_SQL = sendSql(true)
 
 /**
  * Stores messages with gap-free seqs, as a group commit (src/lib/group-commit.ts): sends
@@ -178,7 +188,8 @@ export function createMessageSender (sql: SqlClient, opts: SenderOptions) {
   /** Outcomes in input order. */
   async function store (batch: Pending[], attempt = 1): Promise<Outcome[]> {
     try {
-      const rows = await sql.query<Row>(SEND_SQL, [
+      const threads = batch.some((p) => p.item.threadRootId !== undefined)
+      const rows = await sql.query<Row>(threads ? SEND_THREAD_SQL : SEND_SQL, [
         batch.map(() => uuidv7()),
         batch.map((p) => p.conversationId),
         batch.map((p) => p.item.senderId),
@@ -190,7 +201,7 @@ export function createMessageSender (sql: SqlClient, opts: SenderOptions) {
         batch.map((p) => json(p.item.forwardedFrom)),
         batch.map((p) => p.item.threadRootId ?? null),
         batch.map((p) => p.item.alsoInChat ?? null)
-      ], 'message_send')
+      ], threads ? 'message_send_thread' : 'message_send')
       const members = new Map<string, string[]>()
       for (const r of rows) if (r.member_ids !== null) members.set(r.conversation_id, r.member_ids)
       const byN = new Map(rows.map((r) => [r.n, r]))
