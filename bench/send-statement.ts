@@ -59,7 +59,8 @@ try {
       text: SEND_SQL,
       values: [
         rows.map(() => uuidv7()), rows.map((r) => r.conv), rows.map((r) => r.sender), rows.map(() => randomUUID()),
-        rows.map(() => 'text'), rows.map(() => JSON.stringify(CONTENT)), rows.map(() => null), rows.map(() => null), rows.map(() => null)
+        rows.map(() => 'text'), rows.map(() => JSON.stringify(CONTENT)), rows.map(() => null), rows.map(() => null), rows.map(() => null),
+        rows.map(() => null), rows.map(() => null) // no thread root, not also in the chat: a plain message
       ]
     })
     if (res.rows.length !== size) throw new Error(`stored ${res.rows.length} of ${size}`)

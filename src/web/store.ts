@@ -24,6 +24,8 @@ export type StoreEvent =
   | { type: 'resynced' }
   /** Names of people no longer in a conversation arrived: notices that mention them re-render. */
   | { type: 'names' }
+  /** A thread changed: a reply (`replyCount`), or my read position or follow on another device. */
+  | { type: 'thread', conversationId: string, rootId: string, replyCount?: number }
 
 /** One of my sends the server has not acknowledged yet. */
 export interface Unsent { type: MessageType, body: MessageContent, label?: string, failed?: string }
@@ -291,6 +293,10 @@ export class Store {
     if (mine) this.settleUnsent(m.conversationId, m.clientMsgId)
     if (c === undefined) {
       void this.loadConversations().catch(() => {})
+    } else if (m.threadRootId !== undefined && m.alsoInChat !== true) {
+      // A thread-only reply: not the chat's last message nor its unread (its thread has its own).
+      c.lastSeq = Math.max(c.lastSeq, m.seq)
+      if (mine) c.readSeq = Math.max(c.readSeq ?? 0, m.seq)
     } else if (m.seq > c.lastSeq || c.lastMessage === null) {
       c.lastSeq = m.seq
       c.lastMessage = m
@@ -365,6 +371,9 @@ export class Store {
       }
       this.emit({ type: 'updated', message: m })
     })
+    client.on('thread:updated', (e) => { this.emit({ type: 'thread', conversationId: e.conversationId, rootId: e.rootId, replyCount: e.thread.replyCount }) })
+    client.on('thread:read', (e) => { if (e.userId === this.me.id) this.emit({ type: 'thread', conversationId: e.conversationId, rootId: e.rootId }) })
+    client.on('thread:followed', (e) => { this.emit({ type: 'thread', conversationId: e.conversationId, rootId: e.rootId }) })
     // Per-user changes: the list's last message and counts are the server's to recompute.
     client.on('message:hidden', (e) => {
       this.emit({ type: 'hidden', conversationId: e.conversationId, messageId: e.messageId })

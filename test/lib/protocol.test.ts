@@ -49,7 +49,7 @@ type WithoutMessages<T> = Omit<T, 'messages' | 'updated' | 'joined'>
 const MESSAGE_FIELDS: Record<keyof Message, true> = {
   id: true, conversationId: true, seq: true, senderId: true, sender: true, clientMsgId: true, type: true, content: true,
   createdAt: true, recalled: true, recalledAt: true, rev: true, editedAt: true, replyTo: true, mentions: true,
-  reactions: true, forwardedFrom: true, pinnedAt: true, pinnedBy: true, poll: true, linkPreview: true
+  reactions: true, forwardedFrom: true, pinnedAt: true, pinnedBy: true, poll: true, linkPreview: true, threadRootId: true, alsoInChat: true, thread: true
 }
 
 t.test('the server takes its error codes from the protocol module', async (t) => {
@@ -81,7 +81,7 @@ t.test('v2: the server serves protocol 2 and every Message field of the protocol
   const reply = await app.inject({ method: 'POST', url: `/api/conversations/${id}/messages`, headers: a.auth, payload: { clientMsgId: 'two', type: 'text', content: 'yes @b', replyTo: first.json().id, mentions: [b.id] } })
   t.equal(reply.statusCode, 201, reply.body)
   const m = reply.json()
-  t.same(Object.keys(m).sort(), Object.keys(MESSAGE_FIELDS).filter((k) => k !== 'poll' && k !== 'linkPreview').sort(), 'the served message has exactly the protocol\'s fields (poll: polls only; linkPreview: once attached)')
+  t.same(Object.keys(m).sort(), Object.keys(MESSAGE_FIELDS).filter((k) => !['poll', 'linkPreview', 'threadRootId', 'alsoInChat', 'thread'].includes(k)).sort(), 'the served message has exactly the protocol\'s fields (poll: polls only; linkPreview: once attached; thread fields: threads only)')
   t.same(Object.keys(m.replyTo).sort(), ['id', 'preview', 'recalled', 'senderId', 'seq', 'type'])
   const list = await app.inject({ method: 'GET', url: '/api/conversations', headers: b.auth })
   t.equal(list.json()[0].unreadMentions, 1, 'unreadMentions is in the list')

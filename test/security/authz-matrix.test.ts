@@ -114,6 +114,8 @@ async function makeWorld (app: App): Promise<World> {
   const uploadId = (upload.url as string).split('/').pop()!
   const gMessageId = (await ok(app, { method: 'POST', url: `/api/conversations/${G}/messages`, headers: O.auth, payload: { clientMsgId: randomUUID(), type: 'text', content: secrets.group } })).id as string
   await ok(app, { method: 'POST', url: `/api/conversations/${G}/messages`, headers: O.auth, payload: { clientMsgId: randomUUID(), type: 'file', content: upload } })
+  // Threads: O's message in G roots a thread with one reply (docs/protocol.md, "Threads").
+  await ok(app, { method: 'POST', url: `/api/conversations/${G}/messages`, headers: O.auth, payload: { clientMsgId: randomUUID(), type: 'text', content: 'in the thread', threadRootId: gMessageId } })
   const pollId = (await ok(app, { method: 'POST', url: `/api/conversations/${G}/messages`, headers: O.auth, payload: { clientMsgId: randomUUID(), type: 'poll', content: { question: 'q', options: ['a', 'b'] } } })).id as string
   const requestId = (await ok(app, { method: 'POST', url: '/api/friends/requests', headers: N.auth, payload: { toUserId: O.id } })).id as string
   // An invite preview shows the group's name to anyone with the code: the invite is to H, a group with nothing secret (O owns it, M is a plain member).
@@ -323,6 +325,12 @@ const RULES: Record<string, Rule> = {
   // Link previews: the sender removes one from their own message (a no-op when there is none)
   'DELETE /api/messages/:id/link-preview': one('the owner\'s message in G: only its sender', (w) => ({ method: 'DELETE', url: `/api/messages/${w.gMessageId}/link-preview` }),
     { owner: 'allow', member: 'FORBIDDEN', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND', anonymous: 'UNAUTHORIZED' }),
+  // Threads (docs/protocol.md, "Threads"): the thread of O's message in G
+  'GET /api/conversations/:id/threads': read(one('threads of G', (w) => ({ url: `/api/conversations/${w.G}/threads` }), ownerMember())),
+  'GET /api/conversations/:id/threads/:rootId': read(one('my state of a thread in G', (w) => ({ url: `/api/conversations/${w.G}/threads/${w.gMessageId}` }), ownerMember())),
+  'GET /api/conversations/:id/threads/:rootId/messages': read(one('a thread\'s replies in G', (w) => ({ url: `/api/conversations/${w.G}/threads/${w.gMessageId}/messages` }), ownerMember())),
+  'PUT /api/conversations/:id/threads/:rootId/follow': one('follow a thread in G: any member, for themselves', (w) => ({ method: 'PUT', url: `/api/conversations/${w.G}/threads/${w.gMessageId}/follow`, payload: { following: true } }), ownerMember()),
+  'POST /api/conversations/:id/threads/:rootId/read': one('read a thread in G: any member, for themselves', (w) => ({ method: 'POST', url: `/api/conversations/${w.G}/threads/${w.gMessageId}/read`, payload: { seq: 1 } }), ownerMember()),
   'POST /api/conversations/:id/clear': one('clear G for me: any member', (w) => ({ method: 'POST', url: `/api/conversations/${w.G}/clear`, payload: {} }), ownerMember()),
   'POST /api/conversations/:id/read': {
     variants: [
@@ -541,7 +549,8 @@ const EVENT_RULES: Record<string, EventRule[]> = {
     { name: 'into G', payload: (w) => ({ conversationId: w.G, clientMsgId: randomUUID(), type: 'text', content: 'hello' }), expect: { owner: 'allow', member: 'allow', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } },
     { name: 'toUserId owner', payload: (w) => ({ toUserId: w.O.id, clientMsgId: randomUUID(), type: 'text', content: 'hello' }), expect: { owner: 'VALIDATION', member: 'allow', nonMember: 'FORBIDDEN', blocked: 'FORBIDDEN' } },
     { name: 'into D2 after the block', payload: (w) => ({ conversationId: w.D2, clientMsgId: randomUUID(), type: 'text', content: 'hello' }), expect: { owner: 'FORBIDDEN', member: 'NOT_FOUND', nonMember: 'NOT_FOUND', blocked: 'FORBIDDEN' } },
-    { name: 'into channel C: members', payload: (w) => ({ conversationId: w.C, clientMsgId: randomUUID(), type: 'text', content: 'hello' }), expect: { owner: 'allow', member: 'allow', nonMember: 'FORBIDDEN', blocked: 'FORBIDDEN' } }
+    { name: 'into channel C: members', payload: (w) => ({ conversationId: w.C, clientMsgId: randomUUID(), type: 'text', content: 'hello' }), expect: { owner: 'allow', member: 'allow', nonMember: 'FORBIDDEN', blocked: 'FORBIDDEN' } },
+    { name: 'a reply in a thread of G', payload: (w) => ({ conversationId: w.G, clientMsgId: randomUUID(), type: 'text', content: 'hello', threadRootId: w.gMessageId }), expect: { owner: 'allow', member: 'allow', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } }
   ],
   'message:read': [{ name: 'G', payload: (w) => ({ conversationId: w.G, seq: 1 }), expect: { owner: 'allow', member: 'allow', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND' } },
     { name: 'channel C', payload: (w) => ({ conversationId: w.C, seq: 1 }), expect: { owner: 'allow', member: 'allow', nonMember: 'FORBIDDEN', blocked: 'FORBIDDEN' } }],

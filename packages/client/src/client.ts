@@ -8,7 +8,7 @@ import { checkProtocol } from './version.js'
 import { backoffDelay, deferred, sleep, type BackoffOptions, type Deferred } from './util.js'
 import { SERVER_EVENTS, SYNC_MAX_CURSORS } from './protocol.js'
 import type {
-  Ack, AuthRefreshAck, DeliveredAck, Message, MessageContent, PollContent, PollState, ReactionsAck, Reaction, ReadAck, SendAck, SendExtras,
+  Ack, AuthRefreshAck, DeliveredAck, Message, MessageContent, PollContent, PollState, ReactionsAck, Reaction, ReadAck, SendAck, SendContent, SendExtras,
   SendInput, ServerToClientEvents, SyncRequest, SyncResult
 } from './protocol.js'
 import type { ConnectionStatus } from './types.js'
@@ -286,11 +286,17 @@ export class Client extends RestClient {
     })
 
     for (const event of SERVER_EVENTS) {
-      if (event === 'message:new' || event === 'message:updated' || event === 'auth:expired') continue
+      if (event === 'message:new' || event === 'message:updated' || event === 'auth:expired' || event === 'thread:updated') continue
       s.on(event, (payload: any) => { this.emit(event, payload) })
     }
     s.on('message:new', (m: Message) => { this.onMessage(m) })
     s.on('message:updated', (m: Message) => { this.onUpdated(m) })
+    // The root's new rev is a change too: the rev position passes over it (no false gap).
+    s.on('thread:updated', (e: ServerToClientEvents['thread:updated']) => {
+      this.revCursors.accept({ conversationId: e.conversationId, seq: e.rev })
+      this.emit('thread:updated', e)
+      this.watchGap(e.conversationId)
+    })
   }
 
   /** The handshake was refused: refresh (unless a newer token already exists) and retry. */
@@ -469,6 +475,14 @@ export class Client extends RestClient {
   /** A poll's results and your own choice (the only way to see it again in an anonymous poll). */
   async pollOf (messageId: string): Promise<PollState> {
     return await this.request<PollState>('GET', `/messages/${encodeURIComponent(messageId)}/poll`)
+  }
+
+  /**
+   * Replies in the thread of `root` (a reply names its thread's root: threads are one level
+   * deep); with `alsoInChat` it also shows in the chat. Queued and retried as `send`.
+   */
+  replyInThread (root: { id: string, conversationId: string }, message: SendContent & { alsoInChat?: boolean, mentions?: string[], clientMsgId?: string }): Promise<SendAck> {
+    return this.send({ ...message, conversationId: root.conversationId, threadRootId: root.id } as SendInput)
   }
 
   /** Relays an app-defined signal (e.g. call setup) to the user's devices; nothing is stored. */

@@ -60,6 +60,8 @@ export class Outbox {
     if (input.replyTo !== undefined) payload.replyTo = input.replyTo
     if (input.mentions !== undefined) payload.mentions = input.mentions
     if (input.linkPreview !== undefined) payload.linkPreview = input.linkPreview
+    if (input.threadRootId !== undefined) payload.threadRootId = input.threadRootId
+    if (input.alsoInChat !== undefined) payload.alsoInChat = input.alsoInChat
     if (hasConversation) this.deps.beforeSend(input.conversationId!)
 
     const entry: Entry = {

@@ -290,6 +290,12 @@ export interface MessageBase {
   poll?: PollResults
   /** Link previews: the preview of a text's first URL, once the server fetched it (absent before, when none, removed or recalled). */
   linkPreview?: LinkPreview
+  /** Thread replies only: the root of their thread. */
+  threadRootId?: string
+  /** Thread replies only: also sent to the chat (shown in the main timeline). */
+  alsoInChat?: boolean
+  /** Thread roots with replies only: the summary, the same for every viewer. */
+  thread?: ThreadSummary
 }
 
 /** A live message of kind K: its content is that kind's (see MessageContentMap). */
@@ -516,6 +522,10 @@ export interface SendExtras {
   mentions?: string[]
   /** Link previews: false sends a text without a preview of its first URL (default: previewed). */
   linkPreview?: boolean
+  /** A reply in the thread of this message (a reply in a thread names that thread's root). */
+  threadRootId?: string
+  /** With threadRootId: the reply also shows in the chat's timeline. */
+  alsoInChat?: boolean
 }
 
 /** A sendable kind with its content: `{ type: 'image', content: 'x' }` does not compile. */
@@ -644,6 +654,12 @@ export interface ServerToClientEvents<M extends AnyMessage = Message> {
   /** v2: the caller's settings of a conversation changed (on another device). */
   'conversation:settings': SettingsEvent
   signal: SignalEvent
+  /** A thread's summary changed (a reply): the root's new rev and summary. */
+  'thread:updated': ThreadUpdatedEvent
+  /** A member's read position in a thread moved (a channel: only the reader's devices). */
+  'thread:read': ThreadReadEvent
+  /** To the user's own devices: they followed or unfollowed a thread. */
+  'thread:followed': ThreadFollowedEvent
   /** Sent before the server cuts a socket whose access token expired; the SDK refreshes. */
   'auth:expired': { expiresAt: string }
 }
@@ -652,12 +668,52 @@ export interface ServerToClientEvents<M extends AnyMessage = Message> {
 export const SERVER_EVENTS = [
   'message:new', 'message:read', 'message:delivered', 'message:recalled', 'message:updated', 'message:hidden',
   'conversation:cleared', 'typing', 'presence',
-  'friend:request', 'friend:accepted', 'friend:removed', 'conversation:updated', 'conversation:settings', 'signal', 'auth:expired'
+  'friend:request', 'friend:accepted', 'friend:removed', 'conversation:updated', 'conversation:settings', 'signal', 'auth:expired',
+  'thread:updated', 'thread:read', 'thread:followed'
 ] as const satisfies ReadonlyArray<keyof ServerToClientEvents>
 
 // Compile-time check that SERVER_EVENTS lists every event of ServerToClientEvents.
 type Missing = Exclude<keyof ServerToClientEvents, typeof SERVER_EVENTS[number]>
 const _serverEventsComplete: [Missing] extends [never] ? true : Missing = true
+
+// ---------------------------------------------------------------- threads (docs/protocol.md, "Threads")
+
+/** A thread root's summary, on the root's message view once it has replies. */
+export interface ThreadSummary {
+  replyCount: number
+  /** The conversation seq of the latest reply. */
+  lastReplySeq: number
+  lastReplyAt: string
+  /** Up to three user ids, the latest replier first. */
+  lastRepliers: string[]
+}
+/** The caller's state of one thread, with its summary (`lastReplyAt` null while it has no replies). */
+export interface ThreadState extends Omit<ThreadSummary, 'lastReplyAt'> {
+  conversationId: string
+  rootId: string
+  lastReplyAt: string | null
+  following: boolean
+  /** The caller's read position in the thread (a conversation seq). */
+  readSeq: number
+  /** Replies by others after readSeq that the caller sees. */
+  unread: number
+  /** Of those, the ones that mention the caller or "all". */
+  unreadMentions: number
+}
+/** One item of `GET /conversations/:id/threads`: the state and the root message. */
+export interface ThreadListItem<M extends AnyMessage = Message> extends ThreadState { root: M }
+/** A page of threads, latest reply first; `nextBefore` is absent on the last page. */
+export interface ThreadPage<M extends AnyMessage = Message> { threads: Array<ThreadListItem<M>>, nextBefore?: number }
+/** A page of a thread's replies, with its root. */
+export interface ThreadMessagePage<M extends AnyMessage = Message> { root: M, messages: M[], hasMore: boolean }
+/** Which page of threads to read (`threads`): before a last-reply seq (a page's `nextBefore`), or the latest. */
+export interface ThreadListOptions { before?: number, limit?: number }
+/** `thread:updated`: the root's new rev and summary after a reply. */
+export interface ThreadUpdatedEvent { conversationId: string, rootId: string, rev: number, thread: ThreadSummary }
+/** `thread:read`: a member's read position in a thread moved to `seq`. */
+export interface ThreadReadEvent { conversationId: string, rootId: string, userId: string, seq: number }
+/** `thread:followed`: the user followed (true) or unfollowed a thread. */
+export interface ThreadFollowedEvent { conversationId: string, rootId: string, following: boolean }
 
 // ---------------------------------------------------------------- notifications and bots (v2 section 4)
 

@@ -7,7 +7,8 @@ import type {
   ListOptions, Message, MessageContent, MessageType, ProfileUpdate, SendExtras, ReadAck, RegisterInput, Relation, Session, Tokens, User,
   UserWithPresence, VersionInfo, FileContent, Me, PresenceVisibility, SignedFileUrl, SearchOptions, SearchPage, ConversationSettings, SettingsUpdate, NotifyLevel,
   GroupProfileUpdate, Invite, InviteLink, InviteOptions, InvitePreview, BannedMember, ChannelPage, ChannelListOptions, ChannelSummary,
-  Bot, BotCreated, BotInput, DeliveriesOptions, PushSubscriptionInfo, PushSubscriptionInput, WebhookDelivery, WebhookInput
+  Bot, BotCreated, BotInput, DeliveriesOptions, PushSubscriptionInfo, PushSubscriptionInput, WebhookDelivery, WebhookInput,
+  ThreadListOptions, ThreadMessagePage, ThreadPage, ThreadState
 } from './protocol.js'
 
 /** How the client reaches the server and signs in: its URL and any of tokens, credentials, a bot token or a token provider. */
@@ -580,6 +581,36 @@ export class RestClient extends Emitter<ClientEvents> {
   /** A page of messages: `before` (newest first), `after` (oldest first) or the latest. */
   async history (conversationId: string, opts: HistoryOptions = {}): Promise<HistoryPage> {
     return await this.request('GET', `/conversations/${enc(conversationId)}/messages`, { query: { before: opts.before, after: opts.after, limit: opts.limit } })
+  }
+
+  /** A conversation's threads, latest reply first, with my state of each; pass `nextBefore` as `before` for the next page. */
+  async threads (conversationId: string, opts: ThreadListOptions = {}): Promise<ThreadPage> {
+    return await this.request('GET', `/conversations/${enc(conversationId)}/threads`, { query: { before: opts.before, limit: opts.limit } })
+  }
+
+  /** My state of one thread (following, read position, unread, mentions) and its summary. */
+  async thread (conversationId: string, rootId: string): Promise<ThreadState> {
+    return await this.request('GET', `/conversations/${enc(conversationId)}/threads/${enc(rootId)}`)
+  }
+
+  /** A page of a thread's replies with its root: `before` (newest first), `after` (oldest first) or the latest. */
+  async threadMessages (conversationId: string, rootId: string, opts: HistoryOptions = {}): Promise<ThreadMessagePage> {
+    return await this.request('GET', `/conversations/${enc(conversationId)}/threads/${enc(rootId)}/messages`, { query: { before: opts.before, after: opts.after, limit: opts.limit } })
+  }
+
+  /** Follows a thread (its replies notify me); the root's author and repliers follow already. */
+  async followThread (conversationId: string, rootId: string): Promise<ThreadState> {
+    return await this.request('PUT', `/conversations/${enc(conversationId)}/threads/${enc(rootId)}/follow`, { body: { following: true } })
+  }
+
+  /** Stops following a thread (a later reply of my own follows it again). */
+  async unfollowThread (conversationId: string, rootId: string): Promise<ThreadState> {
+    return await this.request('PUT', `/conversations/${enc(conversationId)}/threads/${enc(rootId)}/follow`, { body: { following: false } })
+  }
+
+  /** Moves my read position in a thread forward to `seq` (a reply's seq); answers my state. */
+  async markThreadRead (conversationId: string, rootId: string, seq: number): Promise<ThreadState> {
+    return await this.request('POST', `/conversations/${enc(conversationId)}/threads/${enc(rootId)}/read`, { body: { seq } })
   }
 
   /**

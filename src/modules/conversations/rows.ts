@@ -50,6 +50,10 @@ export interface MessageRow {
   poll?: unknown
   /** Link previews: the attached preview (absent where a row does not read it, e.g. a message just sent). */
   link_preview?: LinkPreview | null
+  /** Threads: absent on rows built without a read (a message just sent says it itself). */
+  thread_root_id?: string | null
+  thread_in_chat?: boolean
+  thread?: StoredThreadSummary | null
   username: string
   display_name: string
   avatar_url: string | null
@@ -59,6 +63,10 @@ export interface MessageRow {
 const REACTIONS = `(SELECT jsonb_agg(jsonb_build_object('emoji', r.emoji, 'count', r.cnt, 'userIds', r.user_ids) ORDER BY r.first_at, r.emoji)
     FROM (SELECT emoji, count(*)::int AS cnt, (array_agg(user_id ORDER BY created_at, user_id))[1:100] AS user_ids, min(created_at) AS first_at
       FROM message_reactions WHERE message_id = x.id GROUP BY emoji) r)`
+
+/** A thread root's summary (docs/protocol.md, "Threads"): a primary-key probe, null for a message without replies. */
+const THREAD_SUMMARY = `(SELECT jsonb_build_object('replyCount', ts.reply_count, 'lastReplySeq', ts.last_reply_seq, 'lastReplyAt', ts.last_reply_at,
+    'lastRepliers', to_jsonb(ts.last_repliers)) FROM thread_summaries ts WHERE ts.root_id = x.id)`
 
 /**
  * Message columns plus its sender, as plain SQL text; needs `messages x JOIN users u ON
@@ -72,7 +80,7 @@ export const MESSAGE_COLUMNS = `x.id, x.conversation_id, x.seq, x.sender_id, x.c
   x.content, x.created_at, x.recalled_at, x.rev, x.edited_at, x.reply_to,
   ${replyColumns('x')},
   x.mentions, x.forwarded_from, x.pinned_at, x.pinned_by, ${REACTIONS} AS reactions,
-  ${pollResultsSql('x')} AS poll, x.link_preview, u.username, u.display_name, u.avatar_url`
+  ${pollResultsSql('x')} AS poll, x.link_preview, x.thread_root_id, x.thread_in_chat, ${THREAD_SUMMARY} AS thread, u.username, u.display_name, u.avatar_url`
 
 /** One message by id, in its current state. */
 export const MESSAGE_BY_ID_SQL = `SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id WHERE x.id = $1::uuid`
@@ -89,6 +97,20 @@ export function toReplyTo (stored: StoredReplyTo | null, quote: unknown, recalle
   if (stored === null) return null
   const { id, seq, senderId, type } = stored
   return recalled === false ? { id, seq, senderId, type, preview: previewOf(type, quote), recalled: false } : { id, seq, senderId, type, preview: '', recalled: true }
+}
+
+/** The summary as `THREAD_SUMMARY` reads it (the time as PostgreSQL's JSON prints it). */
+export interface StoredThreadSummary { replyCount: number, lastReplySeq: number, lastReplyAt: string, lastRepliers: string[] }
+
+/** The thread fields of a message view: present only on replies and on roots with replies. */
+function threadFields (r: MessageRow): Pick<MessageView, 'threadRootId' | 'alsoInChat' | 'thread'> {
+  const out: Pick<MessageView, 'threadRootId' | 'alsoInChat' | 'thread'> = {}
+  if (r.thread_root_id !== undefined && r.thread_root_id !== null) {
+    out.threadRootId = r.thread_root_id
+    out.alsoInChat = r.thread_in_chat === true
+  }
+  if (r.thread !== undefined && r.thread !== null) out.thread = { ...r.thread, lastReplyAt: iso(r.thread.lastReplyAt) }
+  return out
 }
 
 export function toMessage (r: MessageRow): MessageView {
@@ -113,7 +135,8 @@ export function toMessage (r: MessageRow): MessageView {
     pinnedAt: isoOrNull(r.pinned_at),
     pinnedBy: r.pinned_by,
     ...(r.type === 'poll' && r.recalled_at === null ? { poll: toPollResults(r.content as PollContent, r.poll) } : {}),
-    ...(r.link_preview !== undefined && r.link_preview !== null && r.recalled_at === null ? { linkPreview: r.link_preview } : {})
+    ...(r.link_preview !== undefined && r.link_preview !== null && r.recalled_at === null ? { linkPreview: r.link_preview } : {}),
+    ...threadFields(r)
   }
 }
 

@@ -80,6 +80,16 @@ export const LinkPreview = Type.Object({
   image: Nullable(Type.String())
 })
 
+/** A thread root's summary (docs/protocol.md, "Threads"). */
+export const ThreadSummary = Type.Object({
+  replyCount: Type.Integer(),
+  /** the conversation seq of the latest reply */
+  lastReplySeq: Type.Integer(),
+  lastReplyAt: Type.String(),
+  /** up to three user ids, the latest replier first */
+  lastRepliers: Type.Array(Type.String())
+})
+
 export const Message = Type.Object({
   id: Type.String(),
   conversationId: Type.String(),
@@ -106,7 +116,13 @@ export const Message = Type.Object({
   /** polls only: the results, the same for every viewer (message-kinds/poll.ts) */
   poll: Type.Optional(PollResults),
   /** link previews: attached after the fetch (absent before, when none, removed or recalled) */
-  linkPreview: Type.Optional(LinkPreview)
+  linkPreview: Type.Optional(LinkPreview),
+  /** thread replies only: the root they belong to */
+  threadRootId: Type.Optional(Type.String()),
+  /** thread replies only: also sent to the chat (shown in the main timeline) */
+  alsoInChat: Type.Optional(Type.Boolean()),
+  /** thread roots with replies only: the summary, the same for every viewer */
+  thread: Type.Optional(ThreadSummary)
 })
 
 export const Member = Type.Object({

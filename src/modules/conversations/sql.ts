@@ -1,5 +1,5 @@
 import { MESSAGE_COLUMNS } from './rows.js'
-import { contentLive, visibleTo } from './visibility.js'
+import { contentLive, inTimeline, visibleTo } from './visibility.js'
 
 /*
  * The conversations module's named SQL statements (README.md, "Project layout": data access),
@@ -25,12 +25,12 @@ const LAST_MESSAGE_JOIN = `LEFT JOIN LATERAL (SELECT ${MESSAGE_COLUMNS} FROM mes
   WHERE x.conversation_id = c.id AND x.seq = c.last_seq) lm ON true`
 /** A member's view: their last visible message (deleted or cleared ones skipped). */
 const VIEWER_LAST_MESSAGE_JOIN = `LEFT JOIN LATERAL (SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
-  WHERE x.conversation_id = c.id AND ${visibleTo('x', 'm')}
+  WHERE x.conversation_id = c.id AND ${visibleTo('x', 'm')} AND ${inTimeline('x')}
   ORDER BY x.seq DESC LIMIT 1) lm ON true`
 /** Others' messages after the member's read cursor that are still shown to them (the GREATEST lets the index skip cleared ones). */
 const UNREAD = `x.conversation_id = c.id AND x.seq > GREATEST(m.read_seq, m.cleared_seq)
   AND x.sender_id <> m.user_id AND ${contentLive('x')} AND x.type <> 'system'
-  AND ${visibleTo('x', 'm')}`
+  AND ${visibleTo('x', 'm')} AND ${inTimeline('x')}`
 
 /**
  * Viewer $1's rows with their cursors, unread counts and settings, pinned first, then newest

@@ -43,6 +43,14 @@ export function blindTo (x: string): string {
     UNION SELECT h.user_id FROM hidden_messages h WHERE h.message_id = ${x}.id)`
 }
 
+/**
+ * `x` belongs in the chat's main timeline (history, the list's last message, unread counts):
+ * not a thread-only reply (docs/protocol.md, "Threads"; sync still carries those).
+ */
+export function inTimeline (x: string): string {
+  return `(${x}.thread_root_id IS NULL OR ${x}.thread_in_chat)`
+}
+
 /** `x`'s content may be served (not recalled, not removed). */
 export function contentLive (x: string): string {
   return `${x}.recalled_at IS NULL`

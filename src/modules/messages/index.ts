@@ -8,3 +8,4 @@ export { checkContent, CONTENT_MAX_DEPTH, type ContentLimits } from '../message-
 export { checkEmoji, isReactionKey, EMOJIS_PER_MEMBER, EMOJIS_PER_MESSAGE } from './reactions.js'
 export { createSystemPublisher, writeSystemMessage, type PublishSystemMessages, type SystemContent, type SystemEvent } from './system-messages.js'
 export { createLinkPreviewChanges, type LinkPreviewChanges } from './link-previews.js'
+export { createThreads, type Threads } from './threads.js'

@@ -5,6 +5,7 @@ import { createMessageService, type MessageService } from './service.js'
 import { registerMessageEvents } from './socket-events.js'
 import { createPolls, registerPollEvents, type Polls } from './polls.js'
 import { createLinkPreviewChanges, registerLinkPreviewEvents, type LinkPreviewChanges } from './link-previews.js'
+import { createThreads, type Threads } from './threads.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -12,14 +13,16 @@ declare module 'fastify' {
     messageChanges: MessageChanges
     polls: Polls
     linkPreviewChanges: LinkPreviewChanges
+    threads: Threads
   }
 }
 
-/** The one message service (send, history, sync, receipts, recall), message-changes, polls and link-preview changes service of the app, and their socket events. */
+/** The one message service (send, history, sync, receipts, recall), threads, message-changes, polls and link-preview changes service of the app, and their socket events. */
 export default fp(async (app) => {
   const deps = app.conversationsDeps
   const changes = createChangeStream(deps)
-  app.decorate('messages', createMessageService(deps, changes))
+  app.decorate('threads', createThreads(deps))
+  app.decorate('messages', createMessageService(deps, changes, app.threads))
   app.decorate('messageChanges', createMessageChanges(deps, changes))
   registerMessageEvents(app.realtime, app.conversations, app.messages, app.messageChanges)
   app.decorate('polls', createPolls(deps, changes))

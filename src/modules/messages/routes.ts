@@ -5,6 +5,7 @@ import { ClearBody, DeleteMessageQuery, EditBody, HistoryQuery, MessagePage, Mes
 import { ErrorSchema } from '../../lib/error-schema.js'
 import { pollRoutes } from './polls.js'
 import { linkPreviewRoutes } from './link-previews.js'
+import { threadRoutes } from './thread-routes.js'
 
 const security = [{ bearer: [] }]
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema }
@@ -39,8 +40,8 @@ const messageRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Message, 201: Message, ...errors }
     }
   }, async (request, reply) => {
-    const { clientMsgId, type, content, replyTo, mentions, forwardOf, linkPreview } = request.body
-    const { message, created } = await messages.send(request.userId, request.params.id, { clientMsgId, type, content, replyTo, mentions, forwardOf, linkPreview })
+    const { clientMsgId, type, content, replyTo, mentions, forwardOf, linkPreview, threadRootId, alsoInChat } = request.body
+    const { message, created } = await messages.send(request.userId, request.params.id, { clientMsgId, type, content, replyTo, mentions, forwardOf, linkPreview, threadRootId, alsoInChat })
     return await reply.status(created ? 201 : 200).send(message)
   })
 
@@ -140,5 +141,6 @@ const messageRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   await app.register(pollRoutes)
   await app.register(linkPreviewRoutes)
+  await app.register(threadRoutes)
 }
 export default messageRoutes

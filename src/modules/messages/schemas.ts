@@ -2,7 +2,7 @@ import { Type, type Static } from 'typebox'
 import { Text } from '../../lib/text-schemas.js'
 import { SYNC_MAX_CURSORS, SYNC_MAX_LIMIT } from '@relay-im/client/protocol'
 import { SENDABLE_TYPES } from '../message-kinds/index.js'
-import { Message, Reaction, Seq, UUID_PATTERN, Uuid } from '../conversations/index.js'
+import { Message, Reaction, Seq, ThreadSummary, UUID_PATTERN, Uuid } from '../conversations/index.js'
 
 export const ClientMsgId = Text({ minLength: 1, maxLength: 64 })
 /** What a client may send; `system` messages are written by the server only. */
@@ -30,7 +30,11 @@ const sendFields = {
   mentions: Type.Optional(Mentions),
   forwardOf: Type.Optional(Uuid),
   /** false: send without a link preview (docs/protocol.md, "Link previews"). */
-  linkPreview: Type.Optional(Type.Boolean())
+  linkPreview: Type.Optional(Type.Boolean()),
+  /** Threads: a reply in the thread of this message (a reply's root is used when it names a reply). */
+  threadRootId: Type.Optional(Uuid),
+  /** Threads: the reply also shows in the chat's timeline (only with threadRootId). */
+  alsoInChat: Type.Optional(Type.Boolean())
 }
 
 export const SendMessageBody = Type.Object(sendFields, { additionalProperties: false })
@@ -88,3 +92,36 @@ export const MessagePage = Type.Object({ messages: Type.Array(Message), hasMore:
 export const ReadResult = Type.Object({ readSeq: Type.Integer() })
 export const ReactionsResult = Type.Object({ reactions: Type.Array(Reaction) })
 export const PinList = Type.Array(Message)
+
+// ---- Threads (threads.ts; docs/protocol.md, "Threads") ----------------------------------
+
+export const ThreadParams = Type.Object({ id: Uuid, rootId: Uuid })
+/** `before`: threads whose latest reply is older than that seq (the last page's `nextBefore`). */
+export const ThreadListQuery = Type.Object({
+  before: Type.Optional(Seq),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 }))
+})
+export const FollowBody = Type.Object({ following: Type.Boolean() }, { additionalProperties: false })
+
+/** The caller's state of one thread, with its summary. */
+export const ThreadState = Type.Object({
+  conversationId: Type.String(),
+  rootId: Type.String(),
+  ...ThreadSummary.properties,
+  /** null while the root has no replies */
+  lastReplyAt: Type.Union([Type.String(), Type.Null()]),
+  following: Type.Boolean(),
+  /** the caller's read position in the thread (a conversation seq) */
+  readSeq: Type.Integer(),
+  /** replies after readSeq by others that the caller sees */
+  unread: Type.Integer(),
+  /** of those, the ones that mention the caller or "all" */
+  unreadMentions: Type.Integer()
+})
+export const ThreadListItem = Type.Object({ ...ThreadState.properties, root: Message })
+export const ThreadPage = Type.Object({
+  threads: Type.Array(ThreadListItem),
+  /** the `before` of the next page; absent on the last page */
+  nextBefore: Type.Optional(Type.Integer())
+})
+export const ThreadMessagePage = Type.Object({ root: Message, messages: Type.Array(Message), hasMore: Type.Boolean() })

@@ -4,6 +4,7 @@ import { isUniqueViolation } from '../../db/constraint-errors.js'
 import { createGroupCommit } from '../../lib/group-commit.js'
 import { uuidv7 } from '../../lib/uuid.js'
 import type { MessageType } from '../conversations/index.js'
+import { THREAD_CTES } from './sql.js'
 
 export interface Outgoing {
   senderId: string
@@ -16,6 +17,9 @@ export interface Outgoing {
   forwardedFrom?: unknown
   /** The URL to fetch a link preview for after the commit (its outbox row is written by the same statement). */
   linkPreviewUrl?: string
+  /** Threads: the root this reply belongs to (checked by threads.ts) and whether it also goes to the chat. */
+  threadRootId?: string
+  alsoInChat?: boolean
 }
 
 /** A stored message as the send statement returns it. */
@@ -28,7 +32,12 @@ export interface Stored {
   /** Empty for a channel: its message goes to the channel's room. */
   memberIds: string[]
   conversationType: 'direct' | 'group' | 'channel'
+  /** A thread reply: its root's summary and rev after this statement. */
+  thread?: StoredThread
 }
+
+/** A root's summary as the send statement left it. */
+export interface StoredThread { rootId: string, rootRev: number, replyCount: number, lastReplySeq: number, lastReplyAt: Date, lastRepliers: string[] }
 
 /** `undefined`: not stored (a repeat, or the sender may not post here); the caller finds out which. */
 export type Outcome = Stored | undefined
@@ -46,6 +55,16 @@ interface Row {
   conversation_type: 'direct' | 'group' | 'channel'
   /** Only on the first row of each conversation (a big group's list is not repeated per message). */
   member_ids: string[] | null
+  root_id: string | null
+  root_rev: number | null
+  reply_count: number | null
+  last_reply_seq: number | null
+  last_reply_at: Date | null
+  last_repliers: string[] | null
+}
+
+function toStoredThread (r: Row): StoredThread {
+  return { rootId: r.root_id ?? '', rootRev: r.root_rev ?? 0, replyCount: r.reply_count ?? 0, lastReplySeq: r.last_reply_seq ?? 0, lastReplyAt: r.last_reply_at ?? new Date(0), lastRepliers: r.last_repliers ?? [] }
 }
 
 const json = (v: unknown): string | null => v === undefined || v === null ? null : JSON.stringify(v)
@@ -85,11 +104,16 @@ export interface SenderOptions {
  * the same statement (the outbox is drained by RELAY_SQL in src/modules/push/delivery.ts): no subscriptions among the members, no row.
  * A text whose first URL gets a link preview ($10) gets its link_preview_outbox row here too
  * (drained by src/modules/link-previews/sql.ts's relay): the fetch exists iff the message committed.
+ * A thread reply ($11: its root, checked before by threads.ts; $12: also in the chat) also
+ * moves its root's summary, rev and follows (THREAD_CTES in sql.ts, only in SEND_THREAD_SQL,
+ * the text used for a batch holding a reply); the conversation's rev moves by one more per
+ * distinct root, which the root takes.
  */
-export const SEND_SQL = `
+function sendSql (threads: boolean): string {
+  return `
 WITH input AS (
-  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
-    WITH ORDINALITY AS i(id, conversation_id, sender_id, client_msg_id, type, content, reply_to, mentions, forwarded_from, link_preview_url, n)
+  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::uuid[], $12::bool[])
+    WITH ORDINALITY AS i(id, conversation_id, sender_id, client_msg_id, type, content, reply_to, mentions, forwarded_from, link_preview_url, thread_root_id, thread_in_chat, n)
 ), target AS (
   SELECT cv.id, cv.type, cv.direct_key
   FROM (SELECT DISTINCT unnest($2::uuid[]) AS id) t
@@ -109,17 +133,17 @@ WITH input AS (
           OR (b.blocker_id = f.friend_id AND b.blocked_id = i.sender_id))))
     AND NOT EXISTS (SELECT 1 FROM messages d WHERE d.sender_id = i.sender_id AND d.client_msg_id = i.client_msg_id OFFSET 0)
 ), counts AS (
-  SELECT conversation_id, count(*)::int AS cnt FROM ok GROUP BY conversation_id
+  SELECT conversation_id, count(*)::int AS cnt, count(DISTINCT thread_root_id)::int AS roots FROM ok GROUP BY conversation_id
 ), c AS (
-  UPDATE conversations cv SET last_seq = cv.last_seq + counts.cnt, last_rev = cv.last_rev + counts.cnt, last_message_at = now(), updated_at = now()
+  UPDATE conversations cv SET last_seq = cv.last_seq + counts.cnt, last_rev = cv.last_rev + counts.cnt + counts.roots, last_message_at = now(), updated_at = now()
   FROM counts WHERE cv.id = counts.conversation_id
-  RETURNING cv.id, cv.last_seq - counts.cnt AS base, cv.last_rev - counts.cnt AS rev_base
+  RETURNING cv.id, cv.last_seq - counts.cnt AS base, cv.last_rev - counts.cnt - counts.roots AS rev_base, counts.cnt
 ), ins AS (
-  INSERT INTO messages (id, conversation_id, seq, rev, sender_id, client_msg_id, type, content, reply_to, mentions, forwarded_from, link_preview_url)
+  INSERT INTO messages (id, conversation_id, seq, rev, sender_id, client_msg_id, type, content, reply_to, mentions, forwarded_from, link_preview_url, thread_root_id, thread_in_chat)
   SELECT ok.id, ok.conversation_id, c.base + ok.k, c.rev_base + ok.k, ok.sender_id, ok.client_msg_id, ok.type::message_type, ok.content::jsonb,
-    ok.reply_to::jsonb, ok.mentions::jsonb, ok.forwarded_from::jsonb, ok.link_preview_url
+    ok.reply_to::jsonb, ok.mentions::jsonb, ok.forwarded_from::jsonb, ok.link_preview_url, ok.thread_root_id, COALESCE(ok.thread_in_chat, false)
   FROM ok JOIN c ON c.id = ok.conversation_id
-  RETURNING id, conversation_id, seq, rev, sender_id, created_at, link_preview_url
+  RETURNING id, conversation_id, seq, rev, sender_id, created_at, link_preview_url, thread_root_id
 ), own AS (
   UPDATE conversation_members m SET read_seq = GREATEST(m.read_seq, x.seq), delivered_seq = GREATEST(m.delivered_seq, x.seq)
   FROM (SELECT conversation_id, sender_id, max(seq) AS seq FROM ins GROUP BY conversation_id, sender_id) x
@@ -132,11 +156,21 @@ WITH input AS (
 ), previews AS (
   INSERT INTO link_preview_outbox (message_id, url)
   SELECT ins.id, ins.link_preview_url FROM ins WHERE ins.link_preview_url IS NOT NULL
-)
+)${threads ? THREAD_CTES : ''}
 SELECT ok.n::int AS n, ins.id, ins.conversation_id, ins.seq, ins.rev, ins.created_at, u.username, u.display_name, u.avatar_url,
   tg.type::text AS conversation_type,
-  CASE WHEN ok.k = 1 AND tg.type <> 'channel' THEN ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = ins.conversation_id) END AS member_ids
-FROM ins JOIN ok ON ok.id = ins.id JOIN users u ON u.id = ins.sender_id JOIN target tg ON tg.id = ins.conversation_id`
+  CASE WHEN ok.k = 1 AND tg.type <> 'channel' THEN ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = ins.conversation_id) END AS member_ids,
+  ${threads
+    ? 'ths.root_id, rr.rev AS root_rev, ths.reply_count, ths.last_reply_seq, ths.last_reply_at, ths.last_repliers'
+    : 'NULL::uuid AS root_id, NULL::int AS root_rev, NULL::int AS reply_count, NULL::int AS last_reply_seq, NULL::timestamptz AS last_reply_at, NULL::uuid[] AS last_repliers'}
+FROM ins JOIN ok ON ok.id = ins.id JOIN users u ON u.id = ins.sender_id JOIN target tg ON tg.id = ins.conversation_id
+${threads ? 'LEFT JOIN ths ON ths.root_id = ins.thread_root_id LEFT JOIN rr ON rr.id = ins.thread_root_id' : ''}`
+}
+
+/** Batches without a thread reply: no thread part, so a plain message pays nothing for threads (BENCHMARKS.md, "Threads"). */
+export const SEND_SQL = sendSql(false)
+/** Batches with at least one thread reply. */
+export const SEND_THREAD_SQL = sendSql(true)
 
 /**
  * Stores messages with gap-free seqs, as a group commit (src/lib/group-commit.ts): sends
@@ -154,13 +188,15 @@ export function createMessageSender (sql: SqlClient, opts: SenderOptions) {
     createdAt: r.created_at,
     sender: { username: r.username, displayName: r.display_name, avatarUrl: r.avatar_url },
     memberIds,
-    conversationType: r.conversation_type
+    conversationType: r.conversation_type,
+    ...(r.root_id === null ? {} : { thread: toStoredThread(r) })
   })
 
   /** Outcomes in input order. */
   async function store (batch: Pending[], attempt = 1): Promise<Outcome[]> {
     try {
-      const rows = await sql.query<Row>(SEND_SQL, [
+      const threads = batch.some((p) => p.item.threadRootId !== undefined)
+      const rows = await sql.query<Row>(threads ? SEND_THREAD_SQL : SEND_SQL, [
         batch.map(() => uuidv7()),
         batch.map((p) => p.conversationId),
         batch.map((p) => p.item.senderId),
@@ -170,8 +206,10 @@ export function createMessageSender (sql: SqlClient, opts: SenderOptions) {
         batch.map((p) => json(p.item.replyTo)),
         batch.map((p) => p.item.mentions === undefined || p.item.mentions.length === 0 ? null : JSON.stringify(p.item.mentions)),
         batch.map((p) => json(p.item.forwardedFrom)),
-        batch.map((p) => p.item.linkPreviewUrl ?? null)
-      ], 'message_send')
+        batch.map((p) => p.item.linkPreviewUrl ?? null),
+        batch.map((p) => p.item.threadRootId ?? null),
+        batch.map((p) => p.item.alsoInChat ?? null)
+      ], threads ? 'message_send_thread' : 'message_send')
       const members = new Map<string, string[]>()
       for (const r of rows) if (r.member_ids !== null) members.set(r.conversation_id, r.member_ids)
       const byN = new Map(rows.map((r) => [r.n, r]))

@@ -6,6 +6,7 @@ import { type ConversationsDeps, toMessage, toNewMessageEvent, type ForwardedFro
 import { notMemberOf } from './membership-checks.js'
 import { createMessageSender, type Outgoing } from './send-statement.js'
 import { createSendReferences } from './send-references.js'
+import type { Threads } from './threads.js'
 import { MESSAGE_BY_CLIENT_ID_SQL } from './sql.js'
 
 export interface SendInput {
@@ -18,11 +19,13 @@ export interface SendInput {
   forwardOf?: string
   /** false: no link preview for this message (docs/protocol.md, "Link previews"). */
   linkPreview?: boolean
+  threadRootId?: string
+  alsoInChat?: boolean
 }
 export interface SendResult { message: MessageView, created: boolean }
 
 /** Sending: content and reference checks, the batched send statement, `message:new` to the members. */
-export function createSend (deps: ConversationsDeps): { send: (senderId: string, conversationId: string, input: SendInput) => Promise<SendResult> } {
+export function createSend (deps: ConversationsDeps, threads: Threads): { send: (senderId: string, conversationId: string, input: SendInput) => Promise<SendResult> } {
   const { prisma, sql, limits, friends } = deps
   const sender = createMessageSender(deps.sendSql, { concurrency: deps.sendConcurrency, maxQueued: deps.sendQueueMax })
   const references = createSendReferences(deps)
@@ -72,13 +75,20 @@ export function createSend (deps: ConversationsDeps): { send: (senderId: string,
       reply = snapshot
     }
     if (input.mentions !== undefined && input.mentions.length > 0) item.mentions = await references.checkMentions(senderId, conversationId, input.mentions)
+    if (input.threadRootId !== undefined) {
+      item.threadRootId = await threads.rootFor(senderId, conversationId, input.threadRootId)
+      if (input.alsoInChat === true) item.alsoInChat = true
+    } else if (input.alsoInChat !== undefined) {
+      throw validation('alsoInChat goes with threadRootId')
+    }
     return { item, reply }
   }
 
   async function send (senderId: string, conversationId: string, input: SendInput): Promise<SendResult> {
     let item: Outgoing
     let reply: { quote: unknown, recalled: boolean } | undefined
-    if (input.forwardOf === undefined && input.replyTo === undefined && input.mentions === undefined && input.type !== undefined && input.content !== undefined) {
+    if (input.forwardOf === undefined && input.replyTo === undefined && input.mentions === undefined && input.threadRootId === undefined &&
+      input.alsoInChat === undefined && input.type !== undefined && input.content !== undefined) {
       checkContent(input.type, input.content, limits)
       item = { senderId, clientMsgId: input.clientMsgId, type: input.type, content: input.content }
     } else {
@@ -125,9 +135,12 @@ export function createSend (deps: ConversationsDeps): { send: (senderId: string,
       reactions: null,
       username: stored.sender.username,
       display_name: stored.sender.displayName,
-      avatar_url: stored.sender.avatarUrl
+      avatar_url: stored.sender.avatarUrl,
+      thread_root_id: item.threadRootId ?? null,
+      thread_in_chat: item.alsoInChat === true
     })
     deps.delivery.deliver({ event: 'message:new', payload: toNewMessageEvent(message), audience: membersOf({ id: conversationId, type: stored.conversationType }, stored.memberIds) })
+    if (stored.thread !== undefined) threads.publishReply(conversationId, stored.conversationType, stored.memberIds, stored.thread)
     return { message, created: true }
   }
 

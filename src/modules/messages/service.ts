@@ -5,14 +5,15 @@ import { createReceipts } from './receipts.js'
 import { createRecall } from './recall.js'
 import { createSend } from './send.js'
 import { createSync } from './sync.js'
+import type { Threads } from './threads.js'
 
 export type { SendInput, SendResult } from './send.js'
 export type { SyncResult } from './sync.js'
 
 /** Sending, history, catch-up sync, read/delivered cursors and recall. */
-export function createMessageService (deps: ConversationsDeps, changes: ChangeStream) {
+export function createMessageService (deps: ConversationsDeps, changes: ChangeStream, threads: Threads) {
   return {
-    ...createSend(deps),
+    ...createSend(deps, threads),
     ...createHistory(deps),
     ...createSync(deps),
     ...createReceipts(deps),

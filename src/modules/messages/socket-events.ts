@@ -13,7 +13,8 @@ export function registerMessageEvents (realtime: Realtime, conversations: Conver
       if ((p.conversationId === undefined) === (p.toUserId === undefined)) throw validation('Give exactly one of conversationId or toUserId')
       const conversationId = p.conversationId ?? await conversations.directIdForSend(ctx.userId, p.toUserId ?? '')
       const { message } = await messages.send(ctx.userId, conversationId, {
-        clientMsgId: p.clientMsgId, type: p.type, content: p.content, replyTo: p.replyTo, mentions: p.mentions, forwardOf: p.forwardOf, linkPreview: p.linkPreview
+        clientMsgId: p.clientMsgId, type: p.type, content: p.content, replyTo: p.replyTo, mentions: p.mentions, forwardOf: p.forwardOf, linkPreview: p.linkPreview,
+        threadRootId: p.threadRootId, alsoInChat: p.alsoInChat
       })
       return toAck(message)
     }),

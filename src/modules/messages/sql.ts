@@ -1,4 +1,4 @@
-import { audienceOf, blindTo, MESSAGE_BY_ID_SQL, MESSAGE_COLUMNS, visibleTo } from '../conversations/index.js'
+import { audienceOf, blindTo, inTimeline, MESSAGE_BY_ID_SQL, MESSAGE_COLUMNS, visibleTo } from '../conversations/index.js'
 
 /*
  * The messages module's named SQL statements (README.md, "Project layout": data access), run
@@ -16,28 +16,30 @@ export const MESSAGE_BY_CLIENT_ID_SQL = `SELECT ${MESSAGE_COLUMNS} FROM messages
 
 /** Only the caller's visible messages (`m` is their membership row): the visibility rule. */
 const VISIBLE = visibleTo('x', 'm')
+/** The main timeline: thread replies only when also sent to the chat (docs/protocol.md, "Threads"). */
+const IN_TIMELINE = inTimeline('x')
 
 export const HISTORY_BEFORE_SQL = `
 SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
 JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
-WHERE x.conversation_id = $1::uuid AND x.seq < $3::int AND ${VISIBLE}
+WHERE x.conversation_id = $1::uuid AND x.seq < $3::int AND ${VISIBLE} AND ${IN_TIMELINE}
 ORDER BY x.seq DESC LIMIT $4::int`
 
 export const HISTORY_AFTER_SQL = `
 SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
 JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
-WHERE x.conversation_id = $1::uuid AND x.seq > $3::int AND ${VISIBLE}
+WHERE x.conversation_id = $1::uuid AND x.seq > $3::int AND ${VISIBLE} AND ${IN_TIMELINE}
 ORDER BY x.seq ASC LIMIT $4::int`
 
 /** A channel's history for a non-member (public; nothing is hidden or cleared for them). */
 export const PUBLIC_HISTORY_BEFORE_SQL = `
 SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
-WHERE x.conversation_id = $1::uuid AND x.seq < $2::int
+WHERE x.conversation_id = $1::uuid AND x.seq < $2::int AND ${IN_TIMELINE}
 ORDER BY x.seq DESC LIMIT $3::int`
 
 export const PUBLIC_HISTORY_AFTER_SQL = `
 SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
-WHERE x.conversation_id = $1::uuid AND x.seq > $2::int
+WHERE x.conversation_id = $1::uuid AND x.seq > $2::int AND ${IN_TIMELINE}
 ORDER BY x.seq ASC LIMIT $3::int`
 
 /** Messages after each cursor, in the conversations the caller is a member of; conversation id then seq. */
@@ -316,3 +318,127 @@ export const LINK_PREVIEW_RETARGET_SQL = `
 export const LINK_PREVIEW_ENQUEUE_SQL = `
             INSERT INTO link_preview_outbox (message_id, url) VALUES ($1::uuid, $2)
             ON CONFLICT (message_id) DO UPDATE SET url = EXCLUDED.url, created_at = now()`
+// Threads (threads.ts; docs/protocol.md, "Threads")
+
+/** Up to three distinct user ids of `arr` (a uuid[] expression), first occurrence first. */
+const latestThree = (arr: string): string =>
+  `(SELECT COALESCE(array_agg(z.u ORDER BY z.o), ARRAY[]::uuid[]) FROM (SELECT q.u, min(q.o) AS o FROM unnest(${arr}) WITH ORDINALITY AS q(u, o) GROUP BY q.u ORDER BY min(q.o) LIMIT 3) z)`
+
+/**
+ * The send statement's thread part (appended to its CTEs; send-statement.ts), for the replies
+ * in `ins`: the root's summary (`ths`, exact under concurrent replies: the conversation's row
+ * lock is held), the root's new rev (`rr`: the summary changed, so the root is on the change
+ * stream; the conversation's rev moved by one per distinct root in the statement), and the
+ * follows (`fol`: each replier follows and has read up to their own reply; the root's author
+ * follows unless they unfollowed). On a plain send these read an empty `ins` and write nothing.
+ */
+export const THREAD_CTES = `, ths AS (
+  INSERT INTO thread_summaries AS t (root_id, conversation_id, reply_count, last_reply_seq, last_reply_at, last_repliers)
+  SELECT r.thread_root_id, r.conversation_id, r.cnt, r.seq, r.at, ${latestThree('r.repliers')}
+  FROM (SELECT thread_root_id, conversation_id, count(*)::int AS cnt, max(seq) AS seq, max(created_at) AS at, array_agg(sender_id ORDER BY seq DESC) AS repliers
+    FROM ins WHERE thread_root_id IS NOT NULL GROUP BY thread_root_id, conversation_id) r
+  ON CONFLICT (root_id) DO UPDATE SET reply_count = t.reply_count + EXCLUDED.reply_count,
+    last_reply_seq = GREATEST(t.last_reply_seq, EXCLUDED.last_reply_seq), last_reply_at = GREATEST(t.last_reply_at, EXCLUDED.last_reply_at),
+    last_repliers = ${latestThree('EXCLUDED.last_repliers || t.last_repliers')}
+  RETURNING t.root_id, t.reply_count, t.last_reply_seq, t.last_reply_at, t.last_repliers
+), rr AS (
+  UPDATE messages rm SET rev = c.rev_base + c.cnt + z.j
+  FROM (SELECT conversation_id, thread_root_id, row_number() OVER (PARTITION BY conversation_id ORDER BY thread_root_id)::int AS j
+    FROM ok WHERE thread_root_id IS NOT NULL GROUP BY conversation_id, thread_root_id) z
+  JOIN c ON c.id = z.conversation_id
+  WHERE rm.id = z.thread_root_id AND rm.conversation_id = z.conversation_id
+  RETURNING rm.id, rm.rev
+), fol AS (
+  INSERT INTO thread_follows AS f (root_id, user_id, following, read_seq)
+  SELECT a.root_id, a.user_id, true, max(a.seq) FROM (
+    SELECT thread_root_id AS root_id, sender_id AS user_id, seq FROM ins WHERE thread_root_id IS NOT NULL
+    UNION ALL
+    SELECT DISTINCT ins.thread_root_id, rm.sender_id, 0 FROM ins JOIN messages rm ON rm.id = ins.thread_root_id
+  ) a GROUP BY a.root_id, a.user_id
+  ON CONFLICT (root_id, user_id) DO UPDATE SET following = f.following OR EXCLUDED.read_seq > 0, read_seq = GREATEST(f.read_seq, EXCLUDED.read_seq)
+)`
+
+/**
+ * The caller's state of the thread of root `root` (an expression): following, read position,
+ * unread replies (visible to them, not their own, after their read position) and those among
+ * them that mention them or "all". `tf` is their thread_follows row, `m` their membership row.
+ */
+const threadState = (root: string): string => {
+  const unreadOf = (extra: string): string => `(SELECT count(*)::int FROM messages y WHERE y.thread_root_id = ${root}
+    AND y.seq > GREATEST(COALESCE(tf.read_seq, 0), m.cleared_seq) AND y.sender_id <> m.user_id${extra}
+    AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = y.id))`
+  return `COALESCE(tf.following, false) AS following, COALESCE(tf.read_seq, 0) AS read_seq, ${unreadOf('')} AS unread,
+  ${unreadOf(` AND y.mentions IS NOT NULL AND (y.mentions @> jsonb_build_array(m.user_id::text) OR y.mentions @> '["all"]'::jsonb)`)} AS unread_mentions`
+}
+
+const threadSummary = 'th.root_id, th.reply_count, th.last_reply_seq, th.last_reply_at, th.last_repliers'
+
+/**
+ * A conversation's ($1) threads the caller ($2) sees (their root visible to them), latest
+ * reply first, keyset on last_reply_seq (unique in a conversation: each reply has its own seq)
+ * below $3, at most $4; with the root as a message and the caller's state.
+ */
+export const THREAD_LIST_SQL = `
+SELECT th.conversation_id, ${threadSummary}, ${threadState('th.root_id')}, row_to_json(r) AS root
+FROM thread_summaries th
+JOIN conversation_members m ON m.conversation_id = th.conversation_id AND m.user_id = $2::uuid
+LEFT JOIN thread_follows tf ON tf.root_id = th.root_id AND tf.user_id = m.user_id
+CROSS JOIN LATERAL (SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id WHERE x.id = th.root_id AND ${visibleTo('x', 'm')}) r
+WHERE th.conversation_id = $1::uuid AND th.last_reply_seq < $3::int
+ORDER BY th.last_reply_seq DESC LIMIT $4::int`
+
+/** The root $1 as the caller ($2) sees it (no row when they do not), its summary (zeros without replies) and their state. */
+export const THREAD_STATE_SQL = `
+SELECT x.id AS root_id, x.conversation_id, x.type::text AS type, x.thread_root_id AS own_root_id, COALESCE(th.reply_count, 0) AS reply_count,
+  COALESCE(th.last_reply_seq, 0) AS last_reply_seq, th.last_reply_at, COALESCE(th.last_repliers, ARRAY[]::uuid[]) AS last_repliers, ${threadState('x.id')}
+FROM messages x
+JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
+LEFT JOIN thread_summaries th ON th.root_id = x.id
+LEFT JOIN thread_follows tf ON tf.root_id = x.id AND tf.user_id = m.user_id
+WHERE x.id = $1::uuid AND ${visibleTo('x', 'm')}`
+
+/** The message $1 named as a reply's root, if the sender ($2) sees it: its conversation, kind and own root (the send's one extra read). */
+export const THREAD_ROOT_SQL = `
+SELECT x.id, x.conversation_id, x.type::text AS type, x.thread_root_id
+FROM messages x JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
+WHERE x.id = $1::uuid AND ${visibleTo('x', 'm')}`
+
+/** The root $1 as a message, if the caller ($2) sees it. */
+export const THREAD_ROOT_VIEW_SQL = `
+SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
+JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
+WHERE x.id = $1::uuid AND ${visibleTo('x', 'm')}`
+
+/** A thread's ($1) replies the caller ($2) sees, before seq $3 newest first. */
+export const THREAD_BEFORE_SQL = `
+SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
+JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
+WHERE x.thread_root_id = $1::uuid AND x.seq < $3::int AND ${visibleTo('x', 'm')}
+ORDER BY x.seq DESC LIMIT $4::int`
+
+/** A thread's ($1) replies the caller ($2) sees, after seq $3 oldest first. */
+export const THREAD_AFTER_SQL = `
+SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
+JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
+WHERE x.thread_root_id = $1::uuid AND x.seq > $3::int AND ${visibleTo('x', 'm')}
+ORDER BY x.seq ASC LIMIT $4::int`
+
+/** Follow ($3 true) or unfollow the root $1 for user $2. */
+export const THREAD_FOLLOW_SQL = `
+INSERT INTO thread_follows AS f (root_id, user_id, following) VALUES ($1::uuid, $2::uuid, $3::bool)
+ON CONFLICT (root_id, user_id) DO UPDATE SET following = EXCLUDED.following`
+
+/**
+ * Moves user $2's read position in thread $1 forward to $3 (the caller checked it is at most
+ * the thread's last reply); returns the position now, whether it moved, and the conversation's
+ * type and members for the receipt.
+ */
+export const THREAD_READ_SQL = `
+WITH up AS (
+  INSERT INTO thread_follows AS f (root_id, user_id, following, read_seq) VALUES ($1::uuid, $2::uuid, false, $3::int)
+  ON CONFLICT (root_id, user_id) DO UPDATE SET read_seq = EXCLUDED.read_seq WHERE f.read_seq < EXCLUDED.read_seq
+  RETURNING f.read_seq
+)
+SELECT (SELECT read_seq FROM up) AS new_seq, c.type::text AS type,
+  ARRAY(SELECT user_id FROM conversation_members WHERE conversation_id = c.id) AS member_ids
+FROM conversations c WHERE c.id = $4::uuid`

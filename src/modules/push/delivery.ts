@@ -71,6 +71,15 @@ export const topicOf = (conversationId: string): string => conversationId.replac
 
 
 
+/**
+ * A thread-only reply (docs/protocol.md, "Threads") is pushed to the thread's followers and to
+ * the members it mentions; a reply also sent to the chat, to everyone as any message. The
+ * conversation's notify and mute settings apply on top (shouldNotify).
+ */
+const THREAD_AUDIENCE = `(x.thread_root_id IS NULL OR x.thread_in_chat
+  OR EXISTS (SELECT 1 FROM thread_follows tf WHERE tf.root_id = x.thread_root_id AND tf.user_id = cm.user_id AND tf.following)
+  OR (x.mentions IS NOT NULL AND (x.mentions @> jsonb_build_array(cm.user_id::text) OR x.mentions @> '["all"]'::jsonb)))`
+
 export interface DeliveryDeps {
   sql: SqlClient
   boss: PgBoss
@@ -97,7 +106,7 @@ export function createDelivery (deps: DeliveryDeps) {
       SELECT ps.id AS subscription_id, ps.user_id, GREATEST(0, $3::int - cm.read_seq)::int AS unread, cm.notify::text AS notify, cm.muted_until
       FROM conversation_members cm JOIN push_subscriptions ps ON ps.user_id = cm.user_id
       JOIN messages x ON x.id = $4::uuid
-      WHERE cm.conversation_id = $1::uuid AND cm.user_id <> $2::uuid AND ${visibleTo('x', 'cm')}`, [m.conversation_id, m.sender_id, m.seq, m.id], 'push_recipients')
+      WHERE cm.conversation_id = $1::uuid AND cm.user_id <> $2::uuid AND ${visibleTo('x', 'cm')} AND ${THREAD_AUDIENCE}`, [m.conversation_id, m.sender_id, m.seq, m.id], 'push_recipients')
     // Only members who see the message now (the visibility rule): one who deleted it for
     // themselves or cleared past it before the job ran is not pushed.
     if (recipients.length === 0) return []

@@ -310,5 +310,17 @@ export const en = {
   'chat.linkPreviewRemoveTitle': 'Remove the link preview for everyone',
   'act.removeLinkPreview': 'remove the preview',
   'composer.linkPreviewOn': 'Link preview on for this message (click to send without)',
-  'composer.linkPreviewOff': 'Link preview off for this message'
+  'composer.linkPreviewOff': 'Link preview off for this message',
+  'thread.reply': 'Reply in thread',
+  'thread.replies': { one: '{count} reply', other: '{count} replies' },
+  'thread.unread': { one: '{count} unread reply', other: '{count} unread replies' },
+  'thread.title': 'Thread',
+  'thread.close': 'Close thread',
+  'thread.placeholder': 'Reply in thread…',
+  'thread.send': 'Reply',
+  'thread.alsoInChat': 'Also send to the chat',
+  'thread.follow': 'Follow',
+  'thread.unfollow': 'Unfollow',
+  'thread.empty': 'No replies yet',
+  'thread.inThread': 'in a thread'
 } as const

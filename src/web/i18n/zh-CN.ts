@@ -309,5 +309,17 @@ export const zhCN: Catalogue = {
   'chat.linkPreviewRemoveTitle': '为所有人移除链接预览',
   'act.removeLinkPreview': '移除预览',
   'composer.linkPreviewOn': '此消息显示链接预览（点击以不带预览发送）',
-  'composer.linkPreviewOff': '此消息不显示链接预览'
+  'composer.linkPreviewOff': '此消息不显示链接预览',
+  'thread.reply': '在话题中回复',
+  'thread.replies': { other: '{count} 条回复' },
+  'thread.unread': { other: '{count} 条未读回复' },
+  'thread.title': '话题',
+  'thread.close': '关闭话题',
+  'thread.placeholder': '在话题中回复…',
+  'thread.send': '回复',
+  'thread.alsoInChat': '同时发送到聊天',
+  'thread.follow': '关注',
+  'thread.unfollow': '取消关注',
+  'thread.empty': '暂无回复',
+  'thread.inThread': '在话题中'
 }

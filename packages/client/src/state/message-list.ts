@@ -28,6 +28,9 @@ export interface MessageListSnapshot {
   error: Error | undefined
 }
 
+/** Whether a message shows in the main timeline: not a thread-only reply (docs/protocol.md, "Threads"). */
+export const inTimeline = (m: { threadRootId?: string, alsoInChat?: boolean }): boolean => m.threadRootId === undefined || m.alsoInChat === true
+
 /**
  * One conversation's messages: the newest history, older pages on demand, and live changes
  * (new messages without duplicates, edits, reactions, pins and recalls applied in `rev`
@@ -52,9 +55,15 @@ export class MessageList extends Store<MessageListSnapshot> {
     this.options = options
     const mine = (e: { conversationId: string }): boolean => e.conversationId === conversationId
     this.unsubscribe = [
-      client.on('message:new', (m) => { if (mine(m)) this.upsert(m) }),
+      // The main timeline: a thread-only reply belongs to its thread's view (`threadMessages`), not here.
+      client.on('message:new', (m) => { if (mine(m) && inTimeline(m)) this.upsert(m) }),
       // A change to a message older than the loaded window would leave a hole: it is read with that page.
-      client.on('message:updated', (m) => { if (mine(m) && (this.byKey.has(keyOf(m)) || m.seq > (this.oldestSeq ?? 0))) this.upsert(m) }),
+      client.on('message:updated', (m) => { if (mine(m) && inTimeline(m) && (this.byKey.has(keyOf(m)) || m.seq > (this.oldestSeq ?? 0))) this.upsert(m) }),
+      // A reply changed its root's summary: the root shows the new count (a newer rev wins).
+      client.on('thread:updated', (e) => {
+        const root = mine(e) ? this.find(e.rootId) : undefined
+        if (root !== undefined && e.rev > root.rev) this.put({ ...root, rev: e.rev, thread: e.thread })
+      }),
       client.on('message:recalled', (e) => {
         const m = mine(e) ? this.find(e.messageId) : undefined
         if (m !== undefined && m.recalled !== true) this.put({ ...m, recalled: true, content: null })

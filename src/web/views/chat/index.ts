@@ -14,6 +14,8 @@ import { t } from '../../i18n/index.js'
 import { pinnedBar, type PinnedBar } from './pins.js'
 import { typingLine } from './typing.js'
 import { newMessagesButton, type NewMessagesButton } from './new-messages.js'
+import { threadPanel, type ThreadPanel } from './thread-panel.js'
+import { inTimeline, showReplyCount, showThreadUnread } from './thread-link.js'
 
 export interface ChatView { el: HTMLElement, destroy: () => void }
 
@@ -27,6 +29,7 @@ interface Parts {
   composer: { onUpdated: (m: Message) => void }
   history: History
   fresh: NewMessagesButton
+  threads: Threads
 }
 
 function onMessage (parts: Parts, e: StoreEvent): void {
@@ -34,7 +37,9 @@ function onMessage (parts: Parts, e: StoreEvent): void {
   const here = ctx.conversationId
   switch (e.type) {
     case 'message':
-      if (e.message.conversationId !== here || !list.insert(e.message)) return
+      if (e.message.conversationId !== here) return
+      if (e.message.threadRootId !== undefined) parts.threads.onReply(e.message)
+      if (!inTimeline(e.message) || !list.insert(e.message)) return
       if (list.atBottom() || e.message.senderId === ctx.me.id) list.scrollToBottom()
       else if (kindOf(e.message).notice !== true) parts.fresh.arrived()
       return
@@ -45,6 +50,8 @@ function onMessage (parts: Parts, e: StoreEvent): void {
       if (e.message.conversationId !== here) return
       if (list.update(e.message)) parts.composer.onUpdated(e.message)
       pins.onUpdated(e.message)
+      parts.threads.panel()?.onUpdated(e.message)
+      parts.threads.redraw(e.message.id)
       return
     case 'hidden':
       if (e.conversationId !== here) return
@@ -81,9 +88,78 @@ function onStoreEvent (parts: Parts, e: StoreEvent): void {
     case 'resynced':
       void parts.history.loadNewer().catch(() => {})
       void parts.pins.load()
+      void parts.threads.refresh()
+      void parts.threads.panel()?.reload()
+      return
+    case 'thread':
+      if (e.conversationId === here) parts.threads.onChange(e.rootId, e.replyCount)
       return
     default:
       onMessage(parts, e)
+  }
+}
+
+interface Threads {
+  open: (root: Message) => void
+  close: () => void
+  panel: () => ThreadPanel | undefined
+  /** A reply arrived (live or by sync): to the open thread, and the root's badge. */
+  onReply: (m: Message) => void
+  /** A thread changed (`thread:updated`, or my read position elsewhere): count and badge. */
+  onChange: (rootId: string, replyCount?: number) => void
+  /** Reply counts and my unread badges of the shown roots, read again. */
+  refresh: () => Promise<void>
+  /** A root's row was drawn again: its badge as last known. */
+  redraw: (rootId: string) => void
+}
+
+/** The open thread (one at a time) and the roots' counts and badges in the timeline. */
+function threadsOf (ctx: ChatContext, host: HTMLElement, rows: HTMLElement): Threads {
+  let open: ThreadPanel | undefined
+  const unread = new Map<string, number>()
+  const show = (rootId: string, n: number): void => {
+    unread.set(rootId, n)
+    showThreadUnread(rows, rootId, n)
+  }
+  const badge = async (rootId: string): Promise<void> => {
+    if (open?.rootId === rootId) { show(rootId, 0); return }
+    const state = await ctx.client.thread(ctx.conversationId, rootId).catch(() => undefined)
+    if (state !== undefined) show(rootId, open?.rootId === rootId ? 0 : state.unread)
+  }
+  const close = (): void => {
+    open?.destroy()
+    open = undefined
+    host.classList.remove('thread-open')
+  }
+  return {
+    open: (root) => {
+      close()
+      open = threadPanel(ctx, root, close)
+      host.classList.add('thread-open')
+      host.append(open.el)
+      show(root.id, 0)
+    },
+    close,
+    panel: () => open,
+    onReply: (m) => {
+      open?.onMessage(m)
+      if (m.threadRootId !== undefined && m.senderId !== ctx.me.id) void badge(m.threadRootId)
+    },
+    onChange: (rootId, replyCount) => {
+      if (replyCount !== undefined) showReplyCount(rows, rootId, replyCount)
+      void badge(rootId)
+    },
+    refresh: async () => {
+      const page = await ctx.client.threads(ctx.conversationId, { limit: 100 }).catch(() => undefined)
+      for (const th of page?.threads ?? []) {
+        showReplyCount(rows, th.rootId, th.replyCount)
+        show(th.rootId, open?.rootId === th.rootId ? 0 : th.unread)
+      }
+    },
+    redraw: (rootId) => {
+      const n = unread.get(rootId)
+      if (n !== undefined) showThreadUnread(rows, rootId, n)
+    }
   }
 }
 
@@ -136,6 +212,7 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
   const header = chatHeader(ctx, onBack, panel.toggle)
   // The row actions reach the composer made just below: rows call them only on a click.
   const list: MessageList = messageList(ctx, {
+    openThread: (m) => { threads.open(m) },
     reply: (m) => { box.startReply(m) },
     edit: (m) => { box.startEdit(m) },
     forward: (m) => { openForward(ctx, el, m) },
@@ -151,7 +228,8 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
   const typing = typingLine(ctx)
   el.append(header.el, pins.el, list.el, typing.el, toast, ...box.parts)
   const pages = history(ctx, list, () => el.isConnected)
-  const parts: Parts = { ctx, header, list, pins, typing, composer: box, history: pages, fresh }
+  const threads = threadsOf(ctx, el, list.el)
+  const parts: Parts = { ctx, header, list, pins, typing, composer: box, history: pages, fresh, threads }
   const unsubscribe = store.subscribe((e) => { onStoreEvent(parts, e) })
 
   header.render()
@@ -161,6 +239,6 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
   document.addEventListener('click', closeMenus)
   // A message menu is placed against the window: it closes when its row scrolls away.
   list.el.addEventListener('scroll', closeMenus, { passive: true })
-  void pages.start(focusSeq)
-  return { el, destroy: () => { unsubscribe(); panel.close(); document.removeEventListener('click', closeMenus) } }
+  void pages.start(focusSeq).then(() => threads.refresh())
+  return { el, destroy: () => { unsubscribe(); panel.close(); threads.close(); document.removeEventListener('click', closeMenus) } }
 }

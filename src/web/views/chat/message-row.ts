@@ -8,6 +8,7 @@ import type { ChatContext } from './context.js'
 import { confirmDialog } from '../confirm.js'
 import { linkPreviewCard } from './link-preview.js'
 import { errorText } from '../../i18n/index.js'
+import { threadLink } from './thread-link.js'
 
 export const TICKS = { pending: '…', failed: '!', sent: '✓', delivered: '✓✓', read: '✓✓' } as const
 
@@ -19,6 +20,8 @@ export interface RowActions {
   /** Scrolls to a shown message (a reply's quote). */
   scrollTo: (seq: number) => void
   onMediaLoad: () => void
+  /** Opens the thread a message roots (thread-panel.ts). */
+  openThread: (root: Message) => void
 }
 
 /** The delivery ticks of one of my messages. */
@@ -111,5 +114,6 @@ export function messageRow (ctx: ChatContext, m: Message, actions: RowActions): 
   h('div', { class: 'bubble-line' }, mine ? menu : null, rowContent(ctx, m, actions.onMediaLoad), mine ? null : menu),
   isRecalled(m) ? null : linkPreviewCard(ctx, m, actions.onMediaLoad),
   isRecalled(m) ? null : reactionChips(m.reactions ?? [], me.id, toggleReaction),
+  threadLink(m, actions.openThread),
   meta(ctx, m))
 }

@@ -1,0 +1,159 @@
+import type { Static } from 'typebox'
+import { notFound, validation } from '../../lib/errors.js'
+import { membersOf } from '../../delivery/index.js'
+import { type ConversationsDeps, toMessage, type MessageRow, type MessageView } from '../conversations/index.js'
+import { notMemberOf } from './membership-checks.js'
+import type { StoredThread } from './send-statement.js'
+import type { ThreadListItem, ThreadState } from './schemas.js'
+import { THREAD_AFTER_SQL, THREAD_BEFORE_SQL, THREAD_FOLLOW_SQL, THREAD_LIST_SQL, THREAD_READ_SQL, THREAD_ROOT_SQL, THREAD_ROOT_VIEW_SQL, THREAD_STATE_SQL } from './sql.js'
+
+export type ThreadStateView = Static<typeof ThreadState>
+export type ThreadListItemView = Omit<Static<typeof ThreadListItem>, 'root'> & { root: MessageView }
+
+interface StateRow {
+  root_id: string
+  conversation_id: string
+  type: string
+  own_root_id: string | null
+  reply_count: number
+  last_reply_seq: number
+  last_reply_at: Date | string | null
+  last_repliers: string[]
+  following: boolean
+  read_seq: number
+  unread: number
+  unread_mentions: number
+}
+
+const iso = (d: Date | string | null): string | null => d === null ? null : (d instanceof Date ? d : new Date(d)).toISOString()
+
+function toState (r: Omit<StateRow, 'type' | 'own_root_id'>): ThreadStateView {
+  return {
+    conversationId: r.conversation_id,
+    rootId: r.root_id,
+    replyCount: r.reply_count,
+    lastReplySeq: r.last_reply_seq,
+    lastReplyAt: iso(r.last_reply_at),
+    lastRepliers: r.last_repliers,
+    following: r.following,
+    readSeq: r.read_seq,
+    unread: r.unread,
+    unreadMentions: r.unread_mentions
+  }
+}
+
+/**
+ * Threads (docs/protocol.md, "Threads"): which message a reply hangs under, a conversation's
+ * threads, a thread's replies, follows and read positions. Replies themselves are stored by
+ * the send statement (its thread part, THREAD_CTES in sql.ts), so a reply costs one read here
+ * (`rootFor`) and no extra statement after it.
+ */
+export function createThreads (deps: Pick<ConversationsDeps, 'prisma' | 'sql' | 'delivery'>) {
+  const { prisma, sql, delivery } = deps
+
+  /** The root as the caller sees it, or NOT_FOUND (not visible, not a member, or in another conversation). */
+  async function stateOf (userId: string, conversationId: string, rootId: string): Promise<StateRow> {
+    const row = (await sql.query<StateRow>(THREAD_STATE_SQL, [rootId, userId], 'thread_state'))[0]
+    if (row === undefined || row.conversation_id !== conversationId) {
+      const member = await prisma.conversationMember.findUnique({ where: { conversationId_userId: { conversationId, userId } }, select: { userId: true } })
+      if (member === null) throw await notMemberOf(prisma, conversationId)
+      throw notFound('Thread root not found')
+    }
+    return row
+  }
+
+  /** A message named as a root must be one: a reply names the root of its own thread instead. */
+  async function rootOf (userId: string, conversationId: string, rootId: string): Promise<StateRow> {
+    const row = await stateOf(userId, conversationId, rootId)
+    if (row.type === 'system') throw validation('A system message cannot start a thread')
+    return row.own_root_id === null ? row : await stateOf(userId, conversationId, row.own_root_id)
+  }
+
+  return {
+    /**
+     * The root a reply of `senderId` goes under: a message they see in the conversation
+     * (NOT_FOUND; in another conversation: VALIDATION, as for replyTo), not a system message
+     * (VALIDATION); a reply in a thread names that thread's root (threads are one level deep).
+     * A recalled root keeps its thread.
+     */
+    async rootFor (senderId: string, conversationId: string, rootId: string): Promise<string> {
+      const row = (await sql.query<{ id: string, conversation_id: string, type: string, thread_root_id: string | null }>(THREAD_ROOT_SQL, [rootId, senderId], 'thread_root'))[0]
+      if (row === undefined) throw notFound('Thread root not found')
+      if (row.conversation_id !== conversationId) throw validation('threadRootId: the message is in another conversation')
+      if (row.type === 'system') throw validation('A system message cannot start a thread')
+      return row.thread_root_id ?? row.id
+    },
+
+    /** After a reply committed: the root's new summary and rev to every member (the root's message view carries the same). */
+    publishReply (conversationId: string, conversationType: string, memberIds: string[], t: StoredThread): void {
+      delivery.deliver({
+        event: 'thread:updated',
+        payload: {
+          conversationId,
+          rootId: t.rootId,
+          rev: t.rootRev,
+          thread: { replyCount: t.replyCount, lastReplySeq: t.lastReplySeq, lastReplyAt: t.lastReplyAt.toISOString(), lastRepliers: t.lastRepliers }
+        },
+        audience: membersOf({ id: conversationId, type: conversationType }, memberIds)
+      })
+    },
+
+    /** A conversation's threads the caller sees, latest reply first; `before` a last-reply seq (the previous page's `nextBefore`). */
+    async list (userId: string, conversationId: string, opts: { before?: number, limit?: number }): Promise<{ threads: ThreadListItemView[], nextBefore?: number }> {
+      const limit = opts.limit ?? 20
+      const rows = await sql.query<StateRow & { root: MessageRow }>(THREAD_LIST_SQL, [conversationId, userId, opts.before ?? 2147483647, limit + 1], 'thread_list')
+      if (rows.length === 0) {
+        const member = await prisma.conversationMember.findUnique({ where: { conversationId_userId: { conversationId, userId } }, select: { userId: true } })
+        if (member === null) throw await notMemberOf(prisma, conversationId)
+      }
+      const page = rows.slice(0, limit)
+      const threads = page.map((r) => ({ ...toState(r), root: toMessage(r.root) }))
+      const last = page[page.length - 1]
+      return rows.length > limit && last !== undefined ? { threads, nextBefore: last.last_reply_seq } : { threads }
+    },
+
+    /** A thread's replies: `before` newest first, `after` oldest first, neither the latest newest first; with its root. */
+    async messages (userId: string, conversationId: string, rootId: string, opts: { before?: number, after?: number, limit?: number }): Promise<{ root: MessageView, messages: MessageView[], hasMore: boolean }> {
+      if (opts.before !== undefined && opts.after !== undefined) throw validation('Give either before or after, not both')
+      const state = await rootOf(userId, conversationId, rootId)
+      const limit = opts.limit ?? 50
+      const root = (await sql.query<MessageRow>(THREAD_ROOT_VIEW_SQL, [state.root_id, userId], 'thread_root_view'))[0]
+      if (root === undefined) throw notFound('Thread root not found')
+      const rows = opts.after !== undefined
+        ? await sql.query<MessageRow>(THREAD_AFTER_SQL, [state.root_id, userId, opts.after, limit + 1], 'thread_after')
+        : await sql.query<MessageRow>(THREAD_BEFORE_SQL, [state.root_id, userId, opts.before ?? 2147483647, limit + 1], 'thread_before')
+      return { root: toMessage(root), messages: rows.slice(0, limit).map(toMessage), hasMore: rows.length > limit }
+    },
+
+    /** The caller's state of one thread. */
+    async state (userId: string, conversationId: string, rootId: string): Promise<ThreadStateView> {
+      return toState(await rootOf(userId, conversationId, rootId))
+    },
+
+    /** Follow or unfollow; `thread:followed` to the caller's devices when it changed. */
+    async follow (userId: string, conversationId: string, rootId: string, following: boolean): Promise<ThreadStateView> {
+      const before = await rootOf(userId, conversationId, rootId)
+      await sql.query(THREAD_FOLLOW_SQL, [before.root_id, userId, following], 'thread_follow')
+      if (before.following !== following) {
+        delivery.deliver({ event: 'thread:followed', payload: { conversationId, rootId: before.root_id, following }, audience: { users: [userId] } })
+      }
+      return { ...toState(before), following }
+    },
+
+    /**
+     * Read position forward (only forward; beyond the thread's last reply: VALIDATION);
+     * `thread:read` to every member as `message:read` goes (a channel: the reader's devices).
+     */
+    async markRead (userId: string, conversationId: string, rootId: string, seq: number): Promise<ThreadStateView> {
+      const before = await rootOf(userId, conversationId, rootId)
+      if (seq > before.last_reply_seq) throw validation(`seq beyond the thread's last reply (${before.last_reply_seq})`)
+      const row = (await sql.query<{ new_seq: number | null, type: string, member_ids: string[] }>(THREAD_READ_SQL, [before.root_id, userId, seq, conversationId], 'thread_read'))[0]
+      if (row?.new_seq !== null && row?.new_seq !== undefined) {
+        delivery.deliver({ event: 'thread:read', payload: { conversationId, rootId: before.root_id, userId, seq: row.new_seq }, audience: { users: row.type === 'channel' ? [userId] : row.member_ids } })
+      }
+      return toState(await stateOf(userId, conversationId, before.root_id))
+    }
+  }
+}
+
+export type Threads = ReturnType<typeof createThreads>

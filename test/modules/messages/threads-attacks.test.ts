@@ -1,0 +1,143 @@
+import t from 'tap'
+import { randomUUID } from 'node:crypto'
+import { build } from '../../helper.js'
+import { makeGroup, makeUsers, text, type User } from '../conversations/helpers.js'
+import { refused } from '../conversations/refusals.js'
+import { makeAdmin } from '../admin/helpers.js'
+
+type App = Awaited<ReturnType<typeof build>>
+
+const req = async (app: App, method: string, path: string, user: { auth: Record<string, string> }, payload?: unknown) =>
+  await app.inject({ method: method as 'POST', url: `/api${path}`, headers: user.auth, ...(payload === undefined ? {} : { payload: payload as any }) })
+
+async function ok (app: App, method: string, path: string, user: { auth: Record<string, string> }, payload?: unknown): Promise<any> {
+  const res = await req(app, method, path, user, payload)
+  if (res.statusCode >= 300) throw new Error(`${method} ${path}: ${res.statusCode} ${res.body}`)
+  return res.body === '' ? undefined : res.json()
+}
+
+const reply = (app: App, g: string, u: User, threadRootId: string, extra: Record<string, unknown> = {}) =>
+  req(app, 'POST', `/conversations/${g}/messages`, u, { ...text('in thread'), threadRootId, ...extra })
+
+t.test('removed and banned members neither reply in nor read a thread; outsiders get nothing', async (t) => {
+  const app = await build(t)
+  const [o, m, r, x] = await makeUsers(app, 4) as [User, User, User, User]
+  const g = await makeGroup(app, o, [m, r])
+  const root = await ok(app, 'POST', `/conversations/${g}/messages`, o, text('root'))
+  await ok(app, 'POST', `/conversations/${g}/messages`, r, { ...text('r replied before'), threadRootId: root.id })
+  await ok(app, 'DELETE', `/groups/${g}/members/${r.id}`, o)
+  await ok(app, 'PUT', `/groups/${g}/bans/${m.id}`, o)
+  for (const [who, u] of [['removed', r], ['banned', m], ['outsider', x]] as const) {
+    await refused(t, app, 'NOT_FOUND', `${who}: reply`, async () => await reply(app, g, u, root.id))
+    await refused(t, app, 'NOT_FOUND', `${who}: thread messages`, async () => await req(app, 'GET', `/conversations/${g}/threads/${root.id}/messages`, u))
+    await refused(t, app, 'NOT_FOUND', `${who}: thread list`, async () => await req(app, 'GET', `/conversations/${g}/threads`, u))
+    await refused(t, app, 'NOT_FOUND', `${who}: state`, async () => await req(app, 'GET', `/conversations/${g}/threads/${root.id}`, u))
+    await refused(t, app, 'NOT_FOUND', `${who}: follow`, async () => await req(app, 'PUT', `/conversations/${g}/threads/${root.id}/follow`, u, { following: true }))
+    await refused(t, app, 'NOT_FOUND', `${who}: read`, async () => await req(app, 'POST', `/conversations/${g}/threads/${root.id}/read`, u, { seq: 1 }))
+  }
+})
+
+t.test('roots that cannot start a thread, and bad input', async (t) => {
+  const app = await build(t)
+  const [a, b, c] = await makeUsers(app, 3) as [User, User, User]
+  const g = await makeGroup(app, a, [b])
+  const other = await makeGroup(app, a, [c], 'other')
+  const foreign = await ok(app, 'POST', `/conversations/${other}/messages`, a, text('elsewhere'))
+  await refused(t, app, 'VALIDATION', 'a root in another conversation', async () => await reply(app, g, a, foreign.id))
+  await refused(t, app, 'NOT_FOUND', 'a root in a conversation the sender is not in', async () => await reply(app, g, b, foreign.id))
+  await refused(t, app, 'NOT_FOUND', 'the thread of another conversation\'s message, by path', async () => await req(app, 'GET', `/conversations/${g}/threads/${foreign.id}/messages`, a))
+  await refused(t, app, 'NOT_FOUND', 'an unknown root', async () => await reply(app, g, a, randomUUID()))
+  await ok(app, 'PATCH', `/groups/${g}`, a, { name: 'renamed' })
+  const system = await app.prisma.message.findFirstOrThrow({ where: { conversationId: g, type: 'system' } })
+  await refused(t, app, 'VALIDATION', 'a system message as root', async () => await reply(app, g, a, system.id))
+  await refused(t, app, 'VALIDATION', 'a system message\'s thread', async () => await req(app, 'GET', `/conversations/${g}/threads/${system.id}/messages`, a))
+  const root = await ok(app, 'POST', `/conversations/${g}/messages`, a, text('root'))
+  await refused(t, app, 'VALIDATION', 'alsoInChat without a root', async () => await req(app, 'POST', `/conversations/${g}/messages`, a, { ...text('x'), alsoInChat: true }))
+  await refused(t, app, 'VALIDATION', 'a root id that is no uuid', async () => await reply(app, g, a, 'not-a-uuid'))
+  await refused(t, app, 'VALIDATION', 'NUL in the root id', async () => await reply(app, g, a, `${root.id as string}\u0000`))
+  await refused(t, app, 'VALIDATION', 'bidi in the root id', async () => await reply(app, g, a, `\u202e${root.id as string}`))
+  await refused(t, app, 'VALIDATION', 'alsoInChat not a boolean', async () => await reply(app, g, a, root.id, { alsoInChat: 'yes' }))
+  await refused(t, app, 'VALIDATION', 'follow without a boolean', async () => await req(app, 'PUT', `/conversations/${g}/threads/${root.id}/follow`, a, { following: 'no' }))
+  await refused(t, app, 'VALIDATION', 'follow with an extra field', async () => await req(app, 'PUT', `/conversations/${g}/threads/${root.id}/follow`, a, { following: true, userId: b.id }))
+  await refused(t, app, 'VALIDATION', 'read of a thread without replies', async () => await req(app, 'POST', `/conversations/${g}/threads/${root.id}/read`, a, { seq: 1 }))
+  await refused(t, app, 'VALIDATION', 'a negative cursor', async () => await req(app, 'GET', `/conversations/${g}/threads?before=-1`, a))
+  await refused(t, app, 'VALIDATION', 'limit over 100', async () => await req(app, 'GET', `/conversations/${g}/threads?limit=101`, a))
+  const upper = await ok(app, 'POST', `/conversations/${g}/messages`, b, { ...text('upper-case id'), threadRootId: (root.id as string).toUpperCase() })
+  t.equal(upper.threadRootId, root.id, 'ids are normalised at the boundary')
+})
+
+t.test('recalled, removed and deleted-for-me roots; edit, reactions, pins, search and recall on replies', async (t) => {
+  const app = await build(t)
+  const [a, b] = await makeUsers(app, 2) as [User, User]
+  const g = await makeGroup(app, a, [b])
+  const root = await ok(app, 'POST', `/conversations/${g}/messages`, a, text('root words'))
+  const r1 = await ok(app, 'POST', `/conversations/${g}/messages`, b, { ...text('threadreply pineapple'), threadRootId: root.id })
+  await ok(app, 'DELETE', `/conversations/${g}/messages/${root.id as string}`, a)
+  const after = await ok(app, 'GET', `/conversations/${g}/threads/${root.id}/messages`, b)
+  t.equal(after.root.recalled, true, 'the root is recalled')
+  t.equal(after.root.content, null)
+  t.same(after.messages.map((m: any) => m.id), [r1.id], 'a recalled root keeps its thread')
+  t.equal(after.root.thread.replyCount, 1)
+  const r2 = await ok(app, 'POST', `/conversations/${g}/messages`, a, { ...text('still replying'), threadRootId: root.id })
+  t.equal(r2.threadRootId, root.id, 'replies to a recalled root are taken')
+
+  // a reply is a message like any other
+  const edited = await ok(app, 'PATCH', `/conversations/${g}/messages/${r1.id as string}`, b, { content: 'edited threadreply pineapple' })
+  t.equal(edited.threadRootId, root.id, 'an edit keeps the thread')
+  const reactions = await ok(app, 'PUT', `/conversations/${g}/messages/${r1.id as string}/reactions/${encodeURIComponent('👍')}`, a)
+  t.equal(reactions.reactions[0].count, 1)
+  await ok(app, 'POST', `/conversations/${g}/pins`, a, { messageId: r1.id })
+  const pins = await ok(app, 'GET', `/conversations/${g}/pins`, b)
+  t.equal(pins[0].threadRootId, root.id, 'a pinned reply says its thread')
+  const found = await ok(app, 'GET', `/search/messages?q=pineapple&conversationId=${g}`, a)
+  t.equal(found.results?.[0]?.message?.id ?? found[0]?.message?.id, r1.id, 'search finds a thread reply')
+  await ok(app, 'DELETE', `/conversations/${g}/messages/${r2.id as string}`, a)
+  const recalled = await ok(app, 'GET', `/conversations/${g}/threads/${root.id}/messages`, b)
+  t.equal(recalled.messages.find((m: any) => m.id === r2.id).recalled, true, 'a reply is recalled in place')
+
+  // moderation: an admin's removal of a reply
+  const admin = await makeAdmin(app)
+  await ok(app, 'DELETE', `/admin/messages/${r1.id as string}`, admin)
+  const moderated = await ok(app, 'GET', `/conversations/${g}/threads/${root.id}/messages`, b)
+  t.equal(moderated.messages.find((m: any) => m.id === r1.id).content, null, 'a removed reply shows no content')
+
+  // deleted for me: the root is gone for b (its thread too), not for a
+  const root2 = await ok(app, 'POST', `/conversations/${g}/messages`, a, text('second root'))
+  const hidden = await ok(app, 'POST', `/conversations/${g}/messages`, a, { ...text('hidden reply'), threadRootId: root2.id })
+  await ok(app, 'DELETE', `/conversations/${g}/messages/${root2.id as string}?for=me`, b)
+  await refused(t, app, 'NOT_FOUND', 'a root deleted for me: no thread view', async () => await req(app, 'GET', `/conversations/${g}/threads/${root2.id}/messages`, b))
+  await refused(t, app, 'NOT_FOUND', 'nor a reply to it', async () => await reply(app, g, b, root2.id))
+  const list = await ok(app, 'GET', `/conversations/${g}/threads`, b)
+  t.notOk(list.threads.some((th: any) => th.rootId === root2.id), 'nor in the list')
+  t.ok((await ok(app, 'GET', `/conversations/${g}/threads`, a)).threads.some((th: any) => th.rootId === root2.id), 'a still has it')
+  await ok(app, 'DELETE', `/conversations/${g}/messages/${hidden.id as string}?for=me`, a)
+  t.same((await ok(app, 'GET', `/conversations/${g}/threads/${root2.id}/messages`, a)).messages, [], 'a reply deleted for me is not in my thread view')
+})
+
+t.test('concurrent replies: counts exact, seqs gap-free', async (t) => {
+  const app = await build(t)
+  const users = await makeUsers(app, 5)
+  const [owner, ...rest] = users as [User, ...User[]]
+  const g = await makeGroup(app, owner, rest)
+  const root = await ok(app, 'POST', `/conversations/${g}/messages`, owner, text('root'))
+  const sends = []
+  for (let i = 0; i < 40; i++) {
+    const u = users[i % users.length] as User
+    sends.push(reply(app, g, u, root.id, i % 3 === 0 ? { alsoInChat: true } : {}))
+  }
+  const results = await Promise.all(sends)
+  t.ok(results.every((r) => r.statusCode === 201), 'all stored')
+  const state = await ok(app, 'GET', `/conversations/${g}/threads/${root.id}`, owner)
+  t.equal(state.replyCount, 40, 'the count is exact')
+  const seqs = (await app.prisma.message.findMany({ where: { conversationId: g }, orderBy: { seq: 'asc' }, select: { seq: true } })).map((m) => m.seq)
+  t.same(seqs, seqs.map((_, i) => i + 1), 'gap-free seqs')
+  const summary = await app.prisma.threadSummary.findUniqueOrThrow({ where: { rootId: root.id } })
+  t.equal(summary.lastReplySeq, seqs[seqs.length - 1])
+  t.equal(new Set(summary.lastRepliers).size, summary.lastRepliers.length, 'repliers distinct')
+  t.equal(summary.lastRepliers.length, 3)
+  const follows = await app.prisma.threadFollow.count({ where: { rootId: root.id, following: true } })
+  t.equal(follows, 5, 'every replier and the author follow, once each')
+  const conv = await app.prisma.conversation.findUniqueOrThrow({ where: { id: g } })
+  const maxRev = await app.prisma.message.aggregate({ where: { conversationId: g }, _max: { rev: true } })
+  t.equal(maxRev._max.rev, conv.lastRev, 'the last rev belongs to a message (the root)')
+})
