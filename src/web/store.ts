@@ -1,5 +1,5 @@
 import type {
-  Client, ConnectionStatus, MessageContent, MessageType, Conversation, Friend, FriendRequest, Message, PresenceState, ReceiptEvent, RecalledEvent, SettingsUpdate, User
+  Client, ConnectionStatus, MessageContent, MessageType, Conversation, Friend, FriendRequest, Message, PresenceEvent, PresenceState, ReceiptEvent, RecalledEvent, SettingsUpdate, User
 } from '@relay-im/client'
 import { t } from './i18n/index.js'
 
@@ -57,11 +57,11 @@ export class Store {
   private readonly deliveredPending = new Map<string, number>()
   private wasOnline = false
   /**
-   * Presence ordering: a tick per live presence event and per list read. A read only sets a
-   * user's presence when no event about them came after the read began (the event is newer).
+   * People whose presence the socket told (its snapshot at connect, or an event since): the
+   * socket's word is final for them, list reads over HTTP only fill in the others (someone
+   * befriended after the snapshot, until their first event).
    */
-  private presenceClock = 0
-  private readonly presenceEventAt = new Map<string, number>()
+  private readonly presenceFromSocket = new Set<string>()
   /**
    * My sends not yet acknowledged, by conversation and clientMsgId: the SDK keeps them until the
    * connection is back; the chat shows them again when it is reopened meanwhile.
@@ -99,13 +99,12 @@ export class Store {
 
   async loadConversations (): Promise<void> {
     // `archived: true` lists the archived ones too (settings.archived tells them apart).
-    const mark = ++this.presenceClock
     const list = await this.client.conversations({ limit: 100, archived: true })
     const cursors = this.client.getCursors()
     this.conversations = new Map(list.map((c) => [c.id, c]))
     for (const c of list) {
       this.learnNames(c)
-      if (c.peer !== undefined) this.readPresence(c.peer.id, c.peer.presence, mark)
+      if (c.peer !== undefined) this.readPresence(c.peer.id, c.peer.presence)
       // Catch-up after a reconnect covers every listed conversation, not only those seen live.
       if ((cursors[c.id] ?? -1) < c.lastSeq) this.client.setCursor(c.id, c.lastSeq)
       // And changes: from the last message's rev at the latest (a replay is harmless, a skip is not).
@@ -117,22 +116,27 @@ export class Store {
   }
 
   async loadContacts (): Promise<void> {
-    const mark = ++this.presenceClock
     const [friends, incoming, outgoing] = await Promise.all([
       this.client.friends(), this.client.friendRequests('incoming'), this.client.friendRequests('outgoing')
     ])
     this.friends = friends
     this.incoming = incoming.filter((r) => r.status === 'pending')
     this.outgoing = outgoing.filter((r) => r.status === 'pending')
-    for (const f of friends) this.readPresence(f.user.id, f.presence, mark)
+    for (const f of friends) this.readPresence(f.user.id, f.presence)
     this.emit({ type: 'contacts' })
     this.emit({ type: 'conversations' })
   }
 
-  /** A presence from a list read that began at `mark`, unless a live event about the user came since. */
-  private readPresence (userId: string, p: PresenceState, mark: number): void {
-    if ((this.presenceEventAt.get(userId) ?? 0) > mark) return
+  /** A presence from a list read, for someone the socket has not told about. */
+  private readPresence (userId: string, p: PresenceState): void {
+    if (this.presenceFromSocket.has(userId)) return
     this.presence.set(userId, p)
+  }
+
+  /** A presence the socket told: applied in arrival order (the snapshot, then the events after it). */
+  private livePresence (e: PresenceEvent): void {
+    this.presenceFromSocket.add(e.userId)
+    this.presence.set(e.userId, { online: e.online, lastSeenAt: e.lastSeenAt, ...(e.hidden === true ? { hidden: true as const } : {}) })
   }
 
   /** Conversations, pinned first, then newest activity first; the archive on its own. */
@@ -336,9 +340,9 @@ export class Store {
       this.status = s
       this.emit({ type: 'status' })
       if (s === 'online') {
-        // Read again once the socket is up, the first time too: presence read before it (at
-        // page load) misses whoever came or went in between, as no event reached us then.
-        // Back after a break, the lists may also have moved on (conversations, requests).
+        // Read the lists again once the socket is up, the first time too: requests and
+        // conversations may have moved on since the page's first read, before any event could
+        // reach us. Presence is the socket's own (presence:snapshot), never from this read.
         const back = this.wasOnline
         void this.load().then(() => { if (back) this.emit({ type: 'resynced' }) }, () => {})
         this.wasOnline = true
@@ -382,9 +386,13 @@ export class Store {
         this.stopTyping(e.conversationId, e.userId)
       }
     })
+    client.on('presence:snapshot', (e) => {
+      for (const p of e.users) this.livePresence(p)
+      this.emit({ type: 'contacts' })
+      this.emit({ type: 'conversations' })
+    })
     client.on('presence', (e) => {
-      this.presenceEventAt.set(e.userId, ++this.presenceClock)
-      this.presence.set(e.userId, { online: e.online, lastSeenAt: e.lastSeenAt, ...(e.hidden === true ? { hidden: true as const } : {}) })
+      this.livePresence(e)
       this.emit({ type: 'contacts' })
       this.emit({ type: 'conversations' })
     })
