@@ -304,5 +304,10 @@ export const en = {
   'push.blocked': 'Notifications are blocked for this site: allow them in the browser\'s site settings, then try again.',
   'push.noServer': 'This server does not offer push notifications ({reason}).',
   'push.subscribe': 'This browser could not subscribe with its push service, so notifications stay off ({reason}).',
-  'push.refused': 'The server refused this browser\'s subscription ({reason}).'
+  'push.refused': 'The server refused this browser\'s subscription ({reason}).',
+  // Before the page's script runs (index.html, filled in by scripts/build-web.mjs), the service worker, the mention picker
+  'boot.loading': 'Loading…',
+  'boot.noScript': 'Relay needs JavaScript.',
+  'sw.newMessage': 'New message',
+  'mention.all': 'all'
 } as const

@@ -303,5 +303,10 @@ export const zhCN: Catalogue = {
   'push.blocked': '此网站的通知已被阻止：请在浏览器的网站设置中允许后重试。',
   'push.noServer': '此服务器不提供推送通知（{reason}）。',
   'push.subscribe': '此浏览器无法向推送服务订阅，通知保持关闭（{reason}）。',
-  'push.refused': '服务器拒绝了此浏览器的订阅（{reason}）。'
+  'push.refused': '服务器拒绝了此浏览器的订阅（{reason}）。',
+  // Before the page's script runs (index.html, filled in by scripts/build-web.mjs), the service worker, the mention picker
+  'boot.loading': '加载中…',
+  'boot.noScript': 'Relay 需要启用 JavaScript。',
+  'sw.newMessage': '新消息',
+  'mention.all': '所有人'
 }
