@@ -701,3 +701,7 @@ export interface WebhookDelivery {
 
 /** Paging of the delivery log: up to `limit` (1-200, default 50) attempts before `before`. */
 export interface DeliveriesOptions { limit?: number, before?: string }
+
+// ---------------------------------------------------------------- message previews (one rule for server and clients)
+
+export { cutPreview, messagePreview, MESSAGE_PREVIEWS, PREVIEW_MAX_CHARS } from './preview.js'
