@@ -1,6 +1,7 @@
 import type {
   Client, ConnectionStatus, MessageContent, MessageType, Conversation, Friend, FriendRequest, Message, PresenceEvent, PresenceState, ReceiptEvent, RecalledEvent, SettingsUpdate, User
 } from '@relay-im/client'
+import { compareConversations, countsAsUnread, mentions } from '@relay-im/client/state'
 import { t } from './i18n/index.js'
 
 /** A notice the server wrote (membership and profile changes): it is nobody's unread message. */
@@ -143,7 +144,7 @@ export class Store {
   sortedConversations (archived = false): Conversation[] {
     return [...this.conversations.values()]
       .filter((c) => (c.settings?.archived === true) === archived)
-      .sort((a, b) => Number(b.settings?.pinned === true) - Number(a.settings?.pinned === true) || b.lastActivityAt.localeCompare(a.lastActivityAt))
+      .sort(compareConversations)
   }
 
   /** How many conversations are archived. */
@@ -296,11 +297,13 @@ export class Store {
       c.lastMessage = m
       c.lastActivityAt = m.createdAt
       if (mine) c.readSeq = m.seq
-      // System notices (joins, renames...) never count as unread.
-      else if (!isSystem(m)) c.unread = (c.unread ?? 0) + 1
+      // The SDK's unread rule (@relay-im/client/state, as its ConversationList): not mine, not a system notice.
+      else if (countsAsUnread(m, this.me.id, c.readSeq ?? 0)) {
+        c.unread = (c.unread ?? 0) + 1
+        if (mentions({ ...m, mentions: m.mentions ?? [] }, this.me.id)) c.unreadMentions = (c.unreadMentions ?? 0) + 1
+      }
       // A new message brings an archived conversation back, unless it is muted (as the server does).
       if (c.settings?.archived === true && !this.muted(c) && c.settings.notify !== 'none' && !isSystem(m)) c.settings = { ...c.settings, archived: false }
-      if (!mine && (m.mentions ?? []).some((id) => id === this.me.id || id === 'all')) c.unreadMentions = (c.unreadMentions ?? 0) + 1
     }
     // Someone joined or left a channel: its member count (a channel lists no members) is the
     // list's to say. A group's conversation:updated carries its members.
