@@ -13,8 +13,7 @@
  */
 import type { PushPayload } from '@relay-im/client'
 import { OPEN_MESSAGE, type OpenMessage } from './sw-messages.js'
-import { en } from './i18n/en.js'
-import { zhCN } from './i18n/zh-CN.js'
+import { SW_TEXT } from './i18n/sw-text.js'
 import { pickLang } from './i18n/pick.js'
 
 interface ExtendableEvent extends Event { waitUntil: (p: Promise<unknown>) => void }
@@ -42,8 +41,8 @@ const sw = self as unknown as WorkerScope
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const PREVIEW_MAX = 200
-/** The catalogue's text for a push without preview, in the browser's language (a worker cannot read the page's stored choice). */
-const NEW_MESSAGE = { en: en['sw.newMessage'], 'zh-CN': zhCN['sw.newMessage'] }[pickLang()]
+/** The catalogue's text for a push without preview (i18n/sw-text.ts), in the browser's language (a worker cannot read the page's stored choice). */
+const NEW_MESSAGE = SW_TEXT.newMessage[pickLang()]
 
 /** What the notification shows, from whatever arrived (a payload that is not ours still shows). */
 function notificationFor (data: unknown): { title: string, options: NotificationOptions } {

@@ -1,3 +1,5 @@
+import { SW_TEXT } from './sw-text.js'
+
 /**
  * The page's English strings: the catalogue every other language must match key for key.
  * `{name}` is filled in by `t`; an object is a plural, its forms chosen by `Intl.PluralRules`.
@@ -308,6 +310,6 @@ export const en = {
   // Before the page's script runs (index.html, filled in by scripts/build-web.mjs), the service worker, the mention picker
   'boot.loading': 'Loading…',
   'boot.noScript': 'Relay needs JavaScript.',
-  'sw.newMessage': 'New message',
+  'sw.newMessage': SW_TEXT.newMessage['en'],
   'mention.all': 'all'
 } as const
