@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Builds the browser page (src/web) into dist/web: one bundled, minified app.js (the SDK and
 // socket.io-client included, nothing loaded from elsewhere at run time) plus index.html and
-// styles.css, and the service worker sw.js (a classic script at the root, so its scope is the
+// styles.css, boot-lang.js (index.html's text in the user's language), and the service worker sw.js (a classic script at the root, so its scope is the
 // whole page). The server serves dist/web at `/` (src/app.ts).
 import { build } from 'esbuild'
-import { copyFile, mkdir, rm } from 'node:fs/promises'
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -44,6 +44,41 @@ const worker = await build({
   logLevel: 'warning',
   metafile: true
 })
-await Promise.all(['index.html', 'styles.css'].map((f) => copyFile(join(src, f), join(out, f))))
-const bytes = [...Object.values(result.metafile.outputs), ...Object.values(worker.metafile.outputs)].reduce((n, o) => n + o.bytes, 0)
+// Runs before the body is parsed: sets <html lang> so only the boot text in that language shows.
+const bootLang = await build({
+  entryPoints: [join(src, 'boot-lang.ts')],
+  outfile: join(out, 'boot-lang.js'),
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: ['es2022'],
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  metafile: true
+})
+await copyFile(join(src, 'styles.css'), join(out, 'styles.css'))
+await writeFile(join(out, 'index.html'), await indexHtml())
+const bytes = [result, worker, bootLang].flatMap((r) => Object.values(r.metafile.outputs)).reduce((n, o) => n + o.bytes, 0)
 console.log(`web page built into dist/web (${Math.round(bytes / 1024)} KiB with source map)`)
+
+/**
+ * index.html with its text from the catalogues: each `{{key}}` becomes the string in every
+ * language, each in its own `lang` span (styles.css shows the one of <html lang>).
+ */
+async function indexHtml () {
+  const catalogues = await build({
+    stdin: { contents: "export { en } from './en.ts'\nexport { zhCN } from './zh-CN.ts'", resolveDir: join(src, 'i18n'), loader: 'ts' },
+    bundle: true,
+    format: 'esm',
+    write: false,
+    logLevel: 'warning'
+  })
+  const { en, zhCN } = await import(`data:text/javascript,${encodeURIComponent(catalogues.outputFiles[0].text)}`)
+  const escape = (text) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+  const template = await readFile(join(src, 'index.html'), 'utf8')
+  return template.replace(/\{\{([\w.]+)\}\}/g, (whole, key) => {
+    if (!(key in en)) throw new Error(`index.html names ${key}, which the catalogue lacks`)
+    return `<span lang="en">${escape(en[key])}</span> <span lang="zh-CN">${escape(zhCN[key])}</span>`
+  })
+}

@@ -3,7 +3,7 @@ import { replace } from './dom.js'
 import { disablePush } from './push.js'
 import { logout, resume } from './session.js'
 import { Store } from './store.js'
-import { serverInfo } from './server-info.js'
+import { followServerInfo } from './server-info.js'
 import { authView } from './views/auth.js'
 import { shell } from './views/shell.js'
 
@@ -17,8 +17,8 @@ function showAuth (): void {
 async function start (client: Client): Promise<void> {
   const me = client.user ?? await client.me()
   const store = new Store(client, me)
-  const [info] = await Promise.all([serverInfo(), store.load()])
-  store.recallWindowS = info.recallWindowS
+  followServerInfo(client, (seconds) => { store.recallWindowS = seconds })
+  await store.load()
   const goOffline = (): void => { client.disconnect() }
   const goOnline = (): void => { client.connect().catch(() => {}) }
   // Chromium keeps a WebSocket "open" through a network loss for a long time: act on the

@@ -1,6 +1,7 @@
 import type {
-  Client, ConnectionStatus, MessageContent, MessageType, Conversation, Friend, FriendRequest, Message, PresenceState, ReceiptEvent, RecalledEvent, SettingsUpdate, User
+  Client, ConnectionStatus, MessageContent, MessageType, Conversation, Friend, FriendRequest, Message, PresenceEvent, PresenceState, ReceiptEvent, RecalledEvent, SettingsUpdate, User
 } from '@relay-im/client'
+import { compareConversations, countsAsUnread, mentions } from '@relay-im/client/state'
 import { t } from './i18n/index.js'
 
 /** A notice the server wrote (membership and profile changes): it is nobody's unread message. */
@@ -59,11 +60,11 @@ export class Store {
   private readonly deliveredPending = new Map<string, number>()
   private wasOnline = false
   /**
-   * Presence ordering: a tick per live presence event and per list read. A read only sets a
-   * user's presence when no event about them came after the read began (the event is newer).
+   * People whose presence the socket told (its snapshot at connect, or an event since): the
+   * socket's word is final for them, list reads over HTTP only fill in the others (someone
+   * befriended after the snapshot, until their first event).
    */
-  private presenceClock = 0
-  private readonly presenceEventAt = new Map<string, number>()
+  private readonly presenceFromSocket = new Set<string>()
   /**
    * My sends not yet acknowledged, by conversation and clientMsgId: the SDK keeps them until the
    * connection is back; the chat shows them again when it is reopened meanwhile.
@@ -105,13 +106,12 @@ export class Store {
 
   async loadConversations (): Promise<void> {
     // `archived: true` lists the archived ones too (settings.archived tells them apart).
-    const mark = ++this.presenceClock
     const list = await this.client.conversations({ limit: 100, archived: true })
     const cursors = this.client.getCursors()
     this.conversations = new Map(list.map((c) => [c.id, c]))
     for (const c of list) {
       this.learnNames(c)
-      if (c.peer !== undefined) this.readPresence(c.peer.id, c.peer.presence, mark)
+      if (c.peer !== undefined) this.readPresence(c.peer.id, c.peer.presence)
       // Catch-up after a reconnect covers every listed conversation, not only those seen live.
       if ((cursors[c.id] ?? -1) < c.lastSeq) this.client.setCursor(c.id, c.lastSeq)
       // And changes: from the last message's rev at the latest (a replay is harmless, a skip is not).
@@ -123,29 +123,34 @@ export class Store {
   }
 
   async loadContacts (): Promise<void> {
-    const mark = ++this.presenceClock
     const [friends, incoming, outgoing] = await Promise.all([
       this.client.friends(), this.client.friendRequests('incoming'), this.client.friendRequests('outgoing')
     ])
     this.friends = friends
     this.incoming = incoming.filter((r) => r.status === 'pending')
     this.outgoing = outgoing.filter((r) => r.status === 'pending')
-    for (const f of friends) this.readPresence(f.user.id, f.presence, mark)
+    for (const f of friends) this.readPresence(f.user.id, f.presence)
     this.emit({ type: 'contacts' })
     this.emit({ type: 'conversations' })
   }
 
-  /** A presence from a list read that began at `mark`, unless a live event about the user came since. */
-  private readPresence (userId: string, p: PresenceState, mark: number): void {
-    if ((this.presenceEventAt.get(userId) ?? 0) > mark) return
+  /** A presence from a list read, for someone the socket has not told about. */
+  private readPresence (userId: string, p: PresenceState): void {
+    if (this.presenceFromSocket.has(userId)) return
     this.presence.set(userId, p)
+  }
+
+  /** A presence the socket told: applied in arrival order (the snapshot, then the events after it). */
+  private livePresence (e: PresenceEvent): void {
+    this.presenceFromSocket.add(e.userId)
+    this.presence.set(e.userId, { online: e.online, lastSeenAt: e.lastSeenAt, ...(e.hidden === true ? { hidden: true as const } : {}) })
   }
 
   /** Conversations, pinned first, then newest activity first; the archive on its own. */
   sortedConversations (archived = false): Conversation[] {
     return [...this.conversations.values()]
       .filter((c) => (c.settings?.archived === true) === archived)
-      .sort((a, b) => Number(b.settings?.pinned === true) - Number(a.settings?.pinned === true) || b.lastActivityAt.localeCompare(a.lastActivityAt))
+      .sort(compareConversations)
   }
 
   /** How many conversations are archived. */
@@ -302,11 +307,13 @@ export class Store {
       c.lastMessage = m
       c.lastActivityAt = m.createdAt
       if (mine) c.readSeq = m.seq
-      // System notices (joins, renames...) never count as unread.
-      else if (!isSystem(m)) c.unread = (c.unread ?? 0) + 1
+      // The SDK's unread rule (@relay-im/client/state, as its ConversationList): not mine, not a system notice.
+      else if (countsAsUnread(m, this.me.id, c.readSeq ?? 0)) {
+        c.unread = (c.unread ?? 0) + 1
+        if (mentions({ ...m, mentions: m.mentions ?? [] }, this.me.id)) c.unreadMentions = (c.unreadMentions ?? 0) + 1
+      }
       // A new message brings an archived conversation back, unless it is muted (as the server does).
       if (c.settings?.archived === true && !this.muted(c) && c.settings.notify !== 'none' && !isSystem(m)) c.settings = { ...c.settings, archived: false }
-      if (!mine && (m.mentions ?? []).some((id) => id === this.me.id || id === 'all')) c.unreadMentions = (c.unreadMentions ?? 0) + 1
     }
     // Someone joined or left a channel: its member count (a channel lists no members) is the
     // list's to say. A group's conversation:updated carries its members.
@@ -346,9 +353,9 @@ export class Store {
       this.status = s
       this.emit({ type: 'status' })
       if (s === 'online') {
-        // Read again once the socket is up, the first time too: presence read before it (at
-        // page load) misses whoever came or went in between, as no event reached us then.
-        // Back after a break, the lists may also have moved on (conversations, requests).
+        // Read the lists again once the socket is up, the first time too: requests and
+        // conversations may have moved on since the page's first read, before any event could
+        // reach us. Presence is the socket's own (presence:snapshot), never from this read.
         const back = this.wasOnline
         void this.load().then(() => { if (back) this.emit({ type: 'resynced' }) }, () => {})
         this.wasOnline = true
@@ -395,9 +402,13 @@ export class Store {
         this.stopTyping(e.conversationId, e.userId)
       }
     })
+    client.on('presence:snapshot', (e) => {
+      for (const p of e.users) this.livePresence(p)
+      this.emit({ type: 'contacts' })
+      this.emit({ type: 'conversations' })
+    })
     client.on('presence', (e) => {
-      this.presenceEventAt.set(e.userId, ++this.presenceClock)
-      this.presence.set(e.userId, { online: e.online, lastSeenAt: e.lastSeenAt, ...(e.hidden === true ? { hidden: true as const } : {}) })
+      this.livePresence(e)
       this.emit({ type: 'contacts' })
       this.emit({ type: 'conversations' })
     })

@@ -4,7 +4,7 @@
  *
  * A push carries `{conversationId, messageId, seq, sender: {id, displayName}, preview, unread}`
  * (contract section 4). It becomes a notification titled with the sender's name, with the
- * preview as its body ("New message" when the server sends none), tagged per conversation so
+ * preview as its body ("New message" in the browser's language when the server sends none), tagged per conversation so
  * a newer one replaces the older, and the conversation id as its data. A click focuses an open
  * page and tells it to open that conversation, or opens the page at `/#c=<id>`.
  *
@@ -13,6 +13,8 @@
  */
 import type { PushPayload } from '@relay-im/client'
 import { OPEN_MESSAGE, type OpenMessage } from './sw-messages.js'
+import { SW_TEXT } from './i18n/sw-text.js'
+import { pickLang } from './i18n/pick.js'
 
 interface ExtendableEvent extends Event { waitUntil: (p: Promise<unknown>) => void }
 interface PushEvent extends ExtendableEvent { data: { json: () => unknown, text: () => string } | null }
@@ -39,6 +41,8 @@ const sw = self as unknown as WorkerScope
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const PREVIEW_MAX = 200
+/** The catalogue's text for a push without preview (i18n/sw-text.ts), in the browser's language (a worker cannot read the page's stored choice). */
+const NEW_MESSAGE = SW_TEXT.newMessage[pickLang()]
 
 /** What the notification shows, from whatever arrived (a payload that is not ours still shows). */
 function notificationFor (data: unknown): { title: string, options: NotificationOptions } {
@@ -46,7 +50,7 @@ function notificationFor (data: unknown): { title: string, options: Notification
   const conversationId = typeof p.conversationId === 'string' && UUID.test(p.conversationId) ? p.conversationId.toLowerCase() : undefined
   const name = typeof p.sender?.displayName === 'string' && p.sender.displayName.trim() !== '' ? p.sender.displayName : 'Relay'
   const preview = typeof p.preview === 'string' && p.preview.trim() !== '' ? p.preview : undefined
-  const body = preview === undefined ? 'New message' : preview.length > PREVIEW_MAX ? `${preview.slice(0, PREVIEW_MAX - 1)}…` : preview
+  const body = preview === undefined ? NEW_MESSAGE : preview.length > PREVIEW_MAX ? `${preview.slice(0, PREVIEW_MAX - 1)}…` : preview
   return {
     title: name,
     options: {

@@ -8,8 +8,10 @@ import { openChat, signedInPage, aliceAndBob, WAIT, id } from './fixtures.js'
  * The main screens in Simplified Chinese (a zh-CN browser): sign-in and sign-up, the chat list,
  * a chat with its menu, contacts; no English word is left in what they show (text, placeholders,
  * labels, titles) beyond people's names and messages. The switch is remembered across a reload.
+ * Also index.html's text before the script runs, the service worker's notification and the
+ * mention picker. About 90 s under load: two page worlds, a dozen page loads.
  */
-t.setTimeout(60_000)
+t.setTimeout(180_000)
 
 /** Latin words on screen that are not the brand, people's names or message content. */
 async function englishLeft (page: Page, allowed: string[]): Promise<string[]> {
@@ -82,5 +84,59 @@ t.test('the main screens in zh-CN have no English left', async (t) => {
   await page.reload()
   await page.waitForSelector(`${id('conn-status')}[data-status="online"]`, { timeout: WAIT })
   t.equal(await page.textContent(id('tab-chats')), 'Chats', 'the choice is remembered')
+  t.same(world.errors, [], 'no page errors')
+})
+
+t.test('zh-CN also before the script runs, in the service worker\'s notification and in the mention picker', async (t) => {
+  const { world, app, alice, bob } = await aliceAndBob(t)
+  const names = ['Alice Liddell', 'Bob Builder', 'Alice', 'Bob', 'Relay', alice.username, bob.username]
+
+  // ---- index.html's own text, while app.js has not run (here: never arrives)
+  for (const [locale, text] of [['zh-CN', '加载中…'], ['en-US', 'Loading…']] as const) {
+    const { page } = await world.openPage({ locale })
+    await page.route('**/app.js', async (route) => { await route.abort() })
+    await page.goto(world.url)
+    const boot = page.locator(id('boot'))
+    t.equal((await boot.innerText()).trim(), text, `${locale}: the boot text in the browser's language only`)
+    if (locale === 'zh-CN') t.same(await englishLeft(page, names), [], 'no English before the script runs')
+  }
+
+  // ---- the service worker: a push without preview, in a Chinese browser
+  const { context, page } = await world.openPage({ locale: 'zh-CN' })
+  await context.grantPermissions(['notifications'], { origin: world.url })
+  await page.goto(world.url)
+  await page.evaluate(async () => { await navigator.serviceWorker.register('/sw.js'); await navigator.serviceWorker.ready })
+  const worker = context.serviceWorkers()[0] ?? await context.waitForEvent('serviceworker', { timeout: WAIT })
+  // As a string: the test's compiler would name the functions below with a helper the worker
+  // lacks. What the worker asks to show is recorded (reading getNotifications() while one is
+  // being shown can lose it: test/web/notifications.e2e.test.ts).
+  const body = await worker.evaluate(`(async () => {
+    const shown = new Promise((resolve) => {
+      const show = self.registration.showNotification.bind(self.registration)
+      self.registration.showNotification = async (title, options) => { resolve(options.body); await show(title, options) }
+    })
+    // A push the way the browser hands it over (waitUntil refuses an event made here; the notification is asked for before it).
+    const event = Object.assign(new Event('push'), { data: { json () { return {} }, text () { return '{}' } }, waitUntil () {} })
+    self.dispatchEvent(event)
+    return await shown
+  })()`)
+  t.equal(body, '新消息', 'a push without preview says "new message" in Chinese')
+
+  // ---- the mention picker's "all", for the group's owner
+  const g = await app.inject({ method: 'POST', url: '/api/groups', headers: alice.auth, payload: { name: 'Crew', memberIds: [bob.id] } })
+  t.equal(g.statusCode, 201)
+  const { page: chat } = await signedInPage(world, alice, () => {}, { locale: 'zh-CN' })
+  await openChat(chat, 'Crew')
+  await chat.fill(id('composer-input'), '@')
+  await chat.waitForSelector(`${id('mention-picker')}:not([hidden])`, { timeout: WAIT })
+  t.same(await chat.locator(id('mention-option')).allInnerTexts(), ['@Bob Builder', '@所有人'], 'everyone, in Chinese')
+  t.same(await englishLeft(chat, names), [], 'the picker has no English')
+  await chat.click(`${id('mention-option')}[data-user-id="all"]`)
+  t.equal(await chat.inputValue(id('composer-input')), '@所有人 ')
+  await chat.type(id('composer-input'), '开会')
+  await chat.press(id('composer-input'), 'Enter')
+  await chat.waitForSelector(`${id('message')}[data-mine="true"]:has-text("开会")`, { timeout: WAIT })
+  const last = (await app.inject({ url: `/api/conversations/${g.json().id as string}/messages?limit=1`, headers: bob.auth })).json()
+  t.same((last.messages ?? last)[0]?.mentions, ['all'], 'still the mention of everyone')
   t.same(world.errors, [], 'no page errors')
 })

@@ -31,8 +31,10 @@ t.test('menus on screen, safe links, emoji, recall window, confirmations, sign-u
   await app.inject({ method: 'POST', url: `/api/conversations/${direct}/messages`, headers: bob.auth, payload: { type: 'text', content: '👍🎉', clientMsgId: randomUUID() } })
 
   for (const width of [1280, 390]) {
-    const { page } = await signedInPage(world, alice, () => {}, { viewport: { width, height: width === 390 ? 760 : 800 }, locale: 'en-US' })
+    let versionReads = 0
+    const { page } = await signedInPage(world, alice, (p) => { p.on('request', (r) => { if (new URL(r.url()).pathname === '/api/version') versionReads++ }) }, { viewport: { width, height: width === 390 ? 760 : 800 }, locale: 'en-US' })
     await openChat(page, 'Bob Builder')
+    t.equal(versionReads, 1, `${width}px: one GET /api/version at start (the SDK's, which the page reads too)`)
     const newest = page.locator(id('message')).last()
     await newest.waitFor({ timeout: WAIT })
     t.equal(await page.locator(`${id('message-text')}:text-is("👍🎉")`).getAttribute('data-emoji-only'), 'true', 'emoji-only is enlarged')

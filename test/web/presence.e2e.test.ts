@@ -4,8 +4,9 @@ import type { BrowserContext } from 'playwright-core'
 import { aliceAndBob, WAIT, id } from './fixtures.js'
 
 /**
- * Two people opening the page at about the same time see each other online: the page reads
- * presence again once its socket is up (events newer than the read win), not only before it.
+ * Two people opening the page at about the same time see each other online: presence comes
+ * from the socket (its presence:snapshot at connect, then events), not from a racing HTTP read.
+ * To prove it, every list read over HTTP says everyone is offline: the page must not believe it.
  * Twenty rounds, each opening both pages at once and closing them until both are offline:
  * about 60 s, as each round opens two pages and waits for the server to see both leave.
  */
@@ -21,6 +22,13 @@ t.test('two pages opened at once see each other online, twenty times', async (t)
     const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: u.username, password: 'correct horse battery' } })
     const ctx = await world.context({ viewport: { width: 1000, height: 720 } })
     await ctx.addInitScript((value) => { if (localStorage.getItem('relay.tokens') === null) localStorage.setItem('relay.tokens', value) }, login.body)
+    // HTTP reads that carry presence (the friends and conversation lists) say "offline, never seen".
+    await ctx.route(/\/api\/(friends|conversations)(\?|$)/, async (route) => {
+      const res = await route.fetch()
+      const offline = { online: false, lastSeenAt: null }
+      const list = (await res.json()) as Array<{ presence?: unknown, peer?: { presence?: unknown } }>
+      await route.fulfill({ response: res, json: list.map((x) => ({ ...x, ...(x.presence === undefined ? {} : { presence: offline }), ...(x.peer === undefined ? {} : { peer: { ...x.peer, presence: offline } }) })) })
+    })
     return ctx
   }
   const sides = [{ ctx: await contextOf(alice), peer: 'Bob Builder' }, { ctx: await contextOf(bob), peer: 'Alice Liddell' }]

@@ -10,7 +10,8 @@ import { openChat, signedInPage, aliceAndBob, WAIT, id } from './fixtures.js'
  * chat, "N new messages ↓" shows while scrolled up, and the Archived entry shows its unread
  * count and mentions.
  */
-t.setTimeout(60_000)
+// ~60 s on a loaded 2-core machine (one page world, a few dozen messages): 60 s was too tight there.
+t.setTimeout(120_000)
 
 async function say (app: App, u: TestUser, conversationId: string, content: string, mentions?: string[]): Promise<void> {
   const res = await app.inject({ method: 'POST', url: `/api/conversations/${conversationId}/messages`, headers: u.auth, payload: { type: 'text', content, clientMsgId: randomUUID(), ...(mentions !== undefined ? { mentions } : {}) } })

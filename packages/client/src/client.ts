@@ -9,7 +9,7 @@ import { backoffDelay, deferred, sleep, type BackoffOptions, type Deferred } fro
 import { SERVER_EVENTS, SYNC_MAX_CURSORS } from './protocol.js'
 import type {
   Ack, AuthRefreshAck, DeliveredAck, Message, MessageContent, PollContent, PollState, ReactionsAck, Reaction, ReadAck, SendAck, SendContent, SendExtras,
-  SendInput, ServerToClientEvents, SyncRequest, SyncResult
+  SendInput, ServerToClientEvents, SyncRequest, SyncResult, VersionInfo
 } from './protocol.js'
 import type { ConnectionStatus } from './types.js'
 
@@ -86,6 +86,7 @@ export class Client extends RestClient {
   private readonly gapTimers = new Map<string, ReturnType<typeof setTimeout>>()
   /** The protocol check still to do before the first connection. */
   private protocolUnchecked: boolean
+  private checkedVersion: VersionInfo | undefined
 
   constructor (opts: ClientOptions) {
     super(opts)
@@ -130,6 +131,13 @@ export class Client extends RestClient {
   /** Messages accepted by send() and not yet acknowledged. */
   get pending (): number { return this.outbox.size }
 
+  /**
+   * What the server said of itself (`GET /api/version`: protocol, server, recallWindowS) when
+   * `connect()` checked its protocol; undefined before that, or with `checkProtocol: false`.
+   * Read it instead of calling `version()` again.
+   */
+  get serverInfo (): VersionInfo | undefined { return this.checkedVersion }
+
   private setStatus (status: ConnectionStatus): void {
     if (status === this._status) return
     this._status = status
@@ -172,7 +180,7 @@ export class Client extends RestClient {
   private async open (): Promise<void> {
     try {
       if (this.protocolUnchecked) {
-        await checkProtocol(() => this.version())
+        this.checkedVersion = await checkProtocol(() => this.version())
         this.protocolUnchecked = false
       }
       if (this.accessToken === undefined && this.botToken === undefined) await this.renewTokens()

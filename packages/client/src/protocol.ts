@@ -621,6 +621,12 @@ export interface RecalledEvent { conversationId: string, messageId: string, seq:
 export interface TypingEvent { conversationId: string, userId: string, typing: boolean }
 /** `hidden`: the user stopped showing you their presence (their setting changed to `nobody`). */
 export interface PresenceEvent { userId: string, online: boolean, lastSeenAt: string | null, hidden?: true }
+/**
+ * `presence:snapshot`, once per socket right after it connects: the presence of my friends and
+ * of the peers of my direct conversations (at most 2,000, friends first), as much as each shows
+ * me (`hidden` otherwise). Later `presence` events on the same socket are newer than it.
+ */
+export interface PresenceSnapshotEvent { users: PresenceEvent[] }
 /** An event that names one user (`friend:removed`). */
 export interface UserRef { userId: string }
 /** `friend:accepted`: the other person, and the request that made you friends. */
@@ -647,6 +653,7 @@ export interface ServerToClientEvents<M extends AnyMessage = Message> {
   'conversation:cleared': ClearedEvent
   typing: TypingEvent
   presence: PresenceEvent
+  'presence:snapshot': PresenceSnapshotEvent
   'friend:request': FriendRequest
   'friend:accepted': FriendAcceptedEvent
   'friend:removed': UserRef
@@ -667,7 +674,7 @@ export interface ServerToClientEvents<M extends AnyMessage = Message> {
 /** The names of ServerToClientEvents, as a value (for listeners that forward them all). */
 export const SERVER_EVENTS = [
   'message:new', 'message:read', 'message:delivered', 'message:recalled', 'message:updated', 'message:hidden',
-  'conversation:cleared', 'typing', 'presence',
+  'conversation:cleared', 'typing', 'presence', 'presence:snapshot',
   'friend:request', 'friend:accepted', 'friend:removed', 'conversation:updated', 'conversation:settings', 'signal', 'auth:expired',
   'thread:updated', 'thread:read', 'thread:followed'
 ] as const satisfies ReadonlyArray<keyof ServerToClientEvents>
@@ -776,3 +783,7 @@ export interface WebhookDelivery {
 
 /** Paging of the delivery log: up to `limit` (1-200, default 50) attempts before `before`. */
 export interface DeliveriesOptions { limit?: number, before?: string }
+
+// ---------------------------------------------------------------- message previews (one rule for server and clients)
+
+export { cutPreview, messagePreview, MESSAGE_PREVIEWS, PREVIEW_MAX_CHARS } from './preview.js'

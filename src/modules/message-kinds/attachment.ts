@@ -2,7 +2,8 @@ import { Type } from 'typebox'
 import { Compile } from 'typebox/compile'
 import { validation } from '../../lib/errors.js'
 import { Label } from '../../lib/text-schemas.js'
-import { cutPreview, type MessageKind } from './kind.js'
+import { MESSAGE_PREVIEWS } from '@relay-im/client/protocol'
+import type { MessageKind } from './kind.js'
 
 /** image/file content. */
 export const AttachmentContent = Type.Object({
@@ -17,14 +18,9 @@ export const AttachmentContent = Type.Object({
 
 const attachment = Compile(AttachmentContent)
 
-const nameOf = (content: unknown): string | null => {
-  const name = (content as { name?: unknown } | null)?.name
-  return typeof name === 'string' ? name : null
-}
-
 /** The shared parts of the kinds that carry an uploaded file (image, file). */
-/** `preview` from the file's name. Not searched yet: a file's name would be (see README, "Message kinds"). */
-export function attachmentKind<K extends 'image' | 'file'> (type: K, preview: (name: string | null) => string): MessageKind<K, typeof AttachmentContent> {
+/** Not searched yet: a file's name would be (see README, "Message kinds"). */
+export function attachmentKind<K extends 'image' | 'file'> (type: K): MessageKind<K, typeof AttachmentContent> {
   return {
     type,
     sendable: true,
@@ -38,6 +34,6 @@ export function attachmentKind<K extends 'image' | 'file'> (type: K, preview: (n
       }
     },
     quoteSql: (c) => `jsonb_build_object('name', ${c}->'name')`,
-    preview: (content) => cutPreview(preview(nameOf(content)))
+    preview: MESSAGE_PREVIEWS[type]
   }
 }

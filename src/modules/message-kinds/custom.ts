@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
 import { validation } from '../../lib/errors.js'
+import { MESSAGE_PREVIEWS } from '@relay-im/client/protocol'
 import type { MessageKind } from './kind.js'
 
 /** Any JSON object, for the application's own message kinds. */
@@ -15,5 +16,5 @@ export const custom = {
     const bytes = Buffer.byteLength(JSON.stringify(content))
     if (bytes > limits.customMaxBytes) throw validation(`content: custom content larger than ${limits.customMaxBytes} bytes`)
   },
-  preview: () => '[custom]'
+  preview: MESSAGE_PREVIEWS.custom
 } satisfies MessageKind<'custom', typeof CustomContent>

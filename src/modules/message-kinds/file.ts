@@ -1,3 +1,3 @@
 import { attachmentKind } from './attachment.js'
 
-export const file = attachmentKind('file', (name) => name === null ? '[file]' : `[file] ${name}`)
+export const file = attachmentKind('file')

@@ -1,3 +1,3 @@
 import { attachmentKind } from './attachment.js'
 
-export const image = attachmentKind('image', () => '[image]')
+export const image = attachmentKind('image')

@@ -2,8 +2,8 @@ import type { TSchema } from 'typebox'
 
 export interface ContentLimits { textMaxChars: number, customMaxBytes: number }
 
-/** At most this many characters (code points) in a preview's text. */
-export const PREVIEW_MAX_CHARS = 100
+// The preview rule is the SDK's (packages/client/src/preview.ts): clients compute the same quotes.
+export { cutPreview, PREVIEW_MAX_CHARS } from '@relay-im/client/protocol'
 
 /**
  * Everything the server knows about one message kind. `check` runs after the shared walk
@@ -35,10 +35,3 @@ export interface MessageKind<K extends string = string, S extends TSchema = TSch
   searchText?: (content: unknown) => string | null
 }
 
-/** `s` cut to PREVIEW_MAX_CHARS code points, the last one `…` when cut. */
-export function cutPreview (s: string): string {
-  // code points <= UTF-16 units, so only long strings need counting
-  if (s.length <= PREVIEW_MAX_CHARS) return s
-  const chars = [...s]
-  return chars.length > PREVIEW_MAX_CHARS ? chars.slice(0, PREVIEW_MAX_CHARS - 1).join('') + '…' : s
-}

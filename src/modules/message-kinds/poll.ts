@@ -1,9 +1,9 @@
 import { Type } from 'typebox'
 import { Compile } from 'typebox/compile'
-import type { PollContent as SdkPollContent, PollResults as SdkPollResults } from '@relay-im/client/protocol'
+import { MESSAGE_PREVIEWS, type PollContent as SdkPollContent, type PollResults as SdkPollResults } from '@relay-im/client/protocol'
 import { validation } from '../../lib/errors.js'
 import { charCount, labelProblem, normaliseLabel } from '../../lib/text-policy.js'
-import { cutPreview, PREVIEW_MAX_CHARS, type MessageKind } from './kind.js'
+import { PREVIEW_MAX_CHARS, type MessageKind } from './kind.js'
 
 export const POLL_OPTIONS_MIN = 2
 export const POLL_OPTIONS_MAX = 10
@@ -62,11 +62,6 @@ function checkPoll (content: unknown): void {
   }
 }
 
-const questionOf = (content: unknown): string | null => {
-  const q = (content as { question?: unknown } | null)?.question
-  return typeof q === 'string' ? q : null
-}
-
 /**
  * Question, options and choice mode are fixed once sent: not editable, not forwarded
  * (send-references.ts). Not searched yet: its question would be (search reads text messages only).
@@ -78,7 +73,7 @@ export const poll = {
   content: PollContent,
   check: checkPoll,
   quoteSql: (c) => `jsonb_build_object('question', left(${c}->>'question', ${PREVIEW_MAX_CHARS + 1}))`,
-  preview: (content) => { const q = questionOf(content); return cutPreview(q === null ? '[poll]' : `[poll] ${q}`) }
+  preview: MESSAGE_PREVIEWS.poll
 } satisfies MessageKind<'poll', typeof PollContent>
 
 /**

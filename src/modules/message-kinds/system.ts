@@ -1,6 +1,7 @@
 import { Type } from 'typebox'
 import { Compile } from 'typebox/compile'
 import { validation } from '../../lib/errors.js'
+import { MESSAGE_PREVIEWS } from '@relay-im/client/protocol'
 import type { MessageKind } from './kind.js'
 
 const Id = Type.String({ format: 'uuid' })
@@ -28,5 +29,5 @@ export const systemKind = {
   check (content) {
     if (!system.Check(content)) throw validation('content: not a system message\'s content')
   },
-  preview: () => '[system]'
+  preview: MESSAGE_PREVIEWS.system
 } satisfies MessageKind<'system', typeof SystemContent>

@@ -1,7 +1,8 @@
 import { Type } from 'typebox'
 import { validation } from '../../lib/errors.js'
 import { charCount } from '../../lib/text-policy.js'
-import { cutPreview, PREVIEW_MAX_CHARS, type MessageKind } from './kind.js'
+import { MESSAGE_PREVIEWS } from '@relay-im/client/protocol'
+import { PREVIEW_MAX_CHARS, type MessageKind } from './kind.js'
 
 export const TextContent = Type.String({ minLength: 1 })
 
@@ -19,6 +20,6 @@ export const text = {
   },
   // one character more than a preview holds, so a cut still shows as cut
   quoteSql: (c) => `to_jsonb(left(${c} #>> '{}', ${PREVIEW_MAX_CHARS + 1}))`,
-  preview: (content) => typeof content === 'string' ? cutPreview(content) : '[text]',
+  preview: MESSAGE_PREVIEWS.text,
   searchText: (content) => typeof content === 'string' ? content : null
 } satisfies MessageKind<'text', typeof TextContent>

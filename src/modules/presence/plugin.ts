@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { createAnnouncer } from './announcer.js'
 import { registerTypingEvents } from './typing-events.js'
 import { createPresenceService } from './service.js'
+import { presenceSnapshot } from './snapshot.js'
 import { HIDDEN_PRESENCE, presenceVisibleTo } from './visibility.js'
 import { createLocalTracker, createRedisTracker, HEARTBEAT_MS, type ConnectionTracker } from './tracker.js'
 
@@ -35,7 +36,9 @@ declare module 'fastify' {
  * socket anywhere and goes offline with their last; on each change their friends receive
  * `presence` {userId, online, lastSeenAt} (unless they chose `nobody`: visibility.ts, which
  * also decides what REST shows of anyone's presence to whom). Going offline stores users.last_seen_at; while
- * online, lastSeenAt is the end of the previous session (null if none). Also the `typing` event.
+ * online, lastSeenAt is the end of the previous session (null if none). Each socket gets
+ * `presence:snapshot` once at connect (snapshot.ts): the state of its friends and direct peers,
+ * so a client needs no HTTP read that could race the events. Also the `typing` event.
  */
 export default fp(async (app) => {
   const service = createPresenceService(app.prisma)
@@ -56,6 +59,8 @@ export default fp(async (app) => {
 
   app.realtime.onConnect(async (ctx) => {
     if (await tracker.connected(ctx.userId)) await announce(ctx.userId, true)
+    // The socket is in its user room already: every change after the snapshot's read reaches it as an event, after the snapshot.
+    ctx.emit('presence:snapshot', { users: await presenceSnapshot(app.sql, tracker.online, ctx.userId) })
   })
   app.realtime.onDisconnect(async (ctx) => {
     if (await tracker.disconnected(ctx.userId)) await announce(ctx.userId, false)

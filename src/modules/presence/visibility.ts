@@ -16,7 +16,7 @@ export const HIDDEN_PRESENCE = Object.freeze({ online: false, lastSeenAt: null, 
  * thousands of strangers. Live `presence` events go to friends (never to anyone else: there
  * is nobody else to send them to), and to nobody under `nobody`.
  */
-const SEES = (u: string, viewer: string): string => `(${u}.id = ${viewer}
+export const seesPresence = (u: string, viewer: string): string => `(${u}.id = ${viewer}
   OR (${u}.presence_visibility = 'contacts' AND EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = ${u}.id AND f.friend_id = ${viewer}))
   OR (${u}.presence_visibility = 'everyone' AND NOT EXISTS (SELECT 1 FROM blocks b
     WHERE (b.blocker_id = ${u}.id AND b.blocked_id = ${viewer}) OR (b.blocker_id = ${viewer} AND b.blocked_id = ${u}.id))))`
@@ -25,7 +25,7 @@ const SEES = (u: string, viewer: string): string => `(${u}.id = ${viewer}
 export const liveAudienceOf = (u: string): string =>
   `CASE WHEN ${u}.presence_visibility = 'nobody' THEN '{}'::uuid[] ELSE ARRAY(SELECT f.friend_id FROM friendships f WHERE f.user_id = ${u}.id) END`
 
-const VISIBLE_SQL = `SELECT u.id FROM users u WHERE u.id = ANY($2::uuid[]) AND ${SEES('u', '$1::uuid')}`
+const VISIBLE_SQL = `SELECT u.id FROM users u WHERE u.id = ANY($2::uuid[]) AND ${seesPresence('u', '$1::uuid')}`
 
 /** Of `userIds`, those whose presence `viewerId` may see. */
 export async function presenceVisibleTo (sql: SqlClient, viewerId: string, userIds: readonly string[]): Promise<Set<string>> {

@@ -1,3 +1,5 @@
+import { SW_TEXT } from './sw-text.js'
+
 /**
  * The page's English strings: the catalogue every other language must match key for key.
  * `{name}` is filled in by `t`; an object is a plural, its forms chosen by `Intl.PluralRules`.
@@ -322,5 +324,10 @@ export const en = {
   'thread.follow': 'Follow',
   'thread.unfollow': 'Unfollow',
   'thread.empty': 'No replies yet',
-  'thread.inThread': 'in a thread'
+  'thread.inThread': 'in a thread',
+  // Before the page's script runs (index.html, filled in by scripts/build-web.mjs), the service worker, the mention picker
+  'boot.loading': 'Loading…',
+  'boot.noScript': 'Relay needs JavaScript.',
+  'sw.newMessage': SW_TEXT.newMessage['en'],
+  'mention.all': 'all'
 } as const

@@ -1,36 +1,21 @@
 import type { Catalogue, Key, Plural } from './catalogue.js'
 import { en } from './en.js'
 import { zhCN } from './zh-CN.js'
+import { pickLang, STORED_LANG, type Lang } from './pick.js'
 
 export type { Key } from './catalogue.js'
 
-export const LANGUAGES = { en: { name: 'English', strings: en as Catalogue }, 'zh-CN': { name: '简体中文', strings: zhCN } } as const
-export type Lang = keyof typeof LANGUAGES
+export const LANGUAGES = { en: { name: 'English', strings: en as Catalogue }, 'zh-CN': { name: '简体中文', strings: zhCN } } as const satisfies Record<Lang, unknown>
+export type { Lang }
 
-const STORED = 'relay.lang'
-
-/** The language: the one chosen on this browser, else the browser's own (Chinese or English). */
-function pick (): Lang {
-  let saved: string | null = null
-  try { saved = localStorage.getItem(STORED) } catch {}
-  if (saved !== null && saved in LANGUAGES) return saved as Lang
-  const preferred = navigator.languages.length > 0 ? navigator.languages : [navigator.language]
-  for (const l of preferred) {
-    const lower = l.toLowerCase()
-    if (lower.startsWith('zh')) return 'zh-CN'
-    if (lower.startsWith('en')) return 'en'
-  }
-  return 'en'
-}
-
-const current: Lang = pick()
+const current: Lang = pickLang()
 document.documentElement.lang = current
 
 export function lang (): Lang { return current }
 
 /** Remembers the choice and reloads: every view is built from the catalogue again. */
 export function setLang (next: Lang): void {
-  try { localStorage.setItem(STORED, next) } catch {}
+  try { localStorage.setItem(STORED_LANG, next) } catch {}
   location.reload()
 }
 

@@ -1,4 +1,5 @@
 import type { Catalogue } from './catalogue.js'
+import { SW_TEXT } from './sw-text.js'
 
 /** 简体中文. Typed as the English catalogue's keys: a missing key does not compile. */
 export const zhCN: Catalogue = {
@@ -321,5 +322,10 @@ export const zhCN: Catalogue = {
   'thread.follow': '关注',
   'thread.unfollow': '取消关注',
   'thread.empty': '暂无回复',
-  'thread.inThread': '在话题中'
+  'thread.inThread': '在话题中',
+  // Before the page's script runs (index.html, filled in by scripts/build-web.mjs), the service worker, the mention picker
+  'boot.loading': '加载中…',
+  'boot.noScript': 'Relay 需要启用 JavaScript。',
+  'sw.newMessage': SW_TEXT.newMessage['zh-CN'],
+  'mention.all': '所有人'
 }

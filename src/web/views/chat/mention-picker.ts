@@ -1,5 +1,6 @@
 import { h, replace } from '../../dom.js'
 import type { ChatContext } from './context.js'
+import { t } from '../../i18n/index.js'
 
 const MAX_OPTIONS = 8
 
@@ -20,7 +21,9 @@ function optionsFor (ctx: ChatContext, prefix: string): Option[] {
   const options = c.members.filter((u) => u.id !== ctx.me.id && (u.displayName.toLowerCase().startsWith(q) || u.username.toLowerCase().startsWith(q)))
     .map((u) => ({ id: u.id, label: u.displayName }))
   const role = c.members.find((u) => u.id === ctx.me.id)?.role
-  if ((role === 'owner' || role === 'admin') && 'all'.startsWith(q)) options.push({ id: 'all', label: 'all' })
+  // "@all" in the user's language (the mention itself is the id 'all'); the English word is typed too.
+  const all = t('mention.all')
+  if ((role === 'owner' || role === 'admin') && (all.toLowerCase().startsWith(q) || 'all'.startsWith(q))) options.push({ id: 'all', label: all })
   return options.slice(0, MAX_OPTIONS)
 }
 

@@ -6,13 +6,12 @@ import { isRecalled, kindOf } from '../kinds.js'
 import type { ChatContext } from './context.js'
 import { messageRow, ticks, type RowActions } from './message-row.js'
 import { pendingRows, type PendingRows } from './pending-rows.js'
+import { quoteText } from './quote.js'
 
 /** Within this many pixels of an edge counts as "at" it. */
 export const EDGE_PX = 80
 /** Messages of one sender this close together show the name once. */
 const RUN_MS = 5 * 60_000
-/** A reply's quote shows at most this many characters of the quoted text. */
-const QUOTE_MAX = 100
 
 export interface MessageList {
   /** The scrolling element: the history top line and the rows. */
@@ -41,12 +40,6 @@ export interface MessageList {
   newestSeq: () => number
   /** My newest text message still shown and not recalled (the Up key edits it). */
   lastOwnText: () => Message | undefined
-}
-
-/** The text a reply's quote of `quoted` shows; the same rule as the server's reply snapshot. */
-function quoteText (quoted: Message): string {
-  if (isRecalled(quoted)) return ''
-  return quoted.type === 'text' ? [...String(quoted.content)].slice(0, QUOTE_MAX).join('') : `[${quoted.type}]`
 }
 
 type Rows = Omit<MessageList, 'el' | 'top' | 'addPending' | 'hasPending' | 'failed' | 'scrollTo' | 'scrollToBottom' | 'atBottom'>
