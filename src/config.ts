@@ -103,7 +103,15 @@ export const ConfigSchema = Type.Object({
   /** false: this node does not work the job queue (it still enqueues). */
   JOBS_WORKER: Type.Boolean({ default: true }),
   /** Seconds a job may stay active before it is taken as lost (its node died) and retried. */
-  JOBS_EXPIRE_S: Int(60, 5, 3600)
+  JOBS_EXPIRE_S: Int(60, 5, 3600),
+  // Two-factor sign-in (TOTP, src/modules/auth/totp.ts)
+  /** true: an admin's tokens carry the admin role only in a session started with a second factor (an admin without TOTP signs in as a plain user until enrolled). */
+  TOTP_REQUIRED_FOR_ADMINS: Type.Boolean({ default: false }),
+  /** The name authenticator apps show beside the account. */
+  TOTP_ISSUER: Type.String({ default: 'Relay IM', minLength: 1, maxLength: 64 }),
+  /** Consecutive wrong two-factor codes after which the user's factor is locked for TOTP_LOCK_S. */
+  TOTP_MAX_FAILURES: Int(5, 1, 100),
+  TOTP_LOCK_S: Int(300, 1, 86_400)
 })
 
 export type RawConfig = Static<typeof ConfigSchema>
