@@ -209,7 +209,7 @@ const RULES: Record<string, Rule> = {
   // Two-factor sign-in (TOTP): each user their own factor; the second step is bound to its challenge.
   'POST /api/auth/login/second-factor': one('an unknown challenge, whoever asks', () => ({ method: 'POST', url: '/api/auth/login/second-factor', payload: { challenge: 'A'.repeat(43), code: '123456' } }), all('UNAUTHORIZED')),
   'GET /api/auth/totp': read(one('my own two-factor state', () => ({ url: '/api/auth/totp' }), signedIn('allow'))),
-  'POST /api/auth/totp/enrol': one('enrol myself (a secret for my own account)', () => ({ method: 'POST', url: '/api/auth/totp/enrol' }), signedIn('allow'),
+  'POST /api/auth/totp/enrol': one('enrol myself with my password (a secret for my own account)', () => ({ method: 'POST', url: '/api/auth/totp/enrol', payload: { password: PASSWORD } }), signedIn('allow'),
     (body, w, role) => (body.otpauthUrl as string).includes(encodeURIComponent(me(w, role).username)) ? undefined : 'a secret for another account'),
   'POST /api/auth/totp/confirm': one('confirm without an enrolment of my own', () => ({ method: 'POST', url: '/api/auth/totp/confirm', payload: { code: '123456' } }), signedIn('NOT_FOUND')),
   'POST /api/auth/totp/disable': one('turn off without a factor or a right code', () => ({ method: 'POST', url: '/api/auth/totp/disable', payload: { code: '123456' } }), signedIn('FORBIDDEN')),

@@ -25,6 +25,11 @@ t.test('two-factor on the page: set up with the QR code, sign in with a code and
 
   await page.click(id('totp-open'))
   await page.waitForSelector(`${id('totp-state')}[data-enabled="false"]`, { timeout: WAIT })
+  await page.fill(id('totp-password'), 'wrong password')
+  await page.click(id('totp-start'))
+  await page.waitForSelector(`${id('totp-error')}:not(:empty)`, { timeout: WAIT })
+  t.equal(await page.locator(id('totp-qr')).count(), 0, 'no secret without the password')
+  await page.fill(id('totp-password'), 'correct horse battery')
   await page.click(id('totp-start'))
   const qr = await page.waitForSelector(id('totp-qr'), { timeout: WAIT })
   t.ok(await qr.evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0), 'the QR code renders')

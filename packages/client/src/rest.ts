@@ -321,11 +321,12 @@ export class RestClient extends Emitter<ClientEvents> {
   }
 
   /**
-   * Starts enrolment: a new secret and its `otpauth://` URL to show as a QR code. Sign-in does
-   * not change until {@link confirmTotp}. CONFLICT when two-factor is already on.
+   * Starts enrolment with my current password (FORBIDDEN when wrong): a new secret and its
+   * `otpauth://` URL to show as a QR code. Sign-in does not change until {@link confirmTotp}.
+   * CONFLICT when two-factor is already on.
    */
-  async enrolTotp (): Promise<TotpEnrolment> {
-    return await this.request<TotpEnrolment>('POST', '/auth/totp/enrol')
+  async enrolTotp (password: string): Promise<TotpEnrolment> {
+    return await this.request<TotpEnrolment>('POST', '/auth/totp/enrol', { body: { password } })
   }
 
   /** Turns two-factor sign-in on with a current code; returns the ten recovery codes, shown only this once. */

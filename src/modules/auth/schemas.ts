@@ -57,6 +57,8 @@ export const SecondFactorBody = Type.Object({
 }, { additionalProperties: false })
 
 export const TwoFactorCodeBody = Type.Object({ code: TwoFactorCode }, { additionalProperties: false })
+/** Enrolment takes the password: a stolen session alone cannot turn two-factor on and lock the owner out. */
+export const TotpEnrolBody = Type.Object({ password: Text({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false })
 
 export const TotpStatusSchema = Type.Object({ enabled: Type.Boolean(), recoveryCodesLeft: Type.Integer({ minimum: 0 }) })
 export const TotpEnrolmentSchema = Type.Object({

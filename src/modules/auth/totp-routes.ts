@@ -2,8 +2,9 @@ import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { ErrorSchema } from '../../lib/error-schema.js'
-import { Errors } from '../../lib/errors.js'
-import { RecoveryCodesSchema, TotpEnrolmentSchema, TotpStatusSchema, TwoFactorCodeBody } from './schemas.js'
+import { Errors, forbidden } from '../../lib/errors.js'
+import { verifyPassword } from '../../lib/password.js'
+import { RecoveryCodesSchema, TotpEnrolBody, TotpEnrolmentSchema, TotpStatusSchema, TwoFactorCodeBody } from './schemas.js'
 import type { TotpService } from './totp.js'
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 429: ErrorSchema }
@@ -28,12 +29,14 @@ export function totpRoutes (authed: FastifyInstance, totp: TotpService, rateLimi
       ...common,
       operationId: 'enrolTotp',
       summary: 'Start two-factor enrolment: a new TOTP secret',
-      description: 'Returns a new secret and its otpauth:// URL (for the QR code); it replaces an unconfirmed one. Nothing changes at sign-in until POST /auth/totp/confirm. CONFLICT when two-factor is already on.',
+      description: 'Takes the current password (FORBIDDEN when wrong: a stolen session alone cannot turn two-factor on and lock the owner out). Returns a new secret and its otpauth:// URL (for the QR code); it replaces an unconfirmed one. Nothing changes at sign-in until POST /auth/totp/confirm. CONFLICT when two-factor is already on.',
+      body: TotpEnrolBody,
       response: { 200: TotpEnrolmentSchema, ...errors, 409: ErrorSchema }
     }
   }, async (request) => {
-    const user = await app.prisma.user.findUnique({ where: { id: request.userId }, select: { username: true } })
+    const user = await app.prisma.user.findUnique({ where: { id: request.userId }, select: { username: true, passwordHash: true } })
     if (user === null) throw Errors.invalidToken()
+    if (!await verifyPassword(request.body.password, user.passwordHash)) throw forbidden('Current password is incorrect')
     return await totp.enrol(request.userId, user.username)
   })
 

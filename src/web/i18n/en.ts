@@ -29,6 +29,8 @@ export const en = {
   'totp.off': 'Off: your password alone signs you in.',
   'totp.on': { one: 'On. {count} recovery code left.', other: 'On. {count} recovery codes left.' },
   'totp.setUp': 'Set up',
+  'totp.passwordPrompt': 'Your password',
+  'totp.badPassword': 'That password is not right.',
   'totp.scan': 'Scan this code with an authenticator app.',
   'totp.qrAlt': 'QR code for your authenticator app',
   'totp.typeIn': 'Or type in this key:',

@@ -28,6 +28,8 @@ export const zhCN: Catalogue = {
   'totp.off': '未开启：仅凭密码即可登录。',
   'totp.on': { other: '已开启。剩余 {count} 个恢复码。' },
   'totp.setUp': '设置',
+  'totp.passwordPrompt': '你的密码',
+  'totp.badPassword': '密码不正确。',
   'totp.scan': '请用身份验证器应用扫描此二维码。',
   'totp.qrAlt': '身份验证器应用的二维码',
   'totp.typeIn': '或手动输入此密钥：',

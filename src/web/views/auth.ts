@@ -33,22 +33,13 @@ export function authView (done: (client: Client) => void): HTMLElement {
   const form = h('form', {
     class: 'auth-card',
     testid: 'auth-form',
-    onsubmit: async (e: SubmitEvent) => {
-      e.preventDefault()
-      error.textContent = ''
-      submit.disabled = true
-      try {
-        const creds = { username: username.value.trim(), password: password.value }
-        const name = displayName.value.trim()
-        const result = mode === 'login' ? await login(creds) : await register(name === '' ? creds : { ...creds, displayName: name })
-        if (isSecondStep(result)) secondStep(result)
-        else done(result)
-      } catch (err) {
-        error.textContent = authErrorText(err, mode)
-      } finally {
-        submit.disabled = false
-      }
-    }
+    onsubmit: submitting(submit, error, async () => {
+      const creds = { username: username.value.trim(), password: password.value }
+      const name = displayName.value.trim()
+      const result = mode === 'login' ? await login(creds) : await register(name === '' ? creds : { ...creds, displayName: name })
+      if (isSecondStep(result)) secondStep(result)
+      else done(result)
+    }, (err) => authErrorText(err, mode))
   },
   h('h1', {}, t('app.name')),
   h('p', { class: 'muted' }, t('app.tagline')),
@@ -71,19 +62,7 @@ export function authView (done: (client: Client) => void): HTMLElement {
     codeFormEl = h('form', {
       class: 'auth-card',
       testid: 'auth-second-factor',
-      onsubmit: async (e: SubmitEvent) => {
-        e.preventDefault()
-        codeError.textContent = ''
-        verify.disabled = true
-        try {
-          finished(await step.finish(code.value.trim()))
-        } catch (err) {
-          const c = (err as { code?: string }).code
-          codeError.textContent = c === 'UNAUTHORIZED' && /challenge/i.test((err as Error).message) ? t('auth.challengeExpired') : c === 'UNAUTHORIZED' ? t('auth.badCode') : errorText(err)
-        } finally {
-          verify.disabled = false
-        }
-      }
+      onsubmit: submitting(verify, codeError, async () => { finished(await step.finish(code.value.trim())) }, codeErrorText)
     },
     h('h1', {}, t('app.name')),
     h('p', { class: 'muted' }, t('auth.secondFactorPrompt')),
@@ -97,6 +76,29 @@ export function authView (done: (client: Client) => void): HTMLElement {
 
   main.append(form, languageSwitch())
   return main
+}
+
+/** A form's submit handler: clears its error line, disables its button meanwhile, shows a failure as a sentence. */
+function submitting (button: HTMLButtonElement, error: HTMLElement, run: () => Promise<void>, text: (err: unknown) => string) {
+  return async (e: SubmitEvent): Promise<void> => {
+    e.preventDefault()
+    error.textContent = ''
+    button.disabled = true
+    try {
+      await run()
+    } catch (err) {
+      error.textContent = text(err)
+    } finally {
+      button.disabled = false
+    }
+  }
+}
+
+/** A wrong second-factor code, or a challenge that is used up or expired (go back to the password). */
+function codeErrorText (err: unknown): string {
+  const e = err as { code?: string, message?: string }
+  if (e.code !== 'UNAUTHORIZED') return errorText(err)
+  return /challenge/i.test(e.message ?? '') ? t('auth.challengeExpired') : t('auth.badCode')
 }
 
 /** A sign-in or sign-up failure as a sentence: which field is wrong, never the validator's text. */

@@ -30,15 +30,22 @@ function twoFactorDialog (client: Client): HTMLElement {
       await fn()
     } catch (err) {
       const code = (err as { code?: string }).code
-      error.textContent = code === 'FORBIDDEN' ? t('auth.badCode') : errorText(err)
+      error.textContent = code === 'FORBIDDEN' ? (/password/i.test((err as Error).message) ? t('totp.badPassword') : t('auth.badCode')) : errorText(err)
     }
   }
   const codeInput = (): HTMLInputElement => h('input', { testid: 'totp-code', name: 'code', autocomplete: 'one-time-code', required: true, minlength: 6, maxlength: 32, placeholder: '123456' })
 
   const showStatus = (status: TotpStatus): void => {
     if (!status.enabled) {
+      const password = h('input', { testid: 'totp-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true })
       body.replaceChildren(h('p', { testid: 'totp-state', 'data-enabled': 'false' }, t('totp.off')),
-        h('button', { type: 'button', class: 'primary', testid: 'totp-start', onclick: attempt(enrol) }, t('totp.setUp')))
+        h('form', {
+          onsubmit: (e: SubmitEvent) => {
+            e.preventDefault()
+            void attempt(async () => { await enrol(password.value) })()
+          }
+        }, h('label', { class: 'field' }, t('totp.passwordPrompt'), password),
+        h('button', { type: 'submit', class: 'primary', testid: 'totp-start' }, t('totp.setUp'))))
       return
     }
     const code = codeInput()
@@ -53,8 +60,8 @@ function twoFactorDialog (client: Client): HTMLElement {
       h('button', { type: 'submit', class: 'danger', testid: 'totp-disable' }, t('totp.turnOff'))))
   }
 
-  async function enrol (): Promise<void> {
-    const { secret, otpauthUrl } = await client.enrolTotp()
+  async function enrol (password: string): Promise<void> {
+    const { secret, otpauthUrl } = await client.enrolTotp(password)
     const svg = await QRCode.toString(otpauthUrl, { type: 'svg', margin: 1 })
     const code = codeInput()
     body.replaceChildren(

@@ -8,7 +8,7 @@ export const codeFor = async (secret: string, stepsAhead = 0): Promise<string> =
 
 /** Enrols and confirms TOTP for `u` through the routes; its secret and recovery codes. */
 export async function enableTotp (app: App, u: Pick<TestUser, 'auth'>): Promise<{ secret: string, recoveryCodes: string[] }> {
-  const enrol = await app.inject({ method: 'POST', url: '/api/auth/totp/enrol', headers: u.auth })
+  const enrol = await app.inject({ method: 'POST', url: '/api/auth/totp/enrol', headers: u.auth, payload: { password: 'correct horse battery' } })
   if (enrol.statusCode !== 200) throw new Error(`enrol failed: ${enrol.statusCode} ${enrol.body}`)
   const { secret } = enrol.json() as { secret: string }
   const confirm = await app.inject({ method: 'POST', url: '/api/auth/totp/confirm', headers: u.auth, payload: { code: await codeFor(secret, -1) } })

@@ -14,7 +14,10 @@ const status = async (app: App, auth: Record<string, string>) =>
 t.test('enrol, confirm, then signing in takes the password and a current code', async (t) => {
   const app = await build(t)
   const u = await registerUser(app)
-  const enrol = await app.inject({ method: 'POST', url: '/api/auth/totp/enrol', headers: u.auth })
+  const stolen = await app.inject({ method: 'POST', url: '/api/auth/totp/enrol', headers: u.auth, payload: { password: 'not the password' } })
+  t.equal(stolen.statusCode, 403, 'a session without the password cannot enrol (and lock the owner out)')
+  t.equal(await app.prisma.totpFactor.count({ where: { userId: u.id } }), 0, 'nothing written')
+  const enrol = await app.inject({ method: 'POST', url: '/api/auth/totp/enrol', headers: u.auth, payload: { password: 'correct horse battery' } })
   t.equal(enrol.statusCode, 200)
   const { secret, otpauthUrl } = enrol.json()
   t.match(otpauthUrl, /^otpauth:\/\/totp\/.+secret=/)
@@ -32,7 +35,7 @@ t.test('enrol, confirm, then signing in takes the password and a current code', 
   t.equal(new Set(recoveryCodes).size, 10, 'ten distinct recovery codes')
   for (const c of recoveryCodes) t.match(c, /^[A-Z2-9]{5}-[A-Z2-9]{5}$/)
   t.same(await status(app, u.auth), { enabled: true, recoveryCodesLeft: 10 })
-  t.equal((await app.inject({ method: 'POST', url: '/api/auth/totp/enrol', headers: u.auth })).statusCode, 409, 'enrolling again while on is a conflict')
+  t.equal((await app.inject({ method: 'POST', url: '/api/auth/totp/enrol', headers: u.auth, payload: { password: 'correct horse battery' } })).statusCode, 409, 'enrolling again while on is a conflict')
 
   const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: u.username, password: 'correct horse battery' } })
   t.equal(login.statusCode, 200)
@@ -159,7 +162,7 @@ t.test('turning it off takes a current code or a recovery code, never the sessio
 t.test('bad input: nothing changes and the error is clear', async (t) => {
   const app = await build(t)
   const u = await registerUser(app)
-  await app.inject({ method: 'POST', url: '/api/auth/totp/enrol', headers: u.auth })
+  await app.inject({ method: 'POST', url: '/api/auth/totp/enrol', headers: u.auth, payload: { password: 'correct horse battery' } })
   for (const code of ['12\u000034', '\u202e123456', '123\u200b456', 'x'.repeat(33), '', 123456]) {
     const res = await app.inject({ method: 'POST', url: '/api/auth/totp/confirm', headers: u.auth, payload: { code } })
     t.equal(res.statusCode, 400, JSON.stringify(code))
