@@ -128,7 +128,15 @@ export const ConfigSchema = Type.Object({
   /** Link previews: one request (page or image), connect to last byte; the whole fetch, redirects included, gets twice this. */
   LINK_PREVIEW_TIMEOUT_MS: Int(5000, 100, 60_000),
   /** Link previews: seconds a fetched preview is reused for the same URL. */
-  LINK_PREVIEW_CACHE_S: Int(86_400, 0, 30 * 86_400)
+  LINK_PREVIEW_CACHE_S: Int(86_400, 0, 30 * 86_400),
+  // Two-factor sign-in (TOTP, src/modules/auth/totp.ts)
+  /** true: an admin's tokens carry the admin role only in a session started with a second factor (an admin without TOTP signs in as a plain user until enrolled). */
+  TOTP_REQUIRED_FOR_ADMINS: Type.Boolean({ default: false }),
+  /** The name authenticator apps show beside the account. */
+  TOTP_ISSUER: Type.String({ default: 'Relay IM', minLength: 1, maxLength: 64 }),
+  /** Consecutive wrong two-factor codes after which the user's factor is locked for TOTP_LOCK_S. */
+  TOTP_MAX_FAILURES: Int(5, 1, 100),
+  TOTP_LOCK_S: Int(300, 1, 86_400)
 })
 
 export type RawConfig = Static<typeof ConfigSchema>

@@ -61,6 +61,8 @@ export const Errors = {
   /** A suspended account: login, refresh and access tokens are refused. */
   suspended: () => forbidden('Suspended'),
   adminOnly: () => forbidden('Admins only'),
+  /** Two-factor sign-in (src/modules/auth/totp.ts). */
+  twoFactorNotEnrolled: () => notFound('No two-factor enrolment in progress'),
   /** Kept within the contract's codes: INTERNAL, but 503 so clients and balancers retry. */
   databaseUnavailable: () => new AppError('INTERNAL', 'Database unavailable, try again', 503)
 }

@@ -1,4 +1,4 @@
-import { ClientError, createClient, type Client, type ClientOptions, type Credentials, type RegisterInput, type Tokens } from '@relay-im/client'
+import { Client, ClientError, createClient, SecondFactorRequiredError, type ClientOptions, type Credentials, type RegisterInput, type Tokens } from '@relay-im/client'
 
 /**
  * The signed-in session: tokens in localStorage (the refresh token rotates, so every new
@@ -74,10 +74,28 @@ export async function resume (): Promise<Client | undefined> {
   }
 }
 
-export async function login (credentials: Credentials): Promise<Client> {
+/** A password accepted for a two-factor account: `finish` with a code signs in (it may be retried with another code). */
+export interface SecondStep { finish: (code: string) => Promise<Client>, cancel: () => void }
+export const isSecondStep = (r: Client | SecondStep): r is SecondStep => !(r instanceof Client)
+
+export async function login (credentials: Credentials): Promise<Client | SecondStep> {
   const client = sessionClient()
-  await client.login(credentials)
-  return client
+  try {
+    await client.login(credentials)
+    return client
+  } catch (err) {
+    if (!(err instanceof SecondFactorRequiredError)) {
+      close(client)
+      throw err
+    }
+    return {
+      finish: async (code: string) => {
+        await client.completeSignIn(err.challenge, code)
+        return client
+      },
+      cancel: () => { close(client) }
+    }
+  }
 }
 
 export async function register (input: RegisterInput): Promise<Client> {

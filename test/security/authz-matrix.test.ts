@@ -208,6 +208,13 @@ const RULES: Record<string, Rule> = {
   },
   'POST /api/auth/logout': one('unknown token: 204 for anyone (documented)', () => ({ method: 'POST', url: '/api/auth/logout', payload: { refreshToken: 'A'.repeat(43) } }), all('allow')),
   'POST /api/auth/password': one('own password only', (w, role) => ({ method: 'POST', url: '/api/auth/password', payload: { currentPassword: PASSWORD, newPassword: 'another horse battery' }, headers: user(w, role)?.auth }), signedIn('allow')),
+  // Two-factor sign-in (TOTP): each user their own factor; the second step is bound to its challenge.
+  'POST /api/auth/login/second-factor': one('an unknown challenge, whoever asks', () => ({ method: 'POST', url: '/api/auth/login/second-factor', payload: { challenge: 'A'.repeat(43), code: '123456' } }), all('UNAUTHORIZED')),
+  'GET /api/auth/totp': read(one('my own two-factor state', () => ({ url: '/api/auth/totp' }), signedIn('allow'))),
+  'POST /api/auth/totp/enrol': one('enrol myself with my password (a secret for my own account)', () => ({ method: 'POST', url: '/api/auth/totp/enrol', payload: { password: PASSWORD } }), signedIn('allow'),
+    (body, w, role) => (body.otpauthUrl as string).includes(encodeURIComponent(me(w, role).username)) ? undefined : 'a secret for another account'),
+  'POST /api/auth/totp/confirm': one('confirm without an enrolment of my own', () => ({ method: 'POST', url: '/api/auth/totp/confirm', payload: { code: '123456' } }), signedIn('NOT_FOUND')),
+  'POST /api/auth/totp/disable': one('turn off without a factor or a right code', () => ({ method: 'POST', url: '/api/auth/totp/disable', payload: { code: '123456' } }), signedIn('FORBIDDEN')),
 
   'GET /api/users/me': read(one('self', () => ({ url: '/api/users/me' }), signedIn('allow'), (body, w, role) => body.id === me(w, role).id ? undefined : 'another user')),
   'PATCH /api/users/me': {

@@ -1,4 +1,4 @@
-import { ERROR_STATUS as STATUS, type ErrorCode } from './protocol.js'
+import { ERROR_STATUS as STATUS, type ErrorCode, type SecondFactorChallenge, type SecondFactorMethod } from './protocol.js'
 import type { ClientErrorCode } from './types.js'
 
 /**
@@ -53,3 +53,23 @@ const retryAfter = (err: WireError | undefined): number | undefined =>
  */
 export const isTransient = (err: unknown): boolean =>
   err instanceof ClientError && (err.code === 'NETWORK' || err.code === 'TIMEOUT' || err.code === 'RATE_LIMITED' || err.code === 'INTERNAL')
+
+/**
+ * `login()` of an account with two-factor sign-in on: the password was right, and signing in
+ * takes one more step, `client.completeSignIn(err.challenge, code)` with a current TOTP code or
+ * a recovery code, before `expiresAt`.
+ */
+export class SecondFactorRequiredError extends ClientError {
+  /** Single use; bound to the account whose password was given. */
+  readonly challenge: string
+  readonly expiresAt: string
+  readonly methods: SecondFactorMethod[]
+
+  constructor (answer: SecondFactorChallenge) {
+    super('SECOND_FACTOR_REQUIRED', 'A two-factor code is needed to finish signing in', 0)
+    this.name = 'SecondFactorRequiredError'
+    this.challenge = answer.secondFactor.challenge
+    this.expiresAt = answer.secondFactor.expiresAt
+    this.methods = answer.secondFactor.methods
+  }
+}

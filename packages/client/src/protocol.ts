@@ -787,3 +787,27 @@ export interface DeliveriesOptions { limit?: number, before?: string }
 // ---------------------------------------------------------------- message previews (one rule for server and clients)
 
 export { cutPreview, messagePreview, MESSAGE_PREVIEWS, PREVIEW_MAX_CHARS } from './preview.js'
+// ---------------------------------------------------------------- sign-in: two-factor (TOTP)
+
+/** How a two-factor account may finish signing in: a current TOTP code or an unused recovery code. */
+export type SecondFactorMethod = 'totp' | 'recovery'
+
+/**
+ * `POST /auth/login` for an account with two-factor on: no tokens yet, a challenge for
+ * `POST /auth/login/second-factor` (single use, expires at `expiresAt`, spent after 5 wrong codes).
+ */
+export interface SecondFactorChallenge {
+  secondFactor: { challenge: string, expiresAt: string, methods: SecondFactorMethod[] }
+}
+
+/** What `POST /auth/login` returns: a session, or a second-factor challenge. */
+export type SignInResult = Session | SecondFactorChallenge
+
+/** `GET /auth/totp`: whether two-factor sign-in is on, and how many recovery codes are unused. */
+export interface TotpStatus { enabled: boolean, recoveryCodesLeft: number }
+
+/** `POST /auth/totp/enrol`: the new secret (base32, for typing in) and its `otpauth://` URL (for the QR code). */
+export interface TotpEnrolment { secret: string, otpauthUrl: string }
+
+/** `POST /auth/totp/confirm`: the ten recovery codes, shown this once. */
+export interface RecoveryCodes { recoveryCodes: string[] }

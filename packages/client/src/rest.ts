@@ -1,6 +1,6 @@
 import { accessClaims, CrossTab, type CrossTabOptions } from './cross-tab.js'
 import { Emitter } from './emitter.js'
-import { ClientError, errorFromResponse } from './errors.js'
+import { ClientError, errorFromResponse, SecondFactorRequiredError } from './errors.js'
 import type { ClientEvents } from './types.js'
 import type {
   Block, BlockedUser, Conversation, ConversationPage, Credentials, Friend, FriendRequest, HistoryOptions, HistoryPage,
@@ -8,7 +8,8 @@ import type {
   UserWithPresence, VersionInfo, FileContent, Me, PresenceVisibility, SignedFileUrl, SearchOptions, SearchPage, ConversationSettings, SettingsUpdate, NotifyLevel,
   GroupProfileUpdate, Invite, InviteLink, InviteOptions, InvitePreview, BannedMember, ChannelPage, ChannelListOptions, ChannelSummary,
   Bot, BotCreated, BotInput, DeliveriesOptions, PushSubscriptionInfo, PushSubscriptionInput, WebhookDelivery, WebhookInput,
-  ThreadListOptions, ThreadMessagePage, ThreadPage, ThreadState
+  ThreadListOptions, ThreadMessagePage, ThreadPage, ThreadState,
+  RecoveryCodes, SignInResult, TotpEnrolment, TotpStatus
 } from './protocol.js'
 
 /** How the client reaches the server and signs in: its URL and any of tokens, credentials, a bot token or a token provider. */
@@ -283,15 +284,60 @@ export class RestClient extends Emitter<ClientEvents> {
     return session
   }
 
-  /** Signs in (with the credentials given to createClient when omitted). */
+  /**
+   * Signs in (with the credentials given to createClient when omitted). An account with
+   * two-factor sign-in on throws {@link SecondFactorRequiredError}: finish with
+   * {@link completeSignIn}.
+   */
   async login (credentials: Credentials | undefined = this.credentials): Promise<Session> {
     if (credentials === undefined) throw new ClientError('UNAUTHORIZED', 'No credentials', 401)
-    const session = await this.request<Session>('POST', '/auth/login', { body: { username: credentials.username, password: credentials.password }, auth: false })
+    const answer = await this.request<SignInResult>('POST', '/auth/login', { body: { username: credentials.username, password: credentials.password }, auth: false })
+    if ('secondFactor' in answer) throw new SecondFactorRequiredError(answer)
     this.credentials = credentials
+    return this.startSession(answer)
+  }
+
+  private startSession (session: Session): Session {
     this.user = session.user
     this.fileLinks.clear()
     this.storeTokens(session)
     return session
+  }
+
+  // ------------------------------------------------------------ two-factor (TOTP)
+
+  /**
+   * The second step of signing in to a two-factor account: the challenge from
+   * {@link SecondFactorRequiredError} and a current TOTP code or an unused recovery code.
+   * Signs in like `login()` (emits `tokens`). A wrong code is UNAUTHORIZED (the challenge
+   * takes 5); too many wrong codes in a row are RATE_LIMITED for a while.
+   */
+  async completeSignIn (challenge: string, code: string): Promise<Session> {
+    return this.startSession(await this.request<Session>('POST', '/auth/login/second-factor', { body: { challenge, code }, auth: false }))
+  }
+
+  /** Whether two-factor sign-in is on for me, and how many recovery codes are left. */
+  async totpStatus (): Promise<TotpStatus> {
+    return await this.request<TotpStatus>('GET', '/auth/totp')
+  }
+
+  /**
+   * Starts enrolment with my current password (FORBIDDEN when wrong): a new secret and its
+   * `otpauth://` URL to show as a QR code. Sign-in does not change until {@link confirmTotp}.
+   * CONFLICT when two-factor is already on.
+   */
+  async enrolTotp (password: string): Promise<TotpEnrolment> {
+    return await this.request<TotpEnrolment>('POST', '/auth/totp/enrol', { body: { password } })
+  }
+
+  /** Turns two-factor sign-in on with a current code; returns the ten recovery codes, shown only this once. */
+  async confirmTotp (code: string): Promise<RecoveryCodes> {
+    return await this.request<RecoveryCodes>('POST', '/auth/totp/confirm', { body: { code } })
+  }
+
+  /** Turns two-factor sign-in off; takes a current code or an unused recovery code (FORBIDDEN otherwise). */
+  async disableTotp (code: string): Promise<void> {
+    await this.request<void>('POST', '/auth/totp/disable', { body: { code } })
   }
 
   /** Rotates the refresh token and gets a new access token; emits `tokens`. */

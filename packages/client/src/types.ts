@@ -3,9 +3,10 @@ import type { ErrorCode, ServerToClientEvents, Tokens } from './protocol.js'
 
 /**
  * Codes the SDK itself produces, beside the contract's: TIMEOUT, NETWORK, CLOSED and
- * INCOMPATIBLE_SERVER (the server states an older protocol version than this SDK speaks).
+ * INCOMPATIBLE_SERVER (the server states an older protocol version than this SDK speaks) and
+ * SECOND_FACTOR_REQUIRED (`login()` of a two-factor account: a {@link SecondFactorRequiredError}).
  */
-export type ClientErrorCode = ErrorCode | 'TIMEOUT' | 'NETWORK' | 'CLOSED' | 'INCOMPATIBLE_SERVER'
+export type ClientErrorCode = ErrorCode | 'TIMEOUT' | 'NETWORK' | 'CLOSED' | 'INCOMPATIBLE_SERVER' | 'SECOND_FACTOR_REQUIRED'
 
 /** Where the connection stands; `Client.status`, and the `status` event on each change. */
 export type ConnectionStatus = 'offline' | 'connecting' | 'online' | 'reconnecting'

@@ -1,13 +1,25 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { ErrorSchema } from '../../lib/error-schema.js'
-import { ChangePasswordBody, LoginBody, RefreshBody, RegisterBody, SessionSchema, TokensSchema } from './schemas.js'
+import { ChangePasswordBody, LoginBody, RefreshBody, RegisterBody, SecondFactorBody, SecondFactorChallengeSchema, SessionSchema, TokensSchema } from './schemas.js'
 import { createAuthService } from './service.js'
+import { createTotpService } from './totp.js'
+import { totpRoutes } from './totp-routes.js'
 
 /** Registered under /api/auth. Every route is rate limited per client address. */
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app
+  const totp = createTotpService(app.prisma, {
+    secret: config.JWT_SECRET,
+    issuer: config.TOTP_ISSUER,
+    maxFailures: config.TOTP_MAX_FAILURES,
+    lockMs: config.TOTP_LOCK_S * 1000,
+    challengeTtlS: 300,
+    challengeMaxAttempts: 5
+  })
   const auth = createAuthService(app.prisma, {
+    totp,
+    adminsNeedSecondFactor: config.TOTP_REQUIRED_FOR_ADMINS,
     scryptLogN: config.SCRYPT_LOG_N,
     refreshTokenTtlS: config.REFRESH_TOKEN_TTL_S,
     refreshReuseGraceS: config.REFRESH_REUSE_GRACE_S,
@@ -27,8 +39,29 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/login', {
     config: { rateLimit },
-    schema: { operationId: 'login', summary: 'Sign in with username and password', security: [], tags: ['auth'], body: LoginBody, response: { 200: SessionSchema, ...errors } }
+    schema: {
+      operationId: 'login',
+      summary: 'Sign in with username and password',
+      description: 'A session; or, when the account has two-factor sign-in on, `{ secondFactor: { challenge, expiresAt, methods } }` for POST /auth/login/second-factor.',
+      security: [],
+      tags: ['auth'],
+      body: LoginBody,
+      response: { 200: Type.Union([SessionSchema, SecondFactorChallengeSchema]), ...errors }
+    }
   }, async (request) => await auth.login(request.body))
+
+  app.post('/login/second-factor', {
+    config: { rateLimit },
+    schema: {
+      operationId: 'loginSecondFactor',
+      summary: 'Finish signing in with a two-factor code',
+      description: 'The challenge from POST /auth/login and a current TOTP code or an unused recovery code. A challenge is single use, expires after 5 minutes and is spent after 5 wrong codes; consecutive wrong codes also lock the account\'s factor for TOTP_LOCK_S (RATE_LIMITED).',
+      security: [],
+      tags: ['auth'],
+      body: SecondFactorBody,
+      response: { 200: SessionSchema, ...errors, 403: ErrorSchema }
+    }
+  }, async (request) => await auth.completeSecondFactor(request.body.challenge, request.body.code))
 
   app.post('/refresh', {
     config: { rateLimit },
@@ -51,7 +84,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     return await reply.status(204).send(null)
   })
 
-  // The one authenticated route, in its own scope so the hook cannot reach the public ones.
+  // The authenticated routes, in their own scope so the hook cannot reach the public ones.
   const authenticated: FastifyPluginAsyncTypebox = async (authed) => {
     authed.addHook('onRequest', app.authenticate)
 
@@ -71,6 +104,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       await app.realtime.endSessions(request.userId, at.getTime())
       return await reply.status(204).send(null)
     })
+
+    totpRoutes(authed, totp, rateLimit)
   }
   await app.register(authenticated)
 }

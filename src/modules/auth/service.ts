@@ -6,7 +6,8 @@ import { hashPassword, verifyPassword } from '../../lib/password.js'
 import { isSuspended } from '../../lib/suspension.js'
 import type { PlatformRole } from '../../plugins/auth.js'
 import { USERNAME_RE, publicUserSelect, toPublicUser } from '../users/index.js'
-import type { Login, Register, Session, Tokens } from './schemas.js'
+import type { Login, Register, Session, SignInResult, Tokens } from './schemas.js'
+import type { TotpService } from './totp.js'
 
 export interface AuthServiceOptions {
   scryptLogN: number
@@ -16,6 +17,10 @@ export interface AuthServiceOptions {
   /** Server secret the successor of a refresh token is derived with (JWT_SECRET). */
   secret: string
   signAccessToken: (userId: string, role?: PlatformRole) => string
+  /** Two-factor: once a user confirmed TOTP, the password step returns a challenge instead of a session. */
+  totp: TotpService
+  /** TOTP_REQUIRED_FOR_ADMINS: an admin's tokens carry the admin role only in a session started with a second factor. */
+  adminsNeedSecondFactor: boolean
 }
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex')
@@ -37,9 +42,23 @@ export function createAuthService (prisma: PrismaClient, opts: AuthServiceOption
   /** The token a refresh token rotates into: derived, so a second use within the grace finds the same one without storing it. */
   const successorOf = (token: string): string => createHmac('sha256', successorKey).update(token).digest('base64url')
 
-  const newRefreshToken = (userId: string, familyId: string, token = randomBytes(32).toString('base64url')) => {
-    const row = { id: randomUUID(), userId, familyId, tokenHash: sha256(token), expiresAt: new Date(Date.now() + opts.refreshTokenTtlS * 1000) }
+  const newRefreshToken = (userId: string, familyId: string, token = randomBytes(32).toString('base64url'), secondFactor = false) => {
+    const row = { id: randomUUID(), userId, familyId, tokenHash: sha256(token), expiresAt: new Date(Date.now() + opts.refreshTokenTtlS * 1000), secondFactor }
     return { token, row }
+  }
+
+  /** The role the session's access tokens carry (see adminsNeedSecondFactor). */
+  const sessionRole = (role: PlatformRole, secondFactor: boolean): PlatformRole =>
+    role === 'admin' && opts.adminsNeedSecondFactor && !secondFactor ? 'user' : role
+
+  /** A new session (token family) for a user who has passed every step of signing in. */
+  const startSession = async (user: Parameters<typeof toPublicUser>[0] & { id: string, role: PlatformRole }, secondFactor: boolean): Promise<Session> => {
+    const { token, row } = newRefreshToken(user.id, randomUUID(), undefined, secondFactor)
+    await prisma.$transaction([
+      prisma.refreshToken.deleteMany({ where: { userId: user.id, expiresAt: { lt: new Date() } } }),
+      prisma.refreshToken.create({ data: row })
+    ])
+    return { user: toPublicUser(user), accessToken: opts.signAccessToken(user.id, sessionRole(user.role, secondFactor)), refreshToken: token }
   }
 
   const revokeFamily = async (familyId: string): Promise<void> => {
@@ -92,19 +111,27 @@ export function createAuthService (prisma: PrismaClient, opts: AuthServiceOption
       }
     },
 
-    /** The same answer, after the same work, for an unknown user and a wrong password. */
-    async login (input: Login): Promise<Session> {
+    /**
+     * The same answer, after the same work, for an unknown user and a wrong password. With
+     * two-factor on, the right password gets a challenge for the second step, not a session.
+     */
+    async login (input: Login): Promise<SignInResult> {
       const username = normalizeUsername(input.username)
       const user = USERNAME_RE.test(username) ? await prisma.user.findUnique({ where: { username } }) : null
       const ok = await verifyPassword(input.password, user?.passwordHash ?? dummyHash)
       if (user === null || !ok || user.deletedAt !== null) throw Errors.invalidCredentials()
       if (isSuspended(user)) throw Errors.suspended()
-      const { token, row } = newRefreshToken(user.id, randomUUID())
-      await prisma.$transaction([
-        prisma.refreshToken.deleteMany({ where: { userId: user.id, expiresAt: { lt: new Date() } } }),
-        prisma.refreshToken.create({ data: row })
-      ])
-      return { user: toPublicUser(user), accessToken: opts.signAccessToken(user.id, user.role), refreshToken: token }
+      if (await opts.totp.enabled(user.id)) return { secondFactor: { ...await opts.totp.startChallenge(user.id), methods: ['totp', 'recovery'] } }
+      return await startSession(user, false)
+    },
+
+    /** The second step: a challenge from the password step and a current TOTP code or a recovery code. */
+    async completeSecondFactor (challenge: string, code: string): Promise<Session> {
+      const userId = await opts.totp.completeChallenge(challenge, code)
+      const user = await prisma.user.findUnique({ where: { id: userId } })
+      if (user === null || user.deletedAt !== null) throw Errors.invalidCredentials()
+      if (isSuspended(user)) throw Errors.suspended()
+      return await startSession(user, true)
     },
 
     async refresh (refreshToken: string): Promise<Tokens> {
@@ -116,7 +143,7 @@ export function createAuthService (prisma: PrismaClient, opts: AuthServiceOption
       // Suspension revokes refresh tokens too; this also covers one issued in a race with it.
       if (isSuspended(current.user)) throw Errors.suspended()
 
-      const next = newRefreshToken(current.userId, current.familyId, successorOf(refreshToken))
+      const next = newRefreshToken(current.userId, current.familyId, successorOf(refreshToken), current.secondFactor)
       // The conditional update is the lock: of two concurrent uses only one sees count 1. The
       // other, and any later use, is a reuse: answered again within the grace, else the family dies.
       const rotated = await prisma.$transaction(async (tx) => {
@@ -132,7 +159,7 @@ export function createAuthService (prisma: PrismaClient, opts: AuthServiceOption
         await revokeFamily(current.familyId)
         throw Errors.invalidRefreshToken()
       }
-      return { accessToken: opts.signAccessToken(current.userId, current.user.role), refreshToken: next.token }
+      return { accessToken: opts.signAccessToken(current.userId, sessionRole(current.user.role, current.secondFactor)), refreshToken: next.token }
     },
 
     /** Ends the session the token belongs to; an unknown token is quietly ignored. */

@@ -1,6 +1,6 @@
 import type { Client } from '@relay-im/client'
 import { h } from '../dom.js'
-import { login, register } from '../session.js'
+import { isSecondStep, login, register, type SecondStep } from '../session.js'
 import { errorText, t } from '../i18n/index.js'
 import { languageSwitch } from './language-switch.js'
 
@@ -16,6 +16,7 @@ export function authView (done: (client: Client) => void): HTMLElement {
   const error = h('p', { class: 'error', testid: 'auth-error', role: 'alert' })
   const submit = h('button', { type: 'submit', class: 'primary', testid: 'auth-submit' }, t('auth.signIn'))
   const toggle = h('button', { type: 'button', class: 'link', testid: 'auth-toggle' }, t('auth.toRegister'))
+  const main = h('main', { class: 'auth' })
 
   const setMode = (m: typeof mode): void => {
     mode = m
@@ -32,20 +33,13 @@ export function authView (done: (client: Client) => void): HTMLElement {
   const form = h('form', {
     class: 'auth-card',
     testid: 'auth-form',
-    onsubmit: async (e: SubmitEvent) => {
-      e.preventDefault()
-      error.textContent = ''
-      submit.disabled = true
-      try {
-        const creds = { username: username.value.trim(), password: password.value }
-        const name = displayName.value.trim()
-        done(mode === 'login' ? await login(creds) : await register(name === '' ? creds : { ...creds, displayName: name }))
-      } catch (err) {
-        error.textContent = authErrorText(err, mode)
-      } finally {
-        submit.disabled = false
-      }
-    }
+    onsubmit: submitting(submit, error, async () => {
+      const creds = { username: username.value.trim(), password: password.value }
+      const name = displayName.value.trim()
+      const result = mode === 'login' ? await login(creds) : await register(name === '' ? creds : { ...creds, displayName: name })
+      if (isSecondStep(result)) secondStep(result)
+      else done(result)
+    }, (err) => authErrorText(err, mode))
   },
   h('h1', {}, t('app.name')),
   h('p', { class: 'muted' }, t('app.tagline')),
@@ -55,7 +49,56 @@ export function authView (done: (client: Client) => void): HTMLElement {
   error,
   submit,
   toggle)
-  return h('main', { class: 'auth' }, form, languageSwitch())
+
+  /** The password was right and the account has two-factor on: ask for a code. */
+  function secondStep (step: SecondStep): void {
+    form.replaceWith(codeForm(step, done, () => { step.cancel(); codeFormEl?.replaceWith(form); password.value = '' }))
+  }
+  let codeFormEl: HTMLElement | undefined
+  function codeForm (step: SecondStep, finished: (client: Client) => void, back: () => void): HTMLElement {
+    const code = h('input', { testid: 'auth-code', name: 'code', autocomplete: 'one-time-code', inputmode: 'text', required: true, minlength: 6, maxlength: 32, placeholder: '123456' })
+    const codeError = h('p', { class: 'error', testid: 'auth-code-error', role: 'alert' })
+    const verify = h('button', { type: 'submit', class: 'primary', testid: 'auth-code-submit' }, t('auth.verify'))
+    codeFormEl = h('form', {
+      class: 'auth-card',
+      testid: 'auth-second-factor',
+      onsubmit: submitting(verify, codeError, async () => { finished(await step.finish(code.value.trim())) }, codeErrorText)
+    },
+    h('h1', {}, t('app.name')),
+    h('p', { class: 'muted' }, t('auth.secondFactorPrompt')),
+    h('label', { class: 'field' }, t('auth.code'), code),
+    codeError,
+    verify,
+    h('button', { type: 'button', class: 'link', testid: 'auth-code-back', onclick: back }, t('auth.back')))
+    queueMicrotask(() => { code.focus() })
+    return codeFormEl
+  }
+
+  main.append(form, languageSwitch())
+  return main
+}
+
+/** A form's submit handler: clears its error line, disables its button meanwhile, shows a failure as a sentence. */
+function submitting (button: HTMLButtonElement, error: HTMLElement, run: () => Promise<void>, text: (err: unknown) => string) {
+  return async (e: SubmitEvent): Promise<void> => {
+    e.preventDefault()
+    error.textContent = ''
+    button.disabled = true
+    try {
+      await run()
+    } catch (err) {
+      error.textContent = text(err)
+    } finally {
+      button.disabled = false
+    }
+  }
+}
+
+/** A wrong second-factor code, or a challenge that is used up or expired (go back to the password). */
+function codeErrorText (err: unknown): string {
+  const e = err as { code?: string, message?: string }
+  if (e.code !== 'UNAUTHORIZED') return errorText(err)
+  return /challenge/i.test(e.message ?? '') ? t('auth.challengeExpired') : t('auth.badCode')
 }
 
 /** A sign-in or sign-up failure as a sentence: which field is wrong, never the validator's text. */

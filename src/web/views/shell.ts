@@ -7,6 +7,7 @@ import { inviteCode, invitePage } from './invite.js'
 import { notificationsToggle } from './notifications.js'
 import { sidebar } from './sidebar.js'
 import { presenceSetting } from './presence-setting.js'
+import { twoFactorButton } from './two-factor.js'
 import { t } from '../i18n/index.js'
 import { languageSwitch } from './language-switch.js'
 
@@ -86,6 +87,7 @@ export function shell (store: Store, onLogout: () => void): HTMLElement {
       h('span', { class: 'spacer' }),
       notificationsToggle(store),
       presenceSetting(store),
+      twoFactorButton(store.client),
       languageSwitch(),
       h('span', { class: 'me', testid: 'me', title: `@${store.me.username}` }, store.me.displayName),
       h('button', { class: 'small', testid: 'logout', onclick: onLogout }, t('shell.signOut'))),
