@@ -126,6 +126,8 @@ function expectedDefault (f: DmmfField): string | null {
       default: return null
     }
   }
+  // An empty list (`@default([])`): PostgreSQL shows it as an empty array of the column's type.
+  if (Array.isArray(d) && d.length === 0) return `ARRAY[]::${scalarType(f, new Map())}`
   return String(d)
 }
 

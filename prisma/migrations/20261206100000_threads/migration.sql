@@ -17,7 +17,7 @@ CREATE TABLE "thread_summaries" (
     "reply_count" INTEGER NOT NULL DEFAULT 0,
     "last_reply_seq" INTEGER NOT NULL,
     "last_reply_at" TIMESTAMPTZ(3) NOT NULL,
-    "last_repliers" UUID[] NOT NULL DEFAULT ARRAY[]::UUID[],
+    "last_repliers" UUID[] DEFAULT ARRAY[]::UUID[],
 
     CONSTRAINT "thread_summaries_pkey" PRIMARY KEY ("root_id")
 );
