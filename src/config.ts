@@ -100,6 +100,17 @@ export const ConfigSchema = Type.Object({
   PUSH_MAX_SUBSCRIPTIONS: Int(20, 1, 1000),
   /** Attempts per push before it is given up (5xx, network errors). */
   PUSH_RETRY_LIMIT: Int(5, 0, 100),
+  /** Server API (`Authorization: Server <key>`): requests per key per window, every route counted. */
+  SERVER_API_RATE_LIMIT_MAX: Int(6000, 1),
+  SERVER_API_RATE_LIMIT_WINDOW_MS: Int(60_000, 1000),
+  /** The app's before-send hook (docs/protocol.md, "Server API"): called for every send; unset: no hook, nothing on the send path. */
+  BEFORE_SEND_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** Signs the hook's calls (x-relay-signature, as bot webhooks are signed); required with BEFORE_SEND_URL. */
+  BEFORE_SEND_SECRET: Type.Optional(Type.String({ minLength: 16 })),
+  /** The hook's deadline for one answer, connect to last byte. */
+  BEFORE_SEND_TIMEOUT_MS: Int(500, 10, 10_000),
+  /** What a timeout, error, redirect or unreadable answer means: the send goes through (allow) or is refused (reject). */
+  BEFORE_SEND_ON_FAILURE: Type.Union([Type.Literal('allow'), Type.Literal('reject')], { default: 'allow' }),
   /** false: this node does not work the job queue (it still enqueues). */
   JOBS_WORKER: Type.Boolean({ default: true }),
   /** Seconds a job may stay active before it is taken as lost (its node died) and retried. */
@@ -162,6 +173,10 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     outboundAllowedHosts = parseAllowedHosts(raw.OUTBOUND_ALLOWED_HOSTS)
   } catch (err) {
     throw new ConfigError((err as OutboundUrlError).message)
+  }
+
+  if (raw.BEFORE_SEND_URL !== undefined && raw.BEFORE_SEND_SECRET === undefined) {
+    throw new ConfigError('BEFORE_SEND_URL needs BEFORE_SEND_SECRET (at least 16 characters): the hook checks the signature of every call')
   }
 
   if ((raw.VAPID_PUBLIC_KEY === undefined) !== (raw.VAPID_PRIVATE_KEY === undefined)) {

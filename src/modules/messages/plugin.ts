@@ -4,12 +4,15 @@ import { createMessageChanges, type MessageChanges } from './message-changes.js'
 import { createMessageService, type MessageService } from './service.js'
 import { registerMessageEvents } from './socket-events.js'
 import { createPolls, registerPollEvents, type Polls } from './polls.js'
+import { createBeforeSendHook, type BeforeSendHook } from './before-send.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     messages: MessageService
     messageChanges: MessageChanges
     polls: Polls
+    /** The app's before-send hook; undefined when BEFORE_SEND_URL is not set. */
+    beforeSend: BeforeSendHook | undefined
   }
 }
 
@@ -17,7 +20,19 @@ declare module 'fastify' {
 export default fp(async (app) => {
   const deps = app.conversationsDeps
   const changes = createChangeStream(deps)
-  app.decorate('messages', createMessageService(deps, changes))
+  const { config } = app
+  const beforeSend = config.BEFORE_SEND_URL === undefined || config.BEFORE_SEND_SECRET === undefined
+    ? undefined
+    : createBeforeSendHook({
+      url: config.BEFORE_SEND_URL,
+      secret: config.BEFORE_SEND_SECRET,
+      timeoutMs: config.BEFORE_SEND_TIMEOUT_MS,
+      onFailure: config.BEFORE_SEND_ON_FAILURE,
+      allowedHosts: config.outboundAllowedHosts,
+      conversationType: async (id) => (await app.prisma.conversation.findUnique({ where: { id }, select: { type: true } }))?.type
+    })
+  app.decorate('beforeSend', beforeSend)
+  app.decorate('messages', createMessageService(deps, changes, beforeSend))
   app.decorate('messageChanges', createMessageChanges(deps, changes))
   registerMessageEvents(app.realtime, app.conversations, app.messages, app.messageChanges)
   app.decorate('polls', createPolls(deps, changes))

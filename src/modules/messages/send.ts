@@ -6,6 +6,7 @@ import { notMemberOf } from './membership-checks.js'
 import { createMessageSender, type Outgoing } from './send-statement.js'
 import { createSendReferences } from './send-references.js'
 import { MESSAGE_BY_CLIENT_ID_SQL } from './sql.js'
+import type { BeforeSendHook } from './before-send.js'
 
 export interface SendInput {
   clientMsgId: string
@@ -19,7 +20,7 @@ export interface SendInput {
 export interface SendResult { message: MessageView, created: boolean }
 
 /** Sending: content and reference checks, the batched send statement, `message:new` to the members. */
-export function createSend (deps: ConversationsDeps): { send: (senderId: string, conversationId: string, input: SendInput) => Promise<SendResult> } {
+export function createSend (deps: ConversationsDeps, beforeSend?: BeforeSendHook): { send: (senderId: string, conversationId: string, input: SendInput) => Promise<SendResult> } {
   const { prisma, sql, limits, friends } = deps
   const sender = createMessageSender(deps.sendSql, { concurrency: deps.sendConcurrency, maxQueued: deps.sendQueueMax })
   const references = createSendReferences(deps)
@@ -86,6 +87,14 @@ export function createSend (deps: ConversationsDeps): { send: (senderId: string,
         const original = await findByClientMsgId(senderId, input.clientMsgId)
         if (original !== undefined) return { message: original, created: false }
         throw err
+      }
+    }
+    if (beforeSend !== undefined) {
+      // The app's verdict (before-send.ts); a replaced content passes the kind's rule again.
+      const verdict = await beforeSend.check({ senderId, conversationId, clientMsgId: item.clientMsgId, type: item.type, content: item.content })
+      if (verdict.action === 'replace') {
+        checkContent(item.type, verdict.content, limits)
+        item.content = verdict.content
       }
     }
     const stored = await sender.send(conversationId, item)

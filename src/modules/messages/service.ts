@@ -5,14 +5,15 @@ import { createReceipts } from './receipts.js'
 import { createRecall } from './recall.js'
 import { createSend } from './send.js'
 import { createSync } from './sync.js'
+import type { BeforeSendHook } from './before-send.js'
 
 export type { SendInput, SendResult } from './send.js'
 export type { SyncResult } from './sync.js'
 
 /** Sending, history, catch-up sync, read/delivered cursors and recall. */
-export function createMessageService (deps: ConversationsDeps, changes: ChangeStream) {
+export function createMessageService (deps: ConversationsDeps, changes: ChangeStream, beforeSend?: BeforeSendHook) {
   return {
-    ...createSend(deps),
+    ...createSend(deps, beforeSend),
     ...createHistory(deps),
     ...createSync(deps),
     ...createReceipts(deps),
