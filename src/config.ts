@@ -103,6 +103,14 @@ export const ConfigSchema = Type.Object({
   /** Server API (`Authorization: Server <key>`): requests per key per window, every route counted. */
   SERVER_API_RATE_LIMIT_MAX: Int(6000, 1),
   SERVER_API_RATE_LIMIT_WINDOW_MS: Int(60_000, 1000),
+  /** The app's own JWTs as access tokens (all three or none): the `iss` they must carry. */
+  APP_JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
+  /** The `aud` they must carry. */
+  APP_JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
+  /** Where the app publishes its public keys (JWKS); fetched through the outbound-address checks. */
+  APP_JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** A token with an unknown `kid` fetches the key set again at most this often (key rotation), ms. */
+  APP_JWKS_COOLDOWN_MS: Int(30_000, 0, 3_600_000),
   /** The app's before-send hook (docs/protocol.md, "Server API"): called for every send; unset: no hook, nothing on the send path. */
   BEFORE_SEND_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   /** Signs the hook's calls (x-relay-signature, as bot webhooks are signed); required with BEFORE_SEND_URL. */
@@ -174,6 +182,9 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
   } catch (err) {
     throw new ConfigError((err as OutboundUrlError).message)
   }
+
+  const appJwt = [raw.APP_JWT_ISSUER, raw.APP_JWT_AUDIENCE, raw.APP_JWKS_URL].filter((v) => v !== undefined).length
+  if (appJwt !== 0 && appJwt !== 3) throw new ConfigError('APP_JWT_ISSUER, APP_JWT_AUDIENCE and APP_JWKS_URL go together')
 
   if (raw.BEFORE_SEND_URL !== undefined && raw.BEFORE_SEND_SECRET === undefined) {
     throw new ConfigError('BEFORE_SEND_URL needs BEFORE_SEND_SECRET (at least 16 characters): the hook checks the signature of every call')

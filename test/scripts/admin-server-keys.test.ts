@@ -28,7 +28,7 @@ t.test('npm run admin server-key create / revoke: shown once, stored hashed, aud
     ? { databaseUrl: await createTestDatabase(t), pgliteDir: '', poolMax: 2 }
     : { pgliteDir: join(tempDir(t), 'pglite'), poolMax: 1 }
   await (await openDatabase(opts)).close() // migrated
-  const env = servicesMode ? { DATABASE_URL: opts.databaseUrl! } : { PGLITE_DIR: opts.pgliteDir }
+  const env: Record<string, string> = servicesMode ? { DATABASE_URL: opts.databaseUrl! } : { PGLITE_DIR: opts.pgliteDir }
   const read = async <T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> => {
     const d = await openDatabase(opts)
     try { return await fn(d) } finally { await d.close() }

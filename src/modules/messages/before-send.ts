@@ -36,12 +36,16 @@ export interface BeforeSendHook {
   check: (input: BeforeSendInput) => Promise<BeforeSendVerdict>
   /** Calls that failed (timeout, error, bad answer), by the policy applied; for /metrics. */
   failures: () => { allow: number, reject: number }
+  /** Closes its kept-alive connections (app close). */
+  close: () => void
 }
 
 /** A code the app may give with a refusal: shown to the sender as `FORBIDDEN` "Rejected by the app: <code>". */
 const CODE_RE = /^[A-Za-z0-9_.-]{1,64}$/
 
 class BadAnswer extends Error {}
+
+const TYPE_CACHE_MAX = 50_000
 
 function verdictOf (body: Buffer): BeforeSendVerdict | { action: 'reject', code: string } {
   let answer: unknown
@@ -62,8 +66,22 @@ export function createBeforeSendHook (opts: BeforeSendOptions): BeforeSendHook {
   const agents = createOutboundAgents({ maxSockets: 64 })
   const failures = { allow: 0, reject: 0 }
 
+  // A conversation's type never changes, so it is read once: a read per send would queue each
+  // send behind the others on PGlite's one connection (measured: 7x fewer sends a second).
+  const types = new Map<string, string>()
+  async function typeOf (conversationId: string): Promise<string | undefined> {
+    const known = types.get(conversationId)
+    if (known !== undefined) return known
+    const type = await opts.conversationType(conversationId)
+    if (type !== undefined) {
+      if (types.size >= TYPE_CACHE_MAX) types.clear()
+      types.set(conversationId, type)
+    }
+    return type
+  }
+
   async function call (input: BeforeSendInput): Promise<BeforeSendVerdict | { action: 'reject', code: string }> {
-    const conversationType = await opts.conversationType(input.conversationId)
+    const conversationType = await typeOf(input.conversationId)
     const body = JSON.stringify({
       id: randomUUID(),
       message: { conversationId: input.conversationId, senderId: input.senderId, clientMsgId: input.clientMsgId, type: input.type, content: input.content },
@@ -95,6 +113,7 @@ export function createBeforeSendHook (opts: BeforeSendOptions): BeforeSendHook {
       if (verdict.action === 'reject') throw forbidden(`Rejected by the app: ${verdict.code}`)
       return verdict
     },
-    failures: () => ({ ...failures })
+    failures: () => ({ ...failures }),
+    close: () => { agents.destroy() }
   }
 }

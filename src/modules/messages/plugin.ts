@@ -32,6 +32,7 @@ export default fp(async (app) => {
       conversationType: async (id) => (await app.prisma.conversation.findUnique({ where: { id }, select: { type: true } }))?.type
     })
   app.decorate('beforeSend', beforeSend)
+  app.addHook('onClose', async () => { beforeSend?.close() })
   app.decorate('messages', createMessageService(deps, changes, beforeSend))
   app.decorate('messageChanges', createMessageChanges(deps, changes))
   registerMessageEvents(app.realtime, app.conversations, app.messages, app.messageChanges)
