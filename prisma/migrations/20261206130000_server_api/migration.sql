@@ -6,7 +6,7 @@ CREATE TABLE "server_keys" (
     "id" UUID NOT NULL,
     "name" TEXT NOT NULL,
     "key_hash" TEXT NOT NULL,
-    "scopes" TEXT[] NOT NULL,
+    "scopes" TEXT[],
     "created_by" UUID,
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "revoked_at" TIMESTAMPTZ(3),
