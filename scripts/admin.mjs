@@ -12,16 +12,23 @@
 // refused (the trigger's SQLSTATE RA001; suspended, deleted and bot accounts do not count),
 // and a bot is never an admin (CHECK users_bot_never_admin). Each change is written to the
 // audit log with no actor (the operator's command line).
-import { randomUUID } from 'node:crypto'
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { OPS_COMMANDS, runOpsCommand } from './lib/ops-commands.mjs'
 
+// `npm run admin -- server-key create <name> <scope,scope…>` prints a new server key for an app
+// backend once (only its SHA-256 is stored); `server-key revoke <id>` revokes one. Scopes:
+// users, conversations, messages, moderation. Both are written to the audit log with no actor.
+
 const USAGE = 'usage: npm run admin -- promote|demote <username> [--force]\n' +
+  '       npm run admin -- server-key create <name> <scope[,scope…]> [--force]\n' +
+  '       npm run admin -- server-key revoke <id> [--force]\n' +
   '       npm run admin -- backup <file> [--force] | restore <file> | move-to-postgres <DATABASE_URL> [--force]'
+const SCOPES = ['users', 'conversations', 'messages', 'moderation']
 const args = process.argv.slice(2)
 const force = args.includes('--force')
-const [command, rawName] = args.filter((a) => a !== '--force')
+const [command, rawName, ...rest] = args.filter((a) => a !== '--force')
 if (OPS_COMMANDS.includes(command)) {
   if (rawName === undefined) {
     console.error(USAGE)
@@ -35,11 +42,12 @@ if (OPS_COMMANDS.includes(command)) {
     process.exit(typeof err?.code === 'number' ? err.code : 1)
   }
 }
-if ((command !== 'promote' && command !== 'demote') || rawName === undefined) {
+const keyCommand = command === 'server-key' && ((rawName === 'create' && rest.length === 2) || (rawName === 'revoke' && rest.length === 1))
+if (!keyCommand && ((command !== 'promote' && command !== 'demote') || rawName === undefined)) {
   console.error(USAGE)
   process.exit(2)
 }
-const username = rawName.trim().toLowerCase()
+const username = keyCommand ? '' : rawName.trim().toLowerCase()
 const role = command === 'promote' ? 'admin' : 'user'
 
 /** Exit codes: 0 done (or nothing to do), 1 failure, 2 usage, 3 not found, 4 last active admin, 5 a bot. */
@@ -47,8 +55,45 @@ class Refusal extends Error { constructor (message, code) { super(message); this
 
 const BOT_REFUSAL = () => `${username} is a bot; bots cannot be platform admins`
 
+/** A server key created or revoked, in one transaction with its audit entry. */
+async function applyServerKey (query) {
+  await query('BEGIN', [])
+  try {
+    if (rawName === 'create') {
+      const [name, scopeList] = rest
+      const scopes = [...new Set(scopeList.split(',').map((x) => x.trim()).filter(Boolean))]
+      if (name.trim() === '' || name.length > 64) throw new Refusal('name: 1-64 characters', 2)
+      if (scopes.length === 0 || !scopes.every((x) => SCOPES.includes(x))) throw new Refusal(`scopes: one or more of ${SCOPES.join(', ')}`, 2)
+      const key = 'rsk_' + randomBytes(32).toString('base64url')
+      const id = randomUUID()
+      await query('INSERT INTO server_keys (id, name, key_hash, scopes) VALUES ($1, $2, $3, $4)', [id, name.trim(), createHash('sha256').update(key).digest('hex'), scopes])
+      await query('INSERT INTO audit_log (id, actor_id, action, target_type, target_id, reason, details) VALUES ($1, NULL, $2, $3, $4, $5, $6)',
+        [randomUUID(), 'server_key.create', 'server_key', id, 'npm run admin', JSON.stringify({ name: name.trim(), scopes })])
+      await query('COMMIT', [])
+      return `server key ${id} (${scopes.join(', ')}), shown only this once:\n${key}`
+    }
+    const [id] = rest
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new Refusal(`No server key ${id}`, 3)
+    const rows = await query('UPDATE server_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING name', [id.toLowerCase()])
+    if (rows.length === 0) {
+      const known = await query('SELECT 1 FROM server_keys WHERE id = $1', [id.toLowerCase()])
+      await query('ROLLBACK', [])
+      if (known.length === 0) throw new Refusal(`No server key ${id}`, 3)
+      return `server key ${id} was already revoked`
+    }
+    await query('INSERT INTO audit_log (id, actor_id, action, target_type, target_id, reason, details) VALUES ($1, NULL, $2, $3, $4, $5, $6)',
+      [randomUUID(), 'server_key.revoke', 'server_key', id.toLowerCase(), 'npm run admin', JSON.stringify({ name: rows[0].name })])
+    await query('COMMIT', [])
+    return `server key ${id} revoked`
+  } catch (err) {
+    await query('ROLLBACK', []).catch(() => {})
+    throw err
+  }
+}
+
 /** The change, in one transaction; `query(text, values)` returns rows. */
 async function apply (query) {
+  if (keyCommand) return await applyServerKey(query)
   await query('BEGIN', [])
   try {
     const [user] = await query('SELECT id, role, is_bot FROM users WHERE username = $1 AND deleted_at IS NULL FOR UPDATE', [username])

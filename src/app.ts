@@ -42,6 +42,7 @@ import jobsPlugin from './plugins/jobs.js'
 import controlSocket from './ops/control-socket.js'
 import { pushPlugin, pushRoutes } from './modules/push/index.js'
 import { housekeepingPlugin } from './modules/housekeeping/index.js'
+import { serverApiRoutes, serverKeyAdminRoutes } from './modules/server-api/index.js'
 import { originAllowed } from './lib/origins.js'
 import { sharedRateLimitStore } from './lib/rate-limit-store.js'
 import { rateLimited } from './lib/errors.js'
@@ -180,6 +181,8 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     await api.register(accountRoutes)
     await api.register(botsRoutes)
     await api.register(adminRoutes, { prefix: '/admin' })
+    await api.register(serverKeyAdminRoutes, { prefix: '/admin' })
+    await api.register(serverApiRoutes, { prefix: '/server' })
   }, { prefix: '/api' })
 
   return app

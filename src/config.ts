@@ -100,6 +100,25 @@ export const ConfigSchema = Type.Object({
   PUSH_MAX_SUBSCRIPTIONS: Int(20, 1, 1000),
   /** Attempts per push before it is given up (5xx, network errors). */
   PUSH_RETRY_LIMIT: Int(5, 0, 100),
+  /** Server API (`Authorization: Server <key>`): requests per key per window, every route counted. */
+  SERVER_API_RATE_LIMIT_MAX: Int(6000, 1),
+  SERVER_API_RATE_LIMIT_WINDOW_MS: Int(60_000, 1000),
+  /** The app's own JWTs as access tokens (all three or none): the `iss` they must carry. */
+  APP_JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
+  /** The `aud` they must carry. */
+  APP_JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
+  /** Where the app publishes its public keys (JWKS); fetched through the outbound-address checks. */
+  APP_JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** A token with an unknown `kid` fetches the key set again at most this often (key rotation), ms. */
+  APP_JWKS_COOLDOWN_MS: Int(30_000, 0, 3_600_000),
+  /** The app's before-send hook (docs/protocol.md, "Server API"): called for every send; unset: no hook, nothing on the send path. */
+  BEFORE_SEND_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** Signs the hook's calls (x-relay-signature, as bot webhooks are signed); required with BEFORE_SEND_URL. */
+  BEFORE_SEND_SECRET: Type.Optional(Type.String({ minLength: 16 })),
+  /** The hook's deadline for one answer, connect to last byte. */
+  BEFORE_SEND_TIMEOUT_MS: Int(500, 10, 10_000),
+  /** What a timeout, error, redirect or unreadable answer means: the send goes through (allow) or is refused (reject). */
+  BEFORE_SEND_ON_FAILURE: Type.Union([Type.Literal('allow'), Type.Literal('reject')], { default: 'allow' }),
   /** false: this node does not work the job queue (it still enqueues). */
   JOBS_WORKER: Type.Boolean({ default: true }),
   /** Seconds a job may stay active before it is taken as lost (its node died) and retried. */
@@ -195,6 +214,13 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     outboundAllowedHosts = parseAllowedHosts(raw.OUTBOUND_ALLOWED_HOSTS)
   } catch (err) {
     throw new ConfigError((err as OutboundUrlError).message)
+  }
+
+  const appJwt = [raw.APP_JWT_ISSUER, raw.APP_JWT_AUDIENCE, raw.APP_JWKS_URL].filter((v) => v !== undefined).length
+  if (appJwt !== 0 && appJwt !== 3) throw new ConfigError('APP_JWT_ISSUER, APP_JWT_AUDIENCE and APP_JWKS_URL go together')
+
+  if (raw.BEFORE_SEND_URL !== undefined && raw.BEFORE_SEND_SECRET === undefined) {
+    throw new ConfigError('BEFORE_SEND_URL needs BEFORE_SEND_SECRET (at least 16 characters): the hook checks the signature of every call')
   }
 
   if ((raw.VAPID_PUBLIC_KEY === undefined) !== (raw.VAPID_PRIVATE_KEY === undefined)) {

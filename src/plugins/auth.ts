@@ -5,6 +5,7 @@ import { Errors } from '../lib/errors.js'
 import { TokenCutoffs } from '../lib/token-cutoffs.js'
 import { isSuspended } from '../lib/suspension.js'
 import { botTokenHash, BOT_TOKEN_RE } from '../lib/bot-token.js'
+import { createAppTokens, type AppTokens } from '../modules/server-api/index.js'
 
 /**
  * `iatMs`: when the token was issued, in epoch milliseconds. The standard `iat` is whole
@@ -51,6 +52,8 @@ declare module 'fastify' {
     accessTokenCutoffs: AccessTokenCutoffs
     /** Verifies a bot token (`Authorization: Bot <token>`): the bot's user id, or UNAUTHORIZED / FORBIDDEN "Suspended". */
     verifyBotToken: (token: string) => Promise<string>
+    /** The app's own JWTs (APP_JWT_*; docs/protocol.md "Server API"); undefined when not configured. */
+    appTokens: AppTokens | undefined
   }
   interface FastifyRequest {
     /** The caller authenticated with a bot token (set by authenticate). */
@@ -135,6 +138,12 @@ export default fp(async (app) => {
     return bot.userId
   }
 
+  const appTokens = config.APP_JWT_ISSUER !== undefined && config.APP_JWT_AUDIENCE !== undefined && config.APP_JWKS_URL !== undefined
+    ? createAppTokens(app.prisma, { issuer: config.APP_JWT_ISSUER, audience: config.APP_JWT_AUDIENCE, jwksUrl: config.APP_JWKS_URL, allowedHosts: config.outboundAllowedHosts, cooldownMs: config.APP_JWKS_COOLDOWN_MS })
+    : undefined
+  app.decorate('appTokens', appTokens)
+  app.addHook('onClose', async () => { appTokens?.close() })
+
   app.decorateRequest('userId', '')
   app.decorateRequest('isBot', false)
   app.decorate('verifyBotToken', verifyBotToken)
@@ -153,6 +162,10 @@ export default fp(async (app) => {
     }
     const match = typeof header === 'string' ? /^Bearer ([^\s]+)$/i.exec(header) : null
     if (match?.[1] === undefined) throw Errors.invalidToken()
+    if (appTokens?.claims(match[1]) === true) {
+      request.userId = (await appTokens.signIn(match[1])).userId
+      return
+    }
     const { claims, revoked } = readAccessToken(match[1])
     if (revoked) {
       // Rare path (a cut-off token): say why when the cut was a suspension that still holds.

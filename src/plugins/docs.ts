@@ -19,6 +19,7 @@ const tags = [
   { name: 'reports', description: 'Reporting a message or a user to the admins' },
   { name: 'bots', description: 'Bot accounts I own (token, webhook, delivery log); bots sign in with `Authorization: Bot <token>`' },
   { name: 'admin', description: 'Platform administration (admins only): users, suspensions, message removal, reports, audit log' },
+  { name: 'Server API', description: 'For app backends, never browsers (`Authorization: Server <key>`): users by the app\'s own id, sessions minted for them, groups, friends and messages on their behalf; server keys are made by admins' },
   { name: 'meta', description: 'What this server is: its protocol and package versions' }
 ]
 
@@ -38,7 +39,7 @@ export default fp(async (app) => {
       },
       servers: [{ url: '/', description: 'The server that serves this document' }],
       tags,
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } }
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, server: { type: 'apiKey', in: 'header', name: 'Authorization', description: '`Server rsk_…`: a server key (POST /api/admin/server-keys)' } } }
     }
   })
   // Swagger UI's own scope, so its routes alone get the CSP it needs.

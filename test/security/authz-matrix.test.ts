@@ -60,6 +60,8 @@ interface World {
   inviteId: string
   /** O's Web Push subscription. */
   pushId: string
+  /** A server key (its id; the key itself is nobody's here: no role holds one). */
+  serverKeyId: string
   secrets: { group: string, groupName: string, direct: string, upload: string, botToken: string }
 }
 
@@ -137,7 +139,9 @@ async function makeWorld (app: App): Promise<World> {
   Object.assign(secrets, { botToken: created.token as string })
   const signer = createUrlSigner(app.config.JWT_SECRET)
   const signed = Object.fromEntries(([['owner', O], ['member', M], ['nonMember', N], ['blocked', B], ['admin', A]] as const).map(([role, u]) => [role, signer.sign(uploadId, u.id).url]))
-  return { O, M, N, B, X, E, A, Bot, G, H, D2, C, gMessageId, pollId, uploadId, signed, requestId, inviteCode, inviteId, pushId, secrets: secrets as World['secrets'] }
+  const serverKeyId = randomUUID()
+  await app.prisma.serverKey.create({ data: { id: serverKeyId, name: 'matrix', keyHash: randomBytes(32).toString('hex'), scopes: ['users', 'conversations', 'messages', 'moderation'] } })
+  return { O, M, N, B, X, E, A, Bot, G, H, D2, C, gMessageId, pollId, uploadId, signed, requestId, inviteCode, inviteId, pushId, serverKeyId, secrets: secrets as World['secrets'] }
 }
 
 /** 'allow' = 2xx; otherwise the error code the contract requires. */
@@ -432,7 +436,26 @@ const RULES: Record<string, Rule> = {
   'POST /api/admin/users/:id/unsuspend': one('unsuspend X', (w) => ({ method: 'POST', url: `/api/admin/users/${w.X.id}/unsuspend` }), adminOnly()),
   'DELETE /api/admin/messages/:id': one('remove the owner\'s message in G', (w) => ({ method: 'DELETE', url: `/api/admin/messages/${w.gMessageId}` }), adminOnly()),
   'GET /api/admin/reports': read(one('all reports', () => ({ url: '/api/admin/reports' }), adminOnly())),
-  'GET /api/admin/audit': read(one('the audit log', () => ({ url: '/api/admin/audit' }), adminOnly()))
+  'GET /api/admin/audit': read(one('the audit log', () => ({ url: '/api/admin/audit' }), adminOnly())),
+
+  // Server API (src/modules/server-api): server keys are the admin's; the API itself takes a
+  // server key and nothing a role holds (user, admin or bot token): UNAUTHORIZED for all.
+  // Scopes, revoked keys and bot tokens: test/modules/server-api/keys.test.ts.
+  'POST /api/admin/server-keys': one('create a server key', () => ({ method: 'POST', url: '/api/admin/server-keys', payload: { name: 'app', scopes: ['users'] } }), adminOnly()),
+  'GET /api/admin/server-keys': read(one('list server keys', () => ({ url: '/api/admin/server-keys' }), adminOnly())),
+  'DELETE /api/admin/server-keys/:id': one('revoke the server key', (w) => ({ method: 'DELETE', url: `/api/admin/server-keys/${w.serverKeyId}` }), adminOnly()),
+  'PUT /api/server/users/:externalId': one('upsert an app user', () => ({ method: 'PUT', url: '/api/server/users/ext-1', payload: { displayName: 'x' } }), all('UNAUTHORIZED')),
+  'GET /api/server/users': read(one('list app users', () => ({ url: '/api/server/users' }), all('UNAUTHORIZED'))),
+  'GET /api/server/users/:externalId': read(one('an app user', () => ({ url: '/api/server/users/ext-1' }), all('UNAUTHORIZED'))),
+  'POST /api/server/users/:externalId/tokens': one('mint tokens', () => ({ method: 'POST', url: '/api/server/users/ext-1/tokens' }), all('UNAUTHORIZED')),
+  'DELETE /api/server/users/:externalId': one('delete an app user', () => ({ method: 'DELETE', url: '/api/server/users/ext-1' }), all('UNAUTHORIZED')),
+  'POST /api/server/users/:externalId/suspend': one('suspend an app user', () => ({ method: 'POST', url: '/api/server/users/ext-1/suspend', payload: { reason: 'x' } }), all('UNAUTHORIZED')),
+  'POST /api/server/users/:externalId/unsuspend': one('unsuspend an app user', () => ({ method: 'POST', url: '/api/server/users/ext-1/unsuspend' }), all('UNAUTHORIZED')),
+  'POST /api/server/friends': one('make friends', () => ({ method: 'POST', url: '/api/server/friends', payload: { a: 'ext-1', b: 'ext-2' } }), all('UNAUTHORIZED')),
+  'POST /api/server/groups': one('a group for the app', () => ({ method: 'POST', url: '/api/server/groups', payload: { owner: 'ext-1', name: 'g', members: [] } }), all('UNAUTHORIZED')),
+  'POST /api/server/groups/:id/members': one('add to G as its owner', (w) => ({ method: 'POST', url: `/api/server/groups/${w.G}/members`, payload: { members: ['ext-1'] } }), all('UNAUTHORIZED')),
+  'DELETE /api/server/groups/:id/members/:externalId': one('remove from G as its owner', (w) => ({ method: 'DELETE', url: `/api/server/groups/${w.G}/members/ext-1` }), all('UNAUTHORIZED')),
+  'POST /api/server/conversations/:id/messages': one('send in G', (w) => ({ method: 'POST', url: `/api/server/conversations/${w.G}/messages`, payload: { as: 'ext-1', clientMsgId: randomUUID(), type: 'text', content: 'x' } }), all('UNAUTHORIZED'))
 }
 
 /** 2xx and redirects (the docs) are allowed. */

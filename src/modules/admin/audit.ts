@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import type { Prisma } from '../../generated/prisma/client.js'
 
-export type AuditAction = 'user.suspend' | 'user.unsuspend' | 'user.promote' | 'user.demote' | 'message.remove'
+export type AuditAction = 'user.suspend' | 'user.unsuspend' | 'user.promote' | 'user.demote' | 'message.remove' |
+  'server_key.create' | 'server_key.revoke' | 'user.token'
 
 export interface AuditRecord {
   actorId: string | null
   action: AuditAction
-  targetType: 'user' | 'message'
+  targetType: 'user' | 'message' | 'server_key'
   targetId: string
   reason?: string | null
   details?: Prisma.InputJsonValue

@@ -56,10 +56,10 @@ export type ReportView = Static<typeof ReportSchema>
 
 export const AuditEntrySchema = Type.Object({
   id: Type.String(),
-  /** null: the operator's command line (`npm run admin`) */
+  /** null: the operator's command line (`npm run admin`) or an app backend's server key (details.serverKeyId) */
   actorId: Nullable(Type.String()),
-  action: Type.String({ description: 'user.suspend, user.unsuspend, user.promote, user.demote, message.remove' }),
-  targetType: Type.String({ description: 'user or message' }),
+  action: Type.String({ description: 'user.suspend, user.unsuspend, user.promote, user.demote, message.remove, server_key.create, server_key.revoke, user.token' }),
+  targetType: Type.String({ description: 'user, message or server_key' }),
   targetId: Type.String(),
   reason: Nullable(Type.String()),
   details: Type.Unknown(),

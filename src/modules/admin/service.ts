@@ -82,7 +82,7 @@ export function createAdminService (deps: AdminServiceDeps) {
      * before now cut off and sockets closed on every node (as a password change does).
      * Suspending again replaces the reason and `until`.
      */
-    async suspend (actorId: string, userId: string, reason: string, untilText: string | undefined): Promise<AdminUser> {
+    async suspend (actorId: string | null, userId: string, reason: string, untilText: string | undefined, via?: { serverKeyId: string }): Promise<AdminUser> {
       if (userId === actorId) throw validation('You cannot suspend yourself')
       const until = parseUntil(untilText)
       reason = cleanText(reason)
@@ -97,7 +97,7 @@ export function createAdminService (deps: AdminServiceDeps) {
           select: adminUserSelect
         })
         await tx.refreshToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: now } })
-        await writeAudit(tx, { actorId, action: 'user.suspend', targetType: 'user', targetId: userId, reason, details: { until: until?.toISOString() ?? null } })
+        await writeAudit(tx, { actorId, action: 'user.suspend', targetType: 'user', targetId: userId, reason, details: { until: until?.toISOString() ?? null, ...via } })
         return updated
       }).catch((err: unknown) => {
         if (isLastAdminRefusal(err)) throw conflict('The last active admin cannot be suspended')
@@ -108,13 +108,13 @@ export function createAdminService (deps: AdminServiceDeps) {
     },
 
     /** Lifts a suspension; audited when there was one to lift (also an expired one). */
-    async unsuspend (actorId: string, userId: string): Promise<AdminUser> {
+    async unsuspend (actorId: string | null, userId: string, via?: { serverKeyId: string }): Promise<AdminUser> {
       const row = await prisma.$transaction(async (tx) => {
         const target = await tx.user.findUnique({ where: { id: userId }, select: adminUserSelect })
         if (target === null || target.deletedAt !== null) throw Errors.userNotFound()
         if (target.suspendedAt === null) return target
         const updated = await tx.user.update({ where: { id: userId }, data: { suspendedAt: null, suspendedUntil: null, suspendedReason: null }, select: adminUserSelect })
-        await writeAudit(tx, { actorId, action: 'user.unsuspend', targetType: 'user', targetId: userId, details: { wasSuspended: isSuspended(target) } })
+        await writeAudit(tx, { actorId, action: 'user.unsuspend', targetType: 'user', targetId: userId, details: { wasSuspended: isSuspended(target), ...via } })
         return updated
       })
       return toAdminUser(row)

@@ -2,30 +2,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { ErrorSchema } from '../../lib/error-schema.js'
 import { ChangePasswordBody, LoginBody, RefreshBody, RegisterBody, SecondFactorBody, SecondFactorChallengeSchema, SessionSchema, TokensSchema } from './schemas.js'
-import { createAuthService } from './service.js'
-import { createTotpService } from './totp.js'
+import { authServicesOf } from './services.js'
 import { totpRoutes } from './totp-routes.js'
 
 /** Registered under /api/auth. Every route is rate limited per client address. */
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app
-  const totp = createTotpService(app.prisma, {
-    secret: config.JWT_SECRET,
-    issuer: config.TOTP_ISSUER,
-    maxFailures: config.TOTP_MAX_FAILURES,
-    lockMs: config.TOTP_LOCK_S * 1000,
-    challengeTtlS: 300,
-    challengeMaxAttempts: 5
-  })
-  const auth = createAuthService(app.prisma, {
-    totp,
-    adminsNeedSecondFactor: config.TOTP_REQUIRED_FOR_ADMINS,
-    scryptLogN: config.SCRYPT_LOG_N,
-    refreshTokenTtlS: config.REFRESH_TOKEN_TTL_S,
-    refreshReuseGraceS: config.REFRESH_REUSE_GRACE_S,
-    secret: config.JWT_SECRET,
-    signAccessToken: app.signAccessToken
-  })
+  const { auth, totp } = authServicesOf(app)
   const rateLimit = { max: config.AUTH_RATE_LIMIT_MAX, timeWindow: config.AUTH_RATE_LIMIT_WINDOW_MS }
   const errors = { 400: ErrorSchema, 401: ErrorSchema, 429: ErrorSchema }
 

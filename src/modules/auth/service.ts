@@ -162,6 +162,19 @@ export function createAuthService (prisma: PrismaClient, opts: AuthServiceOption
       return { accessToken: opts.signAccessToken(current.userId, sessionRole(current.user.role, current.secondFactor)), refreshToken: next.token }
     },
 
+    /**
+     * A new session for a user, as login starts one, without a password: for an app backend
+     * that vouches for its user (server API). Deleted: NOT_FOUND; suspended: FORBIDDEN.
+     */
+    async mintTokens (userId: string): Promise<Tokens> {
+      const user = await prisma.user.findUnique({ where: { id: userId }, select: { id: true, role: true, deletedAt: true, suspendedAt: true, suspendedUntil: true } })
+      if (user === null || user.deletedAt !== null) throw Errors.userNotFound()
+      if (isSuspended(user)) throw Errors.suspended()
+      const { token, row } = newRefreshToken(user.id, randomUUID())
+      await prisma.refreshToken.create({ data: row })
+      return { accessToken: opts.signAccessToken(user.id, user.role), refreshToken: token }
+    },
+
     /** Ends the session the token belongs to; an unknown token is quietly ignored. */
     async logout (refreshToken: string): Promise<void> {
       const current = await prisma.refreshToken.findUnique({ where: { tokenHash: sha256(refreshToken) }, select: { familyId: true } })

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
-import { createHmac, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
+import { signature, SIGNATURE_HEADER } from '../../lib/webhook-signature.js'
 import { createOutboundAgents, outboundRequest, type AllowedHosts, type OutboundAgents } from '../../lib/outbound-url.js'
 import type { SqlClient } from '../../db/drivers.js'
 import { MESSAGE_BY_ID_SQL, toMessage, toNewMessageEvent, type MessageRow, visibleTo } from '../conversations/index.js'
@@ -32,12 +33,7 @@ const MAX_BACKOFF_MS = 3_600_000
 /** What the delivery log keeps of a receiver's error or answer. */
 const ERROR_CHARS = 200
 
-export const SIGNATURE_HEADER = 'x-relay-signature'
-
-/** `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>` */
-export function signature (secret: string, body: string, nowS = Math.floor(Date.now() / 1000)): string {
-  return `t=${nowS},v1=${createHmac('sha256', secret).update(`${nowS}.${body}`).digest('hex')}`
-}
+export { SIGNATURE_HEADER, signature }
 
 /** The wait before attempt n+1 after n failures: base·2^(n-1), capped, with jitter (between half and all of it). */
 export function backoffMs (baseMs: number, failures: number, random = Math.random): number {

@@ -9,3 +9,5 @@ export { checkEmoji, isReactionKey, EMOJIS_PER_MEMBER, EMOJIS_PER_MESSAGE } from
 export { createSystemPublisher, writeSystemMessage, type PublishSystemMessages, type SystemContent, type SystemEvent } from './system-messages.js'
 export { createLinkPreviewChanges, type LinkPreviewChanges } from './link-previews.js'
 export { createThreads, type Threads } from './threads.js'
+export { ClientMsgId, SendableType } from './schemas.js'
+export type { BeforeSendHook } from './before-send.js'

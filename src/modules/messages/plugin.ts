@@ -6,6 +6,7 @@ import { registerMessageEvents } from './socket-events.js'
 import { createPolls, registerPollEvents, type Polls } from './polls.js'
 import { createLinkPreviewChanges, registerLinkPreviewEvents, type LinkPreviewChanges } from './link-previews.js'
 import { createThreads, type Threads } from './threads.js'
+import { createBeforeSendHook, type BeforeSendHook } from './before-send.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -14,6 +15,8 @@ declare module 'fastify' {
     polls: Polls
     linkPreviewChanges: LinkPreviewChanges
     threads: Threads
+    /** The app's before-send hook; undefined when BEFORE_SEND_URL is not set. */
+    beforeSend: BeforeSendHook | undefined
   }
 }
 
@@ -22,7 +25,20 @@ export default fp(async (app) => {
   const deps = app.conversationsDeps
   const changes = createChangeStream(deps)
   app.decorate('threads', createThreads(deps))
-  app.decorate('messages', createMessageService(deps, changes, app.threads))
+  const { config } = app
+  const beforeSend = config.BEFORE_SEND_URL === undefined || config.BEFORE_SEND_SECRET === undefined
+    ? undefined
+    : createBeforeSendHook({
+      url: config.BEFORE_SEND_URL,
+      secret: config.BEFORE_SEND_SECRET,
+      timeoutMs: config.BEFORE_SEND_TIMEOUT_MS,
+      onFailure: config.BEFORE_SEND_ON_FAILURE,
+      allowedHosts: config.outboundAllowedHosts,
+      conversationType: async (id) => (await app.prisma.conversation.findUnique({ where: { id }, select: { type: true } }))?.type
+    })
+  app.decorate('beforeSend', beforeSend)
+  app.addHook('onClose', async () => { beforeSend?.close() })
+  app.decorate('messages', createMessageService(deps, changes, app.threads, beforeSend))
   app.decorate('messageChanges', createMessageChanges(deps, changes))
   registerMessageEvents(app.realtime, app.conversations, app.messages, app.messageChanges)
   app.decorate('polls', createPolls(deps, changes))

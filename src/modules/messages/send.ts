@@ -8,6 +8,7 @@ import { createMessageSender, type Outgoing } from './send-statement.js'
 import { createSendReferences } from './send-references.js'
 import type { Threads } from './threads.js'
 import { MESSAGE_BY_CLIENT_ID_SQL } from './sql.js'
+import type { BeforeSendHook } from './before-send.js'
 
 export interface SendInput {
   clientMsgId: string
@@ -25,7 +26,7 @@ export interface SendInput {
 export interface SendResult { message: MessageView, created: boolean }
 
 /** Sending: content and reference checks, the batched send statement, `message:new` to the members. */
-export function createSend (deps: ConversationsDeps, threads: Threads): { send: (senderId: string, conversationId: string, input: SendInput) => Promise<SendResult> } {
+export function createSend (deps: ConversationsDeps, threads: Threads, beforeSend?: BeforeSendHook): { send: (senderId: string, conversationId: string, input: SendInput) => Promise<SendResult> } {
   const { prisma, sql, limits, friends } = deps
   const sender = createMessageSender(deps.sendSql, { concurrency: deps.sendConcurrency, maxQueued: deps.sendQueueMax })
   const references = createSendReferences(deps)
@@ -101,6 +102,15 @@ export function createSend (deps: ConversationsDeps, threads: Threads): { send: 
         throw err
       }
     }
+    if (beforeSend !== undefined) {
+      // The app's verdict (before-send.ts); a replaced content passes the kind's rule again.
+      const verdict = await beforeSend.check({ senderId, conversationId, clientMsgId: item.clientMsgId, type: item.type, content: item.content })
+      if (verdict.action === 'replace') {
+        checkContent(item.type, verdict.content, limits)
+        item.content = verdict.content
+      }
+    }
+    // After the hook: the preview is of the content that is stored.
     if (input.linkPreview !== false && deps.linkPreviews !== undefined) {
       const url = previewUrlOfContent(item.type, item.content, deps.linkPreviews.allowedHosts)
       if (url !== null) item.linkPreviewUrl = url

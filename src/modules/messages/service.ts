@@ -6,14 +6,15 @@ import { createRecall } from './recall.js'
 import { createSend } from './send.js'
 import { createSync } from './sync.js'
 import type { Threads } from './threads.js'
+import type { BeforeSendHook } from './before-send.js'
 
 export type { SendInput, SendResult } from './send.js'
 export type { SyncResult } from './sync.js'
 
 /** Sending, history, catch-up sync, read/delivered cursors and recall. */
-export function createMessageService (deps: ConversationsDeps, changes: ChangeStream, threads: Threads) {
+export function createMessageService (deps: ConversationsDeps, changes: ChangeStream, threads: Threads, beforeSend?: BeforeSendHook) {
   return {
-    ...createSend(deps, threads),
+    ...createSend(deps, threads, beforeSend),
     ...createHistory(deps),
     ...createSync(deps),
     ...createReceipts(deps),

@@ -3,6 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { unauthorized } from '../../lib/errors.js'
 import { observeBatches } from '../../lib/send-stats.js'
+import { Counter } from 'prom-client'
 import { createMetrics } from './registry.js'
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest()
@@ -40,6 +41,22 @@ export default fp(async (app) => {
   })
   app.addHook('onClose', async () => { unobserve() })
   app.realtime.redis?.on('error', () => { m.redisErrors.inc() })
+  const beforeSend = app.beforeSend
+  if (beforeSend !== undefined) {
+    // Read at scrape time from the hook's own counters (messages/before-send.ts).
+    m.registry.registerMetric(new Counter({
+      name: 'relay_before_send_failures_total',
+      help: 'Before-send hook calls that timed out, failed or answered nonsense, by the policy applied (allow or reject)',
+      labelNames: ['policy'] as const,
+      registers: [],
+      collect () {
+        const counts = beforeSend.failures()
+        this.reset()
+        this.inc({ policy: 'allow' }, counts.allow)
+        this.inc({ policy: 'reject' }, counts.reject)
+      }
+    }))
+  }
 
   app.get('/metrics', {
     schema: { hide: true },

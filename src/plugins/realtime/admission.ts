@@ -100,6 +100,16 @@ export function handshakeAuth (app: FastifyInstance) {
       return
     }
     const token: unknown = socket.handshake.auth?.token
+    if (typeof token === 'string' && app.appTokens?.claims(token) === true) {
+      // The app's own JWT (server API): the socket lasts until the token's expiry, like ours.
+      app.appTokens.signIn(token).then(({ userId, expiresAtMs }) => {
+        socket.data.userId = userId
+        socket.data.expiresAt = expiresAtMs
+        socket.data.issuedAt = Date.now()
+        next()
+      }, () => { next(new Error('UNAUTHORIZED')) })
+      return
+    }
     try {
       if (typeof token !== 'string' || token === '') throw Errors.invalidToken()
       socket.data.userId = app.verifyAccessToken(token)

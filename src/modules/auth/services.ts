@@ -1,0 +1,26 @@
+import type { FastifyInstance } from 'fastify'
+import { createAuthService, type AuthService } from './service.js'
+import { createTotpService, type TotpService } from './totp.js'
+
+/** The sign-in services as the app's configuration sets them up: the auth routes' and the server API's (which mints sessions for an app's users). */
+export function authServicesOf (app: FastifyInstance): { auth: AuthService, totp: TotpService } {
+  const { config } = app
+  const totp = createTotpService(app.prisma, {
+    secret: config.JWT_SECRET,
+    issuer: config.TOTP_ISSUER,
+    maxFailures: config.TOTP_MAX_FAILURES,
+    lockMs: config.TOTP_LOCK_S * 1000,
+    challengeTtlS: 300,
+    challengeMaxAttempts: 5
+  })
+  const auth = createAuthService(app.prisma, {
+    totp,
+    adminsNeedSecondFactor: config.TOTP_REQUIRED_FOR_ADMINS,
+    scryptLogN: config.SCRYPT_LOG_N,
+    refreshTokenTtlS: config.REFRESH_TOKEN_TTL_S,
+    refreshReuseGraceS: config.REFRESH_REUSE_GRACE_S,
+    secret: config.JWT_SECRET,
+    signAccessToken: app.signAccessToken
+  })
+  return { auth, totp }
+}
