@@ -39,6 +39,7 @@ import { botsRoutes, webhooksPlugin } from './modules/bots/index.js'
 import { metricsPlugin } from './modules/metrics/index.js'
 import jobsPlugin from './plugins/jobs.js'
 import { pushPlugin, pushRoutes } from './modules/push/index.js'
+import { scheduledPlugin, scheduledRoutes } from './modules/scheduled/index.js'
 import { originAllowed } from './lib/origins.js'
 import { sharedRateLimitStore } from './lib/rate-limit-store.js'
 import { rateLimited } from './lib/errors.js'
@@ -137,6 +138,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(deliveryPlugin)
   await app.register(conversationsPlugin)
   await app.register(messagesPlugin)
+  await app.register(scheduledPlugin)
   await app.register(groupsPlugin)
   await app.register(channelsPlugin)
   await app.register(accountPlugin)
@@ -163,6 +165,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     await api.register(friendsRoutes)
     await api.register(conversationRoutes)
     await api.register(messageRoutes)
+    await api.register(scheduledRoutes)
     await api.register(groupRoutes)
     await api.register(channelRoutes)
     await api.register(uploadsRoutes)

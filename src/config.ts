@@ -103,7 +103,9 @@ export const ConfigSchema = Type.Object({
   /** false: this node does not work the job queue (it still enqueues). */
   JOBS_WORKER: Type.Boolean({ default: true }),
   /** Seconds a job may stay active before it is taken as lost (its node died) and retried. */
-  JOBS_EXPIRE_S: Int(60, 5, 3600)
+  JOBS_EXPIRE_S: Int(60, 5, 3600),
+  /** A scheduled message's time is at least this many seconds ahead (tests lower it). */
+  SCHEDULED_MIN_AHEAD_S: Int(10, 0, 3600)
 })
 
 export type RawConfig = Static<typeof ConfigSchema>

@@ -7,3 +7,5 @@ export { createMessageSender, SEND_SQL, type MessageSender, type Outgoing, type 
 export { checkContent, CONTENT_MAX_DEPTH, type ContentLimits } from '../message-kinds/index.js'
 export { checkEmoji, isReactionKey, EMOJIS_PER_MEMBER, EMOJIS_PER_MESSAGE } from './reactions.js'
 export { createSystemPublisher, writeSystemMessage, type PublishSystemMessages, type SystemContent, type SystemEvent } from './system-messages.js'
+export { postingRefusal } from './membership-checks.js'
+export { ClientMsgId, Mentions, SendableType } from './schemas.js'
