@@ -1,3 +1,4 @@
+// Over 20 s (about 40 s on the loaded 2-core machine): two messages wait for their time (1.5 s each) on the job queue, whose first start on the shared store installs its schema.
 import t from 'tap'
 import { registerUser } from '../helper.js'
 import { clientFor, group, next, server } from './fixtures.js'
