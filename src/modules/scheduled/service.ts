@@ -40,7 +40,7 @@ export function createScheduledService (deps: ScheduledDeps) {
     const at = new Date(sendAt)
     const now = Date.now()
     if (Number.isNaN(at.getTime())) throw validation('sendAt: not a date-time')
-    if (at.getTime() < now + deps.minAheadS * 1000) throw validation(`sendAt: at least ${deps.minAheadS} s ahead`)
+    if (at.getTime() < now + deps.minAheadS * 1000) throw validation(deps.minAheadS > 0 ? `sendAt: at least ${deps.minAheadS} s ahead` : 'sendAt: in the past')
     if (at.getTime() > now + SCHEDULED_MAX_AHEAD_S * 1000) throw validation('sendAt: at most a year ahead')
     return at
   }
