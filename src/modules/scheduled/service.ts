@@ -30,6 +30,20 @@ export interface ScheduledDeps extends Pick<ConversationsDeps, 'prisma' | 'sql' 
  */
 export function createScheduledService (deps: ScheduledDeps) {
   const { prisma, sql, limits } = deps
+  // One sender's schedules run one at a time on this node (the database lock orders the
+  // nodes): a burst from one user holds one pooled connection, not the whole pool.
+  const chains = new Map<string, Promise<unknown>>()
+  async function oneAtATime<T> (senderId: string, run: () => Promise<T>): Promise<T> {
+    const before = chains.get(senderId) ?? Promise.resolve()
+    const mine = before.catch(() => {}).then(run)
+    const settled = mine.catch(() => {})
+    chains.set(senderId, settled)
+    try {
+      return await mine
+    } finally {
+      if (chains.get(senderId) === settled) chains.delete(senderId)
+    }
+  }
 
   const tell = (senderId: string, view: ScheduledMessage): void => {
     deps.delivery.deliver({ event: 'scheduled:updated', payload: view, audience: { users: [senderId] } })
@@ -72,7 +86,7 @@ export function createScheduledService (deps: ScheduledDeps) {
     if (sent !== null) throw conflict('clientMsgId already names a sent message')
     const id = randomUUID()
     try {
-      await prisma.$transaction(async (tx) => {
+      await oneAtATime(senderId, async () => await prisma.$transaction(async (tx) => {
         const q = txSql(tx)
         await q.query(SENDER_LOCK_SQL, [senderId])
         const [{ n }] = await q.query<{ n: number }>(PENDING_COUNT_SQL, [senderId]) as [{ n: number }]
@@ -90,7 +104,7 @@ export function createScheduledService (deps: ScheduledDeps) {
             sendAt: at
           }
         })
-      })
+      }, { maxWait: 10_000, timeout: 10_000 }))
     } catch (err) {
       // Two requests with one clientMsgId at once: the second gets the first's.
       if (!isUniqueViolation(err)) throw err

@@ -1,3 +1,5 @@
+// Over 20 s (about 40 s on PGlite, 2 min on PostgreSQL beside other suites): several messages wait
+// for their time on the job queue, and 120 schedules race for the per-user cap.
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { listen } from '../../helper.js'
@@ -5,6 +7,8 @@ import { loadConfig } from '../../../src/config.js'
 import { connect, makeGroup, makeUsers, directPair } from '../conversations/helpers.js'
 import { refused } from '../conversations/refusals.js'
 import { cancel, copies, edit, inMs, listScheduled, rowOf, schedule, scheduled, waitStatus } from './helpers.js'
+
+t.setTimeout(600_000)
 
 // SCHEDULED_MIN_AHEAD_S is lowered (0: any future time) so a message's time comes within the test; this app works the queue.
 const FAST = { SCHEDULED_MIN_AHEAD_S: 0, JOBS_WORKER: true }
@@ -52,9 +56,11 @@ t.test('a clientMsgId already sent by hand before the time: the scheduled one fi
   const [a, b] = await makeUsers(app, 2)
   const g = await makeGroup(app, a!, [b!])
   const clientMsgId = randomUUID()
-  const s = await scheduled(app, a!, g, { clientMsgId, sendAt: inMs(1200) })
+  const s = await scheduled(app, a!, g, { clientMsgId, sendAt: inMs(3600_000) })
   const manual = await app.inject({ method: 'POST', url: `/api/conversations/${g}/messages`, headers: a!.auth, payload: { clientMsgId, type: 'text', content: 'now instead' } })
   t.equal(manual.statusCode, 201)
+  // Its time comes (as the clock would bring it).
+  await app.prisma.scheduledMessage.update({ where: { id: s.id }, data: { sendAt: new Date() } })
   await waitStatus(app, s.id, 'sent')
   t.equal((await rowOf(app, s.id))!.messageId, manual.json().id, 'recorded as the message already there')
   t.equal(await copies(app, a!.id, clientMsgId), 1)
@@ -140,18 +146,22 @@ t.test('at most SCHEDULED_MAX_PENDING wait per user, also under concurrent reque
   t.equal(await app.prisma.scheduledMessage.count({ where: { senderId: a!.id } }), SCHEDULED_MAX_PENDING)
 })
 
-t.test('a direct conversation: sent while friends; a block since makes it fail with FORBIDDEN', async (t) => {
+t.test('a direct conversation: a block after scheduling makes it fail with FORBIDDEN; a failed one is scheduled again or cancelled', async (t) => {
   const { app, url } = await listen(t, FAST)
   const { a, b, conversationId } = await directPair(app)
   const sa = await connect(t, url, a)
   const events = sa.waitFor('scheduled:updated', 2, 20_000)
-  const s = await scheduled(app, a, conversationId, { sendAt: inMs(1500) })
+  const s = await scheduled(app, a, conversationId, { sendAt: inMs(3600_000) })
   await app.inject({ method: 'POST', url: `/api/blocks/${a.id}`, headers: b.auth })
+  await app.prisma.scheduledMessage.update({ where: { id: s.id }, data: { sendAt: new Date() } })
   const [, view] = await events
   t.match(view, { id: s.id, status: 'failed', messageId: null, error: { code: 'FORBIDDEN' } })
   t.equal(await copies(app, a.id, s.clientMsgId), 0)
   t.match((await listScheduled(app, a, conversationId))[0], { id: s.id, status: 'failed', error: { code: 'FORBIDDEN', message: 'Blocked' } })
   // A failed one can be tried again with a new time (the block is still there: it fails again), or cancelled.
   await refused(t, app, 'VALIDATION', 'retry without a new time', async () => await edit(app, a, s.id, { content: 'again' }))
+  const retry = await edit(app, a, s.id, { sendAt: inMs(3600_000) })
+  t.equal(retry.statusCode, 200)
+  t.match(retry.json(), { status: 'scheduled', error: null })
   t.equal((await cancel(app, a, s.id)).statusCode, 204)
 })

@@ -1,3 +1,4 @@
+// Over 20 s (about 45 s on PGlite, 80 s on PostgreSQL beside other suites): each test waits for the job queue to send.
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { listen } from '../../helper.js'
@@ -6,6 +7,8 @@ import { createScheduledSender } from '../../../src/modules/scheduled/index.js'
 import { cancel, copies, edit, inMs, rowOf, scheduled, waitStatus } from './helpers.js'
 
 type App = Awaited<ReturnType<typeof listen>>['app']
+
+t.setTimeout(600_000)
 
 // Any future time is allowed (SCHEDULED_MIN_AHEAD_S=0) and this app works the queue.
 const FAST = { SCHEDULED_MIN_AHEAD_S: 0, JOBS_WORKER: true }
@@ -25,7 +28,8 @@ t.test('in a channel: a member removed (banned), one who left, an admin demoted 
   const sockets = new Map<string, Awaited<ReturnType<typeof connect>>>()
   for (const u of [banned, left, demoted, suspended]) sockets.set(u.id, await connect(t, url, u))
 
-  const at = inMs(2500)
+  // An hour ahead while their rights change, then made due (as the clock would): no race with the changes.
+  const at = inMs(3600_000)
   const s = {
     banned: await scheduled(app, banned, c, { sendAt: at }),
     left: await scheduled(app, left, c, { sendAt: at }),
@@ -36,6 +40,7 @@ t.test('in a channel: a member removed (banned), one who left, an admin demoted 
   await ok(app, 'DELETE', `/groups/${c}/members/me`, left)
   await ok(app, 'PUT', `/groups/${c}/members/${demoted.id}/role`, o, { role: 'member' })
   await app.prisma.user.update({ where: { id: suspended.id }, data: { suspendedAt: new Date() } })
+  await app.prisma.scheduledMessage.updateMany({ where: { id: { in: Object.values(s).map((x) => x.id) } }, data: { sendAt: new Date() } })
 
   const expected: Array<[User, any, string]> = [[banned, s.banned, 'FORBIDDEN'], [left, s.left, 'FORBIDDEN'], [demoted, s.demoted, 'FORBIDDEN'], [suspended, s.suspended, 'FORBIDDEN']]
   for (const [u, sched, code] of expected) {
@@ -52,8 +57,9 @@ t.test('a group member removed before the time: NOT_FOUND, the author told', asy
   const [o, m] = await makeUsers(app, 2) as [User, User]
   const g = await makeGroup(app, o, [m])
   const sm = await connect(t, url, m)
-  const s = await scheduled(app, m, g, { sendAt: inMs(2000) })
+  const s = await scheduled(app, m, g, { sendAt: inMs(3600_000) })
   await ok(app, 'DELETE', `/groups/${g}/members/${m.id}`, o)
+  await app.prisma.scheduledMessage.update({ where: { id: s.id }, data: { sendAt: new Date() } })
   const events = await sm.waitFor('scheduled:updated', 2, 20_000)
   t.match(events[1], { id: s.id, status: 'failed', error: { code: 'NOT_FOUND' } })
   t.equal(await copies(app, m.id, s.clientMsgId), 0)
@@ -66,9 +72,10 @@ t.test('cancel or edit racing the send: exactly one outcome each time', async (t
   const tries = 12
   const outcomes: string[] = []
   for (let i = 0; i < tries; i++) {
-    const s = await scheduled(app, a, g, { sendAt: inMs(150) })
-    // Hit the moment the relay takes it: spread the attempts around its time.
-    await new Promise((resolve) => setTimeout(resolve, 50 + 25 * i))
+    const s = await scheduled(app, a, g, { sendAt: inMs(3600_000) })
+    // Its time comes 100 ms from now (as the clock would bring it); the attempts are spread around that moment and the relay's 200 ms passes.
+    await app.prisma.scheduledMessage.update({ where: { id: s.id }, data: { sendAt: new Date(Date.now() + 100) } })
+    await new Promise((resolve) => setTimeout(resolve, 25 * i))
     const res = i % 2 === 0 ? await cancel(app, a, s.id) : await edit(app, a, s.id, { content: 'edited' })
     if (res.statusCode === 204 || res.statusCode === 200) {
       if (res.statusCode === 204) {
@@ -96,7 +103,7 @@ t.test('two workers on one due row (a duplicate job, two nodes): one message, on
   const [a, b] = await makeUsers(app, 2) as [User, User]
   const g = await makeGroup(app, a, [b])
   const sa = await connect(t, url, a)
-  const s = await scheduled(app, a, g, { sendAt: inMs(100) })
+  const s = await scheduled(app, a, g, { sendAt: inMs(3600_000) })
   // This app does not work the queue: move the row as the relay would, then race the workers.
   await app.prisma.scheduledMessage.update({ where: { id: s.id }, data: { status: 'queued', sendAt: new Date() } })
   const told: string[] = []
@@ -106,7 +113,7 @@ t.test('two workers on one due row (a duplicate job, two nodes): one message, on
   t.match(await rowOf(app, s.id), { status: 'sent' })
   t.same(told, ['sent'], 'told once')
   // A retry of the job after a crash mid-send (row left 'sending', message stored) records it and sends nothing.
-  const r = await scheduled(app, a, g, { sendAt: inMs(100) })
+  const r = await scheduled(app, a, g, { sendAt: inMs(3600_000) })
   await app.inject({ method: 'POST', url: `/api/conversations/${g}/messages`, headers: a.auth, payload: { clientMsgId: r.clientMsgId, type: 'text', content: 'stored before the crash' } })
   await app.prisma.scheduledMessage.update({ where: { id: r.id }, data: { status: 'sending' } })
   await sender.sendDue(r.id)

@@ -1,3 +1,4 @@
+// Over 20 s (about 30 s): the messages' time is 10 s ahead, and two apps start the job queue.
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { createTestDatabase, listen, servicesMode } from '../../helper.js'
@@ -6,6 +7,7 @@ import { until } from '../../socket-client.js'
 import { inMs, scheduled } from './helpers.js'
 
 const N = 40
+t.setTimeout(600_000)
 
 /**
  * Two nodes working the queue on one database (PostgreSQL and Redis in services mode; in the
@@ -13,7 +15,6 @@ const N = 40
  * moment are each sent once, whichever node's relay and worker take them, and the other
  * member gets each once.
  */
-// Over 20 s (about 30 s): the messages' time is 10 s ahead, and two apps start the job queue.
 t.test(`two worker nodes, ${N} messages due at once: each sent exactly once`, async (t) => {
   const databaseUrl = servicesMode ? await createTestDatabase(t) : undefined
   const config = { SCHEDULED_MIN_AHEAD_S: 0, JOBS_WORKER: true }
