@@ -21,7 +21,9 @@ export default fp(async (app) => {
 
   const sender = createScheduledSender({ sql: app.sql, prisma: app.prisma, messages: app.messages, tell: service.tell, log: app.log })
   await jobs.queue(SCHEDULED_QUEUE, { retryLimit: SEND_ATTEMPTS * 2, retryDelay: 1, retryBackoff: true, expireInSeconds: config.JOBS_EXPIRE_S })
-  await jobs.work<{ id: string }>(SCHEDULED_QUEUE, { batchSize: 20 }, async (batch) => {
+  // The relay wakes the worker as soon as it queued something, so the worker's own poll (a
+  // fetch on the shared connection, which PGlite runs one at a time) can be slow.
+  await jobs.work<{ id: string }>(SCHEDULED_QUEUE, { batchSize: 20, pollingIntervalSeconds: 5 }, async (batch) => {
     await Promise.all(batch.map(async (job) => { await sender.sendDue(job.data.id) }))
   })
   jobs.relay(async () => (await app.sql.query<{ id: string }>(RELAY_SQL, [], 'scheduled_relay')).length, [SCHEDULED_QUEUE])
