@@ -43,6 +43,7 @@ import controlSocket from './ops/control-socket.js'
 import { pushPlugin, pushRoutes } from './modules/push/index.js'
 import { housekeepingPlugin } from './modules/housekeeping/index.js'
 import { serverApiRoutes, serverKeyAdminRoutes } from './modules/server-api/index.js'
+import { scheduledPlugin, scheduledRoutes } from './modules/scheduled/index.js'
 import { originAllowed } from './lib/origins.js'
 import { sharedRateLimitStore } from './lib/rate-limit-store.js'
 import { rateLimited } from './lib/errors.js'
@@ -142,6 +143,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(deliveryPlugin)
   await app.register(conversationsPlugin)
   await app.register(messagesPlugin)
+  await app.register(scheduledPlugin)
   await app.register(groupsPlugin)
   await app.register(channelsPlugin)
   await app.register(accountPlugin)
@@ -171,6 +173,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     await api.register(friendsRoutes)
     await api.register(conversationRoutes)
     await api.register(messageRoutes)
+    await api.register(scheduledRoutes)
     await api.register(groupRoutes)
     await api.register(channelRoutes)
     await api.register(uploadsRoutes)

@@ -155,7 +155,9 @@ export const ConfigSchema = Type.Object({
   TOTP_ISSUER: Type.String({ default: 'Relay IM', minLength: 1, maxLength: 64 }),
   /** Consecutive wrong two-factor codes after which the user's factor is locked for TOTP_LOCK_S. */
   TOTP_MAX_FAILURES: Int(5, 1, 100),
-  TOTP_LOCK_S: Int(300, 1, 86_400)
+  TOTP_LOCK_S: Int(300, 1, 86_400),
+  /** A scheduled message's time is at least this many seconds ahead (tests lower it). */
+  SCHEDULED_MIN_AHEAD_S: Int(10, 0, 3600)
 })
 
 export type RawConfig = Static<typeof ConfigSchema>

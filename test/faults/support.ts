@@ -502,3 +502,19 @@ export async function privatePostgres (t: Test): Promise<PrivatePostgres> {
   await start()
   return { port, url: `postgresql://postgres@127.0.0.1:${port}/postgres`, stop, start }
 }
+
+/** A fresh database on the real PostgreSQL (services mode), dropped in teardown. */
+export async function scratchDatabase (t: Test): Promise<string> {
+  const admin = process.env.TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
+  const name = `relay_fault_${randomUUID().replaceAll('-', '')}`
+  const run = async (sql: string): Promise<void> => {
+    const c = new pg.Client({ connectionString: admin })
+    await c.connect()
+    try { await c.query(sql) } finally { await c.end() }
+  }
+  await run(`CREATE DATABASE ${name}`)
+  t.teardown(async () => { await run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) })
+  const url = new URL(admin)
+  url.pathname = `/${name}`
+  return url.toString()
+}

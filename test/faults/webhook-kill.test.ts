@@ -6,29 +6,13 @@
  * of first arrival; repeats (at least once) are counted and bounded by what was in flight at
  * the kill (one message per conversation).
  */
-import t, { type Test } from 'tap'
-import pg from 'pg'
+import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { createServer } from 'node:http'
-import { api, delay, ensureBuilt, group, startServer, tempDir, until, users, type User } from './support.js'
+import { api, delay, ensureBuilt, group, scratchDatabase, startServer, tempDir, until, users, type User } from './support.js'
 
 t.setTimeout(300_000)
 
-/** A fresh database on the real PostgreSQL (services mode), dropped in teardown. */
-async function scratchDatabase (t: Test): Promise<string> {
-  const admin = process.env.TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
-  const name = `relay_fault_${randomUUID().replaceAll('-', '')}`
-  const run = async (sql: string): Promise<void> => {
-    const c = new pg.Client({ connectionString: admin })
-    await c.connect()
-    try { await c.query(sql) } finally { await c.end() }
-  }
-  await run(`CREATE DATABASE ${name}`)
-  t.teardown(async () => { await run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) })
-  const url = new URL(admin)
-  url.pathname = `/${name}`
-  return url.toString()
-}
 t.before(ensureBuilt)
 
 t.test('kill -9 right after 100 acks: every webhook delivery arrives after the restart', async (t) => {

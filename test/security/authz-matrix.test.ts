@@ -62,12 +62,14 @@ interface World {
   pushId: string
   /** A server key (its id; the key itself is nobody's here: no role holds one). */
   serverKeyId: string
-  secrets: { group: string, groupName: string, direct: string, upload: string, botToken: string }
+  /** O's scheduled message in G (an hour ahead): O's alone to see, edit and cancel. */
+  scheduledId: string
+  secrets: { group: string, groupName: string, direct: string, upload: string, botToken: string, scheduled: string }
 }
 
 /** Which secrets each role may see. */
 const entitled = (w: World, role: Role): string[] => ({
-  owner: [w.secrets.group, w.secrets.groupName, w.secrets.direct, w.secrets.upload],
+  owner: [w.secrets.group, w.secrets.groupName, w.secrets.direct, w.secrets.upload, w.secrets.scheduled],
   member: [w.secrets.group, w.secrets.groupName, w.secrets.upload],
   blocked: [w.secrets.direct],
   nonMember: [],
@@ -136,12 +138,13 @@ async function makeWorld (app: App): Promise<World> {
   const created = await ok(app, { method: 'POST', url: '/api/bots', headers: O.auth, payload: { username: `mxb${process.pid % 100000}_${++n}_${tag.slice(0, 6)}`, displayName: 'bot' } })
   const Bot: U = { id: created.bot.id, username: created.bot.username, token: created.token, auth: { authorization: `Bot ${created.token as string}` } }
   await ok(app, { method: 'POST', url: `/api/groups/${G}/members`, headers: O.auth, payload: { userIds: [Bot.id] } })
-  Object.assign(secrets, { botToken: created.token as string })
+  Object.assign(secrets, { botToken: created.token as string, scheduled: `SECRET-S-${tag}` })
+  const scheduledId = (await ok(app, { method: 'POST', url: `/api/conversations/${G}/scheduled`, headers: O.auth, payload: { clientMsgId: randomUUID(), type: 'text', content: `SECRET-S-${tag}`, sendAt: new Date(Date.now() + 3600_000).toISOString() } })).id as string
   const signer = createUrlSigner(app.config.JWT_SECRET)
   const signed = Object.fromEntries(([['owner', O], ['member', M], ['nonMember', N], ['blocked', B], ['admin', A]] as const).map(([role, u]) => [role, signer.sign(uploadId, u.id).url]))
   const serverKeyId = randomUUID()
   await app.prisma.serverKey.create({ data: { id: serverKeyId, name: 'matrix', keyHash: randomBytes(32).toString('hex'), scopes: ['users', 'conversations', 'messages', 'moderation'] } })
-  return { O, M, N, B, X, E, A, Bot, G, H, D2, C, gMessageId, pollId, uploadId, signed, requestId, inviteCode, inviteId, pushId, serverKeyId, secrets: secrets as World['secrets'] }
+  return { O, M, N, B, X, E, A, Bot, G, H, D2, C, gMessageId, pollId, uploadId, signed, requestId, inviteCode, inviteId, pushId, serverKeyId, scheduledId, secrets: secrets as World['secrets'] }
 }
 
 /** 'allow' = 2xx; otherwise the error code the contract requires. */
@@ -429,6 +432,23 @@ const RULES: Record<string, Rule> = {
   'PUT /api/bots/:id/webhook': one('set O\'s bot\'s webhook', (w) => ({ method: 'PUT', url: `/api/bots/${w.Bot.id}/webhook`, payload: { url: 'https://8.8.4.4/hook', secret: 'another-secret-long-enough' } }), signedIn('NOT_FOUND', { owner: 'allow' })),
   'DELETE /api/bots/:id/webhook': one('remove O\'s bot\'s webhook', (w) => ({ method: 'DELETE', url: `/api/bots/${w.Bot.id}/webhook` }), signedIn('NOT_FOUND', { owner: 'allow' })),
   'GET /api/bots/:id/deliveries': read(one('O\'s bot\'s delivery log', (w) => ({ url: `/api/bots/${w.Bot.id}/deliveries` }), signedIn('NOT_FOUND', { owner: 'allow' }))),
+
+  // Scheduled messages: scheduling follows the send rules of the conversation; a scheduled message is its author's alone (NOT_FOUND for everyone else).
+  'POST /api/conversations/:id/scheduled': {
+    variants: [
+      { name: 'in group G: its members', request: (w) => ({ method: 'POST', url: `/api/conversations/${w.G}/scheduled`, payload: { clientMsgId: randomUUID(), type: 'text', content: 'later', sendAt: new Date(Date.now() + 3600_000).toISOString() } }), expect: ownerMember() },
+      { name: 'in direct D2 after the block: nobody', request: (w) => ({ method: 'POST', url: `/api/conversations/${w.D2}/scheduled`, payload: { clientMsgId: randomUUID(), type: 'text', content: 'later', sendAt: new Date(Date.now() + 3600_000).toISOString() } }), expect: { owner: 'FORBIDDEN', blocked: 'FORBIDDEN', member: 'NOT_FOUND', nonMember: 'NOT_FOUND', anonymous: 'UNAUTHORIZED' } },
+      { name: 'in channel C: members (others FORBIDDEN, as for a send)', request: (w) => ({ method: 'POST', url: `/api/conversations/${w.C}/scheduled`, payload: { clientMsgId: randomUUID(), type: 'text', content: 'later', sendAt: new Date(Date.now() + 3600_000).toISOString() } }), expect: ownerMember('FORBIDDEN') }
+    ]
+  },
+  'GET /api/scheduled': read({
+    variants: [
+      { name: 'my own scheduled messages', request: () => ({ url: '/api/scheduled' }), expect: signedIn('allow'), check: notIncluding((w) => [w.scheduledId], ['member', 'nonMember', 'blocked', 'admin']) },
+      { name: 'my own in G', request: (w) => ({ url: `/api/scheduled?conversationId=${w.G}` }), expect: signedIn('allow'), check: notIncluding((w) => [w.scheduledId], ['member', 'nonMember', 'blocked', 'admin']) }
+    ]
+  }),
+  'PATCH /api/scheduled/:id': one('edit O\'s scheduled message: O alone', (w) => ({ method: 'PATCH', url: `/api/scheduled/${w.scheduledId}`, payload: { content: 'changed' } }), signedIn('NOT_FOUND', { owner: 'allow' })),
+  'DELETE /api/scheduled/:id': one('cancel O\'s scheduled message: O alone', (w) => ({ method: 'DELETE', url: `/api/scheduled/${w.scheduledId}` }), signedIn('NOT_FOUND', { owner: 'allow' })),
 
   // Platform admin routes: the admin alone, whatever the relation to O.
   'GET /api/admin/users': read(one('search users', (w) => ({ url: `/api/admin/users?q=${w.O.username}` }), adminOnly())),

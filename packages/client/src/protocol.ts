@@ -669,6 +669,8 @@ export interface ServerToClientEvents<M extends AnyMessage = Message> {
   'thread:followed': ThreadFollowedEvent
   /** Sent before the server cuts a socket whose access token expired; the SDK refreshes. */
   'auth:expired': { expiresAt: string }
+  /** To the author's devices: one of their scheduled messages changed (scheduled, edited, cancelled, sent, failed). */
+  'scheduled:updated': ScheduledMessage
 }
 
 /** The names of ServerToClientEvents, as a value (for listeners that forward them all). */
@@ -676,7 +678,7 @@ export const SERVER_EVENTS = [
   'message:new', 'message:read', 'message:delivered', 'message:recalled', 'message:updated', 'message:hidden',
   'conversation:cleared', 'typing', 'presence', 'presence:snapshot',
   'friend:request', 'friend:accepted', 'friend:removed', 'conversation:updated', 'conversation:settings', 'signal', 'auth:expired',
-  'thread:updated', 'thread:read', 'thread:followed'
+  'thread:updated', 'thread:read', 'thread:followed', 'scheduled:updated'
 ] as const satisfies ReadonlyArray<keyof ServerToClientEvents>
 
 // Compile-time check that SERVER_EVENTS lists every event of ServerToClientEvents.
@@ -811,3 +813,55 @@ export interface TotpEnrolment { secret: string, otpauthUrl: string }
 
 /** `POST /auth/totp/confirm`: the ten recovery codes, shown this once. */
 export interface RecoveryCodes { recoveryCodes: string[] }
+// ---------------------------------------------------------------- scheduled messages
+
+/**
+ * Where a scheduled message is: `scheduled` (waiting; editable and cancellable), `queued` and
+ * `sending` (its time came: no longer editable), `sent` (`messageId` is the message), `failed`
+ * (`error` says why; edit it with a new `sendAt` to try again, or cancel it), `cancelled`
+ * (only in the `scheduled:updated` event of a cancel: the row is gone).
+ */
+export type ScheduledStatus = 'scheduled' | 'queued' | 'sending' | 'sent' | 'failed' | 'cancelled'
+
+/** One of my scheduled messages (`GET /scheduled`, `scheduled:updated`). */
+export interface ScheduledMessage {
+  id: string
+  conversationId: string
+  /** The message is sent with this clientMsgId: a retry finds it already stored. */
+  clientMsgId: string
+  type: SendableMessageType
+  content: MessageContent
+  replyTo: string | null
+  mentions: string[] | null
+  /** When it is sent (ISO 8601). */
+  sendAt: string
+  status: ScheduledStatus
+  /** The message it became, once `sent`. */
+  messageId: string | null
+  /** Why it could not be sent, once `failed`: the refusal a send at that moment got. */
+  error: ErrorBody | null
+  createdAt: string
+  updatedAt: string
+}
+
+/**
+ * `POST /conversations/:id/scheduled`: a message and when to send it (at least
+ * `SCHEDULED_MIN_AHEAD_S`, default 10 s, and at most a year ahead). Forwards are not scheduled.
+ */
+export type ScheduleInput = SendExtras & SendContent & {
+  /** When to send it: an ISO 8601 date-time (or a Date, in the SDK). */
+  sendAt: string
+  /** Made by the SDK when absent; the message is sent with it. */
+  clientMsgId?: string
+}
+
+/** `PATCH /scheduled/:id`: a new content (same type), a new time, or both. */
+export interface ScheduledEdit {
+  content?: MessageContent
+  sendAt?: string
+}
+
+/** A scheduled message is at most this far ahead (a year). */
+export const SCHEDULED_MAX_AHEAD_S = 365 * 24 * 3600
+/** At most this many of a user's scheduled messages wait (scheduled or failed) at once. */
+export const SCHEDULED_MAX_PENDING = 100

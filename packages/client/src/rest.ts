@@ -1,5 +1,6 @@
 import { accessClaims, CrossTab, type CrossTabOptions } from './cross-tab.js'
 import { Emitter } from './emitter.js'
+import { uuid } from './util.js'
 import { ClientError, errorFromResponse, SecondFactorRequiredError } from './errors.js'
 import type { ClientEvents } from './types.js'
 import type {
@@ -9,7 +10,8 @@ import type {
   GroupProfileUpdate, Invite, InviteLink, InviteOptions, InvitePreview, BannedMember, ChannelPage, ChannelListOptions, ChannelSummary,
   Bot, BotCreated, BotInput, DeliveriesOptions, PushSubscriptionInfo, PushSubscriptionInput, WebhookDelivery, WebhookInput,
   ThreadListOptions, ThreadMessagePage, ThreadPage, ThreadState,
-  RecoveryCodes, SignInResult, TotpEnrolment, TotpStatus
+  RecoveryCodes, SignInResult, TotpEnrolment, TotpStatus,
+  ScheduledEdit, ScheduledMessage, ScheduleInput
 } from './protocol.js'
 
 /** How the client reaches the server and signs in: its URL and any of tokens, credentials, a bot token or a token provider. */
@@ -725,6 +727,35 @@ export class RestClient extends Emitter<ClientEvents> {
   /** Removes one of my push subscriptions. */
   async deletePushSubscription (subscriptionId: string): Promise<void> {
     await this.request('DELETE', `/push/subscriptions/${enc(subscriptionId)}`)
+  }
+
+  // ------------------------------------------------------------ scheduled messages
+
+  /**
+   * Schedules a message: the server sends it once at `sendAt` (at least 10 s and at most a
+   * year ahead; a Date or an ISO string) as an ordinary message with its clientMsgId (made
+   * here when absent). Repeating it with the same clientMsgId returns the first one. My
+   * devices get `scheduled:updated` on every change of it, failures included.
+   */
+  async scheduleMessage (conversationId: string, input: Omit<ScheduleInput, 'sendAt'> & { sendAt: string | Date }): Promise<ScheduledMessage> {
+    const sendAt = input.sendAt instanceof Date ? input.sendAt.toISOString() : input.sendAt
+    return await this.request('POST', `/conversations/${enc(conversationId)}/scheduled`, { body: { ...input, sendAt, clientMsgId: input.clientMsgId ?? uuid() } })
+  }
+
+  /** My scheduled messages not yet sent (failed ones included, with their `error`), soonest first; in one conversation when given. */
+  async listScheduled (conversationId?: string): Promise<ScheduledMessage[]> {
+    return await this.request('GET', '/scheduled', { query: { conversationId } })
+  }
+
+  /** Changes a scheduled message's content or time while it waits; a failed one is scheduled again with a new `sendAt`. */
+  async editScheduled (scheduledId: string, edit: Omit<ScheduledEdit, 'sendAt'> & { sendAt?: string | Date }): Promise<ScheduledMessage> {
+    const body = { ...edit, ...(edit.sendAt === undefined ? {} : { sendAt: edit.sendAt instanceof Date ? edit.sendAt.toISOString() : edit.sendAt }) }
+    return await this.request('PATCH', `/scheduled/${enc(scheduledId)}`, { body })
+  }
+
+  /** Cancels a scheduled message while it waits (or dismisses a failed one). CONFLICT once its time came. */
+  async cancelScheduled (scheduledId: string): Promise<void> {
+    await this.request('DELETE', `/scheduled/${enc(scheduledId)}`)
   }
 
   // ------------------------------------------------------------ bots

@@ -9,5 +9,6 @@ export { checkEmoji, isReactionKey, EMOJIS_PER_MEMBER, EMOJIS_PER_MESSAGE } from
 export { createSystemPublisher, writeSystemMessage, type PublishSystemMessages, type SystemContent, type SystemEvent } from './system-messages.js'
 export { createLinkPreviewChanges, type LinkPreviewChanges } from './link-previews.js'
 export { createThreads, type Threads } from './threads.js'
-export { ClientMsgId, SendableType } from './schemas.js'
+export { postingRefusal } from './membership-checks.js'
+export { ClientMsgId, Mentions, SendableType } from './schemas.js'
 export type { BeforeSendHook } from './before-send.js'

@@ -17,3 +17,24 @@ export async function assertMember (prisma: Prisma, userId: string, conversation
   })
   if (member === null) throw Errors.notMember()
 }
+
+/**
+ * Why `senderId` may not post in the conversation now, or undefined when they may: not a
+ * member (see `notMemberOf`), or in a direct conversation a peer who is no longer a friend or
+ * blocks either way. The send statement applies the same rule; this names the refusal.
+ */
+export async function postingRefusal (deps: Pick<ConversationsDeps, 'prisma' | 'friends'>, senderId: string, conversationId: string): Promise<AppError | undefined> {
+  const member = await deps.prisma.conversationMember.findUnique({
+    where: { conversationId_userId: { conversationId, userId: senderId } },
+    select: { conversation: { select: { type: true, directKey: true } } }
+  })
+  if (member === null) return await notMemberOf(deps.prisma, conversationId)
+  const { type, directKey } = member.conversation
+  if (type === 'direct' && directKey !== null) {
+    const peer = directKey.split(':').find((id) => id !== senderId) ?? senderId
+    const relation = await deps.friends.relation(senderId, peer)
+    if (relation.blocked || relation.blockedBy) return Errors.blocked()
+    if (!relation.isFriend) return Errors.notFriends()
+  }
+  return undefined
+}

@@ -1,9 +1,9 @@
-import { AppError, conflict, Errors, validation } from '../../lib/errors.js'
+import { type AppError, conflict, validation } from '../../lib/errors.js'
 import { membersOf } from '../../delivery/index.js'
 import { checkContent } from '../message-kinds/index.js'
 import { previewUrlOfContent } from '../link-previews/index.js'
 import { type ConversationsDeps, toMessage, toNewMessageEvent, type ForwardedFromView, type MessageRow, type MessageView, type StoredReplyTo, type MessageType } from '../conversations/index.js'
-import { notMemberOf } from './membership-checks.js'
+import { postingRefusal } from './membership-checks.js'
 import { createMessageSender, type Outgoing } from './send-statement.js'
 import { createSendReferences } from './send-references.js'
 import type { Threads } from './threads.js'
@@ -27,7 +27,7 @@ export interface SendResult { message: MessageView, created: boolean }
 
 /** Sending: content and reference checks, the batched send statement, `message:new` to the members. */
 export function createSend (deps: ConversationsDeps, threads: Threads, beforeSend?: BeforeSendHook): { send: (senderId: string, conversationId: string, input: SendInput) => Promise<SendResult> } {
-  const { prisma, sql, limits, friends } = deps
+  const { sql, limits } = deps
   const sender = createMessageSender(deps.sendSql, { concurrency: deps.sendConcurrency, maxQueued: deps.sendQueueMax })
   const references = createSendReferences(deps)
 
@@ -38,19 +38,7 @@ export function createSend (deps: ConversationsDeps, threads: Threads, beforeSen
 
   /** Why the send statement matched no conversation row: not a member, or a direct peer it may not reach. */
   async function refusal (senderId: string, conversationId: string): Promise<AppError> {
-    const member = await prisma.conversationMember.findUnique({
-      where: { conversationId_userId: { conversationId, userId: senderId } },
-      select: { conversation: { select: { type: true, directKey: true } } }
-    })
-    if (member === null) return await notMemberOf(prisma, conversationId)
-    const { type, directKey } = member.conversation
-    if (type === 'direct' && directKey !== null) {
-      const peer = directKey.split(':').find((id) => id !== senderId) ?? senderId
-      const relation = await friends.relation(senderId, peer)
-      if (relation.blocked || relation.blockedBy) return Errors.blocked()
-      if (!relation.isFriend) return Errors.notFriends()
-    }
-    return conflict('Message not sent, try again')
+    return await postingRefusal(deps, senderId, conversationId) ?? conflict('Message not sent, try again')
   }
 
   /** Plain sends skip this; replies, mentions and forwards are checked and snapshotted first. */

@@ -7,6 +7,7 @@ import { mentionPicker } from './mention-picker.js'
 import { errorText, t } from '../../i18n/index.js'
 import type { Outbox } from './outbox.js'
 import { pollForm } from './poll.js'
+import { pickedTime, timeInput } from './scheduled.js'
 
 const MAX_HEIGHT_PX = 160
 
@@ -152,15 +153,35 @@ export function composer (ctx: ChatContext, deps: ComposerDeps): Composer {
     pollPanel.hidden = !pollPanel.hidden
     pollPanel.replaceChildren(...(pollPanel.hidden ? [] : [pollForm((poll) => { deps.outbox.send('poll', poll) }, togglePoll)]))
   }
+  const laterPanel = h('div', { class: 'composer-bar', testid: 'schedule-panel', hidden: true })
+  const toggleLater = (): void => {
+    laterPanel.hidden = !laterPanel.hidden
+    if (laterPanel.hidden) { laterPanel.replaceChildren(); return }
+    const when = timeInput('schedule-at')
+    const schedule = (): void => {
+      const text = input.value.trim()
+      const sendAt = pickedTime(when)
+      if (text === '' || sendAt === undefined) { input.focus(); return }
+      void ctx.act(ctx.client.scheduleMessage(ctx.conversationId, { type: 'text', content: text, sendAt }).then(() => {
+        input.value = ''
+        autosize()
+        toggleLater()
+      }), 'scheduled.actSchedule')
+    }
+    replace(laterPanel, h('span', { class: 'bar-text' }, t('scheduled.sendLaterHint')), when,
+      h('button', { type: 'button', class: 'primary', testid: 'schedule-send', onclick: schedule }, t('scheduled.schedule')),
+      h('button', { type: 'button', class: 'link', testid: 'schedule-close', 'aria-label': t('poll.cancel'), onclick: toggleLater }, '✕'))
+  }
   const form = h('form', { class: 'composer', testid: 'composer', onsubmit: (e: SubmitEvent) => { e.preventDefault(); sendText(); input.focus() } },
     h('button', { type: 'button', class: 'attach', testid: 'attach', title: t('composer.attachTitle'), 'aria-label': t('composer.attach'), onclick: () => { fileInput.click() } }, paperclip()),
     fileInput,
     h('button', { type: 'button', class: 'attach', testid: 'poll-new', title: t('poll.new'), 'aria-label': t('poll.new'), onclick: togglePoll }, '📊'),
     previewToggle,
+    h('button', { type: 'button', class: 'attach', testid: 'schedule-new', title: t('scheduled.sendLater'), 'aria-label': t('scheduled.sendLater'), onclick: toggleLater }, '⏰'),
     input,
     h('button', { type: 'submit', class: 'primary', testid: 'send' }, t('composer.send')))
   return {
-    parts: [picker.el, composing.bar, pollPanel, form],
+    parts: [picker.el, composing.bar, pollPanel, laterPanel, form],
     startReply: composing.startReply,
     startEdit: composing.startEdit,
     onUpdated: (m) => { if (state.editing?.id === m.id && (m.recalled === true || m.content === null)) composing.stop() }

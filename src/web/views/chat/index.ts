@@ -12,6 +12,7 @@ import { messageList, type MessageList } from './message-list.js'
 import { outbox, type Outbox } from './outbox.js'
 import { t } from '../../i18n/index.js'
 import { pinnedBar, type PinnedBar } from './pins.js'
+import { scheduledList } from './scheduled.js'
 import { typingLine } from './typing.js'
 import { newMessagesButton, type NewMessagesButton } from './new-messages.js'
 import { threadPanel, type ThreadPanel } from './thread-panel.js'
@@ -226,7 +227,8 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
   dropTarget(el, sends)
   const pins = pinnedBar(ctx, list.scrollTo)
   const typing = typingLine(ctx)
-  el.append(header.el, pins.el, list.el, typing.el, toast, ...box.parts)
+  const later = scheduledList(ctx)
+  el.append(header.el, pins.el, list.el, typing.el, toast, later.el, ...box.parts)
   const pages = history(ctx, list, () => el.isConnected)
   const threads = threadsOf(ctx, el, list.el)
   const parts: Parts = { ctx, header, list, pins, typing, composer: box, history: pages, fresh, threads }
@@ -235,10 +237,11 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
   header.render()
   typing.render()
   void pins.load()
+  void later.load()
   const closeMenus = (): void => { el.querySelectorAll<HTMLElement>('.menu-pop').forEach((pop) => { pop.hidden = true }) }
   document.addEventListener('click', closeMenus)
   // A message menu is placed against the window: it closes when its row scrolls away.
   list.el.addEventListener('scroll', closeMenus, { passive: true })
   void pages.start(focusSeq).then(() => threads.refresh())
-  return { el, destroy: () => { unsubscribe(); panel.close(); threads.close(); document.removeEventListener('click', closeMenus) } }
+  return { el, destroy: () => { unsubscribe(); later.destroy(); panel.close(); threads.close(); document.removeEventListener('click', closeMenus) } }
 }

@@ -1,0 +1,5 @@
+export { default as scheduledPlugin } from './plugin.js'
+export { default as scheduledRoutes } from './routes.js'
+export { createScheduledService, type ScheduledService } from './service.js'
+export { createScheduledSender } from './sender.js'
+export { SCHEDULED_QUEUE } from './sql.js'
