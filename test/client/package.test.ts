@@ -10,8 +10,12 @@ import { ensureClientDist } from './fixtures.js'
 const ROOT = join(import.meta.dirname, '..', '..')
 const PKG = join(ROOT, 'packages', 'client')
 
-/** The bundle budget written in packages/client/README.md ("Size"): minified + gzip, bytes. */
-const SIZE_BUDGET_GZIP = 22 * 1024
+/**
+ * The bundle budget written in packages/client/README.md ("Size"): minified + gzip, bytes.
+ * 24 KiB since threads, scheduled messages, two-factor sign-in and link previews came to the
+ * client (about 20.1 KB before them, 23.1 KB after).
+ */
+const SIZE_BUDGET_GZIP = 24 * 1024
 
 
 t.test('npm pack holds only what an app needs: dist js + d.ts, README, CHANGELOG, LICENSE, package.json', async (t) => {
