@@ -5,7 +5,7 @@ import { Errors } from '../lib/errors.js'
 import { TokenCutoffs } from '../lib/token-cutoffs.js'
 import { isSuspended } from '../lib/suspension.js'
 import { botTokenHash, BOT_TOKEN_RE } from '../lib/bot-token.js'
-import { createAppTokens, type AppTokens } from '../modules/server-api/index.js'
+import type { AppTokens } from '../modules/server-api/index.js'
 
 /**
  * `iatMs`: when the token was issued, in epoch milliseconds. The standard `iat` is whole
@@ -138,6 +138,9 @@ export default fp(async (app) => {
     return bot.userId
   }
 
+  // Imported here, not at the top: the server API module reaches the messages module, whose
+  // delivery path comes back to this plugin (a cycle that ESM would start in the wrong order).
+  const { createAppTokens } = await import('../modules/server-api/index.js')
   const appTokens = config.APP_JWT_ISSUER !== undefined && config.APP_JWT_AUDIENCE !== undefined && config.APP_JWKS_URL !== undefined
     ? createAppTokens(app.prisma, { issuer: config.APP_JWT_ISSUER, audience: config.APP_JWT_AUDIENCE, jwksUrl: config.APP_JWKS_URL, allowedHosts: config.outboundAllowedHosts, cooldownMs: config.APP_JWKS_COOLDOWN_MS })
     : undefined
