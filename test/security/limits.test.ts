@@ -5,6 +5,7 @@ import { connect as connectTcp } from 'node:net'
 import { build, listen, registerUser } from '../helper.js'
 import { connect, makeConversation, makeUsers, openSocket, refused, type User } from '../modules/presence/helpers.js'
 import { fillUrl, listRoutes, restErrorProblem, snapshot } from './surface.js'
+import { newServerKey, serverKeyHash } from '../../src/modules/server-api/index.js'
 
 /**
  * Limits that had no test yet. Already covered elsewhere (not repeated here):
@@ -26,6 +27,10 @@ t.test('HTTP body size: every JSON route refuses a body over BODY_LIMIT_BYTES wi
   const admin = await registerUser(app)
   await app.prisma.user.update({ where: { id: admin.id }, data: { role: 'admin' } })
   const adminAuth = { authorization: `Bearer ${app.signAccessToken(admin.id, 'admin')}` }
+  // The server API refuses anything but a server key before reading the body (UNAUTHORIZED): send its own with one.
+  const key = newServerKey()
+  await app.prisma.serverKey.create({ data: { id: randomUUID(), name: 'limits', keyHash: serverKeyHash(key), scopes: ['users', 'conversations', 'messages', 'moderation'] } })
+  const serverAuth = { authorization: `Server ${key}` }
   // Multipart uploads have their own limit (UPLOAD_MAX_BYTES, tested in upload.test.ts).
   const routes = listRoutes(app).filter((r) => ['POST', 'PATCH', 'PUT', 'DELETE'].includes(r.method) && r.url !== '/api/uploads')
   t.ok(routes.length >= 20, `${routes.length} routes take a body`)
@@ -33,7 +38,7 @@ t.test('HTTP body size: every JSON route refuses a body over BODY_LIMIT_BYTES wi
   for (const route of routes) {
     const url = fillUrl(route, () => randomUUID())
     const body = (n: number) => `{"pad":"${'a'.repeat(n - 10)}"}`
-    const auth = url.startsWith('/api/admin/') ? adminAuth : u.auth
+    const auth = url.startsWith('/api/admin/') ? adminAuth : url.startsWith('/api/server/') ? serverAuth : u.auth
     const over = await app.inject({ method: route.method as 'POST', url, headers: { ...auth, 'content-type': 'application/json' }, payload: body(LIMIT + 1) })
     t.equal(over.statusCode, 413, `${route.key}: one byte over`)
     t.equal(restErrorProblem(over), undefined, `${route.key}: the contract's error`)

@@ -1,5 +1,5 @@
 export { default as serverApiRoutes } from './routes.js'
 export { default as serverKeyAdminRoutes } from './admin-routes.js'
 export { createServerKeyService, type ServerKeyService } from './key-service.js'
-export { SCOPES, SERVER_KEY_RE, serverKeyHash, type Scope } from './keys.js'
+export { newServerKey, SCOPES, SERVER_KEY_RE, serverKeyHash, type Scope } from './keys.js'
 export { createAppTokens, APP_TOKEN_ALGORITHMS, type AppTokens } from './app-tokens.js'
