@@ -90,7 +90,9 @@ export function shell (store: Store, onLogout: () => void): HTMLElement {
       twoFactorButton(store.client),
       languageSwitch(),
       h('span', { class: 'me', testid: 'me', title: `@${store.me.username}` }, store.me.displayName),
-      h('button', { class: 'small', testid: 'logout', onclick: onLogout }, t('shell.signOut'))),
+      // Icon only on a phone, like two-factor (styles.css): the top bar stays one line at 375 px.
+      h('button', { class: 'small logout', testid: 'logout', title: t('shell.signOut'), 'aria-label': t('shell.signOut'), onclick: onLogout },
+        h('span', { class: 'icon', 'aria-hidden': 'true' }, '⏻'), h('span', { class: 'label' }, t('shell.signOut')))),
     h('div', { class: 'columns' }, sidebar(store, { open, openAt: open }), pane))
 
   /** `#/invite/<code>`: the invite's join page over whatever is open. */

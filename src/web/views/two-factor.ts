@@ -5,7 +5,9 @@ import { errorText, t } from '../i18n/index.js'
 
 /** The topbar button that opens the two-factor settings. */
 export function twoFactorButton (client: Client): HTMLElement {
-  return h('button', { type: 'button', class: 'small', testid: 'totp-open', onclick: () => { document.body.append(twoFactorDialog(client)) } }, t('totp.button'))
+  // On a phone the top bar has room for the icon only (styles.css); the name stays for screen readers and as the tooltip.
+  return h('button', { type: 'button', class: 'small totp-open', testid: 'totp-open', title: t('totp.button'), 'aria-label': t('totp.button'), onclick: () => { document.body.append(twoFactorDialog(client)) } },
+    h('span', { class: 'icon', 'aria-hidden': 'true' }, '🔐'), h('span', { class: 'label' }, t('totp.button')))
 }
 
 /**
