@@ -13,6 +13,8 @@ const tags = [
   { name: 'messages', description: 'History, sending, read receipts, recall, edits, reactions, pins, delete and clear for me; the socket events do the same live' },
   { name: 'groups', description: 'Creating groups and managing their members' },
   { name: 'channels', description: 'Public channels: create, find, join (leave with DELETE /groups/:id/members/me); anyone signed in reads their history' },
+  { name: 'threads', description: 'Threads: a conversation\'s threads, one thread\'s replies and my state of it (follow, read); replies are sent as messages with threadRootId' },
+  { name: 'scheduled', description: 'My scheduled messages: schedule, list, edit, cancel; each is sent once at its time as an ordinary message' },
   { name: 'search', description: 'Finding my messages by English words or Chinese substrings' },
   { name: 'uploads', description: 'Files for image and file messages' },
   { name: 'push', description: 'Web Push: the VAPID key and my browsers\' push subscriptions' },
@@ -35,7 +37,7 @@ export default fp(async (app) => {
         title: 'Relay IM API',
         version: '1.0.0',
         description: 'REST half of the wire contract; see docs/protocol.md for the socket events.',
-        license: { name: 'UNLICENSED', url: 'https://docs.npmjs.com/cli/configuring-npm/package-json#license' }
+        license: { name: 'MIT', url: 'https://opensource.org/licenses/MIT' }
       },
       servers: [{ url: '/', description: 'The server that serves this document' }],
       tags,
