@@ -1,31 +1,18 @@
 // Over 20 s (about 30 s on PGlite): every command runs the CLI as its own process, as an admin
 // would, and each one opens the embedded store from its files (WebAssembly start and recovery).
 import t, { type Test } from 'tap'
-import { execFile } from 'node:child_process'
 import { writeFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
-import { promisify } from 'node:util'
 import { openDatabase } from '../../src/db/drivers.js'
 import { createTestDatabase, servicesMode, tempDir } from '../helper.js'
+import { admin } from './ops-support.js'
 
 
 // Each CLI run is a process that starts PGlite's WebAssembly: on a busy machine (CI with other
 // work beside it) the file took over tap's 120 s default, so it gets 300 s.
 t.setTimeout(300_000)
 
-const run = promisify(execFile)
-const script = join(import.meta.dirname, '..', '..', 'scripts', 'admin.mjs')
-
-async function admin (env: Record<string, string>, ...args: string[]): Promise<{ code: number, out: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [script, ...args], { env: { PATH: process.env.PATH ?? '', ...env } })
-    return { code: 0, out: stdout + stderr }
-  } catch (err) {
-    const e = err as { code: number, stdout: string, stderr: string }
-    return { code: e.code, out: e.stdout + e.stderr }
-  }
-}
 
 /** A migrated database with users alice and bob; returns the env that points the script at it, and a reader. */
 type Db = Awaited<ReturnType<typeof openDatabase>>

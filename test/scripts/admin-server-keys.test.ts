@@ -1,27 +1,14 @@
 // Over 20 s on PGlite: each CLI run is its own process that opens the embedded store from its files.
 import t from 'tap'
-import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
-import { promisify } from 'node:util'
 import { openDatabase } from '../../src/db/drivers.js'
 import { serverKeyHash } from '../../src/modules/server-api/index.js'
 import { createTestDatabase, servicesMode, tempDir } from '../helper.js'
+import { admin } from './ops-support.js'
 
 t.setTimeout(300_000)
 
-const run = promisify(execFile)
-const script = join(import.meta.dirname, '..', '..', 'scripts', 'admin.mjs')
-
-async function admin (env: Record<string, string>, ...args: string[]): Promise<{ code: number, out: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [script, ...args], { env: { PATH: process.env.PATH ?? '', ...env } })
-    return { code: 0, out: stdout + stderr }
-  } catch (err) {
-    const e = err as { code: number, stdout: string, stderr: string }
-    return { code: e.code, out: e.stdout + e.stderr }
-  }
-}
 
 t.test('npm run admin server-key create / revoke: shown once, stored hashed, audited', async (t) => {
   const opts = servicesMode
