@@ -119,8 +119,16 @@ t.test('settings panel: profile, roles, remove, transfer and leave, seen live by
   await alice.page.waitForSelector(`${id('panel-member')}[data-user-id="${bob.id}"][data-role="member"]`, { timeout: WAIT })
   await member(alice.page, bob.id).locator(id('member-promote')).click()
   await alice.page.waitForSelector(`${id('panel-member')}[data-user-id="${bob.id}"][data-role="admin"]`, { timeout: WAIT })
+  // Between "Remove" and "Sure?" a message from Bob redraws Alice's panel: the second click
+  // still removes (the armed state outlived the redraw; it used to ask again, and the removal
+  // silently did not happen whenever anything moved in the chat).
   const remove = member(alice.page, carol.id).locator(id('member-remove'))
   await remove.click()
+  const armed = await remove.elementHandle()
+  const res = await app.inject({ method: 'POST', url: `/api/conversations/${groupId}/messages`, headers: bob.auth, payload: { clientMsgId: randomUUID(), type: 'text', content: 'moving on' } })
+  t.equal(res.statusCode, 201, 'Bob sends while Alice confirms')
+  await alice.page.waitForFunction((el) => el?.isConnected !== true, armed, { timeout: WAIT })
+  t.equal(await remove.getAttribute('data-confirm'), 'true', 'the redrawn button is still armed')
   await remove.click()
   await conv(carol.page, groupId).waitFor({ state: 'detached', timeout: WAIT })
   await carol.page.waitForSelector(id('no-chat'), { timeout: WAIT })

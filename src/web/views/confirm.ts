@@ -18,3 +18,32 @@ export async function confirmDialog (question: string, ok = t('confirm.ok')): Pr
     okButton.focus()
   })
 }
+
+const ARMED_MS = 5000
+
+/**
+ * Buttons that ask "sure?" on the first click and act on the second. The armed state lives
+ * here, keyed by the caller, not on the element: a view that redraws between the two clicks
+ * (any message, receipt or presence change redraws the group panel) keeps it, so the second
+ * click acts instead of asking again.
+ */
+export function confirmButtons (): (key: string, attrs: Record<string, string>, label: string, confirmLabel: string, act: () => void) => HTMLButtonElement {
+  const armedUntil = new Map<string, number>()
+  return (key, attrs, label, confirmLabel, act) => {
+    const armed = (): boolean => (armedUntil.get(key) ?? 0) > Date.now()
+    const b = h('button', { type: 'button', ...attrs }, armed() ? confirmLabel : label)
+    b.dataset.confirm = String(armed())
+    b.addEventListener('click', () => {
+      if (armed()) {
+        armedUntil.delete(key)
+        act()
+        return
+      }
+      armedUntil.set(key, Date.now() + ARMED_MS)
+      b.dataset.confirm = 'true'
+      b.textContent = confirmLabel
+      setTimeout(() => { if (!armed()) { b.dataset.confirm = 'false'; b.textContent = label } }, ARMED_MS)
+    })
+    return b
+  }
+}

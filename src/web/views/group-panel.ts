@@ -3,6 +3,7 @@ import { h, replace } from '../dom.js'
 import type { Store } from '../store.js'
 import { linkFile, uploadFile } from '../uploads.js'
 import { errorText, t, type Key } from '../i18n/index.js'
+import { confirmButtons } from './confirm.js'
 import { dateTimeOf } from '../i18n/dates.js'
 
 /** The mute choices: how long from now, null for no end, 0 to unmute. */
@@ -34,21 +35,6 @@ export async function applyMute (store: Store, conversationId: string, value: st
   store.emitConversations()
 }
 
-/** A button that asks "sure?" on its first click and acts on the second. */
-function confirmButton (attrs: Record<string, string>, label: string, confirmLabel: string, act: () => void): HTMLButtonElement {
-  const b = h('button', { type: 'button', ...attrs }, label)
-  b.addEventListener('click', () => {
-    if (b.dataset.confirm !== 'true') {
-      b.dataset.confirm = 'true'
-      b.textContent = confirmLabel
-      setTimeout(() => { b.dataset.confirm = 'false'; b.textContent = label }, 5000)
-      return
-    }
-    act()
-  })
-  return b
-}
-
 /**
  * The conversation's settings panel: for groups and channels the profile (name, topic,
  * avatar; owner and admins edit), the members with their roles (the owner promotes, demotes
@@ -58,6 +44,7 @@ function confirmButton (attrs: Record<string, string>, label: string, confirmLab
  */
 export function groupPanel (store: Store, conversationId: string, onClose: () => void): { el: HTMLElement, destroy: () => void } {
   const { client, me } = store
+  const confirmButton = confirmButtons()
   const body = h('div', { class: 'panel-body' })
   const error = h('p', { class: 'error', role: 'alert', testid: 'panel-error' })
   /** Invites made while the panel is open: only these have their code (the server keeps hashes). */
@@ -126,8 +113,8 @@ export function groupPanel (store: Store, conversationId: string, onClose: () =>
       h('span', { class: 'actions' },
         owner && !isMe && m.role === 'member' ? h('button', { type: 'button', class: 'small', testid: 'member-promote', onclick: () => { void act(() => client.setRole(c.id, m.id, 'admin')) } }, t('panel.makeAdmin')) : null,
         owner && !isMe && m.role === 'admin' ? h('button', { type: 'button', class: 'small', testid: 'member-demote', onclick: () => { void act(() => client.setRole(c.id, m.id, 'member')) } }, t('panel.removeAdmin')) : null,
-        owner && !isMe ? confirmButton({ class: 'small', 'data-testid': 'member-transfer' }, t('panel.makeOwner'), t('panel.confirmOwner'), () => { void act(() => client.transferOwnership(c.id, m.id)) }) : null,
-        canRemove ? confirmButton({ class: 'small danger', 'data-testid': 'member-remove' }, t('panel.remove'), t('panel.confirmRemove'), () => { void act(() => client.removeGroupMember(c.id, m.id)) }) : null))
+        owner && !isMe ? confirmButton(`transfer:${m.id}`, { class: 'small', 'data-testid': 'member-transfer' }, t('panel.makeOwner'), t('panel.confirmOwner'), () => { void act(() => client.transferOwnership(c.id, m.id)) }) : null,
+        canRemove ? confirmButton(`remove:${m.id}`, { class: 'small danger', 'data-testid': 'member-remove' }, t('panel.remove'), t('panel.confirmRemove'), () => { void act(() => client.removeGroupMember(c.id, m.id)) }) : null))
   }
 
   function profile (c: Conversation, canEdit: boolean): HTMLElement {
@@ -270,7 +257,7 @@ export function groupPanel (store: Store, conversationId: string, onClose: () =>
       mySettings(c),
       shared
         ? h('section', { class: 'panel-section' },
-          confirmButton({ class: 'danger', 'data-testid': 'group-leave' }, c.type === 'channel' ? t('panel.leaveChannel') : t('panel.leaveGroup'), t('panel.confirmLeave'), () => {
+          confirmButton('leave', { class: 'danger', 'data-testid': 'group-leave' }, c.type === 'channel' ? t('panel.leaveChannel') : t('panel.leaveGroup'), t('panel.confirmLeave'), () => {
             void (async () => {
               try {
                 await client.leaveGroup(c.id)
