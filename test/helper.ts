@@ -78,23 +78,21 @@ export interface BuildOptions {
 }
 
 /**
- * Response serializers compiled once per schema object in this process instead of once per
- * app: compiling them was about 100 ms of every build, and the suites build thousands of apps.
- * The compiled function depends only on the schema (the apps share their shared schemas).
+ * Response serializers compiled once per schema in this process instead of once per app:
+ * compiling them was about 100 ms of every build, and the suites build thousands of apps. The
+ * compiled function depends only on the schema's JSON (the apps share their shared schemas),
+ * and many routes make their response schema afresh in each build, so the key is the JSON.
  */
 const buildSerializer = SerializerSelector()
-const serializers = new WeakMap<object, Map<string, (data: unknown) => string>>()
+const serializers = new Map<string, (data: unknown) => string>()
 const schemaController: FastifyServerOptions['schemaController'] = {
   compilersFactory: {
     buildSerializer: (externalSchemas, options) => {
       const compile = buildSerializer(externalSchemas as any, options as any)
       return (route) => {
-        const schema = route.schema as object
-        let byStatus = serializers.get(schema)
-        if (byStatus === undefined) serializers.set(schema, byStatus = new Map())
-        const key = `${route.httpStatus} ${(route as { contentType?: string }).contentType ?? ''}`
-        let serialize = byStatus.get(key)
-        if (serialize === undefined) byStatus.set(key, serialize = compile(route as any))
+        const key = `${route.httpStatus} ${(route as { contentType?: string }).contentType ?? ''} ${JSON.stringify(route.schema)}`
+        let serialize = serializers.get(key)
+        if (serialize === undefined) serializers.set(key, serialize = compile(route as any))
         return serialize
       }
     }

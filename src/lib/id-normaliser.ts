@@ -23,7 +23,17 @@ function isUuidPattern (pattern: string): boolean {
   }
 }
 
+const compiled = new WeakMap<object, IdNormaliser | null>()
+
+/** Compiled once per schema object (the tests build the app hundreds of times in one process). */
 export function compileIdNormaliser (schema: TSchema | Schema | undefined): IdNormaliser | undefined {
+  if (schema === undefined) return undefined
+  let normaliser = compiled.get(schema)
+  if (normaliser === undefined) compiled.set(schema, normaliser = compileNormaliser(schema) ?? null)
+  return normaliser ?? undefined
+}
+
+function compileNormaliser (schema: TSchema | Schema): IdNormaliser | undefined {
   const walk = compileWalker(schema, {
     string: (s) => s.format === 'uuid' ? lower : undefined,
     key: (pattern) => isUuidPattern(pattern) ? lowerKey : undefined,

@@ -24,7 +24,20 @@ export type RequestValidator = (input: unknown) => Validation
 /** Formats that say what a string is; a request string without one of these (or a fixed value) is unclassified. */
 export const STRING_KINDS = new Set(['text', 'label', 'uuid', 'date-time', 'uri'])
 
+const compiled = { plain: new WeakMap<TSchema, RequestValidator>(), convert: new WeakMap<TSchema, RequestValidator>() }
+
+/**
+ * Compiled once per schema object: a process that builds the app more than once (the tests
+ * build hundreds) reuses the validators of the route schemas every build shares.
+ */
 export function compileRequestSchema (schema: TSchema, opts: { convert?: boolean } = {}): RequestValidator {
+  const cache = opts.convert === true ? compiled.convert : compiled.plain
+  let validator = cache.get(schema)
+  if (validator === undefined) cache.set(schema, validator = compileValidator(schema, opts))
+  return validator
+}
+
+function compileValidator (schema: TSchema, opts: { convert?: boolean }): RequestValidator {
   const validator = Compile(schema)
   // Strings by their format: `label` the label rule, any other the text rule (unions here have one branch per type).
   const walk = compileWalker(schema, { string: (s) => text(s.format === 'label' ? 'label' : 'text', s), union: 'type' })
