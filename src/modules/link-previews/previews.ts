@@ -9,6 +9,8 @@ import { CACHE_CLAIM_SQL, CACHE_GET_SQL, CACHE_PUT_SQL, CACHE_RELEASE_SQL, TARGE
 
 /** How often a node waiting on another's fetch of a URL looks for its result. */
 const CLAIM_POLL_MS = 200
+/** How long a fetch that timed out or hit a network error is remembered (at most LINK_PREVIEW_CACHE_S). */
+export const FAILURE_CACHE_S = 60
 
 export interface LinkPreviewsDeps {
   sql: SqlClient
@@ -24,7 +26,7 @@ export interface LinkPreviewsDeps {
 
 export interface FetchJob { messageId: string, url: string }
 
-/** What one fetch found: a preview, or nothing to show; `cache` false when it should be tried again next time. */
+/** What one fetch found: a preview, or nothing to show; `cache` false when it is worth trying again soon (kept FAILURE_CACHE_S only). */
 interface Found { preview: LinkPreview | null, cache: boolean, reason?: string }
 
 /**
@@ -46,7 +48,7 @@ export function createLinkPreviews (deps: LinkPreviewsDeps) {
       page = await fetchFollowing(url, { accept: 'text/html, application/xhtml+xml;q=0.9', maxBytes: deps.pageMaxBytes }, deps.fetch)
     } catch (err) {
       // Refusals by policy and pages that answered with an error are cached (no point asking
-      // again soon); timeouts and network errors are not.
+      // again soon); timeouts and network errors only briefly.
       const cache = refusedByPolicy(err) || err instanceof FetchRefused
       return { preview: null, cache, reason: (err as Error).message }
     }
@@ -75,10 +77,10 @@ export function createLinkPreviews (deps: LinkPreviewsDeps) {
       throw err
     }
     if (found.reason !== undefined) deps.log.debug({ url, reason: found.reason }, 'no link preview')
-    if (found.cache && deps.cacheS > 0) {
-      await deps.sql.query(CACHE_PUT_SQL, [url, found.preview === null ? null : JSON.stringify(found.preview), deps.cacheS], 'link_preview_cache_put')
-    } else if (claimed) {
-      await deps.sql.query(CACHE_RELEASE_SQL, [url], 'link_preview_cache_release')
+    if (deps.cacheS > 0) {
+      // A timeout or network error is remembered briefly (the messages of a burst make one try), a result for the cache time.
+      const keepS = found.cache ? deps.cacheS : Math.min(deps.cacheS, FAILURE_CACHE_S)
+      await deps.sql.query(CACHE_PUT_SQL, [url, found.preview === null ? null : JSON.stringify(found.preview), keepS], 'link_preview_cache_put')
     }
     return found.preview
   }

@@ -1,4 +1,4 @@
-// Over 20 s (30-60 s on the loaded 2-core machine): three apps with queue workers start (two of
+// Over 20 s (30-70 s on the loaded 2-core machine): four apps with queue workers start (two of
 // them one "second node"), and each case holds a page open for a couple of seconds on purpose.
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
@@ -12,7 +12,8 @@ import type { App } from '../../../src/app.js'
 /**
  * Single-flight on a cache miss: N messages with the same URL that is not cached yet, sent at
  * once, cause exactly one fetch of the page and one of its image, on one node (its two
- * workers) and across two nodes (the claim in link_preview_cache). Also: pages in GBK and
+ * workers) and across two nodes (the claim in link_preview_cache); a page that times out is
+ * tried once too (remembered for FAILURE_CACHE_S). Also: pages in GBK and
  * Shift_JIS are decoded by their Content-Type or their <meta charset>.
  */
 
@@ -102,6 +103,22 @@ t.test(`two nodes on one database: ${N} messages sent through both at once → o
   t.equal(hits('/held-two'), 1, 'the page was fetched once')
   t.equal(hits('/logo.png') - logoBefore, 1, 'its image once')
   t.same(new Set(rows.map((r) => r.title)), new Set(['Held for two nodes']))
+})
+
+t.test(`a page that never finishes, in ${N} messages at once: one try, remembered for a minute only`, async (t) => {
+  const { app } = await listen(t, { OUTBOUND_ALLOWED_HOSTS: site.host, JOBS_WORKER: true, LINK_PREVIEW_CACHE_S: 3600, LINK_PREVIEW_TIMEOUT_MS: 600 })
+  const { alice, conversationId } = await conversation(app)
+  await Promise.all(Array.from({ length: N }, async (_, i) => await send(app, alice.auth, conversationId, `${i}: ${site.origin}/slow`)))
+  await until(async () => {
+    await app.jobs.flush()
+    const [row] = await app.sql.query<{ n: number }>(`SELECT (SELECT count(*) FROM link_preview_outbox)::int + (SELECT count(*) FROM pgboss.job
+      WHERE name = 'link-preview' AND state IN ('created', 'retry', 'active'))::int AS n`, [])
+    return row!.n === 0
+  }, 40_000, 'the link-preview queue to go idle')
+  t.equal(hits('/slow'), 1, 'one request, not one per message')
+  const [cache] = await app.sql.query<{ preview: unknown, pending: boolean, s: number }>(
+    'SELECT preview, pending, extract(epoch FROM expires_at - fetched_at)::int AS s FROM link_preview_cache WHERE url = $1', [`${site.origin}/slow`])
+  t.same(cache, { preview: null, pending: false, s: 60 }, 'nothing to show, for a minute (not the hour of the cache)')
 })
 
 t.test('a claim whose node died (run out) is taken over; pages in GBK and Shift_JIS are decoded', async (t) => {
