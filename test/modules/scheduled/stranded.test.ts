@@ -1,4 +1,4 @@
-// Over 20 s (about 25 s): an app with a queue worker starts, and the sweep runs on its own beat (every few seconds).
+// Over 20 s (about 35-45 s): two apps with a queue worker start, and the sweep runs on its own beat (every few seconds; the test waits 7 s to see nobody is told twice).
 import t from 'tap'
 import { listen } from '../../helper.js'
 import { connect, makeGroup, makeUsers, type User } from '../conversations/helpers.js'
@@ -51,4 +51,20 @@ t.test('rows pg-boss gave up on get a final outcome; the author is told once', a
   t.equal(socket.of('scheduled:updated').length, before + 3, 'each outcome told once')
   const failed = await app.inject({ method: 'PATCH', url: `/api/scheduled/${exhausted.id}`, headers: a.auth, payload: { sendAt: inMs(3600_000) } })
   t.equal(failed.statusCode, 200, 'a failed one can be scheduled again, as any failed one')
+})
+
+t.test('the conversation deleted (its last member, the author, left): its scheduled messages go with it, nothing is sent', async (t) => {
+  const { app } = await listen(t, { SCHEDULED_MIN_AHEAD_S: 0, JOBS_WORKER: true })
+  const [a, b] = await makeUsers(app, 2) as [User, User]
+  const g = await makeGroup(app, a, [b])
+  const waiting = await scheduled(app, a, g, { sendAt: inMs(3600_000) })
+  const queued = await scheduled(app, a, g, { sendAt: inMs(3600_000) })
+  await app.sql.query('UPDATE scheduled_messages SET status = \'queued\' WHERE id = $1::uuid', [queued.id])
+  for (const u of [b, a]) t.equal((await app.inject({ method: 'DELETE', url: `/api/groups/${g}/members/me`, headers: u.auth })).statusCode, 200)
+  t.equal(await app.prisma.conversation.count({ where: { id: g } }), 0, 'the group is gone')
+  t.equal(await rowOf(app, waiting.id), null, 'the waiting one went with it')
+  t.equal(await rowOf(app, queued.id), null, 'and the queued one')
+  const list = await app.inject({ method: 'GET', url: '/api/scheduled', headers: a.auth })
+  t.same(list.json(), [], 'nothing listed')
+  t.equal(await copies(app, a.id, queued.clientMsgId), 0, 'nothing sent')
 })
