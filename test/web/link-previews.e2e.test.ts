@@ -3,7 +3,7 @@ import t from 'tap'
 import { aliceAndBob, id, openChat, signedInPage, WAIT } from './fixtures.js'
 import { startSite } from '../modules/link-previews/site.js'
 
-/** A link preview in real Chromium: Alice sends a URL, both see the card (image from this server only), sends one without a preview, removes the first. */
+/** A link preview in real Chromium: Alice sends a URL, both see the card (image from this server only), sends one without a preview (also one sent offline and retried), removes the first. */
 t.setTimeout(240_000)
 
 t.test('the card shows for both, its image comes from this server, the sender removes it', async (t) => {
@@ -42,6 +42,22 @@ t.test('the card shows for both, its image comes from this server, the sender re
   const [row] = await world.app.sql.query<{ url: string | null }>('SELECT link_preview_url AS url FROM messages WHERE content #>> \'{}\' LIKE $1', ['no card:%'])
   t.equal(row?.url, null, 'sent with linkPreview false: no fetch is queued')
   t.equal(await a.page.locator(id('link-preview-toggle')).getAttribute('aria-pressed'), 'true', 'the toggle is back on after the send')
+  t.equal(await b.page.locator(id('link-preview')).count(), 1, 'still one card')
+
+  // Without a preview while offline: the send is tried again once the page is back online,
+  // and that retry is still the message without a preview.
+  await a.ctx.setOffline(true)
+  await a.page.waitForSelector(`${id('conn-status')}[data-status="offline"]`, { timeout: WAIT })
+  await a.page.click(id('link-preview-toggle'))
+  await a.page.fill(id('composer-input'), `offline, no card: ${site.origin}/plain`)
+  await a.page.click(id('send'))
+  await a.page.locator(id('message-pending')).filter({ hasText: 'offline, no card:' }).waitFor({ timeout: WAIT })
+  await a.ctx.setOffline(false)
+  await b.page.locator(id('message')).filter({ hasText: 'offline, no card:' }).waitFor({ timeout: WAIT })
+  const [retried] = await world.app.sql.query<{ url: string | null, n: number }>('SELECT link_preview_url AS url, count(*) OVER ()::int AS n FROM messages WHERE content #>> \'{}\' LIKE $1', ['offline, no card:%'])
+  t.same(retried, { url: null, n: 1 }, 'the retried send kept linkPreview false (and is one message)')
+  await world.app.jobs.flush()
+  t.equal(site.hits.filter((p) => p === '/plain').length, 0, 'the page was never fetched')
   t.equal(await b.page.locator(id('link-preview')).count(), 1, 'still one card')
 
   await a.page.locator(`${id('link-preview')} ${id('link-preview-remove')}`).click()

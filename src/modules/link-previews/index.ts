@@ -1,6 +1,6 @@
 export { default as linkPreviewsPlugin } from './plugin.js'
 export { previewUrlOf, previewUrlOfContent, PREVIEW_URL_MAX } from './url.js'
-export { parsePage, cleanText, type PageMeta } from './parse.js'
+export { parsePage, cleanText, decodeBody, type PageMeta } from './parse.js'
 export { fetchFollowing, MAX_REDIRECTS, type FetchContext } from './fetch.js'
 export { FETCH_QUEUE } from './sql.js'
 export type { LinkPreviews, FetchJob } from './previews.js'

@@ -29,12 +29,30 @@ RETURNING id`
 export const TARGET_SQL = `
           SELECT sender_id FROM messages WHERE id = $1::uuid AND link_preview_url = $2 AND recalled_at IS NULL`
 
-/** A preview of url $1 fetched less than LINK_PREVIEW_CACHE_S ago (preview null: nothing to show). */
-export const CACHE_GET_SQL = `SELECT preview FROM link_preview_cache WHERE url = $1 AND expires_at > now()`
+/**
+ * A preview of url $1 fetched less than LINK_PREVIEW_CACHE_S ago (preview null: nothing to
+ * show), or a node's claim on fetching it (`pending`) that has not run out.
+ */
+export const CACHE_GET_SQL = `SELECT preview, pending FROM link_preview_cache WHERE url = $1 AND expires_at > now()`
+
+/**
+ * Claims the fetch of url $1 for $2 seconds (single-flight across nodes): a row is taken only
+ * when there is none or it ran out (a stale preview, or a claim whose node died). Two claims at
+ * once meet on the primary key: one inserts, the other's conflict finds a live row and returns
+ * nothing.
+ */
+export const CACHE_CLAIM_SQL = `
+          INSERT INTO link_preview_cache (url, preview, pending, fetched_at, expires_at) VALUES ($1, NULL, true, now(), now() + $2::int * interval '1 second')
+          ON CONFLICT (url) DO UPDATE SET preview = NULL, pending = true, fetched_at = now(), expires_at = EXCLUDED.expires_at
+          WHERE link_preview_cache.expires_at <= now()
+          RETURNING url`
+
+/** Gives a claim up (the fetch failed in a way worth trying again): the next job claims afresh. */
+export const CACHE_RELEASE_SQL = `DELETE FROM link_preview_cache WHERE url = $1 AND pending`
 
 export const CACHE_PUT_SQL = `
-          INSERT INTO link_preview_cache (url, preview, fetched_at, expires_at) VALUES ($1, $2::jsonb, now(), now() + $3::int * interval '1 second')
-          ON CONFLICT (url) DO UPDATE SET preview = EXCLUDED.preview, fetched_at = EXCLUDED.fetched_at, expires_at = EXCLUDED.expires_at`
+          INSERT INTO link_preview_cache (url, preview, pending, fetched_at, expires_at) VALUES ($1, $2::jsonb, false, now(), now() + $3::int * interval '1 second')
+          ON CONFLICT (url) DO UPDATE SET preview = EXCLUDED.preview, pending = false, fetched_at = EXCLUDED.fetched_at, expires_at = EXCLUDED.expires_at`
 
 /** Expired cache rows, a bounded batch at a time. */
 export const CACHE_PURGE_SQL = `

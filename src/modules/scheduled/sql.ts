@@ -73,3 +73,25 @@ export const SENDER_LOCK_SQL = `SELECT count(*)::int AS locked FROM (SELECT pg_a
 
 /** The sender's rows still waiting for their time or for an edit (scheduled or failed). */
 export const PENDING_COUNT_SQL = `SELECT count(*)::int AS n FROM scheduled_messages WHERE sender_id = $1 AND status IN ('scheduled', 'failed')`
+
+/**
+ * Rows left `queued` or `sending` with no live job (pg-boss gave up on it: its retries ran out,
+ * say after node after node was killed mid-send, or the job is gone): the outcome is made
+ * final. `sent` when the message was stored by its clientMsgId after all (killed between the
+ * send and the finish), else `failed` with INTERNAL. Rows touched in the last $1 seconds are
+ * left alone (a worker is on them); SKIP LOCKED lets nodes sweep side by side.
+ */
+export const STRANDED_SQL = `
+WITH stranded AS (
+  SELECT s.id AS sid, m.id AS found_id FROM scheduled_messages s
+  LEFT JOIN messages m ON m.sender_id = s.sender_id AND m.client_msg_id = s.client_msg_id
+  WHERE s.status IN ('queued', 'sending') AND s.updated_at < now() - $1::int * interval '1 second'
+    AND NOT EXISTS (SELECT 1 FROM ${JOBS_SCHEMA}.job j WHERE j.name = '${SCHEDULED_QUEUE}' AND j.singleton_key = s.id::text
+      AND j.state IN ('created', 'retry', 'active'))
+  ORDER BY s.updated_at LIMIT 100 FOR UPDATE OF s SKIP LOCKED
+)
+UPDATE scheduled_messages SET status = (CASE WHEN found_id IS NULL THEN 'failed' ELSE 'sent' END)::scheduled_status, message_id = found_id,
+  error_code = CASE WHEN found_id IS NULL THEN 'INTERNAL' END,
+  error_message = CASE WHEN found_id IS NULL THEN 'Could not be sent: every try failed' END, updated_at = now()
+FROM stranded WHERE id = sid AND status IN ('queued', 'sending')
+RETURNING ${COLUMNS}`

@@ -7,7 +7,7 @@ import { startSite } from './site.js'
 
 /**
  * The per-URL cache (LINK_PREVIEW_CACHE_S): one fetch serves many messages. (Misses for one URL
- * at the same moment each fetch: there is no single-flight.) Over 20 s on the loaded 2-core
+ * at the same moment share one fetch too: single-flight.test.ts.) Over 20 s on the loaded 2-core
  * machine (28-42 s seen): an app with a queue worker starting, ten jobs through the queue.
  */
 

@@ -151,6 +151,17 @@ t.test('nothing is attached for refused, failing or useless pages', async (t) =>
   }
 })
 
+t.test('a message whose URL names a host that resolves to loopback (not allowed): refused at connect time, never requested', async (t) => {
+  const { alice, bob, conversationId } = await pair()
+  const before = site.connections
+  const sent = await send(alice, conversationId, `https://localhost:${site.port}/og`)
+  const [row] = await app.sql.query<{ url: string | null }>('SELECT link_preview_url AS url FROM messages WHERE id = $1::uuid', [sent.id])
+  t.equal(row!.url, `https://localhost:${site.port}/og`, 'a name passes the send (no DNS there): its fetch is queued')
+  await idle()
+  t.notOk('linkPreview' in await messageOf(bob, conversationId, sent.id), 'no preview')
+  t.equal(site.connections, before, 'not even a connection reached the loopback server')
+})
+
 t.test('a huge page is read only up to LINK_PREVIEW_PAGE_MAX_BYTES', async (t) => {
   const { message } = await previewed('/huge')
   t.equal(message.linkPreview?.title, 'Early title', 'the og:title after 3 MB was never read')

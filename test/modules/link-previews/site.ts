@@ -13,6 +13,8 @@ export interface Site {
   hits: string[]
   /** Bytes written to the socket of each response to `path` (what left before the client hung up). */
   sent: Map<string, number>
+  /** TCP connections accepted so far (a TLS attempt to this plain-HTTP server counts, though it makes no hit). */
+  connections: number
   close: () => Promise<void>
 }
 
@@ -70,7 +72,7 @@ export async function startSite (extra: Record<string, Page> = {}): Promise<Site
     '/redirect-loop': (_req, res) => { res.writeHead(302, { location: '/redirect-loop' }); res.end() },
     ...extra
   }
-  const site: Site = { origin: '', host: '', port: 0, hits: [], sent: new Map(), close: async () => {} }
+  const site: Site = { origin: '', host: '', port: 0, hits: [], sent: new Map(), connections: 0, close: async () => {} }
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!
     site.hits.push(path)
@@ -80,7 +82,7 @@ export async function startSite (extra: Record<string, Page> = {}): Promise<Site
     page(req, res, site)
   })
   const sockets = new Set<import('node:net').Socket>()
-  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)) })
+  server.on('connection', (s) => { site.connections++; sockets.add(s); s.on('close', () => sockets.delete(s)) })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   site.port = port
