@@ -6,7 +6,7 @@ import {
 } from '@simplewebauthn/server'
 import type { PrismaClient } from '../../generated/prisma/client.js'
 import { isUniqueViolation } from '../../db/constraint-errors.js'
-import { conflict, Errors, notFound, unauthorized } from '../../lib/errors.js'
+import { conflict, Errors } from '../../lib/errors.js'
 import { normaliseLabel } from '../../lib/text-policy.js'
 import { USERNAME_RE } from '../users/index.js'
 import { normalizeUsername } from './service.js'
@@ -40,10 +40,7 @@ type Purpose = 'registration' | 'authentication'
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex')
 const B64URL_RE = /^[A-Za-z0-9_-]{16,128}$/
-const badChallenge = () => unauthorized('Invalid, expired or used passkey challenge')
-const badPasskey = () => unauthorized('Passkey not recognised')
-const notVerified = () => unauthorized('Passkey response could not be verified')
-const passkeyNotFound = () => notFound('Passkey not found')
+const { passkeyChallengeInvalid: badChallenge, passkeyNotRecognised: badPasskey, passkeyNotVerified: notVerified, passkeyNotFound } = Errors
 
 const infoSelect = { id: true, name: true, createdAt: true, lastUsedAt: true, deviceType: true, backedUp: true } as const
 const toInfo = (p: { id: string, name: string, createdAt: Date, lastUsedAt: Date | null, deviceType: string, backedUp: boolean }): PasskeyInfo =>
