@@ -349,7 +349,7 @@ export class RestClient extends Emitter<ClientEvents> {
 
   /** Options to add a passkey to my account (challenge single use, 2 minutes). */
   async passkeyRegistrationOptions (): Promise<PasskeyCreationOptions> {
-    return await this.request<PasskeyCreationOptions>('POST', '/auth/passkeys/register/options')
+    return await this.request<PasskeyCreationOptions>('POST', '/auth/passkeys/register/options', { body: {} })
   }
 
   /** Stores the passkey the browser created for those options, under `name`. */

@@ -6,7 +6,7 @@ import { ErrorSchema } from '../../lib/error-schema.js'
 import { Errors, forbidden } from '../../lib/errors.js'
 import { verifyPassword } from '../../lib/password.js'
 import {
-  CreationOptionsSchema, PasskeyIdParams, PasskeyRegisterBody, PasskeyRemoveBody, PasskeyRenameBody, PasskeySchema,
+  CreationOptionsSchema, PasskeyIdParams, PasskeyRegistrationOptionsBody, PasskeyRegisterBody, PasskeyRemoveBody, PasskeyRenameBody, PasskeySchema,
   PasskeySignInBody, PasskeySignInOptionsBody, RequestOptionsSchema
 } from './passkey-schemas.js'
 import type { PasskeyService, RelyingParty } from './passkey.js'
@@ -36,7 +36,8 @@ export function passkeyRoutes (authed: FastifyInstance, passkeys: PasskeyService
       ...mine,
       operationId: 'passkeyRegistrationOptions',
       summary: 'Start adding a passkey: options for navigator.credentials.create()',
-      description: 'A new challenge (single use, bound to me, expiring after 2 minutes), my passkeys to exclude, a discoverable credential asked for, user verification preferred. CONFLICT at 20 passkeys.',
+      description: 'Body `{}`. A new challenge (single use, bound to me, expiring after 2 minutes), my passkeys to exclude, a discoverable credential asked for, user verification preferred. CONFLICT at 20 passkeys.',
+      body: PasskeyRegistrationOptionsBody,
       response: { 200: CreationOptionsSchema, ...errors, 409: ErrorSchema }
     }
   }, async (request) => await passkeys.registrationOptions(request.userId, relyingPartyOf(app, request)))

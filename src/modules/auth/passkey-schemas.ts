@@ -44,6 +44,8 @@ export const AuthenticationResponseSchema = Type.Object({
   clientExtensionResults: ExtensionResults
 }, { additionalProperties: false })
 
+/** Nothing to choose yet; a body is required all the same, so a bare POST (a form, a stray request) starts nothing. */
+export const PasskeyRegistrationOptionsBody = Type.Object({}, { additionalProperties: false })
 export const PasskeyRegisterBody = Type.Object({ response: RegistrationResponseSchema, name: Type.Optional(PasskeyName) }, { additionalProperties: false })
 export const PasskeyRenameBody = Type.Object({ name: PasskeyName }, { additionalProperties: false })
 /** Removing a passkey takes the current password: a stolen session alone cannot strip the owner's sign-in methods. */

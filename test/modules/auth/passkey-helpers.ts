@@ -6,7 +6,7 @@ export const RP = { WEBAUTHN_RP_ID: 'chat.example.com', WEBAUTHN_ORIGINS: 'https
 export const ORIGIN = 'https://chat.example.com'
 
 export const registrationOptions = async (app: App, u: Pick<TestUser, 'auth'>) =>
-  await app.inject({ method: 'POST', url: '/api/auth/passkeys/register/options', headers: u.auth })
+  await app.inject({ method: 'POST', url: '/api/auth/passkeys/register/options', headers: u.auth, payload: {} })
 
 export const finishRegistration = async (app: App, u: Pick<TestUser, 'auth'>, response: unknown, name?: string) =>
   await app.inject({ method: 'POST', url: '/api/auth/passkeys/register', headers: u.auth, payload: name === undefined ? { response } : { response, name } })

@@ -218,6 +218,10 @@ t.test('garbage and huge payloads: clear errors, nothing changes', async (t) => 
   t.equal((await app.inject({ method: 'POST', url: '/api/auth/login/passkey/options', payload: { username: 'x'.repeat(65) } })).statusCode, 400)
   t.equal(await app.prisma.passkey.count({ where: { userId: u.id } }), 1, 'nothing registered')
 
+  const before = await app.prisma.passkeyChallenge.count({ where: { userId: u.id } })
+  t.equal((await app.inject({ method: 'POST', url: '/api/auth/passkeys/register/options', headers: u.auth })).statusCode, 400, 'a bare POST starts nothing')
+  t.equal(await app.prisma.passkeyChallenge.count({ where: { userId: u.id } }), before)
+
   const noAuth = await app.inject({ method: 'GET', url: '/api/auth/passkeys' })
   t.equal(noAuth.statusCode, 401)
 })
@@ -265,11 +269,11 @@ t.test('without configuration the relying party is the request\'s own host; the 
   const app = await build(t)
   const u = await registerUser(app)
   const headers = { ...u.auth, host: 'localhost:3999' }
-  const opts = (await app.inject({ method: 'POST', url: '/api/auth/passkeys/register/options', headers })).json()
+  const opts = (await app.inject({ method: 'POST', url: '/api/auth/passkeys/register/options', headers, payload: {} })).json()
   t.equal(opts.rp.id, 'localhost')
   const { response } = createCredential(opts, 'http://localhost:3999')
   t.equal((await app.inject({ method: 'POST', url: '/api/auth/passkeys/register', headers, payload: { response } })).statusCode, 201)
-  const { response: other } = createCredential((await app.inject({ method: 'POST', url: '/api/auth/passkeys/register/options', headers })).json(), 'http://localhost:4000')
+  const { response: other } = createCredential((await app.inject({ method: 'POST', url: '/api/auth/passkeys/register/options', headers, payload: {} })).json(), 'http://localhost:4000')
   t.equal((await app.inject({ method: 'POST', url: '/api/auth/passkeys/register', headers, payload: { response: other } })).statusCode, 401, 'another origin than the page\'s')
 
   t.same(loadConfig({ JWT_SECRET: 'x'.repeat(32), WEBAUTHN_ORIGINS: 'https://chat.example.com' }).webauthn, { id: 'chat.example.com', origins: ['https://chat.example.com'] })
