@@ -197,8 +197,11 @@ export function createPasskeyService (prisma: PrismaClient, opts: PasskeyOptions
       const taken = await takeChallenge('authentication', response.response.clientDataJSON)
       const passkey = await prisma.passkey.findUnique({ where: { credentialId: response.id } })
       if (passkey === null) throw badPasskey()
-      // A challenge asked for one account is answered by that account's passkeys only.
+      // A challenge asked for one account is answered by that account's passkeys only; the user
+      // handle the authenticator keeps (the account id, set at registration) must name the owner.
       if (taken.userId !== null && taken.userId !== passkey.userId) throw badPasskey()
+      const handle = response.response.userHandle
+      if (handle !== undefined && Buffer.from(handle, 'base64url').toString('utf8') !== passkey.userId) throw badPasskey()
       let verified
       try {
         verified = await verifyAuthenticationResponse({

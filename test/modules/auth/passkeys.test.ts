@@ -138,6 +138,10 @@ t.test('unknown, someone else\'s and cloned credentials', async (t) => {
   const { credential: alices } = await addPasskey(app, alice)
   const { credential: bobs, id: bobsId } = await addPasskey(app, bob)
 
+  const handle = assert(alices, (await signInOptions(app)).json(), ORIGIN) as { response: { userHandle: string } }
+  handle.response.userHandle = Buffer.from(bob.id).toString('base64url')
+  t.equal((await signIn(app, handle)).statusCode, 401, 'a user handle naming someone else than the passkey\'s owner')
+
   const { credential: stranger } = createCredential({ challenge: 'x', rp: { id: 'chat.example.com' }, user: { id: 'y' } }, ORIGIN)
   const unknown = await signInWith(app, stranger)
   t.equal(unknown.statusCode, 401, 'a credential registered nowhere')
@@ -261,7 +265,10 @@ t.test('with two-factor on: a user-verified passkey is both factors, one without
   await app.prisma.user.update({ where: { id: u.id }, data: { suspendedAt: new Date() } })
   const suspended = await signInWith(app, credential)
   t.equal(suspended.statusCode, 403, 'a suspended account')
-  await app.prisma.user.update({ where: { id: u.id }, data: { suspendedAt: null, deletedAt: new Date() } })
+  await app.prisma.user.update({ where: { id: u.id }, data: { suspendedAt: null } })
+  const deleted = await app.inject({ method: 'DELETE', url: '/api/users/me', headers: u.auth, payload: { password: 'correct horse battery' } })
+  t.equal(deleted.statusCode, 204, deleted.body)
+  t.equal(await app.prisma.passkey.count({ where: { userId: u.id } }), 0, 'deleting the account deletes its passkeys')
   t.equal((await signInWith(app, credential)).statusCode, 401, 'a deleted account')
 })
 
