@@ -1,5 +1,5 @@
 // suite: default only — the page's own behaviour; the services suite runs the server paths (test/modules/auth/passkeys.test.ts)
-// About 20 s: Chromium with a virtual authenticator (DevTools protocol), one page registering,
+// About 20 s on an idle machine (38 s at load 17 on 2 cores): Chromium with a virtual authenticator (DevTools protocol), one page registering,
 // signing out and signing back in with the passkey.
 import t from 'tap'
 import type { Page } from 'playwright-core'

@@ -3,6 +3,7 @@
 // relying party id, unknown, removed and other people's credentials, a counter going backwards,
 // concurrent use, garbage and huge payloads. The responses come from a software authenticator
 // (passkey-authenticator.ts) and are checked by the real @simplewebauthn/server.
+// Over 20 s under load (about 50 s at load 19 on 2 cores): nine apps on fresh stores, each walking registration and sign-in with real ES256 signatures.
 import t from 'tap'
 import { build, registerUser } from '../../helper.js'
 import { loadConfig } from '../../../src/config.js'
