@@ -156,6 +156,13 @@ export const ConfigSchema = Type.Object({
   /** Consecutive wrong two-factor codes after which the user's factor is locked for TOTP_LOCK_S. */
   TOTP_MAX_FAILURES: Int(5, 1, 100),
   TOTP_LOCK_S: Int(300, 1, 86_400),
+  // Passkeys (WebAuthn, src/modules/auth/passkey*.ts)
+  /** The relying party id passkeys are bound to: the site's domain (e.g. chat.example.com). Unset: taken from WEBAUTHN_ORIGINS, else from each request's Host (fine for one name; set it behind a proxy or with several names). */
+  WEBAUTHN_RP_ID: Type.Optional(Type.String({ pattern: '^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$', maxLength: 253 })),
+  /** Comma-separated page origins allowed to use passkeys (e.g. https://chat.example.com). Unset: https://WEBAUTHN_RP_ID, else the request's own origin. */
+  WEBAUTHN_ORIGINS: Type.String({ default: '' }),
+  /** The site's name the browser shows when a passkey is created. */
+  WEBAUTHN_RP_NAME: Type.String({ default: 'Relay IM', minLength: 1, maxLength: 64 }),
   /** A scheduled message's time is at least this many seconds ahead (tests lower it). */
   SCHEDULED_MIN_AHEAD_S: Int(10, 0, 3600)
 })
@@ -174,6 +181,8 @@ export interface Config extends RawConfig {
   outboundAllowedHosts: AllowedHosts
   /** Undefined in production without VAPID keys: Web Push is then off (keys are never generated in production). */
   vapid: { publicKey: string, privateKey: string, subject: string, generated: boolean } | undefined
+  /** Passkeys' relying party from WEBAUTHN_RP_ID / WEBAUTHN_ORIGINS; undefined: taken from each request (src/modules/auth/passkey-routes.ts). */
+  webauthn: { id: string, origins: string[] } | undefined
 }
 
 export class ConfigError extends Error {}
@@ -225,6 +234,8 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     throw new ConfigError('BEFORE_SEND_URL needs BEFORE_SEND_SECRET (at least 16 characters): the hook checks the signature of every call')
   }
 
+  const webauthn = relyingParty(raw.WEBAUTHN_RP_ID, list(raw.WEBAUTHN_ORIGINS))
+
   if ((raw.VAPID_PUBLIC_KEY === undefined) !== (raw.VAPID_PRIVATE_KEY === undefined)) {
     throw new ConfigError('VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY go together')
   }
@@ -239,6 +250,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     ...raw,
     outboundAllowedHosts,
     vapid,
+    webauthn,
     DATA_DIR: dataDir,
     UPLOAD_DIR: resolve(raw.UPLOAD_DIR ?? join(dataDir, 'uploads')),
     JWT_SECRET: secret,
@@ -247,6 +259,25 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     uploadMimeAllowlist: list(raw.UPLOAD_MIME_ALLOWLIST),
     generatedSecret
   }
+}
+
+/** WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS checked together: every origin's host is the id or under it (WebAuthn's rule). */
+function relyingParty (rpId: string | undefined, origins: string[]): Config['webauthn'] {
+  if (rpId === undefined && origins.length === 0) return undefined
+  const hosts = origins.map((o) => {
+    let url: URL
+    try {
+      url = new URL(o)
+    } catch {
+      throw new ConfigError(`WEBAUTHN_ORIGINS: ${o} is not an origin`)
+    }
+    if (url.origin !== o || (url.protocol !== 'https:' && url.hostname !== 'localhost')) throw new ConfigError(`WEBAUTHN_ORIGINS: ${o} is not an https origin (scheme://host[:port], http only for localhost)`)
+    return url.hostname
+  })
+  const id = rpId ?? hosts[0] as string
+  const bad = hosts.filter((h) => h !== id && !h.endsWith(`.${id}`))
+  if (bad.length > 0) throw new ConfigError(`WEBAUTHN_ORIGINS: ${bad.join(', ')} is not ${id} or under it (WEBAUTHN_RP_ID)`)
+  return { id, origins: origins.length > 0 ? origins : [`https://${id}`] }
 }
 
 function readOrCreateSecret (dataDir: string): string {

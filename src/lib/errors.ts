@@ -63,6 +63,11 @@ export const Errors = {
   adminOnly: () => forbidden('Admins only'),
   /** Two-factor sign-in (src/modules/auth/totp.ts). */
   twoFactorNotEnrolled: () => notFound('No two-factor enrolment in progress'),
+  /** Passkeys (src/modules/auth/passkey.ts). */
+  passkeyNotFound: () => notFound('Passkey not found'),
+  passkeyChallengeInvalid: () => unauthorized('Invalid, expired or used passkey challenge'),
+  passkeyNotRecognised: () => unauthorized('Passkey not recognised'),
+  passkeyNotVerified: () => unauthorized('Passkey response could not be verified'),
   /** Kept within the contract's codes: INTERNAL, but 503 so clients and balancers retry. */
   databaseUnavailable: () => new AppError('INTERNAL', 'Database unavailable, try again', 503)
 }

@@ -1,4 +1,4 @@
-import { Client, ClientError, createClient, SecondFactorRequiredError, type ClientOptions, type Credentials, type RegisterInput, type Tokens } from '@relay-im/client'
+import { Client, ClientError, createClient, SecondFactorRequiredError, type ClientOptions, type Credentials, type PasskeyCredentialJSON, type PasskeyRequestOptions, type RegisterInput, type Tokens } from '@relay-im/client'
 
 /**
  * The signed-in session: tokens in localStorage (the refresh token rotates, so every new
@@ -78,23 +78,42 @@ export async function resume (): Promise<Client | undefined> {
 export interface SecondStep { finish: (code: string) => Promise<Client>, cancel: () => void }
 export const isSecondStep = (r: Client | SecondStep): r is SecondStep => !(r instanceof Client)
 
+/** A failed sign-in step: a second-factor challenge becomes the code step; anything else closes the client and is thrown. */
+function secondStepAfter (client: Client, err: unknown): SecondStep {
+  if (!(err instanceof SecondFactorRequiredError)) {
+    close(client)
+    throw err
+  }
+  return {
+    finish: async (code: string) => {
+      await client.completeSignIn(err.challenge, code)
+      return client
+    },
+    cancel: () => { close(client) }
+  }
+}
+
 export async function login (credentials: Credentials): Promise<Client | SecondStep> {
   const client = sessionClient()
   try {
     await client.login(credentials)
     return client
   } catch (err) {
-    if (!(err instanceof SecondFactorRequiredError)) {
-      close(client)
-      throw err
-    }
-    return {
-      finish: async (code: string) => {
-        await client.completeSignIn(err.challenge, code)
-        return client
-      },
-      cancel: () => { close(client) }
-    }
+    return secondStepAfter(client, err)
+  }
+}
+
+/**
+ * Signs in with a passkey: `ask` is the browser step (options in, the credential's JSON out;
+ * views/passkeys.ts). A passkey without user verification on a two-factor account asks for a code next.
+ */
+export async function passkeyLogin (username: string | undefined, ask: (options: PasskeyRequestOptions) => Promise<PasskeyCredentialJSON>): Promise<Client | SecondStep> {
+  const client = sessionClient()
+  try {
+    await client.signInWithPasskey(await ask(await client.passkeySignInOptions(username)))
+    return client
+  } catch (err) {
+    return secondStepAfter(client, err)
   }
 }
 

@@ -64,6 +64,8 @@ interface World {
   serverKeyId: string
   /** O's scheduled message in G (an hour ahead): O's alone to see, edit and cancel. */
   scheduledId: string
+  /** O's passkey: O's alone to list, rename and remove. */
+  passkeyId: string
   secrets: { group: string, groupName: string, direct: string, upload: string, botToken: string, scheduled: string }
 }
 
@@ -101,6 +103,16 @@ function pushSubscription (): unknown {
   const ecdh = createECDH('prime256v1')
   ecdh.generateKeys()
   return { endpoint: `https://93.184.216.34/push/${randomUUID()}`, keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') } }
+}
+
+/** A well-formed WebAuthn response (as JSON) to a challenge nobody issued. */
+function passkeyResponse (kind: 'create' | 'get'): unknown {
+  const id = randomBytes(32).toString('base64url')
+  const clientDataJSON = Buffer.from(JSON.stringify({ type: `webauthn.${kind}`, challenge: randomBytes(32).toString('base64url'), origin: 'http://localhost' })).toString('base64url')
+  const response = kind === 'create'
+    ? { clientDataJSON, attestationObject: randomBytes(64).toString('base64url') }
+    : { clientDataJSON, authenticatorData: randomBytes(37).toString('base64url'), signature: randomBytes(70).toString('base64url') }
+  return { id, rawId: id, type: 'public-key', response, clientExtensionResults: {} }
 }
 
 async function makeWorld (app: App): Promise<World> {
@@ -144,7 +156,9 @@ async function makeWorld (app: App): Promise<World> {
   const signed = Object.fromEntries(([['owner', O], ['member', M], ['nonMember', N], ['blocked', B], ['admin', A]] as const).map(([role, u]) => [role, signer.sign(uploadId, u.id).url]))
   const serverKeyId = randomUUID()
   await app.prisma.serverKey.create({ data: { id: serverKeyId, name: 'matrix', keyHash: randomBytes(32).toString('hex'), scopes: ['users', 'conversations', 'messages', 'moderation'] } })
-  return { O, M, N, B, X, E, A, Bot, G, H, D2, C, gMessageId, pollId, uploadId, signed, requestId, inviteCode, inviteId, pushId, serverKeyId, scheduledId, secrets: secrets as World['secrets'] }
+  const passkeyId = randomUUID()
+  await app.prisma.passkey.create({ data: { id: passkeyId, userId: O.id, credentialId: randomBytes(32).toString('base64url'), publicKey: 'cose', deviceType: 'singleDevice', name: 'matrix' } })
+  return { O, M, N, B, X, E, A, Bot, G, H, D2, C, gMessageId, pollId, uploadId, signed, requestId, inviteCode, inviteId, pushId, serverKeyId, scheduledId, passkeyId, secrets: secrets as World['secrets'] }
 }
 
 /** 'allow' = 2xx; otherwise the error code the contract requires. */
@@ -222,6 +236,16 @@ const RULES: Record<string, Rule> = {
     (body, w, role) => (body.otpauthUrl as string).includes(encodeURIComponent(me(w, role).username)) ? undefined : 'a secret for another account'),
   'POST /api/auth/totp/confirm': one('confirm without an enrolment of my own', () => ({ method: 'POST', url: '/api/auth/totp/confirm', payload: { code: '123456' } }), signedIn('NOT_FOUND')),
   'POST /api/auth/totp/disable': one('turn off without a factor or a right code', () => ({ method: 'POST', url: '/api/auth/totp/disable', payload: { code: '123456' } }), signedIn('FORBIDDEN')),
+  // Passkeys: each user their own; sign-in answers only a challenge this server issued.
+  'POST /api/auth/passkeys/register/options': one('options to add a passkey to my own account', () => ({ method: 'POST', url: '/api/auth/passkeys/register/options', payload: {} }), signedIn('allow'),
+    (body, w, role) => body.user.name === me(w, role).username ? undefined : 'options for another account'),
+  'POST /api/auth/passkeys/register': one('a response to no challenge of mine', () => ({ method: 'POST', url: '/api/auth/passkeys/register', payload: { response: passkeyResponse('create') } }), signedIn('UNAUTHORIZED')),
+  'GET /api/auth/passkeys': read(one('my own passkeys', () => ({ url: '/api/auth/passkeys' }), signedIn('allow'),
+    notIncluding((w) => [w.passkeyId], ['member', 'nonMember', 'blocked', 'admin']))),
+  'PATCH /api/auth/passkeys/:id': one('rename O\'s passkey: O alone', (w) => ({ method: 'PATCH', url: `/api/auth/passkeys/${w.passkeyId}`, payload: { name: 'renamed' } }), signedIn('NOT_FOUND', { owner: 'allow' })),
+  'DELETE /api/auth/passkeys/:id': one('remove O\'s passkey with one\'s own password: O alone', (w) => ({ method: 'DELETE', url: `/api/auth/passkeys/${w.passkeyId}`, payload: { password: PASSWORD } }), signedIn('NOT_FOUND', { owner: 'allow' })),
+  'POST /api/auth/login/passkey/options': one('anyone may start a passkey sign-in', (w) => ({ method: 'POST', url: '/api/auth/login/passkey/options', payload: { username: w.O.username } }), all('allow')),
+  'POST /api/auth/login/passkey': one('a response to a challenge never issued, whoever sends it', () => ({ method: 'POST', url: '/api/auth/login/passkey', payload: { response: passkeyResponse('get') } }), all('UNAUTHORIZED')),
 
   'GET /api/users/me': read(one('self', () => ({ url: '/api/users/me' }), signedIn('allow'), (body, w, role) => body.id === me(w, role).id ? undefined : 'another user')),
   'PATCH /api/users/me': {

@@ -20,6 +20,20 @@ import { makeAdmin, makeKey } from '../modules/server-api/helpers.js'
 const RUNS_PER_ROUTE = Number(process.env.FUZZ_RUNS ?? 30)
 const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED)
 
+/** A WebAuthn response as the browser's JSON: random bytes where binary goes, client data that may or may not be JSON. */
+function webauthnResponse (kind: 'create' | 'get'): fc.Arbitrary<unknown> {
+  const b64 = (max: number) => fc.uint8Array({ minLength: 1, maxLength: max }).map((b) => Buffer.from(b).toString('base64url'))
+  const clientData = fc.oneof(
+    b64(200),
+    fc.record({ type: fc.constantFrom('webauthn.create', 'webauthn.get', 'x'), challenge: fc.oneof(b64(48), nastyString({ surrogates: false })), origin: fc.constantFrom('http://localhost', 'https://evil.example') })
+      .map((d) => Buffer.from(JSON.stringify(d)).toString('base64url'))
+  )
+  const response = kind === 'create'
+    ? fc.record({ clientDataJSON: clientData, attestationObject: b64(300) })
+    : fc.record({ clientDataJSON: clientData, authenticatorData: b64(100), signature: b64(80) })
+  return fc.record({ id: b64(64), rawId: b64(64), type: fc.constant('public-key'), response, clientExtensionResults: fc.constant({}) })
+}
+
 /** Bodies with a valid shape for routes whose path names something; with random ids they reach the service and must be refused there. */
 const skeletons: Record<string, fc.Arbitrary<unknown>> = {
   'POST /api/conversations/:id/messages': fc.record({
@@ -32,7 +46,12 @@ const skeletons: Record<string, fc.Arbitrary<unknown>> = {
   'PATCH /api/conversations/:id/messages/:messageId': fc.record({ content: nastyValue({ surrogates: !KNOWN_BUGS.loneSurrogateContent, maxDepth: 50 }) }),
   'POST /api/conversations/:id/pins': fc.record({ messageId: fc.uuid() }),
   'PUT /api/messages/:id/poll/vote': fc.record({ optionIndexes: fc.uniqueArray(fc.integer({ min: 0, max: 9 }), { maxLength: 10 }) }),
-  'POST /api/conversations/:id/clear': fc.record({ uptoSeq: fc.oneof(fc.integer({ min: 0, max: 2 ** 31 - 1 }), nastyValue({ maxDepth: 50 })) }, { requiredKeys: [] })
+  'POST /api/conversations/:id/clear': fc.record({ uptoSeq: fc.oneof(fc.integer({ min: 0, max: 2 ** 31 - 1 }), nastyValue({ maxDepth: 50 })) }, { requiredKeys: [] }),
+  // Passkeys: well-formed WebAuthn JSON around random bytes and random client data; never a challenge this server issued.
+  'POST /api/auth/login/passkey': fc.record({ response: webauthnResponse('get') }),
+  'POST /api/auth/passkeys/register': fc.record({ response: webauthnResponse('create'), name: fc.oneof(nastyString({ surrogates: false }), fc.constant('Laptop')) }, { requiredKeys: ['response'] }),
+  'PATCH /api/auth/passkeys/:id': fc.record({ name: nastyString({ surrogates: false }) }),
+  'DELETE /api/auth/passkeys/:id': fc.record({ password: fc.oneof(nastyString({ surrogates: false }), fc.constant('correct horse battery')) })
 }
 
 interface FuzzRequest {

@@ -813,6 +813,19 @@ export interface TotpEnrolment { secret: string, otpauthUrl: string }
 
 /** `POST /auth/totp/confirm`: the ten recovery codes, shown this once. */
 export interface RecoveryCodes { recoveryCodes: string[] }
+
+/** A registered passkey (`GET /auth/passkeys`). `deviceType` `multiDevice`: synced by its provider; `singleDevice`: one authenticator. */
+export interface Passkey { id: string, name: string, createdAt: string, lastUsedAt: string | null, deviceType: string, backedUp: boolean }
+
+/**
+ * WebAuthn options as JSON, for `navigator.credentials.create()` (PublicKeyCredentialCreationOptionsJSON)
+ * and `.get()` (PublicKeyCredentialRequestOptionsJSON); hand them to the browser glue whole
+ * (e.g. @simplewebauthn/browser's startRegistration / startAuthentication).
+ */
+export interface PasskeyCreationOptions { challenge: string, rp: { id?: string, name: string }, user: { id: string, name: string, displayName: string }, [option: string]: unknown }
+export interface PasskeyRequestOptions { challenge: string, rpId?: string, [option: string]: unknown }
+/** The browser's answer (PublicKeyCredential as JSON: RegistrationResponseJSON / AuthenticationResponseJSON), passed to the server whole. */
+export interface PasskeyCredentialJSON { id: string, rawId: string, type: 'public-key', response: Record<string, unknown>, [field: string]: unknown }
 // ---------------------------------------------------------------- scheduled messages
 
 /**

@@ -11,6 +11,7 @@ import type {
   Bot, BotCreated, BotInput, DeliveriesOptions, PushSubscriptionInfo, PushSubscriptionInput, WebhookDelivery, WebhookInput,
   ThreadListOptions, ThreadMessagePage, ThreadPage, ThreadState,
   RecoveryCodes, SignInResult, TotpEnrolment, TotpStatus,
+  Passkey, PasskeyCreationOptions, PasskeyCredentialJSON, PasskeyRequestOptions,
   ScheduledEdit, ScheduledMessage, ScheduleInput
 } from './protocol.js'
 
@@ -340,6 +341,48 @@ export class RestClient extends Emitter<ClientEvents> {
   /** Turns two-factor sign-in off; takes a current code or an unused recovery code (FORBIDDEN otherwise). */
   async disableTotp (code: string): Promise<void> {
     await this.request<void>('POST', '/auth/totp/disable', { body: { code } })
+  }
+
+  // ------------------------------------------------------------ passkeys (WebAuthn)
+  // The browser step between options and verify (navigator.credentials) is the app's: the SDK
+  // only carries JSON (the page uses @simplewebauthn/browser).
+
+  /** Options to add a passkey to my account (challenge single use, 2 minutes). */
+  async passkeyRegistrationOptions (): Promise<PasskeyCreationOptions> {
+    return await this.request<PasskeyCreationOptions>('POST', '/auth/passkeys/register/options', { body: {} })
+  }
+
+  /** Stores the passkey the browser created for those options, under `name`. */
+  async registerPasskey (response: PasskeyCredentialJSON, name?: string): Promise<Passkey> {
+    return await this.request<Passkey>('POST', '/auth/passkeys/register', { body: name === undefined ? { response } : { response, name } })
+  }
+
+  async passkeys (): Promise<Passkey[]> {
+    return await this.request<Passkey[]>('GET', '/auth/passkeys')
+  }
+
+  async renamePasskey (id: string, name: string): Promise<Passkey> {
+    return await this.request<Passkey>('PATCH', `/auth/passkeys/${enc(id)}`, { body: { name } })
+  }
+
+  /** Removes one of my passkeys; takes my current password (FORBIDDEN when wrong). */
+  async removePasskey (id: string, password: string): Promise<void> {
+    await this.request<void>('DELETE', `/auth/passkeys/${enc(id)}`, { body: { password } })
+  }
+
+  /** Options to sign in with a passkey: any of this site's (no username) or that account's. */
+  async passkeySignInOptions (username?: string): Promise<PasskeyRequestOptions> {
+    return await this.request<PasskeyRequestOptions>('POST', '/auth/login/passkey/options', { body: username === undefined ? {} : { username }, auth: false })
+  }
+
+  /**
+   * Signs in with the browser's answer to those options (emits `tokens`). Without user
+   * verification an account with two-factor on throws {@link SecondFactorRequiredError}.
+   */
+  async signInWithPasskey (response: PasskeyCredentialJSON): Promise<Session> {
+    const answer = await this.request<SignInResult>('POST', '/auth/login/passkey', { body: { response }, auth: false })
+    if ('secondFactor' in answer) throw new SecondFactorRequiredError(answer)
+    return this.startSession(answer)
   }
 
   /** Rotates the refresh token and gets a new access token; emits `tokens`. */

@@ -57,6 +57,9 @@ export function createAccountService (deps: AccountDeps) {
       if (count !== 1) return null
       await tx.refreshToken.deleteMany({ where: { userId } })
       await tx.pushSubscription.deleteMany({ where: { userId } })
+      // Passkeys: a deleted account keeps no way to sign in (and no credential id held against a new account).
+      await tx.passkey.deleteMany({ where: { userId } })
+      await tx.passkeyChallenge.deleteMany({ where: { userId } })
       await tx.friendRequest.deleteMany({ where: { OR: [{ fromUserId: userId }, { toUserId: userId }] } })
       await tx.friendship.deleteMany({ where: { OR: [{ userId }, { friendId: userId }] } })
       await tx.block.deleteMany({ where: { OR: [{ blockerId: userId }, { blockedId: userId }] } })

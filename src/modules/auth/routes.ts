@@ -2,13 +2,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { ErrorSchema } from '../../lib/error-schema.js'
 import { ChangePasswordBody, LoginBody, RefreshBody, RegisterBody, SecondFactorBody, SecondFactorChallengeSchema, SessionSchema, TokensSchema } from './schemas.js'
+import { passkeyRoutes, passkeySignInRoutes } from './passkey-routes.js'
 import { authServicesOf } from './services.js'
 import { totpRoutes } from './totp-routes.js'
 
 /** Registered under /api/auth. Every route is rate limited per client address. */
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app
-  const { auth, totp } = authServicesOf(app)
+  const { auth, totp, passkeys } = authServicesOf(app)
   const rateLimit = { max: config.AUTH_RATE_LIMIT_MAX, timeWindow: config.AUTH_RATE_LIMIT_WINDOW_MS }
   const errors = { 400: ErrorSchema, 401: ErrorSchema, 429: ErrorSchema }
 
@@ -45,6 +46,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: SessionSchema, ...errors, 403: ErrorSchema }
     }
   }, async (request) => await auth.completeSecondFactor(request.body.challenge, request.body.code))
+
+  passkeySignInRoutes(app, passkeys, auth, rateLimit)
 
   app.post('/refresh', {
     config: { rateLimit },
@@ -89,6 +92,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     })
 
     totpRoutes(authed, totp, rateLimit)
+    passkeyRoutes(authed, passkeys, rateLimit)
   }
   await app.register(authenticated)
 }

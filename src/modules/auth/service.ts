@@ -134,6 +134,20 @@ export function createAuthService (prisma: PrismaClient, opts: AuthServiceOption
       return await startSession(user, true)
     },
 
+    /**
+     * Signs in a user a passkey proved (src/modules/auth/passkey.ts). With user verification
+     * (PIN, biometrics on the authenticator) the passkey is two factors at once, something held
+     * and something known or been, so the TOTP step is skipped and the session counts as
+     * second-factor; without it, an account with TOTP on gets the usual challenge.
+     */
+    async signInWithPasskey (userId: string, userVerified: boolean): Promise<SignInResult> {
+      const user = await prisma.user.findUnique({ where: { id: userId } })
+      if (user === null || user.deletedAt !== null || user.isBot) throw Errors.invalidCredentials()
+      if (isSuspended(user)) throw Errors.suspended()
+      if (!userVerified && await opts.totp.enabled(user.id)) return { secondFactor: { ...await opts.totp.startChallenge(user.id), methods: ['totp', 'recovery'] } }
+      return await startSession(user, userVerified)
+    },
+
     async refresh (refreshToken: string): Promise<Tokens> {
       const current = await prisma.refreshToken.findUnique({
         where: { tokenHash: sha256(refreshToken) },

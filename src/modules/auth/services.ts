@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify'
 import { createAuthService, type AuthService } from './service.js'
+import { createPasskeyService, type PasskeyService } from './passkey.js'
 import { createTotpService, type TotpService } from './totp.js'
 
 /** The sign-in services as the app's configuration sets them up: the auth routes' and the server API's (which mints sessions for an app's users). */
-export function authServicesOf (app: FastifyInstance): { auth: AuthService, totp: TotpService } {
+export function authServicesOf (app: FastifyInstance): { auth: AuthService, totp: TotpService, passkeys: PasskeyService } {
   const { config } = app
   const totp = createTotpService(app.prisma, {
     secret: config.JWT_SECRET,
@@ -22,5 +23,6 @@ export function authServicesOf (app: FastifyInstance): { auth: AuthService, totp
     secret: config.JWT_SECRET,
     signAccessToken: app.signAccessToken
   })
-  return { auth, totp }
+  const passkeys = createPasskeyService(app.prisma, { secret: config.JWT_SECRET, rpName: config.WEBAUTHN_RP_NAME, challengeTtlS: 120, maxPerUser: 20 })
+  return { auth, totp, passkeys }
 }

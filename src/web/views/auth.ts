@@ -3,6 +3,7 @@ import { h } from '../dom.js'
 import { isSecondStep, login, register, type SecondStep } from '../session.js'
 import { errorText, t } from '../i18n/index.js'
 import { languageSwitch } from './language-switch.js'
+import { passkeySignInButton } from './passkeys.js'
 
 /** Sign in or create an account; calls `done` with a signed-in client. */
 export function authView (done: (client: Client) => void): HTMLElement {
@@ -17,12 +18,14 @@ export function authView (done: (client: Client) => void): HTMLElement {
   const submit = h('button', { type: 'submit', class: 'primary', testid: 'auth-submit' }, t('auth.signIn'))
   const toggle = h('button', { type: 'button', class: 'link', testid: 'auth-toggle' }, t('auth.toRegister'))
   const main = h('main', { class: 'auth' })
+  const passkey = passkeySignInButton(() => username.value.trim(), error, (result) => { if (isSecondStep(result)) secondStep(result); else done(result) })
 
   const setMode = (m: typeof mode): void => {
     mode = m
     nameRow.hidden = m === 'login'
     submit.textContent = m === 'login' ? t('auth.signIn') : t('auth.createAccount')
     toggle.textContent = m === 'login' ? t('auth.toRegister') : t('auth.toLogin')
+    passkey.hidden = m !== 'login'
     rules.hidden = m === 'login'
     passwordRules.hidden = m === 'login'
     password.autocomplete = m === 'login' ? 'current-password' : 'new-password'
@@ -48,6 +51,7 @@ export function authView (done: (client: Client) => void): HTMLElement {
   nameRow,
   error,
   submit,
+  passkey,
   toggle)
 
   /** The password was right and the account has two-factor on: ask for a code. */
