@@ -134,6 +134,18 @@ export function createAuthService (prisma: PrismaClient, opts: AuthServiceOption
       return await startSession(user, true)
     },
 
+    /**
+     * Signs in a user whose identity another step proved (an OpenID Connect provider): as the
+     * password step answers, a session, or with two-factor on the challenge for the code.
+     */
+    signInVerified: async (userId: string): Promise<SignInResult> => {
+      const user = await prisma.user.findUnique({ where: { id: userId } })
+      if (user === null || user.deletedAt !== null || user.isBot) throw Errors.invalidCredentials()
+      if (isSuspended(user)) throw Errors.suspended()
+      if (await opts.totp.enabled(user.id)) return { secondFactor: { ...await opts.totp.startChallenge(user.id), methods: ['totp', 'recovery'] } }
+      return await startSession(user, false)
+    },
+
     async refresh (refreshToken: string): Promise<Tokens> {
       const current = await prisma.refreshToken.findUnique({
         where: { tokenHash: sha256(refreshToken) },
