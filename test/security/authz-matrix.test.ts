@@ -222,6 +222,15 @@ const RULES: Record<string, Rule> = {
     (body, w, role) => (body.otpauthUrl as string).includes(encodeURIComponent(me(w, role).username)) ? undefined : 'a secret for another account'),
   'POST /api/auth/totp/confirm': one('confirm without an enrolment of my own', () => ({ method: 'POST', url: '/api/auth/totp/confirm', payload: { code: '123456' } }), signedIn('NOT_FOUND')),
   'POST /api/auth/totp/disable': one('turn off without a factor or a right code', () => ({ method: 'POST', url: '/api/auth/totp/disable', payload: { code: '123456' } }), signedIn('FORBIDDEN')),
+  // OpenID Connect sign-in (no provider is configured in this app: every provider id is unknown;
+  // test/modules/auth/oidc.test.ts covers the configured flow, test/security/fuzz-oidc.test.ts fuzzes it).
+  'GET /api/auth/oidc/providers': read(one('public: the configured providers (none here)', () => ({ url: '/api/auth/oidc/providers' }), all('allow'))),
+  'GET /api/auth/oidc/:provider/start': read(one('an unknown provider, whoever asks', () => ({ url: '/api/auth/oidc/nope/start' }), all('NOT_FOUND'))),
+  'GET /api/auth/oidc/:provider/callback': read(one('an unknown provider, whoever asks', () => ({ url: '/api/auth/oidc/nope/callback?state=x&code=y' }), all('NOT_FOUND'))),
+  'POST /api/auth/oidc/exchange': one('an unknown one-time code, whoever asks', () => ({ method: 'POST', url: '/api/auth/oidc/exchange', payload: { code: 'A'.repeat(43) } }), all('UNAUTHORIZED')),
+  'GET /api/auth/oidc/identities': read(one('my own links only', () => ({ url: '/api/auth/oidc/identities' }), signedIn('allow'))),
+  'POST /api/auth/oidc/:provider/link': one('link to myself, an unknown provider', () => ({ method: 'POST', url: '/api/auth/oidc/nope/link' }), signedIn('NOT_FOUND')),
+  'DELETE /api/auth/oidc/identities/:provider': one('unlink from myself, nothing linked', () => ({ method: 'DELETE', url: '/api/auth/oidc/identities/nope' }), signedIn('NOT_FOUND')),
 
   'GET /api/users/me': read(one('self', () => ({ url: '/api/users/me' }), signedIn('allow'), (body, w, role) => body.id === me(w, role).id ? undefined : 'another user')),
   'PATCH /api/users/me': {
