@@ -2,6 +2,7 @@ import type { Client, TotpStatus } from '@relay-im/client'
 import QRCode from 'qrcode'
 import { h } from '../dom.js'
 import { errorText, t } from '../i18n/index.js'
+import { oidcLinks } from './oidc.js'
 
 /** The topbar button that opens the two-factor settings. */
 export function twoFactorButton (client: Client): HTMLElement {
@@ -24,6 +25,7 @@ function twoFactorDialog (client: Client): HTMLElement {
       h('h2', {}, t('totp.title')),
       body,
       error,
+      oidcLinks(client),
       h('div', { class: 'dialog-actions' }, h('button', { type: 'button', testid: 'totp-close', onclick: close }, t('totp.close')))))
 
   const attempt = (fn: () => Promise<void>) => async (): Promise<void> => {
