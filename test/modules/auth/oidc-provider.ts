@@ -42,6 +42,7 @@ export async function startProvider (t: Test, opts: { issuerHost?: string } = {}
       claims: { openid: ['sub'], profile: ['name', 'preferred_username', 'nickname'] },
       pkce: { required: () => true },
       cookies: { keys: ['test-cookie-key-0123456789'] },
+      ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
       features: { devInteractions: { enabled: true } },
       // The ID token carries the profile claims (no userinfo round trip needed).
       conformIdTokenClaims: false
