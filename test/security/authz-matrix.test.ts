@@ -230,7 +230,7 @@ const RULES: Record<string, Rule> = {
   'POST /api/auth/oidc/exchange': one('an unknown one-time code, whoever asks', () => ({ method: 'POST', url: '/api/auth/oidc/exchange', payload: { code: 'A'.repeat(43) } }), all('UNAUTHORIZED')),
   'GET /api/auth/oidc/identities': read(one('my own links only', () => ({ url: '/api/auth/oidc/identities' }), signedIn('allow'))),
   'POST /api/auth/oidc/:provider/link': one('link to myself, an unknown provider', () => ({ method: 'POST', url: '/api/auth/oidc/nope/link' }), signedIn('NOT_FOUND')),
-  'DELETE /api/auth/oidc/identities/:provider': one('unlink from myself, nothing linked', () => ({ method: 'DELETE', url: '/api/auth/oidc/identities/nope' }), signedIn('NOT_FOUND')),
+  'DELETE /api/auth/oidc/:provider/link': one('unlink from myself, an unknown provider', () => ({ method: 'DELETE', url: '/api/auth/oidc/nope/link' }), signedIn('NOT_FOUND')),
 
   'GET /api/users/me': read(one('self', () => ({ url: '/api/users/me' }), signedIn('allow'), (body, w, role) => body.id === me(w, role).id ? undefined : 'another user')),
   'PATCH /api/users/me': {

@@ -48,7 +48,7 @@ t.test('OIDC routes: random input is a clean refusal (callbacks: a redirect with
   }), { numRuns: RUNS * 2, seed: SEED, endOnFailure: true })
 
   await fc.assert(fc.asyncProperty(fc.oneof(badParam, text.map(encodeURIComponent)).filter((s) => s !== '' && s !== 'local' && s !== '.' && s !== '..' && s.length < 200), async (id) => {
-    for (const [method, url, auth] of [['GET', `/api/auth/oidc/${id}/start`, false], ['GET', `/api/auth/oidc/${id}/callback?state=a&code=b`, false], ['POST', `/api/auth/oidc/${id}/link`, true], ['DELETE', `/api/auth/oidc/identities/${id}`, true]] as const) {
+    for (const [method, url, auth] of [['GET', `/api/auth/oidc/${id}/start`, false], ['GET', `/api/auth/oidc/${id}/callback?state=a&code=b`, false], ['POST', `/api/auth/oidc/${id}/link`, true], ['DELETE', `/api/auth/oidc/${id}/link`, true]] as const) {
       const res = await app.inject({ method, url, headers: auth ? u.auth : {} })
       if (![400, 404].includes(res.statusCode)) throw new Error(`${method} ${url} -> ${res.statusCode} ${res.body.slice(0, 200)}`)
       const problem = restErrorProblem(res)

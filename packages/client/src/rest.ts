@@ -380,7 +380,7 @@ export class RestClient extends Emitter<ClientEvents> {
 
   /** Unlinks a provider; CONFLICT when it is my last way to sign in. */
   async unlinkOidc (provider: string): Promise<void> {
-    await this.request<void>('DELETE', `/auth/oidc/identities/${enc(provider)}`)
+    await this.request<void>('DELETE', `/auth/oidc/${enc(provider)}/link`)
   }
 
   /** Rotates the refresh token and gets a new access token; emits `tokens`. */

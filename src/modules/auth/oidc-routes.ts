@@ -47,7 +47,10 @@ export function oidcPublicRoutes (scope: FastifyInstance, oidc: OidcService, opt
 
   app.get('/oidc/:provider/callback', {
     config: { rateLimit },
+    // Not in the OpenAPI document (like /healthz): no client calls it, the provider sends the
+    // browser here, and it only ever redirects. Its contract is docs/protocol.md's.
     schema: {
+      hide: true,
       operationId: 'oidcCallback',
       summary: 'Where the provider sends the browser back (not called by clients)',
       description: 'Always a 302 to the page: `/#oidc=<one-time code>` for POST /auth/oidc/exchange; `/#oidc-linked=<provider>` after linking; `/#oidc-error=<error code>&oidc-reason=<reason>` on failure (reasons: state, denied, provider, unavailable, not_linked, linked_elsewhere, already_linked). Nothing secret is put in a query string the server logs.',
@@ -112,7 +115,7 @@ export function oidcAccountRoutes (authed: FastifyInstance, oidc: OidcService, r
     }
   }, async (request) => await oidc.start(request.params.provider, request.userId))
 
-  app.delete('/oidc/identities/:provider', {
+  app.delete('/oidc/:provider/link', {
     config: { rateLimit },
     preHandler: noBots,
     schema: {

@@ -235,10 +235,10 @@ t.test('link and unlink: a password user links a provider, signs in with it, unl
   const stolen = await callback(app, await provider.signIn(steal.json().url, login))
   t.same([stolen.get('oidc-error'), stolen.get('oidc-reason')], ['CONFLICT', 'linked_elsewhere'])
 
-  t.equal((await app.inject({ method: 'DELETE', url: '/api/auth/oidc/identities/local', headers: mallory.auth })).statusCode, 404, 'not linked there')
-  t.equal((await app.inject({ method: 'DELETE', url: '/api/auth/oidc/identities/local', headers: u.auth })).statusCode, 204)
+  t.equal((await app.inject({ method: 'DELETE', url: '/api/auth/oidc/local/link', headers: mallory.auth })).statusCode, 404, 'not linked there')
+  t.equal((await app.inject({ method: 'DELETE', url: '/api/auth/oidc/local/link', headers: u.auth })).statusCode, 204)
   t.equal(await app.prisma.oidcIdentity.count({ where: { userId: u.id } }), 0)
-  t.equal((await app.inject({ method: 'DELETE', url: '/api/auth/oidc/identities/local' })).statusCode, 401, 'signed in only')
+  t.equal((await app.inject({ method: 'DELETE', url: '/api/auth/oidc/local/link' })).statusCode, 401, 'signed in only')
 })
 
 t.test('the last way to sign in cannot be unlinked', async (t) => {
@@ -246,7 +246,7 @@ t.test('the last way to sign in cannot be unlinked', async (t) => {
   const session = (await signIn(app, newLogin())).json()
   const auth = { authorization: `Bearer ${session.accessToken as string}` }
   t.equal((await app.inject({ method: 'GET', url: '/api/auth/oidc/identities', headers: auth })).json().hasPassword, false)
-  const res = await app.inject({ method: 'DELETE', url: '/api/auth/oidc/identities/local', headers: auth })
+  const res = await app.inject({ method: 'DELETE', url: '/api/auth/oidc/local/link', headers: auth })
   t.equal(res.statusCode, 409)
   t.equal(res.json().error.code, 'CONFLICT')
   t.equal(await app.prisma.oidcIdentity.count({ where: { userId: session.user.id } }), 1)
