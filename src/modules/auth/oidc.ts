@@ -3,6 +3,7 @@ import * as client from 'openid-client'
 import type { PrismaClient } from '../../generated/prisma/client.js'
 import { isUniqueViolation } from '../../db/constraint-errors.js'
 import { AppError, Errors } from '../../lib/errors.js'
+import { isSuspended } from '../../lib/suspension.js'
 import type { AllowedHosts } from '../../lib/outbound-url.js'
 import type { OidcProviderConfig } from '../../lib/oidc-providers.js'
 import type { SignInResult } from './schemas.js'
@@ -78,8 +79,10 @@ export function createOidcService (prisma: PrismaClient, opts: OidcOptions) {
   /** The user linked to (issuer, subject); a first sign-in creates one (OIDC_NEW_ACCOUNTS=create) or is refused. */
   async function userFor (p: OidcProviderConfig, issuer: string, subject: string, claims: Record<string, unknown>): Promise<string> {
     for (let attempt = 0; attempt < 8; attempt++) {
-      const linked = await prisma.oidcIdentity.findUnique({ where: { issuer_subject: { issuer, subject } }, select: { userId: true } })
-      if (linked !== null) return linked.userId
+      const linked = await prisma.oidcIdentity.findUnique({ where: { issuer_subject: { issuer, subject } }, select: { id: true, userId: true, user: { select: { deletedAt: true } } } })
+      if (linked !== null && linked.user.deletedAt === null) return linked.userId
+      // The account it was linked to is deleted: the link goes, and this is a first sign-in again.
+      if (linked !== null) await prisma.oidcIdentity.deleteMany({ where: { id: linked.id } })
       if (opts.newAccounts === 'refuse') throw new OidcCallbackError('not_linked', Errors.oidcNotLinked())
       const username = oidcUsername(claims, attempt)
       try {
@@ -103,6 +106,10 @@ export function createOidcService (prisma: PrismaClient, opts: OidcOptions) {
   }
 
   async function link (userId: string, p: OidcProviderConfig, issuer: string, subject: string): Promise<void> {
+    // The user who started the link may have been deleted or suspended meanwhile.
+    const owner = await prisma.user.findUnique({ where: { id: userId }, select: { deletedAt: true, isBot: true, suspendedAt: true, suspendedUntil: true } })
+    if (owner === null || owner.deletedAt !== null || owner.isBot) throw new OidcCallbackError('state', Errors.oidcBadState())
+    if (isSuspended(owner)) throw new OidcCallbackError('state', Errors.suspended())
     const linked = await prisma.oidcIdentity.findUnique({ where: { issuer_subject: { issuer, subject } }, select: { userId: true } })
     if (linked !== null) {
       if (linked.userId === userId) return

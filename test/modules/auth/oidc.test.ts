@@ -291,3 +291,25 @@ t.test('a suspended user signing in through the provider is refused at the excha
   const res = await signIn(app, login)
   t.equal(res.statusCode, 403)
 })
+
+t.test('a deleted account\'s link does not block the person: the next sign-in is a first one again', async (t) => {
+  const app = await oidcApp(t)
+  const login = newLogin()
+  const first = (await signIn(app, login)).json()
+  await app.prisma.user.update({ where: { id: first.user.id }, data: { deletedAt: new Date() } })
+  const again = await signIn(app, login)
+  t.equal(again.statusCode, 200)
+  t.not(again.json().user.id, first.user.id, 'a new account, not the deleted one')
+  t.equal(await app.prisma.oidcIdentity.count({ where: { subject: login } }), 1)
+})
+
+t.test('a link started by a user deleted before the provider sent them back makes no link', async (t) => {
+  const app = await oidcApp(t)
+  const u = await registerUser(app)
+  const login = newLogin()
+  const linkStart = await app.inject({ method: 'POST', url: '/api/auth/oidc/local/link', headers: u.auth })
+  await app.prisma.user.update({ where: { id: u.id }, data: { deletedAt: new Date() } })
+  const back = await callback(app, await provider.signIn(linkStart.json().url, login))
+  t.same([back.get('oidc-error'), back.get('oidc-reason')], ['UNAUTHORIZED', 'state'])
+  t.equal(await app.prisma.oidcIdentity.count({ where: { subject: login } }), 0)
+})
