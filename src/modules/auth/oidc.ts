@@ -2,6 +2,7 @@ import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto'
 import * as client from 'openid-client'
 import type { PrismaClient } from '../../generated/prisma/client.js'
 import { isUniqueViolation } from '../../db/constraint-errors.js'
+import { txSql } from '../../db/tx-sql.js'
 import { AppError, Errors } from '../../lib/errors.js'
 import { isSuspended } from '../../lib/suspension.js'
 import type { AllowedHosts } from '../../lib/outbound-url.js'
@@ -9,6 +10,7 @@ import type { OidcProviderConfig } from '../../lib/oidc-providers.js'
 import type { SignInResult } from './schemas.js'
 import { createOidcClients } from './oidc-client.js'
 import { oidcDisplayName, oidcUsername } from './oidc-username.js'
+import { USER_PASSWORD_LOCK_SQL } from './oidc-sql.js'
 
 export interface OidcOptions {
   providers: OidcProviderConfig[]
@@ -226,8 +228,7 @@ export function createOidcService (prisma: PrismaClient, opts: OidcOptions) {
     async unlink (userId: string, providerId: string): Promise<void> {
       const p = providerOf(providerId)
       const done = await prisma.$transaction(async (tx) => {
-        // Locks the user row: two unlinks at once cannot both see "another way left".
-        const [user] = await tx.$queryRaw<Array<{ password_hash: string }>>`SELECT password_hash FROM users WHERE id = ${userId}::uuid FOR UPDATE`
+        const [user] = await txSql(tx).query<{ password_hash: string }>(USER_PASSWORD_LOCK_SQL, [userId])
         const rows = await tx.oidcIdentity.findMany({ where: { userId }, select: { id: true, provider: true } })
         const mine = rows.find((r) => r.provider === p.id)
         if (mine === undefined) return 'missing'

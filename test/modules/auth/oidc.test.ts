@@ -15,6 +15,7 @@ const PUBLIC = 'http://relay.test'
 const CALLBACK = `${PUBLIC}/api/auth/oidc/local/callback`
 const provider = await startProvider(t)
 provider.addClient(CALLBACK)
+provider.addClient(`${PUBLIC}/api/auth/oidc/second/callback`)
 
 const providers = (issuer = provider.issuer) => JSON.stringify([{ id: 'local', name: 'Local IdP', issuer, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, scopes: ['openid', 'profile'] }])
 const oidcApp = async (tt: Parameters<typeof build>[0], extra: Partial<RawConfig> = {}): Promise<App> =>
@@ -312,4 +313,17 @@ t.test('a link started by a user deleted before the provider sent them back make
   const back = await callback(app, await provider.signIn(linkStart.json().url, login))
   t.same([back.get('oidc-error'), back.get('oidc-reason')], ['UNAUTHORIZED', 'state'])
   t.equal(await app.prisma.oidcIdentity.count({ where: { subject: login } }), 0)
+})
+
+t.test('two unlinks at once of an account\'s only two ways in: one goes, the last one stays', async (t) => {
+  const two = JSON.stringify([...JSON.parse(providers()) as object[], { id: 'second', name: 'Second', issuer: provider.issuer, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }])
+  const app = await oidcApp(t, { OIDC_PROVIDERS: two })
+  const session = (await signIn(app, newLogin())).json()
+  const auth = { authorization: `Bearer ${session.accessToken as string}` }
+  const link = await app.inject({ method: 'POST', url: '/api/auth/oidc/second/link', headers: auth })
+  const cb = new URL(await provider.signIn(link.json().url, newLogin()))
+  t.equal((await callback(app, cb.href)).get('oidc-linked'), 'second')
+  const results = await Promise.all(['local', 'second'].map(async (p) => (await app.inject({ method: 'DELETE', url: `/api/auth/oidc/${p}/link`, headers: auth })).statusCode))
+  t.same(results.sort(), [204, 409])
+  t.equal(await app.prisma.oidcIdentity.count({ where: { userId: session.user.id } }), 1, 'one way in is left')
 })
