@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { DEFAULT_TEXT_MAX_CHARS } from '@relay-im/client/protocol'
 import webpush from 'web-push'
+import { parseOidcProviders, type OidcProviderConfig } from './lib/oidc-providers.js'
 import { parseAllowedHosts, OutboundUrlError, type AllowedHosts } from './lib/outbound-url.js'
 
 const Int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
@@ -164,7 +165,18 @@ export const ConfigSchema = Type.Object({
   /** The site's name the browser shows when a passkey is created. */
   WEBAUTHN_RP_NAME: Type.String({ default: 'Relay IM', minLength: 1, maxLength: 64 }),
   /** A scheduled message's time is at least this many seconds ahead (tests lower it). */
-  SCHEDULED_MIN_AHEAD_S: Int(10, 0, 3600)
+  SCHEDULED_MIN_AHEAD_S: Int(10, 0, 3600),
+  // OpenID Connect sign-in (src/modules/auth/oidc*.ts, src/lib/oidc-providers.ts)
+  /** JSON array of providers: [{ id, name, issuer, clientId, clientSecret?, scopes? }]; empty: no "Sign in with ...". */
+  OIDC_PROVIDERS: Type.String({ default: '' }),
+  /** This server's public URL as browsers reach it (`https://chat.example.com`): callbacks are `<it>/api/auth/oidc/<id>/callback`, the page is `<it>/`. Required with OIDC_PROVIDERS. */
+  OIDC_PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^/?#]+/?$' })),
+  /** A first sign-in by a provider account linked to no user: `create` an account, or `refuse` (only linked accounts sign in). */
+  OIDC_NEW_ACCOUNTS: Type.Union([Type.Literal('create'), Type.Literal('refuse')], { default: 'create' }),
+  /** Seconds between starting a sign-in and coming back from the provider. */
+  OIDC_FLOW_TTL_S: Int(600, 10, 3600),
+  /** false: POST /auth/register is refused (FORBIDDEN); existing password users still sign in. */
+  PASSWORD_SIGNUP: Type.Boolean({ default: true })
 })
 
 export type RawConfig = Static<typeof ConfigSchema>
@@ -179,6 +191,8 @@ export interface Config extends RawConfig {
   generatedSecret: boolean
   /** OUTBOUND_ALLOWED_HOSTS parsed (lower-case host:port). */
   outboundAllowedHosts: AllowedHosts
+  /** OIDC_PROVIDERS parsed. */
+  oidcProviders: OidcProviderConfig[]
   /** Undefined in production without VAPID keys: Web Push is then off (keys are never generated in production). */
   vapid: { publicKey: string, privateKey: string, subject: string, generated: boolean } | undefined
   /** Passkeys' relying party from WEBAUTHN_RP_ID / WEBAUTHN_ORIGINS; undefined: taken from each request (src/modules/auth/passkey-routes.ts). */
@@ -235,6 +249,13 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
   }
 
   const webauthn = relyingParty(raw.WEBAUTHN_RP_ID, list(raw.WEBAUTHN_ORIGINS))
+  let oidcProviders: OidcProviderConfig[]
+  try {
+    oidcProviders = parseOidcProviders(raw.OIDC_PROVIDERS)
+  } catch (err) {
+    throw new ConfigError((err as Error).message)
+  }
+  if (oidcProviders.length > 0 && raw.OIDC_PUBLIC_URL === undefined) throw new ConfigError('OIDC_PROVIDERS needs OIDC_PUBLIC_URL (this server\'s public URL, for the callback address)')
 
   if ((raw.VAPID_PUBLIC_KEY === undefined) !== (raw.VAPID_PRIVATE_KEY === undefined)) {
     throw new ConfigError('VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY go together')
@@ -249,6 +270,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
   return {
     ...raw,
     outboundAllowedHosts,
+    oidcProviders,
     vapid,
     webauthn,
     DATA_DIR: dataDir,

@@ -68,6 +68,18 @@ export const Errors = {
   passkeyChallengeInvalid: () => unauthorized('Invalid, expired or used passkey challenge'),
   passkeyNotRecognised: () => unauthorized('Passkey not recognised'),
   passkeyNotVerified: () => unauthorized('Passkey response could not be verified'),
+  /** OpenID Connect sign-in (src/modules/auth/oidc*.ts). */
+  oidcUnknownProvider: () => notFound('Unknown sign-in provider'),
+  oidcBadState: () => unauthorized('Invalid, expired or used sign-in state'),
+  oidcProviderRefused: () => unauthorized('The sign-in provider did not confirm the sign-in'),
+  oidcProviderUnavailable: () => new AppError('INTERNAL', 'The sign-in provider cannot be reached, try again', 503),
+  oidcNotLinked: () => forbidden('No account here is linked to this sign-in, and new accounts are not created from it'),
+  oidcLinkedElsewhere: () => conflict('This sign-in is already linked to another account'),
+  oidcProviderAlreadyLinked: () => conflict('An account of this provider is already linked'),
+  oidcNotLinkedHere: () => notFound('No account of this provider is linked'),
+  oidcLastSignInMethod: () => conflict('This is the only way left to sign in to the account'),
+  oidcBadHandoff: () => unauthorized('Invalid, expired or used sign-in code'),
+  passwordSignUpOff: () => forbidden('Sign-up with a password is turned off on this server'),
   /** Kept within the contract's codes: INTERNAL, but 503 so clients and balancers retry. */
   databaseUnavailable: () => new AppError('INTERNAL', 'Database unavailable, try again', 503)
 }

@@ -1,7 +1,9 @@
 import type { Client } from '@relay-im/client'
 import { replace } from './dom.js'
 import { disablePush } from './push.js'
-import { logout, resume } from './session.js'
+import { finishOidc, isSecondStep, logout, resume } from './session.js'
+import { oidcErrorText, takeOidcReturn } from './oidc-return.js'
+import { oidcNotice } from './views/oidc.js'
 import { Store } from './store.js'
 import { followServerInfo } from './server-info.js'
 import { authView } from './views/auth.js'
@@ -9,8 +11,8 @@ import { shell } from './views/shell.js'
 
 const root = document.getElementById('app')!
 
-function showAuth (): void {
-  replace(root, authView((client) => { void start(client) }))
+function showAuth (opts: Parameters<typeof authView>[1] = {}): void {
+  replace(root, authView((client) => { void start(client) }, opts))
 }
 
 /** Signed in: load the lists, go online, render; follow the network going and coming. */
@@ -42,12 +44,29 @@ async function start (client: Client): Promise<void> {
 }
 
 async function boot (): Promise<void> {
+  // Back from an OpenID Connect provider: a one-time code to exchange, or what went wrong.
+  const back = takeOidcReturn()
+  if (back !== undefined && 'code' in back) {
+    try {
+      const result = await finishOidc(back.code)
+      if (isSecondStep(result)) showAuth({ step: result })
+      else await start(result)
+    } catch (err) {
+      showAuth({ error: oidcErrorText((err as { code?: string }).code ?? '') })
+    }
+    return
+  }
+  const notice = back === undefined ? undefined : 'linked' in back ? oidcNotice(`✓ ${back.linked}`) : oidcNotice(oidcErrorText(back.reason))
+  if (back !== undefined && 'reason' in back) notice?.setAttribute('data-error', 'true')
   let client: Client | undefined
   try {
     client = await resume()
   } catch {}
-  if (client === undefined) showAuth()
-  else await start(client)
+  if (client === undefined) showAuth(back !== undefined && 'reason' in back ? { error: oidcErrorText(back.reason) } : {})
+  else {
+    await start(client)
+    if (notice !== undefined) document.body.append(notice)
+  }
 }
 
 void boot()

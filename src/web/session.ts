@@ -94,9 +94,29 @@ function secondStepAfter (client: Client, err: unknown): SecondStep {
 }
 
 export async function login (credentials: Credentials): Promise<Client | SecondStep> {
+  return await signingIn(async (client) => { await client.login(credentials) })
+}
+
+/** The page came back from an OpenID Connect provider with `#oidc=<code>`: exchange it (a second step when two-factor is on). */
+export async function finishOidc (code: string): Promise<Client | SecondStep> {
+  return await signingIn(async (client) => { await client.finishOidcSignIn(code) })
+}
+
+/** Sends the browser to the provider to sign in (`link`: to link it to the signed-in `client`'s account). */
+export async function startOidc (provider: string, client?: Client): Promise<void> {
+  const anonymous = client === undefined ? createClient({ url: '' }) : undefined
+  try {
+    const url = client === undefined ? await anonymous!.startOidcSignIn(provider) : await client.linkOidc(provider)
+    window.location.assign(url)
+  } finally {
+    anonymous?.close()
+  }
+}
+
+async function signingIn (run: (client: Client) => Promise<void>): Promise<Client | SecondStep> {
   const client = sessionClient()
   try {
-    await client.login(credentials)
+    await run(client)
     return client
   } catch (err) {
     return secondStepAfter(client, err)

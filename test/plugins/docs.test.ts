@@ -9,7 +9,7 @@ interface Operation { operationId?: string, summary?: string, tags?: string[], s
 interface Document { paths: Record<string, Record<string, Operation>>, tags?: Array<{ name: string }> }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options']
-const PUBLIC = new Set(['POST /api/auth/register', 'POST /api/auth/login', 'POST /api/auth/login/second-factor', 'POST /api/auth/login/passkey/options', 'POST /api/auth/login/passkey', 'POST /api/auth/refresh', 'POST /api/auth/logout', 'GET /api/version'])
+const PUBLIC = new Set(['POST /api/auth/register', 'POST /api/auth/login', 'POST /api/auth/login/second-factor', 'POST /api/auth/login/passkey/options', 'POST /api/auth/login/passkey', 'POST /api/auth/refresh', 'POST /api/auth/logout', 'GET /api/version', 'GET /api/auth/oidc/providers', 'GET /api/auth/oidc/{provider}/start', 'POST /api/auth/oidc/exchange'])
 
 async function lint (document: unknown): Promise<string[]> {
   const config = await createConfig({ extends: ['recommended'] })

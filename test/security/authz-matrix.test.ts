@@ -246,6 +246,15 @@ const RULES: Record<string, Rule> = {
   'DELETE /api/auth/passkeys/:id': one('remove O\'s passkey with one\'s own password: O alone', (w) => ({ method: 'DELETE', url: `/api/auth/passkeys/${w.passkeyId}`, payload: { password: PASSWORD } }), signedIn('NOT_FOUND', { owner: 'allow' })),
   'POST /api/auth/login/passkey/options': one('anyone may start a passkey sign-in', (w) => ({ method: 'POST', url: '/api/auth/login/passkey/options', payload: { username: w.O.username } }), all('allow')),
   'POST /api/auth/login/passkey': one('a response to a challenge never issued, whoever sends it', () => ({ method: 'POST', url: '/api/auth/login/passkey', payload: { response: passkeyResponse('get') } }), all('UNAUTHORIZED')),
+  // OpenID Connect sign-in (no provider is configured in this app: every provider id is unknown;
+  // test/modules/auth/oidc.test.ts covers the configured flow, test/security/fuzz-oidc.test.ts fuzzes it).
+  'GET /api/auth/oidc/providers': read(one('public: the configured providers (none here)', () => ({ url: '/api/auth/oidc/providers' }), all('allow'))),
+  'GET /api/auth/oidc/:provider/start': read(one('an unknown provider, whoever asks', () => ({ url: '/api/auth/oidc/nope/start' }), all('NOT_FOUND'))),
+  'GET /api/auth/oidc/:provider/callback': read(one('an unknown provider, whoever asks', () => ({ url: '/api/auth/oidc/nope/callback?state=x&code=y' }), all('NOT_FOUND'))),
+  'POST /api/auth/oidc/exchange': one('an unknown one-time code, whoever asks', () => ({ method: 'POST', url: '/api/auth/oidc/exchange', payload: { code: 'A'.repeat(43) } }), all('UNAUTHORIZED')),
+  'GET /api/auth/oidc/identities': read(one('my own links only', () => ({ url: '/api/auth/oidc/identities' }), signedIn('allow'))),
+  'POST /api/auth/oidc/:provider/link': one('link to myself, an unknown provider', () => ({ method: 'POST', url: '/api/auth/oidc/nope/link' }), signedIn('NOT_FOUND')),
+  'DELETE /api/auth/oidc/:provider/link': one('unlink from myself, an unknown provider', () => ({ method: 'DELETE', url: '/api/auth/oidc/nope/link' }), signedIn('NOT_FOUND')),
 
   'GET /api/users/me': read(one('self', () => ({ url: '/api/users/me' }), signedIn('allow'), (body, w, role) => body.id === me(w, role).id ? undefined : 'another user')),
   'PATCH /api/users/me': {

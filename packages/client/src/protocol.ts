@@ -878,3 +878,11 @@ export interface ScheduledEdit {
 export const SCHEDULED_MAX_AHEAD_S = 365 * 24 * 3600
 /** At most this many of a user's scheduled messages wait (scheduled or failed) at once. */
 export const SCHEDULED_MAX_PENDING = 100
+
+// ---------------------------------------------------------------- OpenID Connect sign-in
+
+/** `GET /auth/oidc/providers`: the providers to offer "Sign in with <name>" for, and whether password sign-up is on. */
+export interface OidcProviders { providers: Array<{ id: string, name: string }>, passwordSignUp: boolean }
+
+/** `GET /auth/oidc/identities`: my linked providers, and whether I have a password (else the last link cannot go). */
+export interface OidcIdentities { identities: Array<{ provider: string, name: string, linkedAt: string }>, hasPassword: boolean }

@@ -10,7 +10,7 @@ import type {
   GroupProfileUpdate, Invite, InviteLink, InviteOptions, InvitePreview, BannedMember, ChannelPage, ChannelListOptions, ChannelSummary,
   Bot, BotCreated, BotInput, DeliveriesOptions, PushSubscriptionInfo, PushSubscriptionInput, WebhookDelivery, WebhookInput,
   ThreadListOptions, ThreadMessagePage, ThreadPage, ThreadState,
-  RecoveryCodes, SignInResult, TotpEnrolment, TotpStatus,
+  RecoveryCodes, SignInResult, TotpEnrolment, TotpStatus, OidcIdentities, OidcProviders,
   Passkey, PasskeyCreationOptions, PasskeyCredentialJSON, PasskeyRequestOptions,
   ScheduledEdit, ScheduledMessage, ScheduleInput
 } from './protocol.js'
@@ -383,6 +383,47 @@ export class RestClient extends Emitter<ClientEvents> {
     const answer = await this.request<SignInResult>('POST', '/auth/login/passkey', { body: { response }, auth: false })
     if ('secondFactor' in answer) throw new SecondFactorRequiredError(answer)
     return this.startSession(answer)
+  }
+
+  // ------------------------------------------------------------ OpenID Connect sign-in
+
+  /** The providers to offer "Sign in with <name>" for, and whether password sign-up is on (no sign-in needed). */
+  async oidcProviders (): Promise<OidcProviders> {
+    return await this.request<OidcProviders>('GET', '/auth/oidc/providers', { auth: false })
+  }
+
+  /**
+   * Starts signing in with a provider: the URL to send the browser to. The provider sends it
+   * back to the server, which redirects to the page with `#oidc=<code>` (or `#oidc-error=...`):
+   * finish with {@link finishOidcSignIn}.
+   */
+  async startOidcSignIn (provider: string): Promise<string> {
+    return (await this.request<{ url: string }>('GET', `/auth/oidc/${enc(provider)}/start`, { auth: false })).url
+  }
+
+  /**
+   * Exchanges the one-time code from `#oidc=<code>` (single use, 60 s) and signs in (emits
+   * `tokens`); with two-factor on, throws {@link SecondFactorRequiredError} like `login()`.
+   */
+  async finishOidcSignIn (code: string): Promise<Session> {
+    const answer = await this.request<SignInResult>('POST', '/auth/oidc/exchange', { body: { code }, auth: false })
+    if ('secondFactor' in answer) throw new SecondFactorRequiredError(answer)
+    return this.startSession(answer)
+  }
+
+  /** My linked providers, and whether I have a password. */
+  async oidcIdentities (): Promise<OidcIdentities> {
+    return await this.request<OidcIdentities>('GET', '/auth/oidc/identities')
+  }
+
+  /** Starts linking a provider to my account: the URL to send the browser to (it comes back with `#oidc-linked=<provider>`). */
+  async linkOidc (provider: string): Promise<string> {
+    return (await this.request<{ url: string }>('POST', `/auth/oidc/${enc(provider)}/link`)).url
+  }
+
+  /** Unlinks a provider; CONFLICT when it is my last way to sign in. */
+  async unlinkOidc (provider: string): Promise<void> {
+    await this.request<void>('DELETE', `/auth/oidc/${enc(provider)}/link`)
   }
 
   /** Rotates the refresh token and gets a new access token; emits `tokens`. */

@@ -117,6 +117,6 @@ export function passkeySignInRoutes (publicScope: FastifyInstance, passkeys: Pas
     }
   }, async (request) => {
     const proved = await passkeys.authenticate(relyingPartyOf(app, request), request.body.response as AuthenticationResponseJSON)
-    return await auth.signInWithPasskey(proved.userId, proved.userVerified)
+    return await auth.signInVerified(proved.userId, { twoFactors: proved.userVerified })
   })
 }

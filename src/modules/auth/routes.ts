@@ -5,6 +5,9 @@ import { ChangePasswordBody, LoginBody, RefreshBody, RegisterBody, SecondFactorB
 import { passkeyRoutes, passkeySignInRoutes } from './passkey-routes.js'
 import { authServicesOf } from './services.js'
 import { totpRoutes } from './totp-routes.js'
+import { Errors } from '../../lib/errors.js'
+import { createOidcService } from './oidc.js'
+import { oidcAccountRoutes, oidcPublicRoutes } from './oidc-routes.js'
 
 /** Registered under /api/auth. Every route is rate limited per client address. */
 const routes: FastifyPluginAsyncTypebox = async (app) => {
@@ -15,8 +18,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/register', {
     config: { rateLimit },
-    schema: { operationId: 'register', summary: 'Create an account and sign in', security: [], tags: ['auth'], body: RegisterBody, response: { 201: SessionSchema, ...errors, 409: ErrorSchema } }
+    schema: { operationId: 'register', summary: 'Create an account and sign in', description: 'FORBIDDEN when PASSWORD_SIGNUP=false (sign-up through an OpenID Connect provider only).', security: [], tags: ['auth'], body: RegisterBody, response: { 201: SessionSchema, ...errors, 409: ErrorSchema } }
   }, async (request, reply) => {
+    if (!config.PASSWORD_SIGNUP) throw Errors.passwordSignUpOff()
     const session = await auth.register(request.body)
     return await reply.status(201).send(session)
   })
@@ -70,6 +74,19 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     return await reply.status(204).send(null)
   })
 
+  const oidc = createOidcService(app.prisma, {
+    providers: config.oidcProviders,
+    publicUrl: config.OIDC_PUBLIC_URL ?? '',
+    newAccounts: config.OIDC_NEW_ACCOUNTS,
+    flowTtlS: config.OIDC_FLOW_TTL_S,
+    secret: config.JWT_SECRET,
+    allowedHosts: config.outboundAllowedHosts,
+    signIn: auth.signInVerified,
+    log: app.log
+  })
+  app.addHook('onClose', async () => { oidc.close() })
+  oidcPublicRoutes(app, oidc, { rateLimit, passwordSignUp: config.PASSWORD_SIGNUP, publicUrl: config.OIDC_PUBLIC_URL ?? '' })
+
   // The authenticated routes, in their own scope so the hook cannot reach the public ones.
   const authenticated: FastifyPluginAsyncTypebox = async (authed) => {
     authed.addHook('onRequest', app.authenticate)
@@ -93,6 +110,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
     totpRoutes(authed, totp, rateLimit)
     passkeyRoutes(authed, passkeys, rateLimit)
+    oidcAccountRoutes(authed, oidc, rateLimit)
   }
   await app.register(authenticated)
 }

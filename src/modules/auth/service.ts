@@ -135,17 +135,19 @@ export function createAuthService (prisma: PrismaClient, opts: AuthServiceOption
     },
 
     /**
-     * Signs in a user a passkey proved (src/modules/auth/passkey.ts). With user verification
-     * (PIN, biometrics on the authenticator) the passkey is two factors at once, something held
-     * and something known or been, so the TOTP step is skipped and the session counts as
-     * second-factor; without it, an account with TOTP on gets the usual challenge.
+     * Signs in a user whose identity another step proved: a passkey (src/modules/auth/passkey.ts)
+     * or an OpenID Connect provider (oidc.ts). As the password step answers: a session, or with
+     * two-factor on the challenge for the code. `twoFactors`: the proof was two factors at once
+     * (a passkey with user verification: something held and something known or been), so the
+     * TOTP step is skipped and the session counts as second-factor.
      */
-    async signInWithPasskey (userId: string, userVerified: boolean): Promise<SignInResult> {
+    signInVerified: async (userId: string, how: { twoFactors?: boolean } = {}): Promise<SignInResult> => {
       const user = await prisma.user.findUnique({ where: { id: userId } })
       if (user === null || user.deletedAt !== null || user.isBot) throw Errors.invalidCredentials()
       if (isSuspended(user)) throw Errors.suspended()
-      if (!userVerified && await opts.totp.enabled(user.id)) return { secondFactor: { ...await opts.totp.startChallenge(user.id), methods: ['totp', 'recovery'] } }
-      return await startSession(user, userVerified)
+      const twoFactors = how.twoFactors === true
+      if (!twoFactors && await opts.totp.enabled(user.id)) return { secondFactor: { ...await opts.totp.startChallenge(user.id), methods: ['totp', 'recovery'] } }
+      return await startSession(user, twoFactors)
     },
 
     async refresh (refreshToken: string): Promise<Tokens> {

@@ -385,5 +385,16 @@ export const en = {
   'boot.loading': 'Loading…',
   'boot.noScript': 'Relay needs JavaScript.',
   'sw.newMessage': SW_TEXT.newMessage['en'],
-  'mention.all': 'all'
+  'mention.all': 'all',
+  'oidc.signInWith': 'Sign in with {name}',
+  'oidc.or': 'or',
+  'oidc.errorState': 'That sign-in expired or was already used. Try again.',
+  'oidc.errorNotLinked': 'No account here is linked to that sign-in.',
+  'oidc.errorLinkedElsewhere': 'That account is already linked to another user.',
+  'oidc.errorOther': 'Signing in with the provider did not work. Try again.',
+  'oidc.linksTitle': 'Sign-in providers',
+  'oidc.link': 'Link {name}',
+  'oidc.unlink': 'Unlink',
+  'oidc.linked': '{name}: linked',
+  'oidc.lastMethod': 'This is your only way to sign in, so it cannot be unlinked.'
 } as const

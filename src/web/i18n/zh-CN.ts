@@ -383,5 +383,16 @@ export const zhCN: Catalogue = {
   'boot.loading': '加载中…',
   'boot.noScript': 'Relay 需要启用 JavaScript。',
   'sw.newMessage': SW_TEXT.newMessage['zh-CN'],
-  'mention.all': '所有人'
+  'mention.all': '所有人',
+  'oidc.signInWith': '使用 {name} 登录',
+  'oidc.or': '或',
+  'oidc.errorState': '该登录已过期或已被使用，请重试。',
+  'oidc.errorNotLinked': '此服务器上没有与该登录关联的账号。',
+  'oidc.errorLinkedElsewhere': '该账号已关联到其他用户。',
+  'oidc.errorOther': '通过该服务登录失败，请重试。',
+  'oidc.linksTitle': '第三方登录',
+  'oidc.link': '关联 {name}',
+  'oidc.unlink': '取消关联',
+  'oidc.linked': '{name}：已关联',
+  'oidc.lastMethod': '这是你唯一的登录方式，无法取消关联。'
 }

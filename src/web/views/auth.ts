@@ -4,9 +4,13 @@ import { isSecondStep, login, register, type SecondStep } from '../session.js'
 import { errorText, t } from '../i18n/index.js'
 import { languageSwitch } from './language-switch.js'
 import { passkeySignInButton } from './passkeys.js'
+import { oidcButtons } from './oidc.js'
 
-/** Sign in or create an account; calls `done` with a signed-in client. */
-export function authView (done: (client: Client) => void): HTMLElement {
+/**
+ * Sign in or create an account; calls `done` with a signed-in client. `opts`: back from an
+ * OpenID Connect provider, the error to show or the two-factor step to ask for.
+ */
+export function authView (done: (client: Client) => void, opts: { error?: string, step?: SecondStep } = {}): HTMLElement {
   let mode: 'login' | 'register' = 'login'
   const username = h('input', { testid: 'auth-username', name: 'username', autocomplete: 'username', required: true, placeholder: t('auth.usernamePlaceholder'), minlength: 3, maxlength: 32, 'aria-describedby': 'username-rules' })
   const password = h('input', { testid: 'auth-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true, placeholder: t('auth.passwordPlaceholder'), minlength: 8, 'aria-describedby': 'password-rules' })
@@ -52,7 +56,8 @@ export function authView (done: (client: Client) => void): HTMLElement {
   error,
   submit,
   passkey,
-  toggle)
+  toggle,
+  oidcButtons(error, (info) => { if (!info.passwordSignUp) toggle.hidden = true }))
 
   /** The password was right and the account has two-factor on: ask for a code. */
   function secondStep (step: SecondStep): void {
@@ -79,6 +84,8 @@ export function authView (done: (client: Client) => void): HTMLElement {
   }
 
   main.append(form, languageSwitch())
+  if (opts.step !== undefined) secondStep(opts.step)
+  if (opts.error !== undefined) error.textContent = opts.error
   return main
 }
 

@@ -3,6 +3,7 @@ import QRCode from 'qrcode'
 import { h } from '../dom.js'
 import { errorText, t } from '../i18n/index.js'
 import { passkeySection } from './passkeys.js'
+import { oidcLinks } from './oidc.js'
 
 /** The topbar button that opens the two-factor settings. */
 export function twoFactorButton (client: Client): HTMLElement {
@@ -26,6 +27,7 @@ function twoFactorDialog (client: Client): HTMLElement {
       body,
       error,
       passkeySection(client),
+      oidcLinks(client),
       h('div', { class: 'dialog-actions' }, h('button', { type: 'button', testid: 'totp-close', onclick: close }, t('totp.close')))))
 
   const attempt = (fn: () => Promise<void>) => async (): Promise<void> => {
