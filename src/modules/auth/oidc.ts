@@ -224,7 +224,7 @@ export function createOidcService (prisma: PrismaClient, opts: OidcOptions) {
       }
     },
 
-    /** Unlinks a provider; CONFLICT when it is the account's last way to sign in (no password, no other link). */
+    /** Unlinks a provider; CONFLICT when it is the account's last way to sign in (no password, no other link, no passkey). */
     async unlink (userId: string, providerId: string): Promise<void> {
       const p = providerOf(providerId)
       const done = await prisma.$transaction(async (tx) => {
@@ -233,7 +233,7 @@ export function createOidcService (prisma: PrismaClient, opts: OidcOptions) {
         const mine = rows.find((r) => r.provider === p.id)
         if (mine === undefined) return 'missing'
         const others = rows.filter((r) => r.id !== mine.id && byId.has(r.provider)).length
-        if (user?.password_hash.startsWith('scrypt$') !== true && others === 0) return 'last'
+        if (user?.password_hash.startsWith('scrypt$') !== true && others === 0 && await tx.passkey.count({ where: { userId } }) === 0) return 'last'
         await tx.oidcIdentity.delete({ where: { id: mine.id } })
         return 'ok'
       })

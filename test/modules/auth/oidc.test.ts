@@ -251,6 +251,11 @@ t.test('the last way to sign in cannot be unlinked', async (t) => {
   t.equal(res.statusCode, 409)
   t.equal(res.json().error.code, 'CONFLICT')
   t.equal(await app.prisma.oidcIdentity.count({ where: { userId: session.user.id } }), 1)
+
+  // A passkey is a way in too: with one, the provider can go.
+  await app.prisma.passkey.create({ data: { id: randomUUID(), userId: session.user.id, credentialId: `cred-${randomUUID()}`, publicKey: 'AQID', deviceType: 'singleDevice', name: 'Laptop' } })
+  t.equal((await app.inject({ method: 'DELETE', url: '/api/auth/oidc/local/link', headers: auth })).statusCode, 204, 'unlinked beside a passkey')
+  t.equal(await app.prisma.oidcIdentity.count({ where: { userId: session.user.id } }), 0)
 })
 
 t.test('PASSWORD_SIGNUP=false: registering is FORBIDDEN, password users still sign in, providers still create accounts', async (t) => {
