@@ -119,6 +119,10 @@ export const ConfigSchema = Type.Object({
   BEFORE_SEND_TIMEOUT_MS: Int(500, 10, 10_000),
   /** What a timeout, error, redirect or unreadable answer means: the send goes through (allow) or is refused (reject). */
   BEFORE_SEND_ON_FAILURE: Type.Union([Type.Literal('allow'), Type.Literal('reject')], { default: 'allow' }),
+  /** App events (docs/protocol.md, "App events"): where the app backend receives them; unset: none are recorded, nothing on the send path. */
+  APP_EVENTS_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** Signs every app event (x-relay-signature, as webhooks are signed); required with APP_EVENTS_URL. */
+  APP_EVENTS_SECRET: Type.Optional(Type.String({ minLength: 16 })),
   /** false: this node does not work the job queue (it still enqueues). */
   JOBS_WORKER: Type.Boolean({ default: true }),
   /** Seconds a job may stay active before it is taken as lost (its node died) and retried. */
@@ -223,6 +227,10 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
 
   if (raw.BEFORE_SEND_URL !== undefined && raw.BEFORE_SEND_SECRET === undefined) {
     throw new ConfigError('BEFORE_SEND_URL needs BEFORE_SEND_SECRET (at least 16 characters): the hook checks the signature of every call')
+  }
+
+  if (raw.APP_EVENTS_URL !== undefined && raw.APP_EVENTS_SECRET === undefined) {
+    throw new ConfigError('APP_EVENTS_URL needs APP_EVENTS_SECRET (at least 16 characters): the app checks the signature of every event')
   }
 
   if ((raw.VAPID_PUBLIC_KEY === undefined) !== (raw.VAPID_PRIVATE_KEY === undefined)) {
