@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { DEFAULT_TEXT_MAX_CHARS } from '@relay-im/client/protocol'
 import webpush from 'web-push'
-import { parseAllowedHosts, OutboundUrlError, type AllowedHosts } from './lib/outbound-url.js'
+import { parseAllowedHosts, parseOutboundUrl, OutboundUrlError, type AllowedHosts } from './lib/outbound-url.js'
 
 const Int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   Type.Integer({ default: def, minimum: min, maximum: max })
@@ -231,6 +231,15 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
 
   if (raw.APP_EVENTS_URL !== undefined && raw.APP_EVENTS_SECRET === undefined) {
     throw new ConfigError('APP_EVENTS_URL needs APP_EVENTS_SECRET (at least 16 characters): the app checks the signature of every event')
+  }
+  // The outbound URL rules (contract section 4) at start; a private or loopback address is
+  // refused again at every connection unless its host:port is in OUTBOUND_ALLOWED_HOSTS.
+  if (raw.APP_EVENTS_URL !== undefined) {
+    try {
+      parseOutboundUrl(raw.APP_EVENTS_URL, { allowedHosts: outboundAllowedHosts })
+    } catch (err) {
+      throw new ConfigError(`APP_EVENTS_URL: ${(err as OutboundUrlError).message}`)
+    }
   }
 
   if ((raw.VAPID_PUBLIC_KEY === undefined) !== (raw.VAPID_PRIVATE_KEY === undefined)) {
