@@ -112,9 +112,10 @@ t.test('each event is signed, carries its id, and says what happened', async (t)
   const ids = convo.map((e) => BigInt(e.id))
   t.same(ids, [...ids].sort((x, y) => (x < y ? -1 : 1)), 'a conversation\'s events arrive in id order')
   // Delivered events leave the outbox; each attempt is logged.
-  await drain(app, () => true, 'settle')
-  const pending = await app.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM app_events', [])
-  t.equal(pending[0]?.n, 0, 'the outbox is empty once delivered')
+  const pending = async (): Promise<number> => (await app.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM app_events', []))[0]?.n ?? -1
+  await until(async () => { await app.appEvents.idle(); return await pending() === 0 }, 15_000, 'the other streams')
+  t.equal(await pending(), 0, 'the outbox is empty once delivered')
+  t.equal(rx.got.length, new Set(rx.got.map((c) => c.json.id)).size, 'each event once')
   const log = await app.sql.query<{ status: string, response_code: number }>('SELECT status, response_code FROM app_event_deliveries WHERE event_id = $1::bigint', [text?.id])
   t.same(log, [{ status: 'delivered', response_code: 200 }])
 })
