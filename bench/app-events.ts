@@ -1,9 +1,12 @@
 /**
  * App events' cost on the send path: socket `message:send` ack latency (p50, p99) with
- * APP_EVENTS_URL set (the triggers record every message, member and user change; this node's
- * worker delivers them to a receiver answering 200 at once, in a process of its own) beside
- * the same run without it, alternating A/B runs so machine load drifts over both alike. After
- * each run with events it checks that every message was delivered, once.
+ * APP_EVENTS_URL set beside the same run without it, in four modes run in turn each round so
+ * machine load drifts over all alike:
+ * - `no triggers`: the app_event_* triggers dropped (what the send cost before they existed);
+ * - `unset`: APP_EVENTS_URL unset (the triggers' WHEN test is all a write pays);
+ * - `recorded`: set, but this node works no jobs (the outbox rows alone);
+ * - `delivered`: set, and this node's worker delivers to a receiver answering 200 at once (a
+ *   process of its own); after the run it checks that every message arrived, once.
  *
  *   npx tsx --conditions=@relay-im/source bench/app-events.ts [--senders 20] [--messages 100] [--rounds 3]
  *
@@ -48,7 +51,9 @@ async function startReceiver (): Promise<{ port: number, stop: () => void }> {
 
 const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!
 
-async function run (port: number | undefined): Promise<{ p50: number, p99: number, max: number, perS: number, load: number[], delivered: string }> {
+type Mode = 'no triggers' | 'unset' | 'recorded' | 'delivered'
+
+async function run (mode: Mode, port: number | undefined): Promise<{ p50: number, p99: number, max: number, perS: number, load: number[], delivered: string }> {
   const config = loadConfig({}, {
     NODE_ENV: 'production',
     JWT_SECRET: 'bench-secret-that-is-at-least-32-characters-long',
@@ -59,10 +64,15 @@ async function run (port: number | undefined): Promise<{ p50: number, p99: numbe
     PORT: 0,
     HOST: '127.0.0.1',
     SOCKET_EVENTS_PER_S: 100_000,
-    JOBS_WORKER: true,
+    JOBS_WORKER: mode !== 'recorded',
     ...(port === undefined ? {} : { APP_EVENTS_URL: `http://127.0.0.1:${port}/events`, APP_EVENTS_SECRET: 'bench-events-secret-long', OUTBOUND_ALLOWED_HOSTS: `127.0.0.1:${port}` })
   })
   const app = await buildApp(config, { logger: false })
+  if (mode === 'no triggers') {
+    for (const [trigger, table] of [['app_event_user', 'users'], ['app_event_conversation', 'conversations'], ['app_event_message', 'messages'], ['app_event_member', 'conversation_members']]) {
+      await app.sql.query(`DROP TRIGGER ${trigger} ON ${table}`, [])
+    }
+  }
   await app.listen({ port: 0, host: '127.0.0.1' })
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
   const ids: string[] = []
@@ -93,7 +103,7 @@ async function run (port: number | undefined): Promise<{ p50: number, p99: numbe
   const seconds = (performance.now() - started) / 1000
   const load = loadavg()
   let delivered = '-'
-  if (port !== undefined) {
+  if (mode === 'delivered' && port !== undefined) {
     const want = senders * (perSender + 1)
     const deadline = Date.now() + 120_000
     let got = { calls: 0, ids: 0 }
@@ -114,12 +124,12 @@ async function run (port: number | undefined): Promise<{ p50: number, p99: numbe
 const fmt = (n: number): string => n.toFixed(2)
 console.log(`senders ${senders} x ${perSender} messages, closed loop, one group; the receiver answers 200 at once`)
 for (let r = 0; r < Number(values.rounds); r++) {
-  for (const withEvents of [false, true]) {
+  for (const mode of ['no triggers', 'unset', 'recorded', 'delivered'] as const) {
     // A fresh receiver per run: its counts are that run's.
-    const receiver = withEvents ? await startReceiver() : undefined
+    const receiver = mode === 'recorded' || mode === 'delivered' ? await startReceiver() : undefined
     try {
-      const res = await run(receiver?.port)
-      console.log(`round ${r + 1} ${withEvents ? 'app events' : 'none      '}: p50 ${fmt(res.p50)} ms  p99 ${fmt(res.p99)} ms  max ${fmt(res.max)} ms  ${res.perS.toFixed(0)} msg/s  load ${res.load.map(fmt).join(' ')}  ${res.delivered}`)
+      const res = await run(mode, receiver?.port)
+      console.log(`round ${r + 1} ${mode.padEnd(11)}: p50 ${fmt(res.p50)} ms  p99 ${fmt(res.p99)} ms  max ${fmt(res.max)} ms  ${res.perS.toFixed(0)} msg/s  load ${res.load.map(fmt).join(' ')}  ${res.delivered}`)
     } finally {
       receiver?.stop()
     }
