@@ -43,8 +43,9 @@ WHERE (app_event_streams.lease_until IS NULL OR app_event_streams.lease_until < 
 RETURNING attempts`
 
 // The stream's oldest pending event: ids within a stream follow commit order (the migration says why).
-// (By the column, not the text alias: as text, event 10 would come before event 9.)
-const NEXT_SQL = 'SELECT e.id::text AS id, e.type, e.data, e.created_at FROM app_events e WHERE e.stream = $1 ORDER BY e.id LIMIT 1'
+// (By the column, not the text alias: as text, event 10 would come before event 9.) Read a
+// page at a time: on PGlite's one connection every statement of the worker waits beside the sends.
+const NEXT_SQL = `SELECT e.id::text AS id, e.type, e.data, e.created_at FROM app_events e WHERE e.stream = $1 ORDER BY e.id LIMIT ${BATCH}`
 
 const LOG_SQL = 'INSERT INTO app_event_deliveries (id, event_id, stream, type, attempt, status, response_code, error) SELECT $4::uuid, $5::bigint, $1, $6, $7::int, $8, $9::int, $10 FROM lease'
 
@@ -98,8 +99,10 @@ export function createAppEventWorker (opts: AppEventWorkerOptions) {
     const claimed = (await sql.query<{ attempts: number }>(CLAIM_SQL, [stream, leaseId, leaseS], 'app_events_claim'))[0]
     if (claimed === undefined) return
     let attempts = claimed.attempts
+    let page: Pending[] = []
     while (!closed) {
-      const next = (await sql.query<Pending>(NEXT_SQL, [stream], 'app_events_next'))[0]
+      if (page.length === 0) page = await sql.query<Pending>(NEXT_SQL, [stream], 'app_events_next')
+      const next = page.shift()
       if (next === undefined) break
       const attempt = attempts + 1
       const done = async (status: string, code: number | null, error: string | null): Promise<boolean> =>
