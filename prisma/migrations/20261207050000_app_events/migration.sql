@@ -68,8 +68,11 @@ BEGIN
   ELSIF TG_OP = 'DELETE' THEN conv := OLD.conversation_id;
   ELSE conv := NEW.conversation_id;
   END IF;
-  PERFORM 1 FROM conversations WHERE id = conv FOR NO KEY UPDATE;
-  IF NOT FOUND THEN RETURN NULL; END IF;
+  -- A message's seq came from an UPDATE of its conversation row in this transaction: the lock is held.
+  IF TG_TABLE_NAME <> 'messages' THEN
+    PERFORM 1 FROM conversations WHERE id = conv FOR NO KEY UPDATE;
+    IF NOT FOUND THEN RETURN NULL; END IF;
+  END IF;
   IF TG_TABLE_NAME = 'conversations' THEN
     INSERT INTO app_events (stream, type, data) VALUES ('conversation:' || conv, 'conversation.created', jsonb_build_object('conversation',
       jsonb_build_object('id', NEW.id, 'type', NEW.type, 'name', NEW.name, 'ownerId', NEW.owner_id)));
