@@ -42,7 +42,7 @@ import jobsPlugin from './plugins/jobs.js'
 import controlSocket from './ops/control-socket.js'
 import { pushPlugin, pushRoutes } from './modules/push/index.js'
 import { housekeepingPlugin } from './modules/housekeeping/index.js'
-import { serverApiRoutes, serverKeyAdminRoutes } from './modules/server-api/index.js'
+import { appEventsPlugin, serverApiRoutes, serverKeyAdminRoutes } from './modules/server-api/index.js'
 import { scheduledPlugin, scheduledRoutes } from './modules/scheduled/index.js'
 import { originAllowed } from './lib/origins.js'
 import { sharedRateLimitStore } from './lib/rate-limit-store.js'
@@ -140,6 +140,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(jobsPlugin)
   await app.register(pushPlugin)
   await app.register(webhooksPlugin)
+  await app.register(appEventsPlugin)
   await app.register(deliveryPlugin)
   await app.register(conversationsPlugin)
   await app.register(messagesPlugin)

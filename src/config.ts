@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path'
 import { DEFAULT_TEXT_MAX_CHARS } from '@relay-im/client/protocol'
 import webpush from 'web-push'
 import { parseOidcProviders, type OidcProviderConfig } from './lib/oidc-providers.js'
-import { parseAllowedHosts, OutboundUrlError, type AllowedHosts } from './lib/outbound-url.js'
+import { parseAllowedHosts, parseOutboundUrl, OutboundUrlError, type AllowedHosts } from './lib/outbound-url.js'
 
 const Int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   Type.Integer({ default: def, minimum: min, maximum: max })
@@ -120,6 +120,10 @@ export const ConfigSchema = Type.Object({
   BEFORE_SEND_TIMEOUT_MS: Int(500, 10, 10_000),
   /** What a timeout, error, redirect or unreadable answer means: the send goes through (allow) or is refused (reject). */
   BEFORE_SEND_ON_FAILURE: Type.Union([Type.Literal('allow'), Type.Literal('reject')], { default: 'allow' }),
+  /** App events (docs/protocol.md, "App events"): where the app backend receives them; unset: none are recorded, nothing on the send path. */
+  APP_EVENTS_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** Signs every app event (x-relay-signature, as webhooks are signed); required with APP_EVENTS_URL. */
+  APP_EVENTS_SECRET: Type.Optional(Type.String({ minLength: 16 })),
   /** false: this node does not work the job queue (it still enqueues). */
   JOBS_WORKER: Type.Boolean({ default: true }),
   /** Seconds a job may stay active before it is taken as lost (its node died) and retried. */
@@ -256,6 +260,19 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     throw new ConfigError((err as Error).message)
   }
   if (oidcProviders.length > 0 && raw.OIDC_PUBLIC_URL === undefined) throw new ConfigError('OIDC_PROVIDERS needs OIDC_PUBLIC_URL (this server\'s public URL, for the callback address)')
+
+  if (raw.APP_EVENTS_URL !== undefined && raw.APP_EVENTS_SECRET === undefined) {
+    throw new ConfigError('APP_EVENTS_URL needs APP_EVENTS_SECRET (at least 16 characters): the app checks the signature of every event')
+  }
+  // The outbound URL rules (contract section 4) at start; a private or loopback address is
+  // refused again at every connection unless its host:port is in OUTBOUND_ALLOWED_HOSTS.
+  if (raw.APP_EVENTS_URL !== undefined) {
+    try {
+      parseOutboundUrl(raw.APP_EVENTS_URL, { allowedHosts: outboundAllowedHosts })
+    } catch (err) {
+      throw new ConfigError(`APP_EVENTS_URL: ${(err as OutboundUrlError).message}`)
+    }
+  }
 
   if ((raw.VAPID_PUBLIC_KEY === undefined) !== (raw.VAPID_PRIVATE_KEY === undefined)) {
     throw new ConfigError('VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY go together')

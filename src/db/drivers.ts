@@ -66,7 +66,17 @@ export interface DbOptions {
   sendConnections?: number
   /** Where errors that reach no caller go (an idle pooled connection losing its server). */
   onPoolError?: (err: Error) => void
+  /** Every session records app events (relay.app_events = on: the app_event_* triggers fire). */
+  appEvents?: boolean
 }
+
+/**
+ * The session setting the app-event triggers test (migration 20261207050000_app_events):
+ * 'on' while APP_EVENTS_URL is configured. Set on every connection at its start (PostgreSQL)
+ * or on the one session (PGlite), so a write outside it pays only the trigger's WHEN test.
+ */
+export const APP_EVENTS_SETTING = 'relay.app_events'
+export const setAppEventsSql = (on: boolean): string => `SELECT set_config('${APP_EVENTS_SETTING}', '${on ? 'on' : 'off'}', false)`
 
 export interface PgliteTuning {
   /** shared_buffers in MB (PGlite's default is 128). */
@@ -91,10 +101,11 @@ export function pgliteStartParams (tuning: PgliteTuning = {}): string[] {
  * driver adapter. The only place in the code base that constructs Prisma.
  */
 export async function openDatabase (opts: DbOptions): Promise<Database> {
-  return opts.databaseUrl !== undefined ? await openPostgres(opts.databaseUrl, opts.poolMax, opts.sendConnections ?? 4, opts.onPoolError) : await openPglite(opts.pgliteDir, opts.pglite, opts.pgliteLoad)
+  const appEvents = opts.appEvents === true
+  return opts.databaseUrl !== undefined ? await openPostgres(opts.databaseUrl, opts.poolMax, opts.sendConnections ?? 4, opts.onPoolError, appEvents) : await openPglite(opts.pgliteDir, opts.pglite, opts.pgliteLoad, appEvents)
 }
 
-async function openPglite (dir: string, tuning: PgliteTuning = {}, load?: Blob): Promise<Database> {
+async function openPglite (dir: string, tuning: PgliteTuning = {}, load?: Blob, appEvents = false): Promise<Database> {
   if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true })
   // Before PGlite compiles its module (in create): TurboFan's optimised copy of PostgreSQL's
   // hot code costs about 80 MB of RSS and seconds of start-up CPU. V8 reads the flag when it
@@ -108,6 +119,7 @@ async function openPglite (dir: string, tuning: PgliteTuning = {}, load?: Blob):
   }
   try {
     const migrations = await migrate(runner)
+    if (appEvents) await client.query(setAppEventsSql(true))
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(client) })
     // PGlite runs one query at a time and waits for an open transaction to end first.
     const sql = pgliteStatements(client)
@@ -154,9 +166,10 @@ const sqlOn = (pool: pg.Pool): SqlClient => ({
 
 export const SEND_SESSION_OPTIONS = '-c plan_cache_mode=force_generic_plan'
 
-async function openPostgres (url: string, max: number, sendConnections: number, onPoolError: (err: Error) => void = () => {}): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000 })
-  const sendPool = new pg.Pool({ connectionString: url, max: Math.max(1, sendConnections), connectionTimeoutMillis: 5000, options: SEND_SESSION_OPTIONS })
+async function openPostgres (url: string, max: number, sendConnections: number, onPoolError: (err: Error) => void = () => {}, appEvents = false): Promise<Database> {
+  const events = appEvents ? `-c ${APP_EVENTS_SETTING}=on` : undefined
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000, options: events })
+  const sendPool = new pg.Pool({ connectionString: url, max: Math.max(1, sendConnections), connectionTimeoutMillis: 5000, options: [SEND_SESSION_OPTIONS, events].filter((o) => o !== undefined).join(' ') })
   // An idle client losing its server (restart, failover) must not crash the process; the pool
   // drops that client and the next query opens a new one, so a log line is all it takes.
   pool.on('error', onPoolError)

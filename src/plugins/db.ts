@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import { join } from 'node:path'
-import { openDatabase, type Database, type DbKind, type JobsExecutor, type SqlClient } from '../db/drivers.js'
+import { openDatabase, setAppEventsSql, type Database, type DbKind, type JobsExecutor, type SqlClient } from '../db/drivers.js'
 import type { PrismaClient } from '../generated/prisma/client.js'
 
 declare module 'fastify' {
@@ -53,8 +53,11 @@ export default fp<{ database?: Database }>(async (app, opts) => {
     pglite: { sharedBuffersMb: config.PGLITE_SHARED_BUFFERS_MB, liftoffOnly: config.PGLITE_LIFTOFF_ONLY },
     poolMax: config.DB_POOL_MAX,
     sendConnections: sendConcurrencyOf(config, 'postgres'),
-    onPoolError: (err) => { app.log.warn({ err }, 'database connection lost while idle; the pool replaces it') }
+    onPoolError: (err) => { app.log.warn({ err }, 'database connection lost while idle; the pool replaces it') },
+    appEvents: config.APP_EVENTS_URL !== undefined
   })
+  // A PGlite handed in (tests) is one session: this app's setting holds until the next app's.
+  if (shared !== undefined && db.kind === 'pglite') await db.sql.query(setAppEventsSql(config.APP_EVENTS_URL !== undefined), [])
   if (db.migrations.applied.length > 0) app.log.info({ applied: db.migrations.applied }, 'database migrated')
   app.decorate('prisma', db.prisma)
   app.decorate('sql', db.sql)

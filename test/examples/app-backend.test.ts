@@ -10,6 +10,7 @@ import { makeAdmin, makeKey } from '../modules/server-api/helpers.js'
 const ROOT = join(import.meta.dirname, '..', '..')
 const SERVER = join(ROOT, 'examples', 'app-backend', 'server.mjs')
 const HOOK_SECRET = 'the-example-hook-secret'
+const EVENTS_SECRET = 'the-example-events-secret'
 
 /** A free port on 127.0.0.1 (the example's, known before relay-im starts so its hook URL can name it). */
 async function freePort (): Promise<number> {
@@ -20,15 +21,18 @@ async function freePort (): Promise<number> {
   return port
 }
 
-t.test('examples/app-backend: sessions for its users, a room with a welcome, and the before-send hook', async (t) => {
+t.test('examples/app-backend: sessions for its users, a room with a welcome, the before-send hook and app events', async (t) => {
   const port = await freePort()
   const backend = `http://127.0.0.1:${port}`
-  const srv = await listen(t, { BEFORE_SEND_URL: `${backend}/before-send`, BEFORE_SEND_SECRET: HOOK_SECRET, OUTBOUND_ALLOWED_HOSTS: `127.0.0.1:${port}`, BEFORE_SEND_ON_FAILURE: 'reject' })
+  // The hook's deadline is raised from 500 ms: the example also takes app events now, and on a
+  // loaded machine one answer in 500 ms is not what this test is about (the deadline's own
+  // tests: test/modules/server-api/before-send.test.ts).
+  const srv = await listen(t, { BEFORE_SEND_URL: `${backend}/before-send`, BEFORE_SEND_SECRET: HOOK_SECRET, OUTBOUND_ALLOWED_HOSTS: `127.0.0.1:${port}`, BEFORE_SEND_ON_FAILURE: 'reject', BEFORE_SEND_TIMEOUT_MS: 5000, APP_EVENTS_URL: `${backend}/app-events`, APP_EVENTS_SECRET: EVENTS_SECRET, JOBS_WORKER: true })
   const key = await makeKey(srv.app, await makeAdmin(srv.app), ['users', 'conversations', 'messages'])
 
   const child = spawn(process.execPath, [SERVER], {
     cwd: join(ROOT, 'examples', 'app-backend'),
-    env: { PATH: process.env.PATH ?? '', RELAY_URL: srv.url, RELAY_SERVER_KEY: key.key, HOOK_SECRET, PORT: String(port), HOST: '127.0.0.1' },
+    env: { PATH: process.env.PATH ?? '', RELAY_URL: srv.url, RELAY_SERVER_KEY: key.key, HOOK_SECRET, EVENTS_SECRET, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   t.teardown(() => { child.kill() })
@@ -59,4 +63,16 @@ t.test('examples/app-backend: sessions for its users, a room with a welcome, and
   t.equal(spam.json().error.code, 'FORBIDDEN')
   t.match(spam.json().error.message, /spam/)
   t.equal((await send('darn it')).json().content, '**** it', 'replaced by the hook')
+
+  // App events: the example verified each signature (it refuses a forged one) and kept them in order.
+  t.equal((await send('/help')).statusCode, 201)
+  const kept = async (): Promise<any[]> => await (await fetch(`${backend}/app-events`)).json()
+  await until(async () => { await srv.app.appEvents.idle(); return (await kept()).some((e) => e.type === 'message.sent' && e.data.message.content?.event === 'app_notice') }, 15_000, 'the example answers /help')
+  const events = (await kept()).filter((e) => e.data.conversationId === room.conversationId || e.data.message?.conversationId === room.conversationId || e.data.conversation?.id === room.conversationId)
+  t.equal(events[0]?.type, 'conversation.created')
+  const texts = events.filter((e) => e.type === 'message.sent').map((e) => e.data.message.type === 'text' ? e.data.message.content : e.data.message.content.event)
+  t.same(texts, ['Welcome to Team!', 'hello', '**** it', '/help', 'app_notice'], 'what was sent, in order: the refused one never was')
+  t.ok((await kept()).some((e) => e.type === 'user.created' && e.data.user.externalId === ada), 'user.created by the app\'s id')
+  const forged = await fetch(`${backend}/app-events`, { method: 'POST', headers: { 'x-relay-signature': `t=${Math.floor(Date.now() / 1000)},v1=${'0'.repeat(64)}` }, body: JSON.stringify({ id: '1', type: 'user.created', data: {} }) })
+  t.equal(forged.status, 401, 'a forged event is refused')
 })

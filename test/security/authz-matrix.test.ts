@@ -508,7 +508,10 @@ const RULES: Record<string, Rule> = {
   'POST /api/server/groups': one('a group for the app', () => ({ method: 'POST', url: '/api/server/groups', payload: { owner: 'ext-1', name: 'g', members: [] } }), all('UNAUTHORIZED')),
   'POST /api/server/groups/:id/members': one('add to G as its owner', (w) => ({ method: 'POST', url: `/api/server/groups/${w.G}/members`, payload: { members: ['ext-1'] } }), all('UNAUTHORIZED')),
   'DELETE /api/server/groups/:id/members/:externalId': one('remove from G as its owner', (w) => ({ method: 'DELETE', url: `/api/server/groups/${w.G}/members/ext-1` }), all('UNAUTHORIZED')),
-  'POST /api/server/conversations/:id/messages': one('send in G', (w) => ({ method: 'POST', url: `/api/server/conversations/${w.G}/messages`, payload: { as: 'ext-1', clientMsgId: randomUUID(), type: 'text', content: 'x' } }), all('UNAUTHORIZED'))
+  'POST /api/server/conversations/:id/messages': one('send in G', (w) => ({ method: 'POST', url: `/api/server/conversations/${w.G}/messages`, payload: { as: 'ext-1', clientMsgId: randomUUID(), type: 'text', content: 'x' } }), all('UNAUTHORIZED')),
+  // Scopes, revoked keys and hostile input of these two: test/modules/server-api/notices-channels.test.ts.
+  'POST /api/server/conversations/:id/system-messages': one('a system message in G', (w) => ({ method: 'POST', url: `/api/server/conversations/${w.G}/system-messages`, payload: { clientMsgId: randomUUID(), text: 'x' } }), all('UNAUTHORIZED')),
+  'POST /api/server/channels': one('a channel for the app', () => ({ method: 'POST', url: '/api/server/channels', payload: { owner: 'ext-1', name: 'c', members: [] } }), all('UNAUTHORIZED'))
 }
 
 /** 2xx and redirects (the docs) are allowed. */

@@ -9,6 +9,7 @@ import type { Page } from 'playwright-core'
 import { befriend, registerUser, type TestUser } from '../helper.js'
 import type { App } from '../../src/app.js'
 import { gradientPng, pageWorld, ROOT, type PageWorld, WAIT, id } from './fixtures.js'
+import { makeAdmin, makeKey } from '../modules/server-api/helpers.js'
 
 /**
  * Groups, invites, channels and the organised conversation list in real Chromium, with two or
@@ -94,6 +95,13 @@ t.test('settings panel: profile, roles, remove, transfer and leave, seen live by
   await systemNotice(carol.page, 'Alice changed the topic to "Packing list"')
   t.match(await bob.page.textContent(id('chat-subtitle')), /Packing list/, 'the topic is in the header')
   t.equal(await conv(bob.page, groupId).locator(id('unread-badge')).count(), 0, 'notices are not unread')
+
+  // A system message from the app's backend (server API): its own words, as a notice.
+  const key = await makeKey(app, await makeAdmin(app), ['messages'])
+  const notice = await app.inject({ method: 'POST', url: `/api/server/conversations/${groupId}/system-messages`, headers: key.auth, payload: { clientMsgId: randomUUID(), text: `Maintenance tonight ${tag}` } })
+  t.equal(notice.statusCode, 201)
+  await systemNotice(bob.page, `Maintenance tonight ${tag}`)
+  await systemNotice(carol.page, `Maintenance tonight ${tag}`)
 
   // Avatar from an upload.
   await alice.page.setInputFiles(id('group-avatar-input'), { name: 'avatar.png', mimeType: 'image/png', buffer: gradientPng(64, 64) })

@@ -135,7 +135,7 @@ export interface BlockedUser { user: User, createdAt: string }
 
 /** v2: what a system message's content says happened. */
 export type SystemEvent = 'member_added' | 'member_removed' | 'member_left' | 'member_joined' | 'role_changed' |
-  'owner_transferred' | 'renamed' | 'topic_changed' | 'avatar_changed' | 'message_pinned'
+  'owner_transferred' | 'renamed' | 'topic_changed' | 'avatar_changed' | 'message_pinned' | 'app_notice'
 
 /** v2: content of a `system` message. */
 export interface SystemContent {
@@ -152,6 +152,8 @@ export interface SystemContent {
   messageId?: string
   /** role_changed: the new role. */
   role?: 'admin' | 'member'
+  /** app_notice: the app's own words (server API system message); `actorId` is the member it was written under. */
+  text?: string
 }
 
 /** Content of an image or file message. */

@@ -1,7 +1,8 @@
 import fp from 'fastify-plugin'
 import { randomUUID } from 'node:crypto'
 import { signature, SIGNATURE_HEADER } from '../../lib/webhook-signature.js'
-import { createOutboundAgents, outboundRequest, type AllowedHosts, type OutboundAgents } from '../../lib/outbound-url.js'
+import { createOutboundAgents, type AllowedHosts, type OutboundAgents } from '../../lib/outbound-url.js'
+import { backoffMs, postSigned, type SignedPostResult } from '../../lib/signed-post.js'
 import type { SqlClient } from '../../db/drivers.js'
 import { MESSAGE_BY_ID_SQL, toMessage, toNewMessageEvent, type MessageRow, visibleTo } from '../conversations/index.js'
 
@@ -28,18 +29,8 @@ export const WEBHOOK_POLL_MS = 1000
 const CONCURRENCY = 4
 /** Keys picked per look. */
 const BATCH = 32
-/** Longest wait between two attempts. */
-const MAX_BACKOFF_MS = 3_600_000
-/** What the delivery log keeps of a receiver's error or answer. */
-const ERROR_CHARS = 200
 
-export { SIGNATURE_HEADER, signature }
-
-/** The wait before attempt n+1 after n failures: base·2^(n-1), capped, with jitter (between half and all of it). */
-export function backoffMs (baseMs: number, failures: number, random = Math.random): number {
-  const full = Math.min(MAX_BACKOFF_MS, baseMs * 2 ** Math.max(0, Math.min(failures - 1, 40)))
-  return Math.round(full / 2 + random() * full / 2)
-}
+export { SIGNATURE_HEADER, signature, backoffMs }
 
 interface Key { bot_id: string, conversation_id: string }
 interface Cursor { seq: number, attempts: number }
@@ -144,26 +135,8 @@ export function createWebhookWorker (opts: WorkerOptions) {
   const leaseS = Math.ceil(opts.timeoutMs / 1000) + 5
   let closed = false
 
-  async function post (url: string, secret: string, messageId: string, body: string): Promise<{ code: number | null, error: string | null, ok: boolean }> {
-    try {
-      const res = await outboundRequest(url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'relay-im-webhook',
-          'idempotency-key': messageId,
-          [SIGNATURE_HEADER]: signature(secret, body)
-        },
-        body,
-        timeoutMs: opts.timeoutMs,
-        maxResponseBytes: 4096
-      }, { allowedHosts: opts.allowedHosts, agents })
-      const ok = res.status >= 200 && res.status < 300
-      return { code: res.status, ok, error: ok ? null : (res.status >= 300 && res.status < 400 ? 'redirect not followed' : res.body.toString('utf8').slice(0, ERROR_CHARS) || null) }
-    } catch (err) {
-      return { code: null, ok: false, error: String((err as Error).message ?? err).slice(0, ERROR_CHARS) }
-    }
-  }
+  const post = async (url: string, secret: string, messageId: string, body: string): Promise<SignedPostResult> =>
+    await postSigned({ url, secret, idempotencyKey: messageId, body, userAgent: 'relay-im-webhook', timeoutMs: opts.timeoutMs }, { allowedHosts: opts.allowedHosts, agents })
 
   /** Works one key while holding its lease; returns when caught up, backing off or the lease is lost. */
   async function work (key: Key): Promise<void> {

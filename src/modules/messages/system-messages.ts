@@ -15,12 +15,12 @@ import type { SystemContent } from '@relay-im/client/protocol'
  * the conversation's row lock: the UPDATE of the conversation row takes the next seq and rev
  * exactly as the send statement does (`last_seq`/`last_rev` + 1 under the row lock, so seqs
  * stay gap-free and revs commit in order). The sender is the actor; the clientMsgId is
- * `system:<uuid>` (never a client's). Returns the message id: give it to the publisher below
+ * `system:<uuid>` (never a client's), or the caller's (the server API's `app:<clientMsgId>`). Returns the message id: give it to the publisher below
  * after the commit.
  */
-export async function writeSystemMessage (tx: Prisma.TransactionClient, conversationId: string, content: SystemContent): Promise<string> {
+export async function writeSystemMessage (tx: Prisma.TransactionClient, conversationId: string, content: SystemContent, clientMsgId = `system:${randomUUID()}`): Promise<string> {
   const id = uuidv7()
-  const rows = await txSql(tx).query<{ id: string }>(SYSTEM_MESSAGE_SQL, [conversationId, id, content.actorId, `system:${randomUUID()}`, JSON.stringify(content)])
+  const rows = await txSql(tx).query<{ id: string }>(SYSTEM_MESSAGE_SQL, [conversationId, id, content.actorId, clientMsgId, JSON.stringify(content)])
   if (rows.length === 0) throw new Error(`system message: conversation ${conversationId} not found`)
   return id
 }

@@ -33,6 +33,21 @@ SELECT u.id, COALESCE(s.last_seen_at, u.last_seen_at) AS last_seen_at,
 FROM users u LEFT JOIN seen s ON s.id = u.id
 WHERE u.id = ANY($1::uuid[])`
 
+/**
+ * With app events on (APP_EVENTS_URL): the same statement also records `user.online` /
+ * `user.offline` for each user of the batch (docs/protocol.md, "App events"), so an event is
+ * written iff its transition was. Without them the statement is the one above.
+ */
+const ANNOUNCE_WITH_APP_EVENTS_SQL = ANNOUNCE_SQL.replace(/\)\nSELECT u\.id/, `),
+app_events AS (
+  INSERT INTO app_events (stream, type, data)
+  SELECT 'user:' || u.id, CASE WHEN v.online THEN 'user.online' ELSE 'user.offline' END,
+    jsonb_build_object('user', jsonb_build_object('id', u.id, 'externalId', u.external_id))
+  FROM unnest($1::uuid[], $4::boolean[]) AS v(id, online) JOIN users u ON u.id = v.id
+  WHERE u.deleted_at IS NULL
+)
+SELECT u.id`)
+
 interface Row { id: string, last_seen_at: Date | null, friend_ids: string[] }
 
 /**
@@ -44,13 +59,16 @@ interface Row { id: string, last_seen_at: Date | null, friend_ids: string[] }
  * order; within a batch only a user's last state is announced (a reconnect inside one batch
  * is announced as online, with the disconnect stored as last_seen_at).
  */
-export function createAnnouncer (sql: SqlClient, publish: (userIds: readonly string[], payload: PresenceEvent) => void, onError: (err: unknown) => void) {
+export function createAnnouncer (sql: SqlClient, publish: (userIds: readonly string[], payload: PresenceEvent) => void, onError: (err: unknown) => void, appEvents = false) {
   async function write (batch: Map<string, Pending>): Promise<void> {
     const ids = [...batch.keys()]
     for (let i = 0; i < ids.length; i += MAX_USERS) {
       const chunk = ids.slice(i, i + MAX_USERS)
       const seen = chunk.flatMap((id) => { const at = batch.get(id)?.seenAt; return at === undefined ? [] : [[id, at.toISOString()] as const] })
-      const rows = await sql.query<Row>(ANNOUNCE_SQL, [chunk, seen.map(([id]) => id), seen.map(([, at]) => at)], 'presence_announce')
+      const params = [chunk, seen.map(([id]) => id), seen.map(([, at]) => at)]
+      const rows = appEvents
+        ? await sql.query<Row>(ANNOUNCE_WITH_APP_EVENTS_SQL, [...params, chunk.map((id) => batch.get(id)?.online === true)], 'presence_announce_app_events')
+        : await sql.query<Row>(ANNOUNCE_SQL, params, 'presence_announce')
       for (const row of rows) {
         const p = batch.get(row.id)
         if (p === undefined || row.friend_ids.length === 0) continue

@@ -53,7 +53,8 @@ export default fp(async (app) => {
   const announcer = createAnnouncer(
     app.sql,
     (friendIds, payload) => { app.realtime.toUsers(friendIds, 'presence', payload) },
-    (err) => { app.log.error({ err }, 'presence announcement failed') }
+    (err) => { app.log.error({ err }, 'presence announcement failed') },
+    app.config.APP_EVENTS_URL !== undefined
   )
   const announce = announcer.announce
 

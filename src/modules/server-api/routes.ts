@@ -9,8 +9,9 @@ import { authServicesOf } from '../auth/index.js'
 import { Conversation, IdParams, Message } from '../conversations/index.js'
 import { createServerKeyService, requireScope, type ServerCaller } from './key-service.js'
 import type { Scope } from './keys.js'
-import { ExternalIdParams, ServerFriendsBody, ServerGroupBody, ServerMembersBody, ServerSendBody, ServerSuspendBody, ServerTokensSchema, ServerUserSchema, UpsertUserBody, UsersPageQuery } from './schemas.js'
+import { ExternalIdParams, ServerChannelBody, ServerFriendsBody, ServerGroupBody, ServerMembersBody, ServerNoticeBody, ServerSendBody, ServerSuspendBody, ServerTokensSchema, ServerUserSchema, UpsertUserBody, UsersPageQuery } from './schemas.js'
 import { createExternalUsers } from './users.js'
+import { createAppNotices } from './notices.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -40,6 +41,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   const users = createExternalUsers(app.prisma)
   const { auth } = authServicesOf(app)
   const endSessions = async (userId: string, atMs: number): Promise<void> => { await app.realtime.endSessions(userId, atMs) }
+  const notice = createAppNotices({ prisma: app.prisma, sql: app.sql, conversations: app.conversationsDeps })
   const moderation = createAdminService({ prisma: app.prisma, endSessions, delivery: app.delivery, readMessage: async () => undefined })
 
   app.decorateRequest('serverCaller', null)
@@ -160,6 +162,19 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     return await reply.status(201).send(await app.groups.create(owner, { name: request.body.name, memberIds: memberIds.filter((id) => id !== owner) }))
   })
 
+  app.post('/channels', {
+    config: scoped('conversations'),
+    schema: { tags, security, operationId: 'serverCreateChannel', summary: 'Create a public channel owned by a user (as POST /api/channels), whose members (by external id) then join it (as POST /api/channels/:id/join)', body: ServerChannelBody, response: { 201: Conversation, ...errors } }
+  }, async (request, reply) => {
+    const owner = await actor(request.body.owner)
+    const memberIds: string[] = []
+    for (const m of request.body.members) memberIds.push(await users.idOf(m))
+    const channel = await app.channels.create(owner, { name: request.body.name, topic: request.body.topic })
+    // Members join as they would themselves (the channel's member cap and bans apply).
+    for (const id of memberIds) if (id !== owner) await app.channels.join(id, channel.id)
+    return await reply.status(201).send(memberIds.some((id) => id !== owner) ? await app.conversations.view(channel.id, owner) : channel)
+  })
+
   app.post('/groups/:id/members', {
     config: scoped('conversations'),
     schema: { tags, security, operationId: 'serverAddMembers', summary: 'Add members to a group or channel, as its owner', params: IdParams, body: ServerMembersBody, response: { 200: Conversation, ...errors } }
@@ -187,6 +202,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     const sender = await actor(request.body.as)
     const { clientMsgId, type, content } = request.body
     const { message, created } = await app.messages.send(sender, request.params.id, { clientMsgId, type, content })
+    return await reply.status(created ? 201 : 200).send(message)
+  })
+
+  app.post('/conversations/:id/system-messages', {
+    config: scoped('messages'),
+    schema: { tags, security, operationId: 'serverSystemMessage', summary: 'A system message from the app into any conversation (content {event: "app_notice", actorId, text}); 201 new, 200 the original for a repeated clientMsgId', params: IdParams, body: ServerNoticeBody, response: { 200: Message, 201: Message, ...errors } }
+  }, async (request, reply) => {
+    const { message, created } = await notice(request.params.id, request.body.clientMsgId, request.body.text)
     return await reply.status(created ? 201 : 200).send(message)
   })
 }

@@ -82,3 +82,17 @@ export const ServerMembersBody = Type.Object({
 }, { additionalProperties: false })
 
 export const ServerFriendsBody = Type.Object({ a: ExternalId, b: ExternalId }, { additionalProperties: false })
+
+/** A system message from the app (`app_notice`): its words, idempotent by clientMsgId per conversation. */
+export const ServerNoticeBody = Type.Object({
+  clientMsgId: ClientMsgId,
+  text: Text({ minLength: 1, maxLength: 2000, pattern: '\\S' })
+}, { additionalProperties: false })
+
+export const ServerChannelBody = Type.Object({
+  /** The owner, by external id. */
+  owner: ExternalId,
+  name: Label({ minLength: 1, maxLength: 64 }),
+  topic: Type.Optional(Label({ minLength: 1, maxLength: 256 })),
+  members: Type.Array(ExternalId, { uniqueItems: true, maxItems: 1000 })
+}, { additionalProperties: false })
