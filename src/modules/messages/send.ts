@@ -65,7 +65,8 @@ export function createSend (deps: ConversationsDeps, threads: Threads, beforeSen
     }
     if (input.mentions !== undefined && input.mentions.length > 0) item.mentions = await references.checkMentions(senderId, conversationId, input.mentions)
     if (input.threadRootId !== undefined) {
-      item.threadRootId = await threads.rootFor(senderId, conversationId, input.threadRootId)
+      // Checked and resolved (a reply's root) by the send statement itself; rootFor says why when it refused.
+      item.threadRootId = input.threadRootId
       if (input.alsoInChat === true) item.alsoInChat = true
     } else if (input.alsoInChat !== undefined) {
       throw validation('alsoInChat goes with threadRootId')
@@ -108,6 +109,8 @@ export function createSend (deps: ConversationsDeps, threads: Threads, beforeSen
       // A repeat (also one sent before the sender lost access) gets its original back.
       const original = await findByClientMsgId(senderId, input.clientMsgId)
       if (original !== undefined) return { message: original, created: false }
+      // The root first: NOT_FOUND or VALIDATION as before the statement checked it (a sender who may not post here cannot see it either).
+      if (item.threadRootId !== undefined) await threads.rootFor(senderId, conversationId, item.threadRootId)
       throw await refusal(senderId, conversationId)
     }
     // The row as a read of it would return it now: a new message is unedited, unpinned, without reactions.
@@ -134,7 +137,7 @@ export function createSend (deps: ConversationsDeps, threads: Threads, beforeSen
       username: stored.sender.username,
       display_name: stored.sender.displayName,
       avatar_url: stored.sender.avatarUrl,
-      thread_root_id: item.threadRootId ?? null,
+      thread_root_id: stored.thread?.rootId ?? null,
       thread_in_chat: item.alsoInChat === true
     })
     deps.delivery.deliver({ event: 'message:new', payload: toNewMessageEvent(message), audience: membersOf({ id: conversationId, type: stored.conversationType }, stored.memberIds) })

@@ -57,19 +57,30 @@ LIMIT $4::int`
 
 /**
  * Messages changed after each device's last rev, at or below its seq cursor (newer ones come
- * in `messages` anyway), oldest change first per conversation (index conversation_id, rev).
+ * in `messages` anyway), oldest change first per conversation. A change is a message's own rev
+ * (index conversation_id, rev) or a thread root's summary rev (thread_summaries, index
+ * conversation_id, rev: a reply moves that, not the root's row); `change_rev` says which one
+ * brought the row. A root whose row and summary both moved comes twice (each a change;
+ * sync.ts keeps one), so a cut page is complete up to its last change_rev.
  */
 export const SYNC_UPDATED_SQL = `
-SELECT ${MESSAGE_COLUMNS}
+SELECT ${MESSAGE_COLUMNS}, ch.change_rev
 FROM unnest($1::uuid[], $2::int[], $3::int[]) AS cur(conversation_id, upto_seq, after_rev)
 JOIN conversation_members m ON m.conversation_id = cur.conversation_id AND m.user_id = $4::uuid
 CROSS JOIN LATERAL (
-  SELECT * FROM messages y WHERE y.conversation_id = cur.conversation_id AND y.rev > cur.after_rev
-    AND y.seq <= cur.upto_seq AND ${visibleTo('y', 'm')}
-  ORDER BY y.rev LIMIT $5::int
-) x
+  SELECT z.id, z.change_rev FROM (
+    (SELECT y.id, y.rev AS change_rev FROM messages y WHERE y.conversation_id = cur.conversation_id AND y.rev > cur.after_rev
+      AND y.seq <= cur.upto_seq AND ${visibleTo('y', 'm')}
+    ORDER BY y.rev LIMIT $5::int)
+    UNION ALL
+    (SELECT y.id, ts.rev FROM thread_summaries ts JOIN messages y ON y.id = ts.root_id
+      WHERE ts.conversation_id = cur.conversation_id AND ts.rev > cur.after_rev AND y.seq <= cur.upto_seq AND ${visibleTo('y', 'm')}
+    ORDER BY ts.rev LIMIT $5::int)
+  ) z ORDER BY z.change_rev LIMIT $5::int
+) ch
+JOIN messages x ON x.id = ch.id
 JOIN users u ON u.id = x.sender_id
-ORDER BY x.conversation_id, x.rev
+ORDER BY x.conversation_id, ch.change_rev
 LIMIT $5::int`
 
 /** The last rev of each listed conversation the caller is a member of. */
@@ -325,35 +336,45 @@ const latestThree = (arr: string): string =>
   `(SELECT COALESCE(array_agg(z.u ORDER BY z.o), ARRAY[]::uuid[]) FROM (SELECT q.u, min(q.o) AS o FROM unnest(${arr}) WITH ORDINALITY AS q(u, o) GROUP BY q.u ORDER BY min(q.o) LIMIT 3) z)`
 
 /**
+ * The send statement's root check (send-statement.ts, per input row `i`, LATERAL): the message
+ * `i.named_root` as the sender sees it (a member, the visibility rule), in the reply's
+ * conversation, not a system message; its root when it is itself a reply (threads are one
+ * level deep). No row: the reply is refused and threads.rootFor tells why. Two primary-key
+ * probes, inside the statement: a reply costs no round trip before it.
+ */
+export const THREAD_ROOT_CHECK = `
+  SELECT COALESCE(x.thread_root_id, x.id) AS root_id
+  FROM messages x JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = i.sender_id
+  WHERE x.id = i.named_root AND x.conversation_id = i.conversation_id AND x.type <> 'system' AND ${visibleTo('x', 'm')}`
+
+/**
  * The send statement's thread part (appended to its CTEs; send-statement.ts), for the replies
  * in `ins`: the root's summary (`ths`, exact under concurrent replies: the conversation's row
- * lock is held), the root's new rev (`rr`: the summary changed, so the root is on the change
- * stream; the conversation's rev moved by one per distinct root in the statement), and the
- * follows (`fol`: each replier follows and has read up to their own reply; the root's author
- * follows unless they unfollowed). On a plain send these read an empty `ins` and write nothing.
+ * lock is held) with its new rev (the summary changed, so the root is on the change stream;
+ * the conversation's rev moved by one per distinct root in the statement: `c.rev_base +
+ * c.cnt + j`). The root's messages row is not written: its rev as served is the greater of
+ * its own and its summary's (rows.ts), and sync reads both (SYNC_UPDATED_SQL). The follows
+ * (`fol`): each replier follows and has read up to their own reply; the root's author follows
+ * unless they unfollowed.
  */
-export const THREAD_CTES = `, ths AS (
-  INSERT INTO thread_summaries AS t (root_id, conversation_id, reply_count, last_reply_seq, last_reply_at, last_repliers)
-  SELECT r.thread_root_id, r.conversation_id, r.cnt, r.seq, r.at, ${latestThree('r.repliers')}
-  FROM (SELECT thread_root_id, conversation_id, count(*)::int AS cnt, max(seq) AS seq, max(created_at) AS at, array_agg(sender_id ORDER BY seq DESC) AS repliers
-    FROM ins WHERE thread_root_id IS NOT NULL GROUP BY thread_root_id, conversation_id) r
+export const THREAD_CTES = `, roots AS (
+  SELECT thread_root_id, conversation_id, count(*)::int AS cnt, max(seq) AS seq, max(created_at) AS at, array_agg(sender_id ORDER BY seq DESC) AS repliers,
+    row_number() OVER (PARTITION BY conversation_id ORDER BY thread_root_id)::int AS j
+  FROM ins WHERE thread_root_id IS NOT NULL GROUP BY thread_root_id, conversation_id
+), ths AS (
+  INSERT INTO thread_summaries AS t (root_id, conversation_id, reply_count, last_reply_seq, last_reply_at, last_repliers, rev)
+  SELECT r.thread_root_id, r.conversation_id, r.cnt, r.seq, r.at, ${latestThree('r.repliers')}, c.rev_base + c.cnt + r.j
+  FROM roots r JOIN c ON c.id = r.conversation_id
   ON CONFLICT (root_id) DO UPDATE SET reply_count = t.reply_count + EXCLUDED.reply_count,
     last_reply_seq = GREATEST(t.last_reply_seq, EXCLUDED.last_reply_seq), last_reply_at = GREATEST(t.last_reply_at, EXCLUDED.last_reply_at),
-    last_repliers = ${latestThree('EXCLUDED.last_repliers || t.last_repliers')}
-  RETURNING t.root_id, t.reply_count, t.last_reply_seq, t.last_reply_at, t.last_repliers
-), rr AS (
-  UPDATE messages rm SET rev = c.rev_base + c.cnt + z.j
-  FROM (SELECT conversation_id, thread_root_id, row_number() OVER (PARTITION BY conversation_id ORDER BY thread_root_id)::int AS j
-    FROM ok WHERE thread_root_id IS NOT NULL GROUP BY conversation_id, thread_root_id) z
-  JOIN c ON c.id = z.conversation_id
-  WHERE rm.id = z.thread_root_id AND rm.conversation_id = z.conversation_id
-  RETURNING rm.id, rm.rev
+    last_repliers = ${latestThree('EXCLUDED.last_repliers || t.last_repliers')}, rev = EXCLUDED.rev
+  RETURNING t.root_id, t.rev, t.reply_count, t.last_reply_seq, t.last_reply_at, t.last_repliers
 ), fol AS (
   INSERT INTO thread_follows AS f (root_id, user_id, following, read_seq)
   SELECT a.root_id, a.user_id, true, max(a.seq) FROM (
     SELECT thread_root_id AS root_id, sender_id AS user_id, seq FROM ins WHERE thread_root_id IS NOT NULL
     UNION ALL
-    SELECT DISTINCT ins.thread_root_id, rm.sender_id, 0 FROM ins JOIN messages rm ON rm.id = ins.thread_root_id
+    SELECT r.thread_root_id, rm.sender_id, 0 FROM roots r JOIN messages rm ON rm.id = r.thread_root_id
   ) a GROUP BY a.root_id, a.user_id
   ON CONFLICT (root_id, user_id) DO UPDATE SET following = f.following OR EXCLUDED.read_seq > 0, read_seq = GREATEST(f.read_seq, EXCLUDED.read_seq)
 )`

@@ -80,14 +80,14 @@ export function createSync (deps: Pick<ConversationsDeps, 'sql'>) {
       const asked = [...since.keys()].filter((id) => last.has(id) && (after.get(id) ?? 0) > 0)
       const changedRows = asked.length === 0
         ? []
-        : await sql.query<MessageRow>(SYNC_UPDATED_SQL, [asked, asked.map((id) => after.get(id) ?? 0), asked.map((id) => since.get(id) ?? 0), userId, limit + 1], 'sync_updated')
+        : await sql.query<MessageRow & { change_rev: number }>(SYNC_UPDATED_SQL, [asked, asked.map((id) => after.get(id) ?? 0), asked.map((id) => since.get(id) ?? 0), userId, limit + 1], 'sync_updated')
       const updated = changedRows.slice(0, limit)
       const out: Record<string, number> = {}
       for (const [id, rev] of last) out[id] = rev
       if (changedRows.length > limit) {
-        // Cut short: conversations with updates left over are complete only up to the last one returned.
+        // Cut short: conversations with updates left over are complete only up to the last change returned.
         const lastReturned = new Map<string, number>()
-        for (const m of updated) lastReturned.set(m.conversation_id, m.rev)
+        for (const m of updated) lastReturned.set(m.conversation_id, m.change_rev)
         const cut = changedRows[limit]
         for (const id of asked) {
           if (cut !== undefined && id >= cut.conversation_id) out[id] = lastReturned.get(id) ?? since.get(id) ?? 0
@@ -95,7 +95,8 @@ export function createSync (deps: Pick<ConversationsDeps, 'sql'>) {
       }
       return {
         messages: rows.slice(0, limit).map(toMessage),
-        updated: updated.map(toMessage),
+        // A root whose row and thread summary both changed came twice (the same current state): once.
+        updated: [...new Map(updated.map((r) => [r.id, toMessage(r)])).values()],
         revs: out,
         ...extra,
         hasMore: rows.length > limit || changedRows.length > limit || (joined?.cut ?? false)

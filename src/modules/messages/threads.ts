@@ -45,8 +45,8 @@ function toState (r: Omit<StateRow, 'type' | 'own_root_id'>): ThreadStateView {
 /**
  * Threads (docs/protocol.md, "Threads"): which message a reply hangs under, a conversation's
  * threads, a thread's replies, follows and read positions. Replies themselves are stored by
- * the send statement (its thread part, THREAD_CTES in sql.ts), so a reply costs one read here
- * (`rootFor`) and no extra statement after it.
+ * the send statement (its root check and thread part, THREAD_ROOT_CHECK and THREAD_CTES in
+ * sql.ts), so a reply costs no statement here; `rootFor` only says why a reply was refused.
  */
 export function createThreads (deps: Pick<ConversationsDeps, 'prisma' | 'sql' | 'delivery'>) {
   const { prisma, sql, delivery } = deps
@@ -71,6 +71,7 @@ export function createThreads (deps: Pick<ConversationsDeps, 'prisma' | 'sql' | 
 
   return {
     /**
+     * Why a reply was refused (the send statement's THREAD_ROOT_CHECK found no root; same rule).
      * The root a reply of `senderId` goes under: a message they see in the conversation
      * (NOT_FOUND; in another conversation: VALIDATION, as for replyTo), not a system message
      * (VALIDATION); a reply in a thread names that thread's root (threads are one level deep).
