@@ -8,3 +8,10 @@ ALTER TABLE "thread_summaries" ADD COLUMN "rev" INTEGER NOT NULL DEFAULT 0;
 
 -- CreateIndex
 CREATE INDEX "thread_summaries_conversation_id_rev_idx" ON "thread_summaries"("conversation_id", "rev");
+
+-- My state of a thread changed (follow, unfollow, read position moved on another device): the
+-- change takes the conversation's next rev, so sync {revs, threads} finds the followed threads
+-- whose state changed since a device's rev (the summary's rev covers replies, and the follows
+-- a reply writes).
+-- AlterTable
+ALTER TABLE "thread_follows" ADD COLUMN "rev" INTEGER NOT NULL DEFAULT 0;

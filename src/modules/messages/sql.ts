@@ -355,7 +355,7 @@ export const THREAD_ROOT_CHECK = `
  * c.cnt + j`). The root's messages row is not written: its rev as served is the greater of
  * its own and its summary's (rows.ts), and sync reads both (SYNC_UPDATED_SQL). The follows
  * (`fol`): each replier follows and has read up to their own reply; the root's author follows
- * unless they unfollowed.
+ * unless they unfollowed (their row is not rewritten when nothing changes: most replies).
  */
 export const THREAD_CTES = `, roots AS (
   SELECT thread_root_id, conversation_id, count(*)::int AS cnt, max(seq) AS seq, max(created_at) AS at, array_agg(sender_id ORDER BY seq DESC) AS repliers,
@@ -377,6 +377,7 @@ export const THREAD_CTES = `, roots AS (
     SELECT r.thread_root_id, rm.sender_id, 0 FROM roots r JOIN messages rm ON rm.id = r.thread_root_id
   ) a GROUP BY a.root_id, a.user_id
   ON CONFLICT (root_id, user_id) DO UPDATE SET following = f.following OR EXCLUDED.read_seq > 0, read_seq = GREATEST(f.read_seq, EXCLUDED.read_seq)
+    WHERE f.read_seq < EXCLUDED.read_seq OR (NOT f.following AND EXCLUDED.read_seq > 0)
 )`
 
 /**
@@ -444,22 +445,56 @@ JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_
 WHERE x.thread_root_id = $1::uuid AND x.seq > $3::int AND ${visibleTo('x', 'm')}
 ORDER BY x.seq ASC LIMIT $4::int`
 
-/** Follow ($3 true) or unfollow the root $1 for user $2. */
+/**
+ * Follow ($3 true) or unfollow the root $1 of conversation $4 for user $2. A change of the
+ * state takes the conversation's next rev (under its row lock, as every change) into the
+ * row's `rev`, so sync {threads} brings it to the user's other devices; writing what is
+ * already so takes none. The row is written either way (an unfollow before any reply is
+ * kept, so the first reply does not follow the root's author again).
+ */
 export const THREAD_FOLLOW_SQL = `
-INSERT INTO thread_follows AS f (root_id, user_id, following) VALUES ($1::uuid, $2::uuid, $3::bool)
-ON CONFLICT (root_id, user_id) DO UPDATE SET following = EXCLUDED.following`
+WITH bump AS (
+  UPDATE conversations SET last_rev = last_rev + 1 WHERE id = $4::uuid
+    AND COALESCE((SELECT following FROM thread_follows WHERE root_id = $1::uuid AND user_id = $2::uuid), false) <> $3::bool
+  RETURNING last_rev
+)
+INSERT INTO thread_follows AS f (root_id, user_id, following, rev) VALUES ($1::uuid, $2::uuid, $3::bool, COALESCE((SELECT last_rev FROM bump), 0))
+ON CONFLICT (root_id, user_id) DO UPDATE SET following = EXCLUDED.following,
+  rev = CASE WHEN EXISTS (SELECT 1 FROM bump) THEN EXCLUDED.rev ELSE f.rev END`
 
 /**
  * Moves user $2's read position in thread $1 forward to $3 (the caller checked it is at most
- * the thread's last reply); returns the position now, whether it moved, and the conversation's
- * type and members for the receipt.
+ * the thread's last reply); a move takes the conversation's ($4) next rev (sync {threads}).
+ * Returns the position now, whether it moved, and the conversation's type and members for
+ * the receipt.
  */
 export const THREAD_READ_SQL = `
-WITH up AS (
-  INSERT INTO thread_follows AS f (root_id, user_id, following, read_seq) VALUES ($1::uuid, $2::uuid, false, $3::int)
-  ON CONFLICT (root_id, user_id) DO UPDATE SET read_seq = EXCLUDED.read_seq WHERE f.read_seq < EXCLUDED.read_seq
+WITH bump AS (
+  UPDATE conversations SET last_rev = last_rev + 1 WHERE id = $4::uuid
+    AND COALESCE((SELECT read_seq FROM thread_follows WHERE root_id = $1::uuid AND user_id = $2::uuid), 0) < $3::int
+  RETURNING last_rev
+), up AS (
+  INSERT INTO thread_follows AS f (root_id, user_id, following, read_seq, rev) SELECT $1::uuid, $2::uuid, false, $3::int, bump.last_rev FROM bump
+  ON CONFLICT (root_id, user_id) DO UPDATE SET read_seq = EXCLUDED.read_seq, rev = EXCLUDED.rev WHERE f.read_seq < EXCLUDED.read_seq
   RETURNING f.read_seq
 )
 SELECT (SELECT read_seq FROM up) AS new_seq, c.type::text AS type,
   ARRAY(SELECT user_id FROM conversation_members WHERE conversation_id = c.id) AS member_ids
 FROM conversations c WHERE c.id = $4::uuid`
+
+/**
+ * sync {revs, threads}: the caller's ($3) state of each thread of the listed conversations
+ * ($1, each after rev $2) that changed for them: one they follow whose summary moved (a
+ * reply), or whose own state moved (follow, unfollow, read on another device, a reply of
+ * theirs). Only roots they see (the visibility rule).
+ */
+export const SYNC_THREADS_SQL = `
+SELECT x.id AS root_id, x.conversation_id, COALESCE(th.reply_count, 0) AS reply_count, COALESCE(th.last_reply_seq, 0) AS last_reply_seq,
+  th.last_reply_at, COALESCE(th.last_repliers, ARRAY[]::uuid[]) AS last_repliers, ${threadState('x.id')}
+FROM unnest($1::uuid[], $2::int[]) AS cur(conversation_id, after_rev)
+JOIN conversation_members m ON m.conversation_id = cur.conversation_id AND m.user_id = $3::uuid
+JOIN thread_follows tf ON tf.user_id = m.user_id
+JOIN messages x ON x.id = tf.root_id AND x.conversation_id = cur.conversation_id
+LEFT JOIN thread_summaries th ON th.root_id = x.id
+WHERE (tf.rev > cur.after_rev OR (tf.following AND th.rev > cur.after_rev)) AND ${visibleTo('x', 'm')}
+ORDER BY x.conversation_id, th.last_reply_seq DESC NULLS LAST`

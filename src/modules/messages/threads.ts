@@ -5,7 +5,7 @@ import { type ConversationsDeps, toMessage, type MessageRow, type MessageView } 
 import { notMemberOf } from './membership-checks.js'
 import type { StoredThread } from './send-statement.js'
 import type { ThreadListItem, ThreadState } from './schemas.js'
-import { THREAD_AFTER_SQL, THREAD_BEFORE_SQL, THREAD_FOLLOW_SQL, THREAD_LIST_SQL, THREAD_READ_SQL, THREAD_ROOT_SQL, THREAD_ROOT_VIEW_SQL, THREAD_STATE_SQL } from './sql.js'
+import { THREAD_AFTER_SQL, THREAD_BEFORE_SQL, THREAD_FOLLOW_SQL, THREAD_LIST_SQL, THREAD_READ_SQL, THREAD_ROOT_SQL, THREAD_ROOT_VIEW_SQL, THREAD_STATE_SQL, SYNC_THREADS_SQL } from './sql.js'
 
 export type ThreadStateView = Static<typeof ThreadState>
 export type ThreadListItemView = Omit<Static<typeof ThreadListItem>, 'root'> & { root: MessageView }
@@ -126,6 +126,16 @@ export function createThreads (deps: Pick<ConversationsDeps, 'prisma' | 'sql' | 
       return { root: toMessage(root), messages: rows.slice(0, limit).map(toMessage), hasMore: rows.length > limit }
     },
 
+    /**
+     * sync {revs, threads}: my state of the threads of these conversations (each after its rev)
+     * that changed for me: followed ones with new replies, and my own follow or read changes.
+     */
+    async changedSince (userId: string, revs: Map<string, number>): Promise<ThreadStateView[]> {
+      if (revs.size === 0) return []
+      const rows = await sql.query<StateRow>(SYNC_THREADS_SQL, [[...revs.keys()], [...revs.values()], userId], 'sync_threads')
+      return rows.map(toState)
+    },
+
     /** The caller's state of one thread. */
     async state (userId: string, conversationId: string, rootId: string): Promise<ThreadStateView> {
       return toState(await rootOf(userId, conversationId, rootId))
@@ -134,7 +144,7 @@ export function createThreads (deps: Pick<ConversationsDeps, 'prisma' | 'sql' | 
     /** Follow or unfollow; `thread:followed` to the caller's devices when it changed. */
     async follow (userId: string, conversationId: string, rootId: string, following: boolean): Promise<ThreadStateView> {
       const before = await rootOf(userId, conversationId, rootId)
-      await sql.query(THREAD_FOLLOW_SQL, [before.root_id, userId, following], 'thread_follow')
+      await sql.query(THREAD_FOLLOW_SQL, [before.root_id, userId, following, conversationId], 'thread_follow')
       if (before.following !== following) {
         delivery.deliver({ event: 'thread:followed', payload: { conversationId, rootId: before.root_id, following }, audience: { users: [userId] } })
       }

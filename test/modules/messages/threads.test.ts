@@ -150,3 +150,41 @@ t.test('follows, read positions, unread and mention counts, and the thread list'
   const beyond = await req(app, 'POST', `/conversations/${g}/threads/${y.id}/read`, c, { seq: yReply.seq + 100 })
   t.equal(beyond.json().error.code, 'VALIDATION', 'beyond the thread\'s last reply')
 })
+
+t.test('sync {revs, threads}: my state of the threads that changed for me, once', async (t) => {
+  const { app, url } = await listen(t)
+  const [a, b, c] = await makeUsers(app, 3) as [User, User, User]
+  const g = await makeGroup(app, a, [b, c])
+  const sa = await connect(t, url, a)
+  const sb = await connect(t, url, b)
+  const x = await send(sa, g, 'x')
+  const y = await send(sa, g, 'y')
+  const rev0 = (await sa.call('sync', { cursors: { [g]: y.seq }, revs: { [g]: 0 }, threads: true })).data.revs[g]
+  const noFlag = await sa.call('sync', { cursors: { [g]: y.seq }, revs: { [g]: rev0 } })
+  t.equal(noFlag.data.threads, undefined, 'without threads: true, no threads in the ack')
+
+  await send(sb, g, 'on x', { threadRootId: x.id })
+  await send(sb, g, 'on y, mentioning a', { threadRootId: y.id, mentions: [a.id] })
+  let page = (await sa.call('sync', { cursors: { [g]: y.seq }, revs: { [g]: rev0 }, threads: true })).data
+  t.same(page.threads.map((s: any) => s.rootId).sort(), [x.id, y.id].sort(), 'the author follows both: both changed')
+  t.match(page.threads.find((s: any) => s.rootId === y.id), { conversationId: g, following: true, unread: 1, unreadMentions: 1, replyCount: 1 })
+  const rev1 = page.revs[g]
+  t.same((await sa.call('sync', { cursors: { [g]: y.seq }, revs: { [g]: rev1 }, threads: true })).data.threads, [], 'once: nothing new since the returned rev')
+  const cPage = (await connect(t, url, c).then(async (sc) => await sc.call('sync', { cursors: { [g]: y.seq }, revs: { [g]: rev0 }, threads: true }))).data
+  t.same(cPage.threads, [], 'c follows neither: no thread state for c')
+
+  // Another device of a reads y and unfollows x: this device learns both from sync.
+  await ok(app, 'POST', `/conversations/${g}/threads/${y.id}/read`, a, { seq: y.seq + 2 })
+  await ok(app, 'PUT', `/conversations/${g}/threads/${x.id}/follow`, a, { following: false })
+  page = (await sa.call('sync', { cursors: { [g]: y.seq }, revs: { [g]: rev1 }, threads: true })).data
+  t.match(page.threads.find((s: any) => s.rootId === y.id), { unread: 0, unreadMentions: 0, readSeq: y.seq + 2 }, 'a read elsewhere')
+  t.match(page.threads.find((s: any) => s.rootId === x.id), { following: false }, 'an unfollow elsewhere')
+  const rev2 = page.revs[g]
+  t.ok(rev2 > rev1, 'each change took a rev')
+  // A reply in the unfollowed thread is not mine to hear about; an unchanged follow takes no rev.
+  await send(sb, g, 'x again', { threadRootId: x.id })
+  await ok(app, 'PUT', `/conversations/${g}/threads/${y.id}/follow`, a, { following: true })
+  page = (await sa.call('sync', { cursors: { [g]: y.seq }, revs: { [g]: rev2 }, threads: true })).data
+  t.same(page.threads, [], 'a reply in a thread I left, and a follow of one I follow: nothing')
+  t.equal(page.revs[g], rev2 + 2, 'the reply and its summary took revs; the no-op follow none')
+})
