@@ -1,4 +1,4 @@
-import { type AppError, conflict, validation } from '../../lib/errors.js'
+import { conflict, validation } from '../../lib/errors.js'
 import { membersOf } from '../../delivery/index.js'
 import { checkContent } from '../message-kinds/index.js'
 import { previewUrlOfContent } from '../link-previews/index.js'
@@ -34,11 +34,6 @@ export function createSend (deps: ConversationsDeps, threads: Threads, beforeSen
   async function findByClientMsgId (senderId: string, clientMsgId: string): Promise<MessageView | undefined> {
     const rows = await sql.query<MessageRow>(MESSAGE_BY_CLIENT_ID_SQL, [senderId, clientMsgId], 'message_by_client_id')
     return rows[0] === undefined ? undefined : toMessage(rows[0])
-  }
-
-  /** Why the send statement matched no conversation row: not a member, or a direct peer it may not reach. */
-  async function refusal (senderId: string, conversationId: string): Promise<AppError> {
-    return await postingRefusal(deps, senderId, conversationId) ?? conflict('Message not sent, try again')
   }
 
   /** Plain sends skip this; replies, mentions and forwards are checked and snapshotted first. */
@@ -109,9 +104,11 @@ export function createSend (deps: ConversationsDeps, threads: Threads, beforeSen
       // A repeat (also one sent before the sender lost access) gets its original back.
       const original = await findByClientMsgId(senderId, input.clientMsgId)
       if (original !== undefined) return { message: original, created: false }
-      // The root first: NOT_FOUND or VALIDATION as before the statement checked it (a sender who may not post here cannot see it either).
+      // May they post here at all; then, for a reply, its root (NOT_FOUND or VALIDATION: the statement's root check refused it).
+      const posting = await postingRefusal(deps, senderId, conversationId)
+      if (posting !== undefined) throw posting
       if (item.threadRootId !== undefined) await threads.rootFor(senderId, conversationId, item.threadRootId)
-      throw await refusal(senderId, conversationId)
+      throw conflict('Message not sent, try again')
     }
     // The row as a read of it would return it now: a new message is unedited, unpinned, without reactions.
     const message = toMessage({

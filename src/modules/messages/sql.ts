@@ -445,6 +445,41 @@ JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_
 WHERE x.thread_root_id = $1::uuid AND x.seq > $3::int AND ${visibleTo('x', 'm')}
 ORDER BY x.seq ASC LIMIT $4::int`
 
+// A public channel's threads for a non-member (threads.ts), as its public history: the roots
+// and replies as they are (nothing hidden or cleared for them), no state of their own.
+
+/** A non-member's state of a thread: none (they cannot follow or read-mark). */
+const PUBLIC_STATE = 'false AS following, 0 AS read_seq, 0 AS unread, 0 AS unread_mentions'
+
+/** A banned user reads nothing of the channel, not even as the public: group_removals (the groups module's bans). */
+export const PUBLIC_READER_SQL = `
+SELECT c.type::text AS type, EXISTS (SELECT 1 FROM group_removals b WHERE b.conversation_id = c.id AND b.user_id = $2::uuid) AS banned
+FROM conversations c WHERE c.id = $1::uuid`
+
+export const PUBLIC_THREAD_LIST_SQL = `
+SELECT th.conversation_id, ${threadSummary}, ${PUBLIC_STATE}, row_to_json(r) AS root
+FROM thread_summaries th
+CROSS JOIN LATERAL (SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id WHERE x.id = th.root_id) r
+WHERE th.conversation_id = $1::uuid AND th.last_reply_seq < $2::int
+ORDER BY th.last_reply_seq DESC LIMIT $3::int`
+
+/** The root $1 of conversation $2 for a non-member: its kind, own root and summary. */
+export const PUBLIC_THREAD_STATE_SQL = `
+SELECT x.id AS root_id, x.conversation_id, x.type::text AS type, x.thread_root_id AS own_root_id, COALESCE(th.reply_count, 0) AS reply_count,
+  COALESCE(th.last_reply_seq, 0) AS last_reply_seq, th.last_reply_at, COALESCE(th.last_repliers, ARRAY[]::uuid[]) AS last_repliers, ${PUBLIC_STATE}
+FROM messages x LEFT JOIN thread_summaries th ON th.root_id = x.id
+WHERE x.id = $1::uuid AND x.conversation_id = $2::uuid`
+
+export const PUBLIC_THREAD_ROOT_VIEW_SQL = `SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id WHERE x.id = $1::uuid`
+
+export const PUBLIC_THREAD_BEFORE_SQL = `
+SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
+WHERE x.thread_root_id = $1::uuid AND x.seq < $2::int ORDER BY x.seq DESC LIMIT $3::int`
+
+export const PUBLIC_THREAD_AFTER_SQL = `
+SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
+WHERE x.thread_root_id = $1::uuid AND x.seq > $2::int ORDER BY x.seq ASC LIMIT $3::int`
+
 /**
  * Follow ($3 true) or unfollow the root $1 of conversation $4 for user $2. A change of the
  * state takes the conversation's next rev (under its row lock, as every change) into the

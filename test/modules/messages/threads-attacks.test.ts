@@ -143,3 +143,35 @@ t.test('concurrent replies: counts exact, seqs gap-free', async (t) => {
   t.ok(revs.every((r) => r < summary.rev), 'no message took a rev after it')
   t.equal(new Set(revs).size, revs.length, 'every rev names one change')
 })
+
+t.test('a public channel\'s threads: non-members read them as its history, with no state of their own; a banned user reads neither', async (t) => {
+  const app = await build(t)
+  const [o, m, p, b] = await makeUsers(app, 4) as [User, User, User, User]
+  const ch = (await ok(app, 'POST', '/channels', o, { name: `threads ${randomUUID().slice(0, 8)}` })).id as string
+  await ok(app, 'POST', `/channels/${ch}/join`, m)
+  await ok(app, 'POST', `/channels/${ch}/join`, b)
+  const root = await ok(app, 'POST', `/conversations/${ch}/messages`, o, text('root'))
+  const r1 = await ok(app, 'POST', `/conversations/${ch}/messages`, m, { ...text('in the thread'), threadRootId: root.id })
+  // A member's own hiding stays theirs: the public still reads the root.
+  await ok(app, 'DELETE', `/conversations/${ch}/messages/${root.id as string}?for=me`, m)
+  await ok(app, 'PUT', `/groups/${ch}/bans/${b.id}`, o)
+
+  const list = await ok(app, 'GET', `/conversations/${ch}/threads`, p)
+  t.same(list.threads.map((th: any) => th.rootId), [root.id], 'a non-member lists the channel\'s threads')
+  t.match(list.threads[0], { replyCount: 1, following: false, readSeq: 0, unread: 0, unreadMentions: 0, root: { id: root.id, content: 'root' } })
+  const page = await ok(app, 'GET', `/conversations/${ch}/threads/${r1.id as string}/messages`, p)
+  t.same([page.root.id, ...page.messages.map((x: any) => x.id)], [root.id, r1.id], 'and reads a thread (a reply\'s id reads its root\'s)')
+  t.match(await ok(app, 'GET', `/conversations/${ch}/threads/${root.id as string}`, p), { replyCount: 1, following: false, unread: 0 })
+  await refused(t, app, 'FORBIDDEN', 'a non-member cannot follow', async () => await req(app, 'PUT', `/conversations/${ch}/threads/${root.id as string}/follow`, p, { following: true }))
+  await refused(t, app, 'FORBIDDEN', 'nor mark read', async () => await req(app, 'POST', `/conversations/${ch}/threads/${root.id as string}/read`, p, { seq: r1.seq }))
+  await refused(t, app, 'FORBIDDEN', 'nor reply', async () => await reply(app, ch, p, root.id))
+  t.equal(await app.prisma.threadFollow.count({ where: { userId: p.id } }), 0, 'nothing written for them')
+
+  await refused(t, app, 'NOT_FOUND', 'the member who deleted the root for themselves: no thread view', async () => await req(app, 'GET', `/conversations/${ch}/threads/${root.id as string}/messages`, m))
+  t.same((await ok(app, 'GET', `/conversations/${ch}/threads`, m)).threads, [], 'nor in their list')
+
+  for (const [what, path] of [['history', `/conversations/${ch}/messages`], ['threads', `/conversations/${ch}/threads`],
+    ['a thread', `/conversations/${ch}/threads/${root.id as string}/messages`], ['a thread\'s state', `/conversations/${ch}/threads/${root.id as string}`]] as const) {
+    await refused(t, app, 'FORBIDDEN', `banned: ${what}`, async () => await req(app, 'GET', path, b))
+  }
+})
