@@ -175,3 +175,44 @@ t.test('a public channel\'s threads: non-members read them as its history, with 
     await refused(t, app, 'FORBIDDEN', `banned: ${what}`, async () => await req(app, 'GET', path, b))
   }
 })
+
+t.test('40 concurrent replies racing follows and unfollows: exact counts, one row per follower, every rev one change', async (t) => {
+  const app = await build(t)
+  const users = await makeUsers(app, 4)
+  const [owner, ...rest] = users as [User, ...User[]]
+  const g = await makeGroup(app, owner, rest)
+  const root = await ok(app, 'POST', `/conversations/${g}/messages`, owner, text('root'))
+  const jobs: Array<Promise<{ statusCode: number }>> = []
+  for (let i = 0; i < 40; i++) {
+    jobs.push(reply(app, g, rest[i % 2] as User, root.id))
+    // The owner and a non-replier toggle their follow while the replies land.
+    const who = i % 2 === 0 ? owner : rest[2] as User
+    jobs.push(req(app, 'PUT', `/conversations/${g}/threads/${root.id as string}/follow`, who, { following: i % 4 < 2 }))
+  }
+  const results = await Promise.all(jobs)
+  t.same(results.map((r) => r.statusCode).filter((c) => c >= 300), [], 'every reply and follow went through')
+  t.equal((await ok(app, 'GET', `/conversations/${g}/threads/${root.id as string}`, owner)).replyCount, 40, 'the count is exact')
+  const follows = await app.prisma.threadFollow.findMany({ where: { rootId: root.id } })
+  t.equal(follows.length, 4, 'one row per user who followed, replied or toggled')
+  t.ok(follows.filter((f) => f.userId === rest[0]!.id || f.userId === rest[1]!.id).every((f) => f.following), 'repliers follow')
+  const conv = await app.prisma.conversation.findUniqueOrThrow({ where: { id: g } })
+  const messageRevs = (await app.prisma.message.findMany({ where: { conversationId: g }, select: { rev: true } })).map((m) => m.rev)
+  const summary = await app.prisma.threadSummary.findUniqueOrThrow({ where: { rootId: root.id } })
+  const revs = [...messageRevs, summary.rev, ...follows.map((f) => f.rev).filter((r) => r > 0)]
+  t.equal(new Set(revs).size, revs.length, 'no rev names two changes')
+  t.equal(Math.max(...revs), conv.lastRev, 'the latest rev is a recorded change')
+})
+
+t.test('thread replies with NUL, bidi and zero-width text: NUL refused with nothing written, the rest stored as sent', async (t) => {
+  const app = await build(t)
+  const [a, b] = await makeUsers(app, 2) as [User, User]
+  const g = await makeGroup(app, a, [b])
+  const root = await ok(app, 'POST', `/conversations/${g}/messages`, a, text('root'))
+  await refused(t, app, 'VALIDATION', 'NUL in a reply\'s text', async () => await req(app, 'POST', `/conversations/${g}/messages`, b, { ...text('a\u0000b'), threadRootId: root.id }))
+  t.equal(await app.prisma.threadSummary.count({ where: { rootId: root.id } }), 0, 'no summary for a refused reply')
+  const odd = '\u202eevil\u202c \u200bzero\u200d width'
+  const r = await ok(app, 'POST', `/conversations/${g}/messages`, b, { ...text(odd), threadRootId: root.id })
+  const page = await ok(app, 'GET', `/conversations/${g}/threads/${root.id as string}/messages`, a)
+  t.equal(page.messages[0].id, r.id)
+  t.equal(page.messages[0].content, odd, 'bidi and zero-width characters are content, kept as sent')
+})
