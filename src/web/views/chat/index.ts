@@ -9,6 +9,7 @@ import { openForward } from './forward.js'
 import { chatHeader, type ChatHeader } from './header.js'
 import { history, type History } from './history.js'
 import { messageList, type MessageList } from './message-list.js'
+import type { RowActions } from './message-row.js'
 import { outbox, type Outbox } from './outbox.js'
 import { t } from '../../i18n/index.js'
 import { pinnedBar, type PinnedBar } from './pins.js'
@@ -58,6 +59,7 @@ function onMessage (parts: Parts, e: StoreEvent): void {
       if (e.conversationId !== here) return
       list.removeMessage(e.messageId)
       pins.onHidden(e.messageId)
+      parts.threads.panel()?.onHidden(e.messageId)
       return
     case 'cleared':
       if (e.conversationId !== here) return
@@ -115,7 +117,7 @@ interface Threads {
 }
 
 /** The open thread (one at a time) and the roots' counts and badges in the timeline. */
-function threadsOf (ctx: ChatContext, host: HTMLElement, rows: HTMLElement): Threads {
+function threadsOf (ctx: ChatContext, host: HTMLElement, rows: HTMLElement, actions: RowActions): Threads {
   let open: ThreadPanel | undefined
   const unread = new Map<string, number>()
   const show = (rootId: string, n: number): void => {
@@ -135,7 +137,7 @@ function threadsOf (ctx: ChatContext, host: HTMLElement, rows: HTMLElement): Thr
   return {
     open: (root) => {
       close()
-      open = threadPanel(ctx, root, close)
+      open = threadPanel(ctx, root, close, actions)
       host.classList.add('thread-open')
       host.append(open.el)
       show(root.id, 0)
@@ -212,14 +214,15 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
   const panel = settingsPanel(store, conversationId, el)
   const header = chatHeader(ctx, onBack, panel.toggle)
   // The row actions reach the composer made just below: rows call them only on a click.
-  const list: MessageList = messageList(ctx, {
+  const rowActions: RowActions = {
     openThread: (m) => { threads.open(m) },
     reply: (m) => { box.startReply(m) },
     edit: (m) => { box.startEdit(m) },
     forward: (m) => { openForward(ctx, el, m) },
     scrollTo: (seq) => { list.scrollTo(seq) },
     onMediaLoad: () => { if (list.atBottom()) list.scrollToBottom() }
-  }, unreadAfter)
+  }
+  const list: MessageList = messageList(ctx, rowActions, unreadAfter)
   const fresh = newMessagesButton(list)
   list.el.append(fresh.el)
   const sends = outbox(ctx, list)
@@ -230,7 +233,7 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
   const later = scheduledList(ctx)
   el.append(header.el, pins.el, list.el, typing.el, toast, later.el, ...box.parts)
   const pages = history(ctx, list, () => el.isConnected)
-  const threads = threadsOf(ctx, el, list.el)
+  const threads = threadsOf(ctx, el, list.el, rowActions)
   const parts: Parts = { ctx, header, list, pins, typing, composer: box, history: pages, fresh, threads }
   const unsubscribe = store.subscribe((e) => { onStoreEvent(parts, e) })
 
