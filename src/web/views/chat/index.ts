@@ -17,6 +17,7 @@ import { scheduledList } from './scheduled.js'
 import { typingLine } from './typing.js'
 import { newMessagesButton, type NewMessagesButton } from './new-messages.js'
 import { threadPanel, type ThreadPanel } from './thread-panel.js'
+import { threadList } from './thread-list.js'
 import { inTimeline, showReplyCount, showThreadUnread } from './thread-link.js'
 
 export interface ChatView { el: HTMLElement, destroy: () => void }
@@ -212,10 +213,10 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
   const unreadAfter = opened !== undefined && (opened.unread ?? 0) > 0 ? opened.readSeq ?? 0 : undefined
   const el = h('section', { class: 'chat', testid: 'chat', 'data-conversation-id': conversationId })
   const panel = settingsPanel(store, conversationId, el)
-  const header = chatHeader(ctx, onBack, panel.toggle)
+  const header = chatHeader(ctx, onBack, panel.toggle, () => { threads.close(); threadsList.toggle() })
   // The row actions reach the composer made just below: rows call them only on a click.
   const rowActions: RowActions = {
-    openThread: (m) => { threads.open(m) },
+    openThread: (m) => { threadsList.close(); threads.open(m) },
     reply: (m) => { box.startReply(m) },
     edit: (m) => { box.startEdit(m) },
     forward: (m) => { openForward(ctx, el, m) },
@@ -234,6 +235,7 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
   el.append(header.el, pins.el, list.el, typing.el, toast, later.el, ...box.parts)
   const pages = history(ctx, list, () => el.isConnected)
   const threads = threadsOf(ctx, el, list.el, rowActions)
+  const threadsList = threadList(ctx, el, (item) => { threads.open(item.root) })
   const parts: Parts = { ctx, header, list, pins, typing, composer: box, history: pages, fresh, threads }
   const unsubscribe = store.subscribe((e) => { onStoreEvent(parts, e) })
 
