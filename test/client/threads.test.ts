@@ -38,3 +38,22 @@ t.test('threads through the SDK: reply, summary event, list, pages, follow, read
   t.equal((await ca.thread(g, root.id)).following, false)
   t.equal((await ca.followThread(g, root.id)).following, true)
 })
+
+t.test('a device that was offline gets its thread state from the catch-up sync: thread:state, once', async (t) => {
+  const { ca, cb, g } = await groupOfTwo(t)
+  const root = await ca.send({ conversationId: g, type: 'text', content: 'root' })
+  await cb.replyInThread(root, { type: 'text', content: 'first' })
+  await until(async () => (await ca.thread(g, root.id)).replyCount === 1, 5000, 'the first reply')
+  // The device must have a rev position for the conversation: a message change it saw live.
+  ca.disconnect()
+  const states: unknown[] = []
+  ca.on('thread:state', (s) => { states.push(s) })
+  const reply = await cb.replyInThread(root, { type: 'text', content: 'while a was away' })
+  const synced = next(ca, 'synced')
+  await ca.connect()
+  await synced
+  t.match(states, [{ conversationId: g, rootId: root.id, following: true, unread: 2, replyCount: 2, lastReplySeq: reply.seq }], 'the followed thread with its new reply, once')
+  ca.socket.io.engine.close()
+  await next(ca, 'synced')
+  t.equal(states.length, 1, 'not again after the next reconnect')
+})

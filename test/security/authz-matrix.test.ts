@@ -50,6 +50,8 @@ interface World {
   D2: string
   C: string
   gMessageId: string
+  /** O's message in C, with a reply in its thread by M. */
+  cMessageId: string
   /** O's public poll in G. */
   pollId: string
   uploadId: string
@@ -143,7 +145,8 @@ async function makeWorld (app: App): Promise<World> {
   await ok(app, { method: 'POST', url: `/api/channels/${C}/join`, headers: M.auth })
   await ok(app, { method: 'POST', url: `/api/channels/${C}/join`, headers: E.auth })
   await ok(app, { method: 'DELETE', url: `/api/groups/${C}/members/${E.id}`, headers: O.auth })
-  await ok(app, { method: 'POST', url: `/api/conversations/${C}/messages`, headers: O.auth, payload: { clientMsgId: randomUUID(), type: 'text', content: 'public words' } })
+  const cMessageId = (await ok(app, { method: 'POST', url: `/api/conversations/${C}/messages`, headers: O.auth, payload: { clientMsgId: randomUUID(), type: 'text', content: 'public words' } })).id as string
+  await ok(app, { method: 'POST', url: `/api/conversations/${C}/messages`, headers: M.auth, payload: { clientMsgId: randomUUID(), type: 'text', content: 'public reply', threadRootId: cMessageId } })
   const pushId = (await ok(app, { method: 'POST', url: '/api/push/subscriptions', headers: O.auth, payload: pushSubscription() })).id as string
   // O's bot in G: its token is shown to nobody after creation. (No webhook here: deliveries
   // would write the log while denied cells are being checked.)
@@ -158,7 +161,7 @@ async function makeWorld (app: App): Promise<World> {
   await app.prisma.serverKey.create({ data: { id: serverKeyId, name: 'matrix', keyHash: randomBytes(32).toString('hex'), scopes: ['users', 'conversations', 'messages', 'moderation'] } })
   const passkeyId = randomUUID()
   await app.prisma.passkey.create({ data: { id: passkeyId, userId: O.id, credentialId: randomBytes(32).toString('base64url'), publicKey: 'cose', deviceType: 'singleDevice', name: 'matrix' } })
-  return { O, M, N, B, X, E, A, Bot, G, H, D2, C, gMessageId, pollId, uploadId, signed, requestId, inviteCode, inviteId, pushId, serverKeyId, scheduledId, passkeyId, secrets: secrets as World['secrets'] }
+  return { O, M, N, B, X, E, A, Bot, G, H, D2, C, gMessageId, cMessageId, pollId, uploadId, signed, requestId, inviteCode, inviteId, pushId, serverKeyId, scheduledId, passkeyId, secrets: secrets as World['secrets'] }
 }
 
 /** 'allow' = 2xx; otherwise the error code the contract requires. */
@@ -373,11 +376,37 @@ const RULES: Record<string, Rule> = {
   'DELETE /api/messages/:id/link-preview': one('the owner\'s message in G: only its sender', (w) => ({ method: 'DELETE', url: `/api/messages/${w.gMessageId}/link-preview` }),
     { owner: 'allow', member: 'FORBIDDEN', nonMember: 'NOT_FOUND', blocked: 'NOT_FOUND', anonymous: 'UNAUTHORIZED' }),
   // Threads (docs/protocol.md, "Threads"): the thread of O's message in G
-  'GET /api/conversations/:id/threads': read(one('threads of G', (w) => ({ url: `/api/conversations/${w.G}/threads` }), ownerMember())),
-  'GET /api/conversations/:id/threads/:rootId': read(one('my state of a thread in G', (w) => ({ url: `/api/conversations/${w.G}/threads/${w.gMessageId}` }), ownerMember())),
-  'GET /api/conversations/:id/threads/:rootId/messages': read(one('a thread\'s replies in G', (w) => ({ url: `/api/conversations/${w.G}/threads/${w.gMessageId}/messages` }), ownerMember())),
-  'PUT /api/conversations/:id/threads/:rootId/follow': one('follow a thread in G: any member, for themselves', (w) => ({ method: 'PUT', url: `/api/conversations/${w.G}/threads/${w.gMessageId}/follow`, payload: { following: true } }), ownerMember()),
-  'POST /api/conversations/:id/threads/:rootId/read': one('read a thread in G: any member, for themselves', (w) => ({ method: 'POST', url: `/api/conversations/${w.G}/threads/${w.gMessageId}/read`, payload: { seq: 1 } }), ownerMember()),
+  // A channel's threads are public as its history is (anyone signed in reads; E, removed so banned, is no role here: threads-attacks.test.ts).
+  'GET /api/conversations/:id/threads': read({
+    variants: [
+      { name: 'threads of G', request: (w) => ({ url: `/api/conversations/${w.G}/threads` }), expect: ownerMember() },
+      { name: 'threads of channel C: anyone signed in', request: (w) => ({ url: `/api/conversations/${w.C}/threads` }), expect: signedIn('allow') }
+    ]
+  }),
+  'GET /api/conversations/:id/threads/:rootId': read({
+    variants: [
+      { name: 'my state of a thread in G', request: (w) => ({ url: `/api/conversations/${w.G}/threads/${w.gMessageId}` }), expect: ownerMember() },
+      { name: 'a thread in channel C: anyone signed in (a non-member has no state)', request: (w) => ({ url: `/api/conversations/${w.C}/threads/${w.cMessageId}` }), expect: signedIn('allow') }
+    ]
+  }),
+  'GET /api/conversations/:id/threads/:rootId/messages': read({
+    variants: [
+      { name: 'a thread\'s replies in G', request: (w) => ({ url: `/api/conversations/${w.G}/threads/${w.gMessageId}/messages` }), expect: ownerMember() },
+      { name: 'a thread\'s replies in channel C: anyone signed in', request: (w) => ({ url: `/api/conversations/${w.C}/threads/${w.cMessageId}/messages` }), expect: signedIn('allow') }
+    ]
+  }),
+  'PUT /api/conversations/:id/threads/:rootId/follow': {
+    variants: [
+      { name: 'follow a thread in G: any member, for themselves', request: (w) => ({ method: 'PUT', url: `/api/conversations/${w.G}/threads/${w.gMessageId}/follow`, payload: { following: true } }), expect: ownerMember() },
+      { name: 'follow a thread in channel C: members only (FORBIDDEN: readable, not theirs)', request: (w) => ({ method: 'PUT', url: `/api/conversations/${w.C}/threads/${w.cMessageId}/follow`, payload: { following: true } }), expect: ownerMember('FORBIDDEN') }
+    ]
+  },
+  'POST /api/conversations/:id/threads/:rootId/read': {
+    variants: [
+      { name: 'read a thread in G: any member, for themselves', request: (w) => ({ method: 'POST', url: `/api/conversations/${w.G}/threads/${w.gMessageId}/read`, payload: { seq: 1 } }), expect: ownerMember() },
+      { name: 'read a thread in channel C: members only', request: (w) => ({ method: 'POST', url: `/api/conversations/${w.C}/threads/${w.cMessageId}/read`, payload: { seq: 1 } }), expect: ownerMember('FORBIDDEN') }
+    ]
+  },
   'POST /api/conversations/:id/clear': one('clear G for me: any member', (w) => ({ method: 'POST', url: `/api/conversations/${w.G}/clear`, payload: {} }), ownerMember()),
   'POST /api/conversations/:id/read': {
     variants: [

@@ -717,7 +717,7 @@ export class Client extends RestClient {
         cursors[id] = all[id] ?? 0
         if (allRevs[id] !== undefined) revs[id] = allRevs[id]
       }
-      const request: SyncRequest = { cursors, revs }
+      const request: SyncRequest = { cursors, revs, threads: true }
       if (this.syncLimit !== undefined) request.limit = this.syncLimit
       let page: SyncResult
       try {
@@ -742,6 +742,8 @@ export class Client extends RestClient {
         if (m.rev > (revs[m.conversationId] ?? 0)) moved = true
         if (this.acceptRev(m)) this.emit('message:updated', m)
       }
+      // My state of threads that changed for me since the revs (docs/protocol.md, "Threads").
+      for (const state of page.threads ?? []) this.emit('thread:state', state)
       // The server read everything up to these revs: a change not returned cannot arrive.
       for (const [id, rev] of Object.entries(page.revs ?? {})) this.revCursors.advance(id, rev)
       // A page that moved no cursor would be asked for again forever.

@@ -567,6 +567,8 @@ export interface SyncRequest {
    * new); the ack then lists the conversations joined since. Absent: no `joined` in the ack.
    */
   membershipsSince?: string | null
+  /** Threads: with `revs`, the ack also lists my state of the threads that changed for me since them. */
+  threads?: boolean
 }
 /** The ack of `sync`: messages after the cursors and changes after the revs. */
 export interface SyncResult {
@@ -583,6 +585,8 @@ export interface SyncResult {
   joined?: Conversation[]
   /** With `membershipsSince`: send it as `membershipsSince` next time (opaque). */
   membershipsToken?: string
+  /** With `threads`: my state of each thread that changed for me after `revs` (new replies in one I follow, my follow or read elsewhere). */
+  threads?: ThreadState[]
   hasMore: boolean
 }
 /** The ack of `reaction:add` / `reaction:remove`: the message's reactions now. */

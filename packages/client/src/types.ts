@@ -1,5 +1,5 @@
 /** The SDK's own types (its events, statuses and codes); the wire types are in protocol.ts. */
-import type { ErrorCode, ServerToClientEvents, Tokens } from './protocol.js'
+import type { ErrorCode, ServerToClientEvents, ThreadState, Tokens } from './protocol.js'
 
 /**
  * Codes the SDK itself produces, beside the contract's: TIMEOUT, NETWORK, CLOSED and
@@ -33,6 +33,8 @@ export interface SdkEvents {
   disconnect: DisconnectInfo
   /** A catch-up `sync` after (re)connecting finished. */
   synced: SyncedInfo
+  /** From a catch-up `sync`: my state of a thread that changed while this device was away (a reply in one I follow, my follow or read elsewhere). */
+  'thread:state': ThreadState
   /** Something the app should know about and no promise reports (e.g. the session ended). */
   error: Error
 }

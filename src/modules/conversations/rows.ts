@@ -64,9 +64,13 @@ const REACTIONS = `(SELECT jsonb_agg(jsonb_build_object('emoji', r.emoji, 'count
     FROM (SELECT emoji, count(*)::int AS cnt, (array_agg(user_id ORDER BY created_at, user_id))[1:100] AS user_ids, min(created_at) AS first_at
       FROM message_reactions WHERE message_id = x.id GROUP BY emoji) r)`
 
-/** A thread root's summary (docs/protocol.md, "Threads"): a primary-key probe, null for a message without replies. */
+/**
+ * A thread root's summary (docs/protocol.md, "Threads"): a primary-key probe, null for a
+ * message without replies. With the summary's own rev: a reply moves it instead of the root's
+ * row, and the root's rev as served is the greater of the two (`toMessage`).
+ */
 const THREAD_SUMMARY = `(SELECT jsonb_build_object('replyCount', ts.reply_count, 'lastReplySeq', ts.last_reply_seq, 'lastReplyAt', ts.last_reply_at,
-    'lastRepliers', to_jsonb(ts.last_repliers)) FROM thread_summaries ts WHERE ts.root_id = x.id)`
+    'lastRepliers', to_jsonb(ts.last_repliers), 'rev', ts.rev) FROM thread_summaries ts WHERE ts.root_id = x.id)`
 
 /**
  * Message columns plus its sender, as plain SQL text; needs `messages x JOIN users u ON
@@ -100,7 +104,7 @@ export function toReplyTo (stored: StoredReplyTo | null, quote: unknown, recalle
 }
 
 /** The summary as `THREAD_SUMMARY` reads it (the time as PostgreSQL's JSON prints it). */
-export interface StoredThreadSummary { replyCount: number, lastReplySeq: number, lastReplyAt: string, lastRepliers: string[] }
+export interface StoredThreadSummary { replyCount: number, lastReplySeq: number, lastReplyAt: string, lastRepliers: string[], rev?: number }
 
 /** The thread fields of a message view: present only on replies and on roots with replies. */
 function threadFields (r: MessageRow): Pick<MessageView, 'threadRootId' | 'alsoInChat' | 'thread'> {
@@ -109,7 +113,10 @@ function threadFields (r: MessageRow): Pick<MessageView, 'threadRootId' | 'alsoI
     out.threadRootId = r.thread_root_id
     out.alsoInChat = r.thread_in_chat === true
   }
-  if (r.thread !== undefined && r.thread !== null) out.thread = { ...r.thread, lastReplyAt: iso(r.thread.lastReplyAt) }
+  if (r.thread !== undefined && r.thread !== null) {
+    const { rev: _rev, ...summary } = r.thread
+    out.thread = { ...summary, lastReplyAt: iso(r.thread.lastReplyAt) }
+  }
   return out
 }
 
@@ -126,7 +133,8 @@ export function toMessage (r: MessageRow): MessageView {
     createdAt: iso(r.created_at),
     recalled: r.recalled_at !== null,
     recalledAt: isoOrNull(r.recalled_at),
-    rev: r.rev,
+    // A root's summary has its own rev (a reply moves it, not the root's row): the later change wins.
+    rev: Math.max(r.rev, r.thread?.rev ?? 0),
     editedAt: isoOrNull(r.edited_at),
     replyTo: toReplyTo(r.reply_to, r.reply_quote, r.reply_recalled),
     mentions: r.mentions ?? [],

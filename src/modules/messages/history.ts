@@ -1,7 +1,7 @@
 import { validation } from '../../lib/errors.js'
 import { type ConversationsDeps, toMessage, type MessageRow, type MessageView } from '../conversations/index.js'
 import { HISTORY_AFTER_SQL, HISTORY_BEFORE_SQL, PUBLIC_HISTORY_AFTER_SQL, PUBLIC_HISTORY_BEFORE_SQL } from './sql.js'
-import { assertMember } from './membership-checks.js'
+import { assertMember, publicReadRefusal } from './membership-checks.js'
 
 /** History pages: a member's visible messages, or a public channel's for anyone. */
 export function createHistory (deps: Pick<ConversationsDeps, 'prisma' | 'sql'>) {
@@ -22,10 +22,11 @@ export function createHistory (deps: Pick<ConversationsDeps, 'prisma' | 'sql'>) 
       if (rows.length === 0) {
         try {
           await assertMember(prisma, userId, conversationId)
-        } catch (err) {
-          // A channel's history is public: a non-member reads it as it is (nothing hidden or cleared).
-          const type = (await prisma.conversation.findUnique({ where: { id: conversationId }, select: { type: true } }))?.type
-          if (type !== 'channel') throw err
+        } catch {
+          // A channel's history is public: a non-member reads it as it is (nothing hidden or
+          // cleared), unless banned from it (the same rule as its threads: publicReadRefusal).
+          const refusal = await publicReadRefusal(sql, userId, conversationId)
+          if (refusal !== undefined) throw refusal
           const open = opts.after !== undefined
             ? await sql.query<MessageRow>(PUBLIC_HISTORY_AFTER_SQL, [conversationId, opts.after, limit + 1], 'public_history_after')
             : await sql.query<MessageRow>(PUBLIC_HISTORY_BEFORE_SQL, [conversationId, opts.before ?? 2147483647, limit + 1], 'public_history_before')

@@ -1,5 +1,6 @@
-import { type AppError, Errors } from '../../lib/errors.js'
+import { type AppError, Errors, forbidden } from '../../lib/errors.js'
 import type { ConversationsDeps } from '../conversations/index.js'
+import { PUBLIC_READER_SQL } from './sql.js'
 
 type Prisma = ConversationsDeps['prisma']
 
@@ -37,4 +38,16 @@ export async function postingRefusal (deps: Pick<ConversationsDeps, 'prisma' | '
     if (!relation.isFriend) return Errors.notFriends()
   }
   return undefined
+}
+
+/**
+ * A non-member reads a channel as the public does (its history and its threads), unless the
+ * channel's owner or an admin banned them; undefined when they may, else the refusal:
+ * NOT_FOUND (not a channel: a group or direct conversation is for its members only) or
+ * FORBIDDEN (banned). The caller has found that `userId` is not a member.
+ */
+export async function publicReadRefusal (sql: ConversationsDeps['sql'], userId: string, conversationId: string): Promise<AppError | undefined> {
+  const row = (await sql.query<{ type: string, banned: boolean }>(PUBLIC_READER_SQL, [conversationId, userId], 'public_reader'))[0]
+  if (row?.type !== 'channel') return Errors.notMember()
+  return row.banned ? forbidden('You were banned from this channel') : undefined
 }

@@ -61,7 +61,9 @@ export const SyncEvent = Type.Object({
   revs: Type.Optional(Type.Record(Type.String({ pattern: UUID_PATTERN }), Seq, { maxProperties: SYNC_MAX_CURSORS, additionalProperties: false })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: SYNC_MAX_LIMIT })),
   /** The last `membershipsToken` (null: none yet); the ack then lists the conversations joined since. */
-  membershipsSince: Type.Optional(Type.Union([MembershipsToken, Type.Null()]))
+  membershipsSince: Type.Optional(Type.Union([MembershipsToken, Type.Null()])),
+  /** Threads: with `revs`, the ack also lists my state of the threads that changed for me since them. */
+  threads: Type.Optional(Type.Boolean())
 }, { additionalProperties: false })
 
 // ---- Messages that change -----------------------------------------------------------------

@@ -4,7 +4,7 @@ import { isUniqueViolation } from '../../db/constraint-errors.js'
 import { createGroupCommit } from '../../lib/group-commit.js'
 import { uuidv7 } from '../../lib/uuid.js'
 import type { MessageType } from '../conversations/index.js'
-import { THREAD_CTES } from './sql.js'
+import { THREAD_CTES, THREAD_ROOT_CHECK } from './sql.js'
 
 export interface Outgoing {
   senderId: string
@@ -17,7 +17,7 @@ export interface Outgoing {
   forwardedFrom?: unknown
   /** The URL to fetch a link preview for after the commit (its outbox row is written by the same statement). */
   linkPreviewUrl?: string
-  /** Threads: the root this reply belongs to (checked by threads.ts) and whether it also goes to the chat. */
+  /** Threads: the message this reply names as its root (checked and resolved by the statement) and whether it also goes to the chat. */
   threadRootId?: string
   alsoInChat?: boolean
 }
@@ -104,17 +104,31 @@ export interface SenderOptions {
  * the same statement (the outbox is drained by RELAY_SQL in src/modules/push/delivery.ts): no subscriptions among the members, no row.
  * A text whose first URL gets a link preview ($10) gets its link_preview_outbox row here too
  * (drained by src/modules/link-previews/sql.ts's relay): the fetch exists iff the message committed.
- * A thread reply ($11: its root, checked before by threads.ts; $12: also in the chat) also
- * moves its root's summary, rev and follows (THREAD_CTES in sql.ts, only in SEND_THREAD_SQL,
- * the text used for a batch holding a reply); the conversation's rev moves by one more per
- * distinct root, which the root takes.
+ * A thread reply ($11: the message it names as root; $12: also in the chat) has its root
+ * checked and resolved here (THREAD_ROOT_CHECK: seen by the sender, same conversation, not a
+ * system message, a reply's root for a reply; no row when it fails, and threads.rootFor says
+ * why), and moves its root's summary and follows (THREAD_CTES in sql.ts); both only in
+ * SEND_THREAD_SQL, the text used for a batch holding a reply. The conversation's rev moves by
+ * one more per distinct root, which the root's summary takes (not the root's messages row).
  */
+const UNNEST = `unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::uuid[], $12::bool[])`
+const PLAIN_INPUT = `input AS (
+  SELECT * FROM ${UNNEST}
+    WITH ORDINALITY AS i(id, conversation_id, sender_id, client_msg_id, type, content, reply_to, mentions, forwarded_from, link_preview_url, thread_root_id, thread_in_chat, n)
+)`
+/** A batch with replies: each named root resolved in the statement (THREAD_ROOT_CHECK), `named_root` kept to refuse a reply whose root did not resolve. */
+const THREAD_INPUT = `named AS (
+  SELECT * FROM ${UNNEST}
+    WITH ORDINALITY AS i(id, conversation_id, sender_id, client_msg_id, type, content, reply_to, mentions, forwarded_from, link_preview_url, named_root, thread_in_chat, n)
+), input AS (
+  SELECT i.id, i.conversation_id, i.sender_id, i.client_msg_id, i.type, i.content, i.reply_to, i.mentions, i.forwarded_from, i.link_preview_url,
+    rt.root_id AS thread_root_id, i.thread_in_chat, i.n, i.named_root
+  FROM named i LEFT JOIN LATERAL (${THREAD_ROOT_CHECK}) rt ON i.named_root IS NOT NULL
+)`
+
 function sendSql (threads: boolean): string {
   return `
-WITH input AS (
-  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::uuid[], $12::bool[])
-    WITH ORDINALITY AS i(id, conversation_id, sender_id, client_msg_id, type, content, reply_to, mentions, forwarded_from, link_preview_url, thread_root_id, thread_in_chat, n)
-), target AS (
+WITH ${threads ? THREAD_INPUT : PLAIN_INPUT}, target AS (
   SELECT cv.id, cv.type, cv.direct_key
   FROM (SELECT DISTINCT unnest($2::uuid[]) AS id) t
   CROSS JOIN LATERAL (SELECT c.id, c.type, c.direct_key FROM conversations c WHERE c.id = t.id) cv
@@ -131,7 +145,8 @@ WITH input AS (
           THEN split_part(cv.direct_key, ':', 2) ELSE split_part(cv.direct_key, ':', 1) END)::uuid
         AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = i.sender_id AND b.blocked_id = f.friend_id)
           OR (b.blocker_id = f.friend_id AND b.blocked_id = i.sender_id))))
-    AND NOT EXISTS (SELECT 1 FROM messages d WHERE d.sender_id = i.sender_id AND d.client_msg_id = i.client_msg_id OFFSET 0)
+    AND NOT EXISTS (SELECT 1 FROM messages d WHERE d.sender_id = i.sender_id AND d.client_msg_id = i.client_msg_id OFFSET 0)${threads ? `
+    AND (i.named_root IS NULL OR i.thread_root_id IS NOT NULL)` : ''}
 ), counts AS (
   SELECT conversation_id, count(*)::int AS cnt, count(DISTINCT thread_root_id)::int AS roots FROM ok GROUP BY conversation_id
 ), c AS (
@@ -161,10 +176,10 @@ SELECT ok.n::int AS n, ins.id, ins.conversation_id, ins.seq, ins.rev, ins.create
   tg.type::text AS conversation_type,
   CASE WHEN ok.k = 1 AND tg.type <> 'channel' THEN ARRAY(SELECT m.user_id FROM conversation_members m WHERE m.conversation_id = ins.conversation_id) END AS member_ids,
   ${threads
-    ? 'ths.root_id, rr.rev AS root_rev, ths.reply_count, ths.last_reply_seq, ths.last_reply_at, ths.last_repliers'
+    ? 'ths.root_id, ths.rev AS root_rev, ths.reply_count, ths.last_reply_seq, ths.last_reply_at, ths.last_repliers'
     : 'NULL::uuid AS root_id, NULL::int AS root_rev, NULL::int AS reply_count, NULL::int AS last_reply_seq, NULL::timestamptz AS last_reply_at, NULL::uuid[] AS last_repliers'}
 FROM ins JOIN ok ON ok.id = ins.id JOIN users u ON u.id = ins.sender_id JOIN target tg ON tg.id = ins.conversation_id
-${threads ? 'LEFT JOIN ths ON ths.root_id = ins.thread_root_id LEFT JOIN rr ON rr.id = ins.thread_root_id' : ''}`
+${threads ? 'LEFT JOIN ths ON ths.root_id = ins.thread_root_id' : ''}`
 }
 
 /** Batches without a thread reply: no thread part, so a plain message pays nothing for threads (BENCHMARKS.md, "Threads"). */

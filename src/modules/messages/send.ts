@@ -1,4 +1,4 @@
-import { type AppError, conflict, validation } from '../../lib/errors.js'
+import { conflict, validation } from '../../lib/errors.js'
 import { membersOf } from '../../delivery/index.js'
 import { checkContent } from '../message-kinds/index.js'
 import { previewUrlOfContent } from '../link-previews/index.js'
@@ -36,11 +36,6 @@ export function createSend (deps: ConversationsDeps, threads: Threads, beforeSen
     return rows[0] === undefined ? undefined : toMessage(rows[0])
   }
 
-  /** Why the send statement matched no conversation row: not a member, or a direct peer it may not reach. */
-  async function refusal (senderId: string, conversationId: string): Promise<AppError> {
-    return await postingRefusal(deps, senderId, conversationId) ?? conflict('Message not sent, try again')
-  }
-
   /** Plain sends skip this; replies, mentions and forwards are checked and snapshotted first. */
   async function prepare (senderId: string, conversationId: string, input: SendInput): Promise<{ item: Outgoing, reply?: { quote: unknown, recalled: boolean } }> {
     if (input.forwardOf !== undefined) {
@@ -65,7 +60,8 @@ export function createSend (deps: ConversationsDeps, threads: Threads, beforeSen
     }
     if (input.mentions !== undefined && input.mentions.length > 0) item.mentions = await references.checkMentions(senderId, conversationId, input.mentions)
     if (input.threadRootId !== undefined) {
-      item.threadRootId = await threads.rootFor(senderId, conversationId, input.threadRootId)
+      // Checked and resolved (a reply's root) by the send statement itself; rootFor says why when it refused.
+      item.threadRootId = input.threadRootId
       if (input.alsoInChat === true) item.alsoInChat = true
     } else if (input.alsoInChat !== undefined) {
       throw validation('alsoInChat goes with threadRootId')
@@ -108,7 +104,11 @@ export function createSend (deps: ConversationsDeps, threads: Threads, beforeSen
       // A repeat (also one sent before the sender lost access) gets its original back.
       const original = await findByClientMsgId(senderId, input.clientMsgId)
       if (original !== undefined) return { message: original, created: false }
-      throw await refusal(senderId, conversationId)
+      // May they post here at all; then, for a reply, its root (NOT_FOUND or VALIDATION: the statement's root check refused it).
+      const posting = await postingRefusal(deps, senderId, conversationId)
+      if (posting !== undefined) throw posting
+      if (item.threadRootId !== undefined) await threads.rootFor(senderId, conversationId, item.threadRootId)
+      throw conflict('Message not sent, try again')
     }
     // The row as a read of it would return it now: a new message is unedited, unpinned, without reactions.
     const message = toMessage({
@@ -134,7 +134,7 @@ export function createSend (deps: ConversationsDeps, threads: Threads, beforeSen
       username: stored.sender.username,
       display_name: stored.sender.displayName,
       avatar_url: stored.sender.avatarUrl,
-      thread_root_id: item.threadRootId ?? null,
+      thread_root_id: stored.thread?.rootId ?? null,
       thread_in_chat: item.alsoInChat === true
     })
     deps.delivery.deliver({ event: 'message:new', payload: toNewMessageEvent(message), audience: membersOf({ id: conversationId, type: stored.conversationType }, stored.memberIds) })

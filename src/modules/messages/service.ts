@@ -16,7 +16,7 @@ export function createMessageService (deps: ConversationsDeps, changes: ChangeSt
   return {
     ...createSend(deps, threads, beforeSend),
     ...createHistory(deps),
-    ...createSync(deps),
+    ...createSync(deps, threads),
     ...createReceipts(deps),
     ...createRecall(deps, changes)
   }

@@ -33,7 +33,7 @@ export function registerMessageEvents (realtime: Realtime, conversations: Conver
       const memberships = p.membershipsSince === undefined
         ? undefined
         : { since: p.membershipsSince, max: SYNC_MAX_CURSORS, view: async (id: string) => await conversations.view(id, ctx.userId).catch(goneMeanwhile) }
-      return await messages.sync(ctx.userId, p.cursors, p.limit, p.revs, memberships)
+      return await messages.sync(ctx.userId, p.cursors, p.limit, p.revs, memberships, p.threads === true)
     })
   })
 }

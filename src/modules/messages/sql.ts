@@ -57,19 +57,30 @@ LIMIT $4::int`
 
 /**
  * Messages changed after each device's last rev, at or below its seq cursor (newer ones come
- * in `messages` anyway), oldest change first per conversation (index conversation_id, rev).
+ * in `messages` anyway), oldest change first per conversation. A change is a message's own rev
+ * (index conversation_id, rev) or a thread root's summary rev (thread_summaries, index
+ * conversation_id, rev: a reply moves that, not the root's row); `change_rev` says which one
+ * brought the row. A root whose row and summary both moved comes twice (each a change;
+ * sync.ts keeps one), so a cut page is complete up to its last change_rev.
  */
 export const SYNC_UPDATED_SQL = `
-SELECT ${MESSAGE_COLUMNS}
+SELECT ${MESSAGE_COLUMNS}, ch.change_rev
 FROM unnest($1::uuid[], $2::int[], $3::int[]) AS cur(conversation_id, upto_seq, after_rev)
 JOIN conversation_members m ON m.conversation_id = cur.conversation_id AND m.user_id = $4::uuid
 CROSS JOIN LATERAL (
-  SELECT * FROM messages y WHERE y.conversation_id = cur.conversation_id AND y.rev > cur.after_rev
-    AND y.seq <= cur.upto_seq AND ${visibleTo('y', 'm')}
-  ORDER BY y.rev LIMIT $5::int
-) x
+  SELECT z.id, z.change_rev FROM (
+    (SELECT y.id, y.rev AS change_rev FROM messages y WHERE y.conversation_id = cur.conversation_id AND y.rev > cur.after_rev
+      AND y.seq <= cur.upto_seq AND ${visibleTo('y', 'm')}
+    ORDER BY y.rev LIMIT $5::int)
+    UNION ALL
+    (SELECT y.id, ts.rev FROM thread_summaries ts JOIN messages y ON y.id = ts.root_id
+      WHERE ts.conversation_id = cur.conversation_id AND ts.rev > cur.after_rev AND y.seq <= cur.upto_seq AND ${visibleTo('y', 'm')}
+    ORDER BY ts.rev LIMIT $5::int)
+  ) z ORDER BY z.change_rev LIMIT $5::int
+) ch
+JOIN messages x ON x.id = ch.id
 JOIN users u ON u.id = x.sender_id
-ORDER BY x.conversation_id, x.rev
+ORDER BY x.conversation_id, ch.change_rev
 LIMIT $5::int`
 
 /** The last rev of each listed conversation the caller is a member of. */
@@ -325,37 +336,48 @@ const latestThree = (arr: string): string =>
   `(SELECT COALESCE(array_agg(z.u ORDER BY z.o), ARRAY[]::uuid[]) FROM (SELECT q.u, min(q.o) AS o FROM unnest(${arr}) WITH ORDINALITY AS q(u, o) GROUP BY q.u ORDER BY min(q.o) LIMIT 3) z)`
 
 /**
+ * The send statement's root check (send-statement.ts, per input row `i`, LATERAL): the message
+ * `i.named_root` as the sender sees it (a member, the visibility rule), in the reply's
+ * conversation, not a system message; its root when it is itself a reply (threads are one
+ * level deep). No row: the reply is refused and threads.rootFor tells why. Two primary-key
+ * probes, inside the statement: a reply costs no round trip before it.
+ */
+export const THREAD_ROOT_CHECK = `
+  SELECT COALESCE(x.thread_root_id, x.id) AS root_id
+  FROM messages x JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = i.sender_id
+  WHERE x.id = i.named_root AND x.conversation_id = i.conversation_id AND x.type <> 'system' AND ${visibleTo('x', 'm')}`
+
+/**
  * The send statement's thread part (appended to its CTEs; send-statement.ts), for the replies
  * in `ins`: the root's summary (`ths`, exact under concurrent replies: the conversation's row
- * lock is held), the root's new rev (`rr`: the summary changed, so the root is on the change
- * stream; the conversation's rev moved by one per distinct root in the statement), and the
- * follows (`fol`: each replier follows and has read up to their own reply; the root's author
- * follows unless they unfollowed). On a plain send these read an empty `ins` and write nothing.
+ * lock is held) with its new rev (the summary changed, so the root is on the change stream;
+ * the conversation's rev moved by one per distinct root in the statement: `c.rev_base +
+ * c.cnt + j`). The root's messages row is not written: its rev as served is the greater of
+ * its own and its summary's (rows.ts), and sync reads both (SYNC_UPDATED_SQL). The follows
+ * (`fol`): each replier follows and has read up to their own reply; the root's author follows
+ * unless they unfollowed (their row is not rewritten when nothing changes: most replies).
  */
-export const THREAD_CTES = `, ths AS (
-  INSERT INTO thread_summaries AS t (root_id, conversation_id, reply_count, last_reply_seq, last_reply_at, last_repliers)
-  SELECT r.thread_root_id, r.conversation_id, r.cnt, r.seq, r.at, ${latestThree('r.repliers')}
-  FROM (SELECT thread_root_id, conversation_id, count(*)::int AS cnt, max(seq) AS seq, max(created_at) AS at, array_agg(sender_id ORDER BY seq DESC) AS repliers
-    FROM ins WHERE thread_root_id IS NOT NULL GROUP BY thread_root_id, conversation_id) r
+export const THREAD_CTES = `, roots AS (
+  SELECT thread_root_id, conversation_id, count(*)::int AS cnt, max(seq) AS seq, max(created_at) AS at, array_agg(sender_id ORDER BY seq DESC) AS repliers,
+    row_number() OVER (PARTITION BY conversation_id ORDER BY thread_root_id)::int AS j
+  FROM ins WHERE thread_root_id IS NOT NULL GROUP BY thread_root_id, conversation_id
+), ths AS (
+  INSERT INTO thread_summaries AS t (root_id, conversation_id, reply_count, last_reply_seq, last_reply_at, last_repliers, rev)
+  SELECT r.thread_root_id, r.conversation_id, r.cnt, r.seq, r.at, ${latestThree('r.repliers')}, c.rev_base + c.cnt + r.j
+  FROM roots r JOIN c ON c.id = r.conversation_id
   ON CONFLICT (root_id) DO UPDATE SET reply_count = t.reply_count + EXCLUDED.reply_count,
     last_reply_seq = GREATEST(t.last_reply_seq, EXCLUDED.last_reply_seq), last_reply_at = GREATEST(t.last_reply_at, EXCLUDED.last_reply_at),
-    last_repliers = ${latestThree('EXCLUDED.last_repliers || t.last_repliers')}
-  RETURNING t.root_id, t.reply_count, t.last_reply_seq, t.last_reply_at, t.last_repliers
-), rr AS (
-  UPDATE messages rm SET rev = c.rev_base + c.cnt + z.j
-  FROM (SELECT conversation_id, thread_root_id, row_number() OVER (PARTITION BY conversation_id ORDER BY thread_root_id)::int AS j
-    FROM ok WHERE thread_root_id IS NOT NULL GROUP BY conversation_id, thread_root_id) z
-  JOIN c ON c.id = z.conversation_id
-  WHERE rm.id = z.thread_root_id AND rm.conversation_id = z.conversation_id
-  RETURNING rm.id, rm.rev
+    last_repliers = ${latestThree('EXCLUDED.last_repliers || t.last_repliers')}, rev = EXCLUDED.rev
+  RETURNING t.root_id, t.rev, t.reply_count, t.last_reply_seq, t.last_reply_at, t.last_repliers
 ), fol AS (
   INSERT INTO thread_follows AS f (root_id, user_id, following, read_seq)
   SELECT a.root_id, a.user_id, true, max(a.seq) FROM (
     SELECT thread_root_id AS root_id, sender_id AS user_id, seq FROM ins WHERE thread_root_id IS NOT NULL
     UNION ALL
-    SELECT DISTINCT ins.thread_root_id, rm.sender_id, 0 FROM ins JOIN messages rm ON rm.id = ins.thread_root_id
+    SELECT r.thread_root_id, rm.sender_id, 0 FROM roots r JOIN messages rm ON rm.id = r.thread_root_id
   ) a GROUP BY a.root_id, a.user_id
   ON CONFLICT (root_id, user_id) DO UPDATE SET following = f.following OR EXCLUDED.read_seq > 0, read_seq = GREATEST(f.read_seq, EXCLUDED.read_seq)
+    WHERE f.read_seq < EXCLUDED.read_seq OR (NOT f.following AND EXCLUDED.read_seq > 0)
 )`
 
 /**
@@ -423,22 +445,91 @@ JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_
 WHERE x.thread_root_id = $1::uuid AND x.seq > $3::int AND ${visibleTo('x', 'm')}
 ORDER BY x.seq ASC LIMIT $4::int`
 
-/** Follow ($3 true) or unfollow the root $1 for user $2. */
+// A public channel's threads for a non-member (threads.ts), as its public history: the roots
+// and replies as they are (nothing hidden or cleared for them), no state of their own.
+
+/** A non-member's state of a thread: none (they cannot follow or read-mark). */
+const PUBLIC_STATE = 'false AS following, 0 AS read_seq, 0 AS unread, 0 AS unread_mentions'
+
+/** A banned user reads nothing of the channel, not even as the public: group_removals (the groups module's bans). */
+export const PUBLIC_READER_SQL = `
+SELECT c.type::text AS type, EXISTS (SELECT 1 FROM group_removals b WHERE b.conversation_id = c.id AND b.user_id = $2::uuid) AS banned
+FROM conversations c WHERE c.id = $1::uuid`
+
+export const PUBLIC_THREAD_LIST_SQL = `
+SELECT th.conversation_id, ${threadSummary}, ${PUBLIC_STATE}, row_to_json(r) AS root
+FROM thread_summaries th
+CROSS JOIN LATERAL (SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id WHERE x.id = th.root_id) r
+WHERE th.conversation_id = $1::uuid AND th.last_reply_seq < $2::int
+ORDER BY th.last_reply_seq DESC LIMIT $3::int`
+
+/** The root $1 of conversation $2 for a non-member: its kind, own root and summary. */
+export const PUBLIC_THREAD_STATE_SQL = `
+SELECT x.id AS root_id, x.conversation_id, x.type::text AS type, x.thread_root_id AS own_root_id, COALESCE(th.reply_count, 0) AS reply_count,
+  COALESCE(th.last_reply_seq, 0) AS last_reply_seq, th.last_reply_at, COALESCE(th.last_repliers, ARRAY[]::uuid[]) AS last_repliers, ${PUBLIC_STATE}
+FROM messages x LEFT JOIN thread_summaries th ON th.root_id = x.id
+WHERE x.id = $1::uuid AND x.conversation_id = $2::uuid`
+
+export const PUBLIC_THREAD_ROOT_VIEW_SQL = `SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id WHERE x.id = $1::uuid`
+
+export const PUBLIC_THREAD_BEFORE_SQL = `
+SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
+WHERE x.thread_root_id = $1::uuid AND x.seq < $2::int ORDER BY x.seq DESC LIMIT $3::int`
+
+export const PUBLIC_THREAD_AFTER_SQL = `
+SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
+WHERE x.thread_root_id = $1::uuid AND x.seq > $2::int ORDER BY x.seq ASC LIMIT $3::int`
+
+/**
+ * Follow ($3 true) or unfollow the root $1 of conversation $4 for user $2. A change of the
+ * state takes the conversation's next rev (under its row lock, as every change) into the
+ * row's `rev`, so sync {threads} brings it to the user's other devices; writing what is
+ * already so takes none. The row is written either way (an unfollow before any reply is
+ * kept, so the first reply does not follow the root's author again).
+ */
 export const THREAD_FOLLOW_SQL = `
-INSERT INTO thread_follows AS f (root_id, user_id, following) VALUES ($1::uuid, $2::uuid, $3::bool)
-ON CONFLICT (root_id, user_id) DO UPDATE SET following = EXCLUDED.following`
+WITH bump AS (
+  UPDATE conversations SET last_rev = last_rev + 1 WHERE id = $4::uuid
+    AND COALESCE((SELECT following FROM thread_follows WHERE root_id = $1::uuid AND user_id = $2::uuid), false) <> $3::bool
+  RETURNING last_rev
+)
+INSERT INTO thread_follows AS f (root_id, user_id, following, rev) VALUES ($1::uuid, $2::uuid, $3::bool, COALESCE((SELECT last_rev FROM bump), 0))
+ON CONFLICT (root_id, user_id) DO UPDATE SET following = EXCLUDED.following,
+  rev = CASE WHEN EXISTS (SELECT 1 FROM bump) THEN EXCLUDED.rev ELSE f.rev END`
 
 /**
  * Moves user $2's read position in thread $1 forward to $3 (the caller checked it is at most
- * the thread's last reply); returns the position now, whether it moved, and the conversation's
- * type and members for the receipt.
+ * the thread's last reply); a move takes the conversation's ($4) next rev (sync {threads}).
+ * Returns the position now, whether it moved, and the conversation's type and members for
+ * the receipt.
  */
 export const THREAD_READ_SQL = `
-WITH up AS (
-  INSERT INTO thread_follows AS f (root_id, user_id, following, read_seq) VALUES ($1::uuid, $2::uuid, false, $3::int)
-  ON CONFLICT (root_id, user_id) DO UPDATE SET read_seq = EXCLUDED.read_seq WHERE f.read_seq < EXCLUDED.read_seq
+WITH bump AS (
+  UPDATE conversations SET last_rev = last_rev + 1 WHERE id = $4::uuid
+    AND COALESCE((SELECT read_seq FROM thread_follows WHERE root_id = $1::uuid AND user_id = $2::uuid), 0) < $3::int
+  RETURNING last_rev
+), up AS (
+  INSERT INTO thread_follows AS f (root_id, user_id, following, read_seq, rev) SELECT $1::uuid, $2::uuid, false, $3::int, bump.last_rev FROM bump
+  ON CONFLICT (root_id, user_id) DO UPDATE SET read_seq = EXCLUDED.read_seq, rev = EXCLUDED.rev WHERE f.read_seq < EXCLUDED.read_seq
   RETURNING f.read_seq
 )
 SELECT (SELECT read_seq FROM up) AS new_seq, c.type::text AS type,
   ARRAY(SELECT user_id FROM conversation_members WHERE conversation_id = c.id) AS member_ids
 FROM conversations c WHERE c.id = $4::uuid`
+
+/**
+ * sync {revs, threads}: the caller's ($3) state of each thread of the listed conversations
+ * ($1, each after rev $2) that changed for them: one they follow whose summary moved (a
+ * reply), or whose own state moved (follow, unfollow, read on another device, a reply of
+ * theirs). Only roots they see (the visibility rule).
+ */
+export const SYNC_THREADS_SQL = `
+SELECT x.id AS root_id, x.conversation_id, COALESCE(th.reply_count, 0) AS reply_count, COALESCE(th.last_reply_seq, 0) AS last_reply_seq,
+  th.last_reply_at, COALESCE(th.last_repliers, ARRAY[]::uuid[]) AS last_repliers, ${threadState('x.id')}
+FROM unnest($1::uuid[], $2::int[]) AS cur(conversation_id, after_rev)
+JOIN conversation_members m ON m.conversation_id = cur.conversation_id AND m.user_id = $3::uuid
+JOIN thread_follows tf ON tf.user_id = m.user_id
+JOIN messages x ON x.id = tf.root_id AND x.conversation_id = cur.conversation_id
+LEFT JOIN thread_summaries th ON th.root_id = x.id
+WHERE (tf.rev > cur.after_rev OR (tf.following AND th.rev > cur.after_rev)) AND ${visibleTo('x', 'm')}
+ORDER BY x.conversation_id, th.last_reply_seq DESC NULLS LAST`

@@ -1,5 +1,6 @@
 import { type ConversationsDeps, type ConversationView, toMessage, type MessageRow, type MessageView } from '../conversations/index.js'
 import { SYNC_MEMBERSHIPS_SQL, SYNC_REVS_SQL, SYNC_SQL, SYNC_UPDATED_SQL } from './sql.js'
+import type { Threads, ThreadStateView } from './threads.js'
 
 export interface SyncResult {
   messages: MessageView[]
@@ -9,8 +10,10 @@ export interface SyncResult {
   revs: Record<string, number>
   /** With `memberships`: the conversations the caller became a member of after the token. */
   joined?: ConversationView[]
-  /** With `memberships`: the token to send next time. */
+  /** With `membershipsToken`: the token to send next time. */
   membershipsToken?: string
+  /** With `threads` (and `revs`): my state of each thread that changed for me after those revs (docs/protocol.md, "Threads"). */
+  threads?: ThreadStateView[]
   hasMore: boolean
 }
 
@@ -24,7 +27,7 @@ export interface MembershipCatchUp {
 }
 
 /** Catch-up sync by seq cursors and, with `revs`, by change revs. */
-export function createSync (deps: Pick<ConversationsDeps, 'sql'>) {
+export function createSync (deps: Pick<ConversationsDeps, 'sql'>, threads: Pick<Threads, 'changedSince'>) {
   const { sql } = deps
 
   /** New memberships after the token, at most `max`, and the token the answer is complete up to. */
@@ -50,7 +53,7 @@ export function createSync (deps: Pick<ConversationsDeps, 'sql'>) {
      * joined after its token that are not listed, with their messages from the start the
      * visibility rule allows (as for a cursor at 0).
      */
-    async sync (userId: string, cursors: Record<string, number>, limit = 200, revs?: Record<string, number>, memberships?: MembershipCatchUp): Promise<SyncResult> {
+    async sync (userId: string, cursors: Record<string, number>, limit = 200, revs?: Record<string, number>, memberships?: MembershipCatchUp, withThreads = false): Promise<SyncResult> {
       const after = new Map<string, number>()
       for (const [id, seq] of Object.entries(cursors)) {
         after.set(id, seq)
@@ -73,21 +76,23 @@ export function createSync (deps: Pick<ConversationsDeps, 'sql'>) {
       }
       const extra = joined === undefined ? {} : { joined: joined.views, membershipsToken: joined.token }
       const ids = [...new Set([...after.keys(), ...since.keys()])]
-      if (ids.length === 0) return { messages: [], updated: [], revs: {}, ...extra, hasMore: joined?.cut ?? false }
+      if (ids.length === 0) return { messages: [], updated: [], revs: {}, ...extra, ...(withThreads ? { threads: [] } : {}), hasMore: joined?.cut ?? false }
       // Last revs first: anything changed after this read comes again next time, never missed.
       const last = new Map((await sql.query<{ id: string, last_rev: number }>(SYNC_REVS_SQL, [ids, userId], 'sync_revs')).map((r) => [r.id, r.last_rev]))
       const rows = after.size === 0 ? [] : await sql.query<MessageRow>(SYNC_SQL, [[...after.keys()], [...after.values()], userId, limit + 1], 'sync')
       const asked = [...since.keys()].filter((id) => last.has(id) && (after.get(id) ?? 0) > 0)
       const changedRows = asked.length === 0
         ? []
-        : await sql.query<MessageRow>(SYNC_UPDATED_SQL, [asked, asked.map((id) => after.get(id) ?? 0), asked.map((id) => since.get(id) ?? 0), userId, limit + 1], 'sync_updated')
+        : await sql.query<MessageRow & { change_rev: number }>(SYNC_UPDATED_SQL, [asked, asked.map((id) => after.get(id) ?? 0), asked.map((id) => since.get(id) ?? 0), userId, limit + 1], 'sync_updated')
+      // After the last revs too: a thread change after that read comes again next time, never missed.
+      const threadStates = withThreads ? await threads.changedSince(userId, new Map([...since].filter(([id]) => last.has(id)))) : undefined
       const updated = changedRows.slice(0, limit)
       const out: Record<string, number> = {}
       for (const [id, rev] of last) out[id] = rev
       if (changedRows.length > limit) {
-        // Cut short: conversations with updates left over are complete only up to the last one returned.
+        // Cut short: conversations with updates left over are complete only up to the last change returned.
         const lastReturned = new Map<string, number>()
-        for (const m of updated) lastReturned.set(m.conversation_id, m.rev)
+        for (const m of updated) lastReturned.set(m.conversation_id, m.change_rev)
         const cut = changedRows[limit]
         for (const id of asked) {
           if (cut !== undefined && id >= cut.conversation_id) out[id] = lastReturned.get(id) ?? since.get(id) ?? 0
@@ -95,9 +100,11 @@ export function createSync (deps: Pick<ConversationsDeps, 'sql'>) {
       }
       return {
         messages: rows.slice(0, limit).map(toMessage),
-        updated: updated.map(toMessage),
+        // A root whose row and thread summary both changed came twice (the same current state): once.
+        updated: [...new Map(updated.map((r) => [r.id, toMessage(r)])).values()],
         revs: out,
         ...extra,
+        ...(threadStates === undefined ? {} : { threads: threadStates }),
         hasMore: rows.length > limit || changedRows.length > limit || (joined?.cut ?? false)
       }
     }

@@ -380,6 +380,8 @@ export const en = {
   'thread.follow': 'Follow',
   'thread.unfollow': 'Unfollow',
   'thread.empty': 'No replies yet',
+  'thread.list': 'Threads',
+  'thread.listEmpty': 'No threads yet',
   'thread.inThread': 'in a thread',
   // Before the page's script runs (index.html, filled in by scripts/build-web.mjs), the service worker, the mention picker
   'boot.loading': 'Loading…',

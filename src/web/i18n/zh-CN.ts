@@ -378,6 +378,8 @@ export const zhCN: Catalogue = {
   'thread.follow': '关注',
   'thread.unfollow': '取消关注',
   'thread.empty': '暂无回复',
+  'thread.list': '话题列表',
+  'thread.listEmpty': '暂无话题',
   'thread.inThread': '在话题中',
   // Before the page's script runs (index.html, filled in by scripts/build-web.mjs), the service worker, the mention picker
   'boot.loading': '加载中…',

@@ -138,6 +138,81 @@ t.test('concurrent replies: counts exact, seqs gap-free', async (t) => {
   const follows = await app.prisma.threadFollow.count({ where: { rootId: root.id, following: true } })
   t.equal(follows, 5, 'every replier and the author follow, once each')
   const conv = await app.prisma.conversation.findUniqueOrThrow({ where: { id: g } })
-  const maxRev = await app.prisma.message.aggregate({ where: { conversationId: g }, _max: { rev: true } })
-  t.equal(maxRev._max.rev, conv.lastRev, 'the last rev belongs to a message (the root)')
+  t.equal(summary.rev, conv.lastRev, 'the last rev is the root summary\'s (a reply moves it, not the root\'s row)')
+  const revs = (await app.prisma.message.findMany({ where: { conversationId: g }, select: { rev: true } })).map((m) => m.rev)
+  t.ok(revs.every((r) => r < summary.rev), 'no message took a rev after it')
+  t.equal(new Set(revs).size, revs.length, 'every rev names one change')
+})
+
+t.test('a public channel\'s threads: non-members read them as its history, with no state of their own; a banned user reads neither', async (t) => {
+  const app = await build(t)
+  const [o, m, p, b] = await makeUsers(app, 4) as [User, User, User, User]
+  const ch = (await ok(app, 'POST', '/channels', o, { name: `threads ${randomUUID().slice(0, 8)}` })).id as string
+  await ok(app, 'POST', `/channels/${ch}/join`, m)
+  await ok(app, 'POST', `/channels/${ch}/join`, b)
+  const root = await ok(app, 'POST', `/conversations/${ch}/messages`, o, text('root'))
+  const r1 = await ok(app, 'POST', `/conversations/${ch}/messages`, m, { ...text('in the thread'), threadRootId: root.id })
+  // A member's own hiding stays theirs: the public still reads the root.
+  await ok(app, 'DELETE', `/conversations/${ch}/messages/${root.id as string}?for=me`, m)
+  await ok(app, 'PUT', `/groups/${ch}/bans/${b.id}`, o)
+
+  const list = await ok(app, 'GET', `/conversations/${ch}/threads`, p)
+  t.same(list.threads.map((th: any) => th.rootId), [root.id], 'a non-member lists the channel\'s threads')
+  t.match(list.threads[0], { replyCount: 1, following: false, readSeq: 0, unread: 0, unreadMentions: 0, root: { id: root.id, content: 'root' } })
+  const page = await ok(app, 'GET', `/conversations/${ch}/threads/${r1.id as string}/messages`, p)
+  t.same([page.root.id, ...page.messages.map((x: any) => x.id)], [root.id, r1.id], 'and reads a thread (a reply\'s id reads its root\'s)')
+  t.match(await ok(app, 'GET', `/conversations/${ch}/threads/${root.id as string}`, p), { replyCount: 1, following: false, unread: 0 })
+  await refused(t, app, 'FORBIDDEN', 'a non-member cannot follow', async () => await req(app, 'PUT', `/conversations/${ch}/threads/${root.id as string}/follow`, p, { following: true }))
+  await refused(t, app, 'FORBIDDEN', 'nor mark read', async () => await req(app, 'POST', `/conversations/${ch}/threads/${root.id as string}/read`, p, { seq: r1.seq }))
+  await refused(t, app, 'FORBIDDEN', 'nor reply', async () => await reply(app, ch, p, root.id))
+  t.equal(await app.prisma.threadFollow.count({ where: { userId: p.id } }), 0, 'nothing written for them')
+
+  await refused(t, app, 'NOT_FOUND', 'the member who deleted the root for themselves: no thread view', async () => await req(app, 'GET', `/conversations/${ch}/threads/${root.id as string}/messages`, m))
+  t.same((await ok(app, 'GET', `/conversations/${ch}/threads`, m)).threads, [], 'nor in their list')
+
+  for (const [what, path] of [['history', `/conversations/${ch}/messages`], ['threads', `/conversations/${ch}/threads`],
+    ['a thread', `/conversations/${ch}/threads/${root.id as string}/messages`], ['a thread\'s state', `/conversations/${ch}/threads/${root.id as string}`]] as const) {
+    await refused(t, app, 'FORBIDDEN', `banned: ${what}`, async () => await req(app, 'GET', path, b))
+  }
+})
+
+t.test('40 concurrent replies racing follows and unfollows: exact counts, one row per follower, every rev one change', async (t) => {
+  const app = await build(t)
+  const users = await makeUsers(app, 4)
+  const [owner, ...rest] = users as [User, ...User[]]
+  const g = await makeGroup(app, owner, rest)
+  const root = await ok(app, 'POST', `/conversations/${g}/messages`, owner, text('root'))
+  const jobs: Array<Promise<{ statusCode: number }>> = []
+  for (let i = 0; i < 40; i++) {
+    jobs.push(reply(app, g, rest[i % 2] as User, root.id))
+    // The owner and a non-replier toggle their follow while the replies land.
+    const who = i % 2 === 0 ? owner : rest[2] as User
+    jobs.push(req(app, 'PUT', `/conversations/${g}/threads/${root.id as string}/follow`, who, { following: i % 4 < 2 }))
+  }
+  const results = await Promise.all(jobs)
+  t.same(results.map((r) => r.statusCode).filter((c) => c >= 300), [], 'every reply and follow went through')
+  t.equal((await ok(app, 'GET', `/conversations/${g}/threads/${root.id as string}`, owner)).replyCount, 40, 'the count is exact')
+  const follows = await app.prisma.threadFollow.findMany({ where: { rootId: root.id } })
+  t.equal(follows.length, 4, 'one row per user who followed, replied or toggled')
+  t.ok(follows.filter((f) => f.userId === rest[0]!.id || f.userId === rest[1]!.id).every((f) => f.following), 'repliers follow')
+  const conv = await app.prisma.conversation.findUniqueOrThrow({ where: { id: g } })
+  const messageRevs = (await app.prisma.message.findMany({ where: { conversationId: g }, select: { rev: true } })).map((m) => m.rev)
+  const summary = await app.prisma.threadSummary.findUniqueOrThrow({ where: { rootId: root.id } })
+  const revs = [...messageRevs, summary.rev, ...follows.map((f) => f.rev).filter((r) => r > 0)]
+  t.equal(new Set(revs).size, revs.length, 'no rev names two changes')
+  t.equal(Math.max(...revs), conv.lastRev, 'the latest rev is a recorded change')
+})
+
+t.test('thread replies with NUL, bidi and zero-width text: NUL refused with nothing written, the rest stored as sent', async (t) => {
+  const app = await build(t)
+  const [a, b] = await makeUsers(app, 2) as [User, User]
+  const g = await makeGroup(app, a, [b])
+  const root = await ok(app, 'POST', `/conversations/${g}/messages`, a, text('root'))
+  await refused(t, app, 'VALIDATION', 'NUL in a reply\'s text', async () => await req(app, 'POST', `/conversations/${g}/messages`, b, { ...text('a\u0000b'), threadRootId: root.id }))
+  t.equal(await app.prisma.threadSummary.count({ where: { rootId: root.id } }), 0, 'no summary for a refused reply')
+  const odd = '\u202eevil\u202c \u200bzero\u200d width'
+  const r = await ok(app, 'POST', `/conversations/${g}/messages`, b, { ...text(odd), threadRootId: root.id })
+  const page = await ok(app, 'GET', `/conversations/${g}/threads/${root.id as string}/messages`, a)
+  t.equal(page.messages[0].id, r.id)
+  t.equal(page.messages[0].content, odd, 'bidi and zero-width characters are content, kept as sent')
 })

@@ -39,7 +39,10 @@ t.test('a reply keeps the conversation\'s seq, updates the root\'s summary on th
   t.match(summary, { conversationId: g, rootId: root.id, thread: { replyCount: 1, lastReplySeq: r1.seq, lastRepliers: [b.id] } })
   t.ok(summary.rev > rootRev, 'the root took a new rev')
   const stored = await app.prisma.message.findUniqueOrThrow({ where: { id: root.id } })
-  t.equal(stored.rev, summary.rev, 'the event\'s rev is the root\'s')
+  t.equal(stored.rev, rootRev, 'the root\'s row is not rewritten by a reply (BENCHMARKS.md, "Threads")')
+  t.equal((await app.prisma.threadSummary.findUniqueOrThrow({ where: { rootId: root.id } })).rev, summary.rev, 'the summary carries the rev')
+  const served = (await ok(app, 'GET', `/conversations/${g}/messages`, c)).messages.find((m: any) => m.id === root.id)
+  t.equal(served.rev, summary.rev, 'the root as served has the event\'s rev')
   const conv = await app.prisma.conversation.findUniqueOrThrow({ where: { id: g } })
   t.equal(conv.lastRev, summary.rev, 'one rev for the reply, one for its root: no rev without its change')
 
@@ -63,6 +66,19 @@ t.test('a reply keeps the conversation\'s seq, updates the root\'s summary on th
   t.same(sync.data.messages.map((m: any) => m.seq), [r1.seq, r2.seq, r3.seq, r4.seq], 'sync by seq has every reply: gap-free')
   t.same(sync.data.updated.map((m: any) => m.id), [root.id], 'the root comes as changed')
   t.equal(sync.data.updated[0].thread.replyCount, 3)
+  t.equal(sync.data.updated[0].rev, sync.data.revs[g], 'the root\'s rev is the latest change')
+  const again = await sc.call('sync', { cursors: { [g]: root.seq }, revs: { [g]: sync.data.revs[g] } })
+  t.same(again.data.updated, [], 'the summary change came once: not again from the returned rev')
+  // An edit of the root after replies: its row's rev and its summary's both moved; one entry.
+  const edited = await sa.call('message:edit', { messageId: root.id, content: 'root, edited' })
+  t.ok(edited.ok, JSON.stringify(edited))
+  const both = await sc.call('sync', { cursors: { [g]: root.seq }, revs: { [g]: rootRev } })
+  t.same(both.data.updated.map((m: any) => m.id), [root.id], 'a root whose row and summary both changed comes once')
+  t.equal(both.data.updated[0].content, 'root, edited')
+  const cut = await sc.call('sync', { cursors: { [g]: root.seq }, revs: { [g]: rootRev }, limit: 1 })
+  t.same(cut.data.updated.map((m: any) => m.id), [root.id], 'a page of one change')
+  t.equal(cut.data.revs[g], summary.rev + 5, 'is complete only up to that change: the summary\'s after r4 (r2, its summary, r3, r4, its summary: 5 revs on), not the edit\'s')
+  t.ok(cut.data.revs[g] < both.data.revs[g])
 
   const thread = await ok(app, 'GET', `/conversations/${g}/threads/${root.id}/messages?limit=2`, c)
   t.equal(thread.root.id, root.id)
@@ -133,4 +149,42 @@ t.test('follows, read positions, unread and mention counts, and the thread list'
   t.equal(state.readSeq, yReply.seq, 'a read position never moves back')
   const beyond = await req(app, 'POST', `/conversations/${g}/threads/${y.id}/read`, c, { seq: yReply.seq + 100 })
   t.equal(beyond.json().error.code, 'VALIDATION', 'beyond the thread\'s last reply')
+})
+
+t.test('sync {revs, threads}: my state of the threads that changed for me, once', async (t) => {
+  const { app, url } = await listen(t)
+  const [a, b, c] = await makeUsers(app, 3) as [User, User, User]
+  const g = await makeGroup(app, a, [b, c])
+  const sa = await connect(t, url, a)
+  const sb = await connect(t, url, b)
+  const x = await send(sa, g, 'x')
+  const y = await send(sa, g, 'y')
+  const rev0 = (await sa.call('sync', { cursors: { [g]: y.seq }, revs: { [g]: 0 }, threads: true })).data.revs[g]
+  const noFlag = await sa.call('sync', { cursors: { [g]: y.seq }, revs: { [g]: rev0 } })
+  t.equal(noFlag.data.threads, undefined, 'without threads: true, no threads in the ack')
+
+  await send(sb, g, 'on x', { threadRootId: x.id })
+  await send(sb, g, 'on y, mentioning a', { threadRootId: y.id, mentions: [a.id] })
+  let page = (await sa.call('sync', { cursors: { [g]: y.seq }, revs: { [g]: rev0 }, threads: true })).data
+  t.same(page.threads.map((s: any) => s.rootId).sort(), [x.id, y.id].sort(), 'the author follows both: both changed')
+  t.match(page.threads.find((s: any) => s.rootId === y.id), { conversationId: g, following: true, unread: 1, unreadMentions: 1, replyCount: 1 })
+  const rev1 = page.revs[g]
+  t.same((await sa.call('sync', { cursors: { [g]: y.seq }, revs: { [g]: rev1 }, threads: true })).data.threads, [], 'once: nothing new since the returned rev')
+  const cPage = (await connect(t, url, c).then(async (sc) => await sc.call('sync', { cursors: { [g]: y.seq }, revs: { [g]: rev0 }, threads: true }))).data
+  t.same(cPage.threads, [], 'c follows neither: no thread state for c')
+
+  // Another device of a reads y and unfollows x: this device learns both from sync.
+  await ok(app, 'POST', `/conversations/${g}/threads/${y.id}/read`, a, { seq: y.seq + 2 })
+  await ok(app, 'PUT', `/conversations/${g}/threads/${x.id}/follow`, a, { following: false })
+  page = (await sa.call('sync', { cursors: { [g]: y.seq }, revs: { [g]: rev1 }, threads: true })).data
+  t.match(page.threads.find((s: any) => s.rootId === y.id), { unread: 0, unreadMentions: 0, readSeq: y.seq + 2 }, 'a read elsewhere')
+  t.match(page.threads.find((s: any) => s.rootId === x.id), { following: false }, 'an unfollow elsewhere')
+  const rev2 = page.revs[g]
+  t.ok(rev2 > rev1, 'each change took a rev')
+  // A reply in the unfollowed thread is not mine to hear about; an unchanged follow takes no rev.
+  await send(sb, g, 'x again', { threadRootId: x.id })
+  await ok(app, 'PUT', `/conversations/${g}/threads/${y.id}/follow`, a, { following: true })
+  page = (await sa.call('sync', { cursors: { [g]: y.seq }, revs: { [g]: rev2 }, threads: true })).data
+  t.same(page.threads, [], 'a reply in a thread I left, and a follow of one I follow: nothing')
+  t.equal(page.revs[g], rev2 + 2, 'the reply and its summary took revs; the no-op follow none')
 })

@@ -13,8 +13,8 @@ function groupSubtitle (ctx: ChatContext): string {
   return `${t('chat.members', { count: n })}${topic}${ctx.store.muted(c) ? ` · ${t('chat.mutedSuffix')}` : ''}`
 }
 
-/** The title bar: back, avatar, name with members or the peer's presence, and Settings. */
-export function chatHeader (ctx: ChatContext, onBack: () => void, onSettings: () => void): ChatHeader {
+/** The title bar: back, avatar, name with members or the peer's presence, the thread list, and Settings. */
+export function chatHeader (ctx: ChatContext, onBack: () => void, onSettings: () => void, onThreads: () => void): ChatHeader {
   const { store } = ctx
   const title = h('span', { class: 'chat-title', testid: 'chat-title' })
   const subtitle = h('span', { class: 'chat-sub', testid: 'chat-subtitle' })
@@ -38,6 +38,7 @@ export function chatHeader (ctx: ChatContext, onBack: () => void, onSettings: ()
     headAvatar,
     h('span', { class: 'chat-names' }, title, subtitle),
     h('span', { class: 'spacer' }),
+    h('button', { type: 'button', class: 'small', testid: 'chat-threads', title: t('thread.list'), 'aria-label': t('thread.list'), onclick: onThreads }, '🧵'),
     h('button', { type: 'button', class: 'small', testid: 'chat-info', 'aria-label': t('chat.settingsLabel'), onclick: onSettings }, t('chat.settings')))
   return { el, render }
 }

@@ -9,6 +9,7 @@ import { openForward } from './forward.js'
 import { chatHeader, type ChatHeader } from './header.js'
 import { history, type History } from './history.js'
 import { messageList, type MessageList } from './message-list.js'
+import type { RowActions } from './message-row.js'
 import { outbox, type Outbox } from './outbox.js'
 import { t } from '../../i18n/index.js'
 import { pinnedBar, type PinnedBar } from './pins.js'
@@ -16,6 +17,7 @@ import { scheduledList } from './scheduled.js'
 import { typingLine } from './typing.js'
 import { newMessagesButton, type NewMessagesButton } from './new-messages.js'
 import { threadPanel, type ThreadPanel } from './thread-panel.js'
+import { threadList } from './thread-list.js'
 import { inTimeline, showReplyCount, showThreadUnread } from './thread-link.js'
 
 export interface ChatView { el: HTMLElement, destroy: () => void }
@@ -58,6 +60,7 @@ function onMessage (parts: Parts, e: StoreEvent): void {
       if (e.conversationId !== here) return
       list.removeMessage(e.messageId)
       pins.onHidden(e.messageId)
+      parts.threads.panel()?.onHidden(e.messageId)
       return
     case 'cleared':
       if (e.conversationId !== here) return
@@ -115,7 +118,7 @@ interface Threads {
 }
 
 /** The open thread (one at a time) and the roots' counts and badges in the timeline. */
-function threadsOf (ctx: ChatContext, host: HTMLElement, rows: HTMLElement): Threads {
+function threadsOf (ctx: ChatContext, host: HTMLElement, rows: HTMLElement, actions: RowActions): Threads {
   let open: ThreadPanel | undefined
   const unread = new Map<string, number>()
   const show = (rootId: string, n: number): void => {
@@ -135,7 +138,7 @@ function threadsOf (ctx: ChatContext, host: HTMLElement, rows: HTMLElement): Thr
   return {
     open: (root) => {
       close()
-      open = threadPanel(ctx, root, close)
+      open = threadPanel(ctx, root, close, actions)
       host.classList.add('thread-open')
       host.append(open.el)
       show(root.id, 0)
@@ -210,16 +213,17 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
   const unreadAfter = opened !== undefined && (opened.unread ?? 0) > 0 ? opened.readSeq ?? 0 : undefined
   const el = h('section', { class: 'chat', testid: 'chat', 'data-conversation-id': conversationId })
   const panel = settingsPanel(store, conversationId, el)
-  const header = chatHeader(ctx, onBack, panel.toggle)
+  const header = chatHeader(ctx, onBack, panel.toggle, () => { threads.close(); threadsList.toggle() })
   // The row actions reach the composer made just below: rows call them only on a click.
-  const list: MessageList = messageList(ctx, {
-    openThread: (m) => { threads.open(m) },
+  const rowActions: RowActions = {
+    openThread: (m) => { threadsList.close(); threads.open(m) },
     reply: (m) => { box.startReply(m) },
     edit: (m) => { box.startEdit(m) },
     forward: (m) => { openForward(ctx, el, m) },
     scrollTo: (seq) => { list.scrollTo(seq) },
     onMediaLoad: () => { if (list.atBottom()) list.scrollToBottom() }
-  }, unreadAfter)
+  }
+  const list: MessageList = messageList(ctx, rowActions, unreadAfter)
   const fresh = newMessagesButton(list)
   list.el.append(fresh.el)
   const sends = outbox(ctx, list)
@@ -230,7 +234,8 @@ export function chatView (store: Store, conversationId: string, onBack: () => vo
   const later = scheduledList(ctx)
   el.append(header.el, pins.el, list.el, typing.el, toast, later.el, ...box.parts)
   const pages = history(ctx, list, () => el.isConnected)
-  const threads = threadsOf(ctx, el, list.el)
+  const threads = threadsOf(ctx, el, list.el, rowActions)
+  const threadsList = threadList(ctx, el, (item) => { threads.open(item.root) })
   const parts: Parts = { ctx, header, list, pins, typing, composer: box, history: pages, fresh, threads }
   const unsubscribe = store.subscribe((e) => { onStoreEvent(parts, e) })
 

@@ -1,8 +1,8 @@
 import type { Message } from '@relay-im/client'
 import { h, replace } from '../../dom.js'
-import { timeOf } from '../../i18n/dates.js'
 import { t } from '../../i18n/index.js'
-import { rowContent } from './message-row.js'
+import { kindOf } from '../kinds.js'
+import { messageRow, rowContent, type RowActions } from './message-row.js'
 import type { ChatContext } from './context.js'
 
 export interface ThreadPanel {
@@ -12,6 +12,8 @@ export interface ThreadPanel {
   onMessage: (m: Message) => void
   /** A changed message (edit, recall, reactions): redrawn when shown here. */
   onUpdated: (m: Message) => void
+  /** A message deleted for me: gone from here too. */
+  onHidden: (messageId: string) => void
   /** Back online after a break: the replies missed meanwhile. */
   reload: () => Promise<void>
   destroy: () => void
@@ -20,10 +22,12 @@ export interface ThreadPanel {
 /**
  * One thread beside the chat (a side panel on a wide screen, the whole view on a narrow one,
  * styles.css): its root, its replies oldest first, following, and a composer that can also
- * send to the chat. Opening it, and each reply arriving while it is open, moves my read
- * position in the thread to its last reply.
+ * send to the chat. Each reply is drawn as the chat draws a message (message-row.ts), with the
+ * same menu (react, edit, forward, pin, delete for me) and recall; "reply" there writes in this
+ * thread. Opening it, and each reply arriving while it is open, moves my read position in the
+ * thread to its last reply.
  */
-export function threadPanel (ctx: ChatContext, root: Message, onClose: () => void): ThreadPanel {
+export function threadPanel (ctx: ChatContext, root: Message, onClose: () => void, actions: RowActions): ThreadPanel {
   const { client, conversationId } = ctx
   const replies = h('div', { class: 'thread-replies', testid: 'thread-replies' })
   const shown = new Map<string, { m: Message, el: HTMLElement }>()
@@ -42,14 +46,25 @@ export function threadPanel (ctx: ChatContext, root: Message, onClose: () => voi
   setFollowing(false)
   const input = h('textarea', { class: 'thread-input', testid: 'thread-input', rows: 2, placeholder: t('thread.placeholder') })
   const alsoInChat = h('input', { type: 'checkbox', testid: 'thread-also-in-chat' })
+  // Editing one of my replies happens here, not in the chat's composer (hidden behind the panel on a phone).
+  let editing: Message | undefined
   const send = async (): Promise<void> => {
     const text = input.value.trim()
     if (text === '') return
     input.value = ''
+    const target = editing
+    editing = undefined
+    delete input.dataset.editing
+    if (target !== undefined) {
+      const content = kindOf(target).edit?.fromText(text)
+      if (content !== undefined) await ctx.act(client.edit(target.id, content), 'act.edit')
+      return
+    }
     await ctx.act(client.replyInThread({ id: root.id, conversationId }, { type: 'text', content: text, alsoInChat: alsoInChat.checked }), 'thread.send')
   }
   input.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); void send() }
+    if (e.key === 'Escape' && editing !== undefined) { editing = undefined; delete input.dataset.editing; input.value = '' }
   })
   const el = h('section', { class: 'thread-panel', testid: 'thread-panel', 'data-root-id': root.id },
     h('div', { class: 'panel-head' }, h('h2', {}, t('thread.title')), follow,
@@ -60,10 +75,18 @@ export function threadPanel (ctx: ChatContext, root: Message, onClose: () => voi
       h('label', { class: 'small' }, alsoInChat, ` ${t('thread.alsoInChat')}`),
       h('button', { type: 'button', testid: 'thread-send', onclick: () => { void send() } }, t('thread.send'))))
 
+  const startEdit = (m: Message): void => {
+    editing = m
+    input.value = kindOf(m).edit?.toText(m.content) ?? ''
+    input.dataset.editing = m.id
+    input.focus()
+  }
+  const rowActions: RowActions = { ...actions, reply: () => { input.focus() }, edit: startEdit, openThread: () => {}, scrollTo: () => {}, onMediaLoad: () => {} }
   function rowOf (m: Message): HTMLElement {
-    return h('div', { class: `thread-reply ${m.senderId === ctx.me.id ? 'mine' : ''}`, testid: 'thread-reply', 'data-seq': m.seq, 'data-message-id': m.id },
-      h('span', { class: 'sender' }, ctx.nameOf(m.senderId)), rowContent(ctx, m, () => {}),
-      h('time', { class: 'muted small', datetime: m.createdAt }, timeOf(m.createdAt)))
+    const row = messageRow(ctx, m, rowActions)
+    // Not a timeline row: the chat's own lookups of `message` rows must not find it.
+    row.dataset.testid = 'thread-message'
+    return h('div', { class: `thread-reply ${m.senderId === ctx.me.id ? 'mine' : ''}`, testid: 'thread-reply', 'data-seq': m.seq, 'data-message-id': m.id }, row)
   }
   function render (): void {
     const ordered = [...shown.values()].sort((a, b) => a.m.seq - b.m.seq)
@@ -105,6 +128,9 @@ export function threadPanel (ctx: ChatContext, root: Message, onClose: () => voi
       if (old === undefined || m.rev < old.m.rev) return
       shown.set(m.id, { m, el: rowOf(m) })
       render()
+    },
+    onHidden: (messageId) => {
+      if (shown.delete(messageId)) render()
     },
     reload,
     destroy: () => { el.remove() }
