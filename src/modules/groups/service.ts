@@ -198,6 +198,7 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
             ownerId: null,
             members: [],
             lastMessage: null,
+            historyStartsAt: 0,
             lastSeq: group.last_seq,
             createdAt: group.created_at.toISOString(),
             lastActivityAt: group.activity_at.toISOString()
