@@ -64,7 +64,8 @@ async function api<T> (path: string, body?: unknown, token?: string): Promise<T>
 try {
   for (let i = 0; ; i++) {
     try { if ((await fetch(`http://127.0.0.1:${PORT}/healthz`)).ok) break } catch {}
-    if (i > 600) throw new Error('server not up after 60 s')
+    if (server.exitCode !== null) throw new Error(`the server exited (${server.exitCode}) during its start`)
+    if (i > 1800) throw new Error('server not up after 3 min')
     await sleep(100)
   }
   const user = async (name: string): Promise<{ id: string, token: string }> => {
@@ -105,7 +106,9 @@ try {
   await report(nextReport)
   console.log(`done: ${sent} sent, ${failed} failed in ${((Date.now() - started) / 60_000).toFixed(1)} min`)
 } finally {
-  server.kill('SIGTERM')
-  await new Promise((r) => server.once('exit', r))
+  if (server.exitCode === null && server.signalCode === null) {
+    server.kill('SIGTERM')
+    await new Promise((r) => server.once('exit', r))
+  }
   rmSync(work, { recursive: true, force: true })
 }

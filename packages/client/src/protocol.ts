@@ -135,7 +135,7 @@ export interface BlockedUser { user: User, createdAt: string }
 
 /** v2: what a system message's content says happened. */
 export type SystemEvent = 'member_added' | 'member_removed' | 'member_left' | 'member_joined' | 'role_changed' |
-  'owner_transferred' | 'renamed' | 'topic_changed' | 'avatar_changed' | 'message_pinned'
+  'owner_transferred' | 'renamed' | 'topic_changed' | 'avatar_changed' | 'message_pinned' | 'retention_changed'
 
 /** v2: content of a `system` message. */
 export interface SystemContent {
@@ -152,6 +152,8 @@ export interface SystemContent {
   messageId?: string
   /** role_changed: the new role. */
   role?: 'admin' | 'member'
+  /** retention_changed: days messages are now kept (null: the server's default). */
+  days?: number | null
 }
 
 /** Content of an image or file message. */
@@ -385,6 +387,10 @@ export interface Conversation<M extends AnyMessage = Message> {
   peer?: Sender & { presence: PresenceState }
   lastMessage: M | null
   lastSeq: number
+  /** Retention, groups and channels: their own policy in days (null: the server's default, `RETENTION_DAYS`). */
+  retentionDays?: number | null
+  /** Retention: messages below this seq were purged by the retention policy (0: none ever were). Seqs are never renumbered. */
+  historyStartsAt?: number
   /** The caller's own positions; absent in `conversation:updated` (shared by all members). */
   readSeq?: number
   deliveredSeq?: number
@@ -398,7 +404,12 @@ export interface Conversation<M extends AnyMessage = Message> {
 }
 
 /** One page of `GET /conversations/:id/messages`; `hasMore`: more lie beyond it. */
-export interface HistoryPage { messages: Message[], hasMore: boolean }
+export interface HistoryPage {
+  messages: Message[]
+  hasMore: boolean
+  /** Retention: messages below this seq were purged (0: none ever were); no page goes below it. */
+  historyStartsAt?: number
+}
 
 /** v2 channels: a name and a topic have at most this many characters (no control characters, not blank). */
 export const CHANNEL_NAME_MAX = 64
@@ -581,6 +592,11 @@ export interface SyncResult {
   joined?: Conversation[]
   /** With `membershipsSince`: send it as `membershipsSince` next time (opaque). */
   membershipsToken?: string
+  /**
+   * Retention: per listed conversation whose history was purged, the seq it now starts at.
+   * A cursor below it is answered from there: the seqs between were removed, not missed.
+   */
+  historyStartsAt?: Record<string, number>
   hasMore: boolean
 }
 /** The ack of `reaction:add` / `reaction:remove`: the message's reactions now. */

@@ -264,6 +264,27 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
       })
     },
 
+    /**
+     * PUT /groups/:id/retention (groups and channels): owner and admins set how many days
+     * messages are kept, within the server's bounds, or null for the server's default
+     * (docs/protocol.md, "Retention"); a system message says so when it changed.
+     */
+    async setRetention (actorId: string, groupId: string, days: number | null): Promise<ConversationView> {
+      if (days !== null && (!Number.isSafeInteger(days) || days < limits.retentionMinDays || days > limits.retentionMaxDays)) {
+        throw validation(`days: between ${limits.retentionMinDays} and ${limits.retentionMaxDays}, or null for the server's default`)
+      }
+      return await changeAndView(actorId, groupId, async (tx, system) => {
+        const group = await lockGroup(tx, groupId, true)
+        const members = await groupMembers(tx, groupId)
+        requireRole(actorOf(members, actorId).role, 'setRetention')
+        const current = await tx.conversation.findUniqueOrThrow({ where: { id: groupId }, select: { retentionDays: true } })
+        if (current.retentionDays === days) return undefined
+        await tx.conversation.update({ where: { id: groupId }, data: { retentionDays: days } })
+        system.push(await writeSystemMessage(tx, groupId, { event: 'retention_changed', actorId, days }))
+        return { room: group.type === 'channel' }
+      })
+    },
+
     /** PUT /groups/:id/members/:userId/role: the owner makes a member admin or an admin member (whose invites are revoked). */
     async setRole (actorId: string, groupId: string, targetId: string, role: 'admin' | 'member'): Promise<ConversationView> {
       return await changeAndView(actorId, groupId, async (tx, system) => {

@@ -94,7 +94,7 @@ export const RETENTION_PURGE_SQL = `
   ), lo AS (
     DELETE FROM link_preview_outbox WHERE message_id IN (SELECT id FROM d)
   )
-  SELECT count(*)::int AS n, coalesce(array_agg(DISTINCT u.url) FILTER (WHERE u.url LIKE '/api/uploads/%'), '{}') AS urls
+  SELECT count(DISTINCT d.id)::int AS n, coalesce(array_agg(DISTINCT u.url) FILTER (WHERE u.url LIKE '/api/uploads/%'), '{}') AS urls
   FROM d LEFT JOIN LATERAL (VALUES (CASE WHEN d.type IN ('image', 'file') THEN d.content->>'url' END), (d.link_preview->>'image')) u(url) ON true`
 
 /**

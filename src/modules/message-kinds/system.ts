@@ -9,13 +9,14 @@ const Id = Type.String({ format: 'uuid' })
 /** What a system message's content says happened (the SDK's `SystemContent`). */
 export const SystemContent = Type.Object({
   event: Type.Enum(['member_added', 'member_removed', 'member_left', 'member_joined', 'role_changed',
-    'owner_transferred', 'renamed', 'topic_changed', 'avatar_changed', 'message_pinned']),
+    'owner_transferred', 'renamed', 'topic_changed', 'avatar_changed', 'message_pinned', 'retention_changed']),
   actorId: Id,
   userIds: Type.Optional(Type.Array(Id)),
   name: Type.Optional(Type.String()),
   topic: Type.Optional(Type.String()),
   messageId: Type.Optional(Id),
-  role: Type.Optional(Type.Enum(['admin', 'member']))
+  role: Type.Optional(Type.Enum(['admin', 'member'])),
+  days: Type.Optional(Type.Union([Type.Integer(), Type.Null()]))
 }, { additionalProperties: false })
 
 const system = Compile(SystemContent)
