@@ -270,13 +270,14 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
      * (docs/protocol.md, "Retention"); a system message says so when it changed.
      */
     async setRetention (actorId: string, groupId: string, days: number | null): Promise<ConversationView> {
-      if (days !== null && (!Number.isSafeInteger(days) || days < limits.retentionMinDays || days > limits.retentionMaxDays)) {
-        throw validation(`days: between ${limits.retentionMinDays} and ${limits.retentionMaxDays}, or null for the server's default`)
-      }
       return await changeAndView(actorId, groupId, async (tx, system) => {
         const group = await lockGroup(tx, groupId, true)
         const members = await groupMembers(tx, groupId)
         requireRole(actorOf(members, actorId).role, 'setRetention')
+        // The body's rules after the role (docs/protocol.md, "Group roles": the order of checks).
+        if (days !== null && (!Number.isSafeInteger(days) || days < limits.retentionMinDays || days > limits.retentionMaxDays)) {
+          throw validation(`days: between ${limits.retentionMinDays} and ${limits.retentionMaxDays}, or null for the server's default`)
+        }
         const current = await tx.conversation.findUniqueOrThrow({ where: { id: groupId }, select: { retentionDays: true } })
         if (current.retentionDays === days) return undefined
         await tx.conversation.update({ where: { id: groupId }, data: { retentionDays: days } })

@@ -36,6 +36,7 @@ export function systemText (content: SystemContent, nameOf: (userId: string) => 
     case 'topicchanged': return content.topic === null || content.topic === undefined || content.topic === '' ? t('sys.topicRemoved', { actor }) : t('sys.topicChanged', { actor, topic: content.topic })
     case 'avatarchanged': return t('sys.avatar', { actor })
     case 'messagepinned': return t('sys.pinned', { actor })
+    case 'retentionchanged': return typeof content.days === 'number' ? t('sys.retention', { actor, count: content.days }) : t('sys.retentionDefault', { actor })
     case 'messageunpinned': return t('sys.unpinned', { actor })
     case 'created': case 'groupcreated': case 'channelcreated': return content.name !== undefined ? t('sys.createdNamed', { actor, name: content.name }) : t('sys.created', { actor })
     default: return t('sys.updated', { actor })
