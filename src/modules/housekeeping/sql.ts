@@ -116,3 +116,9 @@ export const RETENTION_UPLOADS_SQL = `
 
 /** The embedded store reclaims dead rows' space and refreshes planner statistics (PostgreSQL's autovacuum does this there). */
 export const VACUUM_SQL = 'VACUUM (ANALYZE)'
+/**
+ * Then a checkpoint: PGlite is a single-user backend with no checkpointer process, so without
+ * one the write-ahead log is only recycled when it reaches max_wal_size (1 GB): the retention
+ * soak's data directory grew by a 16 MB WAL segment every few minutes (BENCHMARKS.md, "Retention soak").
+ */
+export const CHECKPOINT_SQL = 'CHECKPOINT'

@@ -2,7 +2,7 @@ import type { Config } from '../../config.js'
 import type { DbKind, SqlClient } from '../../db/drivers.js'
 import { removeUploadFiles } from './files.js'
 import { purgeExpired } from './retention.js'
-import { PRUNE_INVITES_SQL, PRUNE_JOB_ARCHIVE_SQL, PRUNE_REFRESH_TOKENS_SQL, PRUNE_UPLOADS_SQL, PRUNE_WEBHOOK_LOG_SQL, VACUUM_SQL } from './sql.js'
+import { CHECKPOINT_SQL, PRUNE_INVITES_SQL, PRUNE_JOB_ARCHIVE_SQL, PRUNE_REFRESH_TOKENS_SQL, PRUNE_UPLOADS_SQL, PRUNE_WEBHOOK_LOG_SQL, VACUUM_SQL } from './sql.js'
 
 /** Rows one statement deletes at most; a run repeats it until less comes back. */
 export const BATCH = 1000
@@ -37,7 +37,11 @@ export const TASKS: readonly Task[] = [
     name: 'vacuum',
     interval: (c) => c.HOUSEKEEPING_VACUUM_INTERVAL_S,
     applies: (ctx) => ctx.dbKind === 'pglite',
-    run: async (ctx) => { await ctx.sql.query(VACUUM_SQL, []); return 0 }
+    run: async (ctx) => {
+      await ctx.sql.query(VACUUM_SQL, [])
+      await ctx.sql.query(CHECKPOINT_SQL, [])
+      return 0
+    }
   },
   {
     name: 'webhook-log',
