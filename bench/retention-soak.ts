@@ -17,6 +17,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { openDatabase } from '../src/db/drivers.js'
 
 const ROOT = resolve(import.meta.dirname, '..')
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 20)
@@ -32,6 +33,11 @@ const API = `http://127.0.0.1:${PORT}/api`
 const du = (dir: string): number => Number(execFileSync('du', ['-sb', dir], { encoding: 'utf8' }).split('\t')[0])
 const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024
 const mb = (bytes: number): string => (bytes / 1e6).toFixed(1)
+
+// The store is made (initdb, migrations) here first: done by the server under load and nice it
+// can take longer than Fastify's 60 s plugin timeout (seen twice at a load average of 15-20).
+const store = await openDatabase({ pgliteDir: join(dataDir, 'pglite'), poolMax: 1 })
+await store.close()
 
 const server = spawn(process.execPath, ['--conditions=@relay-im/source', '--import', './test/typescript-loader.mjs', 'src/server.ts'], {
   cwd: ROOT,
