@@ -143,6 +143,17 @@ export const ConfigSchema = Type.Object({
   /** Deletes uploads (row and file) older than UPLOAD_ORPHAN_AFTER_S that no message, group or user references. */
   HOUSEKEEPING_UPLOADS_INTERVAL_S: Int(3600, 0),
   UPLOAD_ORPHAN_AFTER_S: Int(86_400, 60),
+  /**
+   * Retention (docs/protocol.md, "Retention"): messages older than this many days are purged, in
+   * every conversation without its own policy; 0 keeps them forever. Fractions are allowed
+   * (0.5 = 12 hours; the soak in bench/ runs with about a minute).
+   */
+  RETENTION_DAYS: Type.Number({ default: 0, minimum: 0, maximum: 36_500 }),
+  /** The days an owner or admin may set as a group's or channel's own policy, at least and at most. */
+  RETENTION_MIN_DAYS: Int(1, 1, 36_500),
+  RETENTION_MAX_DAYS: Int(3650, 1, 36_500),
+  /** Purges messages older than their conversation's policy (and what only they referenced). */
+  HOUSEKEEPING_RETENTION_INTERVAL_S: Int(3600, 0),
   /** Link previews (src/modules/link-previews): false: no preview is fetched for new messages. */
   LINK_PREVIEWS: Type.Boolean({ default: true }),
   /** Link previews: bytes of a page read at most (the rest is not read). */
@@ -247,6 +258,8 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
 
   const appJwt = [raw.APP_JWT_ISSUER, raw.APP_JWT_AUDIENCE, raw.APP_JWKS_URL].filter((v) => v !== undefined).length
   if (appJwt !== 0 && appJwt !== 3) throw new ConfigError('APP_JWT_ISSUER, APP_JWT_AUDIENCE and APP_JWKS_URL go together')
+
+  if (raw.RETENTION_MIN_DAYS > raw.RETENTION_MAX_DAYS) throw new ConfigError('RETENTION_MIN_DAYS must not be above RETENTION_MAX_DAYS')
 
   if (raw.BEFORE_SEND_URL !== undefined && raw.BEFORE_SEND_SECRET === undefined) {
     throw new ConfigError('BEFORE_SEND_URL needs BEFORE_SEND_SECRET (at least 16 characters): the hook checks the signature of every call')

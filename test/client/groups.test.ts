@@ -204,3 +204,17 @@ t.test('channels: create, search with a cursor, read before joining, join, leave
   const g = await a!.client.createGroup('private', [])
   t.ok(['NOT_FOUND', 'FORBIDDEN', 'VALIDATION'].includes((await codeOf(b!.client.joinChannel(g.id)))!), 'a private group is no channel')
 })
+
+t.test('retention: the owner sets the policy, a member may not, and history says where it starts', async (t) => {
+  const srv = await server(t)
+  const [a, b] = await people(srv, 2)
+  const group = await a!.client.createGroup('kept', [b!.user.id])
+  const set = await a!.client.setRetention(group.id, 30)
+  t.equal(set.retentionDays, 30, 'the view carries the policy')
+  t.equal(set.historyStartsAt, 0, 'and where history starts (nothing purged)')
+  t.equal(await codeOf(b!.client.setRetention(group.id, 10)), 'FORBIDDEN', 'a member may not')
+  t.equal(await codeOf(a!.client.setRetention(group.id, 0)), 'VALIDATION', 'out of bounds')
+  t.equal((await a!.client.setRetention(group.id, null)).retentionDays, null, 'null: the server\'s default')
+  const page = await b!.client.history(group.id, { limit: 10 })
+  t.equal(page.historyStartsAt, 0, 'history pages say where history starts')
+})

@@ -444,6 +444,13 @@ const RULES: Record<string, Rule> = {
       { name: 'rename channel C: owner or admin', request: (w) => ({ method: 'PATCH', url: `/api/groups/${w.C}`, payload: { name: 'renamed channel' } }), expect: ownerMember('NOT_FOUND', { member: 'FORBIDDEN' }) }
     ]
   },
+  // Retention (docs/protocol.md, "Retention"): the owner and admins of a group or channel; bounds and bad values in test/modules/housekeeping/retention.test.ts.
+  'PUT /api/groups/:id/retention': {
+    variants: [
+      { name: 'keep G\'s messages 30 days: owner or admin', request: (w) => ({ method: 'PUT', url: `/api/groups/${w.G}/retention`, payload: { days: 30 } }), expect: ownerMember('NOT_FOUND', { member: 'FORBIDDEN' }) },
+      { name: 'channel C back to the server\'s default: owner or admin', request: (w) => ({ method: 'PUT', url: `/api/groups/${w.C}/retention`, payload: { days: null } }), expect: ownerMember('NOT_FOUND', { member: 'FORBIDDEN' }) }
+    ]
+  },
   'PUT /api/groups/:id/members/:userId/role': {
     variants: [
       { name: 'make X admin: owner only', request: (w) => ({ method: 'PUT', url: `/api/groups/${w.G}/members/${w.X.id}/role`, payload: { role: 'admin' } }), expect: ownerMember('NOT_FOUND', { member: 'FORBIDDEN' }) },
@@ -569,6 +576,7 @@ const GROUP_ROUTE_ACTIONS: Record<string, GroupAction> = {
   'POST /api/groups/:id/members': 'addMembers',
   'DELETE /api/groups/:id/members/:userId': 'removeMembers',
   'PUT /api/groups/:id/members/:userId/role': 'setRole',
+  'PUT /api/groups/:id/retention': 'setRetention',
   'POST /api/groups/:id/transfer': 'transferOwnership',
   'POST /api/groups/:id/invites': 'manageInvites',
   'DELETE /api/groups/:id/invites/:code': 'manageInvites',

@@ -43,6 +43,8 @@ const skeletons: Record<string, fc.Arbitrary<unknown>> = {
   }),
   'POST /api/conversations/:id/read': fc.record({ seq: fc.oneof(fc.integer({ min: 0, max: 2 ** 31 - 1 }), nastyValue({ maxDepth: 50 })) }),
   'POST /api/groups/:id/members': fc.record({ userIds: fc.array(fc.uuid(), { maxLength: 5 }) }),
+  // Retention: out-of-bounds, fractional, huge and non-numeric days (NUL and friends through nastyValue).
+  'PUT /api/groups/:id/retention': fc.record({ days: fc.oneof(fc.integer(), fc.double(), fc.constant(null), fc.constant(1e308), nastyValue({ maxDepth: 50 })) }),
   'PATCH /api/conversations/:id/messages/:messageId': fc.record({ content: nastyValue({ surrogates: !KNOWN_BUGS.loneSurrogateContent, maxDepth: 50 }) }),
   'POST /api/conversations/:id/pins': fc.record({ messageId: fc.uuid() }),
   'PUT /api/messages/:id/poll/vote': fc.record({ optionIndexes: fc.uniqueArray(fc.integer({ min: 0, max: 9 }), { maxLength: 10 }) }),

@@ -135,7 +135,7 @@ export interface BlockedUser { user: User, createdAt: string }
 
 /** v2: what a system message's content says happened. */
 export type SystemEvent = 'member_added' | 'member_removed' | 'member_left' | 'member_joined' | 'role_changed' |
-  'owner_transferred' | 'renamed' | 'topic_changed' | 'avatar_changed' | 'message_pinned' | 'app_notice'
+  'owner_transferred' | 'renamed' | 'topic_changed' | 'avatar_changed' | 'message_pinned' | 'app_notice' | 'retention_changed'
 
 /** v2: content of a `system` message. */
 export interface SystemContent {
@@ -154,6 +154,8 @@ export interface SystemContent {
   role?: 'admin' | 'member'
   /** app_notice: the app's own words (server API system message); `actorId` is the member it was written under. */
   text?: string
+  /** retention_changed: days messages are now kept (null: the server's default). */
+  days?: number | null
 }
 
 /** Content of an image or file message. */
@@ -387,6 +389,10 @@ export interface Conversation<M extends AnyMessage = Message> {
   peer?: Sender & { presence: PresenceState }
   lastMessage: M | null
   lastSeq: number
+  /** Retention, groups and channels: their own policy in days (null: the server's default, `RETENTION_DAYS`). */
+  retentionDays?: number | null
+  /** Retention: messages below this seq were purged by the retention policy (0: none ever were). Seqs are never renumbered. */
+  historyStartsAt?: number
   /** The caller's own positions; absent in `conversation:updated` (shared by all members). */
   readSeq?: number
   deliveredSeq?: number
@@ -400,7 +406,12 @@ export interface Conversation<M extends AnyMessage = Message> {
 }
 
 /** One page of `GET /conversations/:id/messages`; `hasMore`: more lie beyond it. */
-export interface HistoryPage { messages: Message[], hasMore: boolean }
+export interface HistoryPage {
+  messages: Message[]
+  hasMore: boolean
+  /** Retention: messages below this seq were purged (0: none ever were); no page goes below it. */
+  historyStartsAt?: number
+}
 
 /** v2 channels: a name and a topic have at most this many characters (no control characters, not blank). */
 export const CHANNEL_NAME_MAX = 64
@@ -587,6 +598,11 @@ export interface SyncResult {
   membershipsToken?: string
   /** With `threads`: my state of each thread that changed for me after `revs` (new replies in one I follow, my follow or read elsewhere). */
   threads?: ThreadState[]
+  /**
+   * Retention: per listed conversation whose history was purged, the seq it now starts at.
+   * A cursor below it is answered from there: the seqs between were removed, not missed.
+   */
+  historyStartsAt?: Record<string, number>
   hasMore: boolean
 }
 /** The ack of `reaction:add` / `reaction:remove`: the message's reactions now. */

@@ -623,6 +623,14 @@ export class RestClient extends Emitter<ClientEvents> {
     return await this.request('PATCH', `/groups/${enc(groupId)}`, { body: patch })
   }
 
+  /**
+   * Retention: keeps the group's or channel's messages `days` days (within the server's bounds),
+   * or `null` for the server's default (owner and admins). Older ones are purged by the server.
+   */
+  async setRetention (groupId: string, days: number | null): Promise<Conversation> {
+    return await this.request('PUT', `/groups/${enc(groupId)}/retention`, { body: { days } })
+  }
+
   /** Makes a member an admin or an admin a member again (the owner only). */
   async setRole (groupId: string, userId: string, role: 'admin' | 'member'): Promise<Conversation> {
     return await this.request('PUT', `/groups/${enc(groupId)}/members/${enc(userId)}/role`, { body: { role } })

@@ -20,7 +20,9 @@ export function conversationsDeps (app: FastifyInstance): ConversationsDeps {
       groupMaxMembers: config.GROUP_MAX_MEMBERS,
       channelMaxMembers: config.CHANNEL_MAX_MEMBERS,
       recallWindowS: config.RECALL_WINDOW_S,
-      editWindowS: config.EDIT_WINDOW_S
+      editWindowS: config.EDIT_WINDOW_S,
+      retentionMinDays: config.RETENTION_MIN_DAYS,
+      retentionMaxDays: config.RETENTION_MAX_DAYS
     },
     delivery: app.delivery,
     friends: app.friends,

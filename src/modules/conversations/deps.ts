@@ -14,6 +14,9 @@ export interface ConversationLimits {
   recallWindowS: number
   /** Seconds after sending during which the sender may edit (EDIT_WINDOW_S). */
   editWindowS: number
+  /** Retention: the days an owner or admin may set as a group's or channel's policy (RETENTION_MIN_DAYS..RETENTION_MAX_DAYS). */
+  retentionMinDays: number
+  retentionMaxDays: number
 }
 
 /** What the conversations services need from the outside; plain functions, no Fastify or socket types. */

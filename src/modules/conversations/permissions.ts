@@ -14,6 +14,8 @@ export const GROUP_PERMISSIONS = {
   addMembers: ['owner', 'admin'],
   /** DELETE /groups/:id/members/:userId (someone else; see mayRemove) */
   removeMembers: ['owner', 'admin'],
+  /** PUT /groups/:id/retention (groups and channels) */
+  setRetention: ['owner', 'admin'],
   /** PUT /groups/:id/members/:userId/role */
   setRole: ['owner'],
   /** POST /groups/:id/transfer */
@@ -40,6 +42,7 @@ const REFUSALS: Record<GroupAction, string> = {
   editProfile: 'Only the owner or an admin can change the group\'s profile',
   addMembers: 'Only the owner or an admin can add members',
   removeMembers: 'Only the owner or an admin can remove members',
+  setRetention: 'Only the owner or an admin can set how long messages are kept',
   setRole: 'Only the owner can change roles',
   transferOwnership: 'Only the owner can transfer ownership',
   manageInvites: 'Only the owner or an admin can manage invites',

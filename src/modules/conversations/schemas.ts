@@ -154,6 +154,10 @@ export const Conversation = Type.Object({
   peer: Type.Optional(Peer),
   lastMessage: Nullable(Message),
   lastSeq: Type.Integer(),
+  /** Groups and channels: the conversation's own retention policy in days (null: the server's default). */
+  retentionDays: Type.Optional(Nullable(Type.Integer())),
+  /** Retention: messages below this seq were purged (0: none ever were); seqs are never renumbered. */
+  historyStartsAt: Type.Integer(),
   /** The caller's own cursors and unread count; absent in `conversation:updated` (shared by all members). */
   readSeq: Type.Optional(Type.Integer()),
   deliveredSeq: Type.Optional(Type.Integer()),

@@ -17,6 +17,8 @@ interface ConversationRow {
   member_count: number
   owner_id: string | null
   last_seq: number
+  retention_days: number | null
+  history_start_seq: number
   created_at: Date
   activity_at: Date
   /** null when read without a viewer (shared view) */
@@ -110,6 +112,9 @@ export function createConversationService (deps: ConversationsDeps) {
           : {}),
         lastMessage: r.last_message === null ? null : toMessage(r.last_message),
         lastSeq: r.last_seq,
+        // Retention (docs/protocol.md, "Retention"): the group's or channel's own policy, and where history starts.
+        ...(r.type !== 'direct' ? { retentionDays: r.retention_days } : {}),
+        historyStartsAt: r.history_start_seq,
         ...(r.read_seq !== null ? { readSeq: r.read_seq, deliveredSeq: r.delivered_seq ?? 0, unread: r.unread ?? 0, unreadMentions: r.unread_mentions ?? 0 } : {}),
         ...(r.s_notify !== undefined ? { settings: toSettings(r as SettingsRow) } : {}),
         createdAt: r.created_at.toISOString(),

@@ -19,6 +19,7 @@ export const ARCHIVED_SQL = `(m.archived AND NOT EXISTS (SELECT 1 FROM messages 
 export const SETTINGS_COLUMNS = `m.notify AS s_notify, m.muted_until AS s_muted_until, ${ARCHIVED_SQL} AS s_archived, m.pinned_at AS s_pinned_at`
 
 const LIST_COLUMNS = `c.id, c.type::text AS type, c.name, c.topic, c.avatar_url, c.member_count, c.owner_id, c.last_seq, c.created_at,
+  c.retention_days, c.history_start_seq,
   coalesce(c.last_message_at, c.created_at) AS activity_at, row_to_json(lm) AS last_message`
 /** The shared view's last message: the conversation's last one. */
 const LAST_MESSAGE_JOIN = `LEFT JOIN LATERAL (SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { Conversation, IdParams } from '../conversations/index.js'
-import { AddMembersBody, BannedMember, CreateGroupBody, CreateInviteBody, GroupInviteParams, Invite, InviteLink, InviteParams, InvitePreview, MemberIdParams, MemberParams, RoleBody, TransferBody, UpdateGroupBody } from './schemas.js'
+import { AddMembersBody, BannedMember, CreateGroupBody, CreateInviteBody, GroupInviteParams, Invite, InviteLink, InviteParams, InvitePreview, MemberIdParams, MemberParams, RetentionBody, RoleBody, TransferBody, UpdateGroupBody } from './schemas.js'
 import { ErrorSchema } from '../../lib/error-schema.js'
 
 const security = [{ bearer: [] }]
@@ -35,6 +35,18 @@ const groupRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Conversation, ...errors }
     }
   }, async (request) => await groups.updateProfile(request.userId, request.params.id, request.body))
+
+  app.put('/groups/:id/retention', {
+    schema: {
+      operationId: 'setGroupRetention',
+      tags,
+      security,
+      summary: 'Keep messages this many days, within the server\'s bounds, or null for the server\'s default (owner or admin; groups and channels)',
+      params: IdParams,
+      body: RetentionBody,
+      response: { 200: Conversation, ...errors }
+    }
+  }, async (request) => await groups.setRetention(request.userId, request.params.id, request.body.days))
 
   app.post('/groups/:id/members', {
     schema: { operationId: 'addGroupMembers', tags, security, summary: 'Add members (owner or admin)', params: IdParams, body: AddMembersBody, response: { 200: Conversation, ...errors } }

@@ -19,6 +19,10 @@ export const UpdateGroupBody = Type.Object({
   /** an image uploaded by the caller to this server (/api/uploads/<id>); null clears it */
   avatarUrl: Type.Optional(Type.Union([Text({ maxLength: 2048 }), Type.Null()]))
 }, { additionalProperties: false, minProperties: 1 })
+/** Retention: days to keep messages (bounds RETENTION_MIN_DAYS..RETENTION_MAX_DAYS, checked by the service), or null for the server's default. */
+export const RetentionBody = Type.Object({
+  days: Type.Union([Type.Integer({ minimum: 1, maximum: 36_500 }), Type.Null()])
+}, { additionalProperties: false })
 export const RoleBody = Type.Object({ role: Type.Enum(['admin', 'member']) }, { additionalProperties: false })
 export const TransferBody = Type.Object({ userId: Uuid }, { additionalProperties: false })
 /** Invites: both optional (no expiry, no use limit) */

@@ -198,6 +198,7 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
             ownerId: null,
             members: [],
             lastMessage: null,
+            historyStartsAt: 0,
             lastSeq: group.last_seq,
             createdAt: group.created_at.toISOString(),
             lastActivityAt: group.activity_at.toISOString()
@@ -259,6 +260,28 @@ export function createGroupService (deps: ConversationsDeps, conversations: Conv
         if (data.name !== undefined) system.push(await writeSystemMessage(tx, groupId, { event: 'renamed', actorId, name: data.name }))
         if (data.topic !== undefined) system.push(await writeSystemMessage(tx, groupId, { event: 'topic_changed', actorId, topic: data.topic ?? '' }))
         if (data.avatarUrl !== undefined) system.push(await writeSystemMessage(tx, groupId, { event: 'avatar_changed', actorId }))
+        return { room: group.type === 'channel' }
+      })
+    },
+
+    /**
+     * PUT /groups/:id/retention (groups and channels): owner and admins set how many days
+     * messages are kept, within the server's bounds, or null for the server's default
+     * (docs/protocol.md, "Retention"); a system message says so when it changed.
+     */
+    async setRetention (actorId: string, groupId: string, days: number | null): Promise<ConversationView> {
+      return await changeAndView(actorId, groupId, async (tx, system) => {
+        const group = await lockGroup(tx, groupId, true)
+        const members = await groupMembers(tx, groupId)
+        requireRole(actorOf(members, actorId).role, 'setRetention')
+        // The body's rules after the role (docs/protocol.md, "Group roles": the order of checks).
+        if (days !== null && (!Number.isSafeInteger(days) || days < limits.retentionMinDays || days > limits.retentionMaxDays)) {
+          throw validation(`days: between ${limits.retentionMinDays} and ${limits.retentionMaxDays}, or null for the server's default`)
+        }
+        const current = await tx.conversation.findUniqueOrThrow({ where: { id: groupId }, select: { retentionDays: true } })
+        if (current.retentionDays === days) return undefined
+        await tx.conversation.update({ where: { id: groupId }, data: { retentionDays: days } })
+        system.push(await writeSystemMessage(tx, groupId, { event: 'retention_changed', actorId, days }))
         return { room: group.type === 'channel' }
       })
     },

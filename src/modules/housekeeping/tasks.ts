@@ -1,8 +1,8 @@
-import { rm } from 'node:fs/promises'
-import { join, resolve, sep } from 'node:path'
 import type { Config } from '../../config.js'
 import type { DbKind, SqlClient } from '../../db/drivers.js'
-import { PRUNE_INVITES_SQL, PRUNE_JOB_ARCHIVE_SQL, PRUNE_REFRESH_TOKENS_SQL, PRUNE_UPLOADS_SQL, PRUNE_WEBHOOK_LOG_SQL, VACUUM_SQL } from './sql.js'
+import { removeUploadFiles } from './files.js'
+import { purgeExpired } from './retention.js'
+import { CHECKPOINT_SQL, PRUNE_INVITES_SQL, PRUNE_JOB_ARCHIVE_SQL, PRUNE_REFRESH_TOKENS_SQL, PRUNE_UPLOADS_SQL, PRUNE_WEBHOOK_LOG_SQL, VACUUM_SQL } from './sql.js'
 
 /** Rows one statement deletes at most; a run repeats it until less comes back. */
 export const BATCH = 1000
@@ -19,7 +19,7 @@ export interface Task {
   run: (ctx: TaskContext) => Promise<number>
 }
 
-export type TaskName = 'vacuum' | 'webhook-log' | 'job-archive' | 'tokens' | 'uploads'
+export type TaskName = 'vacuum' | 'webhook-log' | 'job-archive' | 'tokens' | 'uploads' | 'retention'
 
 /** Runs a deleting statement in batches until it finds less than a batch. */
 async function drain<R> (ctx: TaskContext, text: string, name: string, arg: number, each?: (rows: R[]) => Promise<void>): Promise<number> {
@@ -37,7 +37,11 @@ export const TASKS: readonly Task[] = [
     name: 'vacuum',
     interval: (c) => c.HOUSEKEEPING_VACUUM_INTERVAL_S,
     applies: (ctx) => ctx.dbKind === 'pglite',
-    run: async (ctx) => { await ctx.sql.query(VACUUM_SQL, []); return 0 }
+    run: async (ctx) => {
+      await ctx.sql.query(VACUUM_SQL, [])
+      await ctx.sql.query(CHECKPOINT_SQL, [])
+      return 0
+    }
   },
   {
     name: 'webhook-log',
@@ -59,12 +63,13 @@ export const TASKS: readonly Task[] = [
     name: 'uploads',
     interval: (c) => c.HOUSEKEEPING_UPLOADS_INTERVAL_S,
     // The row goes first (in its statement), then the file: a download in between finds no row (404), never a row without a file.
-    run: async (ctx) => await drain<{ storage_key: string }>(ctx, PRUNE_UPLOADS_SQL, 'housekeeping_uploads', ctx.config.UPLOAD_ORPHAN_AFTER_S, async (rows) => {
-      const dir = resolve(ctx.config.UPLOAD_DIR)
-      for (const { storage_key: key } of rows) {
-        const path = resolve(join(dir, key))
-        if (path.startsWith(dir + sep)) await rm(path, { force: true })
-      }
-    })
+    run: async (ctx) => await drain<{ storage_key: string }>(ctx, PRUNE_UPLOADS_SQL, 'housekeeping_uploads', ctx.config.UPLOAD_ORPHAN_AFTER_S,
+      async (rows) => { await removeUploadFiles(ctx.config.UPLOAD_DIR, rows) })
+  },
+  {
+    // Messages older than their conversation's policy (retention.ts); checks every conversation with a policy.
+    name: 'retention',
+    interval: (c) => c.HOUSEKEEPING_RETENTION_INTERVAL_S,
+    run: async (ctx) => await purgeExpired(ctx)
   }
 ]

@@ -9,7 +9,7 @@ const Id = Type.String({ format: 'uuid' })
 /** What a system message's content says happened (the SDK's `SystemContent`). */
 export const SystemContent = Type.Object({
   event: Type.Enum(['member_added', 'member_removed', 'member_left', 'member_joined', 'role_changed',
-    'owner_transferred', 'renamed', 'topic_changed', 'avatar_changed', 'message_pinned', 'app_notice']),
+    'owner_transferred', 'renamed', 'topic_changed', 'avatar_changed', 'message_pinned', 'app_notice', 'retention_changed']),
   actorId: Id,
   userIds: Type.Optional(Type.Array(Id)),
   name: Type.Optional(Type.String()),
@@ -17,7 +17,8 @@ export const SystemContent = Type.Object({
   messageId: Type.Optional(Id),
   role: Type.Optional(Type.Enum(['admin', 'member'])),
   /** app_notice: the app's text (server API, POST /api/server/conversations/:id/system-messages). */
-  text: Type.Optional(Type.String())
+  text: Type.Optional(Type.String()),
+  days: Type.Optional(Type.Union([Type.Integer(), Type.Null()]))
 }, { additionalProperties: false })
 
 const system = Compile(SystemContent)

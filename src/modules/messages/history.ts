@@ -1,18 +1,21 @@
 import { validation } from '../../lib/errors.js'
 import { type ConversationsDeps, toMessage, type MessageRow, type MessageView } from '../conversations/index.js'
-import { HISTORY_AFTER_SQL, HISTORY_BEFORE_SQL, PUBLIC_HISTORY_AFTER_SQL, PUBLIC_HISTORY_BEFORE_SQL } from './sql.js'
+import { HISTORY_AFTER_SQL, HISTORY_BEFORE_SQL, HISTORY_START_SQL, PUBLIC_HISTORY_AFTER_SQL, PUBLIC_HISTORY_BEFORE_SQL } from './sql.js'
 import { assertMember, publicReadRefusal } from './membership-checks.js'
 
 /** History pages: a member's visible messages, or a public channel's for anyone. */
 export function createHistory (deps: Pick<ConversationsDeps, 'prisma' | 'sql'>) {
   const { prisma, sql } = deps
+  /** Retention: where the conversation's history starts (read after the page: a purge meanwhile only moves it up). */
+  const historyStart = async (conversationId: string): Promise<number> =>
+    (await sql.query<{ history_start_seq: number }>(HISTORY_START_SQL, [conversationId], 'history_start'))[0]?.history_start_seq ?? 0
   return {
     /**
      * History page. `before`: older than that seq, newest first. `after`: newer than that
      * seq, oldest first. Neither: the latest messages, newest first. Messages deleted or
      * cleared for the caller are left out.
      */
-    async history (userId: string, conversationId: string, opts: { before?: number, after?: number, limit?: number }): Promise<{ messages: MessageView[], hasMore: boolean }> {
+    async history (userId: string, conversationId: string, opts: { before?: number, after?: number, limit?: number }): Promise<{ messages: MessageView[], hasMore: boolean, historyStartsAt: number }> {
       if (opts.before !== undefined && opts.after !== undefined) throw validation('Give either before or after, not both')
       const limit = opts.limit ?? 50
       // Prepared statements (planned once per connection); "latest" is `before` the largest int.
@@ -30,10 +33,10 @@ export function createHistory (deps: Pick<ConversationsDeps, 'prisma' | 'sql'>) 
           const open = opts.after !== undefined
             ? await sql.query<MessageRow>(PUBLIC_HISTORY_AFTER_SQL, [conversationId, opts.after, limit + 1], 'public_history_after')
             : await sql.query<MessageRow>(PUBLIC_HISTORY_BEFORE_SQL, [conversationId, opts.before ?? 2147483647, limit + 1], 'public_history_before')
-          return { messages: open.slice(0, limit).map(toMessage), hasMore: open.length > limit }
+          return { messages: open.slice(0, limit).map(toMessage), hasMore: open.length > limit, historyStartsAt: await historyStart(conversationId) }
         }
       }
-      return { messages: rows.slice(0, limit).map(toMessage), hasMore: rows.length > limit }
+      return { messages: rows.slice(0, limit).map(toMessage), hasMore: rows.length > limit, historyStartsAt: await historyStart(conversationId) }
     }
   }
 }

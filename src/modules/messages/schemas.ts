@@ -90,7 +90,12 @@ export const HistoryQuery = Type.Object({
 
 // ---- responses -------------------------------------------------------------------------
 
-export const MessagePage = Type.Object({ messages: Type.Array(Message), hasMore: Type.Boolean() })
+export const MessagePage = Type.Object({
+  messages: Type.Array(Message),
+  hasMore: Type.Boolean(),
+  /** Retention: messages below this seq were purged (0: none ever were). */
+  historyStartsAt: Type.Optional(Type.Integer())
+})
 export const ReadResult = Type.Object({ readSeq: Type.Integer() })
 export const ReactionsResult = Type.Object({ reactions: Type.Array(Reaction) })
 export const PinList = Type.Array(Message)

@@ -31,6 +31,9 @@ JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_
 WHERE x.conversation_id = $1::uuid AND x.seq > $3::int AND ${VISIBLE} AND ${IN_TIMELINE}
 ORDER BY x.seq ASC LIMIT $4::int`
 
+/** Retention: the seq history starts at (messages below it were purged). */
+export const HISTORY_START_SQL = 'SELECT history_start_seq FROM conversations WHERE id = $1::uuid'
+
 /** A channel's history for a non-member (public; nothing is hidden or cleared for them). */
 export const PUBLIC_HISTORY_BEFORE_SQL = `
 SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
@@ -85,7 +88,7 @@ LIMIT $5::int`
 
 /** The last rev of each listed conversation the caller is a member of. */
 export const SYNC_REVS_SQL = `
-SELECT c.id, c.last_rev FROM conversations c
+SELECT c.id, c.last_rev, c.history_start_seq FROM conversations c
 JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = $2::uuid
 WHERE c.id = ANY($1::uuid[])`
 

@@ -8,6 +8,8 @@ export interface SyncResult {
   updated: MessageView[]
   /** Per conversation, the rev the caller is now complete up to (send it back as `revs`). */
   revs: Record<string, number>
+  /** Retention: per listed conversation whose history was purged, the seq it now starts at (older ones are gone, not missed). */
+  historyStartsAt?: Record<string, number>
   /** With `memberships`: the conversations the caller became a member of after the token. */
   joined?: ConversationView[]
   /** With `membershipsToken`: the token to send next time. */
@@ -24,6 +26,12 @@ export interface MembershipCatchUp {
   view: (conversationId: string) => Promise<ConversationView | undefined>
   /** At most this many conversations per answer. */
   max: number
+}
+
+/** Retention: the purged conversations' history starts, read with their revs (before the messages). */
+function retentionStarts (rows: ReadonlyArray<{ id: string, history_start_seq: number }>): Record<string, number> | undefined {
+  const purged = rows.filter((r) => r.history_start_seq > 0)
+  return purged.length === 0 ? undefined : Object.fromEntries(purged.map((r) => [r.id, r.history_start_seq]))
 }
 
 /** Catch-up sync by seq cursors and, with `revs`, by change revs. */
@@ -78,7 +86,9 @@ export function createSync (deps: Pick<ConversationsDeps, 'sql'>, threads: Pick<
       const ids = [...new Set([...after.keys(), ...since.keys()])]
       if (ids.length === 0) return { messages: [], updated: [], revs: {}, ...extra, ...(withThreads ? { threads: [] } : {}), hasMore: joined?.cut ?? false }
       // Last revs first: anything changed after this read comes again next time, never missed.
-      const last = new Map((await sql.query<{ id: string, last_rev: number }>(SYNC_REVS_SQL, [ids, userId], 'sync_revs')).map((r) => [r.id, r.last_rev]))
+      const revRows = await sql.query<{ id: string, last_rev: number, history_start_seq: number }>(SYNC_REVS_SQL, [ids, userId], 'sync_revs')
+      const last = new Map(revRows.map((r) => [r.id, r.last_rev]))
+      const starts = retentionStarts(revRows)
       const rows = after.size === 0 ? [] : await sql.query<MessageRow>(SYNC_SQL, [[...after.keys()], [...after.values()], userId, limit + 1], 'sync')
       const asked = [...since.keys()].filter((id) => last.has(id) && (after.get(id) ?? 0) > 0)
       const changedRows = asked.length === 0
@@ -103,6 +113,7 @@ export function createSync (deps: Pick<ConversationsDeps, 'sql'>, threads: Pick<
         // A root whose row and thread summary both changed came twice (the same current state): once.
         updated: [...new Map(updated.map((r) => [r.id, toMessage(r)])).values()],
         revs: out,
+        ...(starts === undefined ? {} : { historyStartsAt: starts }),
         ...extra,
         ...(threadStates === undefined ? {} : { threads: threadStates }),
         hasMore: rows.length > limit || changedRows.length > limit || (joined?.cut ?? false)

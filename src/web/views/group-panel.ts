@@ -5,6 +5,7 @@ import { linkFile, uploadFile } from '../uploads.js'
 import { errorText, t, type Key } from '../i18n/index.js'
 import { confirmButtons } from './confirm.js'
 import { dateTimeOf } from '../i18n/dates.js'
+import { retentionSection } from './retention-setting.js'
 
 /** The mute choices: how long from now, null for no end, 0 to unmute. */
 const MUTES: Array<{ value: string, label: Key, ms: number | null }> = [
@@ -252,6 +253,7 @@ export function groupPanel (store: Store, conversationId: string, onClose: () =>
             .sort((a, b) => ROLE_ORDER[a.role] - ROLE_ORDER[b.role] || a.displayName.localeCompare(b.displayName))
             .map((m) => memberRow(c, m, myRole))))
         : null,
+      shared ? retentionSection(client, c, canEdit, act) : null,
       c.type === 'group' && canEdit ? inviteSection(c) : null,
       bans !== undefined ? banSection(c, bans) : null,
       mySettings(c),

@@ -37,6 +37,7 @@ export function systemText (content: SystemContent, nameOf: (userId: string) => 
     case 'avatarchanged': return t('sys.avatar', { actor })
     case 'messagepinned': return t('sys.pinned', { actor })
     case 'appnotice': return content.text ?? ''
+    case 'retentionchanged': return typeof content.days === 'number' ? t('sys.retention', { actor, count: content.days }) : t('sys.retentionDefault', { actor })
     case 'messageunpinned': return t('sys.unpinned', { actor })
     case 'created': case 'groupcreated': case 'channelcreated': return content.name !== undefined ? t('sys.createdNamed', { actor, name: content.name }) : t('sys.created', { actor })
     default: return t('sys.updated', { actor })

@@ -31,12 +31,17 @@ export function history (ctx: ChatContext, list: MessageList, isOpen: () => bool
   let failures = 0
   let retryTimer: ReturnType<typeof setTimeout> | undefined
 
+  /** Retention: where the server says history starts (messages below it were purged). */
+  let historyStartsAt = 0
+
   function showTop (state: 'loading' | 'waiting' | 'failed' | 'more' | 'beginning'): void {
-    list.top.dataset.state = state
+    const purged = state === 'beginning' && historyStartsAt > 1
+    list.top.dataset.state = purged ? 'retention' : state
     list.top.textContent = state === 'loading' ? t('chat.loading')
       : state === 'waiting' ? t('chat.waitingNetwork')
         : state === 'failed' ? t('chat.loadFailed')
-          : state === 'beginning' ? t('chat.beginning') : ''
+          : purged ? t('chat.retentionStart')
+            : state === 'beginning' ? t('chat.beginning') : ''
   }
 
   function scheduleRetry (err?: unknown): void {
@@ -64,6 +69,7 @@ export function history (ctx: ChatContext, list: MessageList, isOpen: () => bool
       const fromBottom = list.el.scrollHeight - list.el.scrollTop
       for (const m of page.messages) list.insert(m)
       hasMore = page.hasMore
+      historyStartsAt = page.historyStartsAt ?? 0
       list.el.scrollTop = list.el.scrollHeight - fromBottom
       failures = 0
       showTop(hasMore ? 'more' : 'beginning')
