@@ -2,43 +2,20 @@
 // stream, retries after the receiver fails, and nothing recorded when APP_EVENTS_URL is unset.
 // The ordering test sends 40 messages to a receiver that takes 15 ms per answer (about 2 s).
 import t, { type Test } from 'tap'
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto'
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http'
+import { randomUUID } from 'node:crypto'
 import { build, listen, registerUser } from '../../helper.js'
 import { connect, sleep, until } from '../../socket-client.js'
 import type { App } from '../../../src/app.js'
-import { appUser, makeAdmin, makeKey } from './helpers.js'
+import { appUser, makeAdmin, makeKey, signedReceiver, type SignedAnswer, type SignedCall } from './helpers.js'
 
 const SECRET = 'an-app-events-secret'
 
-interface Received { headers: IncomingHttpHeaders, body: string, json: any, verified: boolean }
-type Answer = (call: Received, res: ServerResponse) => void | Promise<void>
+type Received = SignedCall
 
-function verify (header: string | undefined, body: string): boolean {
-  const parts = Object.fromEntries((header ?? '').split(',').map((kv) => kv.split('=') as [string, string]))
-  const expected = createHmac('sha256', SECRET).update(`${parts.t ?? ''}.${body}`).digest()
-  const given = Buffer.from(parts.v1 ?? '', 'hex')
-  return given.length === expected.length && timingSafeEqual(given, expected) && Math.abs(Date.now() / 1000 - Number(parts.t)) < 300
-}
-
-/** The app's receiver: a real HTTP server on 127.0.0.1 whose answer the test sets. */
-async function receiver (t: Test): Promise<{ url: string, host: string, got: Received[], answer: { fn: Answer } }> {
-  const got: Received[] = []
-  const answer: { fn: Answer } = { fn: (_c, res) => { res.end() } }
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8')
-      const call = { headers: req.headers, body, json: JSON.parse(body), verified: verify(req.headers['x-relay-signature'] as string | undefined, body) }
-      got.push(call)
-      void answer.fn(call, res)
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(async () => { server.closeAllConnections(); await new Promise((resolve) => server.close(resolve)) })
-  const { port } = server.address() as { port: number }
-  return { url: `http://127.0.0.1:${port}/events`, host: `127.0.0.1:${port}`, got, answer }
+/** The app's receiver: answers 200 with nothing unless the test sets otherwise. */
+async function receiver (t: Test): Promise<{ url: string, host: string, got: Received[], answer: { fn: SignedAnswer } }> {
+  const r = await signedReceiver(t, SECRET, '/events', (_c, res) => { res.end() })
+  return { url: r.url, host: r.host, got: r.calls, answer: r.answer }
 }
 
 async function world (t: Test, config: Record<string, unknown> = {}) {

@@ -1,43 +1,19 @@
 import t, { type Test } from 'tap'
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto'
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http'
+import { randomUUID } from 'node:crypto'
 import { build, listen, registerUser } from '../../helper.js'
 import { connect } from '../../socket-client.js'
 import type { App } from '../../../src/app.js'
 import { makeBot } from '../bots/helpers.js'
-import { appUser, makeAdmin, makeKey } from './helpers.js'
+import { appUser, makeAdmin, makeKey, signedReceiver, type SignedAnswer, type SignedCall } from './helpers.js'
 
 const SECRET = 'a-before-send-secret'
 const code = (res: { json: () => any }): string => res.json().error?.code
 
-interface Call { headers: IncomingHttpHeaders, body: string, json: any, verified: boolean }
-type Answer = (call: Call, res: ServerResponse) => void
+type Call = SignedCall
 
-function verify (header: string | undefined, body: string): boolean {
-  const parts = Object.fromEntries((header ?? '').split(',').map((kv) => kv.split('=') as [string, string]))
-  const expected = createHmac('sha256', SECRET).update(`${parts.t ?? ''}.${body}`).digest()
-  const given = Buffer.from(parts.v1 ?? '', 'hex')
-  return given.length === expected.length && timingSafeEqual(given, expected) && Math.abs(Date.now() / 1000 - Number(parts.t)) < 300
-}
-
-/** The app's hook: a real HTTP server on 127.0.0.1 whose answer the test sets. */
-async function hook (t: Test): Promise<{ url: string, host: string, calls: Call[], answer: { fn: Answer } }> {
-  const calls: Call[] = []
-  const answer: { fn: Answer } = { fn: (_c, res) => { res.end(JSON.stringify({ action: 'allow' })) } }
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8')
-      const call = { headers: req.headers, body, json: JSON.parse(body), verified: verify(req.headers['x-relay-signature'] as string | undefined, body) }
-      calls.push(call)
-      answer.fn(call, res)
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(async () => { server.closeAllConnections(); await new Promise((resolve) => server.close(resolve)) })
-  const { port } = server.address() as { port: number }
-  return { url: `http://127.0.0.1:${port}/before-send`, host: `127.0.0.1:${port}`, calls, answer }
+/** The app's hook: allows unless the test sets otherwise. */
+async function hook (t: Test): Promise<{ url: string, host: string, calls: Call[], answer: { fn: SignedAnswer } }> {
+  return await signedReceiver(t, SECRET, '/before-send', (_c, res) => { res.end(JSON.stringify({ action: 'allow' })) })
 }
 
 async function world (t: Test, app: App) {
@@ -114,7 +90,7 @@ t.test('the hook sees every send, signed, and allows, rejects or replaces', asyn
 
 t.test('garbage, slow, failing and redirecting hooks take the configured policy and are counted', async (t) => {
   const h = await hook(t)
-  const answers: Record<string, Answer> = {
+  const answers: Record<string, SignedAnswer> = {
     garbage: (_c, res) => { res.end('{{{not json') },
     'unknown action': (_c, res) => { res.end(JSON.stringify({ action: 'maybe' })) },
     'a 500': (_c, res) => { res.statusCode = 500; res.end('{"action":"allow"}') },
