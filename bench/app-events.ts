@@ -13,13 +13,9 @@
  * The server (embedded PGlite in memory) and the senders share this process. Numbers are for
  * the whole machine as it is: the load average is printed beside them.
  */
-import { spawn } from 'node:child_process'
-import { randomUUID } from 'node:crypto'
 import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
-import { io } from 'socket.io-client'
-import { buildApp } from '../src/app.js'
-import { loadConfig } from '../src/config.js'
+import { benchApp, groupOfSenders, pct, sendClosedLoop, startServerProcess } from './lib/closed-loop-group.js'
 
 const { values } = parseArgs({ options: { senders: { type: 'string', default: '20' }, messages: { type: 'string', default: '100' }, rounds: { type: 'string', default: '3' } } })
 const senders = Number(values.senders)
@@ -43,64 +39,21 @@ const server = http.createServer((req, res) => {
 server.listen(0, '127.0.0.1', () => process.send(server.address().port))
 `
 
-async function startReceiver (): Promise<{ port: number, stop: () => void }> {
-  const child = spawn(process.execPath, ['-e', RECEIVER], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  const port = await new Promise<number>((resolve) => child.once('message', (m) => { resolve(Number(m)) }))
-  return { port, stop: () => { child.kill() } }
-}
-
-const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!
-
 type Mode = 'no triggers' | 'unset' | 'recorded' | 'delivered'
 
 async function run (mode: Mode, port: number | undefined): Promise<{ p50: number, p99: number, max: number, perS: number, load: number[], delivered: string }> {
-  const config = loadConfig({}, {
-    NODE_ENV: 'production',
-    JWT_SECRET: 'bench-secret-that-is-at-least-32-characters-long',
-    LOG_LEVEL: 'warn',
-    SCRYPT_LOG_N: 10,
-    PGLITE_DIR: 'memory://',
-    DATA_DIR: `/tmp/relay-bench-${randomUUID()}`,
-    PORT: 0,
-    HOST: '127.0.0.1',
-    SOCKET_EVENTS_PER_S: 100_000,
+  const { app, url } = await benchApp({
     JOBS_WORKER: mode !== 'recorded',
     ...(port === undefined ? {} : { APP_EVENTS_URL: `http://127.0.0.1:${port}/events`, APP_EVENTS_SECRET: 'bench-events-secret-long', OUTBOUND_ALLOWED_HOSTS: `127.0.0.1:${port}` })
   })
-  const app = await buildApp(config, { logger: false })
   if (mode === 'no triggers') {
     for (const [trigger, table] of [['app_event_user', 'users'], ['app_event_conversation', 'conversations'], ['app_event_message', 'messages'], ['app_event_member', 'conversation_members']]) {
       await app.sql.query(`DROP TRIGGER ${trigger} ON ${table}`, [])
     }
   }
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
-  const ids: string[] = []
-  for (let i = 0; i < senders + 1; i++) {
-    const id = randomUUID()
-    await app.prisma.user.create({ data: { id, username: `b${i}_${id.slice(0, 8)}`, displayName: 'b', passwordHash: '!' } })
-    ids.push(id)
-  }
-  const owner = ids[0]!
-  const group = await app.groups.create(owner, { name: 'bench', memberIds: ids.slice(1) })
-  const sockets = await Promise.all(ids.slice(1).map(async (id) => {
-    const s = io(url, { transports: ['websocket'], auth: { token: app.signAccessToken(id) }, reconnection: false })
-    await new Promise<void>((resolve, reject) => { s.once('connect', resolve); s.once('connect_error', reject) })
-    return s
-  }))
-  // Warm-up: plans, JIT, the receiver's keep-alive connections.
-  await Promise.all(sockets.map(async (s) => await s.timeout(10_000).emitWithAck('message:send', { conversationId: group.id, clientMsgId: randomUUID(), type: 'text', content: 'warm' })))
-  const latencies: number[] = []
+  const { groupId, sockets } = await groupOfSenders(app, url, senders)
   const started = performance.now()
-  await Promise.all(sockets.map(async (s) => {
-    for (let i = 0; i < perSender; i++) {
-      const t0 = performance.now()
-      const ack = await s.timeout(10_000).emitWithAck('message:send', { conversationId: group.id, clientMsgId: randomUUID(), type: 'text', content: `bench ${i}` })
-      if (ack?.ok !== true) throw new Error(`send failed: ${JSON.stringify(ack)}`)
-      latencies.push(performance.now() - t0)
-    }
-  }))
-  const seconds = (performance.now() - started) / 1000
+  const { latencies, seconds } = await sendClosedLoop(sockets, groupId, perSender)
   const load = loadavg()
   let delivered = '-'
   if (mode === 'delivered' && port !== undefined) {
@@ -117,7 +70,6 @@ async function run (mode: Mode, port: number | undefined): Promise<{ p50: number
   }
   for (const s of sockets) s.close()
   await app.close()
-  latencies.sort((a, b) => a - b)
   return { p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), max: latencies.at(-1)!, perS: latencies.length / seconds, load, delivered }
 }
 
@@ -126,7 +78,7 @@ console.log(`senders ${senders} x ${perSender} messages, closed loop, one group;
 for (let r = 0; r < Number(values.rounds); r++) {
   for (const mode of ['no triggers', 'unset', 'recorded', 'delivered'] as const) {
     // A fresh receiver per run: its counts are that run's.
-    const receiver = mode === 'recorded' || mode === 'delivered' ? await startReceiver() : undefined
+    const receiver = mode === 'recorded' || mode === 'delivered' ? await startServerProcess(RECEIVER) : undefined
     try {
       const res = await run(mode, receiver?.port)
       console.log(`round ${r + 1} ${mode.padEnd(11)}: p50 ${fmt(res.p50)} ms  p99 ${fmt(res.p99)} ms  max ${fmt(res.max)} ms  ${res.perS.toFixed(0)} msg/s  load ${res.load.map(fmt).join(' ')}  ${res.delivered}`)

@@ -9,13 +9,9 @@
  * the hook runs in its own. Numbers are for the whole machine as it is: the load average is
  * printed beside them.
  */
-import { spawn } from 'node:child_process'
-import { randomUUID } from 'node:crypto'
 import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
-import { io } from 'socket.io-client'
-import { buildApp } from '../src/app.js'
-import { loadConfig } from '../src/config.js'
+import { benchApp, groupOfSenders, pct, sendClosedLoop, startServerProcess } from './lib/closed-loop-group.js'
 
 const { values } = parseArgs({ options: { senders: { type: 'string', default: '20' }, messages: { type: 'string', default: '100' }, rounds: { type: 'string', default: '3' } } })
 const senders = Number(values.senders)
@@ -30,63 +26,16 @@ const server = http.createServer((req, res) => {
 server.listen(0, '127.0.0.1', () => process.send(server.address().port))
 `
 
-async function startHook (): Promise<{ port: number, stop: () => void }> {
-  const child = spawn(process.execPath, ['-e', HOOK], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  const port = await new Promise<number>((resolve) => child.once('message', (m) => { resolve(Number(m)) }))
-  return { port, stop: () => { child.kill() } }
-}
-
-const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!
-
 async function run (hookPort: number | undefined): Promise<{ p50: number, p99: number, max: number, perS: number, load: number[] }> {
-  const config = loadConfig({}, {
-    NODE_ENV: 'production',
-    JWT_SECRET: 'bench-secret-that-is-at-least-32-characters-long',
-    LOG_LEVEL: 'warn',
-    SCRYPT_LOG_N: 10,
-    PGLITE_DIR: 'memory://',
-    DATA_DIR: `/tmp/relay-bench-${randomUUID()}`,
-    PORT: 0,
-    HOST: '127.0.0.1',
-    SOCKET_EVENTS_PER_S: 100_000,
-    ...(hookPort === undefined ? {} : { BEFORE_SEND_URL: `http://127.0.0.1:${hookPort}/hook`, BEFORE_SEND_SECRET: 'bench-hook-secret-long', OUTBOUND_ALLOWED_HOSTS: `127.0.0.1:${hookPort}` })
-  })
-  const app = await buildApp(config, { logger: false })
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
-  const ids: string[] = []
-  for (let i = 0; i < senders + 1; i++) {
-    const id = randomUUID()
-    await app.prisma.user.create({ data: { id, username: `b${i}_${id.slice(0, 8)}`, displayName: 'b', passwordHash: '!' } })
-    ids.push(id)
-  }
-  const owner = ids[0]!
-  const group = await app.groups.create(owner, { name: 'bench', memberIds: ids.slice(1) })
-  const sockets = await Promise.all(ids.slice(1).map(async (id) => {
-    const s = io(url, { transports: ['websocket'], auth: { token: app.signAccessToken(id) }, reconnection: false })
-    await new Promise<void>((resolve, reject) => { s.once('connect', resolve); s.once('connect_error', reject) })
-    return s
-  }))
-  // Warm-up: plans, JIT, the hook's keep-alive connections.
-  await Promise.all(sockets.map(async (s) => await s.timeout(10_000).emitWithAck('message:send', { conversationId: group.id, clientMsgId: randomUUID(), type: 'text', content: 'warm' })))
-  const latencies: number[] = []
-  const started = performance.now()
-  await Promise.all(sockets.map(async (s) => {
-    for (let i = 0; i < perSender; i++) {
-      const t0 = performance.now()
-      const ack = await s.timeout(10_000).emitWithAck('message:send', { conversationId: group.id, clientMsgId: randomUUID(), type: 'text', content: `bench ${i}` })
-      if (ack?.ok !== true) throw new Error(`send failed: ${JSON.stringify(ack)}`)
-      latencies.push(performance.now() - t0)
-    }
-  }))
-  const seconds = (performance.now() - started) / 1000
+  const { app, url } = await benchApp(hookPort === undefined ? {} : { BEFORE_SEND_URL: `http://127.0.0.1:${hookPort}/hook`, BEFORE_SEND_SECRET: 'bench-hook-secret-long', OUTBOUND_ALLOWED_HOSTS: `127.0.0.1:${hookPort}` })
+  const { groupId, sockets } = await groupOfSenders(app, url, senders)
+  const { latencies, seconds } = await sendClosedLoop(sockets, groupId, perSender)
   for (const s of sockets) s.close()
   await app.close()
-  latencies.sort((a, b) => a - b)
   return { p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), max: latencies.at(-1)!, perS: latencies.length / seconds, load: loadavg() }
 }
 
-const hook = await startHook()
+const hook = await startServerProcess(HOOK)
 const fmt = (n: number): string => n.toFixed(2)
 try {
   console.log(`senders ${senders} x ${perSender} messages, closed loop, one group; hook answers after setTimeout(1)`)
