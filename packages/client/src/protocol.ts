@@ -845,6 +845,7 @@ export interface Passkey { id: string, name: string, createdAt: string, lastUsed
  * (e.g. @simplewebauthn/browser's startRegistration / startAuthentication).
  */
 export interface PasskeyCreationOptions { challenge: string, rp: { id?: string, name: string }, user: { id: string, name: string, displayName: string }, [option: string]: unknown }
+/** WebAuthn options as JSON for `navigator.credentials.get()` (PublicKeyCredentialRequestOptionsJSON): see {@link PasskeyCreationOptions}. */
 export interface PasskeyRequestOptions { challenge: string, rpId?: string, [option: string]: unknown }
 /** The browser's answer (PublicKeyCredential as JSON: RegistrationResponseJSON / AuthenticationResponseJSON), passed to the server whole. */
 export interface PasskeyCredentialJSON { id: string, rawId: string, type: 'public-key', response: Record<string, unknown>, [field: string]: unknown }

@@ -357,10 +357,12 @@ export class RestClient extends Emitter<ClientEvents> {
     return await this.request<Passkey>('POST', '/auth/passkeys/register', { body: name === undefined ? { response } : { response, name } })
   }
 
+  /** My passkeys, oldest first. */
   async passkeys (): Promise<Passkey[]> {
     return await this.request<Passkey[]>('GET', '/auth/passkeys')
   }
 
+  /** Renames one of my passkeys (a label of 1-64 characters); NOT_FOUND for one that is not mine. */
   async renamePasskey (id: string, name: string): Promise<Passkey> {
     return await this.request<Passkey>('PATCH', `/auth/passkeys/${enc(id)}`, { body: { name } })
   }
