@@ -48,7 +48,8 @@ export function oidcPublicRoutes (scope: FastifyInstance, oidc: OidcService, opt
   app.get('/oidc/:provider/callback', {
     config: { rateLimit },
     // Not in the OpenAPI document (like /healthz): no client calls it, the provider sends the
-    // browser here, and it only ever redirects. Its contract is docs/protocol.md's.
+    // browser here, and it only ever redirects. Its contract is docs/protocol.md's; its schemas'
+    // text kinds are checked by test/security/text-kinds.test.ts directly.
     schema: {
       hide: true,
       operationId: 'oidcCallback',

@@ -2,7 +2,7 @@ import { Type } from 'typebox'
 import { Text } from '../../lib/text-schemas.js'
 
 /** A configured provider's id (OIDC_PROVIDERS). */
-export const ProviderId = Type.String({ pattern: '^[a-z0-9_-]{1,32}$', description: 'A configured provider id (GET /auth/oidc/providers)' })
+export const ProviderId = Text({ pattern: '^[a-z0-9_-]{1,32}$', description: 'A configured provider id (GET /auth/oidc/providers)' })
 export const ProviderParams = Type.Object({ provider: ProviderId })
 
 export const OidcProvidersSchema = Type.Object({
@@ -20,12 +20,12 @@ export const OidcStartSchema = Type.Object({ url: Type.String({ description: 'Th
 
 /** The callback's query as providers send it; only its shape is checked here, openid-client checks the rest. */
 export const OidcCallbackQuery = Type.Object({
-  code: Type.Optional(Type.String({ maxLength: 2048 })),
-  state: Type.Optional(Type.String({ maxLength: 512 })),
-  iss: Type.Optional(Type.String({ maxLength: 2048 })),
-  error: Type.Optional(Type.String({ maxLength: 256 })),
-  error_description: Type.Optional(Type.String({ maxLength: 2048 })),
-  session_state: Type.Optional(Type.String({ maxLength: 512 }))
+  code: Type.Optional(Text({ maxLength: 2048 })),
+  state: Type.Optional(Text({ maxLength: 512 })),
+  iss: Type.Optional(Text({ maxLength: 2048 })),
+  error: Type.Optional(Text({ maxLength: 256 })),
+  error_description: Type.Optional(Text({ maxLength: 2048 })),
+  session_state: Type.Optional(Text({ maxLength: 512 }))
 })
 
 export const OidcExchangeBody = Type.Object({
