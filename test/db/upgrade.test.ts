@@ -14,12 +14,12 @@
  * release's Prisma client, and starts that node twice from source.
  */
 import t, { type Test } from 'tap'
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { build, createTestDatabase, registerUser, servicesMode } from '../helper.js'
-import { api, freePort, probe, register, type User } from '../faults/support.js'
+import { api, register, startServer, type ServerProc, type User } from '../faults/support.js'
 
 t.setTimeout(600_000)
 
@@ -70,48 +70,21 @@ function unpack (t: Test, commit: string): string {
   return dir
 }
 
-interface Node { url: string, proc: ChildProcess, log: () => string, stop: () => Promise<void> }
+interface Node extends ServerProc { stop: () => Promise<void> }
 
 /** The previous release's server, from source (Node's type stripping, as its tests run it). */
 async function startOld (t: Test, dir: string, databaseUrl: string): Promise<Node> {
-  const port = await freePort()
-  const lines: string[] = []
-  const proc = spawn(process.execPath, ['--conditions=@relay-im/source', '--import', './test/typescript-loader.mjs', 'src/server.ts'], {
+  const srv = await startServer(t, { JWT_SECRET, DATABASE_URL: databaseUrl, DATA_DIR: join(dir, 'data') }, {
     cwd: dir,
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: process.env.HOME ?? '/root',
-      NODE_ENV: 'production',
-      JWT_SECRET,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      SCRYPT_LOG_N: '10',
-      DATABASE_URL: databaseUrl,
-      DATA_DIR: join(dir, 'data')
-    },
-    stdio: ['ignore', 'pipe', 'pipe']
+    args: ['--conditions=@relay-im/source', '--import', './test/typescript-loader.mjs', 'src/server.ts'],
+    timeoutMs: 180_000
   })
-  const keep = (chunk: Buffer): void => { lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)); lines.splice(0, Math.max(0, lines.length - 100)) }
-  proc.stdout?.on('data', keep)
-  proc.stderr?.on('data', keep)
-  const exited = new Promise<void>((resolveExit) => { proc.once('exit', () => { resolveExit() }) })
   const stop = async (): Promise<void> => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return
-    proc.kill('SIGTERM')
-    await exited
+    if (!srv.alive()) return
+    srv.proc.kill('SIGTERM')
+    await srv.exited
   }
-  t.teardown(async () => {
-    if (proc.exitCode === null && proc.signalCode === null) { proc.kill('SIGKILL'); await exited }
-  })
-  const url = `http://127.0.0.1:${port}`
-  const end = Date.now() + 180_000
-  while (await probe(`${url}/readyz`) !== 200) {
-    if (proc.exitCode !== null) throw new Error(`the previous release exited while starting:\n${lines.join('\n')}`)
-    if (Date.now() > end) throw new Error(`the previous release did not start in 3 min:\n${lines.join('\n')}`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  return { url, proc, log: () => lines.join('\n'), stop }
+  return { ...srv, stop }
 }
 
 const plan = servicesMode ? previousRelease() : 'needs PostgreSQL: two nodes on one database (TEST_SERVICES=1)'

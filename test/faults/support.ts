@@ -131,10 +131,13 @@ export interface StartOptions {
   /** Wait for /readyz 200 (default) or only /healthz 200. */
   waitReady?: boolean
   timeoutMs?: number
+  /** Another checkout to run (default: this one) and what node runs there (default: dist/src/server.js). */
+  cwd?: string
+  args?: string[]
 }
 
 /**
- * Starts dist/src/server.js with a minimal environment (nothing inherited but PATH/HOME, so
+ * Starts dist/src/server.js (or `opts.args` in `opts.cwd`) with a minimal environment (nothing inherited but PATH/HOME, so
  * a DATABASE_URL of the shell cannot leak in) and waits until it answers.
  */
 export async function startServer (t: Test, env: Record<string, string>, opts: StartOptions = {}): Promise<ServerProc> {
@@ -154,7 +157,7 @@ export async function startServer (t: Test, env: Record<string, string>, opts: S
     ...env
   }
   if (fullEnv.DATA_DIR === undefined) fullEnv.DATA_DIR = tempDir(t)
-  const proc = spawn(process.execPath, [SERVER_JS], { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+  const proc = spawn(process.execPath, opts.args ?? [SERVER_JS], { cwd: opts.cwd ?? ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] })
   const lines: string[] = []
   const keep = (chunk: Buffer): void => {
     lines.push(...chunk.toString('utf8').split('\n').filter(Boolean))
