@@ -13,6 +13,7 @@ import { Histogram, type HistogramData } from './lib/histogram.js'
 import { react, type ReactCommand } from './lib/react-load.js'
 import { channelLoad, type ChannelCommand } from './lib/channel-load.js'
 import { RawSocket, type LoadSocket } from './lib/raw-socket.js'
+import { chatTextGenerator } from './lib/chat-text.js'
 
 export interface UserSpec {
   id: string
@@ -27,7 +28,7 @@ export interface PairSpec { a: number, b: number, conversationId: string }
 
 export type Command =
   | { cmd: 'connect', url: string, users: UserSpec[], relay: boolean, concurrency: number, localAddress?: string, client: ClientKind }
-  | { cmd: 'load', convs: ConvSpec[], rate: number, durationMs: number, startAt: number, drainMs: number, content: string }
+  | { cmd: 'load', convs: ConvSpec[], rate: number, durationMs: number, startAt: number, drainMs: number, content: string | { seed: number } }
   | { cmd: 'connected' }
   | { cmd: 'disconnect' }
   | { cmd: 'sdk-connect', url: string, users: UserSpec[], pairs: PairSpec[], concurrency: number, sendTimeoutMs: number }
@@ -159,6 +160,8 @@ async function load (c: Extract<Command, { cmd: 'load' }>): Promise<LoadResult> 
   const interval = 1000 / c.rate
   const total = Math.floor((c.rate * c.durationMs) / 1000)
   const n = c.convs.length
+  // Realistic text: made before the clock starts, so the generator's CPU is not in the timing.
+  const texts = typeof c.content === 'string' ? [c.content] : (() => { const next = chatTextGenerator(c.content.seed); return Array.from({ length: Math.min(total, 20_000) }, next) })()
 
   const sendOne = (i: number, due: number): void => {
     const conv = c.convs[i % n]!
@@ -169,7 +172,7 @@ async function load (c: Extract<Command, { cmd: 'load' }>): Promise<LoadResult> 
     expected += expect
     sent++
     lag.record(performance.now() - due)
-    sockets[sender]!.emit('message:send', { conversationId: conv.id, clientMsgId, type: 'text', content: c.content }, (res: { ok?: boolean, error?: { code?: string } } | undefined) => {
+    sockets[sender]!.emit('message:send', { conversationId: conv.id, clientMsgId, type: 'text', content: texts[i % texts.length] }, (res: { ok?: boolean, error?: { code?: string } } | undefined) => {
       if (res?.ok === true) {
         acked++
         ack.record(performance.now() - due)

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import type { DbKind } from './database.js'
+import type { ContentKind } from './chat-text.js'
 
 export const SCENARIOS = ['one-to-one', 'group', 'connections', 'reconnect-storm', 'history', 'reactions', 'search', 'channel'] as const
 export type Scenario = typeof SCENARIOS[number]
@@ -50,6 +51,10 @@ export interface Args {
   nodes: number
   /** --nodes: this many more server processes in the cluster with no users (what a node pays for the others' traffic). */
   idleNodes: number
+  /** Message text: realistic (seeded chat-like text, the default) or fixed (one sentence: the control). */
+  content: ContentKind
+  /** Seed of the realistic text (the same seed sends the same messages). */
+  seed: number
 }
 
 const DEFAULTS: Record<Scenario, { rate: number, durationS: number, users: number }> = {
@@ -96,6 +101,9 @@ export const USAGE = `usage: npm run bench -- <${SCENARIOS.join('|')}> [options]
                     with --env REDIS_ADAPTER=classic|sharded
   --idle-nodes K    with --nodes: K more nodes that hold no users; their CPU per message is what a
                     node pays for traffic that is not its users'
+  --content realistic|fixed  message text: seeded chat-like text (Zipf vocabulary, English and
+                    Chinese, numbers, names, URLs; the default) or one fixed sentence (the control)
+  --seed N          seed of the realistic text (default 1)
   --no-build        do not rebuild a stale dist   --keep-db   keep the database`
 
 export function parse (argv: string[]): Args {
@@ -135,6 +143,8 @@ export function parse (argv: string[]): Args {
       ceiling: { type: 'boolean', default: false },
       nodes: { type: 'string', default: '0' },
       'idle-nodes': { type: 'string', default: '0' },
+      content: { type: 'string', default: 'realistic' },
+      seed: { type: 'string', default: '1' },
       help: { type: 'boolean', default: false }
     }
   })
@@ -156,6 +166,7 @@ export function parse (argv: string[]): Args {
   }
   if (values.db !== 'postgres' && values.db !== 'pglite') throw new Error(`--db must be pglite or postgres\n${USAGE}`)
   if (values.client !== 'raw' && values.client !== 'socket.io') throw new Error(`--client must be raw or socket.io\n${USAGE}`)
+  if (values.content !== 'realistic' && values.content !== 'fixed') throw new Error(`--content must be realistic or fixed\n${USAGE}`)
   if (values.restart !== 'term' && values.restart !== 'kill') throw new Error(`--restart must be term or kill\n${USAGE}`)
   const env: Record<string, string> = {}
   for (const kv of values.env) {
@@ -195,6 +206,8 @@ export function parse (argv: string[]): Args {
     client: values.client,
     ceiling: values.ceiling,
     nodes: nodes(Math.floor(num(values.nodes, 'nodes', 0))),
-    idleNodes: Math.floor(num(values['idle-nodes'], 'idle-nodes', 0))
+    idleNodes: Math.floor(num(values['idle-nodes'], 'idle-nodes', 0)),
+    content: values.content,
+    seed: Math.floor(num(values.seed, 'seed', 1))
   }
 }

@@ -1,4 +1,5 @@
 import pg from 'pg'
+import { chatTextGenerator, FIXED_CONTENT, type ContentKind } from './chat-text.js'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -144,20 +145,22 @@ export async function seedGroups (db: BenchDb, groups: number, size: number): Pr
 
 /**
  * `perConversation` earlier text messages in every seeded conversation (direct md5('c'||k) or
- * group md5('g'||k)), sent by its first two members in turn, then ANALYZE: the server meets a
+ * group md5('g'||k)), sent by its first two members in turn, with the run's kind of text, then ANALYZE: the server meets a
  * database as a running deployment has it (history, table statistics), not an empty
  * `messages` table, on which PostgreSQL plans the send statement's index probes as
  * sequential scans for as long as that plan stays cached (found on 2026-12-01: the CPU per
  * message grew with every message stored during a run).
  */
-export async function seedConversationHistory (db: BenchDb, conversations: number, group: boolean, groupSize: number, perConversation: number): Promise<void> {
+export async function seedConversationHistory (db: BenchDb, conversations: number, group: boolean, groupSize: number, perConversation: number, content: ContentKind = 'realistic'): Promise<void> {
   if (perConversation <= 0) return
+  // Realistic history fills the search indexes with a real vocabulary, as a running deployment's would.
+  const texts = content === 'fixed' ? [FIXED_CONTENT] : Array.from({ length: 5000 }, chatTextGenerator(0x5EED))
   const conv = group ? `md5('g' || k)::uuid` : `md5('c' || k)::uuid`
   const sender = group ? `md5('u' || (k * ${groupSize} + s % 2))::uuid` : `md5('u' || (2 * k + s % 2))::uuid`
   await db.query(`INSERT INTO messages (id, conversation_id, seq, rev, sender_id, client_msg_id, type, content, created_at)
     SELECT md5('h' || k || ':' || s)::uuid, ${conv}, s, s, ${sender}, md5('hc' || k || ':' || s), 'text',
-      to_jsonb('earlier message number ' || s || ' of a seeded history'), now() - ($2::int - s + 60) * interval '1 second'
-    FROM generate_series(0, $1::int - 1) k, generate_series(1, $2::int) s`, [conversations, perConversation])
+      to_jsonb(($3::text[])[1 + (k * $2::int + s) % cardinality($3::text[])]), now() - ($2::int - s + 60) * interval '1 second'
+    FROM generate_series(0, $1::int - 1) k, generate_series(1, $2::int) s`, [conversations, perConversation, texts])
   await db.query(`UPDATE conversations SET last_seq = $1::int, last_rev = $1::int, last_message_at = now() - interval '60 seconds'`, [perConversation])
   await db.query(`UPDATE conversation_members SET read_seq = $1::int, delivered_seq = $1::int`, [perConversation])
   await db.query('VACUUM ANALYZE')

@@ -5,6 +5,7 @@ import { seedConversationHistory, seedGroups, seedPairs, seedUsers } from '../li
 import { Histogram, round2 } from '../lib/histogram.js'
 import { directId, groupId, userId } from '../lib/ids.js'
 import { log } from '../lib/log.js'
+import { FIXED_CONTENT } from '../lib/chat-text.js'
 import { memoryTimeline, rssGrowthAfter } from '../lib/memory-timeline.js'
 import { Sampler, type Usage } from '../lib/proc.js'
 import type { RedisTraffic } from '../lib/redis-server.js'
@@ -12,7 +13,6 @@ import type { BenchResult } from '../lib/result.js'
 import type { ConnectResult, ConvSpec, LoadResult, UserSpec } from '../worker.js'
 
 /** About what a chat line weighs; the same for server and relay. */
-const CONTENT = 'bench message: the quick brown fox jumps over the lazy dog 0123456789'
 
 interface Plan { convs: ConvSpec[], users: UserSpec[] }
 
@@ -97,7 +97,7 @@ async function measure (ctx: Context, plans: Plan[], rate: number, durationS: nu
     durationMs: durationS * 1000,
     startAt,
     drainMs: ctx.args.drainS * 1000,
-    content: CONTENT
+    content: ctx.args.content === 'fixed' ? FIXED_CONTENT : { seed: ctx.args.seed * 1000 + i }
   }))
   const scrapes = scraper?.stop()
   if (scrapes !== undefined) log(`${label}: /metrics scraped ${scrapes.ok} times (${scrapes.failed} failed), ${Math.round(scrapes.bytes / Math.max(1, scrapes.ok))} bytes each, p99 ${scrapes.p99Ms} ms`)
@@ -139,6 +139,7 @@ async function measure (ctx: Context, plans: Plan[], rate: number, durationS: nu
     scenario: ctx.args.scenario,
     db: ctx.args.db,
     target: server.kind,
+    content: ctx.args.content,
     rate,
     durationS,
     users: plans.reduce((n, p) => n + p.users.length, 0),
@@ -289,7 +290,7 @@ export async function messaging (args: Args): Promise<BenchResult> {
     await seedUsers(db, convCount * size)
     if (group) await seedGroups(db, convCount, size)
     else await seedPairs(db, convCount)
-    await seedConversationHistory(db, convCount, group, size, args.historyPerConversation)
+    await seedConversationHistory(db, convCount, group, size, args.historyPerConversation, args.content)
   })
   try {
     const urls = args.nodes > 0 ? (await ctx.startNodes(args.nodes + args.idleNodes)).slice(0, args.nodes).map((n) => n.url) : []
