@@ -6,6 +6,7 @@
  *   npx tsx bench/send-statement.ts [--pairs 500] [--messages 4000] [--batches 1,4,16,64] [--history 100]
  *     [--sql "DROP INDEX …"]...   (run after seeding: what an index or a trigger costs)
  *     [--custom-plans]             (PostgreSQL's own plan choice instead of the server's generic plans)
+ *     [--content realistic|fixed]  seeded chat-like text (default) or the one fixed sentence (the control)
  *
  * CPU comes from /proc/<backend pid>/stat (user + system), so it is the backend's own work
  * whatever else the machine runs; `fixed` and `perMessage` are a least-squares line through
@@ -20,8 +21,8 @@ import { uuidv7 } from '../src/lib/uuid.js'
 import { createDatabase, seedConversationHistory, seedPairs, seedUsers } from './lib/database.js'
 import { directId, userId } from './lib/ids.js'
 import { readProc } from './lib/proc.js'
+import { chatTextGenerator, FIXED_CONTENT } from './lib/chat-text.js'
 
-const CONTENT = 'bench message: the quick brown fox jumps over the lazy dog 0123456789'
 const { values } = parseArgs({
   options: {
     pairs: { type: 'string', default: '500' },
@@ -30,18 +31,20 @@ const { values } = parseArgs({
     history: { type: 'string', default: '100' },
     sql: { type: 'string', multiple: true, default: [] },
     json: { type: 'boolean', default: false },
-    'custom-plans': { type: 'boolean', default: false }
+    'custom-plans': { type: 'boolean', default: false },
+    content: { type: 'string', default: 'realistic' }
   }
 })
 const pairs = Number(values.pairs)
 const perSize = Number(values.messages)
 const sizes = values.batches.split(',').map(Number)
+const texts = values.content === 'fixed' ? [FIXED_CONTENT] : Array.from({ length: 20_000 }, chatTextGenerator(7))
 
 const db = await createDatabase('postgres', `stmt_${Date.now().toString(36)}`)
 try {
   await seedUsers(db, pairs * 2)
   await seedPairs(db, pairs)
-  await seedConversationHistory(db, pairs, false, 2, Number(values.history))
+  await seedConversationHistory(db, pairs, false, 2, Number(values.history), values.content === 'fixed' ? 'fixed' : 'realistic')
   for (const s of values.sql) await db.query(s)
   await db.query('ANALYZE')
   // As the server runs it (src/db/drivers.ts); --custom-plans: PostgreSQL's own choice, as before 2026-12-01.
@@ -59,8 +62,8 @@ try {
       text: SEND_SQL,
       values: [
         rows.map(() => uuidv7()), rows.map((r) => r.conv), rows.map((r) => r.sender), rows.map(() => randomUUID()),
-        rows.map(() => 'text'), rows.map(() => JSON.stringify(CONTENT)), rows.map(() => null), rows.map(() => null), rows.map(() => null),
-        rows.map(() => null), rows.map(() => null) // no thread root, not also in the chat: a plain message
+        rows.map(() => 'text'), rows.map(() => JSON.stringify(texts[next % texts.length])), rows.map(() => null), rows.map(() => null), rows.map(() => null),
+        rows.map(() => null), rows.map(() => null), rows.map(() => null) // no thread root, not also in the chat: a plain message
       ]
     })
     if (res.rows.length !== size) throw new Error(`stored ${res.rows.length} of ${size}`)

@@ -24,7 +24,7 @@ import { presencePlugin } from './modules/presence/index.js'
 import { signalPlugin } from './modules/signal/index.js'
 import { healthRoutes } from './modules/health/index.js'
 import { versionRoutes } from './modules/version/index.js'
-import { searchRoutes } from './modules/search/index.js'
+import { searchIndexMergerPlugin, searchRoutes } from './modules/search/index.js'
 import { authRoutes } from './modules/auth/index.js'
 import { usersRoutes } from './modules/users/index.js'
 import { conversationRoutes, conversationsPlugin } from './modules/conversations/index.js'
@@ -149,6 +149,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(channelsPlugin)
   await app.register(accountPlugin)
   await app.register(housekeepingPlugin)
+  await app.register(searchIndexMergerPlugin)
   await app.register(uploadsPlugin)
   await app.register(linkPreviewsPlugin)
 

@@ -58,6 +58,20 @@ export default fp(async (app) => {
     }))
   }
 
+  const merger = app.searchIndexMerger
+  if (merger !== undefined) {
+    // Read at scrape time from the merger's totals (search/index-merger.ts).
+    const counter = (name: string, help: string, pick: (t: ReturnType<typeof merger.stats>) => number): Counter => new Counter({
+      name,
+      help,
+      registers: [],
+      collect () { this.reset(); this.inc(pick(merger.stats())) }
+    })
+    m.registry.registerMetric(counter('relay_search_index_merges_total', 'Merges of the search indexes\' pending lists done by this node', (t) => t.merges))
+    m.registry.registerMetric(counter('relay_search_index_merged_pages_total', 'Pending-list pages merged into the search indexes by this node', (t) => t.pages))
+    m.registry.registerMetric(counter('relay_search_index_merge_seconds_total', 'Time this node spent merging the search indexes\' pending lists', (t) => t.seconds))
+  }
+
   app.get('/metrics', {
     schema: { hide: true },
     logLevel: 'warn'
