@@ -61,6 +61,7 @@ export interface LoadResult {
   delivery: HistogramData
   /** How late the generator itself sent (emit time - due time). */
   lag: HistogramData
+  series: Series
 }
 
 const inc = (o: Record<string, number>, k: string): void => { o[k] = (o[k] ?? 0) + 1 }
@@ -86,7 +87,10 @@ interface Pending { t: number, expect: number, got: number, seen?: Set<number> }
 let users: UserSpec[] = []
 let sockets: LoadSocket[] = []
 let pending = new Map<string, Pending>()
-let phase: { delivered: number, duplicates: number, stray: number, delivery: Histogram } | undefined
+/** Deliveries per 100 ms of due time from the phase's start: count, worst latency, count over 10 ms (bench/lib/timeline.ts). */
+export interface Series { count: number[], maxMs: number[], over10: number[] }
+const SERIES_MS = 100
+let phase: { delivered: number, duplicates: number, stray: number, delivery: Histogram, start?: number, series?: Series } | undefined
 
 function onDelivery (receiver: number, m: { clientMsgId?: string, senderId?: string }): void {
   if (m.senderId === users[receiver]?.id) return // the sender's own room echo
@@ -103,7 +107,16 @@ function onDelivery (receiver: number, m: { clientMsgId?: string, senderId?: str
   p.seen?.add(receiver)
   p.got++
   phase.delivered++
-  phase.delivery.record(performance.now() - p.t)
+  const ms = performance.now() - p.t
+  phase.delivery.record(ms)
+  if (phase.series !== undefined) {
+    const b = Math.max(0, Math.floor((p.t - phase.start!) / SERIES_MS))
+    const s = phase.series
+    while (s.count.length <= b) { s.count.push(0); s.maxMs.push(0); s.over10.push(0) }
+    s.count[b]!++
+    if (ms > s.maxMs[b]!) s.maxMs[b] = Math.round(ms * 10) / 10
+    if (ms > 10) s.over10[b]!++
+  }
 }
 
 async function connect (c: Extract<Command, { cmd: 'connect' }>): Promise<ConnectResult> {
@@ -152,11 +165,11 @@ async function load (c: Extract<Command, { cmd: 'load' }>): Promise<LoadResult> 
   const ack = new Histogram()
   const lag = new Histogram()
   const ackErrors: Record<string, number> = {}
-  const current = phase = { delivered: 0, duplicates: 0, stray: 0, delivery: new Histogram() }
+  const start = perfAt(c.startAt)
+  const current = phase = { delivered: 0, duplicates: 0, stray: 0, delivery: new Histogram(), start, series: { count: [], maxMs: [], over10: [] } }
   let sent = 0
   let acked = 0
   let expected = 0
-  const start = perfAt(c.startAt)
   const interval = 1000 / c.rate
   const total = Math.floor((c.rate * c.durationMs) / 1000)
   const n = c.convs.length
@@ -219,7 +232,8 @@ async function load (c: Extract<Command, { cmd: 'load' }>): Promise<LoadResult> 
     stray: current.stray,
     ack: ack.toJSON(),
     delivery: current.delivery.toJSON(),
-    lag: lag.toJSON()
+    lag: lag.toJSON(),
+    series: current.series
   }
 }
 

@@ -55,6 +55,8 @@ export interface Args {
   content: ContentKind
   /** Seed of the realistic text (the same seed sends the same messages). */
   seed: number
+  /** one-to-one/group: sample the server and database every 100 ms and name what each slow window had (bench/lib/timeline.ts). */
+  timeline: boolean
 }
 
 const DEFAULTS: Record<Scenario, { rate: number, durationS: number, users: number }> = {
@@ -104,6 +106,10 @@ export const USAGE = `usage: npm run bench -- <${SCENARIOS.join('|')}> [options]
   --content realistic|fixed  message text: seeded chat-like text (Zipf vocabulary, English and
                     Chinese, numbers, names, URLs; the default) or one fixed sentence (the control)
   --seed N          seed of the realistic text (default 1)
+  --timeline        one-to-one/group: every 100 ms, the server's event-loop delay, GC, queue depth and
+                    search merges (from /metrics) and PostgreSQL's active statements, waits,
+                    checkpoints and GIN pending pages, lined up with the deliveries due in each
+                    100 ms; prints the suspects of the slow windows (JSON in the run directory)
   --no-build        do not rebuild a stale dist   --keep-db   keep the database`
 
 export function parse (argv: string[]): Args {
@@ -145,6 +151,7 @@ export function parse (argv: string[]): Args {
       'idle-nodes': { type: 'string', default: '0' },
       content: { type: 'string', default: 'realistic' },
       seed: { type: 'string', default: '1' },
+      timeline: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false }
     }
   })
@@ -208,6 +215,7 @@ export function parse (argv: string[]): Args {
     nodes: nodes(Math.floor(num(values.nodes, 'nodes', 0))),
     idleNodes: Math.floor(num(values['idle-nodes'], 'idle-nodes', 0)),
     content: values.content,
-    seed: Math.floor(num(values.seed, 'seed', 1))
+    seed: Math.floor(num(values.seed, 'seed', 1)),
+    timeline: values.timeline
   }
 }

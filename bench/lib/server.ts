@@ -87,6 +87,9 @@ export function serverEnv (extra: Record<string, string>): Record<string, string
     SOCKET_EVENTS_PER_S: '100000',
     MAX_CONNECTIONS_PER_IP: '1000000',
     SCRYPT_LOG_N: '10',
+    // The generator's chat text names real sites: fetching their previews would measure this
+    // machine's network, not the server (--env LINK_PREVIEWS=true turns them back on).
+    LINK_PREVIEWS: 'false',
     ...extra
   }
 }

@@ -6,6 +6,8 @@ import { Histogram, round2 } from '../lib/histogram.js'
 import { directId, groupId, userId } from '../lib/ids.js'
 import { log } from '../lib/log.js'
 import { FIXED_CONTENT } from '../lib/chat-text.js'
+import { mergeSeries, report, startTimeline } from '../lib/timeline.js'
+import { join } from 'node:path'
 import { memoryTimeline, rssGrowthAfter } from '../lib/memory-timeline.js'
 import { Sampler, type Usage } from '../lib/proc.js'
 import type { RedisTraffic } from '../lib/redis-server.js'
@@ -90,6 +92,9 @@ async function measure (ctx: Context, plans: Plan[], rate: number, durationS: nu
   for (const u of nodeUsage) u.start()
   redisUsage?.start()
   const memory = memoryTimeline(server.pid, server.kind === 'server' ? `${server.url}/metrics` : undefined)
+  const timeline = ctx.args.timeline && label === 'measured'
+    ? startTimeline({ metricsUrl: server.kind === 'server' ? `${server.url}/metrics` : undefined, databaseUrl: ctx.db.kind === 'postgres' ? ctx.db.serverEnv.DATABASE_URL : undefined, startAt })
+    : undefined
   const parts = await workers.all<LoadResult>((i) => ({
     cmd: 'load',
     convs: plans[i]!.convs,
@@ -100,6 +105,8 @@ async function measure (ctx: Context, plans: Plan[], rate: number, durationS: nu
     content: ctx.args.content === 'fixed' ? FIXED_CONTENT : { seed: ctx.args.seed * 1000 + i }
   }))
   const scrapes = scraper?.stop()
+  const samples = await timeline?.stop()
+  if (samples !== undefined) log(`${label} ${server.kind}\n${report(mergeSeries(parts.map((p) => p.series)), samples, join(ctx.dir, `timeline-${server.kind}.json`))}`)
   if (scrapes !== undefined) log(`${label}: /metrics scraped ${scrapes.ok} times (${scrapes.failed} failed), ${Math.round(scrapes.bytes / Math.max(1, scrapes.ok))} bytes each, p99 ${scrapes.p99Ms} ms`)
   const srv = serverUsage.stop()
   const gen = genUsage.stop()
