@@ -157,8 +157,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, security, operationId: 'serverCreateGroup', summary: 'Create a group owned by a user, with members (by external id)', body: ServerGroupBody, response: { 201: Conversation, ...errors } }
   }, async (request, reply) => {
     const owner = await actor(request.body.owner)
-    const memberIds: string[] = []
-    for (const m of request.body.members) memberIds.push(await users.idOf(m))
+    const memberIds = await users.idsOf(request.body.members)
     return await reply.status(201).send(await app.groups.create(owner, { name: request.body.name, memberIds: memberIds.filter((id) => id !== owner) }))
   })
 
@@ -167,8 +166,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, security, operationId: 'serverCreateChannel', summary: 'Create a public channel owned by a user (as POST /api/channels), whose members (by external id) then join it (as POST /api/channels/:id/join)', body: ServerChannelBody, response: { 201: Conversation, ...errors } }
   }, async (request, reply) => {
     const owner = await actor(request.body.owner)
-    const memberIds: string[] = []
-    for (const m of request.body.members) memberIds.push(await users.idOf(m))
+    const memberIds = await users.idsOf(request.body.members)
     const channel = await app.channels.create(owner, { name: request.body.name, topic: request.body.topic })
     // Members join as they would themselves (the channel's member cap and bans apply).
     for (const id of memberIds) if (id !== owner) await app.channels.join(id, channel.id)
@@ -180,9 +178,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, security, operationId: 'serverAddMembers', summary: 'Add members to a group or channel, as its owner', params: IdParams, body: ServerMembersBody, response: { 200: Conversation, ...errors } }
   }, async (request) => {
     const owner = await ownerOf(request.params.id)
-    const ids: string[] = []
-    for (const m of request.body.members) ids.push(await users.idOf(m))
-    return await app.groups.addMembers(owner, request.params.id, ids)
+    return await app.groups.addMembers(owner, request.params.id, await users.idsOf(request.body.members))
   })
 
   app.delete('/groups/:id/members/:externalId', {

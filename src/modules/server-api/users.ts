@@ -61,6 +61,17 @@ export function createExternalUsers (prisma: PrismaClient) {
       return row.id
     },
 
+    /** Ids of several external ids in their order, in one query; USER_NOT_FOUND if any is unknown or deleted. */
+    async idsOf (externalIds: string[]): Promise<string[]> {
+      const rows = await prisma.user.findMany({ where: { externalId: { in: [...new Set(externalIds)] }, deletedAt: null }, select: { id: true, externalId: true } })
+      const byExternal = new Map(rows.map((r) => [r.externalId, r.id]))
+      return externalIds.map((e) => {
+        const id = byExternal.get(e)
+        if (id === undefined) throw Errors.userNotFound()
+        return id
+      })
+    },
+
     async get (externalId: string): Promise<ServerUser> {
       const row = await find(externalId)
       if (row === null) throw Errors.userNotFound()

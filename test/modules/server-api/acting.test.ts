@@ -54,3 +54,24 @@ t.test('the app cannot reach past its own users or into conversations by id gues
   }
   t.equal(await app.prisma.message.count({ where: { conversationId: direct.json().id } }), 0)
 })
+
+t.test('members are looked up in one query; one unknown or deleted external id creates nothing', async (t) => {
+  const app = await build(t)
+  const key = await makeKey(app, await makeAdmin(app))
+  const [a, b, gone] = [await appUser(app, key), await appUser(app, key), await appUser(app, key)]
+  t.equal((await app.inject({ method: 'DELETE', url: `/api/server/users/${gone.externalId}`, headers: key.auth })).statusCode, 204)
+  const groupsBefore = await app.prisma.conversation.count({ where: { type: { in: ['group', 'channel'] } } })
+  for (const url of ['/api/server/groups', '/api/server/channels']) {
+    for (const missing of [`nobody-${randomUUID()}`, gone.externalId]) {
+      const res = await app.inject({ method: 'POST', url, headers: key.auth, payload: { owner: a.externalId, name: 'Team', members: [b.externalId, missing] } })
+      t.equal(res.statusCode, 404, `${url} with ${missing === gone.externalId ? 'a deleted' : 'an unknown'} member`)
+      t.equal(code(res), 'NOT_FOUND')
+    }
+  }
+  t.equal(await app.prisma.conversation.count({ where: { type: { in: ['group', 'channel'] } } }), groupsBefore, 'no group made')
+  const group = await app.inject({ method: 'POST', url: '/api/server/groups', headers: key.auth, payload: { owner: a.externalId, name: 'Team', members: [b.externalId] } })
+  const gid = group.json().id as string
+  const added = await app.inject({ method: 'POST', url: `/api/server/groups/${gid}/members`, headers: key.auth, payload: { members: [`nobody-${randomUUID()}`] } })
+  t.equal(code(added), 'NOT_FOUND')
+  t.equal(await app.prisma.conversationMember.count({ where: { conversationId: gid } }), 2, 'nobody added')
+})
