@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os'
 import { parse, type Args } from './lib/args.js'
+import { Context } from './lib/context.js'
 import { log } from './lib/log.js'
 import { medianOf, type BenchResult } from './lib/result.js'
 import { connections } from './scenarios/connections.js'
@@ -26,7 +27,21 @@ const scenarios: Record<Args['scenario'], (args: Args) => Promise<BenchResult>> 
   channel
 }
 
+/** Ctrl-C or SIGTERM (bench:compare stopping a run): stop the servers and workers, drop the databases, then exit. */
+function closeOnSignal (): void {
+  let closing = false
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (closing) return
+    closing = true
+    log(`${signal}: stopping the run`)
+    Promise.all([...Context.open].map(async (ctx) => { await ctx.close() })).finally(() => { process.exit(signal === 'SIGINT' ? 130 : 143) })
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+}
+
 async function main (): Promise<void> {
+  closeOnSignal()
   let args: Args
   try {
     args = parse(process.argv.slice(2))
