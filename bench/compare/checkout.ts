@@ -45,7 +45,7 @@ function run (cwd: string, cmd: string, args: string[], what: string): void {
  * point at the checkout's own packages/ (one symlink to the whole node_modules would resolve
  * @relay-im/client to this checkout's SDK, not the revision's).
  */
-function linkNodeModules (from: string, to: string): void {
+export function linkNodeModules (from: string, to: string): void {
   mkdirSync(to, { recursive: true })
   for (const name of readdirSync(from)) {
     if (name === '@relay-im') continue

@@ -39,6 +39,6 @@ export function formatReport (r: ReportInfo): string {
 
 /** The command line as typed, quoted for a POSIX shell where needed. */
 export function commandLine (argv: string[]): string {
-  const quote = (a: string): string => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`
+  const quote = (a: string): string => /^[\w@%+=:,./-][\w@%+=:,./~^-]*$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`
   return ['npm', 'run', 'bench:compare', '--', ...argv.map(quote)].join(' ')
 }

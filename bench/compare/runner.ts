@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createWriteStream } from 'node:fs'
+import { createWriteStream, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import type { Build } from './checkout.js'
@@ -54,14 +54,14 @@ export async function runOnce (harnessRoot: string, build: Build, argv: string[]
     child.once('close', (c, signal) => { resolve(c ?? signal ?? 'unknown') })
   })
   current = undefined
-  logFile.end()
+  await new Promise<void>((resolve) => { logFile.end(resolve) })
   const load1End = load1()
   const done = { load1Start, load1End, startedAt }
   const line = stdout.trim().split('\n').at(-1) ?? ''
   if (code === 0 && line.startsWith('{')) {
     try {
       const result = JSON.parse(line) as Record<string, unknown>
-      createWriteStream(join(outDir, `${name}.json`)).end(line + '\n')
+      writeFileSync(join(outDir, `${name}.json`), line + '\n')
       return { ...done, result }
     } catch {}
   }

@@ -13,7 +13,7 @@ export interface Headline {
   name: string
   /** The latencies of its cells, "a / b" in this order. */
   latencies: Latency[]
-  /** What the table calls it; `quickLabel` under --quick. */
+  /** What the table calls it ({rate}: the run's --rate); `quickLabel` under --quick. */
   label: string
   quickLabel?: string
   /** bench/run.ts arguments (the scenario first). */
@@ -27,36 +27,36 @@ export const HEADLINES: Headline[] = [
   {
     name: 'pg-1to1',
     latencies: [ACK, DELIVERY],
-    label: 'one-to-one, PostgreSQL, 2,000 msg/s, 100 users (50 pairs)',
+    label: 'one-to-one, PostgreSQL, {rate} msg/s, 100 users (50 pairs)',
     argv: ['one-to-one', '--db', 'postgres', '--rate', '2000', '--users', '100'],
     baseline: true
   },
   {
     name: 'pglite-1to1',
     latencies: [ACK, DELIVERY],
-    label: 'one-to-one, PGlite, 1,000 msg/s, 100 users',
+    label: 'one-to-one, PGlite, {rate} msg/s, 100 users',
     argv: ['one-to-one', '--db', 'pglite', '--rate', '1000', '--users', '100']
   },
   {
     name: 'reactions',
     latencies: [ACK],
-    label: 'reactions on one message, 2,000/s, 200 members',
+    label: 'reactions on one message, {rate}/s, 200 members',
     argv: ['reactions', '--rate', '2000', '--users', '200']
   },
   {
     name: 'channel',
     latencies: [DELIVERY, { name: 'join', p50: 'join.p50Ms', p99: 'join.p99Ms', max: 'join.maxMs' }],
-    label: 'channel of 5,000 members, 20 msg/s (join: 200 joins one at a time)',
-    quickLabel: 'channel of 1,000 members (--quick; goal is 5,000), 20 msg/s (join: 200 joins)',
-    argv: ['channel', '--users', '5000'],
+    label: 'channel of 5,000 members, {rate} msg/s (join: 200 joins one at a time)',
+    quickLabel: 'channel of 1,000 members (--quick; the goal is for 5,000), {rate} msg/s (join: 200 joins one at a time)',
+    argv: ['channel', '--users', '5000', '--rate', '20'],
     quick: ['--users', '1000']
   },
   {
     name: 'history',
     latencies: [{ name: 'page', p50: 'pageP50Ms', p99: 'pageP99Ms', max: 'pageMaxMs' }],
-    label: 'history pages at 1,000,000 messages, 100 req/s',
-    quickLabel: 'history pages at 100,000 messages (--quick; goal is 1M), 100 req/s',
-    argv: ['history', '--messages', '1000000'],
+    label: 'history pages at 1,000,000 messages, {rate} req/s',
+    quickLabel: 'history pages at 100,000 messages (--quick; the goal is for 1M), {rate} req/s',
+    argv: ['history', '--messages', '1000000', '--rate', '100'],
     quick: ['--messages', '100000']
   }
 ]
@@ -83,8 +83,8 @@ export function planScenarios (names: string[], opts: { quick: boolean, duration
     if (headline === undefined) throw new Error(`unknown scenario ${name}; headline scenarios: ${HEADLINES.map((h) => h.name).join(', ')}`)
     let argv = opts.quick && headline.quick !== undefined ? withOverrides(headline.argv, headline.quick) : headline.argv
     argv = withOverrides(argv, ['--duration', String(opts.durationS), ...(opts.rate !== undefined ? ['--rate', String(opts.rate)] : [])])
-    let label = opts.quick ? headline.quickLabel ?? headline.label : headline.label
-    if (opts.rate !== undefined) label += ` (--rate ${opts.rate})`
+    const rate = Number(argv[argv.indexOf('--rate') + 1]).toLocaleString('en-US')
+    const label = (opts.quick ? headline.quickLabel ?? headline.label : headline.label).replace('{rate}', rate)
     return { headline, label, argv }
   })
 }

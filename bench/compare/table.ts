@@ -13,6 +13,7 @@ const num = (r: Result | undefined, path: string): number | undefined => {
 /** 0.123 → 0.12, 12.34 → 12.3, 1234.5 → 1,235; missing → –. */
 export function fmt (v: number | undefined): string {
   if (v === undefined) return '–'
+  if (Number.isInteger(v)) return v.toLocaleString('en-US')
   const a = Math.abs(v)
   if (a >= 100) return Math.round(v).toLocaleString('en-US')
   if (a >= 10) return v.toFixed(1)
@@ -36,8 +37,15 @@ function integrity (r: Result): string {
 
 function verdict (r: Result): string {
   if (r.pass === true) return 'pass'
-  if (r.pass === false) return 'FAIL'
-  if (r.countsMatch === false) return 'FAIL'
+  if (r.pass === false || r.countsMatch === false) {
+    const why: string[] = []
+    if ((num(r, 'lost') ?? 0) > 0) why.push('lost')
+    if ((num(r, 'duplicates') ?? 0) > 0) why.push('duplicates')
+    if (num(r, 'acked') !== undefined && num(r, 'acked') !== num(r, 'sent')) why.push('not all acked')
+    if (r.countsMatch === false) why.push('counts')
+    // messaging's pass also wants the delivery p99 within --max-p99 (100 ms by default).
+    return `FAIL (${why.length > 0 ? why.join(', ') : 'p99 over --max-p99'})`
+  }
   const errors = get(r, 'errors') ?? get(r, 'ackErrors')
   if (errors !== null && typeof errors === 'object' && Object.keys(errors).length > 0) return `errors ${JSON.stringify(errors)}`
   return 'ok'
