@@ -93,7 +93,7 @@ export function formatTable ({ scenarios, records }: TableInput): string {
         lat.map((l) => fmt(num(r, l.p50))).join(' / '),
         lat.map((l) => fmt(num(r, l.p99))).join(' / '),
         lat.map((l) => fmt(num(r, l.max))).join(' / '),
-        fmt(num(r, 'throughput')), cpuPct(r), cpuPerMessage(r, relayMs), fmt(num(r, 'serverRssMb')), integrity(r), status])
+        fmt(num(r, 'throughput')), cpuPct(r), cpuPerMessage(r, r === relay ? undefined : relayMs), fmt(num(r, 'serverRssMb')), integrity(r), status])
     }
     let first = true
     const scenarioCell = (): string => { const c = first ? `**${title}**` : ''; first = false; return c }

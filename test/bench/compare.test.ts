@@ -68,7 +68,7 @@ t.test('table: a row per run in run order, the relay once with the CPU ratio, me
   t.match(rows[0], /\*\*one-to-one, PostgreSQL, 2,000 msg\/s, 100 users \(50 pairs\) \(ack \/ delivery\)\*\*/)
   t.match(rows[0], /before aaaaaaa #1 \| 14:01 \| 1.50 → 2.25 \| 1.31 \/ 1.42 \| 12.5 \/ 13.3 \| – \/ 88.1 \| 2,000 \| 35.2 \+ 20.1 db \| 0.18 \+ 0.10 db \(3.0× relay\) \| 210 \| 0 \/ 0 \| pass \|$/)
   t.match(rows[1], /^\|  \| bare Socket.IO relay \(same load\) \|/)
-  t.match(rows[1], /\| 0.06 \(1.0× relay\) \|/)
+  t.match(rows[1], /\| 12 \| 0.06 \| 210 \|/, 'the relay row: its own CPU, no ratio to itself')
   t.match(rows[2], /after bbbbbbb #1 .*\| 0.12 \+ 0.10 db \(2.0× relay\) \|/)
   t.match(rows[4], /after bbbbbbb #2 \| 14:02 \|.*\| failed: exit 1: bench failed: server exited \(1\) during start \\\| see log \|$/, 'the error in its row, its pipe escaped')
   t.match(rows[5], /\*\*before aaaaaaa, median of 2\*\* .*\| 12.5 \/ 16.8 \| /, 'median of the two before p99s (13.25, 20.25)')
