@@ -24,6 +24,8 @@ interface Session {
   after: Build
   scenarios: PlannedScenario[]
   records: RunRecord[]
+  /** The run going on, reported as interrupted on Ctrl-C. */
+  inProgress?: RunRecord
   outDir: string
   startedAt: string
   loadStart: number[]
@@ -74,10 +76,14 @@ async function main (): Promise<number> {
   const session: Session = { args, before, after, scenarios, records: [], outDir, startedAt, loadStart }
 
   let interrupted = false
-  process.once('SIGINT', () => {
+  // `on`, not `once`: under `npm run` a Ctrl-C arrives twice (the terminal's to the process
+  // group, and tsx forwarding it); the second must not end this process before the table.
+  process.on('SIGINT', () => {
+    if (interrupted) return
     interrupted = true
     log('Ctrl-C: stopping the run in progress (its servers and database), then the table so far')
     void stopCurrentRun().finally(() => {
+      if (session.inProgress !== undefined) session.records.push({ ...session.inProgress, load1End: loads()[0]!, error: 'interrupted (Ctrl-C)' })
       finish(session)
       process.exit(130)
     })
@@ -92,10 +98,13 @@ async function main (): Promise<number> {
         const argv = [...s.argv, '--no-build', ...(withBaseline ? ['--baseline'] : [])]
         const name = `${s.headline.name}-${build.role}-${round}`
         log(`== ${name}: ${build.label}${build.root !== undefined ? ` (BENCH_SERVER_ROOT=${build.root})` : ''}: bench/run.ts ${argv.join(' ')}`)
+        const record = { scenario: s.headline.name, build: build.label, role: build.role, round }
+        session.inProgress = { ...record, startedAt: new Date().toISOString(), load1Start: loads()[0]!, load1End: 0 }
         const run = await runOnce(ROOT, build, argv, name, outDir)
         if (interrupted) return 130
+        session.inProgress = undefined
         if (withBaseline && run.result?.baseline !== undefined) baselineDone = true
-        session.records.push({ scenario: s.headline.name, build: build.label, role: build.role, round, ...run })
+        session.records.push({ ...record, ...run })
       }
     }
   }

@@ -120,7 +120,14 @@ export class Context {
     return this.workers
   }
 
+  private closing: Promise<void> | undefined
+  /** Once: a signal (bench/run.ts) and the scenario's own `finally` may both call it. */
   async close (): Promise<void> {
+    this.closing ??= this.closeOnce()
+    await this.closing
+  }
+
+  private async closeOnce (): Promise<void> {
     Context.open.delete(this)
     await this.workers?.close().catch(() => {})
     this.workers = undefined
