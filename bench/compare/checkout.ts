@@ -23,7 +23,11 @@ function git (root: string, args: string[]): string {
 }
 
 export function resolveCommit (root: string, rev: string): string {
-  return git(root, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]).trim()
+  try {
+    return git(root, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]).trim()
+  } catch {
+    throw new Error(`${rev} is not a commit here`)
+  }
 }
 
 /** The working checkout itself: its HEAD, and whether it has uncommitted changes. */
@@ -72,7 +76,7 @@ export function prepareCheckout (root: string, cacheDir: string, role: string, r
   try {
     commit = resolveCommit(root, rev)
   } catch (err) {
-    return { role, commit: rev, label: rev, root: undefined, error: `no such revision: ${(err as Error).message}` }
+    return { role, commit: rev, label: rev, root: undefined, error: (err as Error).message }
   }
   const build: Build = { role, commit, label: commit.slice(0, 7), root: join(cacheDir, commit) }
   const dir = build.root!
