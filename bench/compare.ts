@@ -65,15 +65,14 @@ async function main (): Promise<number> {
     process.stderr.write(`${(err as Error).message}\n`)
     return 2
   }
-  const startedAt = new Date().toISOString()
-  const outDir = resolve(args.outDir ?? join(args.cacheDir, 'runs', startedAt.replace(/[:.]/g, '-')))
+  const outDir = resolve(args.outDir ?? join(args.cacheDir, 'runs', new Date().toISOString().replace(/[:.]/g, '-')))
   mkdirSync(outDir, { recursive: true })
   mkdirSync(args.cacheDir, { recursive: true })
   log(`raw results in ${outDir}`)
-  const loadStart = loads()
   const before = prepareCheckout(ROOT, args.cacheDir, 'before', args.before)
   const after = args.after !== undefined ? prepareCheckout(ROOT, args.cacheDir, 'after', args.after) : buildWorktree(ROOT, worktreeBuild(ROOT))
-  const session: Session = { args, before, after, scenarios, records: [], outDir, startedAt, loadStart }
+  // The session's time and load are the runs', not the builds' before them.
+  const session: Session = { args, before, after, scenarios, records: [], outDir, startedAt: new Date().toISOString(), loadStart: loads() }
 
   let interrupted = false
   // `on`, not `once`: under `npm run` a Ctrl-C arrives twice (the terminal's to the process
