@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os'
 import { parse, type Args } from './lib/args.js'
+import { Context } from './lib/context.js'
 import { log } from './lib/log.js'
 import { medianOf, type BenchResult } from './lib/result.js'
 import { connections } from './scenarios/connections.js'
@@ -26,7 +27,24 @@ const scenarios: Record<Args['scenario'], (args: Args) => Promise<BenchResult>> 
   channel
 }
 
+/** Ctrl-C or SIGTERM (bench:compare stopping a run): stop the servers and workers, drop the databases, then exit. */
+let closing = false
+function closeOnSignal (): void {
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (closing) return
+    closing = true
+    log(`${signal}: stopping the run`)
+    Promise.all([...Context.open].map(async (ctx) => { await ctx.close() })).finally(() => { process.exit(signal === 'SIGINT' ? 130 : 143) })
+  }
+  // `on`, not `once`: a Ctrl-C reaches this process twice under `npm run` (from the terminal to
+  // the whole process group, and forwarded by tsx), and a second signal without a handler
+  // would end it in the middle of its cleanup.
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+}
+
 async function main (): Promise<void> {
+  closeOnSignal()
   let args: Args
   try {
     args = parse(process.argv.slice(2))
@@ -51,7 +69,9 @@ async function main (): Promise<void> {
   for (const [k, v] of Object.entries(shown)) process.stdout.write(`${k.padEnd(22)} ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}\n`)
 }
 
-main().then(() => { process.exit() }, (err: unknown) => {
+// While a signal closes the run, the scenario fails (its workers are gone): the signal handler exits once the database is dropped.
+main().then(() => { if (!closing) process.exit() }, (err: unknown) => {
+  if (closing) return
   process.stderr.write(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`)
   process.exit(1)
 })

@@ -15,6 +15,8 @@ const TOKEN_TTL_S = 6 * 3600
 
 /** Everything one run owns: its database, server (or relay), workers and log directory. */
 export class Context {
+  /** Contexts not closed yet: closed on SIGINT/SIGTERM (bench/run.ts) so no server or database outlives the harness. */
+  static readonly open = new Set<{ close: () => Promise<void> }>()
   server: Running | undefined
   /** --nodes N: every server process (server is the first); a single server otherwise. */
   servers: Running[] = []
@@ -42,16 +44,28 @@ export class Context {
     const dir = mkdtempSync(join(tmpdir(), `bench-${args.scenario}-`))
     log(`run ${runId}: ${args.db} database, logs in ${dir}`)
     const db = await createDatabase(args.db, runId)
-    const t = performance.now()
-    await seed(db)
-    for (const statement of args.sql) {
-      log(`--sql ${statement}`)
-      await db.query(statement)
+    // Until the context owns it: dropped on a signal during seeding, or when seeding fails.
+    const seeding = { close: async () => { await db.drop() } }
+    Context.open.add(seeding)
+    try {
+      const t = performance.now()
+      await seed(db)
+      for (const statement of args.sql) {
+        log(`--sql ${statement}`)
+        await db.query(statement)
+      }
+      log(`seeded in ${((performance.now() - t) / 1000).toFixed(1)} s`)
+      // PGlite is single-process: the server opens the directory once the harness let go.
+      if (db.kind === 'pglite') await db.release()
+    } catch (err) {
+      if (!args.keepDb) await db.drop().catch(() => {})
+      throw err
+    } finally {
+      Context.open.delete(seeding)
     }
-    log(`seeded in ${((performance.now() - t) / 1000).toFixed(1)} s`)
-    // PGlite is single-process: the server opens the directory once the harness let go.
-    if (db.kind === 'pglite') await db.release()
-    return new Context(args, dir, db, randomBytes(36).toString('base64url'))
+    const ctx = new Context(args, dir, db, randomBytes(36).toString('base64url'))
+    Context.open.add(ctx)
+    return ctx
   }
 
   token (userId: string): string { return signAccessToken(this.secret, userId, TOKEN_TTL_S) }
@@ -106,7 +120,15 @@ export class Context {
     return this.workers
   }
 
+  private closing: Promise<void> | undefined
+  /** Once: a signal (bench/run.ts) and the scenario's own `finally` may both call it. */
   async close (): Promise<void> {
+    this.closing ??= this.closeOnce()
+    await this.closing
+  }
+
+  private async closeOnce (): Promise<void> {
+    Context.open.delete(this)
     await this.workers?.close().catch(() => {})
     this.workers = undefined
     await this.stopServer().catch(() => {})

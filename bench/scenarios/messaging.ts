@@ -158,6 +158,7 @@ async function measure (ctx: Context, plans: Plan[], rate: number, durationS: nu
     throughput: round2(delivered / durationS),
     ackP50Ms: round2(ack.quantile(0.5)),
     ackP99Ms: round2(ack.quantile(0.99)),
+    ackMaxMs: round2(ack.max),
     deliveryP50Ms: round2(delivery.quantile(0.5)),
     deliveryP99Ms: round2(deliveryP99),
     deliveryMaxMs: round2(delivery.max),
