@@ -10,6 +10,12 @@ export const PRUNE_WEBHOOK_LOG_SQL = `
     SELECT id FROM webhook_deliveries WHERE created_at < now() - make_interval(days => $2::int) LIMIT $1)
   RETURNING id`
 
+/** App-event delivery log entries (server-api/app-events.ts) older than $2 days: the same keep as the webhooks' log. */
+export const PRUNE_APP_EVENT_LOG_SQL = `
+  DELETE FROM app_event_deliveries WHERE id IN (
+    SELECT id FROM app_event_deliveries WHERE created_at < now() - make_interval(days => $2::int) LIMIT $1)
+  RETURNING id`
+
 /** The job queue's archive (pg-boss's finished jobs) older than $2 days. */
 export const PRUNE_JOB_ARCHIVE_SQL = `
   DELETE FROM pgboss.archive WHERE (name, id) IN (

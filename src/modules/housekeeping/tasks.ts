@@ -2,7 +2,7 @@ import type { Config } from '../../config.js'
 import type { DbKind, SqlClient } from '../../db/drivers.js'
 import { removeUploadFiles } from './files.js'
 import { purgeExpired } from './retention.js'
-import { CHECKPOINT_SQL, PRUNE_INVITES_SQL, PRUNE_JOB_ARCHIVE_SQL, PRUNE_REFRESH_TOKENS_SQL, PRUNE_UPLOADS_SQL, PRUNE_WEBHOOK_LOG_SQL, VACUUM_SQL } from './sql.js'
+import { CHECKPOINT_SQL, PRUNE_APP_EVENT_LOG_SQL, PRUNE_INVITES_SQL, PRUNE_JOB_ARCHIVE_SQL, PRUNE_REFRESH_TOKENS_SQL, PRUNE_UPLOADS_SQL, PRUNE_WEBHOOK_LOG_SQL, VACUUM_SQL } from './sql.js'
 
 /** Rows one statement deletes at most; a run repeats it until less comes back. */
 export const BATCH = 1000
@@ -46,7 +46,9 @@ export const TASKS: readonly Task[] = [
   {
     name: 'webhook-log',
     interval: (c) => c.HOUSEKEEPING_WEBHOOK_LOG_INTERVAL_S,
-    run: async (ctx) => await drain(ctx, PRUNE_WEBHOOK_LOG_SQL, 'housekeeping_webhook_log', ctx.config.WEBHOOK_LOG_KEEP_DAYS)
+    // Both outbound delivery logs: bot webhooks' and app events'.
+    run: async (ctx) => await drain(ctx, PRUNE_WEBHOOK_LOG_SQL, 'housekeeping_webhook_log', ctx.config.WEBHOOK_LOG_KEEP_DAYS) +
+      await drain(ctx, PRUNE_APP_EVENT_LOG_SQL, 'housekeeping_app_event_log', ctx.config.WEBHOOK_LOG_KEEP_DAYS)
   },
   {
     name: 'job-archive',

@@ -63,6 +63,17 @@ t.test('each task removes what is due and keeps the rest', async (t) => {
   t.ok(await app.housekeeping.run('webhook-log') >= 1)
   t.same((await app.prisma.webhookDelivery.findMany({ where: { id: { in: [oldDelivery, newDelivery] } } })).map((r) => r.id), [newDelivery], 'only the old log entry is gone')
 
+  // The app-event delivery log, kept as long as the webhooks' log.
+  const appDelivery = async (days: number): Promise<string> => {
+    const id = randomUUID()
+    await app.sql.query("INSERT INTO app_event_deliveries (id, event_id, stream, type, attempt, status, created_at) VALUES ($1::uuid, 1, 'user:x', 'user.created', 1, 'delivered', now() - make_interval(days => $2::int))", [id, days])
+    return id
+  }
+  const oldAppDelivery = await appDelivery(15)
+  const newAppDelivery = await appDelivery(1)
+  t.ok(await app.housekeeping.run('webhook-log') >= 1)
+  t.same((await app.sql.query<{ id: string }>('SELECT id FROM app_event_deliveries WHERE id = ANY($1::uuid[])', [[oldAppDelivery, newAppDelivery]])).map((r) => r.id), [newAppDelivery], 'only the old app-event log entry is gone')
+
   // The job queue's archive: entries archived longer than JOBS_ARCHIVE_KEEP_DAYS (7) ago go.
   const jobId = await app.jobs.boss.send('housekeeping', { task: 'none' })
   t.ok(jobId)
