@@ -133,7 +133,7 @@ export const ConfigSchema = Type.Object({
    * connection of their own so that no send merges them inside its statement; 0 = never (an
    * insert merges the list when it reaches 16 MB, as PostgreSQL does by default at 4 MB).
    */
-  SEARCH_INDEX_MERGE_MS: Int(1000, 0, 3_600_000),
+  SEARCH_INDEX_MERGE_MS: Int(250, 0, 3_600_000),
   // Housekeeping jobs (src/modules/housekeeping): seconds between runs, 0 = never.
   /** VACUUM (ANALYZE) of the embedded store (PGlite); PostgreSQL's autovacuum does it there. */
   HOUSEKEEPING_VACUUM_INTERVAL_S: Int(6 * 3600, 0),

@@ -21,6 +21,8 @@ export interface Sample {
   gcMs?: Record<string, number>
   queueDepth?: number
   merges?: number
+  /** ms spent merging the search indexes' pending lists, cumulative (relay_search_index_merge_seconds_total). */
+  mergeMs?: number
   active?: Array<{ what: string, wait: string, ms: number }>
   checkpoints?: number
   pending?: number[]
@@ -67,6 +69,8 @@ export function startTimeline (opts: { metricsUrl?: string, databaseUrl?: string
         if (eld !== undefined) s.eldMaxMs = Math.round(eld * 10_000) / 10
         s.queueDepth = metric(body, 'relay_group_commit_queue_depth')
         s.merges = metric(body, 'relay_search_index_merges_total')
+        const mergeS = metric(body, 'relay_search_index_merge_seconds_total')
+        if (mergeS !== undefined) s.mergeMs = Math.round(mergeS * 10_000) / 10
         const gc: Record<string, number> = {}
         for (const m of body.matchAll(/^nodejs_gc_duration_seconds_sum\{kind="(\w+)"\} ([0-9.e+-]+)$/gm)) gc[m[1]!] = Number(m[2])
         if (gcBefore !== undefined) {
@@ -170,6 +174,13 @@ export function report (series: Series, samples: Sample[], file: string, slowMs 
   }
   lines.push(`timeline: ${n} windows of 100 ms, ${slowWindows} with a delivery over ${slowMs} ms; suspects present in slow windows / in the ${n - slowWindows} others:`)
   for (const x of new Set([...slow.keys(), ...calm.keys()])) lines.push(`  ${x.padEnd(28)} ${String(slow.get(x) ?? 0).padStart(4)} / ${calm.get(x) ?? 0}`)
+  const withMerges = samples.filter((x) => x.merges !== undefined)
+  if (withMerges.length > 1) {
+    const first = withMerges[0]!
+    const last = withMerges.at(-1)!
+    const n = last.merges! - first.merges!
+    lines.push(`search index merges: ${n} in ${((last.t - first.t) / 1000).toFixed(1)} s, ${n > 0 ? ((last.mergeMs! - first.mergeMs!) / n).toFixed(1) : '-'} ms each on average`)
+  }
   lines.push('worst windows (due time s, deliveries, max ms, over 10 ms, then what the samples saw):')
   const worst = [...series.maxMs.keys()].sort((a, b) => series.maxMs[b]! - series.maxMs[a]!).slice(0, 12)
   for (const b of worst) {
