@@ -3,7 +3,9 @@
 import { spawnSync } from 'node:child_process'
 
 const runs = Number(process.argv[2] ?? 5)
-const args = ['--conditions=@relay-im/source', '--import=./test/typescript-loader.mjs', 'bench/test-fixed-cost.ts']
+// Another probe file (a copy importing another helper, to compare two versions under one load).
+const probe = process.argv[3] ?? 'bench/test-fixed-cost.ts'
+const args = ['--conditions=@relay-im/source', '--import=./test/typescript-loader.mjs', probe]
 const samples = []
 for (let i = 0; i < runs; i++) {
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, TAP: '1' } })

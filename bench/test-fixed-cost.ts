@@ -2,7 +2,7 @@
  * The fixed CPU cost of one default-suite test process (issue 21): importing the test helper
  * (and with it the app), opening the prepared PGlite, the first app build, one request.
  * Run it as the test processes run (the same loader):
- *   node bench/test-fixed-cost.mjs [runs]      # median/p50, p99, max of `runs` fresh processes
+ *   node bench/test-fixed-cost.mjs [runs] [probe file]   # p50, p99, max of `runs` fresh processes, one after another
  * This file is one such process; it prints one JSON line of CPU seconds per phase.
  */
 const cpu = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6 }
