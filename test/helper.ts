@@ -56,7 +56,7 @@ export async function createTestDatabase (t: Test, opts: { empty?: boolean } = {
 /**
  * The server's own shared_buffers (its default in the config, 16 MB) instead of PGlite's 128,
  * which PostgreSQL zeroes at every start: about 0.25 s of CPU per test process. (Liftoff-only,
- * the server's other default, saved nothing measurable here and would slow the heavy files.)
+ * the server's other default, saved nothing measurable here and may slow the query-heavy files.)
  */
 const serverPgliteTuning = { sharedBuffersMb: (ConfigSchema.properties.PGLITE_SHARED_BUFFERS_MB as { default?: number }).default }
 
