@@ -9,7 +9,7 @@ import { SerializerSelector } from '@fastify/fast-json-stringify-compiler'
 import type { FastifyServerOptions } from 'fastify'
 import { buildApp, type App } from '../src/app.js'
 import { openDatabase, type Database } from '../src/db/drivers.js'
-import { loadConfig, type RawConfig } from '../src/config.js'
+import { ConfigSchema, loadConfig, type RawConfig } from '../src/config.js'
 import type { SqlClient } from '../src/db/drivers.js'
 import { PG_ADMIN_URL, preparedPgliteDump, preparedTemplate } from './prepared-databases.js'
 
@@ -53,6 +53,13 @@ export async function createTestDatabase (t: Test, opts: { empty?: boolean } = {
   return url.toString()
 }
 
+/**
+ * The server's own shared_buffers (its default in the config, 16 MB) instead of PGlite's 128,
+ * which PostgreSQL zeroes at every start: about 0.25 s of CPU per test process. (Liftoff-only,
+ * the server's other default, saved nothing measurable here and may slow the query-heavy files.)
+ */
+const serverPgliteTuning = { sharedBuffersMb: (ConfigSchema.properties.PGLITE_SHARED_BUFFERS_MB as { default?: number }).default }
+
 let pglite: Promise<Database> | undefined
 /**
  * One migrated in-memory PGlite per test process, loaded from the prepared dump. Tests in a
@@ -60,7 +67,7 @@ let pglite: Promise<Database> | undefined
  */
 export async function sharedPglite (): Promise<Database> {
   if (pglite === undefined) {
-    pglite = preparedPgliteDump().then(async (pgliteLoad) => await openDatabase({ pgliteDir: 'memory://', poolMax: 1, pgliteLoad }))
+    pglite = preparedPgliteDump().then(async (pgliteLoad) => await openDatabase({ pgliteDir: 'memory://', poolMax: 1, pgliteLoad, pglite: serverPgliteTuning }))
     tap.teardown(async () => { await (await pglite)?.close() })
   }
   return await pglite
@@ -78,7 +85,8 @@ export interface BuildOptions {
 }
 
 /**
- * Response serializers compiled once per schema in this process instead of once per app:
+ * Response serializers compiled once per schema in this process instead of once per app, and
+ * only for the responses a test sends:
  * compiling them was about 100 ms of every build, and the suites build thousands of apps. The
  * compiled function depends only on the schema's JSON (the apps share their shared schemas),
  * and many routes make their response schema afresh in each build, so the key is the JSON.
@@ -91,9 +99,19 @@ const schemaController: FastifyServerOptions['schemaController'] = {
       const compile = buildSerializer(externalSchemas as any, options as any)
       return (route) => {
         const key = `${route.httpStatus} ${(route as { contentType?: string }).contentType ?? ''} ${JSON.stringify(route.schema)}`
-        let serialize = serializers.get(key)
-        if (serialize === undefined) serializers.set(key, serialize = compile(route as any))
-        return serialize
+        const cached = serializers.get(key)
+        if (cached !== undefined) return cached
+        // Compiled at the route's first response instead: a test file answers from a few of
+        // the routes, and compiling all of them was about 0.3 s of each file's first build.
+        // (The server compiles them all at start, as before; the tests that start it see that.)
+        let compiled: ((data: unknown) => string) | undefined
+        return (data) => {
+          if (compiled === undefined) {
+            compiled = serializers.get(key) ?? compile(route as any)
+            serializers.set(key, compiled)
+          }
+          return compiled(data)
+        }
       }
     }
   }

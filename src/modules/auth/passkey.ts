@@ -1,8 +1,7 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto'
-import {
-  generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse,
-  type AuthenticationResponseJSON, type AuthenticatorTransportFuture, type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON, type RegistrationResponseJSON
+import type {
+  AuthenticationResponseJSON, AuthenticatorTransportFuture, PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON
 } from '@simplewebauthn/server'
 import type { PrismaClient } from '../../generated/prisma/client.js'
 import { isUniqueViolation } from '../../db/constraint-errors.js'
@@ -10,6 +9,13 @@ import { conflict, Errors } from '../../lib/errors.js'
 import { normaliseLabel } from '../../lib/text-policy.js'
 import { USERNAME_RE } from '../users/index.js'
 import { normalizeUsername } from './service.js'
+
+/**
+ * The WebAuthn library, loaded at the first passkey ceremony: importing it costs about 0.15 s
+ * of CPU, paid at every start (and in every test process) though few deployments use passkeys.
+ */
+let webauthnLib: Promise<typeof import('@simplewebauthn/server')> | undefined
+const webauthn = async (): Promise<typeof import('@simplewebauthn/server')> => await (webauthnLib ??= import('@simplewebauthn/server'))
 
 /** Where passkeys are valid: the relying party id (a domain) and the page origins allowed to use it. */
 export interface RelyingParty { id: string, origins: string[] }
@@ -94,7 +100,7 @@ export function createPasskeyService (prisma: PrismaClient, opts: PasskeyOptions
       const user = await prisma.user.findUnique({ where: { id: userId }, select: { username: true, displayName: true, passkeys: { select: { credentialId: true, transports: true } } } })
       if (user === null) throw Errors.invalidToken()
       if (user.passkeys.length >= opts.maxPerUser) throw conflict(`At most ${opts.maxPerUser} passkeys per account`)
-      const options = await generateRegistrationOptions({
+      const options = await (await webauthn()).generateRegistrationOptions({
         rpName: opts.rpName,
         rpID: rp.id,
         userName: user.username,
@@ -114,9 +120,10 @@ export function createPasskeyService (prisma: PrismaClient, opts: PasskeyOptions
     async register (userId: string, rp: RelyingParty, response: RegistrationResponseJSON, name: string | undefined): Promise<PasskeyInfo> {
       const taken = await takeChallenge('registration', response.response.clientDataJSON)
       if (taken.userId !== userId) throw badChallenge()
+      const lib = await webauthn()
       let verified
       try {
-        verified = await verifyRegistrationResponse({ response, expectedChallenge: taken.challenge, expectedOrigin: rp.origins, expectedRPID: rp.id, requireUserVerification: false })
+        verified = await lib.verifyRegistrationResponse({ response, expectedChallenge: taken.challenge, expectedOrigin: rp.origins, expectedRPID: rp.id, requireUserVerification: false })
       } catch {
         throw notVerified()
       }
@@ -183,7 +190,7 @@ export function createPasskeyService (prisma: PrismaClient, opts: PasskeyOptions
           ? user.passkeys.map((p) => ({ id: p.credentialId, transports: p.transports as AuthenticatorTransportFuture[] }))
           : [{ id: standInId(name), transports: ['internal', 'hybrid'] }]
       }
-      const options = await generateAuthenticationOptions({ rpID: rp.id, timeout: opts.challengeTtlS * 1000, userVerification: 'preferred', allowCredentials })
+      const options = await (await webauthn()).generateAuthenticationOptions({ rpID: rp.id, timeout: opts.challengeTtlS * 1000, userVerification: 'preferred', allowCredentials })
       await newChallenge('authentication', options.challenge, userId)
       return options
     },
@@ -202,9 +209,10 @@ export function createPasskeyService (prisma: PrismaClient, opts: PasskeyOptions
       if (taken.userId !== null && taken.userId !== passkey.userId) throw badPasskey()
       const handle = response.response.userHandle
       if (handle !== undefined && Buffer.from(handle, 'base64url').toString('utf8') !== passkey.userId) throw badPasskey()
+      const lib = await webauthn()
       let verified
       try {
-        verified = await verifyAuthenticationResponse({
+        verified = await lib.verifyAuthenticationResponse({
           response,
           expectedChallenge: taken.challenge,
           expectedOrigin: rp.origins,
