@@ -20,6 +20,8 @@ export const PINS_MAX = 50
 /** Reaction updates of one message reach members at most once per this window (the latest counts). */
 export const REACTION_UPDATE_WINDOW_MS = 10
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
 /** "text and custom": the kinds whose content may be replaced. */
 const EDITABLE = MESSAGE_TYPES.filter((type) => KINDS[type].editable).join(', ').replace(/, ([^,]*)$/, ' and $1')
 
@@ -87,6 +89,9 @@ export function createMessageChanges (deps: ConversationsDeps, changes: ChangeSt
     async react (userId: string, messageId: string, rawEmoji: string, add: boolean, conversationId?: string): Promise<{ reactions: ReactionView[] }> {
       // Removal takes any key: one stored under an older, looser rule can still be taken back.
       const emoji = add ? checkEmoji(rawEmoji) : rawEmoji
+      // The edges check both; here too, because a value the database refuses would fail every op of its batch.
+      if (!UUID.test(messageId)) throw messageNotFound()
+      if (emoji.length > 64 || emoji.includes('\u0000')) throw validation('emoji: must be exactly one emoji (a Unicode RGI emoji sequence)')
       return { reactions: await reactions.submit({ userId, messageId, emoji, add, ...(conversationId === undefined ? {} : { conversationId }) }) }
     },
 

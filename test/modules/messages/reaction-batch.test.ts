@@ -77,6 +77,10 @@ t.test('a removed member in a batch gets NOT_FOUND while the others succeed', as
   const stored = await app.prisma.messageReaction.findMany({ where: { messageId: m.id }, select: { userId: true } })
   t.equal(stored.length, users.length - 1)
   t.notOk(stored.some((r) => r.userId === gone!.id), 'nothing stored for the removed member')
+  // Values the database would refuse never reach a batch: the good ops beside them still go through.
+  const poisoned = await Promise.allSettled([app.messageChanges.react(owner!.id, 'not-a-uuid', '👍', true), app.messageChanges.react(owner!.id, m.id, 'x\u0000', false),
+    app.messageChanges.react(rest[1]!.id, m.id, '👍', true)])
+  t.same(poisoned.map((r) => r.status === 'rejected' ? r.reason.code : 'ok'), ['NOT_FOUND', 'VALIDATION', 'ok'])
   // Another conversation's id on the route: NOT_FOUND too, even in a batch with good ops.
   const other = await makeGroup(app, owner!, rest, 'other')
   const mixed = await Promise.allSettled([app.messageChanges.react(owner!.id, m.id, '❤️', true, other), app.messageChanges.react(rest[0]!.id, m.id, '❤️', true, conversationId)])
