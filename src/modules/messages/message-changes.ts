@@ -59,6 +59,7 @@ export function createMessageChanges (deps: ConversationsDeps, changes: ChangeSt
   const reactions = createReactionBatcher(deps, {
     concurrency: Math.max(1, deps.changeConcurrency),
     read: changes.read,
+    exclusive: changes.exclusive,
     onChanged: (c, message) => { updates.changed(c.messageId, message, membersOf({ id: c.conversationId, type: c.conversationType }, c.memberIds, c.blindIds)) }
   })
 

@@ -18,6 +18,8 @@ export interface ReactionBatchOptions {
   maxQueued?: number
   /** The message as served now (after the batch committed); undefined when it is gone. */
   read: (messageId: string) => Promise<MessageView | undefined>
+  /** Runs a batch's transaction within the bound every change transaction shares (the change stream's `exclusive`). */
+  exclusive: <T>(fn: () => Promise<T>) => Promise<T>
   /** After a batch committed, once per changed message, with the message read after the commit. */
   onChanged: (change: ReactionChange, message: MessageView) => void
 }
@@ -40,7 +42,7 @@ export function createReactionBatcher (deps: Pick<ConversationsDeps, 'prisma'>, 
   async function commit (ops: ReactionOp[]): Promise<ReactionOutcome[]> {
     const messageIds = [...new Set(ops.map((o) => o.messageId))]
     const pairs = [...new Set(ops.map((o) => `${o.messageId}\n${o.userId}`))].map((p) => p.split('\n') as [string, string])
-    const { plan, changes } = await deps.prisma.$transaction(async (tx) => {
+    const { plan, changes } = await opts.exclusive(async () => await deps.prisma.$transaction(async (tx) => {
       const q = txSql(tx)
       await q.query(REACTION_LOCK_SQL, [messageIds])
       // After the locks: each statement's snapshot sees every change committed before them.
@@ -73,7 +75,7 @@ export function createReactionBatcher (deps: Pick<ConversationsDeps, 'prisma'>, 
       }
       return { plan, changes }
     // Batches of one conversation queue on its row lock, each holding a pooled connection while it waits.
-    }, { maxWait: 10_000, timeout: 10_000 })
+    }, { maxWait: 10_000, timeout: 10_000 }))
 
     // The reactions every op of a message is answered with: read once, after the commit.
     const messages = new Map<string, MessageView | undefined>()
