@@ -169,3 +169,26 @@ t.test('members get coalesced updates carrying the latest counts; the in-flight 
   t.same(latest.reactions.map((r: any) => [r.emoji, r.count]).sort(), [['👍', users.length], ['❤️', users.length], ['🎉', 3]].sort(), 'the latest update carries the final counts')
   t.equal(latest.rev, (await app.prisma.message.findUniqueOrThrow({ where: { id: m.id } })).rev, 'and the final rev')
 })
+
+t.test('coalesced updates: the first at once, a burst folded into one read at the end of the window, nothing owed after', async (t) => {
+  const { createCoalescedUpdates } = await import('../../../src/modules/messages/coalesced-updates.js')
+  const delivered: Array<{ rev: number, audience: string }> = []
+  let rev = 1
+  const updates = createCoalescedUpdates<string>({
+    windowMs: 20,
+    read: async () => ({ rev } as any),
+    deliver: (message, audience) => { delivered.push({ rev: message.rev, audience }) }
+  })
+  updates.changed('m', { rev } as any, 'a1')
+  t.same(delivered, [{ rev: 1, audience: 'a1' }], 'the first change at once')
+  for (const a of ['a2', 'a3', 'a4']) { rev++; updates.changed('m', { rev } as any, a) }
+  t.equal(delivered.length, 1, 'a burst waits for the window')
+  t.equal(updates.pending(), 1, 'one delivery owed')
+  await until(() => updates.pending() === 0, 2000, 'the window closed')
+  t.same(delivered, [{ rev: 1, audience: 'a1' }, { rev: 4, audience: 'a4' }], 'one more, the latest state and audience')
+  await new Promise((resolve) => setTimeout(resolve, 60))
+  t.equal(delivered.length, 2, 'a quiet window sends nothing')
+  updates.changed('m', { rev: 5 } as any, 'a5')
+  t.equal(delivered.length, 3, 'after a quiet window the next change goes at once')
+  updates.close()
+})
