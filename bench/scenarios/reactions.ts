@@ -70,6 +70,12 @@ export async function reactions (args: Args): Promise<BenchResult> {
       for (const [e, n] of Object.entries(p.counts)) expected[e] = (expected[e] ?? 0) + n
     }
 
+    // Counted only once the server says no reaction work is left (ops queued or in a batch,
+    // coalesced updates owed): relay_reactions_in_flight 0. A server without the gauge (an
+    // older build) is read at once, as before.
+    const settled = await noReactionsInFlight(server.url, 60_000)
+    log(settled.gauge ? `no reaction work in flight after ${settled.waitedMs} ms` : 'the server has no relay_reactions_in_flight gauge: counts read at once')
+
     // What the server stored, read back as any member would.
     const page = await fetch(`${server.url}/api/conversations/${conversationId}/messages?after=0&limit=1`, { headers: { authorization: `Bearer ${owner}` } })
     const stored = (await page.json() as { messages: Array<{ id: string, reactions: Array<{ emoji: string, count: number }> }> }).messages[0]
@@ -110,6 +116,7 @@ export async function reactions (args: Args): Promise<BenchResult> {
       reactionsExpected: Object.values(expected).reduce((a, b) => a + b, 0),
       mismatches,
       updatesReceived: updates,
+      settledAfterMs: settled.waitedMs,
       errors
     }
     log(`reactions: ${acked}/${sent} acked, ${result.throughput}/s, ack p50/p99 ${result.ackP50Ms}/${result.ackP99Ms} ms, ` +
@@ -120,5 +127,18 @@ export async function reactions (args: Args): Promise<BenchResult> {
     return result
   } finally {
     await ctx.close()
+  }
+}
+
+/** Polls GET /metrics until relay_reactions_in_flight is 0 (or absent: an older server), at most `timeoutMs`. */
+async function noReactionsInFlight (url: string, timeoutMs: number): Promise<{ gauge: boolean, waitedMs: number }> {
+  const started = Date.now()
+  for (;;) {
+    const text = await (await fetch(`${url}/metrics`)).text()
+    const value = /^relay_reactions_in_flight (\S+)$/m.exec(text)?.[1]
+    if (value === undefined) return { gauge: false, waitedMs: 0 }
+    if (Number(value) === 0) return { gauge: true, waitedMs: Date.now() - started }
+    if (Date.now() - started > timeoutMs) throw new Error(`reaction work still in flight after ${timeoutMs} ms (${value})`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
   }
 }

@@ -85,7 +85,7 @@ export function createChangeStream (deps: ConversationsDeps) {
     return { result: out.result, changed: out.changed, message, target: out.target, memberIds: out.memberIds, blindIds: out.blindIds }
   }
 
-  /** Runs one statement of a change (the one-statement paths) within the same bound. */
+  /** Runs other change work (a reaction batch's transaction) within the same bound. */
   const exclusive = slots.run
 
   return { read, change, exclusive }

@@ -1,21 +1,26 @@
 import { randomUUID } from 'node:crypto'
 import { conflict, Errors, forbidden, validation } from '../../lib/errors.js'
-import { membersOf } from '../../delivery/index.js'
+import { type Audience, membersOf } from '../../delivery/index.js'
 import { messageNotFound, type ChangeStream } from './change-stream.js'
 import { checkContent, KINDS, MESSAGE_TYPES } from '../message-kinds/index.js'
 import { type ConversationsDeps, requireRole, toMessage, type MessageRow, type MessageView, type ReactionView } from '../conversations/index.js'
-import { checkEmoji, EMOJIS_PER_MEMBER, EMOJIS_PER_MESSAGE } from './reactions.js'
+import { checkEmoji } from './reactions.js'
+import { createReactionBatcher } from './reaction-batch.js'
+import { createCoalescedUpdates } from './coalesced-updates.js'
 import { createSystemPublisher, writeSystemMessage } from './system-messages.js'
 import { txSql } from '../../db/tx-sql.js'
 import { previewUrlOfContent } from '../link-previews/index.js'
-import { CLEAR_SQL, EDIT_HISTORY_SQL, EDIT_SQL, HIDE_SQL, LINK_PREVIEW_ENQUEUE_SQL, LINK_PREVIEW_RETARGET_SQL, PIN_COUNT_SQL, PIN_SQL, PINS_SQL, REACTION_ADD_SQL, REACTION_INSERT_SQL, REACTION_REMOVE_SQL, REACTION_STATE_SQL, UNPIN_SQL } from './sql.js'
+import { CLEAR_SQL, EDIT_HISTORY_SQL, EDIT_SQL, HIDE_SQL, LINK_PREVIEW_ENQUEUE_SQL, LINK_PREVIEW_RETARGET_SQL, PIN_COUNT_SQL, PIN_SQL, PINS_SQL, UNPIN_SQL } from './sql.js'
 
 const systemImmutable = (what: string) => validation(`System messages cannot be ${what}`)
 
 /** Pinned messages one conversation may have. */
 export const PINS_MAX = 50
 
-interface ReactRow { recalled: boolean, system: boolean, mine: boolean, present: boolean, changed: boolean, conversation_id: string, conversation_type: string, member_ids: string[] | null, blind_ids: string[] | null }
+/** Reaction updates of one message reach members at most once per this window (the latest counts). */
+export const REACTION_UPDATE_WINDOW_MS = 10
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** "text and custom": the kinds whose content may be replaced. */
 const EDITABLE = MESSAGE_TYPES.filter((type) => KINDS[type].editable).join(', ').replace(/, ([^,]*)$/, ' and $1')
@@ -44,24 +49,19 @@ export function createMessageChanges (deps: ConversationsDeps, changes: ChangeSt
     if (after !== null) await q.execute(LINK_PREVIEW_ENQUEUE_SQL, [t.id, after])
   }
 
-  /**
-   * An add the one statement did not settle (an emoji new to the message, or a member at their
-   * limit): both limits are checked in a fresh snapshot under the conversation's lock.
-   */
-  async function addFirst (userId: string, messageId: string, emoji: string, conversationId?: string): Promise<MessageView> {
-    const { message } = await changes.change(userId, messageId, conversationId, async (tx, t) => {
-      if (t.type === 'system') throw systemImmutable('reacted to')
-      if (t.recalled_at !== null) throw conflict('A recalled message cannot be reacted to')
-      const q = txSql(tx)
-      const [state] = await q.query<{ emojis: number, has_emoji: boolean, mine: number, has_mine: boolean }>(REACTION_STATE_SQL, [emoji, userId, t.id])
-      if (state?.has_mine === true) return { changed: false, result: undefined }
-      if ((state?.mine ?? 0) >= EMOJIS_PER_MEMBER) throw conflict(`At most ${EMOJIS_PER_MEMBER} different emojis per member on one message`)
-      if (state?.has_emoji !== true && (state?.emojis ?? 0) >= EMOJIS_PER_MESSAGE) throw conflict(`At most ${EMOJIS_PER_MESSAGE} different emojis per message`)
-      const added = await q.execute(REACTION_INSERT_SQL, [t.id, emoji, userId])
-      return { changed: added > 0, result: undefined }
-    })
-    return message
-  }
+  // Reactions: group-committed per batch (reaction-batch.ts); members get one coalesced update per message per window.
+  const updates = createCoalescedUpdates<Audience>({
+    windowMs: REACTION_UPDATE_WINDOW_MS,
+    read: changes.read,
+    deliver: (message, audience) => { delivery.deliver({ event: 'message:updated', payload: message, audience }) },
+    onError: (err) => { deps.log?.warn({ err }, 'a coalesced reaction update failed') }
+  })
+  const reactions = createReactionBatcher(deps, {
+    concurrency: Math.max(1, deps.changeConcurrency),
+    read: changes.read,
+    exclusive: changes.exclusive,
+    onChanged: (c, message) => { updates.changed(c.messageId, message, membersOf({ id: c.conversationId, type: c.conversationType }, c.memberIds, c.blindIds)) }
+  })
 
   return {
     /** Sender only (FORBIDDEN), text and custom only (VALIDATION), not recalled (CONFLICT), within EDIT_WINDOW_S (FORBIDDEN). */
@@ -85,26 +85,25 @@ export function createMessageChanges (deps: ConversationsDeps, changes: ChangeSt
 
     /**
      * Adds or removes the caller's reaction; a no-op (no rev, no event) when nothing changes.
-     * Removing, and adding an emoji the message already carries, is one statement (no round
-     * trip while the conversation's row lock is held: one message takes ~1,000 reactions/s);
-     * the first use of an emoji on a message checks the 20-emoji limit in a transaction
-     * under the lock, and so does an add the member's limit (3) stopped, to tell it from a
-     * no-op. The primary key keeps counts exact under any concurrency.
+     * Answered after its batch committed (reaction-batch.ts), with the message's reactions then.
      */
     async react (userId: string, messageId: string, rawEmoji: string, add: boolean, conversationId?: string): Promise<{ reactions: ReactionView[] }> {
       // Removal takes any key: one stored under an older, looser rule can still be taken back.
       const emoji = add ? checkEmoji(rawEmoji) : rawEmoji
-      const rows = await changes.exclusive(async () => await sql.query<ReactRow>(add ? REACTION_ADD_SQL : REACTION_REMOVE_SQL, [messageId, userId, emoji, conversationId ?? null, EMOJIS_PER_MESSAGE, EMOJIS_PER_MEMBER], add ? 'reaction_add' : 'reaction_remove'))
-      const row = rows[0]
-      if (row === undefined) throw messageNotFound()
-      if (row.system) throw systemImmutable('reacted to')
-      if (row.recalled) throw conflict('A recalled message cannot be reacted to')
-      if (add && !row.changed && (!row.present || !row.mine)) return { reactions: (await addFirst(userId, messageId, emoji, conversationId)).reactions }
-      const message = await changes.read(messageId)
-      if (message === undefined) throw messageNotFound()
-      if (row.changed) delivery.deliver({ event: 'message:updated', payload: message, audience: membersOf({ id: row.conversation_id, type: row.conversation_type }, row.member_ids, row.blind_ids ?? []) })
-      return { reactions: message.reactions }
+      // The edges check both; here too, because a value the database refuses would fail every op of its batch.
+      if (!UUID.test(messageId)) throw messageNotFound()
+      if (emoji.length > 64 || emoji.includes('\u0000')) throw validation('emoji: must be exactly one emoji (a Unicode RGI emoji sequence)')
+      return { reactions: await reactions.submit({ userId, messageId, emoji, add, ...(conversationId === undefined ? {} : { conversationId }) }) }
     },
+
+    /** Reaction work not yet finished on this node: ops queued or in a batch, and coalesced updates owed (metrics: "no work in flight" is 0). */
+    reactionsInFlight (): number {
+      const { inFlight, queued } = reactions.stats()
+      return inFlight + queued + updates.pending()
+    },
+
+    /** App close: no coalesced update goes out after it. */
+    close (): void { updates.close() },
 
     /**
      * In groups only the owner and admins (FORBIDDEN); in a direct conversation either member.

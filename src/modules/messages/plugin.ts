@@ -40,6 +40,7 @@ export default fp(async (app) => {
   app.addHook('onClose', async () => { beforeSend?.close() })
   app.decorate('messages', createMessageService(deps, changes, app.threads, beforeSend))
   app.decorate('messageChanges', createMessageChanges(deps, changes))
+  app.addHook('onClose', async () => { app.messageChanges.close() })
   registerMessageEvents(app.realtime, app.conversations, app.messages, app.messageChanges)
   app.decorate('polls', createPolls(deps, changes))
   registerPollEvents(app.realtime, app.polls)

@@ -153,79 +153,36 @@ export const PIN_COUNT_SQL = `
 export const PIN_SQL = `UPDATE messages SET pinned_at = now(), pinned_by = $1::uuid WHERE id = $2::uuid`
 export const UNPIN_SQL = `UPDATE messages SET pinned_at = NULL, pinned_by = NULL WHERE id = $1::uuid`
 
-/** The reactions of message $3 as the strict add sees them: emoji $1, member $2. */
-export const REACTION_STATE_SQL = `
-        SELECT count(DISTINCT emoji)::int AS emojis, coalesce(bool_or(emoji = $1), false) AS has_emoji,
-          count(*) FILTER (WHERE user_id = $2::uuid)::int AS mine,
-          coalesce(bool_or(emoji = $1 AND user_id = $2::uuid), false) AS has_mine
-        FROM message_reactions WHERE message_id = $3::uuid`
-export const REACTION_INSERT_SQL = `INSERT INTO message_reactions (message_id, emoji, user_id) VALUES ($1::uuid, $2, $3::uuid) ON CONFLICT DO NOTHING`
+// Reactions, group-committed (reaction-batch.ts), inside one transaction per batch
 
-// Reactions in one statement (message-changes.ts, `react`)
+/** The row locks of the conversations of messages $1, in id order (the order every batch takes them). */
+export const REACTION_LOCK_SQL = `
+SELECT c.id FROM conversations c WHERE c.id IN (SELECT conversation_id FROM messages WHERE id = ANY($1::uuid[])) ORDER BY c.id FOR UPDATE`
 
 /**
- * The message under its conversation's row lock (the lock sends and every change take, so
- * revs commit in order), visible to the caller ($2), in conversation $4 when given.
+ * Per (message $1[i], user $2[i]): the message's conversation, whether it is recalled or a
+ * system message, and whether the user sees it (a member; the visibility rule). No row: no
+ * such message.
  */
-const REACTION_TARGET = `
-lock AS (
-  SELECT c.id, c.type FROM conversations c WHERE c.id = (SELECT conversation_id FROM messages WHERE id = $1::uuid) FOR UPDATE
-), t AS (
-  SELECT x.id, x.conversation_id, x.seq, lock.type::text AS conversation_type, x.recalled_at IS NOT NULL AS recalled, x.type::text = 'system' AS system FROM messages x
-  JOIN lock ON lock.id = x.conversation_id
-  JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.user_id = $2::uuid
-  WHERE x.id = $1::uuid AND ($4::uuid IS NULL OR x.conversation_id = $4::uuid) AND ${visibleTo('x', 'm')}
-)`
+export const REACTION_TARGETS_SQL = `
+SELECT i.n::int AS n, x.conversation_id, c.type::text AS conversation_type, x.recalled_at IS NOT NULL AS recalled, x.type::text = 'system' AS system,
+  EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = x.conversation_id AND m.user_id = i.user_id AND ${visibleTo('x', 'm')}) AS visible
+FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS i(message_id, user_id, n)
+JOIN messages x ON x.id = i.message_id JOIN conversations c ON c.id = x.conversation_id`
 
-/** Who is told of the change (the visibility rule): members who see it, or in a channel those of its room who do not. */
-const AUDIENCE = `CASE WHEN EXISTS (SELECT 1 FROM s) AND t.conversation_type <> 'channel' THEN ${audienceOf('t')} END AS member_ids,
-  CASE WHEN EXISTS (SELECT 1 FROM s) AND t.conversation_type = 'channel' THEN ${blindTo('t')} END AS blind_ids`
+/** Per message of $1 and emoji: how many hold it, and which of users $2 do. */
+export const REACTION_COUNTS_SQL = `
+SELECT r.message_id, r.emoji, count(*)::int AS n, coalesce(array_agg(r.user_id) FILTER (WHERE r.user_id = ANY($2::uuid[])), '{}') AS holders
+FROM message_reactions r WHERE r.message_id = ANY($1::uuid[]) GROUP BY r.message_id, r.emoji`
 
-/** Rev bump and member list once `changed` (a CTE named so) returned a row. */
-const REACTION_BUMP = `
-c AS (
-  UPDATE conversations cv SET last_rev = cv.last_rev + 1 FROM t WHERE cv.id = t.conversation_id AND EXISTS (SELECT 1 FROM changed) RETURNING cv.last_rev
-), s AS (
-  UPDATE messages x SET rev = c.last_rev FROM c WHERE x.id = $1::uuid RETURNING x.id
-)`
+/** Removes reactions (message $1[i], emoji $2[i], user $3[i]). */
+export const REACTION_DELETE_SQL = `
+DELETE FROM message_reactions r USING unnest($1::uuid[], $2::text[], $3::uuid[]) AS d(message_id, emoji, user_id)
+WHERE r.message_id = d.message_id AND r.emoji = d.emoji AND r.user_id = d.user_id`
 
-/**
- * Fast path of an add, for an emoji the message already carries: adding it cannot raise the
- * number of distinct emojis, so no limit check is needed. "Already carries" must hold at the
- * commit, not only in the statement's snapshot (taken before the lock was granted): a row of
- * that emoji is locked FOR KEY SHARE (a concurrent removal of it waits for this commit; one
- * that committed meanwhile makes the row drop out). The lock is taken on rows joined with
- * `t`, so after the conversation's lock, in the same order as every other change.
- * The member's own limit ($6) is counted by `member_reaction_count` (a fresh snapshot, after
- * the lock: see its migration), so it holds when one member's adds race.
- * `present` false, or nothing added that was not the caller's already: the caller takes the
- * strict path (`addFirst`, in a transaction), which tells a full member from a no-op.
- */
-export const REACTION_ADD_SQL = `
-WITH ${REACTION_TARGET}, proof AS (
-  SELECT r.user_id FROM message_reactions r JOIN t ON r.message_id = t.id WHERE r.emoji = $3 LIMIT 1 FOR KEY SHARE OF r
-), st AS (
-  SELECT coalesce(bool_or(r.user_id = $2::uuid), false) AS mine FROM message_reactions r WHERE r.message_id = $1::uuid AND r.emoji = $3
-), changed AS (
-  INSERT INTO message_reactions (message_id, emoji, user_id)
-  SELECT t.id, $3, $2::uuid FROM t WHERE NOT t.recalled AND NOT t.system AND EXISTS (SELECT 1 FROM proof)
-    AND member_reaction_count(t.id, $2::uuid) < $6::int
-  ON CONFLICT DO NOTHING RETURNING message_id
-), ${REACTION_BUMP}
-SELECT t.recalled, t.system, st.mine, EXISTS (SELECT 1 FROM proof) AS present, EXISTS (SELECT 1 FROM changed) AS changed, $5::int IS NULL AS unused,
-  t.conversation_id, t.conversation_type,
-  ${AUDIENCE}
-FROM t, st`
-
-export const REACTION_REMOVE_SQL = `
-WITH ${REACTION_TARGET}, changed AS (
-  DELETE FROM message_reactions r USING t WHERE r.message_id = t.id AND r.emoji = $3 AND r.user_id = $2::uuid AND NOT t.recalled
-  RETURNING r.message_id
-), ${REACTION_BUMP}
-SELECT t.recalled, t.system, false AS mine, true AS present, EXISTS (SELECT 1 FROM changed) AS changed, $5::int IS NULL AND $6::int IS NULL AS unused,
-  t.conversation_id, t.conversation_type,
-  ${AUDIENCE}
-FROM t`
+/** Adds reactions (message $1[i], emoji $2[i], user $3[i]), in that order (their created_at order within the batch is by user id). */
+export const REACTION_INSERT_MANY_SQL = `
+INSERT INTO message_reactions (message_id, emoji, user_id) SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[]) ON CONFLICT DO NOTHING`
 
 // Per-member hiding (message-changes.ts)
 

@@ -80,6 +80,7 @@ export default fp(async (app) => {
     const pool = app.dbPoolStats?.()
     m.dbPoolInUse.set(pool === undefined ? 0 : pool.total - pool.idle)
     m.dbPoolWaiting.set(pool?.waiting ?? 0)
+    m.reactionsInFlight.set(app.hasDecorator('messageChanges') ? app.messageChanges.reactionsInFlight() : 0)
     return await reply.type(m.registry.contentType).send(await m.registry.metrics())
   })
 }, { name: 'metrics', dependencies: ['config', 'db', 'realtime'] })

@@ -35,6 +35,7 @@ export function createMetrics () {
       registers: [registry]
     }),
     queueDepth: new Gauge({ name: 'relay_group_commit_queue_depth', help: 'Sends left waiting when the last batch was taken', registers: [registry] }),
+    reactionsInFlight: new Gauge({ name: 'relay_reactions_in_flight', help: 'Reaction ops queued or in a batch on this node, plus coalesced message:updated owed (0: no reaction work in flight)', registers: [registry] }),
     dbPoolInUse: new Gauge({ name: 'relay_db_pool_in_use', help: 'PostgreSQL connections checked out of the pool (0 on PGlite)', registers: [registry] }),
     dbPoolWaiting: new Gauge({ name: 'relay_db_pool_waiting', help: 'Queries waiting for a PostgreSQL connection', registers: [registry] }),
     redisErrors: new Counter({ name: 'relay_redis_adapter_errors_total', help: 'Errors on the Socket.IO Redis adapter\'s connection', registers: [registry] })
