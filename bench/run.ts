@@ -14,6 +14,7 @@ import { reactions } from './scenarios/reactions.js'
 import { reconnectStorm } from './scenarios/reconnect-storm.js'
 import { search } from './scenarios/search.js'
 import { channel } from './scenarios/channel.js'
+import { outbound } from './scenarios/outbound.js'
 
 const scenarios: Record<Args['scenario'], (args: Args) => Promise<BenchResult>> = {
   'one-to-one': messaging,
@@ -23,7 +24,9 @@ const scenarios: Record<Args['scenario'], (args: Args) => Promise<BenchResult>> 
   history,
   reactions,
   search,
-  channel
+  channel,
+  push: outbound,
+  webhook: outbound
 }
 
 async function main (): Promise<void> {
