@@ -38,3 +38,14 @@ export function queueDepth (db: BenchDb, kind: keyof typeof QUERIES, everyMs = 1
     }
   }
 }
+
+/** Waits (at most maxMs) until nothing is left to deliver; returns the ms waited, or null when it was not empty by then. */
+export async function untilEmpty (db: BenchDb, kind: keyof typeof QUERIES, maxMs: number): Promise<number | null> {
+  const t0 = performance.now()
+  for (;;) {
+    const row = (await db.query<Record<string, number>>(QUERIES[kind]))[0] ?? {}
+    if (Object.values(row).every((v) => Number(v) === 0)) return Math.round(performance.now() - t0)
+    if (performance.now() - t0 > maxMs) return null
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+}
