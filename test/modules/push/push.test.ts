@@ -92,6 +92,10 @@ t.test('an offline member gets an encrypted push with the contract payload and h
   const [, long] = await push.waitFor(2, forSub(bobPhone))
   t.equal([...long!.payload.preview].length, 100, 'the preview is cut to 100 characters')
   t.equal(long!.payload.unread, 2)
+  // The VAPID header is signed once per push service and reused until an hour before it expires.
+  t.equal(long!.headers.authorization, got!.headers.authorization, 'the same VAPID header for the same push service')
+  const ttlS = got!.vapid.exp - Date.now() / 1000
+  t.ok(ttlS > 11 * 3600 && ttlS <= 12 * 3600 + 5, `the JWT expires in about 12 h (${Math.round(ttlS)} s)`)
 })
 
 t.test('no subscription among the other members: the send writes no outbox row and no job exists', async (t) => {
