@@ -45,9 +45,8 @@ SELECT q.name, jsonb_build_object('messageId', moved.message_id), moved.message_
 FROM moved JOIN ${JOBS_SCHEMA}.queue q ON q.name = '${MESSAGE_QUEUE}'
 RETURNING id`
 
-/** One subscription to push for one message: the message's fields repeated on each of its rows. */
-interface RecipientRow {
-  message_id: string
+interface MessageRow {
+  id: string
   conversation_id: string
   conversation_type: 'direct' | 'group' | 'channel'
   seq: number
@@ -56,6 +55,11 @@ interface RecipientRow {
   type: MessageType
   content: unknown
   mentions: unknown
+}
+
+/** One subscription to push for one message. */
+interface RecipientRow {
+  message_id: string
   subscription_id: string
   user_id: string
   unread: number
@@ -114,45 +118,53 @@ export function createDelivery (deps: DeliveryDeps) {
 
   /**
    * The send jobs for committed messages (none for a message nobody is to be pushed for), in
-   * one statement for the whole batch: per message it cost two round trips on the pool the
-   * send path uses, which held the `push-message` worker to about 100-250 messages/s on a
-   * loaded 2-core machine (npm run bench -- push), far below the send rate.
+   * two statements for the whole batch (recipients, then the messages that have any; a
+   * message's content is read once, not once per recipient): per message it cost two round
+   * trips on the pool the send path uses, which held the `push-message` worker to about
+   * 100-250 messages/s on a loaded 2-core machine (npm run bench -- push).
    */
   async function planMany (messageIds: string[]): Promise<Array<Partial<PgBoss.JobInsert<SendJob>>>> {
     if (messageIds.length === 0) return []
     // Only members who see the message now (the visibility rule): one who deleted it for
     // themselves or cleared past it before the job ran is not pushed; a recalled message is not pushed.
     const recipients = await deps.sql.query<RecipientRow>(`
-      SELECT x.id AS message_id, x.conversation_id, c.type::text AS conversation_type, x.seq, x.sender_id, u.display_name, x.type::text AS type,
-        x.content, x.mentions, ps.id AS subscription_id, ps.user_id, GREATEST(0, x.seq - cm.read_seq)::int AS unread,
+      SELECT x.id AS message_id, ps.id AS subscription_id, ps.user_id, GREATEST(0, x.seq - cm.read_seq)::int AS unread,
         cm.notify::text AS notify, cm.muted_until
-      FROM messages x JOIN conversations c ON c.id = x.conversation_id JOIN users u ON u.id = x.sender_id
-      JOIN conversation_members cm ON cm.conversation_id = x.conversation_id AND cm.user_id <> x.sender_id
+      FROM messages x JOIN conversation_members cm ON cm.conversation_id = x.conversation_id AND cm.user_id <> x.sender_id
       JOIN push_subscriptions ps ON ps.user_id = cm.user_id
       WHERE x.id = ANY($1::uuid[]) AND x.recalled_at IS NULL AND ${visibleTo('x', 'cm')} AND ${THREAD_AUDIENCE}`, [messageIds], 'push_recipients')
     if (recipients.length === 0) return []
-    const mentionsOf = (r: RecipientRow): string[] => Array.isArray(r.mentions) ? r.mentions as string[] : []
-    const mentioned = (r: RecipientRow): boolean => mentionsOf(r).includes(r.user_id) || mentionsOf(r).includes('all')
+    const rows = await deps.sql.query<MessageRow>(`
+      SELECT m.id, m.conversation_id, c.type::text AS conversation_type, m.seq, m.sender_id, u.display_name, m.type::text AS type,
+        m.content, m.mentions
+      FROM messages m JOIN conversations c ON c.id = m.conversation_id JOIN users u ON u.id = m.sender_id
+      WHERE m.id = ANY($1::uuid[])`, [[...new Set(recipients.map((r) => r.message_id))]], 'push_message')
+    const messages = new Map(rows.map((m) => [m.id, { m, mentions: Array.isArray(m.mentions) ? m.mentions as string[] : [], preview: deps.preview ? previewOf(m.type, m.content) : undefined }]))
     const now = new Date()
-    const allowed = recipients.filter((r) => shouldNotify({ notify: r.notify, mutedUntil: r.muted_until }, { mentioned: mentioned(r), now }))
+    const allowed = recipients.flatMap((r) => {
+      const msg = messages.get(r.message_id)
+      if (msg === undefined) return []
+      const mentioned = msg.mentions.includes(r.user_id) || msg.mentions.includes('all')
+      return shouldNotify({ notify: r.notify, mutedUntil: r.muted_until }, { mentioned, now }) ? [{ r, ...msg, mentioned }] : []
+    })
     if (allowed.length === 0) return []
-    const online = await deps.online([...new Set(allowed.map((r) => r.user_id))])
-    return allowed.filter((r) => !online.has(r.user_id)).map((r) => {
+    const online = await deps.online([...new Set(allowed.map((a) => a.r.user_id))])
+    return allowed.filter((a) => !online.has(a.r.user_id)).map(({ r, m, preview, mentioned }) => {
       const payload: PushPayload = {
-        conversationId: r.conversation_id,
-        messageId: r.message_id,
-        seq: r.seq,
-        sender: { id: r.sender_id, displayName: r.display_name },
-        ...(deps.preview ? { preview: previewOf(r.type, r.content) } : {}),
+        conversationId: m.conversation_id,
+        messageId: m.id,
+        seq: m.seq,
+        sender: { id: m.sender_id, displayName: m.display_name },
+        ...(preview !== undefined ? { preview } : {}),
         unread: r.unread
       }
       const data: SendJob = {
         subscriptionId: r.subscription_id,
         payload,
-        topic: topicOf(r.conversation_id),
-        urgency: r.conversation_type === 'direct' || mentioned(r) ? 'high' : 'normal'
+        topic: topicOf(m.conversation_id),
+        urgency: m.conversation_type === 'direct' || mentioned ? 'high' : 'normal'
       }
-      return { name: SEND_QUEUE, data, singletonKey: `${r.message_id}:${r.subscription_id}` }
+      return { name: SEND_QUEUE, data, singletonKey: `${m.id}:${r.subscription_id}` }
     })
   }
 
