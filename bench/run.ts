@@ -15,6 +15,7 @@ import { reactions } from './scenarios/reactions.js'
 import { reconnectStorm } from './scenarios/reconnect-storm.js'
 import { search } from './scenarios/search.js'
 import { channel } from './scenarios/channel.js'
+import { outbound } from './scenarios/outbound.js'
 
 const scenarios: Record<Args['scenario'], (args: Args) => Promise<BenchResult>> = {
   'one-to-one': messaging,
@@ -24,7 +25,9 @@ const scenarios: Record<Args['scenario'], (args: Args) => Promise<BenchResult>> 
   history,
   reactions,
   search,
-  channel
+  channel,
+  push: outbound,
+  webhook: outbound
 }
 
 /** Ctrl-C or SIGTERM (bench:compare stopping a run): stop the servers and workers, drop the databases, then exit. */

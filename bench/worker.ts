@@ -14,6 +14,7 @@ import { react, type ReactCommand } from './lib/react-load.js'
 import { channelLoad, type ChannelCommand } from './lib/channel-load.js'
 import { RawSocket, type LoadSocket } from './lib/raw-socket.js'
 import { chatTextGenerator } from './lib/chat-text.js'
+import { collectReceipts, startReceiver, type ReceiverCommand } from './lib/outbound-receiver.js'
 
 export interface UserSpec {
   id: string
@@ -28,7 +29,7 @@ export interface PairSpec { a: number, b: number, conversationId: string }
 
 export type Command =
   | { cmd: 'connect', url: string, users: UserSpec[], relay: boolean, concurrency: number, localAddress?: string, client: ClientKind }
-  | { cmd: 'load', convs: ConvSpec[], rate: number, durationMs: number, startAt: number, drainMs: number, content: string | { seed: number } }
+  | { cmd: 'load', convs: ConvSpec[], rate: number, durationMs: number, startAt: number, drainMs: number, content: string | { seed: number }, trackAcks?: boolean }
   | { cmd: 'connected' }
   | { cmd: 'disconnect' }
   | { cmd: 'sdk-connect', url: string, users: UserSpec[], pairs: PairSpec[], concurrency: number, sendTimeoutMs: number }
@@ -39,6 +40,14 @@ export type Command =
   | { cmd: 'http', url: string, token: string, conversationId: string, maxSeq: number, limit: number, rate: number, durationMs: number, startAt: number }
   | ReactCommand
   | ChannelCommand
+  | ReceiverCommand
+  | { cmd: 'receipts', waitMs: number }
+
+/**
+ * trackAcks (push and webhook scenarios): acked messages of the current load, message id → due
+ * time on this process's clock, for the outbound receiver (lib/outbound-receiver.ts).
+ */
+const ackedDue = new Map<string, number>()
 
 /** raw: bench/lib/raw-socket.ts (the default: cheap); socket.io: socket.io-client, as an app would. */
 export type ClientKind = 'raw' | 'socket.io'
@@ -162,6 +171,7 @@ async function connect (c: Extract<Command, { cmd: 'connect' }>): Promise<Connec
 
 async function load (c: Extract<Command, { cmd: 'load' }>): Promise<LoadResult> {
   pending = new Map()
+  ackedDue.clear()
   const ack = new Histogram()
   const lag = new Histogram()
   const ackErrors: Record<string, number> = {}
@@ -185,9 +195,10 @@ async function load (c: Extract<Command, { cmd: 'load' }>): Promise<LoadResult> 
     expected += expect
     sent++
     lag.record(performance.now() - due)
-    sockets[sender]!.emit('message:send', { conversationId: conv.id, clientMsgId, type: 'text', content: texts[i % texts.length] }, (res: { ok?: boolean, error?: { code?: string } } | undefined) => {
+    sockets[sender]!.emit('message:send', { conversationId: conv.id, clientMsgId, type: 'text', content: texts[i % texts.length] }, (res: { ok?: boolean, data?: { id?: string }, error?: { code?: string } } | undefined) => {
       if (res?.ok === true) {
         acked++
+        if (c.trackAcks === true && typeof res.data?.id === 'string') ackedDue.set(res.data.id, due)
         ack.record(performance.now() - due)
       } else {
         inc(ackErrors, res?.error?.code ?? 'BAD_ACK')
@@ -434,6 +445,8 @@ async function dispatch (c: Command): Promise<unknown> {
     case 'http': return await http(c)
     case 'react': return await react(sockets, c)
     case 'channel': return await channelLoad(sockets, users.map((u) => u.id), c)
+    case 'receiver': return await startReceiver(c)
+    case 'receipts': return await collectReceipts(ackedDue, c.waitMs)
   }
 }
 

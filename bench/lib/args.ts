@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util'
 import type { DbKind } from './database.js'
 import type { ContentKind } from './chat-text.js'
 
-export const SCENARIOS = ['one-to-one', 'group', 'connections', 'reconnect-storm', 'history', 'reactions', 'search', 'channel'] as const
+export const SCENARIOS = ['one-to-one', 'group', 'connections', 'reconnect-storm', 'history', 'reactions', 'search', 'channel', 'push', 'webhook'] as const
 export type Scenario = typeof SCENARIOS[number]
 
 export interface Args {
@@ -67,7 +67,9 @@ const DEFAULTS: Record<Scenario, { rate: number, durationS: number, users: numbe
   history: { rate: 100, durationS: 20, users: 2 },
   reactions: { rate: 1000, durationS: 10, users: 200 },
   search: { rate: 200, durationS: 0, users: 1 },
-  channel: { rate: 20, durationS: 20, users: 5000 }
+  channel: { rate: 20, durationS: 20, users: 5000 },
+  push: { rate: 2000, durationS: 20, users: 200 },
+  webhook: { rate: 500, durationS: 20, users: 50 }
 }
 
 export const USAGE = `usage: npm run bench -- <${SCENARIOS.join('|')}> [options]
@@ -110,6 +112,14 @@ export const USAGE = `usage: npm run bench -- <${SCENARIOS.join('|')}> [options]
                     search merges (from /metrics) and PostgreSQL's active statements, waits,
                     checkpoints and GIN pending pages, lined up with the deliveries due in each
                     100 ms; prints the suspects of the slow windows (JSON in the run directory)
+  push              (postgres) --users/2 pairs; each sender online, its partner subscribed to a
+                    local push service (VAPID checked, payload decrypted) in the sending worker;
+                    runs --rate with every recipient offline (pushed), then on the same server
+                    with every recipient online; reports push latency from due time, lost/dup,
+                    the push queue's depth every 1 s, send ack p99 against the online run's
+  webhook           (postgres) groups of --group-size people plus a bot with a signed webhook
+                    receiver in the sending worker (--users 50: one group); runs --rate with the
+                    webhook set, then unset; delivery latency, lost/dup, cursor lag every 1 s
   --no-build        do not rebuild a stale dist   --keep-db   keep the database`
 
 export function parse (argv: string[]): Args {

@@ -16,7 +16,7 @@ import type { ConnectResult, ConvSpec, LoadResult, UserSpec } from '../worker.js
 
 /** About what a chat line weighs; the same for server and relay. */
 
-interface Plan { convs: ConvSpec[], users: UserSpec[] }
+export interface Plan { convs: ConvSpec[], users: UserSpec[] }
 
 /**
  * one-to-one: pairs (2k, 2k+1) in their direct conversations. group: groups of groupSize.
@@ -42,7 +42,7 @@ function plan (ctx: Context, group: boolean, size: number, convCount: number, ur
   return plans
 }
 
-interface Measured extends BenchResult { rate: number, lost: number, pass: boolean }
+export interface Measured extends BenchResult { rate: number, lost: number, pass: boolean }
 
 /** Acked in every phase of a run (warm-up included), to compare with the rows stored. */
 let ackedInRun = 0
@@ -66,7 +66,8 @@ function scrapeMetrics (url: string, everyS: number): { stop: () => { ok: number
   return { stop: () => { clearInterval(timer); return { ok, failed, bytes, p99Ms: round2(times.quantile(0.99) ?? 0) ?? 0 } } }
 }
 
-async function measure (ctx: Context, plans: Plan[], rate: number, durationS: number, label: string): Promise<Measured> {
+/** `trackAcks`: the worker keeps acked ids for an outbound receiver (push and webhook scenarios). */
+export async function measure (ctx: Context, plans: Plan[], rate: number, durationS: number, label: string, trackAcks = false): Promise<Measured> {
   const workers = ctx.workers!
   const server = ctx.server!
   const nodes = ctx.servers
@@ -102,7 +103,8 @@ async function measure (ctx: Context, plans: Plan[], rate: number, durationS: nu
     durationMs: durationS * 1000,
     startAt,
     drainMs: ctx.args.drainS * 1000,
-    content: ctx.args.content === 'fixed' ? FIXED_CONTENT : { seed: ctx.args.seed * 1000 + i }
+    content: ctx.args.content === 'fixed' ? FIXED_CONTENT : { seed: ctx.args.seed * 1000 + i },
+    trackAcks
   }))
   const scrapes = scraper?.stop()
   const samples = await timeline?.stop()

@@ -15,6 +15,8 @@ export interface Received {
   headers: http.IncomingHttpHeaders
   payload: any
   vapid: { aud: string, sub: string, exp: number, k: string }
+  /** performance.now() when the request ended (the bench times pushes with it). */
+  receivedAt: number
 }
 
 export interface Device {
@@ -79,6 +81,7 @@ export async function startPushService (opts: { vapidPublicKey?: string, /** ans
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
+      const receivedAt = performance.now()
       const name = (req.url ?? '').replace(/^\/push\//, '')
       const refuse = (status: number, reason: string): void => {
         refused.push({ subscription: name, status, reason })
@@ -96,7 +99,7 @@ export async function startPushService (opts: { vapidPublicKey?: string, /** ans
         const topic = req.headers.topic
         if (topic !== undefined && !/^[A-Za-z0-9_-]{1,32}$/.test(String(topic))) throw new Error('bad Topic')
         const plain: Buffer = ece.decrypt(Buffer.concat(chunks), { version: 'aes128gcm', privateKey: sub.ecdh, authSecret: sub.auth })
-        received.push({ subscription: name, headers: req.headers, payload: JSON.parse(plain.toString('utf8')), vapid })
+        received.push({ subscription: name, headers: req.headers, payload: JSON.parse(plain.toString('utf8')), vapid, receivedAt })
       } catch (err) {
         refuse(400, (err as Error).message)
         return

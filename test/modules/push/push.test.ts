@@ -92,6 +92,10 @@ t.test('an offline member gets an encrypted push with the contract payload and h
   const [, long] = await push.waitFor(2, forSub(bobPhone))
   t.equal([...long!.payload.preview].length, 100, 'the preview is cut to 100 characters')
   t.equal(long!.payload.unread, 2)
+  // The VAPID header is signed once per push service and reused until an hour before it expires.
+  t.equal(long!.headers.authorization, got!.headers.authorization, 'the same VAPID header for the same push service')
+  const ttlS = got!.vapid.exp - Date.now() / 1000
+  t.ok(ttlS > 11 * 3600 && ttlS <= 12 * 3600 + 5, `the JWT expires in about 12 h (${Math.round(ttlS)} s)`)
 })
 
 t.test('no subscription among the other members: the send writes no outbox row and no job exists', async (t) => {
@@ -231,4 +235,40 @@ t.test('PUSH_PREVIEW=false: no preview in the payload', async (t) => {
   t.equal(jobs.length, 1)
   t.notOk('preview' in (jobs[0]!.data as { payload: object }).payload, 'no preview')
   t.equal((jobs[0]!.data as { payload: { unread: number } }).payload.unread, 1)
+})
+
+t.test('a batch of push-message jobs is planned together: each subscription gets its own message, mute and online apply per recipient', async (t) => {
+  const alice = await registerUser(app)
+  const bob = await registerUser(app)
+  const carol = await registerUser(app)
+  const dave = await registerUser(app)
+  const toBob = await direct(alice, bob)
+  const toCarol = await direct(alice, carol)
+  const toDave = await direct(alice, dave)
+  for (const [user, device] of [[bob, push.device()], [carol, push.device()], [dave, push.device()]] as const) await subscribe(user, device)
+  await app.inject({ method: 'PATCH', url: `/api/conversations/${toCarol}/settings`, headers: carol.auth, payload: { notify: 'none' } })
+  const m1 = await send(alice, toBob, 'one for bob')
+  await send(alice, toBob, 'two for bob')
+  const m2 = await send(alice, toBob, 'three for bob')
+  const m3 = await send(alice, toCarol, 'muted carol')
+  const m4 = await send(alice, toDave, 'dave is online')
+  const { createDelivery } = await import('../../../src/modules/push/delivery.js')
+  const inserted: Array<{ data: { subscriptionId: string, payload: { messageId: string, conversationId: string, unread: number, preview?: string } } }> = []
+  const planner = createDelivery({
+    sql: app.sql,
+    boss: { insert: async (jobs: typeof inserted) => { inserted.push(...jobs) } } as never,
+    online: async (ids) => new Set(ids.filter((id) => id === dave.id)),
+    vapid: app.config.vapid!,
+    preview: true,
+    ttlS: 60,
+    allowedHosts: app.config.outboundAllowedHosts,
+    agents: undefined as never,
+    log: app.log
+  })
+  await planner.workMessages([m1, m2, m1, m3, m4].map((m, i) => ({ id: String(i), name: 'push-message', data: { messageId: m.id } })) as never)
+  const got = inserted.map((j) => j.data.payload).sort((a, b) => a.unread - b.unread)
+  t.same(got.map((p) => [p.conversationId, p.messageId, p.unread, p.preview]), [
+    [toBob, m1.id, 1, 'one for bob'],
+    [toBob, m2.id, 3, 'three for bob']
+  ], 'bob gets each of his messages once (a repeated id is planned once); carol muted and dave online get none')
 })
