@@ -218,6 +218,13 @@ t.test('non-members read a channel and its history, but cannot write, receipt or
   t.match(await sr.call('typing', { conversationId: channelId, typing: true }), { ok: false, error: { code: 'NOT_FOUND' } })
   t.match(await sr.call('sync', { cursors: { [channelId]: 0 } }), { ok: true, data: { messages: [] } })
   t.equal(await app.prisma.message.count({ where: { conversationId: channelId } }), 3, 'nothing written')
+  // Retention as the purge leaves it (m1 gone, history starts at 2): a non-member's pages say so too.
+  await app.sql.query('DELETE FROM messages WHERE conversation_id = $1::uuid AND seq < 2', [channelId])
+  await app.sql.query('UPDATE conversations SET history_start_seq = 2 WHERE id = $1::uuid', [channelId])
+  const purged = await app.inject({ method: 'GET', url: `/api/conversations/${channelId}/messages`, headers: reader!.auth })
+  t.same({ contents: purged.json().messages.map((m: any) => m.content), start: purged.json().historyStartsAt }, { contents: ['m3', 'm2'], start: 2 })
+  const below = await app.inject({ method: 'GET', url: `/api/conversations/${channelId}/messages?before=2`, headers: reader!.auth })
+  t.same(below.json(), { messages: [], hasMore: false, historyStartsAt: 2 }, 'an empty public page says it as well')
 
   // private conversations stay private
   const groupId = await makeGroup(app, owner!, [])
