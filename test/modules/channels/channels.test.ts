@@ -190,6 +190,25 @@ t.test('CHANNEL_MAX_MEMBERS holds under concurrent joins', async (t) => {
   t.equal(await app.prisma.conversationMember.count({ where: { conversationId: channelId } }), 3)
 })
 
+t.test('one user joining many times at once: one membership, one join notice; a deleted account cannot join', async (t) => {
+  const app = await build(t)
+  const [owner, bob, gone] = await makeUsers(app, 3)
+  const channelId = await makeChannel(app, owner!)
+  const results = await Promise.all(Array.from({ length: 6 }, async () => await join(app, bob!, channelId)))
+  t.same(results.map((r) => r.statusCode), [200, 200, 200, 200, 200, 200], 'every call answers the channel')
+  t.equal(await app.prisma.conversationMember.count({ where: { conversationId: channelId, userId: bob!.id } }), 1)
+  t.equal(await memberCount(app, channelId), 2)
+  const notices = await app.prisma.message.findMany({ where: { conversationId: channelId, type: 'system' }, select: { seq: true, content: true } })
+  t.same(notices.filter((m) => (m.content as { event?: string }).event === 'member_joined').length, 1, 'one member_joined notice')
+  const seqs = (await app.prisma.message.findMany({ where: { conversationId: channelId }, select: { seq: true }, orderBy: { seq: 'asc' } })).map((m) => m.seq)
+  t.same(seqs, seqs.map((_, i) => i + 1), 'seqs stay gap-free')
+
+  await app.prisma.user.delete({ where: { id: gone!.id } })
+  const res = await join(app, gone!, channelId)
+  t.equal(res.statusCode, 401, 'a deleted account\'s token')
+  t.equal(await memberCount(app, channelId), 2, 'nothing joined')
+})
+
 t.test('non-members read a channel and its history, but cannot write, receipt or type in it', async (t) => {
   const { app, url } = await listen(t)
   const [owner, reader] = await makeUsers(app, 2)
