@@ -168,13 +168,18 @@ export async function seedConversationHistory (db: BenchDb, conversations: numbe
 
 /**
  * `count` text messages in the direct conversation of pair 0, alternating senders, one
- * second apart, as the send path would have stored them (seq 1..count, last_seq = count).
+ * second apart, as the send path would have stored them (seq 1..count, last_seq = last_rev =
+ * count), then VACUUM ANALYZE. The text is the run's kind: realistic chat text (5,000 seeded
+ * messages in turn, as seedConversationHistory) fills the search indexes as a running
+ * deployment's are, which is what the page query's table and index sizes depend on.
  */
-export async function seedHistory (db: BenchDb, count: number): Promise<void> {
-  await db.query(`INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, type, content, created_at)
-    SELECT md5('m' || s)::uuid, md5('c0')::uuid, s, md5('u' || (s % 2))::uuid, md5('cm' || s), 'text',
-      to_jsonb('history message number ' || s), now() - ($1::int - s) * interval '1 second'
-    FROM generate_series(1, $1::int) s`, [count])
-  await db.query(`UPDATE conversations SET last_seq = $1::int, last_message_at = now() WHERE id = md5('c0')::uuid`, [count])
-  await db.query('ANALYZE')
+export async function seedHistory (db: BenchDb, count: number, content: ContentKind = 'realistic', seed = 0x5EED): Promise<void> {
+  const texts = content === 'fixed' ? [FIXED_CONTENT] : Array.from({ length: 5000 }, chatTextGenerator(seed))
+  await db.query(`INSERT INTO messages (id, conversation_id, seq, rev, sender_id, client_msg_id, type, content, created_at)
+    SELECT md5('m' || s)::uuid, md5('c0')::uuid, s, s, md5('u' || (s % 2))::uuid, md5('cm' || s), 'text',
+      to_jsonb(($2::text[])[1 + s % cardinality($2::text[])]), now() - ($1::int - s) * interval '1 second'
+    FROM generate_series(1, $1::int) s`, [count, texts])
+  await db.query(`UPDATE conversations SET last_seq = $1::int, last_rev = $1::int, last_message_at = now() WHERE id = md5('c0')::uuid`, [count])
+  await db.query(`UPDATE conversation_members SET read_seq = $1::int, delivered_seq = $1::int WHERE conversation_id = md5('c0')::uuid`, [count])
+  await db.query('VACUUM ANALYZE')
 }

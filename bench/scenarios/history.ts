@@ -11,14 +11,14 @@ interface HttpResult { sent: number, ok: number, errors: Record<string, number>,
 
 /**
  * `--messages` messages (default 1,000,000) in one direct conversation, seeded with
- * generate_series; GET /api/conversations/:id/messages?before=<random seq>&limit=50 at an
+ * generate_series (`--content`: realistic chat text by default, or the fixed sentence); GET /api/conversations/:id/messages?before=<random seq>&limit=50 at an
  * open-loop rate, timed from each request's due time.
  */
 export async function history (args: Args): Promise<BenchResult> {
   const ctx = await Context.create(args, async (db) => {
     await seedUsers(db, 2)
     await seedPairs(db, 1)
-    await seedHistory(db, args.messages)
+    await seedHistory(db, args.messages, args.content, args.seed)
   })
   try {
     const server = await ctx.startServer()

@@ -4,9 +4,9 @@ import { isForeignKeyViolation } from '../../db/constraint-errors.js'
 import { conflict, Errors, notFound, validation } from '../../lib/errors.js'
 import { requireLabel } from '../../lib/text-policy.js'
 import type { ConversationService, ConversationsDeps, ConversationView } from '../conversations/index.js'
-import { refuseIfBanned } from '../groups/index.js'
+import { isMemberElseRefuseIfBanned } from '../groups/index.js'
 import { txSql } from '../../db/tx-sql.js'
-import { CHANNEL_IDS_OF_SQL, CHANNEL_LOCK_SQL, channelListName, channelListSql } from './sql.js'
+import { CHANNEL_IDS_OF_SQL, CHANNEL_LOCK_SQL, CHANNEL_MEMBER_INSERT_SQL, channelListName, channelListSql } from './sql.js'
 import { createSystemPublisher, writeSystemMessage } from '../messages/index.js'
 
 
@@ -114,13 +114,13 @@ export function createChannelService (deps: ConversationsDeps, conversations: Co
       const joined = await prisma.$transaction(async (tx): Promise<string | undefined> => {
         const [c] = await txSql(tx).query<{ type: string, last_seq: number, member_count: number }>(CHANNEL_LOCK_SQL, [channelId])
         if (c === undefined || c.type !== 'channel') throw channelNotFound()
-        const present = await tx.conversationMember.findUnique({ where: { conversationId_userId: { conversationId: channelId, userId } }, select: { userId: true } })
-        if (present !== null) return undefined
-        await refuseIfBanned(tx, channelId, userId)
+        // Each statement of the transaction is a round trip while the channel's lock is held
+        // (sends to the channel wait on it): the two checks are one, the insert plain SQL.
+        if (await isMemberElseRefuseIfBanned(tx, channelId, userId)) return undefined
         if (c.member_count >= limits.channelMaxMembers) throw conflict(`Channel is full (at most ${limits.channelMaxMembers} members)`)
         try {
           // Caught up to their own join notice (the system message below takes last_seq + 1).
-          await tx.conversationMember.create({ data: { conversationId: channelId, userId, role: 'member', readSeq: c.last_seq + 1, deliveredSeq: c.last_seq + 1 } })
+          await txSql(tx).execute(CHANNEL_MEMBER_INSERT_SQL, [channelId, userId, c.last_seq + 1])
         } catch (err) {
           if (isForeignKeyViolation(err)) throw Errors.invalidToken()
           throw err

@@ -12,6 +12,10 @@ WHERE m.user_id = $1::uuid AND c.type = 'channel'`
 export const CHANNEL_LOCK_SQL = `
           SELECT type::text AS type, last_seq, member_count FROM conversations WHERE id = $1::uuid FOR UPDATE`
 
+/** User $2 joins channel $1 as a member, caught up to seq $3 (the member count follows by trigger). */
+export const CHANNEL_MEMBER_INSERT_SQL = `
+          INSERT INTO conversation_members (conversation_id, user_id, role, read_seq, delivered_seq) VALUES ($1::uuid, $2::uuid, 'member', $3::int, $3::int)`
+
 /**
  * A page of channels by most members first (then id), for user $1 (`joined`); with `match`, a
  * name ILIKE the next parameter; with `after`, below the keyset position in the next two;

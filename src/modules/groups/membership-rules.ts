@@ -1,7 +1,7 @@
 import type { Prisma } from '../../generated/prisma/client.js'
 import { forbidden } from '../../lib/errors.js'
 import { txSql } from '../../db/tx-sql.js'
-import { BAN_OF_SQL, RECORD_BAN_SQL, REVOKE_INVITES_OF_SQL } from './sql.js'
+import { BAN_OF_SQL, MEMBER_OR_BAN_SQL, RECORD_BAN_SQL, REVOKE_INVITES_OF_SQL } from './sql.js'
 
 /**
  * What a membership change leaves behind, decided in one place:
@@ -19,6 +19,18 @@ export const bannedRefusal = () => forbidden('You were removed from this convers
 export async function refuseIfBanned (tx: Prisma.TransactionClient, conversationId: string, userId: string): Promise<void> {
   const [ban] = await txSql(tx).query<{ user_id: string }>(BAN_OF_SQL, [conversationId, userId])
   if (ban !== undefined) throw bannedRefusal()
+}
+
+/**
+ * A join's two checks in one round trip: true when the user is a member already (nothing to
+ * do); otherwise FORBIDDEN when banned, as `refuseIfBanned`. Run under the row lock, after
+ * taking it: the statement's snapshot is then newer than any ban or join ordered before it.
+ */
+export async function isMemberElseRefuseIfBanned (tx: Prisma.TransactionClient, conversationId: string, userId: string): Promise<boolean> {
+  const [row] = await txSql(tx).query<{ member: boolean, banned: boolean }>(MEMBER_OR_BAN_SQL, [conversationId, userId])
+  if (row?.member === true) return true
+  if (row?.banned === true) throw bannedRefusal()
+  return false
 }
 
 export async function recordBan (tx: Prisma.TransactionClient, conversationId: string, userId: string, actorId: string): Promise<void> {

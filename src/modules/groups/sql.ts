@@ -14,6 +14,11 @@ export const LOCK_GROUP_SQL = `
 export const BAN_OF_SQL = `
     SELECT user_id FROM group_removals WHERE conversation_id = $1::uuid AND user_id = $2::uuid`
 
+/** Whether user $2 is a member of conversation $1, and whether they are banned from it (one round trip). */
+export const MEMBER_OR_BAN_SQL = `
+    SELECT EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = $1::uuid AND user_id = $2::uuid) AS member,
+      EXISTS (SELECT 1 FROM group_removals WHERE conversation_id = $1::uuid AND user_id = $2::uuid) AS banned`
+
 /** User $2 banned from conversation $1 by $3 (a repeat moves the ban's actor and time). */
 export const RECORD_BAN_SQL = `
     INSERT INTO group_removals (conversation_id, user_id, removed_by, removed_at) VALUES ($1::uuid, $2::uuid, $3::uuid, now())

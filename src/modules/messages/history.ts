@@ -3,12 +3,19 @@ import { type ConversationsDeps, toMessage, type MessageRow, type MessageView } 
 import { HISTORY_AFTER_SQL, HISTORY_BEFORE_SQL, HISTORY_START_SQL, PUBLIC_HISTORY_AFTER_SQL, PUBLIC_HISTORY_BEFORE_SQL } from './sql.js'
 import { assertMember, publicReadRefusal } from './membership-checks.js'
 
+/** A page row: the message and where the conversation's history starts (the same in every row). */
+type PageRow = MessageRow & { history_start_seq: number }
+
 /** History pages: a member's visible messages, or a public channel's for anyone. */
 export function createHistory (deps: Pick<ConversationsDeps, 'prisma' | 'sql'>) {
   const { prisma, sql } = deps
-  /** Retention: where the conversation's history starts (read after the page: a purge meanwhile only moves it up). */
-  const historyStart = async (conversationId: string): Promise<number> =>
-    (await sql.query<{ history_start_seq: number }>(HISTORY_START_SQL, [conversationId], 'history_start'))[0]?.history_start_seq ?? 0
+  /**
+   * Retention: where the conversation's history starts. A page's rows carry it (read in the
+   * page's own statement); an empty page reads it after (a purge meanwhile only moves it up).
+   */
+  const historyStart = async (conversationId: string, rows: PageRow[]): Promise<number> =>
+    rows[0]?.history_start_seq ??
+      (await sql.query<{ history_start_seq: number }>(HISTORY_START_SQL, [conversationId], 'history_start'))[0]?.history_start_seq ?? 0
   return {
     /**
      * History page. `before`: older than that seq, newest first. `after`: newer than that
@@ -20,8 +27,8 @@ export function createHistory (deps: Pick<ConversationsDeps, 'prisma' | 'sql'>) 
       const limit = opts.limit ?? 50
       // Prepared statements (planned once per connection); "latest" is `before` the largest int.
       const rows = opts.after !== undefined
-        ? await sql.query<MessageRow>(HISTORY_AFTER_SQL, [conversationId, userId, opts.after, limit + 1], 'history_after')
-        : await sql.query<MessageRow>(HISTORY_BEFORE_SQL, [conversationId, userId, opts.before ?? 2147483647, limit + 1], 'history_before')
+        ? await sql.query<PageRow>(HISTORY_AFTER_SQL, [conversationId, userId, opts.after, limit + 1], 'history_after')
+        : await sql.query<PageRow>(HISTORY_BEFORE_SQL, [conversationId, userId, opts.before ?? 2147483647, limit + 1], 'history_before')
       if (rows.length === 0) {
         try {
           await assertMember(prisma, userId, conversationId)
@@ -31,12 +38,12 @@ export function createHistory (deps: Pick<ConversationsDeps, 'prisma' | 'sql'>) 
           const refusal = await publicReadRefusal(sql, userId, conversationId)
           if (refusal !== undefined) throw refusal
           const open = opts.after !== undefined
-            ? await sql.query<MessageRow>(PUBLIC_HISTORY_AFTER_SQL, [conversationId, opts.after, limit + 1], 'public_history_after')
-            : await sql.query<MessageRow>(PUBLIC_HISTORY_BEFORE_SQL, [conversationId, opts.before ?? 2147483647, limit + 1], 'public_history_before')
-          return { messages: open.slice(0, limit).map(toMessage), hasMore: open.length > limit, historyStartsAt: await historyStart(conversationId) }
+            ? await sql.query<PageRow>(PUBLIC_HISTORY_AFTER_SQL, [conversationId, opts.after, limit + 1], 'public_history_after')
+            : await sql.query<PageRow>(PUBLIC_HISTORY_BEFORE_SQL, [conversationId, opts.before ?? 2147483647, limit + 1], 'public_history_before')
+          return { messages: open.slice(0, limit).map(toMessage), hasMore: open.length > limit, historyStartsAt: await historyStart(conversationId, open) }
         }
       }
-      return { messages: rows.slice(0, limit).map(toMessage), hasMore: rows.length > limit, historyStartsAt: await historyStart(conversationId) }
+      return { messages: rows.slice(0, limit).map(toMessage), hasMore: rows.length > limit, historyStartsAt: await historyStart(conversationId, rows) }
     }
   }
 }

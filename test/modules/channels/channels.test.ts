@@ -190,6 +190,25 @@ t.test('CHANNEL_MAX_MEMBERS holds under concurrent joins', async (t) => {
   t.equal(await app.prisma.conversationMember.count({ where: { conversationId: channelId } }), 3)
 })
 
+t.test('one user joining many times at once: one membership, one join notice; a deleted account cannot join', async (t) => {
+  const app = await build(t)
+  const [owner, bob, gone] = await makeUsers(app, 3)
+  const channelId = await makeChannel(app, owner!)
+  const results = await Promise.all(Array.from({ length: 6 }, async () => await join(app, bob!, channelId)))
+  t.same(results.map((r) => r.statusCode), [200, 200, 200, 200, 200, 200], 'every call answers the channel')
+  t.equal(await app.prisma.conversationMember.count({ where: { conversationId: channelId, userId: bob!.id } }), 1)
+  t.equal(await memberCount(app, channelId), 2)
+  const notices = await app.prisma.message.findMany({ where: { conversationId: channelId, type: 'system' }, select: { seq: true, content: true } })
+  t.same(notices.filter((m) => (m.content as { event?: string }).event === 'member_joined').length, 1, 'one member_joined notice')
+  const seqs = (await app.prisma.message.findMany({ where: { conversationId: channelId }, select: { seq: true }, orderBy: { seq: 'asc' } })).map((m) => m.seq)
+  t.same(seqs, seqs.map((_, i) => i + 1), 'seqs stay gap-free')
+
+  await app.prisma.user.delete({ where: { id: gone!.id } })
+  const res = await join(app, gone!, channelId)
+  t.equal(res.statusCode, 401, 'a deleted account\'s token')
+  t.equal(await memberCount(app, channelId), 2, 'nothing joined')
+})
+
 t.test('non-members read a channel and its history, but cannot write, receipt or type in it', async (t) => {
   const { app, url } = await listen(t)
   const [owner, reader] = await makeUsers(app, 2)
@@ -218,6 +237,13 @@ t.test('non-members read a channel and its history, but cannot write, receipt or
   t.match(await sr.call('typing', { conversationId: channelId, typing: true }), { ok: false, error: { code: 'NOT_FOUND' } })
   t.match(await sr.call('sync', { cursors: { [channelId]: 0 } }), { ok: true, data: { messages: [] } })
   t.equal(await app.prisma.message.count({ where: { conversationId: channelId } }), 3, 'nothing written')
+  // Retention as the purge leaves it (m1 gone, history starts at 2): a non-member's pages say so too.
+  await app.sql.query('DELETE FROM messages WHERE conversation_id = $1::uuid AND seq < 2', [channelId])
+  await app.sql.query('UPDATE conversations SET history_start_seq = 2 WHERE id = $1::uuid', [channelId])
+  const purged = await app.inject({ method: 'GET', url: `/api/conversations/${channelId}/messages`, headers: reader!.auth })
+  t.same({ contents: purged.json().messages.map((m: any) => m.content), start: purged.json().historyStartsAt }, { contents: ['m3', 'm2'], start: 2 })
+  const below = await app.inject({ method: 'GET', url: `/api/conversations/${channelId}/messages?before=2`, headers: reader!.auth })
+  t.same(below.json(), { messages: [], hasMore: false, historyStartsAt: 2 }, 'an empty public page says it as well')
 
   // private conversations stay private
   const groupId = await makeGroup(app, owner!, [])
