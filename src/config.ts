@@ -131,9 +131,11 @@ export const ConfigSchema = Type.Object({
   /**
    * Milliseconds between merges of the message search indexes' pending lists (GIN), done on a
    * connection of their own so that no send merges them inside its statement; 0 = never (an
-   * insert merges the list when it reaches 16 MB, as PostgreSQL does by default at 4 MB).
+   * insert merges the list when it reaches 16 MB, as PostgreSQL does by default at 4 MB). Unset:
+   * 250 on PostgreSQL (a merge runs beside the sends) and 100 on PGlite (a merge holds its one
+   * connection, so it stays small). BENCHMARKS.md "Performance III" has the runs behind both.
    */
-  SEARCH_INDEX_MERGE_MS: Int(250, 0, 3_600_000),
+  SEARCH_INDEX_MERGE_MS: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
   // Housekeeping jobs (src/modules/housekeeping): seconds between runs, 0 = never.
   /** VACUUM (ANALYZE) of the embedded store (PGlite); PostgreSQL's autovacuum does it there. */
   HOUSEKEEPING_VACUUM_INTERVAL_S: Int(6 * 3600, 0),
