@@ -54,7 +54,7 @@ t.test('who may call the server API: only a live key, only in the header, only w
   t.equal(code(await app.inject({ url: `${url}?authorization=Server%20${usersKey.key}` })), 'UNAUTHORIZED', 'the header in the query string')
   t.equal(code(await app.inject({ url, headers: { authorization: `Bearer ${usersKey.key}` } })), 'UNAUTHORIZED', 'a key as a bearer token')
   t.equal(code(await app.inject({ url, headers: { authorization: `Server ${usersKey.key}x` } })), 'UNAUTHORIZED', 'a key one character longer')
-  t.equal(code(await app.inject({ url, headers: { authorization: `Server ${usersKey.key.slice(0, -1)}A` } })), 'UNAUTHORIZED', 'a key one character off')
+  t.equal(code(await app.inject({ url, headers: { authorization: `Server ${usersKey.key.slice(0, -1)}${usersKey.key.endsWith('A') ? 'B' : 'A'}` } })), 'UNAUTHORIZED', 'a key one character off')
   t.equal(code(await app.inject({ url, headers: { authorization: `Server ${usersKey.key}\u202e` } })), 'UNAUTHORIZED', 'bidi after the key')
   // users scope calling messages: FORBIDDEN before the body is looked at (no schema leak).
   const send = await app.inject({ method: 'POST', url: `/api/server/conversations/${randomUUID()}/messages`, headers: usersKey.auth, payload: { nonsense: true } })
