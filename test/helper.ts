@@ -12,6 +12,7 @@ import { openDatabase, type Database } from '../src/db/drivers.js'
 import { ConfigSchema, loadConfig, type RawConfig } from '../src/config.js'
 import type { SqlClient } from '../src/db/drivers.js'
 import { PG_ADMIN_URL, preparedPgliteDump, preparedTemplate } from './prepared-databases.js'
+import { currentFileTest } from './pool/tap.js'
 
 /**
  * Default suite: every app gets a fresh in-memory PGlite and a temp DATA_DIR.
@@ -60,17 +61,50 @@ export async function createTestDatabase (t: Test, opts: { empty?: boolean } = {
  */
 const serverPgliteTuning = { sharedBuffersMb: (ConfigSchema.properties.PGLITE_SHARED_BUFFERS_MB as { default?: number }).default }
 
+const openPrepared = async (): Promise<Database> => await openDatabase({ pgliteDir: 'memory://', poolMax: 1, pgliteLoad: await preparedPgliteDump(), pglite: serverPgliteTuning })
+
 let pglite: Promise<Database> | undefined
 /**
- * One migrated in-memory PGlite per test process, loaded from the prepared dump. Tests in a
- * file share it, so each test makes its own users and never assumes an empty database.
+ * One migrated in-memory PGlite per test process, loaded from the prepared dump. The files a
+ * pool worker runs (test/pool/worker.ts) share it, so each test makes its own users and never
+ * assumes an empty database.
  */
 export async function sharedPglite (): Promise<Database> {
   if (pglite === undefined) {
-    pglite = preparedPgliteDump().then(async (pgliteLoad) => await openDatabase({ pgliteDir: 'memory://', poolMax: 1, pgliteLoad, pglite: serverPgliteTuning }))
+    pglite = openPrepared()
     tap.teardown(async () => { await (await pglite)?.close() })
   }
   return await pglite
+}
+
+/** Files that have a PGlite of their own (`ownDatabase`), by their test; files that used the shared one. */
+const ownPglites = new WeakMap<object, Promise<Database>>()
+const sharedUsers = new WeakSet<object>()
+
+/**
+ * Gives the apps of the running test file a PGlite of their own instead of the shared one,
+ * closed when the file ends. Needed by a file whose apps run queue workers (`JOBS_WORKER`):
+ * a worker takes every job in its database, including those other files' apps queued and left,
+ * and such files wait for an empty queue. `build` does it for an app with `JOBS_WORKER: true`;
+ * a file that builds other apps first calls it at its top, so that all its apps share one.
+ * Run alone, a file has its process's PGlite to itself already.
+ */
+export function ownDatabase (): void {
+  const file = currentFileTest()
+  if (servicesMode || file === tap || ownPglites.has(file)) return
+  if (sharedUsers.has(file)) throw new Error('this file built apps on the shared PGlite before one with JOBS_WORKER: call ownDatabase() at its top')
+  const db = openPrepared()
+  ownPglites.set(file, db)
+  file.teardown(async () => { await (await db).close() })
+}
+
+async function pgliteFor (jobsWorker: boolean): Promise<Database> {
+  if (jobsWorker) ownDatabase()
+  const file = currentFileTest()
+  const own = ownPglites.get(file)
+  if (own !== undefined) return await own
+  if (file !== tap) sharedUsers.add(file)
+  return await sharedPglite()
 }
 
 export function tempDir (t: Test): string {
@@ -142,7 +176,7 @@ export async function build (t: Test, overrides: Partial<RawConfig> = {}, opts: 
     if (REDIS_ADAPTER !== undefined) base.REDIS_ADAPTER = REDIS_ADAPTER
   }
   const config = loadConfig({}, { ...base, ...overrides })
-  const app = await buildApp(config, { database: servicesMode ? undefined : await sharedPglite(), schemaController })
+  const app = await buildApp(config, { database: servicesMode ? undefined : await pgliteFor(config.JOBS_WORKER), schemaController })
   t.teardown(async () => { await app.close() })
   await app.ready()
   return app

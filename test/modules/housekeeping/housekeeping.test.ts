@@ -6,8 +6,11 @@ import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { build, registerUser, type TestUser } from '../../helper.js'
+import { build, ownDatabase, registerUser, type TestUser } from '../../helper.js'
 import type { App } from '../../../src/app.js'
+
+// Some apps here run queue workers, others are built before them (helper.ts, ownDatabase).
+ownDatabase()
 
 const DAY = 86_400_000
 const ago = (ms: number): Date => new Date(Date.now() - ms)

@@ -3,10 +3,13 @@
 // The ordering test sends 40 messages to a receiver that takes 15 ms per answer (about 2 s).
 import t, { type Test } from 'tap'
 import { randomUUID } from 'node:crypto'
-import { build, listen, registerUser } from '../../helper.js'
+import { build, ownDatabase, listen, registerUser } from '../../helper.js'
 import { connect, sleep, until } from '../../socket-client.js'
 import type { App } from '../../../src/app.js'
 import { appUser, makeAdmin, makeKey, signedReceiver, type SignedAnswer, type SignedCall } from './helpers.js'
+
+// Some apps here run queue workers, others are built before them (helper.ts, ownDatabase).
+ownDatabase()
 
 const SECRET = 'an-app-events-secret'
 
