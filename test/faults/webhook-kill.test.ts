@@ -31,8 +31,10 @@ t.test('kill -9 right after 100 acks: every webhook delivery arrives after the r
   t.teardown(() => { rx.closeAllConnections(); rx.close() })
   const rxPort = (rx.address() as { port: number }).port
 
-  // Embedded PGlite by default; the real PostgreSQL in services mode.
-  const env: Record<string, string> = { DATA_DIR: tempDir(t), ...(process.env.TEST_SERVICES === '1' ? { DATABASE_URL: await scratchDatabase(t) } : {}), OUTBOUND_ALLOWED_HOSTS: `127.0.0.1:${rxPort}`, WEBHOOK_TIMEOUT_MS: '1000', WEBHOOK_RETRY_BASE_MS: '50' }
+  // Embedded PGlite by default; the real PostgreSQL in services mode. A delivery times out
+  // after 15 s, not the 1 s this test once used: on a loaded machine a 20 ms answer took over a
+  // second, the delivery was sent again, and that repeat was counted against the kill's bound.
+  const env: Record<string, string> = { DATA_DIR: tempDir(t), ...(process.env.TEST_SERVICES === '1' ? { DATABASE_URL: await scratchDatabase(t) } : {}), OUTBOUND_ALLOWED_HOSTS: `127.0.0.1:${rxPort}`, WEBHOOK_TIMEOUT_MS: '15000', WEBHOOK_RETRY_BASE_MS: '50' }
   // A fresh PGlite (initdb and every migration) can take more than Fastify's 10 s plugin
   // timeout on a loaded machine; that first start is tried again on a new directory (this
   // test is about the restart after the kill, which opens an existing store).
