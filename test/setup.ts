@@ -4,11 +4,10 @@
  * Also removes the file claims of pool runs (test/pool/worker.ts) that ended hours ago.
  */
 import { readdirSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { POOL_DIR as pool } from './pool/files.js'
 import { ensureEmptyPgliteDump, ensurePreparedPgliteDump, preparedTemplate } from './prepared-databases.js'
 
-const pool = join(tmpdir(), 'relay-test-pool')
 for (const run of (() => { try { return readdirSync(pool) } catch { return [] } })()) {
   if (Date.now() - statSync(join(pool, run)).mtimeMs > 6 * 3600_000) rmSync(join(pool, run), { recursive: true, force: true })
 }

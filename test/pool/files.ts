@@ -5,10 +5,13 @@
  * `node test/pool/files.ts [--services]` prints the list.
  */
 import { readdirSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+/** Where pool workers claim files, a directory per tap run (test/pool/worker.ts; test/setup.ts removes old runs). */
+export const POOL_DIR = join(tmpdir(), 'relay-test-pool')
 const DEFAULT_ONLY = /^\/\/ suite: default only\b/m
 
 export function suiteFiles (services: boolean): string[] {

@@ -11,12 +11,11 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import tap from 'tap'
 import { setFileTest } from './tap.js'
-import { ROOT, suiteFiles } from './files.js'
+import { POOL_DIR, ROOT, suiteFiles } from './files.js'
 
 /** Seconds each file took in a recent run of its suite (`node test/pool/durations.ts < log` rewrites them). */
 function durations (suite: 'default' | 'services'): Record<string, number> {
@@ -50,7 +49,6 @@ function runId (): string {
  * Claims are directories, one per file, under one directory per tap run: `mkdir` either makes
  * it or finds it made. test/setup.ts removes those of earlier runs.
  */
-export const POOL_DIR = join(tmpdir(), 'relay-test-pool')
 function claimer (): (file: string) => boolean {
   const dir = join(POOL_DIR, runId())
   mkdirSync(dir, { recursive: true })
