@@ -14,7 +14,7 @@
  * the app's migrator at start, which finds nothing pending.
  */
 import { createHash, randomUUID } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, linkSync, openAsBlob, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, linkSync, openAsBlob, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -112,6 +112,29 @@ export async function ensurePreparedPgliteDump (): Promise<string> {
       await db.close()
     }
   })
+}
+
+/**
+ * The migrated PGlite data directory itself, for the servers the tests start as processes
+ * (test/faults/support.ts copies it into a new DATA_DIR): such a server opens it as a
+ * restart instead of running initdb and the migration chain, 4 s of CPU instead of 9.5 on the
+ * 2-core machine. Made from the dump above and closed cleanly; renamed into place when whole.
+ */
+export async function ensurePreparedPgliteDir (): Promise<string> {
+  const dir = join(cacheDir, `pglite-dir-${schemaKey()}`)
+  if (existsSync(dir)) return dir
+  const making = `${dir}.${process.pid}.${randomUUID()}`
+  const { openDatabase } = await import('../src/db/drivers.js')
+  const db = await openDatabase({ pgliteDir: making, poolMax: 1, pgliteLoad: await preparedPgliteDump() })
+  await db.close()
+  try {
+    renameSync(making, dir)
+  } catch (err) {
+    // Another process made it first: theirs stays (a server may be copying it).
+    if (!existsSync(dir)) throw err
+    rmSync(making, { recursive: true, force: true })
+  }
+  return dir
 }
 
 /** A new, empty PGlite cluster (initdb only, no migration), for the tests of the migrator. */

@@ -6,11 +6,12 @@
 import { readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { POOL_DIR as pool } from './pool/files.js'
-import { ensureEmptyPgliteDump, ensurePreparedPgliteDump, preparedTemplate } from './prepared-databases.js'
+import { ensureEmptyPgliteDump, ensurePreparedPgliteDir, ensurePreparedPgliteDump, preparedTemplate } from './prepared-databases.js'
 
 for (const run of (() => { try { return readdirSync(pool) } catch { return [] } })()) {
   if (Date.now() - statSync(join(pool, run)).mtimeMs > 6 * 3600_000) rmSync(join(pool, run), { recursive: true, force: true })
 }
 await ensureEmptyPgliteDump()
 await ensurePreparedPgliteDump()
+await ensurePreparedPgliteDir()
 if (process.env.TEST_SERVICES === '1') await preparedTemplate()

@@ -63,6 +63,23 @@ function claimer (): (file: string) => boolean {
   }
 }
 
+/**
+ * CPU seconds of this process and of its child processes that have ended (servers, CLIs,
+ * Chromium): a file's wall time includes waiting for the cores the other workers use, its CPU
+ * does not (.ci/run reports both).
+ */
+function cpuSeconds (): { self: number, children: number } {
+  const usage = process.cpuUsage()
+  let children = 0
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    // cutime and cstime, fields 16 and 17 of stat(5), in clock ticks (100 per second on Linux)
+    children = (Number(fields[13]) + Number(fields[14])) / 100
+  } catch {}
+  return { self: (usage.user + usage.system) / 1e6, children }
+}
+
 export async function runWorker (): Promise<void> {
   const services = process.env.TEST_SERVICES === '1'
   // tap's per-process timeout (.taprc `timeout`) becomes each file's; the worker itself runs
@@ -76,10 +93,13 @@ export async function runWorker (): Promise<void> {
   const files = suiteFiles(services).filter((f) => only?.test(f) ?? true)
   for (const file of order(files, durations(services ? 'services' : 'default'))) {
     if (!claim(file)) continue
+    const before = cpuSeconds()
     await tap.test(file, { timeout: perFile }, async (t) => {
       setFileTest(t as unknown as typeof tap)
       await import(pathToFileURL(join(ROOT, file)).href)
     })
     setFileTest(undefined)
+    const after = cpuSeconds()
+    tap.comment(`cpu ${file} ${(after.self - before.self).toFixed(1)} s in the worker, ${(after.children - before.children).toFixed(1)} s in its child processes`)
   }
 }

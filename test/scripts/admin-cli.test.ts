@@ -5,8 +5,8 @@ import { writeFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { openDatabase } from '../../src/db/drivers.js'
-import { createTestDatabase, servicesMode, tempDir } from '../helper.js'
-import { admin } from './ops-support.js'
+import { createTestDatabase, servicesMode } from '../helper.js'
+import { admin, migratedPgliteDir } from './ops-support.js'
 
 
 // Each CLI run is a process that starts PGlite's WebAssembly: on a busy machine (CI with other
@@ -20,7 +20,7 @@ type Db = Awaited<ReturnType<typeof openDatabase>>
 async function setup (t: Test): Promise<{ env: Record<string, string>, roles: () => Promise<Record<string, string>>, audit: () => Promise<number>, read: <T>(fn: (db: Db) => Promise<T>) => Promise<T> }> {
   const opts = servicesMode
     ? { databaseUrl: await createTestDatabase(t), pgliteDir: '', poolMax: 2 }
-    : { pgliteDir: join(tempDir(t), 'pglite'), poolMax: 1 }
+    : { pgliteDir: await migratedPgliteDir(t), poolMax: 1 }
   const open = async () => await openDatabase(opts)
   const db = await open()
   for (const name of ['alice', 'bob']) await db.prisma.user.create({ data: { id: randomUUID(), username: name, displayName: name, passwordHash: 'x' } })

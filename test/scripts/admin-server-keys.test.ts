@@ -1,11 +1,10 @@
 // Over 20 s on PGlite: each CLI run is its own process that opens the embedded store from its files.
 import t from 'tap'
-import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { openDatabase } from '../../src/db/drivers.js'
 import { serverKeyHash } from '../../src/modules/server-api/index.js'
-import { createTestDatabase, servicesMode, tempDir } from '../helper.js'
-import { admin } from './ops-support.js'
+import { createTestDatabase, servicesMode } from '../helper.js'
+import { admin, migratedPgliteDir } from './ops-support.js'
 
 t.setTimeout(300_000)
 
@@ -13,7 +12,7 @@ t.setTimeout(300_000)
 t.test('npm run admin server-key create / revoke: shown once, stored hashed, audited', async (t) => {
   const opts = servicesMode
     ? { databaseUrl: await createTestDatabase(t), pgliteDir: '', poolMax: 2 }
-    : { pgliteDir: join(tempDir(t), 'pglite'), poolMax: 1 }
+    : { pgliteDir: await migratedPgliteDir(t), poolMax: 1 }
   await (await openDatabase(opts)).close() // migrated
   const env: Record<string, string> = servicesMode ? { DATABASE_URL: opts.databaseUrl! } : { PGLITE_DIR: opts.pgliteDir }
   const read = async <T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> => {
