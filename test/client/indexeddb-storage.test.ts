@@ -2,8 +2,8 @@
 import t from 'tap'
 import { existsSync } from 'node:fs'
 import { build } from 'esbuild'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import { CHROMIUM, CHROMIUM_ARGS, ROOT, newContext } from '../web/fixtures.js'
+import { type Page } from 'playwright-core'
+import { CHROMIUM, ROOT, browserContext } from '../web/fixtures.js'
 
 t.setTimeout(120_000)
 const ORIGIN = 'http://sdk.test'
@@ -26,9 +26,7 @@ async function bundle (): Promise<string> {
 
 t.test('IndexedDbStorage in Chromium: values round-trip, keys by prefix, delete, and they outlive the page', { skip: existsSync(CHROMIUM) ? false : 'no Chromium' }, async (t) => {
   const js = await bundle()
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
-  t.teardown(() => browser.close())
-  const context = await newContext(browser)
+    const context = await browserContext(t)
   // A real origin (IndexedDB is per origin), served from here.
   await context.route(`${ORIGIN}/**`, async (route) => {
     const path = new URL(route.request().url()).pathname

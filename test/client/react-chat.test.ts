@@ -5,8 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import { chromium, type Browser } from 'playwright-core'
-import { CHROMIUM, CHROMIUM_ARGS, ROOT, newContext } from '../web/fixtures.js'
+import { CHROMIUM, ROOT, browserContext } from '../web/fixtures.js'
 import { clientFor, group, registerUser, server } from './fixtures.js'
 
 t.setTimeout(120_000)
@@ -38,9 +37,7 @@ t.test('examples/react-chat: the hooks list conversations, show and page message
   await cb.connect()
   for (let i = 1; i <= 25; i++) await cb.send({ conversationId: g, type: 'text', content: `old ${i}` })
 
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
-  t.teardown(() => browser.close())
-  const context = await newContext(browser)
+    const context = await browserContext(t)
   const page = await context.newPage()
   const errors: string[] = []
   page.on('pageerror', (err) => errors.push(err.message))

@@ -1,11 +1,10 @@
 // suite: default only — response headers and the page in Chromium; no store is involved
 import t, { type Test } from 'tap'
 import { existsSync } from 'node:fs'
-import { chromium, type Browser } from 'playwright-core'
 import type { App } from '../../src/app.js'
 import { build, listen, registerUser } from '../helper.js'
 import { multipart, SAMPLES } from '../modules/uploads/helpers.js'
-import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt } from '../web/fixtures.js'
+import { CHROMIUM, ensureWebBuilt, sharedBrowser, browserContext } from '../web/fixtures.js'
 
 /**
  * Every kind of response carries the security headers (src/plugins/security-headers.ts):
@@ -91,9 +90,8 @@ t.test('Swagger UI and the page run in Chromium under their CSPs without a viola
     return
   }
   ensureWebBuilt()
-  const [{ url }, browser] = await Promise.all([listen(t), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }) as Promise<Browser>])
-  t.teardown(async () => { await browser.close() })
-  const page = await browser.newPage()
+  const [{ url }] = await Promise.all([listen(t), sharedBrowser()])
+  const page = await (await browserContext(t)).newPage()
   const violations: string[] = []
   page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text()) })
   await page.goto(`${url}/docs`)

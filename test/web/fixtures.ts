@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core'
 import { existsSync, readdirSync, statSync } from 'node:fs'
-import type { Test } from 'tap'
+import tap, { type Test } from 'tap'
 import { befriend, listen, registerUser, type TestUser } from '../helper.js'
 import type { App } from '../../src/app.js'
 import type { RawConfig } from '../../src/config.js'
@@ -74,6 +74,32 @@ export async function newContext (browser: Browser, options: BrowserContextOptio
   return context
 }
 
+let browser: Promise<Browser> | undefined
+/**
+ * One Chromium per test process (a pool worker runs many page test files), launched at the
+ * first page test and closed when the process's tests end; each test works in contexts of its
+ * own, which share no cookies, storage or permissions, and closes them. A launch was about 1 s
+ * of the machine's CPU and a context half that, and 48 page tests launched one each. Launched
+ * again if it is gone (a crash).
+ */
+export async function sharedBrowser (): Promise<Browser> {
+  if (browser !== undefined) {
+    const running = await browser.catch(() => undefined)
+    if (running?.isConnected() === true) return running
+  } else {
+    tap.teardown(async () => { await (await browser?.catch(() => undefined))?.close() })
+  }
+  browser = chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }) as Promise<Browser>
+  return await browser
+}
+
+/** A context of the shared browser, closed at the test's teardown. */
+export async function browserContext (t: Test, options: BrowserContextOptions = {}): Promise<BrowserContext> {
+  const context = await newContext(await sharedBrowser(), options)
+  t.teardown(async () => { await context.close().catch(() => {}) })
+  return context
+}
+
 /** Console errors that are expected while a page goes offline or a socket reconnects. */
 const EXPECTED_CONSOLE = /Failed to load resource|ERR_INTERNET_DISCONNECTED|WebSocket/
 
@@ -102,20 +128,19 @@ export interface PageWorld {
 }
 
 /**
- * Builds the page if needed, starts the server and Chromium side by side, and registers the
- * teardown (contexts, then the browser) on `t`. Fails when Chromium is missing.
+ * Builds the page if needed, starts the server and (in a new process) Chromium side by side,
+ * and closes the contexts it made at `t`'s teardown. Fails when Chromium is missing.
  */
 export async function pageWorld (t: Test, options: PageWorldOptions = {}): Promise<PageWorld> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: install it with "apt-get install -y chromium" (the CI script does)`)
   ensureWebBuilt()
   const [{ app, url }, browser] = await Promise.all([
     listen(t, options.config).then(async (server) => { if (options.warmUp === true) await registerUser(server.app); return server }),
-    chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }) as Promise<Browser>
+    sharedBrowser()
   ])
   const contexts: BrowserContext[] = []
   t.teardown(async () => {
     for (const c of contexts) await c.close().catch(() => {})
-    await browser.close()
   })
   const errors: string[] = []
   const watch = (page: Page, label?: string): void => {

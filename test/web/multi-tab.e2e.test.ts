@@ -2,9 +2,9 @@
 import t from 'tap'
 import { existsSync } from 'node:fs'
 import { createHash } from 'node:crypto'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { type Page } from 'playwright-core'
 import { listen, registerUser } from '../helper.js'
-import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, newContext, WAIT, id } from './fixtures.js'
+import { CHROMIUM, ensureWebBuilt, WAIT, id, sharedBrowser, browserContext } from './fixtures.js'
 
 /**
  * Two tabs of the page in one browser share one stored session. Their access tokens expire
@@ -35,11 +35,10 @@ t.test('two tabs of one session refresh again and again without signing each oth
     return
   }
   ensureWebBuilt()
-  const [{ app, url }, browser] = await Promise.all([
+  const [{ app, url }] = await Promise.all([
     listen(t, { ACCESS_TOKEN_TTL_S: TTL_S }),
-    chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }) as Promise<Browser>
+    sharedBrowser()
   ])
-  t.teardown(async () => { await browser.close() })
   const [owner, friend] = [await registerUser(app), await registerUser(app)]
   const made = await app.inject({ method: 'POST', url: '/api/groups', headers: owner.auth, payload: { name: 'Tabs', memberIds: [friend.id] } })
   t.equal(made.statusCode, 201)
@@ -47,7 +46,7 @@ t.test('two tabs of one session refresh again and again without signing each oth
   const tokens = login.json() as { accessToken: string, refreshToken: string }
   const family = (await app.prisma.refreshToken.findUniqueOrThrow({ where: { tokenHash: sha256(tokens.refreshToken) } })).familyId
 
-  const ctx = await newContext(browser, { viewport: { width: 1000, height: 720 } })
+  const ctx = await browserContext(t, { viewport: { width: 1000, height: 720 } })
   await ctx.addInitScript((value) => { if (localStorage.getItem('relay.tokens') === null) localStorage.setItem('relay.tokens', value) }, JSON.stringify(tokens))
   const errors: string[] = []
   const tabs: Page[] = []

@@ -3,10 +3,9 @@
 // consent pages twice, and the page's account dialog once.
 import t from 'tap'
 import { createServer } from 'node:net'
-import { chromium, type Browser } from 'playwright-core'
 import { build, registerUser } from '../helper.js'
 import { CLIENT_ID, CLIENT_SECRET, accountClaims, startProvider } from '../modules/auth/oidc-provider.js'
-import { CHROMIUM, CHROMIUM_ARGS, WAIT, ensureWebBuilt, id, newContext } from './fixtures.js'
+import { WAIT, ensureWebBuilt, id, browserContext } from './fixtures.js'
 import type { Page } from 'playwright-core'
 
 /** A free loopback port: the server's public URL (the callback's address) must be known before it starts. */
@@ -40,12 +39,10 @@ t.test('sign in with a provider on the page, then link and unlink it from a pass
     OUTBOUND_ALLOWED_HOSTS: provider.hostPort
   })
   await app.listen({ port, host: '127.0.0.1' })
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }) as Browser
-  t.teardown(async () => { await browser.close() })
   const errors: string[] = []
 
   // A first sign-in: the button, the provider's pages, back on the page signed in as a new account.
-  const ctx = await newContext(browser, { viewport: { width: 1000, height: 720 } })
+  const ctx = await browserContext(t, { viewport: { width: 1000, height: 720 } })
   const page = await ctx.newPage()
   page.on('pageerror', (err) => { errors.push(err.message) })
   await page.goto(url)
@@ -67,7 +64,7 @@ t.test('sign in with a provider on the page, then link and unlink it from a pass
   // A password user links the provider from the account dialog, and unlinks it again.
   const dave = await registerUser(app)
   const session = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: dave.username, password: 'correct horse battery' } })
-  const ctx2 = await newContext(browser, { viewport: { width: 1000, height: 720 } })
+  const ctx2 = await browserContext(t, { viewport: { width: 1000, height: 720 } })
   await ctx2.addInitScript((value) => { if (localStorage.getItem('relay.tokens') === null) localStorage.setItem('relay.tokens', value) }, session.body)
   const page2 = await ctx2.newPage()
   page2.on('pageerror', (err) => { errors.push(err.message) })

@@ -31,11 +31,11 @@ t.test('paste and drop send images; the viewer opens and closes', async (t) => {
   await page.waitForSelector(`${id('message')}[data-mine="true"] ${id('message-image')}[alt="dropped.png"]`, { timeout: WAIT })
   t.pass('a dropped image is sent')
 
-  const pages = world.browser.contexts().flatMap((c) => c.pages()).length
+  const pages = page.context().pages().length
   await page.waitForFunction(() => (document.querySelector('[data-testid="message-image"][alt="dropped.png"]') as HTMLImageElement | null)?.complete === true)
   await page.click(`${id('image-open')}:has(${id('message-image')}[alt="dropped.png"])`)
   await page.waitForSelector(id('image-viewer'), { timeout: WAIT })
-  t.equal(world.browser.contexts().flatMap((c) => c.pages()).length, pages, 'no new tab')
+  t.equal(page.context().pages().length, pages, 'no new tab')
   t.ok(await page.locator(id('viewer-image')).evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth === 40), 'the viewer shows the image')
   t.equal(await page.getAttribute(id('viewer-open'), 'rel'), 'noopener noreferrer')
   await page.keyboard.press('Escape')
