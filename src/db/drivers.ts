@@ -83,6 +83,8 @@ export interface PgliteTuning {
   sharedBuffersMb?: number
   /** V8 compiles WebAssembly with Liftoff only, for the rest of the process. */
   liftoffOnly?: boolean
+  /** More PostgreSQL settings (`name` → value), after ours. The server sets none. */
+  settings?: Record<string, string>
 }
 
 /**
@@ -93,7 +95,8 @@ export interface PgliteTuning {
  */
 export function pgliteStartParams (tuning: PgliteTuning = {}): string[] {
   const extra = tuning.sharedBuffersMb === undefined ? [] : ['-c', `shared_buffers=${tuning.sharedBuffersMb}MB`]
-  return [...PGlite.defaultStartParams, ...extra]
+  const settings = Object.entries(tuning.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`])
+  return [...PGlite.defaultStartParams, ...extra, ...settings]
 }
 
 /**
