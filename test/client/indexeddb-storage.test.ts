@@ -26,7 +26,7 @@ async function bundle (): Promise<string> {
 
 t.test('IndexedDbStorage in Chromium: values round-trip, keys by prefix, delete, and they outlive the page', { skip: existsSync(CHROMIUM) ? false : 'no Chromium' }, async (t) => {
   const js = await bundle()
-    const context = await browserContext(t)
+  const context = await browserContext(t)
   // A real origin (IndexedDB is per origin), served from here.
   await context.route(`${ORIGIN}/**`, async (route) => {
     const path = new URL(route.request().url()).pathname

@@ -37,7 +37,7 @@ t.test('examples/react-chat: the hooks list conversations, show and page message
   await cb.connect()
   for (let i = 1; i <= 25; i++) await cb.send({ conversationId: g, type: 'text', content: `old ${i}` })
 
-    const context = await browserContext(t)
+  const context = await browserContext(t)
   const page = await context.newPage()
   const errors: string[] = []
   page.on('pageerror', (err) => errors.push(err.message))
