@@ -29,9 +29,10 @@ export const ConfigSchema = Type.Object({
   PGLITE_SHARED_BUFFERS_MB: Int(16, 1, 4096),
   /**
    * Run PGlite's WebAssembly on V8's baseline compiler only (--liftoff-only, set in-process
-   * before PGlite compiles): no optimised second copy of the code in memory.
+   * before PGlite compiles): no optimised second copy of the code in memory and a cheaper
+   * start, but PostgreSQL's hot code runs slower: for small, memory-bound deployments.
    */
-  PGLITE_LIFTOFF_ONLY: Type.Boolean({ default: true }),
+  PGLITE_LIFTOFF_ONLY: Type.Boolean({ default: false }),
   /** postgresql://… switches from embedded PGlite to PostgreSQL. */
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DB_POOL_MAX: Int(10, 1, 200),

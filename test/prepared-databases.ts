@@ -14,7 +14,7 @@
  * the app's migrator at start, which finds nothing pending.
  */
 import { createHash, randomUUID } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, linkSync, openAsBlob, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, linkSync, openAsBlob, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -135,6 +135,12 @@ export async function ensurePreparedPgliteDir (): Promise<string> {
     rmSync(making, { recursive: true, force: true })
   }
   return dir
+}
+
+/** Copies the migrated PGlite data directory to `target` (a new embedded store for a server or a CLI). */
+export async function copyPreparedPgliteDir (target: string): Promise<string> {
+  cpSync(await ensurePreparedPgliteDir(), target, { recursive: true })
+  return target
 }
 
 /** A new, empty PGlite cluster (initdb only, no migration), for the tests of the migrator. */
