@@ -16,6 +16,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { OPS_COMMANDS, runOpsCommand } from './lib/ops-commands.mjs'
+import { openPglite } from './lib/stores.mjs'
 
 // `npm run admin -- server-key create <name> <scope,scope…>` prints a new server key for an app
 // backend once (only its SHA-256 is stored); `server-key revoke <id>` revokes one. Scopes:
@@ -136,8 +137,7 @@ async function withPglite (dir) {
     throw new Refusal(`The PGlite database at ${dir} is in use (postmaster.pid exists): the server holds it. ` +
       'Stop the server and run this again. If no server runs (it crashed), add --force.', 1)
   }
-  const { PGlite } = await import('@electric-sql/pglite')
-  const db = await PGlite.create(dir)
+  const db = await openPglite(dir)
   try {
     return await apply(async (text, values) => (await db.query(text, values)).rows)
   } finally {
