@@ -8,7 +8,7 @@
  */
 import type { Test } from 'tap'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, rmdirSync, statSync } from 'node:fs'
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, rmdirSync, statSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { createClient, type Client, type ClientOptions, type Message } from '@relay-im/client'
 import { REDIS_ADAPTER } from '../helper.js'
-import { ensurePreparedPgliteDir } from '../prepared-databases.js'
+import { copyPreparedPgliteDir } from '../prepared-databases.js'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 /** FAULTS_SERVER_JS: run another build (e.g. a patched copy) instead of this checkout's dist. */
@@ -166,7 +166,7 @@ export async function startServer (t: Test, env: Record<string, string>, opts: S
   // test of the first start itself (`freshStore`).
   const store = join(fullEnv.DATA_DIR, 'pglite')
   if (fullEnv.DATABASE_URL === undefined && fullEnv.PGLITE_DIR === undefined && opts.cwd === undefined && opts.args === undefined && opts.freshStore !== true && !existsSync(store)) {
-    cpSync(await ensurePreparedPgliteDir(), store, { recursive: true })
+    await copyPreparedPgliteDir(store)
   }
   const proc = spawn(process.execPath, opts.args ?? [SERVER_JS], { cwd: opts.cwd ?? ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] })
   const lines: string[] = []

@@ -6,12 +6,11 @@
 import type { Test } from 'tap'
 import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { cpSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { api, group, history, users, ROOT, type User } from '../faults/support.js'
 import { tempDir } from '../helper.js'
-import { ensurePreparedPgliteDir } from '../prepared-databases.js'
+import { copyPreparedPgliteDir } from '../prepared-databases.js'
 
 const run = promisify(execFile)
 const ADMIN = join(ROOT, 'scripts', 'admin.mjs')
@@ -23,9 +22,7 @@ const PASSWORD = 'correct horse battery'
  * (4.4 s of CPU each).
  */
 export async function migratedPgliteDir (t: Test): Promise<string> {
-  const dir = join(tempDir(t), 'pglite')
-  cpSync(await ensurePreparedPgliteDir(), dir, { recursive: true })
-  return dir
+  return await copyPreparedPgliteDir(join(tempDir(t), 'pglite'))
 }
 
 /** `npm run admin -- …` as its own process with exactly `env` (and PATH). */
