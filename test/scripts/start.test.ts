@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process'
 import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { JWT_SECRET, ROOT, freePort, probe, tempDir, until, within } from '../faults/support.js'
+import { copyPreparedPgliteDir } from '../prepared-databases.js'
 
 t.setTimeout(300_000)
 
@@ -35,7 +36,9 @@ async function npmStart (t: Test, dataDir: string): Promise<Started> {
     PORT: String(port),
     DATA_DIR: dataDir,
     LOG_LEVEL: 'info',
-    SHUTDOWN_DRAIN_MS: '200'
+    SHUTDOWN_DRAIN_MS: '200',
+    // A server that lives seconds (test/faults/support.ts says why)
+    PGLITE_LIFTOFF_ONLY: 'true'
   }
   const t0 = Date.now()
   const npm = spawn('npm', ['start'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -77,6 +80,9 @@ const alive = (pid: number): boolean => {
 
 t.test('npm start: SIGTERM to npm stops the server; a start with nothing changed builds nothing; Ctrl-C stops it too', async (t) => {
   const dataDir = tempDir(t, 'relay-start-')
+  // On a copy of the migrated store: a new store's first start (initdb, every migration) is
+  // test/quick-start.test.ts's; this one is about npm and the signals.
+  await copyPreparedPgliteDir(join(dataDir, 'pglite'))
 
   const first = await npmStart(t, dataDir)
   t.comment(`first start (builds what is stale): ready after ${(first.readyAfterMs / 1000).toFixed(1)} s`)
