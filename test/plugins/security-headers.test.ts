@@ -90,6 +90,7 @@ t.test('Swagger UI and the page run in Chromium under their CSPs without a viola
     return
   }
   ensureWebBuilt()
+  // Chromium starts (or is found running) while the server comes up; the context below is this test's.
   const [{ url }] = await Promise.all([listen(t), sharedBrowser()])
   const page = await (await browserContext(t)).newPage()
   const violations: string[] = []
