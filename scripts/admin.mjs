@@ -137,7 +137,7 @@ async function withPglite (dir) {
     throw new Refusal(`The PGlite database at ${dir} is in use (postmaster.pid exists): the server holds it. ` +
       'Stop the server and run this again. If no server runs (it crashed), add --force.', 1)
   }
-  const db = await openPglite(dir)
+  const db = await openPglite(dir, undefined, { liftoffOnly: true })
   try {
     return await apply(async (text, values) => (await db.query(text, values)).rows)
   } finally {

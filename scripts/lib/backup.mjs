@@ -105,12 +105,12 @@ export async function backup ({ file, stores, force = false, log = () => {} }) {
         bytes = await dumpThroughServer(stores.dataDir)
         online = true
       } else {
-        const db = await openPglite(stores.pgliteDir)
+        const db = await openPglite(stores.pgliteDir, undefined, { liftoffOnly: true })
         try { bytes = Buffer.from(await (await db.dumpDataDir('none')).arrayBuffer()) } finally { await db.close() }
       }
       writeFileSync(join(staging, 'database', 'pgdata.tar'), bytes)
       // The migrations the dump holds, read back from the dump itself (no second open of a held store).
-      const copy = await openPglite('memory://', new Blob([bytes]))
+      const copy = await openPglite('memory://', new Blob([bytes]), { liftoffOnly: true })
       try { migrations = await migrationsOf(async (t) => (await copy.query(t)).rows) } finally { await copy.close() }
     }
     const uploads = copyUploads(stores.uploadDir, join(staging, 'uploads'))
@@ -175,7 +175,7 @@ export async function restore ({ file, stores, log = () => {} }) {
       if (manifest.store !== 'pglite') throw new Refusal('This is a PostgreSQL backup: set DATABASE_URL to an empty PostgreSQL database to restore it.')
       if (!isEmptyDir(stores.pgliteDir)) throw new Refusal(`${stores.pgliteDir} is not empty: restore into a new DATA_DIR (or PGLITE_DIR)`, 6)
       mkdirSync(stores.pgliteDir, { recursive: true })
-      const db = await openPglite(stores.pgliteDir, new Blob([readFileSync(join(staging, 'database', 'pgdata.tar'))]))
+      const db = await openPglite(stores.pgliteDir, new Blob([readFileSync(join(staging, 'database', 'pgdata.tar'))]), { liftoffOnly: true })
       await db.close()
       result = { store: 'pglite' }
     }

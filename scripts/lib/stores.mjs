@@ -34,13 +34,17 @@ export function requirePglite (dir) {
 
 /**
  * Opens a PGlite directory the way the server does (with pg_trgm, which the search migration
- * uses), tuned for one command: V8's baseline compiler only (a command ends before TurboFan's
- * copy of PostgreSQL's hot code would pay for itself: the flags are the server's, see
- * src/db/drivers.ts) and a 16 MB buffer cache instead of 128 MB that PostgreSQL zeroes at start.
+ * uses) and its 16 MB buffer cache (PostgreSQL zeroes PGlite's default 128 MB at every start).
+ * `liftoffOnly`: V8's baseline compiler only, for a command that runs a few statements (a role
+ * change, a backup's file dump): it ends before TurboFan's copy of PostgreSQL's hot code would
+ * pay for itself. The flags (the server's, see src/db/drivers.ts) hold for the rest of the
+ * process, so not before a move to PostgreSQL: its pg_dump is WebAssembly too, and works.
  */
-export async function openPglite (dir, loadDataDir) {
-  const { setFlagsFromString } = await import('node:v8')
-  setFlagsFromString('--liftoff-only --no-wasm-tier-up --no-wasm-dynamic-tiering')
+export async function openPglite (dir, loadDataDir, { liftoffOnly = false } = {}) {
+  if (liftoffOnly) {
+    const { setFlagsFromString } = await import('node:v8')
+    setFlagsFromString('--liftoff-only --no-wasm-tier-up --no-wasm-dynamic-tiering')
+  }
   const { PGlite } = await import('@electric-sql/pglite')
   const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm')
   const startParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB']
