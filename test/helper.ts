@@ -15,9 +15,10 @@ import { PG_ADMIN_URL, preparedPgliteDump, preparedTemplate } from './prepared-d
 import { currentFileTest } from './pool/tap.js'
 
 /**
- * Default suite: every app gets a fresh in-memory PGlite and a temp DATA_DIR.
- * `npm run test:services` (TEST_SERVICES=1): a fresh database on the real PostgreSQL and the
- * real Redis instead. A service that is down fails the test; nothing is skipped.
+ * Default suite: the apps of a test process share one migrated in-memory PGlite, each with a
+ * temp DATA_DIR. `npm run test:services` (TEST_SERVICES=1): they share one database on the
+ * real PostgreSQL instead, and use the real Redis. A service that is down fails the test;
+ * nothing is skipped.
  */
 export const servicesMode = process.env.TEST_SERVICES === '1'
 export { PG_ADMIN_URL }
@@ -85,34 +86,52 @@ export async function sharedPglite (): Promise<Database> {
   return await pglite
 }
 
-/** Files that have a PGlite of their own (`ownDatabase`), by their test; files that used the shared one. */
-const ownPglites = new WeakMap<object, Promise<Database>>()
+let sharedPostgres: Promise<string> | undefined
+/**
+ * Services mode: one database per test process, copied from the template, as `sharedPglite`
+ * is in the default suite. A new database per app cost PostgreSQL about 0.2 s of CPU to copy
+ * the template (and its first connections a cold catalog cache): about a third of the
+ * services suite's CPU.
+ */
+async function sharedPostgresUrl (): Promise<string> {
+  sharedPostgres ??= createTestDatabase(tap)
+  return await sharedPostgres
+}
+
+/** Files that have a database of their own (`ownDatabase`), by their test; files that used the shared one. */
+const ownDatabases = new WeakMap<object, Promise<Database | string>>()
 const sharedUsers = new WeakSet<object>()
 
 /**
- * Gives the apps of the running test file a PGlite of their own instead of the shared one,
- * closed when the file ends. Needed by a file whose apps run queue workers (`JOBS_WORKER`):
- * a worker takes every job in its database, including those other files' apps queued and left,
- * and such files wait for an empty queue. `build` does it for an app with `JOBS_WORKER: true`;
- * a file that builds other apps first calls it at its top, so that all its apps share one.
- * Run alone, a file has its process's PGlite to itself already.
+ * Gives the apps of the running test file a database of their own instead of the shared one
+ * (a PGlite, or a PostgreSQL database in services mode), closed or dropped when the file ends.
+ * Needed by a file whose apps run queue workers (`JOBS_WORKER`): a worker takes every job in
+ * its database, including those other files' apps queued and left, and such files wait for an
+ * empty queue. `build` does it for an app with `JOBS_WORKER: true`; a file that builds other
+ * apps first calls it at its top, so that all its apps share one. Run alone, a file has its
+ * process's database to itself already.
  */
 export function ownDatabase (): void {
   const file = currentFileTest()
-  if (servicesMode || file === tap || ownPglites.has(file)) return
-  if (sharedUsers.has(file)) throw new Error('this file built apps on the shared PGlite before one with JOBS_WORKER: call ownDatabase() at its top')
+  if (file === tap || ownDatabases.has(file)) return
+  if (sharedUsers.has(file)) throw new Error('this file built apps on the shared database before one with JOBS_WORKER: call ownDatabase() at its top')
+  if (servicesMode) {
+    ownDatabases.set(file, createTestDatabase(file))
+    return
+  }
   const db = openPrepared()
-  ownPglites.set(file, db)
+  ownDatabases.set(file, db)
   file.teardown(async () => { await (await db).close() })
 }
 
-async function pgliteFor (jobsWorker: boolean): Promise<Database> {
+/** The database the running file's apps share, its own or the process's: a PGlite, or a PostgreSQL URL in services mode. */
+async function databaseFor (jobsWorker: boolean): Promise<Database | string> {
   if (jobsWorker) ownDatabase()
   const file = currentFileTest()
-  const own = ownPglites.get(file)
+  const own = ownDatabases.get(file)
   if (own !== undefined) return await own
   if (file !== tap) sharedUsers.add(file)
-  return await sharedPglite()
+  return servicesMode ? await sharedPostgresUrl() : await sharedPglite()
 }
 
 export function tempDir (t: Test): string {
@@ -178,13 +197,15 @@ export async function build (t: Test, overrides: Partial<RawConfig> = {}, opts: 
     // so no app works another's jobs.
     JOBS_WORKER: false
   }
+  let database: Database | undefined
   if (servicesMode) {
-    base.DATABASE_URL = opts.databaseUrl ?? await createTestDatabase(t)
+    base.DATABASE_URL = opts.databaseUrl ?? await databaseFor(loadConfig({}, { ...base, ...overrides }).JOBS_WORKER) as string
     base.REDIS_URL = REDIS_URL
     if (REDIS_ADAPTER !== undefined) base.REDIS_ADAPTER = REDIS_ADAPTER
   }
   const config = loadConfig({}, { ...base, ...overrides })
-  const app = await buildApp(config, { database: servicesMode ? undefined : await pgliteFor(config.JOBS_WORKER), schemaController })
+  if (!servicesMode) database = await databaseFor(config.JOBS_WORKER) as Database
+  const app = await buildApp(config, { database, schemaController })
   t.teardown(async () => { await app.close() })
   await app.ready()
   return app
