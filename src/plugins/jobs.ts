@@ -54,6 +54,11 @@ declare module 'fastify' {
 }
 
 /** An error of two nodes installing the same thing at once: unique violation, deadlock, "already exists". */
+/** Whether the queue's stored settings are those of the spec (pg-boss's updateQueue writes these). */
+const sameSpec = (q: PgBoss.QueueResult, spec: QueueSpec & { policy: string }): boolean =>
+  q.policy === spec.policy && q.retryLimit === spec.retryLimit && q.retryDelay === spec.retryDelay &&
+  q.retryBackoff === spec.retryBackoff && q.expireInSeconds === spec.expireInSeconds
+
 const lostRace = (err: unknown): boolean => {
   const code = (err as { code?: string }).code
   return code === '23505' || code === '40P01' || /already exists/.test(String((err as Error).message))
@@ -169,11 +174,14 @@ export default fp(async (app) => {
     boss,
     worker,
     queue: async (name, spec) => {
-      // create is a no-op when it exists; update keeps its settings in step with the config
       const options = { name, ...spec, policy: spec.policy ?? 'standard' }
+      // Read first: a queue already as the config says is left alone. Creating it again and
+      // updating it were two writes per queue at every start of every node.
+      const current = await boss.getQueue(name)
+      if (current !== null && sameSpec(current, options)) return
       // Nodes starting together create the same queue at once: pg-boss's create_queue can
       // then deadlock or hit the other's row; one more try finds the queue there.
-      for (let attempt = 1; ; attempt++) {
+      for (let attempt = 1; current === null; attempt++) {
         try {
           await boss.createQueue(name, options)
           break
