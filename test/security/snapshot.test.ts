@@ -29,6 +29,17 @@ t.test('a snapshot sees inserts, updates and deletes, and nothing else', async (
   t.not(updatedAgain.users, updated.users, 'and seen with them')
   await app.prisma.user.update({ where: { id }, data: { displayName: 'b3', username: `snap2_${id.slice(0, 8)}` } })
   t.not((await snapshot(app, { ignoreColumns: ignoring })).users, leftOut.users, 'a write to another column of the row: seen without them too')
+  // A table without the left-out columns is digested whole, as in the full snapshot.
+  const full = await snapshot(app)
+  const partial = await snapshot(app, { ignoreColumns: ignoring })
+  t.equal(partial.blocks, full.blocks, 'a table without those columns: the same digest either way')
+  t.not(partial.users, full.users, 'a table with them: another digest')
+  const other = randomUUID()
+  await app.prisma.user.create({ data: { id: other, username: `snap3_${other.slice(0, 8)}`, displayName: 'o', passwordHash: 'x' } })
+  await app.prisma.block.create({ data: { blockerId: id, blockedId: other } })
+  t.not((await snapshot(app, { ignoreColumns: ignoring })).blocks, partial.blocks, 'a write to a table without those columns: seen')
+  await app.prisma.block.deleteMany({ where: { blockerId: id } })
+  await app.prisma.user.delete({ where: { id: other } })
   updated = await snapshot(app)
 
   await app.prisma.$transaction(async (tx) => {
