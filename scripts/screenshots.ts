@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
-import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuilt, ROOT } from '../test/web/fixtures.js'
+import { CHROMIUM_FULL, CHROMIUM_ARGS, ensureWebBuilt, ROOT } from '../test/web/fixtures.js'
 
 const OUT = join(ROOT, 'docs/screenshots')
 const WIDTHS = [1280, 390] as const
@@ -61,7 +61,7 @@ await say(carol, group.id, '周六早上八点出发，可以吗？')
 await say(bob, group.id, 'Works for me')
 await api('POST', '/channels', alice.accessToken, { name: 'announcements', topic: 'News for everyone' })
 
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }) as Browser
+const browser = await chromium.launch({ executablePath: CHROMIUM_FULL, args: CHROMIUM_ARGS }) as Browser
 async function page (width: number, locale: string, login?: string): Promise<Page> {
   const ctx = await browser.newContext({ viewport: { width, height: width === 390 ? 780 : 800 }, locale, deviceScaleFactor: 1 })
   await ctx.addInitScript('globalThis.__name ??= (fn) => fn')

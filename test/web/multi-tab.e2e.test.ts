@@ -1,10 +1,9 @@
 // suite: default only — the browser page; the server's refresh grace runs on both engines in test/modules/auth
 import t from 'tap'
-import { existsSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { type Page } from 'playwright-core'
 import { listen, registerUser } from '../helper.js'
-import { CHROMIUM, ensureWebBuilt, WAIT, id, sharedBrowser, browserContext } from './fixtures.js'
+import { ensureWebBuilt, WAIT, id, sharedBrowser, browserContext } from './fixtures.js'
 
 /**
  * Two tabs of the page in one browser share one stored session. Their access tokens expire
@@ -30,10 +29,6 @@ async function send (page: Page, text: string): Promise<void> {
 }
 
 t.test('two tabs of one session refresh again and again without signing each other out', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.fail(`Chromium is missing at ${CHROMIUM}`)
-    return
-  }
   ensureWebBuilt()
   const [{ app, url }] = await Promise.all([
     listen(t, { ACCESS_TOKEN_TTL_S: TTL_S }),

@@ -6,7 +6,8 @@ import { befriend, registerUser } from '../helper.js'
 import { pageWorld, WAIT, id } from './fixtures.js'
 
 /**
- * Web Push on the page, in real Chromium: the "Notifications" toggle registers the service
+ * Web Push on the page, in the whole Chromium (the headless shell the other page tests use
+ * shows no notifications): the "Notifications" toggle registers the service
  * worker and, with no push service reachable from this machine, shows why it stays off while
  * the page goes on working; a push delivered to the service worker through the DevTools
  * protocol (ServiceWorker.deliverPushMessage) shows a notification titled with the sender,
@@ -18,7 +19,7 @@ t.setTimeout(180_000)
 interface Shown { title: string, body: string, tag: string, data: unknown }
 
 t.test('service worker shows pushes; the toggle fails visibly without a push service', async (t) => {
-  const { app, url, errors, openPage } = await pageWorld(t)
+  const { app, url, errors, openPage } = await pageWorld(t, { fullBrowser: true })
 
   // The worker script: at the root (scope '/'), JavaScript, always revalidated.
   const sw = await fetch(`${url}/sw.js`)
@@ -173,7 +174,7 @@ t.test('service worker shows pushes; the toggle fails visibly without a push ser
 
 t.test('toggle on and off, and signing out, with the browser\'s subscribe stood in for', async (t) => {
   const PUSH_HOST = 'push.example.test'
-  const world = await pageWorld(t, { config: { OUTBOUND_ALLOWED_HOSTS: `${PUSH_HOST}:443` } })
+  const world = await pageWorld(t, { fullBrowser: true, config: { OUTBOUND_ALLOWED_HOSTS: `${PUSH_HOST}:443` } })
   const { app, url, errors } = world
   const alice = await registerUser(app)
   const pair = await webcrypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, true, ['deriveBits'])

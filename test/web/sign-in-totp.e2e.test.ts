@@ -44,6 +44,8 @@ t.test('two-factor on the page: set up with the QR code, sign in with a code and
 
   await page.fill(id('totp-code'), await codeFor(secret))
   await page.click(id('totp-confirm'))
+  // allTextContents does not wait: the list is there once the server has answered
+  await page.locator(`${id('totp-recovery-codes')} li`).first().waitFor({ timeout: WAIT })
   const codes = (await page.locator(`${id('totp-recovery-codes')} li`).allTextContents()).map((c) => c.trim())
   t.equal(codes.length, 10, 'ten recovery codes are shown once')
   await page.click(id('totp-close'))
