@@ -8,7 +8,7 @@
  */
 import type { Test } from 'tap'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, rmdirSync, statSync } from 'node:fs'
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, rmdirSync, statSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -147,7 +147,12 @@ export interface StartOptions {
  * a DATABASE_URL of the shell cannot leak in) and waits until it answers.
  */
 export async function startServer (t: Test, env: Record<string, string>, opts: StartOptions = {}): Promise<ServerProc> {
-  const port = opts.port ?? await freePort()
+  // A first start listens on a port the kernel gives the server itself (PORT=0), read back
+  // from /proc: a port found free here and handed over could be taken before the server
+  // bound it, and the readiness probe then got its answer from another test's server
+  // (stop 37). A restart asks for its port again (clients reconnect to the same URL).
+  const discover = opts.port === undefined && existsSync('/proc/self/net/tcp')
+  const port = opts.port ?? (discover ? 0 : await freePort())
   const fullEnv: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? '/root',
@@ -187,23 +192,59 @@ export async function startServer (t: Test, env: Record<string, string>, opts: S
   const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null, at: number }>((resolve) => {
     proc.once('exit', (code, signal) => { running = false; resolve({ code, signal, at: Date.now() }) })
   })
+  const srv: ServerProc = { port, url: `http://127.0.0.1:${port}`, proc, exited, alive: () => running, log: () => lines.slice(-40).join('\n') }
   t.teardown(async () => {
     // A failed test shows what the server said.
-    if (!t.passing()) t.comment(`server :${port} (${running ? 'running' : 'exited'}) last output:\n${lines.slice(-30).join('\n')}`)
+    if (!t.passing()) t.comment(`server :${srv.port} (${running ? 'running' : 'exited'}) last output:\n${lines.slice(-30).join('\n')}`)
     if (running) {
       proc.kill('SIGKILL')
       await exited
     }
   })
-  const srv: ServerProc = { port, url: `http://127.0.0.1:${port}`, proc, exited, alive: () => running, log: () => lines.slice(-40).join('\n') }
   const path = opts.waitReady === false ? '/healthz' : '/readyz'
   const end = Date.now() + (opts.timeoutMs ?? 60_000)
   for (;;) {
     if (!running) throw new Error(`server exited while starting:\n${srv.log()}`)
+    if (srv.port === 0) {
+      const bound = proc.pid === undefined ? undefined : listeningPort(proc.pid)
+      if (bound !== undefined) Object.assign(srv, { port: bound, url: `http://127.0.0.1:${bound}` })
+    }
+    if (srv.port === 0) {
+      if (Date.now() > end) throw new Error(`server not listening within ${opts.timeoutMs ?? 60_000} ms:\n${srv.log()}`)
+      await delay(100)
+      continue
+    }
     if ((await probe(srv.url + path)) === 200) return srv
     if (Date.now() > end) throw new Error(`server not answering ${path} within ${opts.timeoutMs ?? 60_000} ms:\n${srv.log()}`)
     await delay(100)
   }
+}
+
+/**
+ * The TCP port process `pid` listens on (Linux: its socket inodes in /proc/<pid>/fd, matched
+ * with the LISTEN rows of /proc/<pid>/net/tcp and tcp6), or undefined while it listens on none.
+ */
+export function listeningPort (pid: number): number | undefined {
+  let inodes: Set<string>
+  try {
+    inodes = new Set(readdirSync(`/proc/${pid}/fd`).map((fd) => {
+      try { return readlinkSync(`/proc/${pid}/fd/${fd}`) } catch { return '' }
+    }).filter((link) => link.startsWith('socket:[')).map((link) => link.slice('socket:['.length, -1)))
+  } catch {
+    return undefined
+  }
+  const ports = new Set<number>()
+  for (const table of ['tcp', 'tcp6']) {
+    let text = ''
+    try { text = readFileSync(`/proc/${pid}/net/${table}`, 'utf8') } catch { continue }
+    for (const row of text.split('\n').slice(1)) {
+      // sl local_address rem_address st … inode: state 0A is LISTEN
+      const f = row.trim().split(/\s+/)
+      if (f[3] === '0A' && f[9] !== undefined && inodes.has(f[9])) ports.add(parseInt(f[1]!.split(':')[1]!, 16))
+    }
+  }
+  if (ports.size > 1) throw new Error(`process ${pid} listens on several ports: ${[...ports].join(', ')}`)
+  return ports.values().next().value
 }
 
 /** HTTP status of a GET, or 0 when the connection fails (refused, reset, 2 s without answer). */
