@@ -53,12 +53,12 @@ declare module 'fastify' {
   interface FastifyInstance { jobs: Jobs }
 }
 
-/** An error of two nodes installing the same thing at once: unique violation, deadlock, "already exists". */
 /** Whether the queue's stored settings are those of the spec (pg-boss's updateQueue writes these). */
 const sameSpec = (q: PgBoss.QueueResult, spec: QueueSpec & { policy: string }): boolean =>
   q.policy === spec.policy && q.retryLimit === spec.retryLimit && q.retryDelay === spec.retryDelay &&
   q.retryBackoff === spec.retryBackoff && q.expireInSeconds === spec.expireInSeconds
 
+/** An error of two nodes installing the same thing at once: unique violation, deadlock, "already exists". */
 const lostRace = (err: unknown): boolean => {
   const code = (err as { code?: string }).code
   return code === '23505' || code === '40P01' || /already exists/.test(String((err as Error).message))
