@@ -205,17 +205,10 @@ export async function startServer (t: Test, env: Record<string, string>, opts: S
   const end = Date.now() + (opts.timeoutMs ?? 60_000)
   for (;;) {
     if (!running) throw new Error(`server exited while starting:\n${srv.log()}`)
-    if (srv.port === 0) {
-      const bound = proc.pid === undefined ? undefined : listeningPort(proc.pid)
-      if (bound !== undefined) Object.assign(srv, { port: bound, url: `http://127.0.0.1:${bound}` })
-    }
-    if (srv.port === 0) {
-      if (Date.now() > end) throw new Error(`server not listening within ${opts.timeoutMs ?? 60_000} ms:\n${srv.log()}`)
-      await delay(100)
-      continue
-    }
-    if ((await probe(srv.url + path)) === 200) return srv
-    if (Date.now() > end) throw new Error(`server not answering ${path} within ${opts.timeoutMs ?? 60_000} ms:\n${srv.log()}`)
+    const bound = srv.port === 0 && proc.pid !== undefined ? listeningPort(proc.pid) : undefined
+    if (bound !== undefined) Object.assign(srv, { port: bound, url: `http://127.0.0.1:${bound}` })
+    if (srv.port !== 0 && (await probe(srv.url + path)) === 200) return srv
+    if (Date.now() > end) throw new Error(`server not ${srv.port === 0 ? 'listening' : `answering ${path}`} within ${opts.timeoutMs ?? 60_000} ms:\n${srv.log()}`)
     await delay(100)
   }
 }

@@ -18,7 +18,7 @@ export const ROOT = join(import.meta.dirname, '..', '..')
 export const CHROMIUM = '/usr/bin/chromium-headless-shell'
 export const CHROMIUM_FULL = '/usr/bin/chromium'
 /** What to run when a browser is missing (the CI script installs both). */
-export const INSTALL_CHROMIUM = 'apt-get install -y chromium-headless-shell chromium'
+const INSTALL_CHROMIUM = 'apt-get install -y chromium-headless-shell chromium'
 export const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
